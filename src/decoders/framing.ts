@@ -1,0 +1,265 @@
+/**
+ * Splits one direction of a TCP byte stream into protocol messages (PDUs).
+ *
+ * Every protocol ctiscope reads over TCP is self-delimiting (GED-188, GIOP, LDAP/BER, TLS records, DNS's
+ * 2-byte prefix, Skinny, SIP's Content-Length), so one splitter serves them all: the protocol supplies
+ * `pduLength` and, optionally, `resync`. The splitter handles a message split over several segments,
+ * several messages in one segment, and holes left by segments that were never captured: after a gap (or
+ * bytes that do not parse) it asks the protocol where the next plausible message starts and carries on,
+ * reporting what it skipped, instead of giving up on the rest of the stream.
+ */
+
+import type { Anomaly } from './types.js';
+
+export interface PduFraming {
+  /**
+   * Looks at `buf[offset .. offset+available)`, which starts where a message should start.
+   * Returns the whole message length (> 0), 0 when more bytes are needed to know, or -1 when these
+   * bytes cannot start a message (the stream is out of step).
+   */
+  pduLength(buf: Uint8Array, offset: number, available: number): number;
+  /**
+   * Looks for the first offset in `buf[from .. from+available)` where a message plausibly starts; -1 if
+   * none. Without it, the splitter drops the buffered bytes after a desync and waits for new data.
+   */
+  resync?(buf: Uint8Array, from: number, available: number): number;
+  /** Bytes buffered while waiting for one message before giving up on it (default 1 MiB). */
+  maxBuffered?: number;
+}
+
+/** Where a PDU came from. */
+export interface PduMeta {
+  /** Offset of the PDU's first byte in this direction's stream (holes included). */
+  offset: number;
+  /** Every frame that carried a byte of the PDU, in stream order, without repeats. */
+  frames: number[];
+  /** Capture time of the segment that completed it. */
+  time: number;
+}
+
+export type PduHandler = (pdu: Uint8Array, meta: PduMeta) => void;
+export type AnomalyHandler = (a: Anomaly) => void;
+
+interface SegmentMark {
+  /** Stream offset of the segment's first byte. */
+  offset: number;
+  frame: number;
+  time: number;
+}
+
+export class PduStream {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Valid bytes are buf[start, end). */
+  private start = 0;
+  private end = 0;
+  /** Stream offset of buf[start]. */
+  private streamOffset = 0;
+  /** Segments whose bytes are (partly) still buffered, oldest first. */
+  private marks: SegmentMark[] = [];
+  /** True after a gap or desync, until a message start is found again. */
+  private lost = false;
+  private readonly maxBuffered: number;
+
+  constructor(
+    private readonly framing: PduFraming,
+    private readonly onPdu: PduHandler,
+    private readonly onAnomaly: AnomalyHandler,
+  ) {
+    this.maxBuffered = framing.maxBuffered ?? 1 << 20;
+  }
+
+  /** Appends in-order bytes carried by `frame`. */
+  data(bytes: Uint8Array, frame: number, time: number): void {
+    if (bytes.length === 0) return;
+    const offsetOfChunk = this.streamOffset + (this.end - this.start);
+    if (this.end === this.start && !this.lost) {
+      // Fast path: nothing buffered, so parse straight out of the caller's bytes.
+      this.marks.length = 0;
+      this.marks.push({ offset: offsetOfChunk, frame, time });
+      const used = this.drain(bytes, 0, bytes.length, time);
+      if (used < bytes.length) this.append(bytes.subarray(used));
+      else this.marks.length = 0;
+      return;
+    }
+    this.marks.push({ offset: offsetOfChunk, frame, time });
+    this.append(bytes);
+    this.process(time);
+  }
+
+  /** `length` bytes were never captured: drop the partial message and look for the next start. */
+  gap(length: number, frame: number, _time: number): void {
+    const buffered = this.end - this.start;
+    if (buffered > 0) {
+      this.onAnomaly({
+        code: 'message-cut-by-gap',
+        message: `${buffered} bytes of a message were followed by ${length} bytes that were not captured; that message is lost`,
+        frame,
+        offset: this.streamOffset,
+      });
+    }
+    this.streamOffset += buffered + length;
+    this.start = this.end = 0;
+    this.marks.length = 0;
+    this.lost = true;
+  }
+
+  /** The stream ended; a partial message left in the buffer is reported. */
+  finish(): void {
+    const buffered = this.end - this.start;
+    if (buffered > 0) {
+      const frame = this.marks.length ? this.marks[this.marks.length - 1].frame : undefined;
+      this.onAnomaly({
+        code: 'incomplete-message',
+        message: `the stream ended ${buffered} bytes into a message that was never completed`,
+        frame,
+        offset: this.streamOffset,
+      });
+    }
+    this.start = this.end = 0;
+    this.marks.length = 0;
+  }
+
+  private append(bytes: Uint8Array): void {
+    const len = this.end - this.start;
+    if (this.end + bytes.length > this.buf.length) {
+      if (len + bytes.length <= this.buf.length && this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        const grown = new Uint8Array(Math.max(4096, (len + bytes.length) * 2));
+        grown.set(this.buf.subarray(this.start, this.end));
+        this.buf = grown;
+      }
+      this.start = 0;
+      this.end = len;
+    }
+    this.buf.set(bytes, this.end);
+    this.end += bytes.length;
+  }
+
+  private process(time: number): void {
+    const used = this.drain(this.buf, this.start, this.end - this.start, time);
+    this.start += used;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      this.marks.length = 0;
+    }
+    if (this.end - this.start > this.maxBuffered) {
+      this.onAnomaly({
+        code: 'message-too-large',
+        message: `waited for ${this.end - this.start} bytes without completing a message; skipping them`,
+        frame: this.marks.length ? this.marks[this.marks.length - 1].frame : undefined,
+        offset: this.streamOffset,
+      });
+      this.skip(this.end - this.start);
+      this.lost = true;
+    }
+  }
+
+  /**
+   * Emits every complete PDU in buf[from, from+avail). Returns the bytes consumed (emitted or skipped).
+   * Updates streamOffset and marks as it goes.
+   */
+  private drain(buf: Uint8Array, from: number, avail: number, time: number): number {
+    let pos = from;
+    const limit = from + avail;
+    while (pos < limit) {
+      if (this.lost) {
+        const found = this.framing.resync ? this.framing.resync(buf, pos, limit - pos) : -1;
+        if (found < 0) {
+          // Keep the tail: a message start may straddle this chunk and the next. 64 bytes are enough
+          // for any header ctiscope probes.
+          const keep = Math.min(limit - pos, 64);
+          const dropped = limit - pos - keep;
+          if (dropped > 0) this.skipMarked(dropped);
+          return limit - from - keep;
+        }
+        if (found > pos) {
+          this.onAnomaly({
+            code: 'resynchronised',
+            message: `skipped ${found - pos} bytes that did not start a message`,
+            frame: this.frameAt(this.streamOffset),
+            offset: this.streamOffset,
+          });
+          this.skipMarked(found - pos);
+          pos = found;
+        }
+        this.lost = false;
+      }
+      const n = this.framing.pduLength(buf, pos, limit - pos);
+      if (n === 0) break;
+      if (n < 0) {
+        this.onAnomaly({
+          code: 'not-a-message',
+          message: 'bytes where a message should start do not parse; looking for the next message',
+          frame: this.frameAt(this.streamOffset),
+          offset: this.streamOffset,
+        });
+        this.lost = true;
+        if (!this.framing.resync) {
+          const dropped = limit - pos;
+          this.skipMarked(dropped);
+          return limit - from;
+        }
+        // Step past the first byte so resync cannot find the same spot again.
+        this.skipMarked(1);
+        pos += 1;
+        continue;
+      }
+      if (pos + n > limit) break;
+      const meta: PduMeta = { offset: this.streamOffset, frames: this.framesFor(this.streamOffset, n), time };
+      this.onPdu(buf.subarray(pos, pos + n), meta);
+      this.skipMarked(n);
+      pos += n;
+    }
+    return pos - from;
+  }
+
+  private skip(n: number): void {
+    this.start += n;
+    this.skipMarked(n);
+    if (this.start >= this.end) this.start = this.end = 0;
+  }
+
+  /** Advances the stream offset by n and forgets segment marks that lie wholly before it. */
+  private skipMarked(n: number): void {
+    this.streamOffset += n;
+    let drop = 0;
+    while (drop + 1 < this.marks.length && this.marks[drop + 1].offset <= this.streamOffset) drop++;
+    if (drop > 0) this.marks.splice(0, drop);
+  }
+
+  private frameAt(offset: number): number | undefined {
+    let f: number | undefined;
+    for (const m of this.marks) {
+      if (m.offset <= offset) f = m.frame;
+      else break;
+    }
+    return f;
+  }
+
+  private framesFor(offset: number, length: number): number[] {
+    const out: number[] = [];
+    const endOffset = offset + length;
+    for (let i = 0; i < this.marks.length; i++) {
+      const m = this.marks[i];
+      const next = i + 1 < this.marks.length ? this.marks[i + 1].offset : Infinity;
+      if (next <= offset) continue;
+      if (m.offset >= endOffset) break;
+      if (out[out.length - 1] !== m.frame) out.push(m.frame);
+    }
+    return out;
+  }
+}
+
+/** Reads a big-endian unsigned 32-bit integer without a DataView (hot path). */
+export function readU32BE(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+}
+
+export function readU16BE(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+export function readU32LE(b: Uint8Array, o: number): number {
+  return ((b[o + 3] << 24) >>> 0) + ((b[o + 2] << 16) | (b[o + 1] << 8) | b[o]);
+}

@@ -1,0 +1,188 @@
+/**
+ * Contracts of the decoder stage: packets in, flows and protocol messages out.
+ *
+ * The network layer (src/decoders/net) turns packets into flows and, for TCP, ordered byte streams per
+ * direction; it hands those to a FlowConsumer that the protocol layer creates per flow (gopacket's
+ * tcpassembly stream factory, in spirit). Protocol decoders turn stream bytes into DecodedMessages.
+ * The timeline stage sees only FlowRecords and DecodedMessages.
+ */
+
+export type Transport = 'tcp' | 'udp';
+/** c2s: client to server (the side that sent the SYN, else the non-service port). */
+export type Direction = 'c2s' | 's2c';
+
+/**
+ * Connection states, named as Zeek's conn.log does:
+ * S0 SYN seen, no reply; REJ SYN answered by RST; S1 established, not closed; SF closed normally (FIN both ways);
+ * S2 / S3 established, close attempt by originator / responder only (half-closed);
+ * RSTO / RSTR established, then reset by originator / responder; RSTOS0 originator sent SYN then RST, no SYN-ACK;
+ * RSTRH responder sent SYN-ACK then RST, originator's SYN not seen; SH originator sent SYN then FIN, no SYN-ACK;
+ * SHR responder sent SYN-ACK then FIN, SYN not seen; OTH no SYN seen (mid-stream), or UDP.
+ */
+export type ConnState =
+  | 'S0'
+  | 'REJ'
+  | 'S1'
+  | 'SF'
+  | 'S2'
+  | 'S3'
+  | 'RSTO'
+  | 'RSTR'
+  | 'RSTOS0'
+  | 'RSTRH'
+  | 'SH'
+  | 'SHR'
+  | 'OTH';
+
+/** What is known about a flow when it is first seen; handed to the FlowConsumerFactory. */
+export interface FlowInfo {
+  /** 0-based, in order of each flow's first packet (like tshark's tcp.stream / udp.stream, per transport). */
+  id: number;
+  transport: Transport;
+  clientIp: string;
+  clientPort: number;
+  serverIp: string;
+  serverPort: number;
+  /** "ip:port", IPv6 as "[addr]:port". */
+  client: string;
+  server: string;
+  /** How the client side was chosen: the handshake, a well-known/profile port, or the first packet's sender. */
+  roleBy: 'syn' | 'port' | 'first-packet';
+  firstFrame: number;
+  start: number;
+}
+
+/** An ICMP / ICMPv6 error tied back to the flow whose packet it quotes. */
+export interface IcmpErrorInfo {
+  frame: number;
+  time: number;
+  /** e.g. 'destination-unreachable'. */
+  kind: string;
+  type: number;
+  code: number;
+  /** e.g. 'port-unreachable', 'host-unreachable', 'fragmentation-needed'. */
+  codeName: string;
+  /** The router or host that sent the error. */
+  from: string;
+}
+
+/** The final account of a flow: what `flows --json` prints and what the timeline reasons over. */
+export interface FlowRecord extends FlowInfo {
+  state: ConnState;
+  /** Zeek-style history letters (S h A D F R, upper case from the client, lower from the server). */
+  history: string;
+  packets: { c2s: number; s2c: number };
+  /** Sum of TCP/UDP payload lengths of every captured segment, retransmissions included (tshark's tcp.len). */
+  payloadBytes: { c2s: number; s2c: number };
+  lastFrame: number;
+  end: number;
+  /** SYNs sent by the client (1 = no retransmission); time between the first and last SYN. */
+  syns: number;
+  synSpan: number;
+  synFrames: number[];
+  synAckFrame?: number;
+  /** Frame of the first RST and who sent it. */
+  rstFrame?: number;
+  rstBy?: Direction;
+  finFrames: number[];
+  /** Segments counted as retransmissions (data or flags seen again). */
+  retransmissions: number;
+  /** Bytes never captured (holes skipped by reassembly), per direction. */
+  gapBytes: { c2s: number; s2c: number };
+  icmpErrors: IcmpErrorInfo[];
+  /** True when the flow was still open at the end of the capture (not closed, not expired). */
+  openAtEnd: boolean;
+}
+
+/**
+ * Receives one flow's payload, in order. Created per flow by a FlowConsumerFactory.
+ * For TCP each call carries bytes of one segment (or the in-order part of it) in sequence order;
+ * for UDP each call is one datagram.
+ */
+export interface FlowConsumer {
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  /** `length` bytes in direction `dir` were never captured; the next data() follows the hole. */
+  gap(dir: Direction, length: number, frame: number, time: number): void;
+  /** The flow is over (closed, reset, expired or the capture ended). */
+  end(record: FlowRecord): void;
+}
+
+/** Returns the consumer for a new flow, or null to ignore its payload. */
+export type FlowConsumerFactory = (flow: FlowInfo) => FlowConsumer | null;
+
+/** Protocols ctiscope decodes. 'ctios' is opaque (no public format). */
+export type ProtocolName = 'ged188' | 'giop' | 'ldap' | 'dns' | 'tls' | 'sip' | 'skinny' | 'ctios';
+
+/** A problem inside a message or stream: the decoder read what it could and says what was wrong. */
+export interface Anomaly {
+  code: string;
+  message: string;
+  frame?: number;
+  /** Offset within the direction's byte stream (TCP) or the datagram (UDP). */
+  offset?: number;
+}
+
+export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
+
+/** One protocol message, decoded. */
+export interface DecodedMessage {
+  protocol: ProtocolName;
+  flowId: number;
+  transport: Transport;
+  client: string;
+  server: string;
+  direction: Direction;
+  /**
+   * The frame where the message is complete (the last segment carrying it): where Wireshark shows a
+   * reassembled PDU. `frames` lists every frame that carried a byte of it.
+   */
+  frame: number;
+  frames: number[];
+  time: number;
+  /** GED-188 message name, GIOP message type, LDAP protocolOp, 'query'/'response', SIP method or status. */
+  type: string;
+  /** Decoded fields, by name; codes also carry their names (e.g. status and statusName). */
+  fields: Record<string, FieldValue>;
+  /** One line a person can read: "SET_AGENT_STATE_REQ invoke=7 LOGIN agent=1001 ext=2001". */
+  summary: string;
+  /** Offset of the message in the direction's byte stream (TCP) and its length in bytes. */
+  offset: number;
+  length: number;
+  /** The message bytes; only kept when the caller asked (decode --hex, UI details). */
+  raw?: Uint8Array;
+  /** Request/reply pairing: the matching message's frame and the time between them (seconds). */
+  pairedFrame?: number;
+  responseTime?: number;
+  anomalies?: Anomaly[];
+}
+
+/** Options every protocol decoder accepts. */
+export interface DecodeOptions {
+  /** Show passwords (GED-188 tags 2 and 49, LDAP simple bind) instead of "<redacted>". */
+  showSecrets?: boolean;
+  /** Keep the message bytes in DecodedMessage.raw. */
+  keepRaw?: boolean;
+}
+
+/** Everything a stream decoder gets when it is created for a flow. */
+export interface StreamDecoderContext {
+  flow: FlowInfo;
+  emit(message: DecodedMessage): void;
+  options: DecodeOptions;
+}
+
+/** A protocol decoder bound to one flow; the dispatcher feeds it the flow's bytes. */
+export interface StreamDecoder {
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  gap(dir: Direction, length: number, frame: number, time: number): void;
+  /** Flush what is buffered (a partial message becomes an anomaly). */
+  end(): void;
+}
+
+export type StreamDecoderFactory = (ctx: StreamDecoderContext) => StreamDecoder;
+
+/**
+ * Content detection: given the first bytes the client (c2s) or server (s2c) sent, say whether this
+ * protocol is spoken. 'maybe' means "need more bytes". Used for streams on unexpected ports.
+ */
+export type ContentProbe = (firstBytes: Uint8Array, dir: Direction) => 'yes' | 'no' | 'maybe';
