@@ -1,0 +1,170 @@
+/**
+ * Chooses the decoder for each flow: by the port profile first, by content when the port says nothing.
+ *
+ * Contact-center ports are configurable and the CAD service map is only partly public, so a stream on an
+ * unexpected port is recognised from its first bytes (GIOP magic, a GED-188 header with OPEN_REQ, a BER
+ * LDAPMessage, a TLS record, a SIP start line). The profile wins when both apply; content detection is
+ * reported as such ("detected by content"). Bytes seen while probing are replayed to the chosen decoder,
+ * so nothing is lost.
+ */
+
+import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe } from './types.js';
+import { PortMap, type FlowClassification, type Phase } from './profile.js';
+
+/** What the dispatcher knows about one protocol. */
+export interface ProtocolEntry {
+  /** Decoder over a TCP byte stream. */
+  tcp?: StreamDecoderFactory;
+  /** Decoder over UDP datagrams (one data() call per datagram). */
+  udp?: StreamDecoderFactory;
+  /** Content probes, tried on flows the profile does not name. */
+  probeTcp?: ContentProbe;
+  probeUdp?: ContentProbe;
+  /** Phase and service name used when the protocol was found by content. */
+  phase: Phase;
+}
+
+export type ProtocolRegistry = Partial<Record<ProtocolName, ProtocolEntry>>;
+
+export interface DispatchOptions {
+  registry: ProtocolRegistry;
+  portMap: PortMap;
+  decode: DecodeOptions;
+  emit(message: DecodedMessage): void;
+  /** Called once per flow when its service is known (at once for profile ports, after probing otherwise). */
+  classified?(info: FlowInfo, cls: FlowClassification): void;
+  /** Called for every flow when it starts (before classification). */
+  flowStart?(info: FlowInfo): void;
+  /** Called when a flow ends, with the classification if there was one. */
+  flowEnd?(record: FlowRecord, cls: FlowClassification | undefined): void;
+  /** Called for every hole in a flow's payload (segments not captured). */
+  gap?(info: FlowInfo, dir: Direction, length: number, frame: number): void;
+  /** Restrict decoding to these protocols (decode --protocol). */
+  only?: ReadonlySet<ProtocolName>;
+}
+
+/** Bytes buffered per flow while probing before giving up on content detection. */
+const PROBE_LIMIT = 2048;
+
+/** Order in which content probes are tried: the most distinctive signatures first. */
+const PROBE_ORDER: ProtocolName[] = ['giop', 'ged188', 'tls', 'sip', 'ldap', 'skinny', 'dns'];
+
+interface Pending {
+  dir: Direction;
+  bytes: Uint8Array;
+  frame: number;
+  time: number;
+}
+
+export function createDispatcher(opts: DispatchOptions): FlowConsumerFactory {
+  const { registry, portMap } = opts;
+
+  const classify = (info: FlowInfo, protocol: ProtocolName | 'opaque' | 'unknown', base: Partial<FlowClassification>): FlowClassification => {
+    const entry = protocol !== 'opaque' && protocol !== 'unknown' ? registry[protocol] : undefined;
+    return {
+      flowId: info.id,
+      service: base.service ?? (protocol === 'unknown' ? `port-${info.serverPort}` : `${protocol}-${info.serverPort}`),
+      label: base.label ?? (protocol === 'unknown' ? `${info.transport.toUpperCase()} ${info.serverPort}` : `${protocol} on ${info.serverPort}`),
+      protocol,
+      phase: base.phase ?? entry?.phase ?? 'other',
+      detectedBy: base.detectedBy ?? 'content',
+      desktop: base.desktop,
+      replyTimeout: base.replyTimeout,
+    };
+  };
+
+  const decoderFor = (info: FlowInfo, protocol: ProtocolName): StreamDecoder | null => {
+    if (opts.only && !opts.only.has(protocol)) return null;
+    const entry = registry[protocol];
+    const factory = info.transport === 'tcp' ? entry?.tcp : entry?.udp;
+    return factory ? factory({ flow: info, emit: opts.emit, options: opts.decode }) : null;
+  };
+
+  return (info: FlowInfo): FlowConsumer => {
+    opts.flowStart?.(info);
+    // The profile names the server port (or, for a flow whose roles were guessed, the client port).
+    const def = portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? portMap.lookup(info.clientPort) : undefined);
+    let cls: FlowClassification | undefined;
+    let decoder: StreamDecoder | null = null;
+    let probing = false;
+    let pending: Pending[] = [];
+    let pendingBytes = 0;
+
+    if (def && (def.protocol === 'opaque' || registry[def.protocol as ProtocolName]?.[info.transport])) {
+      cls = classify(info, def.protocol, { ...def, detectedBy: def.detectedBy });
+      opts.classified?.(info, cls);
+      if (def.protocol !== 'opaque') decoder = decoderFor(info, def.protocol as ProtocolName);
+    } else {
+      probing = true;
+    }
+
+    const settle = (protocol: ProtocolName | 'unknown'): void => {
+      probing = false;
+      cls = classify(info, protocol, def ? { service: def.service, label: def.label, desktop: def.desktop, detectedBy: 'content' } : { detectedBy: 'content' });
+      if (protocol === 'unknown') cls.detectedBy = 'port';
+      opts.classified?.(info, cls);
+      if (protocol !== 'unknown') decoder = decoderFor(info, protocol);
+      const replay = pending;
+      pending = [];
+      pendingBytes = 0;
+      if (decoder) for (const p of replay) decoder.data(p.dir, p.bytes, p.frame, p.time);
+    };
+
+    const probe = (): void => {
+      // Concatenate what each direction sent first, and ask each protocol.
+      const first: Record<Direction, Uint8Array> = { c2s: joined(pending, 'c2s'), s2c: joined(pending, 's2c') };
+      let undecided = false;
+      for (const name of PROBE_ORDER) {
+        const entry = registry[name];
+        const probeFn = info.transport === 'tcp' ? entry?.probeTcp : entry?.probeUdp;
+        if (!probeFn) continue;
+        for (const dir of ['c2s', 's2c'] as const) {
+          if (first[dir].length === 0) continue;
+          const verdict = probeFn(first[dir], dir);
+          if (verdict === 'yes') return settle(name);
+          if (verdict === 'maybe') undecided = true;
+        }
+      }
+      if (!undecided || pendingBytes >= PROBE_LIMIT) settle('unknown');
+    };
+
+    return {
+      data(dir, bytes, frame, time) {
+        if (probing) {
+          // The caller may reuse `bytes` after this call: keep a copy while probing.
+          pending.push({ dir, bytes: bytes.slice(), frame, time });
+          pendingBytes += bytes.length;
+          probe();
+          return;
+        }
+        decoder?.data(dir, bytes, frame, time);
+      },
+      gap(dir, length, frame, time) {
+        opts.gap?.(info, dir, length, frame);
+        if (probing) {
+          // A hole before the protocol is known: decide on what we have, then pass the gap on.
+          settle('unknown');
+        }
+        decoder?.gap(dir, length, frame, time);
+      },
+      end(record) {
+        if (probing) settle('unknown');
+        decoder?.end();
+        opts.flowEnd?.(record, cls);
+      },
+    };
+  };
+}
+
+function joined(pending: Pending[], dir: Direction): Uint8Array {
+  let n = 0;
+  for (const p of pending) if (p.dir === dir) n += p.bytes.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of pending) {
+    if (p.dir !== dir) continue;
+    out.set(p.bytes, o);
+    o += p.bytes.length;
+  }
+  return out;
+}
