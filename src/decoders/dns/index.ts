@@ -1,0 +1,258 @@
+/**
+ * DNS as ctiscope sees it: every query and response, with the host names and addresses the login
+ * timeline needs to say which server a desktop tried to reach. Over UDP (one message per datagram:
+ * port 53, mDNS 5353, LLMNR 5355) and over TCP (2-byte length prefix, RFC 1035 §4.2.2).
+ * Responses are paired with their query by id within the flow.
+ */
+
+import { PduStream, readU16BE } from '../framing.js';
+import type {
+  Anomaly,
+  ContentProbe,
+  DecodedMessage,
+  Direction,
+  FieldValue,
+  StreamDecoder,
+  StreamDecoderContext,
+  StreamDecoderFactory,
+} from '../types.js';
+import { decodeDnsMessage, type DnsMessage, type DnsRecord } from './message.js';
+
+export {
+  decodeDnsMessage,
+  dnsRcodeName,
+  dnsTypeName,
+  DNS_RCODE_NAMES,
+  DNS_TYPE_NAMES,
+  readName,
+  type DnsMessage,
+  type DnsQuestion,
+  type DnsRecord,
+} from './message.js';
+
+/** A query is forgotten after this long without a response (a later query may reuse its id). */
+const PAIRING_WINDOW_SECONDS = 120;
+/** Pending queries kept per flow: bounds memory on a flow full of unanswered queries. */
+const MAX_PENDING = 4096;
+
+interface PendingQuery {
+  frame: number;
+  time: number;
+}
+
+function recordFields(r: DnsRecord): FieldValue {
+  return { name: r.name, type: r.type, typeName: r.typeName, ttl: r.ttl, data: r.data };
+}
+
+function addressesOf(records: DnsRecord[], out: string[]): string[] {
+  for (const r of records) {
+    // A record whose data did not parse carries hex, which has neither '.' nor ':'.
+    if ((r.type === 1 && r.data.includes('.')) || (r.type === 28 && r.data.includes(':'))) out.push(r.data);
+  }
+  return out;
+}
+
+/** The `fields` of a DecodedMessage for one DNS message (docs/messages.md, DNS). */
+export function dnsFields(m: DnsMessage): Record<string, FieldValue> {
+  const q = m.questions[0];
+  const fields: Record<string, FieldValue> = {
+    id: m.id,
+    response: m.response,
+    opcode: m.opcode,
+    opcodeName: m.opcodeName,
+    qname: q ? q.name : null,
+    qtype: q ? q.type : null,
+    qtypeName: q ? q.typeName : null,
+  };
+  if (m.response) {
+    fields.rcode = m.rcode;
+    fields.rcodeName = m.rcodeName;
+    fields.authoritative = m.authoritative;
+    fields.truncated = m.truncated;
+  }
+  fields.questionCount = m.questionCount;
+  fields.answerCount = m.answerCount;
+  fields.authorityCount = m.authorityCount;
+  fields.additionalCount = m.additionalCount;
+  if (m.questions.length > 1) fields.questions = m.questions.map((x) => ({ name: x.name, type: x.type, typeName: x.typeName }));
+  fields.answers = m.answers.map(recordFields);
+  // Addresses that answer the question; glue in the authority/additional sections is kept apart so a
+  // name server's address is never taken for the queried host's.
+  fields.addresses = addressesOf(m.answers, []);
+  const extra = addressesOf(m.additionals, addressesOf(m.authorities, []));
+  if (extra.length) fields.additionalAddresses = extra;
+  if (m.response && m.authorities.length) fields.authority = m.authorities.map(recordFields);
+  return fields;
+}
+
+function dnsSummary(m: DnsMessage): string {
+  const q = m.questions[0];
+  const idText = `id=0x${m.id.toString(16).padStart(4, '0')}`;
+  const what = q ? `${q.typeName} ${q.name}` : '(no question)';
+  if (!m.response) return `query ${what} ${idText}`;
+  let s = `response ${m.rcodeName} ${what} ${idText}`;
+  if (m.answers.length) {
+    const shown = m.answers.filter((r) => r.type !== 41).slice(0, 4).map((r) => (r.type === 1 || r.type === 28 ? r.data : `${r.typeName} ${r.data.length > 60 ? r.data.slice(0, 60) + '…' : r.data}`));
+    s += ` → ${shown.join(', ')}`;
+    if (m.answers.length > 4) s += ` (+${m.answers.length - 4} more)`;
+  }
+  return s;
+}
+
+class DnsFlowDecoder implements StreamDecoder {
+  private readonly pending = new Map<number, PendingQuery>();
+  private readonly streams: [PduStream, PduStream] | null;
+  /** Frame currently being read on the TCP path (anomalies are tagged with it). */
+  private tcpAnomalies: Anomaly[] = [];
+
+  constructor(
+    private readonly ctx: StreamDecoderContext,
+    tcp: boolean,
+  ) {
+    if (tcp) {
+      const c2s = new PduStream(
+        DNS_TCP_FRAMING,
+        (pdu, meta) => this.message('c2s', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
+        (a) => this.streamAnomaly('c2s', a),
+      );
+      const s2c = new PduStream(
+        DNS_TCP_FRAMING,
+        (pdu, meta) => this.message('s2c', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
+        (a) => this.streamAnomaly('s2c', a),
+      );
+      this.streams = [c2s, s2c];
+    } else {
+      this.streams = null;
+    }
+  }
+
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    if (this.streams) {
+      this.streams[dir === 'c2s' ? 0 : 1].data(bytes, frame, time);
+      return;
+    }
+    this.message(dir, bytes, [frame], time, 0, bytes.length);
+  }
+
+  gap(dir: Direction, length: number, frame: number, time: number): void {
+    if (this.streams) this.streams[dir === 'c2s' ? 0 : 1].gap(length, frame, time);
+  }
+
+  end(): void {
+    if (this.streams) {
+      this.streams[0].finish();
+      this.streams[1].finish();
+    }
+    this.pending.clear();
+  }
+
+  /** Stream-level problems (cut or unparsable messages) are attached to the next message of that direction. */
+  private streamAnomaly(_dir: Direction, a: Anomaly): void {
+    this.tcpAnomalies.push(a);
+  }
+
+  private message(dir: Direction, body: Uint8Array, frames: number[], time: number, offset: number, length: number): void {
+    const m = decodeDnsMessage(body);
+    const flow = this.ctx.flow;
+    const frame = frames[frames.length - 1];
+    const msg: DecodedMessage = {
+      protocol: 'dns',
+      flowId: flow.id,
+      transport: flow.transport,
+      client: flow.client,
+      server: flow.server,
+      direction: dir,
+      frame,
+      frames,
+      time,
+      type: m.response ? 'response' : 'query',
+      fields: dnsFields(m),
+      summary: dnsSummary(m),
+      offset,
+      length,
+    };
+    if (this.ctx.options.keepRaw) msg.raw = body.slice();
+    let anomalies = m.anomalies;
+    if (this.tcpAnomalies.length) {
+      anomalies = this.tcpAnomalies.concat(anomalies);
+      this.tcpAnomalies = [];
+    }
+    if (anomalies.length) {
+      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
+      msg.anomalies = anomalies;
+    }
+    if (!m.response) {
+      const prior = this.pending.get(m.id);
+      // A retransmitted query keeps the first one's time, as the user waited from then.
+      if (!prior || time - prior.time > PAIRING_WINDOW_SECONDS) {
+        if (this.pending.size >= MAX_PENDING) this.pending.clear();
+        this.pending.set(m.id, { frame, time });
+      }
+    } else {
+      const q = this.pending.get(m.id);
+      if (q && time - q.time <= PAIRING_WINDOW_SECONDS && time >= q.time) {
+        msg.pairedFrame = q.frame;
+        msg.responseTime = time - q.time;
+        this.pending.delete(m.id);
+      }
+    }
+    this.ctx.emit(msg);
+  }
+}
+
+/** Does a DNS header plausibly start at `o`? Used to find a message start after a gap. */
+function plausibleHeader(b: Uint8Array, o: number, available: number): boolean {
+  if (available < 14) return false;
+  const len = readU16BE(b, o);
+  if (len < 12) return false;
+  const opcode = (b[o + 4] >> 3) & 0xf;
+  if (opcode > 6 || opcode === 3) return false;
+  if ((b[o + 5] & 0x40) !== 0) return false; // the Z bit is always zero
+  const qd = readU16BE(b, o + 6);
+  if (qd > 1) return false;
+  // Record counts that cannot fit in the message are not a header.
+  const records = qd + readU16BE(b, o + 8) + readU16BE(b, o + 10) + readU16BE(b, o + 12);
+  return records * 5 <= len;
+}
+
+export const DNS_TCP_FRAMING = {
+  pduLength(buf: Uint8Array, offset: number, available: number): number {
+    if (available < 2) return 0;
+    const len = readU16BE(buf, offset);
+    if (len < 12) return -1;
+    return len + 2;
+  },
+  resync(buf: Uint8Array, from: number, available: number): number {
+    for (let i = 0; i + 14 <= available; i++) if (plausibleHeader(buf, from + i, available - i)) return from + i;
+    return -1;
+  },
+  maxBuffered: 65537,
+};
+
+/** DNS over UDP: each data() call is one datagram holding one message. */
+export const createDnsDatagramDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, false);
+
+/** DNS over TCP: messages with a 2-byte length prefix, split and reassembled with PduStream. */
+export const createDnsStreamDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, true);
+
+/** Picks the datagram or stream decoder from the flow's transport. */
+export const createDnsDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, ctx.flow.transport === 'tcp');
+
+/**
+ * Content probe for DNS over TCP: a 2-byte length then a header whose flags fit the direction
+ * (a query from the client, a response from the server) with one question.
+ */
+export const probeDns: ContentProbe = (b, dir) => {
+  if (b.length < 2) return 'maybe';
+  const len = readU16BE(b, 0);
+  if (len < 17) return 'no'; // header + root name + type + class
+  if (b.length < 14) return 'maybe';
+  if (!plausibleHeader(b, 0, b.length)) return 'no';
+  const qr = (b[4] & 0x80) !== 0;
+  if ((dir === 'c2s') === qr) return 'no';
+  if (!qr && (b[5] & 0x0f) !== 0) return 'no'; // a query carries no RCODE
+  if (readU16BE(b, 6) !== 1) return 'no';
+  if (b.length < 2 + len) return 'maybe';
+  const m = decodeDnsMessage(b.subarray(2, 2 + len));
+  return m.anomalies.length === 0 && m.questions.length === 1 ? 'yes' : 'no';
+};
