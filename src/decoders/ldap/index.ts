@@ -1,0 +1,3 @@
+export * from './constants.js';
+export * from './filter.js';
+export * from './encode.js';
