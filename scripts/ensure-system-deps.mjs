@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Installs the Debian packages ctiscope's tests and live features use, when they are missing:
+// tcpdump (live capture backend), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
+// Runs only as root with apt-get available (CI, fresh machines); otherwise it says what is missing and the
+// tests that need it skip with that reason. Never downloads anything but Debian packages.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }];
+if (process.env.CTISCOPE_BROWSER_TESTS !== '0' && existsSync(new URL('../ui', import.meta.url))) {
+  want.push({ bin: 'chromium', pkg: 'chromium' });
+}
+
+const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+const missing = want.filter((w) => !has(w.bin));
+if (missing.length === 0) process.exit(0);
+
+const names = missing.map((m) => m.pkg).join(' ');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot || !has('apt-get')) {
+  console.error(`ctiscope: optional system packages missing: ${names} (tests that need them will skip). Install with: sudo apt-get install -y ${names}`);
+  process.exit(0);
+}
+console.error(`ctiscope: installing Debian packages: ${names}`);
+try {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((m) => m.pkg)], { stdio: ['ignore', 'ignore', 'inherit'], env });
+} catch (e) {
+  console.error(`ctiscope: could not install ${names}: ${e.message}; tests that need them will skip`);
+}
