@@ -1,0 +1,790 @@
+/**
+ * Packets → flows: the network layer's entry point.
+ *
+ * Each packet goes link layer → IP (fragments reassembled) → TCP/UDP, is matched to its flow by 5-tuple and
+ * updates that flow's counters, handshake record and Zeek-style state; TCP payload is put back in order
+ * (tcp-reassembly.ts) and handed to the flow's consumer. ICMP errors are tied to the flow they quote.
+ *
+ * The flow table is keyed by a numeric hash of the endpoints (no string per packet) with chaining through
+ * the flows themselves. Flows that closed are finalised after a short linger, idle ones after idleTimeout
+ * (both in capture time, checked at most once per second of it), so memory stays flat on long captures.
+ */
+
+import type { CapturedPacket } from '../../capture/types.js';
+import type {
+  ConnState,
+  Direction,
+  FlowConsumer,
+  FlowConsumerFactory,
+  FlowInfo,
+  FlowRecord,
+  IcmpErrorInfo,
+  Transport,
+} from '../types.js';
+import { FragmentReassembler, type FragmentLimits, type FragmentStats } from './fragments.js';
+import { decodeIcmpError, IcmpError } from './icmp.js';
+import {
+  decodeIpv4,
+  decodeIpv6,
+  formatIpAddress,
+  IpPacket,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  skipIpv6ExtensionHeaders,
+} from './ip.js';
+import { decodeLink, LinkLayer, LinkStatus } from './link.js';
+import { TcpDirection, type ReassemblyLimits } from './tcp-reassembly.js';
+
+export interface FlowTrackerOptions {
+  /** Creates the consumer of each new flow's payload (null: count only). */
+  factory?: FlowConsumerFactory;
+  /** Called once per flow when it is finalised (closed and lingered, idle, evicted, or at finish()). */
+  onFlowEnd?(r: FlowRecord): void;
+  /** True for ports that identify a server (profile ports). Consulted when no handshake says who is who. */
+  isServerPort?(port: number): boolean;
+  /** Seconds of capture time without a packet before a flow is finalised (default 300). */
+  idleTimeout?: number;
+  /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
+  closeLinger?: number;
+  /** Flows held at once (default 200 000); beyond it the least recently active flow is finalised. */
+  maxFlows?: number;
+  reassembly?: ReassemblyLimits;
+  fragments?: FragmentLimits;
+}
+
+export interface FlowStats {
+  /** Packets given to packet(). */
+  packets: number;
+  /** Packets with an IPv4 or IPv6 header that could be read. */
+  ipPackets: number;
+  /** Frames of a known link type that carry something other than IP (ARP, LLC, …). */
+  nonIp: number;
+  /** Packets per link type that ctiscope does not decode, keyed by LINKTYPE_* value. */
+  unknownLinkTypes: Record<number, number>;
+  /** Frames whose link, IP or transport header is cut or invalid. */
+  malformed: number;
+  /** Frames cut by the snaplen (caplen < origLen). */
+  truncated: number;
+  /** IP headers whose length claims more bytes than the frame holds. */
+  ipLengthBeyondCapture: number;
+  /** IP packets that are neither TCP, UDP nor an ICMP error (echo, IGMP, OSPF, …). */
+  otherIp: number;
+  fragments: FragmentStats;
+  /** ICMP / ICMPv6 errors that quote a TCP or UDP packet; those quoting a flow not seen yet create it. */
+  icmpErrors: number;
+  /** Flows created, per transport. */
+  tcpFlows: number;
+  udpFlows: number;
+  /** Flows finalised because they were idle for idleTimeout, or evicted by the maxFlows bound. */
+  flowsExpired: number;
+  flowsEvicted: number;
+  /** Flows still open when finish() was called. */
+  openAtEnd: number;
+}
+
+export interface FlowTracker {
+  packet(p: CapturedPacket): void;
+  /** Ends every flow still held (open ones get openAtEnd = true) and returns the counters. */
+  finish(): FlowStats;
+  /** Flows currently held. */
+  readonly activeFlows: number;
+  readonly stats: FlowStats;
+}
+
+// TCP flags.
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+/** Endpoint states, after Zeek's TCP analyzer. */
+const EP_INACTIVE = 0;
+const EP_SYN_SENT = 1;
+const EP_SYN_ACK_SENT = 2;
+const EP_PARTIAL = 3;
+const EP_ESTABLISHED = 4;
+const EP_CLOSED = 5;
+const EP_RESET = 6;
+
+/** History letters, one bit each per direction; upper case from the client. */
+const HISTORY_LETTERS = 'SHADFRTG';
+const H_SYN = 0;
+const H_SYNACK = 1;
+const H_ACK = 2;
+const H_DATA = 3;
+const H_FIN = 4;
+const H_RST = 5;
+const H_RETRANS = 6;
+const H_GAP = 7;
+
+/** Lists in a record that could grow without bound on a pathological flow are capped; counters are not. */
+const MAX_LISTED_FRAMES = 32;
+const MAX_ICMP_ERRORS_PER_FLOW = 64;
+
+class Flow {
+  /** Hash-chain link and LRU / closing list links. */
+  bucketNext: Flow | null = null;
+  prev: Flow | null = null;
+  next: Flow | null = null;
+  closing = false;
+  closeTime = 0;
+
+  consumer: FlowConsumer | null = null;
+  pktC2s = 0;
+  pktS2c = 0;
+  bytesC2s = 0;
+  bytesS2c = 0;
+  lastFrame: number;
+  lastTime: number;
+  historyBits = 0;
+  history = '';
+  cState = EP_INACTIVE;
+  sState = EP_INACTIVE;
+  syns = 0;
+  firstSynTime = 0;
+  lastSynTime = 0;
+  synFrames: number[] = [];
+  synAckFrame = 0;
+  rstFrame = 0;
+  rstBy: Direction | undefined = undefined;
+  finFrames: number[] = [];
+  retransmissions = 0;
+  icmpErrors: IcmpErrorInfo[] = [];
+  c2s: TcpDirection | null = null;
+  s2c: TcpDirection | null = null;
+
+  constructor(
+    readonly key: number,
+    readonly proto: number,
+    readonly version: 4 | 6,
+    readonly c0: number,
+    readonly c1: number,
+    readonly c2: number,
+    readonly c3: number,
+    readonly cPort: number,
+    readonly s0: number,
+    readonly s1: number,
+    readonly s2: number,
+    readonly s3: number,
+    readonly sPort: number,
+    readonly info: FlowInfo,
+  ) {
+    this.lastFrame = info.firstFrame;
+    this.lastTime = info.start;
+  }
+}
+
+/** Mixes one endpoint (address words and port) into 32 bits. */
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ w2, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15) ^ w3, 0x165667b1);
+  h = Math.imul(h ^ (h >>> 13) ^ port, 0x2c1b3c6d);
+  return h ^ (h >>> 16);
+}
+
+function formatEndpoint(version: 4 | 6, ip: string, port: number): string {
+  return version === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Zeek's conn_state, from the two endpoint states and whether any payload was seen. */
+function connState(os: number, rs: number, anyPayload: boolean): ConnState {
+  const oInactive = os === EP_INACTIVE || os === EP_PARTIAL;
+  const rInactive = rs === EP_INACTIVE || rs === EP_PARTIAL;
+  if (rs === EP_RESET) {
+    if (os === EP_SYN_SENT || os === EP_SYN_ACK_SENT || (os === EP_RESET && !anyPayload)) return 'REJ';
+    return oInactive ? 'RSTRH' : 'RSTR';
+  }
+  if (os === EP_RESET) return rInactive ? 'RSTOS0' : 'RSTO';
+  if (os === EP_CLOSED && rs === EP_CLOSED) return 'SF';
+  if (os === EP_CLOSED) return rInactive ? 'SH' : 'S2';
+  if (rs === EP_CLOSED) return oInactive ? 'SHR' : 'S3';
+  if (os === EP_SYN_SENT && rs === EP_INACTIVE) return 'S0';
+  if (os === EP_ESTABLISHED && rs === EP_ESTABLISHED) return 'S1';
+  return 'OTH';
+}
+
+/** Next endpoint state of the sender of a segment with `flags`. */
+function nextEndpointState(state: number, flags: number): number {
+  if (flags & RST) return EP_RESET;
+  if (state === EP_RESET) return state;
+  if (flags & SYN) {
+    if (flags & ACK) return state === EP_INACTIVE || state === EP_SYN_SENT || state === EP_PARTIAL ? EP_SYN_ACK_SENT : state;
+    return state === EP_INACTIVE || state === EP_PARTIAL ? EP_SYN_SENT : state;
+  }
+  if (flags & FIN) return EP_CLOSED;
+  if (state === EP_INACTIVE) return EP_PARTIAL;
+  return state;
+}
+
+export function createFlowTracker(opts: FlowTrackerOptions = {}): FlowTracker {
+  return new FlowTrackerImpl(opts);
+}
+
+class FlowTrackerImpl implements FlowTracker {
+  readonly stats: FlowStats;
+  private readonly table = new Map<number, Flow>();
+  private count = 0;
+  /** Active flows, least recently active first. */
+  private lruHead: Flow | null = null;
+  private lruTail: Flow | null = null;
+  /** Closed flows waiting out the linger. */
+  private closingHead: Flow | null = null;
+  private closingTail: Flow | null = null;
+  private now = -Infinity;
+  private lastSweep = -Infinity;
+  private nextTcpId = 0;
+  private nextUdpId = 0;
+  private readonly link = new LinkLayer();
+  private readonly ip = new IpPacket();
+  private readonly icmp = new IcmpError();
+  private readonly fragments: FragmentReassembler;
+  private readonly idleTimeout: number;
+  private readonly closeLinger: number;
+  private readonly maxFlows: number;
+  private readonly factory: FlowConsumerFactory | undefined;
+  private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
+  private readonly isServerPort: ((port: number) => boolean) | undefined;
+  private readonly reassemblyLimits: ReassemblyLimits;
+
+  constructor(opts: FlowTrackerOptions) {
+    this.factory = opts.factory;
+    this.onFlowEnd = opts.onFlowEnd;
+    this.isServerPort = opts.isServerPort;
+    this.idleTimeout = opts.idleTimeout ?? 300;
+    this.closeLinger = opts.closeLinger ?? 2;
+    this.maxFlows = opts.maxFlows ?? 200_000;
+    this.reassemblyLimits = opts.reassembly ?? {};
+    this.fragments = new FragmentReassembler(opts.fragments);
+    this.stats = {
+      packets: 0,
+      ipPackets: 0,
+      nonIp: 0,
+      unknownLinkTypes: {},
+      malformed: 0,
+      truncated: 0,
+      ipLengthBeyondCapture: 0,
+      otherIp: 0,
+      fragments: this.fragments.stats,
+      icmpErrors: 0,
+      tcpFlows: 0,
+      udpFlows: 0,
+      flowsExpired: 0,
+      flowsEvicted: 0,
+      openAtEnd: 0,
+    };
+  }
+
+  get activeFlows(): number {
+    return this.count;
+  }
+
+  packet(p: CapturedPacket): void {
+    const stats = this.stats;
+    stats.packets++;
+    if (p.caplen < p.origLen) stats.truncated++;
+    const time = p.time;
+    if (time > this.now) {
+      this.now = time;
+      if (time - this.lastSweep >= 1) this.sweep(time);
+    }
+    const data = p.data;
+    const link = this.link;
+    const status = decodeLink(p.linkType, data, link);
+    const ip = this.ip;
+    let ok: boolean;
+    if (status === LinkStatus.IPV4) ok = decodeIpv4(data, link.offset, data.length, ip);
+    else if (status === LinkStatus.IPV6) ok = decodeIpv6(data, link.offset, data.length, ip);
+    else {
+      if (status === LinkStatus.NOT_IP) stats.nonIp++;
+      else if (status === LinkStatus.UNKNOWN_LINK) stats.unknownLinkTypes[p.linkType] = (stats.unknownLinkTypes[p.linkType] ?? 0) + 1;
+      else stats.malformed++;
+      return;
+    }
+    if (!ok) {
+      stats.malformed++;
+      return;
+    }
+    stats.ipPackets++;
+    if (ip.lengthBeyondCapture) stats.ipLengthBeyondCapture++;
+    if (ip.isFragment && !this.reassemble(ip, time)) return;
+    const proto = ip.protocol;
+    if (proto === IPPROTO_TCP) this.tcpPacket(p, ip);
+    else if (proto === IPPROTO_UDP) this.udpPacket(p, ip);
+    else if ((proto === IPPROTO_ICMP && ip.version === 4) || (proto === IPPROTO_ICMPV6 && ip.version === 6)) this.icmpPacket(p, ip);
+    else stats.otherIp++;
+  }
+
+  finish(): FlowStats {
+    this.fragments.finish();
+    const all: Flow[] = [];
+    for (let f = this.closingHead; f; f = f.next) all.push(f);
+    for (let f = this.lruHead; f; f = f.next) all.push(f);
+    // Deterministic order for the caller: by first frame.
+    all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
+    for (const f of all) {
+      const open = !f.closing;
+      if (open) this.stats.openAtEnd++;
+      this.endFlow(f, open);
+    }
+    return this.stats;
+  }
+
+  // ---- IP ----------------------------------------------------------------------------------------------
+
+  /** Feeds a fragment; on completion rewrites `ip` to describe the whole datagram and returns true. */
+  private reassemble(ip: IpPacket, time: number): boolean {
+    const done = this.fragments.add(ip, time);
+    if (!done) return false;
+    const payload = done.payload;
+    ip.buf = payload;
+    ip.isFragment = false;
+    ip.lengthBeyondCapture = false;
+    if (ip.version === 6) {
+      const upper = skipIpv6ExtensionHeaders(payload, 0, payload.length, done.protocol);
+      if (!upper) {
+        this.stats.malformed++;
+        return false;
+      }
+      ip.protocol = upper.protocol;
+      ip.payloadOffset = upper.offset;
+    } else {
+      ip.protocol = done.protocol;
+      ip.payloadOffset = 0;
+    }
+    ip.payloadEnd = payload.length;
+    ip.payloadLength = payload.length - ip.payloadOffset;
+    return true;
+  }
+
+  // ---- TCP ---------------------------------------------------------------------------------------------
+
+  private tcpPacket(p: CapturedPacket, ip: IpPacket): void {
+    const buf = ip.buf;
+    const t = ip.payloadOffset;
+    const avail = ip.payloadEnd - t;
+    if (avail < 20) {
+      this.stats.malformed++;
+      return;
+    }
+    const sport = (buf[t] << 8) | buf[t + 1];
+    const dport = (buf[t + 2] << 8) | buf[t + 3];
+    const seq = ((buf[t + 4] << 24) | (buf[t + 5] << 16) | (buf[t + 6] << 8) | buf[t + 7]) | 0;
+    const ackNum = ((buf[t + 8] << 24) | (buf[t + 9] << 16) | (buf[t + 10] << 8) | buf[t + 11]) | 0;
+    const headerLength = (buf[t + 12] >> 4) * 4;
+    const flags = buf[t + 13];
+    if (headerLength < 20) {
+      this.stats.malformed++;
+      return;
+    }
+    const captured = avail > headerLength ? avail - headerLength : 0;
+    const declaredTotal = ip.payloadLength - headerLength;
+    const declared = declaredTotal > captured ? declaredTotal : captured;
+    const missing = declared - captured;
+
+    let f = this.lookup(IPPROTO_TCP, ip, sport, dport);
+    let c2s = this.lookupDirC2s;
+    const synOnly = (flags & (SYN | ACK)) === SYN;
+    if (f && synOnly && this.isNewConnection(f, c2s, seq)) {
+      this.endFlow(f, false);
+      f = null;
+    }
+    if (!f) {
+      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time);
+      c2s = this.lookupDirC2s;
+    } else this.touch(f, p);
+
+    const me = c2s ? f.c2s! : f.s2c!;
+    const peer = c2s ? f.s2c! : f.c2s!;
+    const shift = c2s ? 0 : 8;
+    if (c2s) {
+      f.pktC2s++;
+      f.bytesC2s += declared;
+    } else {
+      f.pktS2c++;
+      f.bytesS2c += declared;
+    }
+
+    // Handshake and teardown record.
+    if (flags & SYN) {
+      if (flags & ACK) {
+        this.mark(f, H_SYNACK + shift);
+        if (!c2s && f.synAckFrame === 0) f.synAckFrame = p.frame;
+      } else {
+        this.mark(f, H_SYN + shift);
+        if (c2s) {
+          if (f.syns === 0) f.firstSynTime = p.time;
+          f.syns++;
+          f.lastSynTime = p.time;
+          if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
+        }
+      }
+    }
+    if (declared > 0 && !(flags & RST)) this.mark(f, H_DATA + shift);
+    if (flags & FIN) {
+      this.mark(f, H_FIN + shift);
+      if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
+    }
+    if (flags & RST) {
+      this.mark(f, H_RST + shift);
+      if (f.rstFrame === 0) {
+        f.rstFrame = p.frame;
+        f.rstBy = c2s ? 'c2s' : 's2c';
+      }
+    }
+    if ((flags & (ACK | SYN | FIN | RST)) === ACK && declared === 0) this.mark(f, H_ACK + shift);
+
+    // Endpoint states (Zeek's): an ACK completes the handshake for both sides.
+    const before = c2s ? f.cState : f.sState;
+    let after = nextEndpointState(before, flags);
+    if (!(flags & (SYN | FIN | RST)) && flags & ACK) {
+      const peerState = c2s ? f.sState : f.cState;
+      if ((after === EP_SYN_SENT || after === EP_SYN_ACK_SENT) && (peerState === EP_SYN_ACK_SENT || peerState === EP_SYN_SENT || peerState === EP_ESTABLISHED)) {
+        after = EP_ESTABLISHED;
+        if (peerState !== EP_ESTABLISHED) {
+          if (c2s) f.sState = EP_ESTABLISHED;
+          else f.cState = EP_ESTABLISHED;
+        }
+      } else if (after === EP_PARTIAL && peerState === EP_SYN_ACK_SENT) {
+        // The SYN was not captured but the SYN-ACK was: this side's ACK still completes the handshake.
+        after = EP_ESTABLISHED;
+        if (c2s) f.sState = EP_ESTABLISHED;
+        else f.cState = EP_ESTABLISHED;
+      }
+    }
+    if (c2s) f.cState = after;
+    else f.sState = after;
+
+    // Payload, in order. Data carried by a RST is counted but not part of the stream.
+    const gapsBefore = me.gapBytes;
+    const peerGapsBefore = peer.gapBytes;
+    let retransmission: boolean;
+    if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
+    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, f.consumer);
+    if (flags & ACK) peer.acked(ackNum, f.consumer);
+    if (retransmission) {
+      f.retransmissions++;
+      this.mark(f, H_RETRANS + shift);
+    }
+    if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
+    if (peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
+
+    if (!f.closing && (flags & RST || (f.c2s!.finSeen && f.s2c!.finSeen))) this.startClosing(f, p.time);
+  }
+
+  /**
+   * A SYN on a known 4-tuple starts a new connection when the old one is over, or when it carries a new
+   * initial sequence number (a retransmitted SYN carries the same one).
+   */
+  private isNewConnection(f: Flow, c2s: boolean, seq: number): boolean {
+    const dir = c2s ? f.c2s! : f.s2c!;
+    if (dir.synSeen) return seq !== dir.isn;
+    return f.closing;
+  }
+
+  private mark(f: Flow, bit: number): void {
+    const m = 1 << bit;
+    if (f.historyBits & m) return;
+    f.historyBits |= m;
+    const letter = HISTORY_LETTERS[bit & 7];
+    f.history += bit < 8 ? letter : letter.toLowerCase();
+  }
+
+  // ---- UDP ---------------------------------------------------------------------------------------------
+
+  private udpPacket(p: CapturedPacket, ip: IpPacket): void {
+    const buf = ip.buf;
+    const u = ip.payloadOffset;
+    const avail = ip.payloadEnd - u;
+    if (avail < 8) {
+      this.stats.malformed++;
+      return;
+    }
+    const sport = (buf[u] << 8) | buf[u + 1];
+    const dport = (buf[u + 2] << 8) | buf[u + 3];
+    const udpLength = (buf[u + 4] << 8) | buf[u + 5];
+    // tshark's account is udp.length − 8; length 0 (jumbogram) falls back to the IP length.
+    const declared = udpLength >= 8 ? udpLength - 8 : Math.max(0, ip.payloadLength - 8);
+    const capturedEnd = Math.min(ip.payloadEnd, u + 8 + declared);
+    let f = this.lookup(IPPROTO_UDP, ip, sport, dport);
+    let c2s = this.lookupDirC2s;
+    if (!f) {
+      f = this.createFlow(IPPROTO_UDP, ip, sport, dport, 0, p.frame, p.time);
+      c2s = this.lookupDirC2s;
+    } else this.touch(f, p);
+    if (c2s) {
+      f.pktC2s++;
+      f.bytesC2s += declared;
+    } else {
+      f.pktS2c++;
+      f.bytesS2c += declared;
+    }
+    if (f.consumer && capturedEnd > u + 8) f.consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+  }
+
+  // ---- ICMP --------------------------------------------------------------------------------------------
+
+  private icmpPacket(p: CapturedPacket, ip: IpPacket): void {
+    const e = this.icmp;
+    if (!decodeIcmpError(ip.buf, ip.payloadOffset, ip.payloadEnd, ip.version === 6, e)) {
+      this.stats.otherIp++;
+      return;
+    }
+    const q = e.quoted;
+    if (!e.hasPorts || (q.protocol !== IPPROTO_TCP && q.protocol !== IPPROTO_UDP)) {
+      this.stats.otherIp++;
+      return;
+    }
+    this.stats.icmpErrors++;
+    let f = this.lookup(q.protocol, q, e.srcPort, e.dstPort);
+    // A flow known only from the error (its packets were not captured) still gets a record, with no
+    // packets: tshark likewise gives the quoted header a stream of its own.
+    if (!f) f = this.createFlow(q.protocol, q, e.srcPort, e.dstPort, -1, p.frame, p.time);
+    if (f.icmpErrors.length < MAX_ICMP_ERRORS_PER_FLOW) {
+      f.icmpErrors.push({
+        frame: p.frame,
+        time: p.time,
+        kind: e.kind,
+        type: e.type,
+        code: e.code,
+        codeName: e.codeName,
+        from: formatIpAddress(ip.version, ip.src0, ip.src1, ip.src2, ip.src3),
+      });
+    }
+  }
+
+  // ---- flow table --------------------------------------------------------------------------------------
+
+  /** Set by lookup() and createFlow(): whether the packet's sender is the flow's client. */
+  private lookupDirC2s = true;
+
+  private lookup(proto: number, ip: IpPacket, sport: number, dport: number): Flow | null {
+    const key = this.keyOf(proto, ip, sport, dport);
+    for (let f = this.table.get(key) ?? null; f; f = f.bucketNext) {
+      if (f.proto !== proto || f.version !== ip.version) continue;
+      if (
+        f.cPort === sport && f.sPort === dport &&
+        f.c0 === ip.src0 && f.s0 === ip.dst0 && f.c1 === ip.src1 && f.s1 === ip.dst1 &&
+        f.c2 === ip.src2 && f.s2 === ip.dst2 && f.c3 === ip.src3 && f.s3 === ip.dst3
+      ) {
+        this.lookupDirC2s = true;
+        return f;
+      }
+      if (
+        f.cPort === dport && f.sPort === sport &&
+        f.c0 === ip.dst0 && f.s0 === ip.src0 && f.c1 === ip.dst1 && f.s1 === ip.src1 &&
+        f.c2 === ip.dst2 && f.s2 === ip.src2 && f.c3 === ip.dst3 && f.s3 === ip.src3
+      ) {
+        this.lookupDirC2s = false;
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private keyOf(proto: number, ip: IpPacket, sport: number, dport: number): number {
+    // Symmetric in the two endpoints, so both directions land in the same bucket.
+    const a = endpointHash(ip.src0, ip.src1, ip.src2, ip.src3, sport);
+    const b = endpointHash(ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport);
+    return (a + b + proto) | 0;
+  }
+
+  /**
+   * Chooses client and server: the SYN sender is the client and the SYN-ACK sender the server; else a
+   * server port (profile, or below 1024) names the server; else the first packet's sender is the client.
+   * `flags` -1 means the flow is known only from a quoted header (its sender is treated as the first).
+   */
+  private createFlow(proto: number, ip: IpPacket, sport: number, dport: number, flags: number, frame: number, time: number): Flow {
+    if (this.count >= this.maxFlows) this.evictOne();
+    let senderIsClient = true;
+    let roleBy: FlowInfo['roleBy'] = 'first-packet';
+    if (proto === IPPROTO_TCP && flags >= 0 && flags & SYN) {
+      roleBy = 'syn';
+      senderIsClient = !(flags & ACK);
+    } else {
+      const isServer = this.isServerPort;
+      const dServer = isServer ? isServer(dport) : false;
+      const sServer = isServer ? isServer(sport) : false;
+      if (dServer !== sServer) {
+        roleBy = 'port';
+        senderIsClient = dServer;
+      } else if (sport !== dport) {
+        const low = sport < dport ? sport : dport;
+        if (low < 1024 || (dServer && sServer)) {
+          roleBy = 'port';
+          senderIsClient = dport === low;
+        }
+      }
+    }
+    const v = ip.version;
+    const key = this.keyOf(proto, ip, sport, dport);
+    const transport: Transport = proto === IPPROTO_TCP ? 'tcp' : 'udp';
+    const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
+    if (transport === 'tcp') this.stats.tcpFlows++;
+    else this.stats.udpFlows++;
+    const srcIp = formatIpAddress(v, ip.src0, ip.src1, ip.src2, ip.src3);
+    const dstIp = formatIpAddress(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
+    const clientIp = senderIsClient ? srcIp : dstIp;
+    const serverIp = senderIsClient ? dstIp : srcIp;
+    const clientPort = senderIsClient ? sport : dport;
+    const serverPort = senderIsClient ? dport : sport;
+    const info: FlowInfo = {
+      id,
+      transport,
+      clientIp,
+      clientPort,
+      serverIp,
+      serverPort,
+      client: formatEndpoint(v, clientIp, clientPort),
+      server: formatEndpoint(v, serverIp, serverPort),
+      roleBy,
+      firstFrame: frame,
+      start: time,
+    };
+    const f = senderIsClient
+      ? new Flow(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
+      : new Flow(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
+    f.bucketNext = this.table.get(key) ?? null;
+    this.table.set(key, f);
+    this.count++;
+    this.lruAppend(f);
+    if (proto === IPPROTO_TCP) {
+      f.c2s = new TcpDirection('c2s', this.reassemblyLimits);
+      f.s2c = new TcpDirection('s2c', this.reassemblyLimits);
+    }
+    this.lookupDirC2s = senderIsClient;
+    f.consumer = this.factory ? this.factory(info) : null;
+    return f;
+  }
+
+  /** A packet of `f`: updates its last activity and its place in the LRU list. */
+  private touch(f: Flow, p: CapturedPacket): void {
+    f.lastFrame = p.frame;
+    if (p.time > f.lastTime) f.lastTime = p.time;
+    if (!f.closing && f !== this.lruTail) {
+      this.lruUnlink(f);
+      this.lruAppend(f);
+    }
+  }
+
+  private startClosing(f: Flow, time: number): void {
+    this.lruUnlink(f);
+    f.closing = true;
+    f.closeTime = time;
+    f.prev = this.closingTail;
+    f.next = null;
+    if (this.closingTail) this.closingTail.next = f;
+    else this.closingHead = f;
+    this.closingTail = f;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (let f = this.closingHead; f; ) {
+      const next = f.next;
+      if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) this.endFlow(f, false);
+      f = next;
+    }
+    while (this.lruHead && now - this.lruHead.lastTime >= this.idleTimeout) {
+      this.stats.flowsExpired++;
+      this.endFlow(this.lruHead, false);
+    }
+  }
+
+  private evictOne(): void {
+    const victim = this.closingHead ?? this.lruHead;
+    if (!victim) return;
+    if (!victim.closing) this.stats.flowsEvicted++;
+    this.endFlow(victim, false);
+  }
+
+  private lruAppend(f: Flow): void {
+    f.prev = this.lruTail;
+    f.next = null;
+    if (this.lruTail) this.lruTail.next = f;
+    else this.lruHead = f;
+    this.lruTail = f;
+  }
+
+  private lruUnlink(f: Flow): void {
+    if (f.prev) f.prev.next = f.next;
+    else if (this.lruHead === f) this.lruHead = f.next;
+    if (f.next) f.next.prev = f.prev;
+    else if (this.lruTail === f) this.lruTail = f.prev;
+    f.prev = f.next = null;
+  }
+
+  private closingUnlink(f: Flow): void {
+    if (f.prev) f.prev.next = f.next;
+    else if (this.closingHead === f) this.closingHead = f.next;
+    if (f.next) f.next.prev = f.prev;
+    else if (this.closingTail === f) this.closingTail = f.prev;
+    f.prev = f.next = null;
+  }
+
+  private removeFromTable(f: Flow): void {
+    const head = this.table.get(f.key);
+    if (head === f) {
+      if (f.bucketNext) this.table.set(f.key, f.bucketNext);
+      else this.table.delete(f.key);
+    } else {
+      for (let g = head ?? null; g; g = g.bucketNext) {
+        if (g.bucketNext === f) {
+          g.bucketNext = f.bucketNext;
+          break;
+        }
+      }
+    }
+    f.bucketNext = null;
+  }
+
+  /** Finalises a flow: flushes reassembly, reports the record, forgets the flow. */
+  private endFlow(f: Flow, openAtEnd: boolean): void {
+    if (f.closing) this.closingUnlink(f);
+    else this.lruUnlink(f);
+    this.removeFromTable(f);
+    this.count--;
+    if (f.c2s) {
+      const gc = f.c2s.gapBytes;
+      const gs = f.s2c!.gapBytes;
+      f.c2s.flush(f.consumer);
+      f.s2c!.flush(f.consumer);
+      if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
+      if (f.s2c!.gapBytes !== gs) this.mark(f, H_GAP + 8);
+    }
+    const record = this.recordOf(f, openAtEnd);
+    if (f.consumer) f.consumer.end(record);
+    if (this.onFlowEnd) this.onFlowEnd(record);
+  }
+
+  private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
+    const info = f.info;
+    const isTcp = info.transport === 'tcp';
+    const record: FlowRecord = {
+      ...info,
+      state: isTcp ? connState(f.cState, f.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
+      history: f.history,
+      packets: { c2s: f.pktC2s, s2c: f.pktS2c },
+      payloadBytes: { c2s: f.bytesC2s, s2c: f.bytesS2c },
+      lastFrame: f.lastFrame,
+      end: f.lastTime,
+      syns: f.syns,
+      synSpan: f.syns > 1 ? f.lastSynTime - f.firstSynTime : 0,
+      synFrames: f.synFrames,
+      finFrames: f.finFrames,
+      retransmissions: f.retransmissions,
+      gapBytes: { c2s: f.c2s ? f.c2s.gapBytes : 0, s2c: f.s2c ? f.s2c.gapBytes : 0 },
+      icmpErrors: f.icmpErrors,
+      openAtEnd,
+    };
+    if (f.synAckFrame) record.synAckFrame = f.synAckFrame;
+    if (f.rstFrame) {
+      record.rstFrame = f.rstFrame;
+      record.rstBy = f.rstBy;
+    }
+    return record;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * One direction of a TCP connection, put back in sequence order.
+ *
+ * Segments are delivered once, in order, each with the frame that carried it. Bytes seen again
+ * (retransmissions, overlaps) are trimmed. Segments that arrive ahead of a hole are copied and held (up to
+ * a bound) until the hole fills; a hole that will never fill (the peer acknowledged data past it, the bound
+ * is reached, or the stream ends) is reported as a gap and delivery carries on after it. Sequence numbers
+ * are compared modulo 2^32, so streams that wrap around are handled.
+ */
+
+import type { Direction } from '../types.js';
+
+/** Where ordered bytes go. `bytes` is valid only during the call: a sink that keeps them must copy. */
+export interface StreamSink {
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  gap(dir: Direction, length: number, frame: number, time: number): void;
+}
+
+export interface ReassemblyLimits {
+  /** Out-of-order segments held per direction (default 256). */
+  maxSegments?: number;
+  /** Out-of-order bytes held per direction (default 1 MiB). */
+  maxBytes?: number;
+}
+
+interface HeldSegment {
+  seq: number;
+  /** Captured bytes (a copy), or null when nobody consumes the payload. */
+  data: Uint8Array | null;
+  captured: number;
+  /** Bytes declared by the headers but not captured (snaplen), after the captured ones. */
+  missing: number;
+  frame: number;
+  time: number;
+}
+
+/** A hole acknowledged by the peer is believed only within this distance (guards against bogus ACKs). */
+const MAX_ACK_JUMP = 1 << 30;
+
+export class TcpDirection {
+  /** True once a base sequence number is known (SYN, or the first segment with data). */
+  started = false;
+  /** Sequence number of the next byte to deliver. */
+  nextSeq = 0;
+  synSeen = false;
+  isn = 0;
+  finSeen = false;
+  /** Sequence number just past the last data byte, where the FIN sits. */
+  finSeq = 0;
+  retransmissions = 0;
+  gapBytes = 0;
+  /** Bytes delivered through data() (captured and in order). */
+  deliveredBytes = 0;
+  private held: HeldSegment[] = [];
+  private heldBytes = 0;
+  private readonly maxSegments: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly dir: Direction,
+    limits: ReassemblyLimits = {},
+  ) {
+    this.maxSegments = limits.maxSegments ?? 256;
+    this.maxBytes = limits.maxBytes ?? 1 << 20;
+  }
+
+  /** Out-of-order segments currently held. */
+  get heldSegments(): number {
+    return this.held.length;
+  }
+
+  /**
+   * One segment from this direction. The payload is buf[offset, offset+captured); `missing` more bytes
+   * were declared by the IP header but cut by the snaplen. Returns true when it counts as a retransmission
+   * (data already seen, or a repeated SYN or FIN).
+   */
+  segment(
+    seq: number,
+    syn: boolean,
+    fin: boolean,
+    buf: Uint8Array,
+    offset: number,
+    captured: number,
+    missing: number,
+    frame: number,
+    time: number,
+    sink: StreamSink | null,
+  ): boolean {
+    let retransmission = false;
+    seq = seq | 0;
+    if (syn) {
+      if (this.synSeen && seq === this.isn) retransmission = true;
+      else if (!this.synSeen) {
+        this.synSeen = true;
+        this.isn = seq;
+        if (!this.started || this.deliveredBytes === 0) {
+          this.started = true;
+          this.nextSeq = (seq + 1) | 0;
+        }
+      }
+      seq = (seq + 1) | 0;
+    }
+    const declared = captured + missing;
+    if (fin) {
+      const at = (seq + declared) | 0;
+      if (this.finSeen && at === this.finSeq && declared === 0) retransmission = true;
+      this.finSeen = true;
+      this.finSeq = at;
+    }
+    if (declared === 0) {
+      if (retransmission) this.retransmissions++;
+      return retransmission;
+    }
+    if (!this.started) {
+      // Mid-stream start: the first byte seen is the base.
+      this.started = true;
+      this.nextSeq = seq;
+    }
+    for (;;) {
+      const ahead = (seq - this.nextSeq) | 0;
+      if (ahead <= 0) {
+        if (ahead < 0) retransmission = true;
+        this.deliver(seq, buf, offset, captured, missing, frame, time, sink);
+        this.drain(sink);
+        break;
+      }
+      if (this.isHeld(seq, declared)) {
+        retransmission = true;
+        break;
+      }
+      if (this.held.length < this.maxSegments && this.heldBytes + captured <= this.maxBytes) {
+        this.hold(seq, buf, offset, captured, missing, frame, time, sink);
+        break;
+      }
+      // The bound is reached: give up on the oldest hole, then look at this segment again.
+      if (this.held.length > 0) this.skipFirstHole(sink);
+      else this.skipTo(seq, frame, time, sink);
+    }
+    if (retransmission) this.retransmissions++;
+    return retransmission;
+  }
+
+  /**
+   * The peer acknowledged everything before `ack`. A hole before held segments that the peer has already
+   * received will never be filled by this capture: report it and deliver what follows.
+   */
+  acked(ack: number, sink: StreamSink | null): void {
+    if (!this.started || this.held.length === 0) return;
+    let limit = ack | 0;
+    if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
+    const jump = (limit - this.nextSeq) | 0;
+    if (jump <= 0 || jump > MAX_ACK_JUMP) return;
+    while (this.held.length > 0 && ((limit - this.held[0].seq) | 0) >= 0 && ((this.held[0].seq - this.nextSeq) | 0) > 0) {
+      this.skipFirstHole(sink);
+    }
+  }
+
+  /** The stream is over: whatever is held is delivered, with gaps for the holes before it. */
+  flush(sink: StreamSink | null): void {
+    while (this.held.length > 0) this.skipFirstHole(sink);
+  }
+
+  private deliver(
+    seq: number,
+    buf: Uint8Array,
+    offset: number,
+    captured: number,
+    missing: number,
+    frame: number,
+    time: number,
+    sink: StreamSink | null,
+  ): void {
+    const declared = captured + missing;
+    const skip = (this.nextSeq - seq) | 0;
+    if (skip >= declared) return;
+    if (skip < captured) {
+      const n = captured - skip;
+      if (sink) sink.data(this.dir, buf.subarray(offset + skip, offset + captured), frame, time);
+      this.deliveredBytes += n;
+    }
+    const lost = skip < captured ? missing : declared - skip;
+    if (lost > 0) {
+      this.gapBytes += lost;
+      if (sink) sink.gap(this.dir, lost, frame, time);
+    }
+    this.nextSeq = (seq + declared) | 0;
+  }
+
+  private drain(sink: StreamSink | null): void {
+    while (this.held.length > 0) {
+      const h = this.held[0];
+      if (((h.seq - this.nextSeq) | 0) > 0) return;
+      this.held.shift();
+      this.heldBytes -= h.captured;
+      this.deliverHeld(h, sink);
+    }
+  }
+
+  private deliverHeld(h: HeldSegment, sink: StreamSink | null): void {
+    // Without a sink nothing was copied (data is null) and deliver() only does the sequence bookkeeping.
+    this.deliver(h.seq, h.data ?? EMPTY, 0, h.captured, h.missing, h.frame, h.time, h.data ? sink : null);
+  }
+
+  private skipFirstHole(sink: StreamSink | null): void {
+    const h = this.held[0];
+    this.skipTo(h.seq, h.frame, h.time, sink);
+    this.drain(sink);
+  }
+
+  /** Declares the bytes from nextSeq up to `seq` lost. */
+  private skipTo(seq: number, frame: number, time: number, sink: StreamSink | null): void {
+    const length = (seq - this.nextSeq) | 0;
+    if (length <= 0) return;
+    this.gapBytes += length;
+    if (sink) sink.gap(this.dir, length, frame, time);
+    this.nextSeq = seq;
+  }
+
+  private isHeld(seq: number, declared: number): boolean {
+    for (const h of this.held) {
+      if (h.seq === seq && h.captured + h.missing >= declared) return true;
+    }
+    return false;
+  }
+
+  private hold(
+    seq: number,
+    buf: Uint8Array,
+    offset: number,
+    captured: number,
+    missing: number,
+    frame: number,
+    time: number,
+    sink: StreamSink | null,
+  ): void {
+    // Copy: the reader reuses the frame buffer for the next packet.
+    const seg: HeldSegment = {
+      seq,
+      data: sink ? buf.slice(offset, offset + captured) : null,
+      captured,
+      missing,
+      frame,
+      time,
+    };
+    const rel = (seq - this.nextSeq) | 0;
+    let i = this.held.length;
+    while (i > 0 && ((this.held[i - 1].seq - this.nextSeq) | 0) > rel) i--;
+    this.held.splice(i, 0, seg);
+    this.heldBytes += captured;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
