@@ -1,0 +1,212 @@
+/**
+ * The reference scenarios of samples/SCENARIOS.md: one builder per row of the table. Each returns the frames of
+ * its capture and the result the analyzer is expected to reach, taken from the table (never computed by
+ * running the analyzer).
+ */
+
+import type { NameEntry } from '../../capture/writer.js';
+import { ADDR, agentFor, cadDesktop, ctiosDesktopSideDown, NAMES, type CadVariant, type DesktopContext } from './desktop.js';
+import { hashString, Rng } from './prng.js';
+import { SynthNet, type Clock, type SynthPacket, type Vantage } from './tcp.js';
+
+export type Outcome = 'logged-in' | 'failed' | 'incomplete';
+export type FindingKind =
+  | 'server-unreachable'
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'timeout'
+  | 'config-download-failed'
+  | 'licensing-failed'
+  | 'cti-open-failed'
+  | 'agent-login-failed'
+  | 'failover'
+  | 'slow-step'
+  | 'heartbeat-lost'
+  | 'dns-failure'
+  | 'tls-failure'
+  | 'capture-gap'
+  | 'truncated-capture';
+
+export interface ExpectedWorkstation {
+  host: string;
+  desktop: 'cad' | 'ctios';
+  outcome: Outcome;
+  failedPhase?: string;
+  findings: FindingKind[];
+}
+
+export interface ExpectedResult {
+  workstations: ExpectedWorkstation[];
+}
+
+export interface ScenarioOutput {
+  name: string;
+  description: string;
+  packets: SynthPacket[];
+  expected: ExpectedResult;
+  /** Server names for the capture's NRB. */
+  names: NameEntry[];
+}
+
+/** What a CAD variant leads to, as the scenario table says. */
+export interface CadCase {
+  variant: CadVariant;
+  outcome: Outcome;
+  failedPhase?: string;
+  findings: FindingKind[];
+}
+
+export const CAD_CASES = {
+  normal: { variant: {}, outcome: 'logged-in', findings: [] },
+  staleLdap: { variant: { ldapHosts: [ADDR.stale, ADDR.uccxB] }, outcome: 'logged-in', findings: ['server-unreachable', 'failover'] },
+  licenceRefused: { variant: { licensing: 'refused' }, outcome: 'failed', failedPhase: 'licensing', findings: ['licensing-failed'] },
+  licensingDown: { variant: { licensing: 'down' }, outcome: 'failed', failedPhase: 'licensing', findings: ['connection-refused', 'licensing-failed'] },
+  licensingTimeout: { variant: { licensing: 'timeout' }, outcome: 'failed', failedPhase: 'licensing', findings: ['timeout', 'licensing-failed'] },
+  ctiStandby: { variant: { ctiHosts: [ADDR.uccxB, ADDR.uccxA] }, outcome: 'logged-in', findings: ['cti-open-failed', 'failover'] },
+  loginRefused: { variant: { login: 'refused' }, outcome: 'failed', failedPhase: 'login', findings: ['agent-login-failed'] },
+  ldapBindRefused: { variant: { ldapBind: 'invalid-credentials' }, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] },
+} as const satisfies Record<string, CadCase>;
+
+export type CadCaseName = keyof typeof CAD_CASES;
+
+/** One scripted actor (a desktop) on its own clock. */
+export interface Actor {
+  clock: Clock;
+  script: Iterator<void>;
+}
+
+/**
+ * Runs actors in time order: always the one whose clock is earliest takes its next step. After each step
+ * `onProgress` may drain the frames older than the earliest clock (minus `margin` seconds, which covers delayed
+ * ACKs emitted slightly behind a clock).
+ */
+export function runActors(net: SynthNet, actors: Actor[], onProgress?: (watermark: number) => void, margin = 1): void {
+  const live = actors.slice();
+  while (live.length > 0) {
+    let k = 0;
+    for (let i = 1; i < live.length; i++) if (live[i].clock.nowUs < live[k].clock.nowUs) k = i;
+    const a = live[k];
+    if (a.script.next().done) {
+      net.retireClock(a.clock);
+      live.splice(k, 1);
+    }
+    if (onProgress) {
+      let min = Infinity;
+      for (const l of live) min = Math.min(min, l.clock.now);
+      onProgress(min - margin);
+    }
+  }
+}
+
+export function serverNames(): NameEntry[] {
+  return Object.entries(NAMES).map(([address, name]) => ({ address, names: [name] }));
+}
+
+interface Workstation {
+  host: string;
+  desktop: 'cad' | 'ctios';
+  start: number;
+  case?: CadCaseName;
+}
+
+/** Builds one capture with the given workstations; single-PC captures are taken on the PC, many-PC ones on a SPAN port. */
+function buildCapture(name: string, description: string, stations: Workstation[], opts: { vantage: Vantage; endTime: number }): ScenarioOutput {
+  const seed = hashString(name);
+  const net = new SynthNet({ seed, vantage: opts.vantage });
+  const actors: Actor[] = [];
+  const expected: ExpectedWorkstation[] = [];
+  for (const ws of stations) {
+    const clock = ws.start === 0 && stations.length === 1 ? net.clock : net.newClock(ws.start);
+    const ctx: DesktopContext = { net, clock, rng: new Rng(seed ^ hashString(ws.host)), agent: agentFor(ws.host), endTime: opts.endTime };
+    if (ws.desktop === 'ctios') {
+      actors.push({ clock, script: ctiosDesktopSideDown(ctx) });
+      expected.push({ host: ws.host, desktop: 'ctios', outcome: 'incomplete', findings: ['connection-refused', 'failover'] });
+    } else {
+      const c: CadCase = CAD_CASES[ws.case ?? 'normal'];
+      actors.push({ clock, script: cadDesktop(ctx, c.variant) });
+      expected.push({
+        host: ws.host,
+        desktop: 'cad',
+        outcome: c.outcome,
+        ...(c.failedPhase ? { failedPhase: c.failedPhase } : {}),
+        findings: [...c.findings],
+      });
+    }
+  }
+  runActors(net, actors);
+  return { name, description, packets: net.collect(), expected: { workstations: expected }, names: serverNames() };
+}
+
+/** A single CAD PC running one case; the capture runs past the login for two heartbeats. */
+function singleCad(name: string, description: string, host: string, c: CadCaseName): ScenarioOutput {
+  return buildCapture(name, description, [{ host, desktop: 'cad', start: 0, case: c }], { vantage: 'client', endTime: 65 });
+}
+
+export function cadLoginOk(): ScenarioOutput {
+  return singleCad('cad-login-ok', 'the normal CAD start-up: DNS, LDAP config, licensing, CTI session and agent login, desktop services, heartbeats', '10.10.20.31', 'normal');
+}
+
+export function staleLdapFailover(): ScenarioOutput {
+  return singleCad('stale-ldap-failover', 'LDAP host 1 (192.168.100.9) never answers 3 SYNs; at 21 s the desktop fails over to 192.168.100.2 and logs in', '10.10.20.32', 'staleLdap');
+}
+
+export function licenceRefused(): ScenarioOutput {
+  return singleCad('licence-refused', 'acquireLicense answered with USER_EXCEPTION NoLicenseAvailable; the desktop closes and stops', '10.10.20.33', 'licenceRefused');
+}
+
+export function licensingDown(): ScenarioOutput {
+  return singleCad('licensing-down', 'licensing port 3000 refused (RST) on both UCCX nodes; no CTI', '10.10.20.34', 'licensingDown');
+}
+
+export function licensingTimeout(): ScenarioOutput {
+  return singleCad('licensing-timeout', 'acquireLicense never answered; the desktop closes after 30 s; no CTI', '10.10.20.35', 'licensingTimeout');
+}
+
+export function ctiStandbyFailover(): ScenarioOutput {
+  return singleCad('cti-standby-failover', 'OPEN_REQ to node B answered FAILURE_CONF E_CTI_SERVER_NOT_MASTER; node A opens the session and the login works', '10.10.20.36', 'ctiStandby');
+}
+
+export function agentLoginRefused(): ScenarioOutput {
+  return singleCad('agent-login-refused', 'SET_AGENT_STATE_REQ LOGIN answered CONTROL_FAILURE_CONF, peripheral error 88004 (agent device out of service); CLOSE_REQ/CONF', '10.10.20.37', 'loginRefused');
+}
+
+export function ldapBindRefused(): ScenarioOutput {
+  return singleCad('ldap-bind-refused', 'LDAP bind answered invalidCredentials (49); unbind; nothing else', '10.10.20.38', 'ldapBindRefused');
+}
+
+export function ctiosSideDown(): ScenarioOutput {
+  return buildCapture(
+    'ctios-side-down',
+    'CTI OS desktop: CTIOSA refuses 42028 twice (5 s apart), CTIOSB connects and both sides exchange opaque data for 60 s',
+    [{ host: '10.10.20.41', desktop: 'ctios', start: 0 }],
+    { vantage: 'client', endTime: 90 },
+  );
+}
+
+/** The SPAN capture: 40 PCs starting within 2 minutes, 35 normal and 5 failing as in the single scenarios. */
+export function spanManyAgents(): ScenarioOutput {
+  const rng = new Rng(hashString('span-many-agents'));
+  const stations: Workstation[] = [];
+  for (let n = 11; n <= 45; n++) stations.push({ host: `10.10.20.${n}`, desktop: 'cad', start: 0, case: 'normal' });
+  for (const n of [101, 102, 103]) stations.push({ host: `10.10.20.${n}`, desktop: 'cad', start: 0, case: 'licenceRefused' });
+  stations.push({ host: '10.10.20.104', desktop: 'cad', start: 0, case: 'loginRefused' });
+  stations.push({ host: '10.10.20.105', desktop: 'cad', start: 0, case: 'staleLdap' });
+  for (const s of stations) s.start = Math.round(rng.between(0, 120) * 1000) / 1000;
+  return buildCapture('span-many-agents', 'SPAN port beside the UCCX servers: 40 agent PCs start within 2 minutes; 35 log in, 3 are refused a licence, 1 is refused the agent login (88004), 1 fails over from a stale LDAP host', stations, {
+    vantage: 'span',
+    endTime: 185,
+  });
+}
+
+export const SCENARIOS: Record<string, () => ScenarioOutput> = {
+  'cad-login-ok': cadLoginOk,
+  'stale-ldap-failover': staleLdapFailover,
+  'licence-refused': licenceRefused,
+  'licensing-down': licensingDown,
+  'licensing-timeout': licensingTimeout,
+  'cti-standby-failover': ctiStandbyFailover,
+  'agent-login-refused': agentLoginRefused,
+  'ldap-bind-refused': ldapBindRefused,
+  'ctios-side-down': ctiosSideDown,
+  'span-many-agents': spanManyAgents,
+};
