@@ -1,0 +1,459 @@
+/**
+ * Decodes one GED-188 message (8-byte header + body) into typed fields, never throwing on bad bytes.
+ *
+ * Two things are not self-describing on the wire and are inferred here:
+ * - the floating-field tag width (1+1 bytes before protocol 20, 2+2 from 20 on), and
+ * - the fixed-part length of messages that newer versions extended (OPEN_CONF, AGENT_STATE_EVENT,
+ *   QUERY_AGENT_STATE_CONF, …).
+ * Both are chosen by trying the candidates on the floating part (see `chooseParse`).
+ */
+
+import type { Anomaly, FieldValue } from '../types.js';
+import {
+  AGENT_STATE_MASK_BITS,
+  CALL_MSG_MASK_BITS,
+  CONFIG_MSG_MASK_BITS,
+  MAX_BODY_LENGTH,
+  PG_STATUS_BITS,
+  SERVICE_BITS,
+  agentStateName,
+  bitNames,
+  controlFailureCodeDescription,
+  controlFailureCodeName,
+  eventReasonCodeName,
+  messageTypeName,
+  peripheralErrorCodeDescription,
+  peripheralErrorCodeName,
+  peripheralTypeName,
+  statusDescription,
+  statusName,
+  systemEventIdDescription,
+  systemEventIdName,
+} from './constants.js';
+import { decodeFloating, scanFloating, type Ged188FloatingField, type TagWidth } from './floating.js';
+import {
+  fieldsForLength,
+  layoutFor,
+  layoutFullLength,
+  variantFitsVersions,
+  type FixedFieldKind,
+  type LayoutConfidence,
+  type LayoutVariant,
+  type MessageLayout,
+} from './layouts.js';
+
+export interface Ged188DecodeOptions {
+  /** Floating-field tag width; 'auto' (default) tries both unless `version` decides it. */
+  tagWidth?: TagWidth | 'auto';
+  showSecrets?: boolean;
+  /** Protocol version of the session (OPEN_REQ VersionNumber), when known. */
+  version?: number;
+}
+
+/**
+ * Why a tag width was used: 'given' by the caller; 'version' from the protocol version; 'only-fit' only that
+ * width parses the floating part cleanly; 'no-floating' the message has no floating part (width irrelevant,
+ * 1 reported); 'ambiguous' both widths parse cleanly; 'no-fit' neither does (the one with fewer problems won).
+ */
+export type TagWidthEvidence = 'given' | 'version' | 'only-fit' | 'no-floating' | 'ambiguous' | 'no-fit';
+
+export interface Ged188Message {
+  messageType: number;
+  /** Message name, or UNKNOWN_<n>. */
+  name: string;
+  /** MessageLength from the header (body bytes). */
+  bodyLength: number;
+  invokeId?: number;
+  /** Length of the fixed part used, and how sure the layout is ('none': no layout known). */
+  fixedLength: number;
+  layoutConfidence: LayoutConfidence | 'none';
+  /** Fixed fields by name, as raw numbers. */
+  fixed: Record<string, number>;
+  floating: Ged188FloatingField[];
+  tagWidth: TagWidth;
+  tagWidthEvidence: TagWidthEvidence;
+  /** True when the evidence settles the width for the rest of the stream. */
+  tagWidthDecisive: boolean;
+  /** Body bytes after the known fixed fields that were not decoded (layout only partly known). */
+  undecodedBytes: number;
+  /** The DecodedMessage.fields view (docs/messages.md). */
+  fields: Record<string, FieldValue>;
+  summary: string;
+  anomalies: Anomaly[];
+}
+
+function readU32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+}
+
+interface Candidate {
+  width: TagWidth;
+  variant: LayoutVariant;
+  clean: boolean;
+  preferred: boolean;
+  items: number;
+  problems: number;
+}
+
+/** Higher is better: clean, then preferred (fits the version, not a fallback), then items, then length. */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.clean !== b.clean) return a.clean;
+  if (!a.clean && a.problems !== b.problems) return a.problems < b.problems;
+  if (a.preferred !== b.preferred) return a.preferred;
+  // More items first: a fixed part that is too long swallows items, one that is too short turns fixed
+  // bytes into items that rarely parse cleanly.
+  if (a.items !== b.items) return a.items > b.items;
+  if (a.variant.length !== b.variant.length) return a.variant.length > b.variant.length;
+  return a.width < b.width;
+}
+
+function versionRange(width: TagWidth, version: number | undefined): [number, number] {
+  if (version !== undefined) return [version, version];
+  return width === 1 ? [0, 19] : [20, Infinity];
+}
+
+function bestFor(
+  body: Uint8Array,
+  layout: MessageLayout,
+  width: TagWidth,
+  version: number | undefined,
+): Candidate | undefined {
+  const [lo, hi] = versionRange(width, version);
+  let best: Candidate | undefined;
+  for (const variant of layout.variants) {
+    if (variant.length > body.length) continue;
+    const scan = scanFloating(body, variant.length, body.length, width);
+    const c: Candidate = {
+      width,
+      variant,
+      clean: scan.exact && scan.problems === 0,
+      preferred: !variant.fallback && variantFitsVersions(variant, lo, hi),
+      items: scan.items,
+      problems: scan.problems,
+    };
+    if (!best || better(c, best)) best = c;
+  }
+  return best;
+}
+
+interface ParseChoice {
+  width: TagWidth;
+  evidence: TagWidthEvidence;
+  decisive: boolean;
+  fixedLength: number;
+}
+
+/** Picks the tag width and fixed-part length (body long enough for at least one variant). */
+function chooseParse(body: Uint8Array, layout: MessageLayout, opts: Ged188DecodeOptions): ParseChoice | undefined {
+  let widths: TagWidth[];
+  let evidence: TagWidthEvidence | undefined;
+  if (opts.tagWidth === 1 || opts.tagWidth === 2) {
+    widths = [opts.tagWidth];
+    evidence = 'given';
+  } else if (opts.version !== undefined) {
+    widths = [opts.version >= 20 ? 2 : 1];
+    evidence = 'version';
+  } else {
+    widths = [1, 2];
+  }
+  if (widths.length === 1) {
+    const c = bestFor(body, layout, widths[0], opts.version);
+    if (!c) return undefined;
+    return { width: widths[0], evidence: evidence!, decisive: true, fixedLength: c.variant.length };
+  }
+  const c1 = bestFor(body, layout, 1, opts.version);
+  const c2 = bestFor(body, layout, 2, opts.version);
+  if (!c1 || !c2) return undefined;
+  const win = better(c2, c1) ? c2 : c1;
+  let ev: TagWidthEvidence;
+  if (c1.items === 0 && c2.items === 0 && c1.clean && c2.clean) ev = 'no-floating';
+  else if (c1.clean !== c2.clean) ev = 'only-fit';
+  else if (c1.clean) ev = 'ambiguous';
+  else ev = 'no-fit';
+  // With no floating part both widths read the same; report 1 and leave the question open.
+  const width = ev === 'no-floating' ? 1 : win.width;
+  const chosen = ev === 'no-floating' ? c1 : win;
+  return { width, evidence: ev, decisive: ev === 'only-fit', fixedLength: chosen.variant.length };
+}
+
+const MASK_TABLES: Partial<Record<FixedFieldKind, typeof SERVICE_BITS>> = {
+  services: SERVICE_BITS,
+  pgStatus: PG_STATUS_BITS,
+  callMsgMask: CALL_MSG_MASK_BITS,
+  agentStateMask: AGENT_STATE_MASK_BITS,
+  configMsgMask: CONFIG_MSG_MASK_BITS,
+};
+
+/** Adds `<name>Name(s)` and, for failure codes, `<name>Description` next to a fixed field. */
+function nameFixedField(fields: Record<string, FieldValue>, name: string, kind: FixedFieldKind, v: number): void {
+  const mask = MASK_TABLES[kind];
+  if (mask) {
+    fields[`${name}Names`] = bitNames(v, mask);
+    return;
+  }
+  let n: string | undefined;
+  let d = '';
+  switch (kind) {
+    case 'status':
+      n = statusName(v);
+      d = statusDescription(v);
+      break;
+    case 'failureCode':
+      n = controlFailureCodeName(v);
+      d = controlFailureCodeDescription(v);
+      break;
+    case 'peripheralErrorCode':
+      n = peripheralErrorCodeName(v) ?? `UNKNOWN_${v}`;
+      d = peripheralErrorCodeDescription(v);
+      break;
+    case 'agentState':
+      n = agentStateName(v);
+      break;
+    case 'peripheralType':
+      n = peripheralTypeName(v);
+      break;
+    case 'systemEventId':
+      n = systemEventIdName(v);
+      d = systemEventIdDescription(v);
+      break;
+    case 'eventReasonCode':
+      n = eventReasonCodeName(v);
+      break;
+  }
+  if (n !== undefined) fields[`${name}Name`] = n;
+  if (d) fields[`${name}Description`] = d;
+}
+
+/** Floating tags that also appear in `fields` under a fixed key (first occurrence wins). */
+const FLOATING_FIELD_KEYS: Record<number, string> = {
+  1: 'clientId',
+  2: 'clientPassword',
+  3: 'clientSignature',
+  4: 'agentExtension',
+  5: 'agentId',
+  6: 'agentInstrument',
+  7: 'text',
+  49: 'agentPassword',
+  194: 'agentId',
+  206: 'eventDeviceId',
+  217: 'ctiosCilClientId',
+};
+
+/** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
+export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
+  const anomalies: Anomaly[] = [];
+  if (bytes.length < 8) {
+    anomalies.push({ code: 'truncated-header', message: `only ${bytes.length} bytes; a header needs 8`, offset: 0 });
+    return finish(0, 0, bytes.subarray(0, 0), undefined, opts, anomalies);
+  }
+  const bodyLength = readU32(bytes, 0);
+  const messageType = readU32(bytes, 4);
+  if (bodyLength > MAX_BODY_LENGTH) {
+    anomalies.push({
+      code: 'length-too-large',
+      message: `MessageLength ${bodyLength} exceeds ${MAX_BODY_LENGTH}: the stream is probably out of step`,
+      offset: 0,
+    });
+  }
+  if (bodyLength === 0) anomalies.push({ code: 'empty-body', message: 'MessageLength is 0', offset: 0 });
+  const available = bytes.length - 8;
+  if (available < bodyLength) {
+    anomalies.push({
+      code: 'truncated-body',
+      message: `MessageLength says ${bodyLength} body bytes but only ${available} are present`,
+      offset: 8,
+    });
+  } else if (available > bodyLength) {
+    anomalies.push({
+      code: 'trailing-bytes',
+      message: `${available - bodyLength} bytes after the end of the message were ignored`,
+      offset: 8 + bodyLength,
+    });
+  }
+  const body = bytes.subarray(8, 8 + Math.min(bodyLength, available));
+  return finish(messageType, bodyLength, body, layoutFor(messageType), opts, anomalies);
+}
+
+function finish(
+  messageType: number,
+  bodyLength: number,
+  body: Uint8Array,
+  layout: MessageLayout | undefined,
+  opts: Ged188DecodeOptions,
+  anomalies: Anomaly[],
+): Ged188Message {
+  const name = messageTypeName(messageType);
+  const fixed: Record<string, number> = {};
+  let floating: Ged188FloatingField[] = [];
+  let fixedLength = 0;
+  let undecodedBytes = 0;
+  let width: TagWidth = opts.tagWidth === 2 || (opts.tagWidth !== 1 && (opts.version ?? 0) >= 20) ? 2 : 1;
+  let evidence: TagWidthEvidence =
+    opts.tagWidth === 1 || opts.tagWidth === 2 ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
+  let decisive = evidence !== 'no-floating';
+
+  const readFixed = (length: number): void => {
+    if (!layout) return;
+    for (const { field, offset } of fieldsForLength(layout, length)) {
+      const o = offset;
+      let v: number;
+      switch (field.type) {
+        case 'u8':
+          v = body[o];
+          break;
+        case 'u16':
+        case 'bool':
+          v = (body[o] << 8) | body[o + 1];
+          break;
+        case 'i32':
+          v = readU32(body, o) | 0;
+          break;
+        default:
+          v = readU32(body, o);
+      }
+      fixed[field.name] = v;
+    }
+  };
+
+  if (!layout) {
+    undecodedBytes = body.length;
+  } else if (layout.confidence === 'prefix') {
+    const want = layoutFullLength(layout);
+    fixedLength = Math.min(want, body.length);
+    readFixed(fixedLength);
+    if (body.length < want) shortBody(anomalies, name, body.length, want);
+    undecodedBytes = body.length - fixedLength;
+  } else {
+    const shortest = Math.min(...layout.variants.map((v) => v.length));
+    const choice = body.length >= shortest ? chooseParse(body, layout, opts) : undefined;
+    if (!choice) {
+      fixedLength = body.length;
+      readFixed(fixedLength);
+      if (bodyLength > 0) shortBody(anomalies, name, body.length, shortest);
+    } else {
+      width = choice.width;
+      evidence = choice.evidence;
+      decisive = choice.decisive;
+      fixedLength = choice.fixedLength;
+      readFixed(fixedLength);
+      floating = decodeFloating(body, fixedLength, body.length, width, opts.showSecrets === true, anomalies, 8);
+    }
+  }
+
+  const fields = buildFields(messageType, layout, fixed, floating, width);
+  const invokeId = fixed.invokeId;
+  return {
+    messageType,
+    name,
+    bodyLength,
+    invokeId,
+    fixedLength,
+    layoutConfidence: layout ? layout.confidence : 'none',
+    fixed,
+    floating,
+    tagWidth: width,
+    tagWidthEvidence: evidence,
+    tagWidthDecisive: decisive,
+    undecodedBytes,
+    fields,
+    summary: summarize(name, fields),
+    anomalies,
+  };
+}
+
+function shortBody(anomalies: Anomaly[], name: string, have: number, want: number): void {
+  anomalies.push({
+    code: 'short-fixed-part',
+    message: `${name} body has ${have} bytes, shorter than its ${want}-byte fixed part; decoded the fields that fit`,
+    offset: 8,
+  });
+}
+
+function buildFields(
+  messageType: number,
+  layout: MessageLayout | undefined,
+  fixed: Record<string, number>,
+  floating: Ged188FloatingField[],
+  width: TagWidth,
+): Record<string, FieldValue> {
+  const fields: Record<string, FieldValue> = { messageType };
+  if (layout) {
+    for (const f of layout.fields) {
+      const v = fixed[f.name];
+      if (v === undefined) continue;
+      fields[f.name] = f.type === 'bool' && (v === 0 || v === 1) ? v === 1 : v;
+      if (f.kind) nameFixedField(fields, f.name, f.kind, v);
+    }
+  }
+  for (const item of floating) {
+    const key = FLOATING_FIELD_KEYS[item.tag];
+    if (key && fields[key] === undefined) fields[key] = item.value;
+  }
+  if (floating.length) fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
+  fields.tagWidth = width;
+  return fields;
+}
+
+function str(v: FieldValue | undefined): string | undefined {
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+/** " agent=… ext=… inst=…": the instrument stands in for the extension when there is none. */
+function agentPart(f: Record<string, FieldValue>): string {
+  let s = '';
+  const agent = str(f.agentId);
+  const ext = str(f.agentExtension);
+  const inst = str(f.agentInstrument);
+  if (agent) s += ` agent=${agent}`;
+  if (ext ?? inst) s += ` ext=${ext ?? inst}`;
+  if (ext && inst && inst !== ext) s += ` inst=${inst}`;
+  return s;
+}
+
+function summarize(name: string, f: Record<string, FieldValue>): string {
+  const invoke = f.invokeId !== undefined ? ` invoke=${f.invokeId}` : '';
+  const reason = (): string => {
+    const code = f.eventReasonCode as number | undefined;
+    if (!code) return '';
+    return ` reason=${code}${f.eventReasonCodeName ? ` ${f.eventReasonCodeName}` : ''}`;
+  };
+  switch (name) {
+    case 'OPEN_REQ': {
+      const services = (f.servicesRequestedNames as string[] | undefined)?.join('|') || '0';
+      return `OPEN_REQ${invoke} v=${f.versionNumber ?? '?'} services=${services}${agentPart(f)}`;
+    }
+    case 'OPEN_CONF': {
+      const services = (f.servicesGrantedNames as string[] | undefined)?.join('|') || '0';
+      const pg = (f.pgStatusNames as string[] | undefined)?.join('|') || 'OK';
+      const online = f.peripheralOnline === undefined ? '' : ` peripheral=${f.peripheralOnline === true ? 'online' : 'offline'}`;
+      const state = f.agentStateName ? ` state=${f.agentStateName}` : '';
+      return `OPEN_CONF${invoke} services=${services} pg=${pg}${online}${state}${agentPart(f)}`;
+    }
+    case 'FAILURE_CONF':
+    case 'FAILURE_EVENT':
+    case 'CLOSE_REQ':
+      return f.status === undefined ? `${name}${invoke}` : `${name}${invoke} ${f.statusName} (${f.status})`;
+    case 'CONTROL_FAILURE_CONF': {
+      const per = f.peripheralErrorCode as number | undefined;
+      const perPart = per ? ` ${per} ${f.peripheralErrorCodeName}` : '';
+      const cf = f.failureCode === undefined ? '' : ` ${f.failureCodeName} (${f.failureCode})`;
+      return `CONTROL_FAILURE_CONF${invoke}${perPart}${cf}`;
+    }
+    case 'SET_AGENT_STATE_REQ': {
+      const forced = f.forcedFlag ? ` forced=${f.forcedFlag}` : '';
+      return `SET_AGENT_STATE_REQ${invoke} ${f.agentStateName ?? '?'}${agentPart(f)}${reason()}${forced}`;
+    }
+    case 'QUERY_AGENT_STATE_CONF':
+      return `QUERY_AGENT_STATE_CONF${invoke} ${f.agentStateName ?? '?'}${agentPart(f)}`;
+    case 'AGENT_STATE_EVENT':
+      return `AGENT_STATE_EVENT ${f.agentStateName ?? '?'}${agentPart(f)}${reason()}`;
+    case 'SYSTEM_EVENT': {
+      const id = f.systemEventId === undefined ? '' : ` ${f.systemEventIdName} (${f.systemEventId})`;
+      const dev = f.eventDeviceId ? ` device=${f.eventDeviceId}` : '';
+      const pg = (f.pgStatusNames as string[] | undefined)?.length ? ` pg=${(f.pgStatusNames as string[]).join('|')}` : '';
+      return `SYSTEM_EVENT${id}${dev}${pg}`;
+    }
+    default:
+      return `${name}${invoke}${agentPart(f)}`;
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * GED-188 over TCP: splits each direction into messages with PduStream, decodes them, keeps the session's
+ * tag width, pairs requests with their confirmations by InvokeID, and emits DecodedMessages.
+ */
+
+import { PduStream, readU32BE, type PduFraming, type PduMeta } from '../framing.js';
+import type {
+  Anomaly,
+  ContentProbe,
+  DecodedMessage,
+  Direction,
+  StreamDecoder,
+  StreamDecoderContext,
+  StreamDecoderFactory,
+} from '../types.js';
+import { MAX_BODY_LENGTH, MAX_MESSAGE_TYPE, MESSAGE_TYPE, isKnownMessageType } from './constants.js';
+import { decodeGed188Message, type Ged188DecodeOptions } from './decode.js';
+import type { TagWidth } from './floating.js';
+
+const HEADER = 8;
+/** Requests awaiting a reply, per flow; the oldest are forgotten beyond this. */
+const MAX_PENDING = 1024;
+
+/** Bytes that can start a message as far as framing goes; see PduFraming.pduLength. */
+export function ged188PduLength(buf: Uint8Array, offset: number, available: number): number {
+  if (available < 4) return 0;
+  const len = readU32BE(buf, offset);
+  if (len > MAX_BODY_LENGTH) return -1;
+  if (available < HEADER) return 0;
+  const type = readU32BE(buf, offset + 4);
+  if (type === 0 || type > MAX_MESSAGE_TYPE) return -1;
+  return HEADER + len;
+}
+
+/**
+ * A header we would bet on: a known type, a body of 4..12500 bytes, and, when the whole message is in the
+ * buffer, a body that decodes without anomalies under the session's tag width.
+ */
+function plausibleAt(buf: Uint8Array, i: number, limit: number, opts: Ged188DecodeOptions): boolean {
+  const len = readU32BE(buf, i);
+  if (len < 4 || len > MAX_BODY_LENGTH) return false;
+  const type = readU32BE(buf, i + 4);
+  if (!isKnownMessageType(type)) return false;
+  if (i + HEADER + len > limit) return true;
+  return decodeGed188Message(buf.subarray(i, i + HEADER + len), opts).anomalies.length === 0;
+}
+
+const REPLY_TO_ANY_REQUEST = new Set([MESSAGE_TYPE.FAILURE_CONF, MESSAGE_TYPE.CONTROL_FAILURE_CONF]);
+
+function isRequestName(name: string): boolean {
+  return name.endsWith('_REQ');
+}
+
+function isReplyName(name: string): boolean {
+  return name.endsWith('_CONF') || name.endsWith('_RESP');
+}
+
+/** Whether `reply` answers `request`: its own _CONF/_RESP, or FAILURE_CONF / CONTROL_FAILURE_CONF. */
+export function isReplyTo(requestName: string, replyType: number, replyName: string): boolean {
+  if (REPLY_TO_ANY_REQUEST.has(replyType)) return true;
+  const stem = requestName.slice(0, -'_REQ'.length);
+  return replyName === `${stem}_CONF` || replyName === `${stem}_RESP`;
+}
+
+interface DirectionState {
+  stream: PduStream;
+  /** Stream anomalies (gaps, resyncs) waiting for the next message of this direction. */
+  pendingAnomalies: Anomaly[];
+  last?: DecodedMessage;
+}
+
+class Ged188StreamDecoder implements StreamDecoder {
+  private version: number | undefined;
+  private tagWidth: TagWidth | undefined;
+  private tagWidthSource: 'open-req-version' | 'detected' | undefined;
+  private readonly pending = new Map<number, DecodedMessage>();
+  private readonly dirs: Record<Direction, DirectionState>;
+
+  constructor(private readonly ctx: StreamDecoderContext) {
+    const framing: PduFraming = {
+      pduLength: ged188PduLength,
+      resync: (buf, from, available) => this.resync(buf, from, available),
+      maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
+    };
+    const make = (dir: Direction): DirectionState => {
+      const state: DirectionState = {
+        stream: new PduStream(
+          framing,
+          (pdu, meta) => this.onPdu(dir, pdu, meta),
+          (a) => state.pendingAnomalies.push(a),
+        ),
+        pendingAnomalies: [],
+      };
+      return state;
+    };
+    this.dirs = { c2s: make('c2s'), s2c: make('s2c') };
+  }
+
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    this.dirs[dir].stream.data(bytes, frame, time);
+  }
+
+  gap(dir: Direction, length: number, frame: number, time: number): void {
+    this.dirs[dir].stream.gap(length, frame, time);
+  }
+
+  end(): void {
+    for (const dir of ['c2s', 's2c'] as const) {
+      const st = this.dirs[dir];
+      st.stream.finish();
+      if (!st.pendingAnomalies.length) continue;
+      if (st.last) {
+        (st.last.anomalies ??= []).push(...st.pendingAnomalies);
+      } else {
+        // Nothing of this direction ever decoded: report what was wrong on its own.
+        const a = st.pendingAnomalies;
+        const flow = this.ctx.flow;
+        this.ctx.emit({
+          protocol: 'ged188',
+          flowId: flow.id,
+          transport: 'tcp',
+          client: flow.client,
+          server: flow.server,
+          direction: dir,
+          frame: a[a.length - 1].frame ?? flow.firstFrame,
+          frames: [],
+          time: flow.start,
+          type: 'STREAM_ERROR',
+          fields: { messageType: -1 },
+          summary: `STREAM_ERROR ${a.map((x) => x.code).join(', ')}`,
+          offset: a[0].offset ?? 0,
+          length: 0,
+          anomalies: a.slice(),
+        });
+      }
+      st.pendingAnomalies = [];
+    }
+    this.pending.clear();
+  }
+
+  private decodeOptions(): Ged188DecodeOptions {
+    return { tagWidth: this.tagWidth ?? 'auto', version: this.version, showSecrets: this.ctx.options.showSecrets };
+  }
+
+  private resync(buf: Uint8Array, from: number, available: number): number {
+    const limit = from + available;
+    const opts = this.decodeOptions();
+    for (let i = from; i + HEADER <= limit; i++) {
+      if (plausibleAt(buf, i, limit, opts)) return i;
+    }
+    return -1;
+  }
+
+  private onPdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
+    // OPEN_REQ fixes the protocol version, and with it the tag width, for the whole session.
+    if (readU32BE(pdu, 4) === MESSAGE_TYPE.OPEN_REQ && pdu.length >= HEADER + 8) {
+      const v = readU32BE(pdu, HEADER + 4);
+      if (v > 0 && v < 1000) {
+        this.version = v;
+        this.tagWidth = v >= 20 ? 2 : 1;
+        this.tagWidthSource = 'open-req-version';
+      }
+    }
+    const msg = decodeGed188Message(pdu, this.decodeOptions());
+    if (this.tagWidth === undefined && msg.tagWidthDecisive) {
+      this.tagWidth = msg.tagWidth;
+      this.tagWidthSource = 'detected';
+    }
+
+    const st = this.dirs[dir];
+    const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
+    const anomalies: Anomaly[] = st.pendingAnomalies;
+    st.pendingAnomalies = [];
+    for (const a of msg.anomalies) {
+      anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+    }
+    const fields = msg.fields;
+    fields.tagWidthEvidence =
+      msg.tagWidthEvidence === 'given' || msg.tagWidthEvidence === 'version'
+        ? (this.tagWidthSource ?? msg.tagWidthEvidence)
+        : msg.tagWidthEvidence;
+
+    const flow = this.ctx.flow;
+    const out: DecodedMessage = {
+      protocol: 'ged188',
+      flowId: flow.id,
+      transport: 'tcp',
+      client: flow.client,
+      server: flow.server,
+      direction: dir,
+      frame,
+      frames: meta.frames,
+      time: meta.time,
+      type: msg.name,
+      fields,
+      summary: msg.summary,
+      offset: meta.offset,
+      length: pdu.length,
+    };
+    if (this.ctx.options.keepRaw) out.raw = pdu.slice();
+    if (anomalies.length) out.anomalies = anomalies;
+    this.pair(dir, msg.messageType, msg.name, msg.invokeId, out);
+    st.last = out;
+    this.ctx.emit(out);
+  }
+
+  /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */
+  private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, out: DecodedMessage): void {
+    if (invokeId === undefined) return;
+    if (isRequestName(name)) {
+      this.pending.delete(invokeId);
+      this.pending.set(invokeId, out);
+      if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
+      return;
+    }
+    if (!isReplyName(name)) return;
+    const req = this.pending.get(invokeId);
+    if (!req || req.direction === dir || !isReplyTo(req.type, type, name)) return;
+    this.pending.delete(invokeId);
+    req.pairedFrame = out.frame;
+    out.pairedFrame = req.frame;
+    out.responseTime = Math.max(0, out.time - req.time);
+    out.fields.requestType = req.type;
+  }
+}
+
+/** One decoder per TCP flow carrying GED-188 / Unified CCX CTI. */
+export const createGed188StreamDecoder: StreamDecoderFactory = (ctx) => new Ged188StreamDecoder(ctx);
+
+/**
+ * Content detection (reference §5): a plausible header followed by OPEN_REQ from the client or OPEN_CONF /
+ * FAILURE_CONF from the server, or any known type with a sane length whose body decodes cleanly.
+ */
+export const probeGed188: ContentProbe = (b, dir) => {
+  if (b.length < 4) return 'maybe';
+  const len = readU32BE(b, 0);
+  if (len < 4 || len > MAX_BODY_LENGTH) return 'no';
+  if (b.length < HEADER) return 'maybe';
+  const type = readU32BE(b, 4);
+  if (!isKnownMessageType(type)) return 'no';
+  const complete = b.length >= HEADER + len;
+  if (type === MESSAGE_TYPE.OPEN_REQ) {
+    if (dir !== 'c2s' || len < 44) return 'no';
+    if (b.length < HEADER + 8) return 'maybe';
+    const version = readU32BE(b, HEADER + 4);
+    if (version === 0 || version > 64) return 'no';
+    // Reserved1..3 must be zero.
+    if (b.length >= HEADER + 44) {
+      for (let i = HEADER + 32; i < HEADER + 44; i++) if (b[i] !== 0) return 'no';
+    }
+    return 'yes';
+  }
+  if (dir === 's2c' && ((type === MESSAGE_TYPE.OPEN_CONF && len >= 26) || (type === MESSAGE_TYPE.FAILURE_CONF && len >= 8))) {
+    if (!complete) return 'yes';
+    return decodeGed188Message(b.subarray(0, HEADER + len)).anomalies.length === 0 ? 'yes' : 'no';
+  }
+  if (!complete) return 'maybe';
+  return decodeGed188Message(b.subarray(0, HEADER + len)).anomalies.length === 0 ? 'yes' : 'no';
+};
