@@ -54,17 +54,22 @@ export const E_CTI_SERVER_NOT_MASTER = 92;
 /** Peripheral error: agent device out of service. */
 export const AGENT_DEVICE_OFF = 88004;
 
-/** The agent of PC 10.10.20.n: agent 1000+n, extension 2000+n (10.10.20.31 → agent 1031, ext 2031). */
+/**
+ * The agent of PC 10.10.20.n: agent 1000+n, extension 2000+n (10.10.20.31 → agent 1031, ext 2031).
+ * Big SPAN captures use further /24s (10.10.21.x, …): there k = 256·(third octet − 20) + n gives agent 1000+k
+ * and extension 20000+k, still distinct per PC.
+ */
 export function agentFor(host: string): AgentSpec {
-  const n = Number(host.split('.')[3]);
+  const [, , third, fourth] = host.split('.').map(Number);
+  const k = 256 * (third - 20) + fourth;
   return {
     host,
-    pcName: `AGENTPC-${String(n).padStart(3, '0')}`,
-    agentId: String(1000 + n),
-    extension: String(2000 + n),
-    instrument: String(2000 + n),
-    password: `Pw${(n * 7919) % 10000}!`,
-    teamId: 1 + (n % 4),
+    pcName: `AGENTPC-${String(k).padStart(3, '0')}`,
+    agentId: String(1000 + k),
+    extension: String(third === 20 ? 2000 + fourth : 20000 + k),
+    instrument: String(third === 20 ? 2000 + fourth : 20000 + k),
+    password: `Pw${(k * 7919) % 10000}!`,
+    teamId: 1 + (k % 4),
   };
 }
 

@@ -76,25 +76,55 @@ export interface Actor {
 }
 
 /**
- * Runs actors in time order: always the one whose clock is earliest takes its next step. After each step
- * `onProgress` may drain the frames older than the earliest clock (minus `margin` seconds, which covers delayed
- * ACKs emitted slightly behind a clock).
+ * Runs actors in time order: always the one whose clock is earliest takes its next step (a binary heap keyed
+ * by clock, so thousands of actors cost little). After each step `onProgress` gets a watermark: the earliest
+ * clock minus `margin` seconds (which covers delayed ACKs sent slightly behind a clock); every frame older than
+ * it is final and may be drained.
  */
 export function runActors(net: SynthNet, actors: Actor[], onProgress?: (watermark: number) => void, margin = 1): void {
-  const live = actors.slice();
-  while (live.length > 0) {
-    let k = 0;
-    for (let i = 1; i < live.length; i++) if (live[i].clock.nowUs < live[k].clock.nowUs) k = i;
-    const a = live[k];
+  const heap: Actor[] = [];
+  const less = (a: Actor, b: Actor): boolean => a.clock.nowUs < b.clock.nowUs;
+  const up = (i: number): void => {
+    const x = heap[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(x, heap[p])) break;
+      heap[i] = heap[p];
+      i = p;
+    }
+    heap[i] = x;
+  };
+  const down = (i: number): void => {
+    const n = heap.length;
+    const x = heap[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && less(heap[r], heap[l]) ? r : l;
+      if (!less(heap[c], x)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = x;
+  };
+  for (const a of actors) {
+    heap.push(a);
+    up(heap.length - 1);
+  }
+  while (heap.length > 0) {
+    const a = heap[0];
     if (a.script.next().done) {
       net.retireClock(a.clock);
-      live.splice(k, 1);
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        down(0);
+      }
+    } else {
+      down(0); // its clock only moved forward
     }
-    if (onProgress) {
-      let min = Infinity;
-      for (const l of live) min = Math.min(min, l.clock.now);
-      onProgress(min - margin);
-    }
+    if (onProgress && heap.length > 0) onProgress(heap[0].clock.now - margin);
   }
 }
 

@@ -581,7 +581,7 @@ export class SynthNet {
   packetCount = 0;
 
   private readonly hosts = new Map<string, HostState>();
-  private readonly clocks: Clock[] = [];
+  private readonly clocks = new Set<Clock>();
   private readonly heap = new FrameHeap();
   private readonly popped = { time: 0 };
 
@@ -595,15 +595,14 @@ export class SynthNet {
   /** A clock for another actor, starting `startSeconds` after time 0. */
   newClock(startSeconds: number): Clock {
     const c = new Clock(toUs(startSeconds));
-    this.clocks.push(c);
+    this.clocks.add(c);
     return c;
   }
 
   /** Forgets a clock whose actor is finished (its pending ACKs are sent first). */
   retireClock(clock: Clock): void {
     for (const c of clock.live) c.flushPending();
-    const i = this.clocks.indexOf(clock);
-    if (i >= 0) this.clocks.splice(i, 1);
+    this.clocks.delete(clock);
   }
 
   tcp(opts: TcpOptions): TcpConversation {
