@@ -244,7 +244,7 @@ export class PcapngParser implements RecordParser {
     pkt.caplen = caplen;
     pkt.origLen = view.getUint32(p + 24, le);
     pkt.data = bytes.subarray(p + 28, dataEnd);
-    const optStart = (dataEnd + 3) & ~3;
+    const optStart = p + 28 + ((caplen + 3) & ~3); // padding is relative to the block, not to the buffer
     pkt.comment = optStart < p + len - 4 ? this.packetComment(bytes, view, optStart, p + len - 4, base) : undefined;
     state.deliver(pkt, true);
   }
@@ -276,7 +276,7 @@ export class PcapngParser implements RecordParser {
     pkt.caplen = caplen;
     pkt.origLen = view.getUint32(p + 24, le);
     pkt.data = bytes.subarray(p + 28, dataEnd);
-    const optStart = (dataEnd + 3) & ~3;
+    const optStart = p + 28 + ((caplen + 3) & ~3); // padding is relative to the block, not to the buffer
     pkt.comment = optStart < p + len - 4 ? this.packetComment(bytes, view, optStart, p + len - 4, base) : undefined;
     state.deliver(pkt, true);
   }
