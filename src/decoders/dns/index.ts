@@ -256,3 +256,15 @@ export const probeDns: ContentProbe = (b, dir) => {
   const m = decodeDnsMessage(b.subarray(2, 2 + len));
   return m.anomalies.length === 0 && m.questions.length === 1 ? 'yes' : 'no';
 };
+
+/** Content probe for DNS over UDP (or any datagram transport): one whole message per datagram. */
+export const probeDnsDatagram: ContentProbe = (b, dir) => {
+  if (b.length < 17) return 'no';
+  const qr = (b[2] & 0x80) !== 0;
+  if ((dir === 'c2s') === qr) return 'no';
+  if (!qr && (b[3] & 0x0f) !== 0) return 'no';
+  if ((b[3] & 0x40) !== 0) return 'no';
+  if (readU16BE(b, 4) !== 1) return 'no';
+  const m = decodeDnsMessage(b);
+  return m.anomalies.length === 0 && m.questions.length === 1 ? 'yes' : 'no';
+};

@@ -6,9 +6,11 @@ import {
   createDnsStreamDecoder,
   decodeDnsMessage,
   probeDns,
+  probeDnsDatagram,
 } from '../../../src/decoders/dns/index.js';
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from './replay-vectors.js';
+import { byPort, decodeFixture } from './pipeline.js';
 
 const DNS_PORTS = [53, 5353, 5355];
 
@@ -217,5 +219,45 @@ describe('DNS stream decoder', () => {
     expect(probeDns(new TextEncoder().encode('GET / HTTP/1.1\r\n'), 'c2s')).toBe('no');
     // The first bytes of a TLS ClientHello.
     expect(probeDns(fromHex('1603010200010001fc0303'.padEnd(40, '0')), 'c2s')).toBe('no');
+  });
+});
+
+describe('DNS through capture reader and flow tracker', () => {
+  const pick = byPort(DNS_PORTS, { udp: createDnsDatagramDecoder, tcp: createDnsStreamDecoder });
+  for (const fixture of [
+    'zeek__ipv6-fragmented-dns.pcap',
+    'tcpdump__LINKTYPE_RAW_ipv6.pcap',
+    'node-pcap-parser__be.pcap',
+    'ndpi__dns_fragmented.pcap',
+    'pcapplusplus__many_interfaces-1.pcapng',
+    'pcapplusplus__NullLoopback.pcap',
+    'node-pcap-parser__smtp.pcap',
+  ]) {
+    it(fixture, () => compareWithTshark(fixture, decodeFixture(fixture, { pick, serverPorts: DNS_PORTS })));
+  }
+
+  it('pcapplusplus__dns_over_tcp.pcapng (retransmission 51 years later)', () => {
+    // Frame 1 is stamped 1970 and frame 4, a retransmission of it, 2021: with the tracker's idle timeout
+    // the flow would be expired in between and frame 4 decoded again; tshark has no timeout.
+    const msgs = decodeFixture('pcapplusplus__dns_over_tcp.pcapng', { pick, serverPorts: DNS_PORTS, idleTimeout: 1e10 });
+    compareWithTshark('pcapplusplus__dns_over_tcp.pcapng', msgs);
+  });
+
+  it('ndpi__avast_securedns.pcapng (DNS on UDP 443, found by content as tshark does)', () => {
+    const msgs = decodeFixture('ndpi__avast_securedns.pcapng', {
+      pick: (f) => (f.transport === 'udp' ? createDnsDatagramDecoder : null),
+      serverPorts: [443],
+    });
+    compareWithTshark('ndpi__avast_securedns.pcapng', msgs);
+  });
+
+  it('probeDnsDatagram recognises the UDP 443 queries and responses', () => {
+    const v = loadVectors('dns', 'ndpi__avast_securedns.pcapng');
+    const q = fromHex(v.packets[0].hex);
+    const r = fromHex(v.packets[1].hex);
+    expect(probeDnsDatagram(q, 'c2s')).toBe('yes');
+    expect(probeDnsDatagram(r, 's2c')).toBe('yes');
+    expect(probeDnsDatagram(r, 'c2s')).toBe('no');
+    expect(probeDnsDatagram(new TextEncoder().encode('REGISTER sip:a SIP/2.0\r\n'), 'c2s')).toBe('no');
   });
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createSipDecoder, createSipStreamDecoder, decodeSipMessage, probeSip } from '../../../src/decoders/sip/index.js';
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
+import { byPort, decodeFixture } from '../dns/pipeline.js';
 
 const SIP_PORTS = [5060, 5061, 5054];
 
@@ -154,4 +155,11 @@ describe('SIP parsing and TCP framing', () => {
       { numRuns: 200 },
     );
   });
+});
+
+describe('SIP through capture reader and flow tracker', () => {
+  const pick = byPort(SIP_PORTS, { udp: createSipDecoder, tcp: createSipDecoder });
+  for (const fixture of ['zeek__sip_wireshark.pcap', 'pcapplusplus__sip_resp.pcap']) {
+    it(fixture, () => compareWithTshark(fixture, decodeFixture(fixture, { pick, serverPorts: SIP_PORTS })));
+  }
 });

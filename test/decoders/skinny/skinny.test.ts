@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createSkinnyStreamDecoder, probeSkinny, SKINNY_MESSAGE_NAMES } from '../../../src/decoders/skinny/index.js';
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
+import { byPort, decodeFixture } from '../dns/pipeline.js';
 
 function decode(fixture: string): DecodedMessage[] {
   return replay(loadVectors('skinny', fixture), createSkinnyStreamDecoder, { serverPorts: [2000] });
@@ -170,4 +171,11 @@ describe('Skinny stream decoder', () => {
       { numRuns: 100 },
     );
   });
+});
+
+describe('Skinny through capture reader and flow tracker', () => {
+  const pick = byPort([2000], { tcp: createSkinnyStreamDecoder });
+  for (const fixture of ['ndpi__skinny.pcap', 'ndpi__sccp_hw_conf_register.pcapng']) {
+    it(fixture, () => compareWithTshark(fixture, decodeFixture(fixture, { pick, serverPorts: [2000] })));
+  }
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createTlsStreamDecoder, parseCertificate, probeTls } from '../../../src/decoders/tls/index.js';
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
+import { byPort, decodeFixture } from '../dns/pipeline.js';
 
 const TLS_PORTS = [443, 3001];
 
@@ -219,4 +220,22 @@ describe('TLS stream decoder', () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe('TLS through capture reader and flow tracker', () => {
+  const pick = byPort(TLS_PORTS, { tcp: createTlsStreamDecoder });
+  for (const fixture of [
+    'ndpi__tls_alert.pcap',
+    'zeek__tls_openjdk-25.0.2-zeek.org.pcap',
+    'ndpi__selfsigned.pcap',
+    'pcapplusplus__many_interfaces-1.pcapng',
+    'ndpi__psiphon3.pcap',
+  ]) {
+    it(fixture, () => {
+      const msgs = decodeFixture(fixture, { pick, serverPorts: TLS_PORTS });
+      compareWithTshark(fixture, msgs);
+      // Same messages as from the hand-extracted vectors.
+      expect(msgs.map((m) => [m.frame, m.type, m.summary])).toEqual(decode(fixture).map((m) => [m.frame, m.type, m.summary]));
+    });
+  }
 });
