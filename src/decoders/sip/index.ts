@@ -115,9 +115,11 @@ function latin1(b: Uint8Array, from: number, to: number): string {
   return s;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function text(b: Uint8Array, from: number, to: number): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(from, to));
+    return utf8.decode(b.subarray(from, to));
   } catch {
     return latin1(b, from, to);
   }

@@ -81,6 +81,8 @@ function oidText(b: Uint8Array, start: number, end: number): string {
   return parts.join('.');
 }
 
+const utf8 = new TextDecoder('utf-8');
+
 function stringValue(b: Uint8Array, t: Tlv): string {
   const bytes = b.subarray(t.start, t.end);
   if (t.tag === 0x1e) {
@@ -89,7 +91,7 @@ function stringValue(b: Uint8Array, t: Tlv): string {
     for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
     return s;
   }
-  if (t.tag === 0x0c) return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (t.tag === 0x0c) return utf8.decode(bytes);
   let s = '';
   for (const c of bytes) s += String.fromCharCode(c);
   return s;

@@ -158,6 +158,21 @@ describe('TLS stream decoder', () => {
     expect(out[0].anomalies?.length).toBeGreaterThan(0);
   });
 
+  it('names handshake_failure and unknown_ca alerts with the SNI the client asked for', () => {
+    const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
+    const out: DecodedMessage[] = [];
+    const d = createTlsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    d.data('c2s', hello, 1, 0);
+    d.data('s2c', fromHex('15030300020228'), 2, 0.1); // fatal handshake_failure from the server
+    d.data('c2s', fromHex('15030300020230'), 3, 0.2); // fatal unknown_ca from the client
+    d.end();
+    expect(out.map((m) => [m.direction, m.type, m.fields.alertDescriptionName, m.fields.serverName])).toEqual([
+      ['c2s', 'ClientHello', undefined, 'zeek.org'],
+      ['s2c', 'alert', 'handshake_failure', 'zeek.org'],
+      ['c2s', 'alert', 'unknown_ca', 'zeek.org'],
+    ]);
+  });
+
   it('probeTls accepts hellos and refuses other protocols', () => {
     const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
     expect(probeTls(hello, 'c2s')).toBe('yes');
