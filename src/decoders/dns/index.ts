@@ -102,7 +102,7 @@ function dnsSummary(m: DnsMessage): string {
 class DnsFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<number, PendingQuery>();
   private readonly streams: [PduStream, PduStream] | null;
-  /** Frame currently being read on the TCP path (anomalies are tagged with it). */
+  /** Stream problems (gaps, unparsable bytes) waiting to be attached to the next message. */
   private tcpAnomalies: Anomaly[] = [];
 
   constructor(

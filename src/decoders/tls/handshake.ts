@@ -201,8 +201,8 @@ function certificate(b: Uint8Array, s: number, e: number, info: HandshakeInfo, c
 }
 
 /**
- * Decodes one handshake message (`b[s-4 .. e)` with its 4-byte header at s-4 already read).
- * `tls13` says the connection negotiated TLS 1.3, where Certificate is never in clear.
+ * Decodes the body `b[s .. e)` of one handshake message of `type` (its 4-byte header precedes s).
+ * `captureTime` (epoch seconds) is compared with certificate validity.
  */
 export function decodeHandshake(type: number, b: Uint8Array, s: number, e: number, captureTime: number): HandshakeInfo {
   const name = TLS_HANDSHAKE_TYPE_NAMES[type] ?? `Handshake${type}`;
