@@ -342,12 +342,13 @@ function readValue(buf: Uint8Array, start: number, end: number, state: { error?:
   return { text: escapeValue(buf, el.contentStart, el.end), next: el.end };
 }
 
-/** RFC 4515 escaping: '*', '(', ')', '\' and NUL always; bytes that are not UTF-8 text as \XX too. */
+/** RFC 4515 escaping: '*', '(', ')', '\', NUL and other control characters; bytes that are not UTF-8 text as \XX too. */
 function escapeValue(buf: Uint8Array, start: number, end: number): string {
   const bytes = buf.subarray(start, end);
   const text = decodeUtf8Strict(bytes);
   if (text !== null) {
-    return text.replace(/[*()\\\0]/g, (c) => '\\' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+    // Control characters are escaped too, so the text stays on one line and round-trips.
+    return text.replace(/[*()\\\u0000-\u001f\u007f]/g, (c) => '\\' + c.charCodeAt(0).toString(16).padStart(2, '0'));
   }
   let out = '';
   for (const b of bytes) {

@@ -1,3 +1,5 @@
 export * from './constants.js';
 export * from './filter.js';
 export * from './encode.js';
+export { decodeLdapMessage, formatLdapValue, type LdapMessage } from './decode.js';
+export { createLdapStreamDecoder, probeLdap, plausibleLdapStart, LDAP_MAX_MESSAGE_SIZE } from './stream.js';

@@ -1,0 +1,320 @@
+/**
+ * LDAP over TCP: each direction is a sequence of BER LDAPMessages, split with PduStream from the
+ * outer SEQUENCE's length. Responses are paired with their request by messageID (a search with all
+ * its entries, references and the final searchResDone). Two things end LDAP on a connection: a
+ * successful StartTLS (TLS follows) and a SASL bind that switched on a security layer (every later
+ * message is a 4-byte length and a wrapped, usually sealed, token); the decoder then stops.
+ */
+
+import { berElementLength } from '../ber.js';
+import { PduStream, type PduFraming, type PduMeta } from '../framing.js';
+import type {
+  Anomaly,
+  ContentProbe,
+  DecodedMessage,
+  Direction,
+  StreamDecoder,
+  StreamDecoderContext,
+  StreamDecoderFactory,
+} from '../types.js';
+import {
+  OID_START_TLS,
+  OP_ABANDON_REQUEST,
+  OP_BIND_REQUEST,
+  OP_BIND_RESPONSE,
+  OP_EXTENDED_REQUEST,
+  OP_EXTENDED_RESPONSE,
+  OP_SEARCH_RES_ENTRY,
+  OP_SEARCH_RES_REF,
+  OP_INTERMEDIATE_RESPONSE,
+  OP_UNBIND_REQUEST,
+  REQUEST_OF_RESPONSE,
+} from './constants.js';
+import { decodeLdapMessage, type LdapMessage } from './decode.js';
+
+/** Largest LDAPMessage believed (32 MiB); beyond it the stream is out of step. */
+export const LDAP_MAX_MESSAGE_SIZE = 32 << 20;
+const MAX_PENDING = 4096;
+/** SASL mechanisms that never negotiate a security layer. */
+const NO_LAYER_MECHANISMS = new Set(['EXTERNAL', 'PLAIN', 'ANONYMOUS', 'LOGIN']);
+
+/** [APPLICATION n] identifiers that can follow the messageID. */
+function isOpIdentifier(b: number): boolean {
+  if (b === 0x42 || b === 0x4a || b === 0x50) return true; // unbind, del, abandon (primitive)
+  return b >= 0x60 && b <= 0x79 && b !== 0x71 && b !== 0x72 && b !== 0x74 && b !== 0x75 && b !== 0x76;
+}
+
+/** Does an LDAPMessage plausibly start at `o`? SEQUENCE, sane length, INTEGER messageID, an op tag. */
+export function plausibleLdapStart(b: Uint8Array, o: number, available: number): boolean {
+  if (available < 7 || b[o] !== 0x30) return false;
+  const total = berElementLength(b, o, available);
+  if (total < 0) return false;
+  // Header length of the SEQUENCE: 2 for short form, 2 + n for long form.
+  const first = b[o + 1];
+  const hdr = first < 0x80 ? 2 : 2 + (first & 0x7f);
+  if (total !== 0 && total > LDAP_MAX_MESSAGE_SIZE) return false;
+  if (total !== 0 && total < hdr + 5) return false;
+  const p = o + hdr;
+  if (p + 2 >= o + available) return false;
+  if (b[p] !== 0x02) return false;
+  const idLen = b[p + 1];
+  if (idLen < 1 || idLen > 4) return false;
+  const opAt = p + 2 + idLen;
+  if (opAt >= o + available) return false;
+  return isOpIdentifier(b[opAt]);
+}
+
+interface PendingRequest {
+  op: number;
+  frame: number;
+  time: number;
+  entries: number;
+  references: number;
+  saslMechanism: string | undefined;
+  startTls: boolean;
+}
+
+function formatMs(seconds: number): string {
+  const ms = seconds * 1000;
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** SASL buffer: a 4-byte big-endian length then that many bytes (RFC 4422 §3.7, RFC 4752). */
+function saslBufferLength(b: Uint8Array, o: number, available: number): number {
+  if (available < 4) return 0;
+  const len = ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+  return len > 0 && len <= 0x1000000 ? len + 4 : -1;
+}
+
+class LdapDirection implements PduFraming {
+  /** After a successful SASL bind, the next bytes tell whether a security layer was switched on. */
+  saslCheck = false;
+  readonly stream: PduStream;
+  readonly maxBuffered = LDAP_MAX_MESSAGE_SIZE + 8;
+
+  constructor(
+    readonly dir: Direction,
+    onPdu: (dir: Direction, pdu: Uint8Array, meta: PduMeta) => void,
+    onAnomaly: (dir: Direction, a: Anomaly) => void,
+  ) {
+    this.stream = new PduStream(
+      this,
+      (pdu, meta) => onPdu(dir, pdu, meta),
+      (a) => onAnomaly(dir, a),
+    );
+  }
+
+  pduLength(buf: Uint8Array, offset: number, available: number): number {
+    if (this.saslCheck) {
+      if (buf[offset] !== 0x30) return saslBufferLength(buf, offset, available);
+      this.saslCheck = false;
+    }
+    if (buf[offset] !== 0x30) return -1;
+    const n = berElementLength(buf, offset, available);
+    if (n > LDAP_MAX_MESSAGE_SIZE) return -1;
+    return n;
+  }
+
+  resync(buf: Uint8Array, from: number, available: number): number {
+    const end = from + available;
+    for (let i = from; i < end; i++) {
+      if (buf[i] === 0x30 && plausibleLdapStart(buf, i, end - i)) return i;
+    }
+    return -1;
+  }
+}
+
+class LdapFlowDecoder implements StreamDecoder {
+  private readonly dirs: Record<Direction, LdapDirection>;
+  private readonly streamAnomalies: Record<Direction, Anomaly[]> = { c2s: [], s2c: [] };
+  private readonly pending = new Map<number, PendingRequest>();
+  /** Set when LDAP stopped on this connection (StartTLS, SASL security layer): later bytes are not LDAP. */
+  private stopped = false;
+
+  constructor(private readonly ctx: StreamDecoderContext) {
+    const onPdu = (dir: Direction, pdu: Uint8Array, meta: PduMeta) => this.pdu(dir, pdu, meta);
+    const onAnomaly = (dir: Direction, a: Anomaly) => {
+      if (!this.stopped) this.streamAnomalies[dir].push(a);
+    };
+    this.dirs = { c2s: new LdapDirection('c2s', onPdu, onAnomaly), s2c: new LdapDirection('s2c', onPdu, onAnomaly) };
+  }
+
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    if (this.stopped) return;
+    this.dirs[dir].stream.data(bytes, frame, time);
+  }
+
+  gap(dir: Direction, length: number, frame: number, time: number): void {
+    if (this.stopped) return;
+    this.dirs[dir].stream.gap(length, frame, time);
+  }
+
+  end(): void {
+    if (!this.stopped) {
+      this.dirs.c2s.stream.finish();
+      this.dirs.s2c.stream.finish();
+    }
+    this.pending.clear();
+  }
+
+  private pdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
+    if (this.stopped) return;
+    const frame = meta.frames[meta.frames.length - 1];
+    if (pdu[0] !== 0x30) {
+      // Only reachable through the SASL check: a length-prefixed wrapped token where LDAP was due.
+      this.stopped = true;
+      this.dirs.c2s.saslCheck = this.dirs.s2c.saslCheck = false;
+      const mech = this.lastSaslMechanism ?? 'SASL';
+      const msg = this.baseMessage(dir, 'saslBuffer', pdu, meta);
+      msg.fields = { saslBufferLength: pdu.length - 4, saslMechanism: mech };
+      msg.summary = `SASL security layer (${mech}): ${pdu.length - 4}-byte wrapped token; the rest of the connection is not readable LDAP`;
+      msg.anomalies = this.takeAnomalies(dir, [
+        {
+          code: 'sasl-security-layer',
+          message: `the ${mech} bind switched on a SASL security layer (signing/sealing); LDAP decoding stops here`,
+          frame,
+          offset: meta.offset,
+        },
+      ]);
+      this.ctx.emit(msg);
+      return;
+    }
+    const m = decodeLdapMessage(pdu, this.ctx.options);
+    const msg = this.baseMessage(dir, m.type, pdu, meta);
+    msg.fields = m.fields;
+    msg.summary = m.summary;
+    this.pair(m, msg);
+    const anomalies = this.takeAnomalies(dir, m.anomalies);
+    if (anomalies) {
+      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
+      msg.anomalies = anomalies;
+    }
+    this.ctx.emit(msg);
+  }
+
+  private lastSaslMechanism: string | undefined;
+
+  private baseMessage(dir: Direction, type: string, pdu: Uint8Array, meta: PduMeta): DecodedMessage {
+    const flow = this.ctx.flow;
+    const msg: DecodedMessage = {
+      protocol: 'ldap',
+      flowId: flow.id,
+      transport: flow.transport,
+      client: flow.client,
+      server: flow.server,
+      direction: dir,
+      frame: meta.frames[meta.frames.length - 1],
+      frames: meta.frames,
+      time: meta.time,
+      type,
+      fields: {},
+      summary: '',
+      offset: meta.offset,
+      length: pdu.length,
+    };
+    if (this.ctx.options.keepRaw) msg.raw = pdu.slice();
+    return msg;
+  }
+
+  private takeAnomalies(dir: Direction, own: Anomaly[]): Anomaly[] | undefined {
+    const queued = this.streamAnomalies[dir];
+    if (queued.length === 0) return own.length ? own : undefined;
+    this.streamAnomalies[dir] = [];
+    return queued.concat(own);
+  }
+
+  private pair(m: LdapMessage, msg: DecodedMessage): void {
+    const id = m.messageId;
+    if (id === null || m.op < 0) return;
+    const requestOp = REQUEST_OF_RESPONSE[m.op];
+    if (requestOp === undefined) {
+      // A request. Unbind and abandon get no answer.
+      if (m.op === OP_UNBIND_REQUEST) return;
+      if (m.op === OP_ABANDON_REQUEST) {
+        const abandoned = m.fields.abandonId;
+        if (typeof abandoned === 'number') this.pending.delete(abandoned);
+        return;
+      }
+      if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
+      const mech = m.op === OP_BIND_REQUEST && typeof m.fields.saslMechanism === 'string' ? m.fields.saslMechanism : undefined;
+      this.pending.set(id, {
+        op: m.op,
+        frame: msg.frame,
+        time: msg.time,
+        entries: 0,
+        references: 0,
+        saslMechanism: mech,
+        startTls: m.op === OP_EXTENDED_REQUEST && m.fields.requestName === OID_START_TLS,
+      });
+      return;
+    }
+    const req = this.pending.get(id);
+    const paired = req !== undefined && req.op === requestOp;
+    if (paired) msg.pairedFrame = req.frame;
+    // Entries, references and intermediate responses come before the final response.
+    if (m.op === OP_SEARCH_RES_ENTRY || m.op === OP_SEARCH_RES_REF || m.op === OP_INTERMEDIATE_RESPONSE) {
+      if (paired) {
+        if (m.op === OP_SEARCH_RES_ENTRY) req.entries++;
+        else if (m.op === OP_SEARCH_RES_REF) req.references++;
+      }
+      return;
+    }
+    const success = m.fields.resultCode === 0;
+    const notes: string[] = [];
+    if (paired) {
+      this.pending.delete(id);
+      const dt = Math.max(0, msg.time - req.time);
+      msg.responseTime = dt;
+      if (requestOp === 3) {
+        m.fields.entries = req.entries;
+        m.fields.references = req.references;
+        notes.push(`${req.entries} ${req.entries === 1 ? 'entry' : 'entries'}`);
+        if (req.references) notes.push(`${req.references} ${req.references === 1 ? 'reference' : 'references'}`);
+      }
+      notes.push(formatMs(dt));
+    }
+    if (m.op === OP_BIND_RESPONSE && success) {
+      const mech = paired ? req.saslMechanism : undefined;
+      const sasl = mech !== undefined || m.fields.serverSaslCreds === true;
+      if (sasl && !(mech && NO_LAYER_MECHANISMS.has(mech.toUpperCase()))) {
+        this.lastSaslMechanism = mech;
+        this.dirs.c2s.saslCheck = this.dirs.s2c.saslCheck = true;
+      }
+    }
+    if (m.op === OP_EXTENDED_RESPONSE && success && ((paired && req.startTls) || m.fields.responseName === OID_START_TLS)) {
+      m.fields.startTls = true;
+      notes.push('TLS follows');
+      this.stopped = true;
+    }
+    if (notes.length) msg.summary += ` (${notes.join(', ')})`;
+  }
+}
+
+/** LDAP over TCP (389, 3268, 38983 for CAD, or found by content). */
+export const createLdapStreamDecoder: StreamDecoderFactory = (ctx) => new LdapFlowDecoder(ctx);
+
+/**
+ * Content probe: the first bytes must be an LDAPMessage header (SEQUENCE, INTEGER messageID, an
+ * [APPLICATION n] op) and the op must fit the direction (requests from the client, responses from the server).
+ */
+export const probeLdap: ContentProbe = (b, dir) => {
+  if (b.length === 0) return 'maybe';
+  if (b[0] !== 0x30) return 'no';
+  if (b.length < 8) return 'maybe';
+  if (!plausibleLdapStart(b, 0, b.length)) {
+    // Not enough bytes to see the op tag yet?
+    const first = b[1];
+    const hdr = first < 0x80 ? 2 : 2 + (first & 0x7f);
+    return b.length < hdr + 3 + 4 ? 'maybe' : 'no';
+  }
+  const first = b[1];
+  const hdr = first < 0x80 ? 2 : 2 + (first & 0x7f);
+  const opNumber = b[hdr + 2 + b[hdr + 1]] & 0x1f;
+  const isResponse = REQUEST_OF_RESPONSE[opNumber] !== undefined;
+  if ((dir === 'c2s') === isResponse) return 'no';
+  const total = berElementLength(b, 0, b.length);
+  // The header is distinctive enough; a message longer than what was probed is taken on trust.
+  if (total === 0 || total > b.length) return 'yes';
+  const m = decodeLdapMessage(b.subarray(0, total));
+  return m.anomalies.length === 0 ? 'yes' : 'no';
+};
