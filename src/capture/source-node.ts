@@ -1,0 +1,219 @@
+/**
+ * Node byte sources for the capture reader: a file, standard input ('-'), or any byte stream, read in
+ * large chunks in constant memory. gzip input is recognised by its magic (1f 8b), not by a .gz name,
+ * so `ctiscope … f.pcap.gz` and `gzip -c f | ctiscope … -` both work.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { createCaptureReader } from './reader.js';
+import { CaptureError, type CaptureSink, type CaptureSummary } from './types.js';
+
+export interface ReadSourceOptions {
+  /**
+   * Called after each chunk read from the source, with the bytes read so far and the source size when
+   * known (a file: yes; standard input: no). For gzip input these are compressed bytes, which is what
+   * the file size measures.
+   */
+  onProgress?(bytesRead: number, totalBytes: number | undefined): void;
+  /** Read chunk size (default 1 MiB: fewer records cut across chunks than with Node's 64 KiB). */
+  highWaterMark?: number;
+}
+
+/** A CaptureError that also carries how far the reader got (packets before the error were delivered). */
+export type CaptureErrorWithSummary = CaptureError & { summary?: CaptureSummary };
+
+const DEFAULT_CHUNK = 1 << 20;
+
+/** A plain Uint8Array view of a Buffer: packet views made from it are cheaper than Buffer slices. */
+function plain(chunk: Uint8Array): Uint8Array {
+  return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function ioError(file: string, e: NodeJS.ErrnoException): CaptureError {
+  const code = e.code ?? '';
+  const what =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory, not a capture file'
+          : e.message;
+  const name = code === 'ENOENT' ? 'file-not-found' : code === 'EACCES' || code === 'EPERM' ? 'permission-denied' : 'io-error';
+  return new CaptureError(`${file}: ${what}`, name, file, 0);
+}
+
+/**
+ * Reads a capture from a byte stream (chunks of Uint8Array/Buffer), unzipping it if it starts with the
+ * gzip magic. `file` names the input in messages.
+ */
+export async function readCaptureStream(
+  source: AsyncIterable<Uint8Array>,
+  sink: CaptureSink,
+  opts: ReadSourceOptions & { file?: string; totalBytes?: number } = {},
+): Promise<CaptureSummary> {
+  const file = opts.file;
+  const where = file ?? 'input';
+  const reader = createCaptureReader(sink, { file });
+  const onProgress = opts.onProgress;
+  const totalBytes = opts.totalBytes;
+  let bytesRead = 0;
+  const iterator = source[Symbol.asyncIterator]();
+
+  /** Source chunks, counted for progress; `head` holds what was read to sniff the magic. */
+  async function* counted(head: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    for (const h of head) yield h;
+    for (;;) {
+      const { value, done } = await iterator.next();
+      if (done) return;
+      bytesRead += value.length;
+      onProgress?.(bytesRead, totalBytes);
+      yield value;
+    }
+  }
+
+  const fail = (e: unknown): never => {
+    if (e instanceof CaptureError) {
+      const withSummary = e as CaptureErrorWithSummary;
+      if (!withSummary.summary) withSummary.summary = reader.end();
+      throw e;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.code.startsWith('E')) throw ioError(where, err);
+    throw new CaptureError(`${where}: ${err?.message ?? String(e)}`, 'io-error', file, reader.offset);
+  };
+
+  try {
+    // Sniff the first two bytes (a first chunk may be shorter).
+    const head: Uint8Array[] = [];
+    let headLen = 0;
+    while (headLen < 2) {
+      const { value, done } = await iterator.next();
+      if (done) break;
+      bytesRead += value.length;
+      onProgress?.(bytesRead, totalBytes);
+      head.push(value);
+      headLen += value.length;
+    }
+    const first = head.length === 0 ? new Uint8Array(0) : head.length === 1 ? head[0] : Buffer.concat(head);
+    const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+    if (!gzip) {
+      for await (const chunk of counted(head)) reader.push(plain(chunk));
+      return reader.end();
+    }
+    try {
+      await pipeline(Readable.from(counted(head)), createGunzip(), async (unzipped: AsyncIterable<Uint8Array>) => {
+        for await (const chunk of unzipped) reader.push(plain(chunk));
+      });
+    } catch (e) {
+      const z = e as NodeJS.ErrnoException;
+      if (z.code === 'Z_BUF_ERROR') {
+        // The compressed stream stops early (a file still being written, a cut download): what was
+        // inflated was delivered; report it as truncation like a capture cut inside a record.
+        const summary = reader.end();
+        const warning = {
+          code: 'truncated-gzip',
+          message: `${where}: gzip data ends early (after ${bytesRead} compressed bytes); packets up to the cut were read`,
+          file,
+          offset: bytesRead,
+        };
+        sink.warning?.(warning);
+        return { ...summary, truncated: true, warnings: [...summary.warnings, warning] };
+      }
+      if (typeof z.code === 'string' && z.code.startsWith('Z_')) {
+        throw new CaptureError(`${where}: bad gzip data (${z.message})`, 'bad-gzip', file, bytesRead);
+      }
+      throw e;
+    }
+    return reader.end();
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/**
+ * Reads a capture file, or standard input when `path` is '-'. Rejects with a CaptureError whose message
+ * names the file (and the byte offset for bad input); packets before the error were delivered, and the
+ * error's `summary` says how far reading got.
+ */
+export async function readCaptureFile(path: string, sink: CaptureSink, opts: ReadSourceOptions = {}): Promise<CaptureSummary> {
+  const highWaterMark = opts.highWaterMark ?? DEFAULT_CHUNK;
+  if (path === '-') {
+    return readCaptureStream(process.stdin, sink, { ...opts, file: 'stdin' });
+  }
+  let totalBytes: number | undefined;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    totalBytes = st.isFile() ? st.size : undefined;
+  } catch (e) {
+    throw ioError(path, e as NodeJS.ErrnoException);
+  }
+  const stream = createReadStream(path, { highWaterMark });
+  try {
+    return await readCaptureStream(stream, sink, { ...opts, file: path, totalBytes });
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** A sink for several files: told where each file's packets begin and end. */
+export interface MultiFileSink extends CaptureSink {
+  /** Before the first packet of `paths[index]`; frame numbers restart at 1 for each file. */
+  beginFile?(index: number, path: string): void;
+  /** After the last packet of `paths[index]`. */
+  endFile?(index: number, path: string, summary: CaptureSummary): void;
+}
+
+export interface ReadFilesOptions extends ReadSourceOptions {
+  /**
+   * Go on with the next file after a fatal error in one: its summary then holds the packets read before
+   * the error plus a warning with the error's code and message. Default false (reject).
+   */
+  continueOnError?: boolean;
+}
+
+/**
+ * Reads several captures one after the other into one sink, in the order given. Each file keeps its
+ * own frame numbering (as Wireshark shows it when the file is opened alone); `beginFile` tells the sink
+ * which file the following packets come from. Merging by time is the caller's job. Progress covers all
+ * files: bytes read so far over the sum of the file sizes (undefined if one size is unknown).
+ */
+export async function readCaptureFiles(paths: string[], sink: MultiFileSink, opts: ReadFilesOptions = {}): Promise<CaptureSummary[]> {
+  const sizes: (number | undefined)[] = [];
+  for (const p of paths) {
+    try {
+      sizes.push(p === '-' ? undefined : (await stat(p)).size);
+    } catch {
+      sizes.push(undefined);
+    }
+  }
+  const grandTotal = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : undefined;
+  const summaries: CaptureSummary[] = [];
+  let before = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    sink.beginFile?.(i, path);
+    let summary: CaptureSummary;
+    try {
+      summary = await readCaptureFile(path, sink, {
+        highWaterMark: opts.highWaterMark,
+        onProgress: opts.onProgress && ((read) => opts.onProgress!(before + read, grandTotal)),
+      });
+    } catch (e) {
+      if (!opts.continueOnError || !(e instanceof CaptureError)) throw e;
+      const partial = (e as CaptureErrorWithSummary).summary;
+      const warning = { code: e.code, message: e.message, file: path, offset: e.offset, frame: e.frame };
+      summary = partial
+        ? { ...partial, warnings: [...partial.warnings, warning] }
+        : { file: path, format: 'unknown', packets: 0, bytes: 0, interfaces: [], sections: 0, truncated: false, warnings: [warning], comments: [] };
+    }
+    before += sizes[i] ?? 0;
+    summaries.push(summary);
+    sink.endFile?.(i, path, summary);
+  }
+  return summaries;
+}
