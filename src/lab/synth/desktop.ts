@@ -82,6 +82,8 @@ export interface CadVariant {
   /** CTI hosts tried in order: FAILURE_CONF E_CTI_SERVER_NOT_MASTER from all but the last. */
   ctiHosts?: string[];
   login?: 'ok' | 'refused';
+  /** The request of this heartbeat (1 = first) is lost after the capture point and retransmitted after the RTO. */
+  lostHeartbeat?: number;
 }
 
 /** What a desktop script needs from its surroundings. */
@@ -396,11 +398,11 @@ function* ctiSession(ctx: DesktopContext, hosts: string[], login: 'ok' | 'refuse
   return { end: 'ok', conn, invoke: 4 };
 }
 
-function* heartbeats(ctx: DesktopContext, conn: TcpConversation, firstInvoke: number): Generator<void> {
+function* heartbeats(ctx: DesktopContext, conn: TcpConversation, firstInvoke: number, lost?: number): Generator<void> {
   let invoke = firstInvoke;
-  while (ctx.clock.now + 30 <= ctx.endTime && !(ctx.stop && ctx.stop())) {
+  for (let n = 1; ctx.clock.now + 30 <= ctx.endTime && !(ctx.stop && ctx.stop()); n++) {
     ctx.clock.wait(30 + ctx.rng.between(-0.002, 0.002));
-    conn.send('c2s', cti.heartbeatReq(invoke));
+    conn.send('c2s', cti.heartbeatReq(invoke), { retransmit: n === lost });
     conn.send('s2c', cti.heartbeatConf(invoke), { delay: ctx.rng.between(0.0005, 0.004) });
     invoke++;
     yield;
@@ -436,7 +438,7 @@ export function* cadDesktop(ctx: DesktopContext, variant: CadVariant = {}): Gene
     return;
   }
   yield* desktopServices(ctx);
-  yield* heartbeats(ctx, session.conn!, session.invoke);
+  yield* heartbeats(ctx, session.conn!, session.invoke, variant.lostHeartbeat);
 }
 
 /**

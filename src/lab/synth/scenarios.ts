@@ -58,6 +58,8 @@ export interface CadCase {
 
 export const CAD_CASES = {
   normal: { variant: {}, outcome: 'logged-in', findings: [] },
+  /** The normal start-up where one heartbeat request is lost and retransmitted (still nothing to report). */
+  normalLostHeartbeat: { variant: { lostHeartbeat: 2 }, outcome: 'logged-in', findings: [] },
   staleLdap: { variant: { ldapHosts: [ADDR.stale, ADDR.uccxB] }, outcome: 'logged-in', findings: ['server-unreachable', 'failover'] },
   licenceRefused: { variant: { licensing: 'refused' }, outcome: 'failed', failedPhase: 'licensing', findings: ['licensing-failed'] },
   licensingDown: { variant: { licensing: 'down' }, outcome: 'failed', failedPhase: 'licensing', findings: ['connection-refused', 'licensing-failed'] },
@@ -173,7 +175,7 @@ function singleCad(name: string, description: string, host: string, c: CadCaseNa
 }
 
 export function cadLoginOk(): ScenarioOutput {
-  return singleCad('cad-login-ok', 'the normal CAD start-up: DNS, LDAP config, licensing, CTI session and agent login, desktop services, heartbeats', '10.10.20.31', 'normal');
+  return singleCad('cad-login-ok', 'the normal CAD start-up: DNS, LDAP config, licensing, CTI session and agent login, desktop services, heartbeats (the second heartbeat request is lost once and retransmitted)', '10.10.20.31', 'normalLostHeartbeat');
 }
 
 export function staleLdapFailover(): ScenarioOutput {

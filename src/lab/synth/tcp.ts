@@ -225,6 +225,8 @@ interface Side {
   ep: L3Endpoints;
   /** True when this side is at the vantage point (its frames are seen as sent). */
   local: boolean;
+  /** Time (µs) of this side's latest frame: its next frame is never earlier, so its sequence numbers only grow in time. */
+  lastEmit: number;
 }
 
 const SEQ_MOD = 0x1_0000_0000;
@@ -275,7 +277,7 @@ export class TcpConversation {
 
   private side(host: HostState, peer: HostState, port: number, local: boolean): Side {
     const isn = this.net.rng.nextUint32();
-    return { host, port, isn, sndNext: isn, rcvNext: 0, window: 65535, ackDeadline: -1, unacked: 0, local, ep: this.net.endpoints(host, peer, local) };
+    return { host, port, isn, sndNext: isn, rcvNext: 0, window: 65535, ackDeadline: -1, unacked: 0, local, lastEmit: 0, ep: this.net.endpoints(host, peer, local) };
   }
 
   /** Initial sequence numbers (for tests). */
@@ -338,7 +340,7 @@ export class TcpConversation {
     if (!this.established) throw new Error('send before connect');
     const from = dir === 'c2s' ? this.c : this.s;
     const to = dir === 'c2s' ? this.s : this.c;
-    let t = this.clock.nowUs + toUs(opts.delay ?? 0) + (this.lastSender && this.lastSender !== from ? this.reactUs(from) : 0);
+    let t = this.startTime(from, opts.delay);
     const messages = Array.isArray(data) ? (opts.coalesce ? [concat(data)] : data) : [data];
     const spacingUs = toUs(opts.spacing ?? 0.00005);
     let lastT = t;
@@ -390,8 +392,9 @@ export class TcpConversation {
     const again = t + this.rtoUs;
     this.settle(again);
     this.emit(from, again, TCP_ACK | TCP_PSH, seg, undefined, seq, from.rcvNext);
-    this.pureAck(to, again + this.reactUs(to) + 30);
-    return again;
+    const dupAck = again + this.reactUs(to) + 30;
+    this.pureAck(to, dupAck);
+    return dupAck;
   }
 
   /** Data of `len` bytes reached `to` at time `at`: ACK every second segment at once, else start the delayed-ACK timer. */
@@ -422,7 +425,7 @@ export class TcpConversation {
     this.assertOpen();
     const from = dir === 'c2s' ? this.c : this.s;
     const to = dir === 'c2s' ? this.s : this.c;
-    let t = this.clock.nowUs + toUs(opts.delay ?? 0) + (this.lastSender && this.lastSender !== from ? this.reactUs(from) : 0);
+    let t = this.startTime(from, opts.delay);
     this.settle(t);
     this.emit(from, t, TCP_FIN | TCP_ACK, undefined, undefined, from.sndNext, from.rcvNext);
     from.sndNext = seqAdd(from.sndNext, 1);
@@ -455,7 +458,7 @@ export class TcpConversation {
   reset(dir: SynthDirection, opts: { delay?: number } = {}): this {
     this.assertOpen();
     const from = dir === 'c2s' ? this.c : this.s;
-    const t = this.clock.nowUs + toUs(opts.delay ?? 0) + (this.lastSender && this.lastSender !== from ? this.reactUs(from) : 0);
+    const t = this.startTime(from, opts.delay);
     this.settle(t);
     from.window = 0;
     this.emit(from, t, TCP_RST | TCP_ACK, undefined, undefined, from.sndNext, from.rcvNext);
@@ -475,6 +478,15 @@ export class TcpConversation {
     this.settle(Infinity);
   }
 
+  /**
+   * When `from` starts its next step: after the delay, one round trip later when it answers the other end from
+   * afar, and never before its own latest frame.
+   */
+  private startTime(from: Side, delay: number | undefined): number {
+    const t = this.clock.nowUs + toUs(delay ?? 0) + (this.lastSender && this.lastSender !== from ? this.reactUs(from) : 0);
+    return Math.max(t, from.lastEmit);
+  }
+
   private reactUs(side: Side): number {
     return side.local ? 0 : this.rttUs;
   }
@@ -484,6 +496,7 @@ export class TcpConversation {
   }
 
   private emit(from: Side, t: number, flags: number, payload: Uint8Array | undefined, options: Uint8Array | undefined, seq: number, ack: number): void {
+    if (t > from.lastEmit) from.lastEmit = t;
     from.ep.ipId = from.host.ipId;
     from.host.ipId = (from.host.ipId + 1) & 0xffff;
     const frame = encodeTcpFrame(from.ep, {
