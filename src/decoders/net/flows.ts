@@ -145,13 +145,14 @@ class Flow {
   syns = 0;
   firstSynTime = 0;
   lastSynTime = 0;
-  synFrames: number[] = [];
+  // Lists stay null until used: most flows never need them, and 100k open flows should stay small.
+  synFrames: number[] | null = null;
   synAckFrame = 0;
   rstFrame = 0;
   rstBy: Direction | undefined = undefined;
-  finFrames: number[] = [];
+  finFrames: number[] | null = null;
   retransmissions = 0;
-  icmpErrors: IcmpErrorInfo[] = [];
+  icmpErrors: IcmpErrorInfo[] | null = null;
   c2s: TcpDirection | null = null;
   s2c: TcpDirection | null = null;
 
@@ -419,6 +420,7 @@ class FlowTrackerImpl implements FlowTracker {
           if (f.syns === 0) f.firstSynTime = p.time;
           f.syns++;
           f.lastSynTime = p.time;
+          if (!f.synFrames) f.synFrames = [];
           if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
         }
       }
@@ -426,6 +428,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (declared > 0 && !(flags & RST)) this.mark(f, H_DATA + shift);
     if (flags & FIN) {
       this.mark(f, H_FIN + shift);
+      if (!f.finFrames) f.finFrames = [];
       if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
     }
     if (flags & RST) {
@@ -543,6 +546,7 @@ class FlowTrackerImpl implements FlowTracker {
     // A flow known only from the error (its packets were not captured) still gets a record, with no
     // packets: tshark likewise gives the quoted header a stream of its own.
     if (!f) f = this.createFlow(q.protocol, q, e.srcPort, e.dstPort, -1, p.frame, p.time);
+    if (!f.icmpErrors) f.icmpErrors = [];
     if (f.icmpErrors.length < MAX_ICMP_ERRORS_PER_FLOW) {
       f.icmpErrors.push({
         frame: p.frame,
@@ -763,8 +767,19 @@ class FlowTrackerImpl implements FlowTracker {
   private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
     const info = f.info;
     const isTcp = info.transport === 'tcp';
+    // Fields listed one by one (not spread): object spread here showed up as a hot spot.
     const record: FlowRecord = {
-      ...info,
+      id: info.id,
+      transport: info.transport,
+      clientIp: info.clientIp,
+      clientPort: info.clientPort,
+      serverIp: info.serverIp,
+      serverPort: info.serverPort,
+      client: info.client,
+      server: info.server,
+      roleBy: info.roleBy,
+      firstFrame: info.firstFrame,
+      start: info.start,
       state: isTcp ? connState(f.cState, f.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
       history: f.history,
       packets: { c2s: f.pktC2s, s2c: f.pktS2c },
@@ -773,18 +788,16 @@ class FlowTrackerImpl implements FlowTracker {
       end: f.lastTime,
       syns: f.syns,
       synSpan: f.syns > 1 ? f.lastSynTime - f.firstSynTime : 0,
-      synFrames: f.synFrames,
-      finFrames: f.finFrames,
+      synFrames: f.synFrames ?? [],
+      finFrames: f.finFrames ?? [],
       retransmissions: f.retransmissions,
       gapBytes: { c2s: f.c2s ? f.c2s.gapBytes : 0, s2c: f.s2c ? f.s2c.gapBytes : 0 },
-      icmpErrors: f.icmpErrors,
+      icmpErrors: f.icmpErrors ?? [],
       openAtEnd,
+      synAckFrame: f.synAckFrame || undefined,
+      rstFrame: f.rstFrame || undefined,
+      rstBy: f.rstBy,
     };
-    if (f.synAckFrame) record.synAckFrame = f.synAckFrame;
-    if (f.rstFrame) {
-      record.rstFrame = f.rstFrame;
-      record.rstBy = f.rstBy;
-    }
     return record;
   }
 }
