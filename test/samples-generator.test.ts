@@ -363,6 +363,20 @@ describe('reference samples: files', () => {
   });
 });
 
+describe('the checks above can fail', () => {
+  it('a flipped payload byte breaks the TCP checksum; a dropped data segment breaks the sequence bookkeeping', () => {
+    const s = SCENARIOS['cad-login-ok']();
+    const frames = s.packets.map((p, i) => ({ data: p.data.slice(), time: p.time, frame: i + 1 }));
+    const dataIdx = frames.findIndex((f) => parseFrame(f).payload.length > 100 && parseFrame(f).proto === 6);
+    const flipped = frames[dataIdx].data.slice();
+    flipped[flipped.length - 1] ^= 0x20;
+    expect(parseFrame({ ...frames[dataIdx], data: flipped }).l4ChecksumOk).toBe(false);
+    expect(parseFrame(frames[dataIdx]).l4ChecksumOk).toBe(true);
+    const parsed = frames.map(parseFrame);
+    expect(() => followTcp(parsed.filter((_, i) => i !== dataIdx))).toThrow(/gap or overlap|not yet sent/);
+  });
+});
+
 describe('reference samples: what is on the wire', () => {
   it('cad-login-ok: DNS, LDAP with a multi-segment result, licensing, GED-188 login, services, heartbeats', () => {
     const { frames, conns } = scenario('cad-login-ok');

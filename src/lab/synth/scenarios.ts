@@ -170,8 +170,8 @@ function buildCapture(name: string, description: string, stations: Workstation[]
 }
 
 /** A single CAD PC running one case; the capture runs past the login for two heartbeats. */
-function singleCad(name: string, description: string, host: string, c: CadCaseName): ScenarioOutput {
-  return buildCapture(name, description, [{ host, desktop: 'cad', start: 0, case: c }], { vantage: 'client', endTime: 65 });
+function singleCad(name: string, description: string, host: string, c: CadCaseName, endTime = 65): ScenarioOutput {
+  return buildCapture(name, description, [{ host, desktop: 'cad', start: 0, case: c }], { vantage: 'client', endTime });
 }
 
 export function cadLoginOk(): ScenarioOutput {
@@ -179,7 +179,7 @@ export function cadLoginOk(): ScenarioOutput {
 }
 
 export function staleLdapFailover(): ScenarioOutput {
-  return singleCad('stale-ldap-failover', 'LDAP host 1 (192.168.100.9) never answers 3 SYNs; at 21 s the desktop fails over to 192.168.100.2 and logs in', '10.10.20.32', 'staleLdap');
+  return singleCad('stale-ldap-failover', 'LDAP host 1 (192.168.100.9) never answers 3 SYNs; at 21 s the desktop fails over to 192.168.100.2 and logs in', '10.10.20.32', 'staleLdap', 86);
 }
 
 export function licenceRefused(): ScenarioOutput {
