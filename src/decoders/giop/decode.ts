@@ -297,8 +297,9 @@ function decodeRequest(r: CdrReader, minor: number, out: Builder): void {
     r.octet('reserved');
     if (r.error) return;
     f.responseFlags = responseFlags;
-    // SyncScope: 0 NONE (oneway), 1 WITH_TRANSPORT (oneway), 3 WITH_SERVER/WITH_TARGET (two-way).
-    f.responseExpected = (responseFlags & 0x01) !== 0 && (responseFlags & 0x02) !== 0;
+    // 0x00: oneway (SYNC_NONE, SYNC_WITH_TRANSPORT); 0x01: SYNC_WITH_SERVER (an empty Reply comes back);
+    // 0x03: two-way or SYNC_WITH_TARGET. Bit 0 therefore says whether a Reply follows.
+    f.responseExpected = (responseFlags & 0x01) !== 0;
     decodeTargetAddress(r, out);
     const op = r.string('operation');
     if (op !== null) f.operation = op;

@@ -226,6 +226,14 @@ describe('encoder round trips', () => {
     expect(req.fields).toMatchObject({ targetAddress: 'ProfileAddr', profileTag: 0, host: '10.1.1.5', port: 59010, objectKey: 'CAD/Chat', operation: 'login' });
   });
 
+  test('GIOP 1.2 response flags: SYNC_WITH_SERVER still expects a Reply', () => {
+    const flags = (responseFlags: number) =>
+      decodeGiopMessage(encodeGiopRequest({ version: '1.2', littleEndian: false, requestId: 1, responseExpected: true, responseFlags, objectKey: 'k', operation: 'x' })).fields;
+    expect(flags(0x00)).toMatchObject({ responseFlags: 0, responseExpected: false });
+    expect(flags(0x01)).toMatchObject({ responseFlags: 1, responseExpected: true });
+    expect(flags(0x03)).toMatchObject({ responseFlags: 3, responseExpected: true });
+  });
+
   test('GIOP 1.0 writes the byte order as a boolean and has no fragment flag', () => {
     const b = encodeGiopRequest({ version: '1.0', littleEndian: true, requestId: 1, responseExpected: true, objectKey: 'k', operation: 'op' });
     expect(b[6]).toBe(1);
