@@ -1,0 +1,56 @@
+/** Wording helpers shared by the analyzer, the rules and the renderers. */
+
+/** 0.018 → "18 ms", 9 → "9.0 s", 150 → "2 min 30 s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds < 0.001) return seconds === 0 ? '0 ms' : '<1 ms';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  if (seconds < 3600) {
+    const m = Math.floor(seconds / 60);
+    const s = Math.round(seconds - m * 60);
+    return s === 0 ? `${m} min` : `${m} min ${s} s`;
+  }
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds - h * 3600) / 60);
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "once", "twice", "3 times". */
+export function times(n: number): string {
+  return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
+}
+
+/** "192.168.100.9:38983" → "192.168.100.9"; "[2001:db8::1]:389" → "2001:db8::1". */
+export function hostOf(endpoint: string): string {
+  if (endpoint.startsWith('[')) {
+    const end = endpoint.indexOf(']');
+    return end > 0 ? endpoint.slice(1, end) : endpoint;
+  }
+  const colon = endpoint.lastIndexOf(':');
+  return colon > 0 && endpoint.indexOf(':') === colon ? endpoint.slice(0, colon) : endpoint;
+}
+
+export function portOf(endpoint: string): number | null {
+  const colon = endpoint.lastIndexOf(':');
+  if (colon < 0) return null;
+  const n = Number(endpoint.slice(colon + 1));
+  return Number.isInteger(n) ? n : null;
+}
+
+/** A protocol code name made readable: "AGENT_DEVICE_OFF" → "agent device off". */
+export function humanize(name: string): string {
+  return name.replace(/^E_CTI_/, '').replace(/_/g, ' ').toLowerCase();
+}
+
+/** "E_CTI_SERVER_NOT_MASTER (92)", or "status 92" when the decoder gave no name. */
+export function codeText(name: string | undefined, code: number | undefined, what = 'code'): string {
+  if (name && code !== undefined) return `${name} (${code})`;
+  if (name) return name;
+  if (code !== undefined) return `${what} ${code}`;
+  return `unknown ${what}`;
+}

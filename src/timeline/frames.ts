@@ -1,0 +1,70 @@
+/**
+ * Bounded frame lists: a step that aggregates a day of heartbeats must not keep a day of frame numbers.
+ * Keeps the first HEAD frames and the last TAIL frames, and counts them all.
+ */
+
+const HEAD = 20;
+const TAIL = 5;
+
+export class FrameList {
+  private readonly head: number[] = [];
+  private readonly tail: number[] = [];
+  private last = -1;
+  total = 0;
+
+  add(frame: number): void {
+    // Consecutive duplicates are the common case (several messages completing in one segment).
+    if (frame === this.last) return;
+    if (this.total < HEAD && this.head.includes(frame)) return;
+    if (this.tail.includes(frame)) return;
+    this.last = frame;
+    this.total++;
+    if (this.head.length < HEAD) {
+      this.head.push(frame);
+      return;
+    }
+    this.tail.push(frame);
+    if (this.tail.length > TAIL) this.tail.shift();
+  }
+
+  addAll(frames: readonly number[]): void {
+    for (const f of frames) this.add(f);
+  }
+
+  /** The kept frames, ascending. */
+  list(): number[] {
+    const all = this.head.concat(this.tail);
+    all.sort((a, b) => a - b);
+    return all.filter((f, i) => i === 0 || all[i - 1] !== f);
+  }
+
+  get capped(): boolean {
+    return this.total > this.head.length + this.tail.length;
+  }
+}
+
+/** "frames 12–19", "frame 7", "frames 3, 9, 40" — compact and readable. */
+export function describeFrames(frames: readonly number[], total?: number): string {
+  if (frames.length === 0) return '';
+  if (frames.length === 1) return `frame ${frames[0]}`;
+  const runs: string[] = [];
+  let from = frames[0];
+  let prev = frames[0];
+  const flush = (): void => {
+    runs.push(from === prev ? `${from}` : prev === from + 1 ? `${from}, ${prev}` : `${from}–${prev}`);
+  };
+  for (let i = 1; i < frames.length; i++) {
+    const f = frames[i];
+    if (f === prev + 1) {
+      prev = f;
+      continue;
+    }
+    flush();
+    from = prev = f;
+  }
+  flush();
+  // A step's frames are rarely contiguous (other traffic interleaves): show the span when the list is long.
+  const text = runs.length > 4 ? `${frames[0]}–${frames[frames.length - 1]}` : runs.join(', ');
+  const more = total !== undefined && total > frames.length ? ` (${total} in all)` : '';
+  return `frames ${text}${more}`;
+}

@@ -1,0 +1,183 @@
+/**
+ * The analysis model: per-workstation steps, findings and outcomes, as the analysis document carries them.
+ * Everything here is plain data (JSON-serialisable), described field by field in docs/analysis.md and
+ * schema/analysis.schema.json.
+ */
+
+import type { DesktopKind, Phase } from '../decoders/profile.js';
+
+export const ANALYSIS_SCHEMA_ID = 'ctiscope/analysis@1';
+
+export type Outcome = 'logged-in' | 'failed' | 'incomplete';
+export const OUTCOMES: readonly Outcome[] = ['logged-in', 'failed', 'incomplete'];
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export const FINDING_KINDS = [
+  'server-unreachable',
+  'connection-refused',
+  'connection-reset',
+  'timeout',
+  'config-download-failed',
+  'licensing-failed',
+  'cti-open-failed',
+  'agent-login-failed',
+  'failover',
+  'slow-step',
+  'heartbeat-lost',
+  'dns-failure',
+  'tls-failure',
+  'capture-gap',
+  'truncated-capture',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** The phases a desktop start-up runs through, in order (the order used for `failedPhase` ties). */
+export const STARTUP_PHASES: readonly Phase[] = ['config', 'licensing', 'cti-session', 'login', 'services'];
+export const PHASE_ORDER: readonly Phase[] = ['dns', 'config', 'licensing', 'cti-session', 'login', 'services', 'phone', 'other'];
+
+/** Optional facts about a step; which keys appear depends on the protocol. */
+export interface StepDetail {
+  flowId?: number;
+  /** Decoded messages folded into this step. */
+  messages?: number;
+  /** Request-to-reply latency of the (first) exchange, seconds. */
+  responseTime?: number;
+  /** Aggregated steps (heartbeats, polls, retries): how many exchanges or attempts, and how many got no reply. */
+  count?: number;
+  missed?: number;
+  /** Longest run of consecutive unanswered requests (heartbeats). */
+  maxConsecutiveMissed?: number;
+  /** Zeek-style connection state of the flow, when the step is about a connection. */
+  connState?: string;
+  syns?: number;
+  synSpan?: number;
+  /** Bytes exchanged (connection-level steps). */
+  bytes?: { c2s: number; s2c: number };
+  /** Bytes the capture missed on this flow. */
+  gapBytes?: number;
+  /** The operation, search base, query name… this step is about. */
+  operation?: string;
+  /** Codes behind a failure, by name and number. */
+  code?: number;
+  codeName?: string;
+  /** Requests still waiting for a reply when the step was reported. */
+  pending?: number;
+}
+
+/** One step of a workstation's timeline: an exchange (or a group of like exchanges) with one server. */
+export interface Step {
+  /** Unique within the workstation ("s1", "s2", … in order of creation). */
+  id: string;
+  phase: Phase;
+  /** Service id from the port profile ('ldap-directory', 'licensing', 'cti', …). */
+  service: string;
+  /** "ip:port" of the server. */
+  server: string;
+  protocol: string;
+  /** Seconds since the epoch. */
+  start: number;
+  end: number;
+  ok: boolean;
+  /** One sentence: what happened, with its result and duration. */
+  summary: string;
+  /** Frame numbers (capped: the first 20 and the last 5); `framesTotal` tells how many there were when capped. */
+  frames: number[];
+  framesTotal?: number;
+  detail?: StepDetail;
+}
+
+export interface Finding {
+  kind: FindingKind;
+  severity: Severity;
+  /** "ip:port" of the server concerned, or null for capture-wide findings. */
+  server: string | null;
+  /** Id of the step the finding is about, or null. */
+  step: string | null;
+  /** The cause and its evidence, in one or two sentences. */
+  message: string;
+  frames: number[];
+}
+
+/** Why a workstation failed: the finding that names the cause of its failed phase. */
+export interface FailureCause {
+  phase: Phase;
+  step: string | null;
+  kind: FindingKind | null;
+  server: string | null;
+  message: string;
+}
+
+export interface Workstation {
+  /** IP address of the agent PC. */
+  host: string;
+  /** Names from DNS answers and pcapng name resolution blocks. */
+  names: string[];
+  desktop: DesktopKind;
+  agent: { id: string | null; extension: string | null };
+  outcome: Outcome;
+  failedPhase: Phase | null;
+  failure: FailureCause | null;
+  /** From the first start-up step to the AGENT_STATE_EVENT that confirmed the login. */
+  loginSeconds: number | null;
+  start: number;
+  end: number;
+  steps: Step[];
+  findings: Finding[];
+}
+
+export interface SourceWarning {
+  code: string;
+  message: string;
+  frame?: number;
+  file?: string;
+}
+
+/** What the caller knows about the input when it asks for a document. */
+export interface SourceInfo {
+  files: string[];
+  packets: number;
+  start?: number | null;
+  end?: number | null;
+  truncated?: boolean;
+  warnings?: SourceWarning[];
+}
+
+export interface SummaryGroup {
+  outcome: Outcome;
+  /** The finding kind that explains the group (null for plain successes). */
+  kind: FindingKind | null;
+  server: string | null;
+  count: number;
+  hosts: string[];
+}
+
+export interface AnalysisDocument {
+  schema: typeof ANALYSIS_SCHEMA_ID;
+  generator: { name: 'ctiscope'; version: string };
+  source: {
+    files: string[];
+    packets: number;
+    start: number | null;
+    end: number | null;
+    duration: number | null;
+    truncated: boolean;
+    warnings: SourceWarning[];
+  };
+  summary: {
+    workstations: number;
+    byOutcome: Record<Outcome, number>;
+    byFindingKind: Partial<Record<FindingKind, number>>;
+    groups: SummaryGroup[];
+    message: string;
+  };
+  workstations: Workstation[];
+}
+
+/** What the live mode is told as the analysis goes. */
+export interface AnalyzerUpdate {
+  kind: 'step' | 'finding';
+  workstation: string;
+  step?: Step;
+  finding?: Finding;
+}

@@ -1,0 +1,26 @@
+import type { Rule } from '../state.js';
+import { codeText, hostOf } from '../format.js';
+import { explainCtiStatus, explainPeripheralError } from './explain.js';
+import { makeFinding, serverText, severityFor } from './common.js';
+
+/** CONTROL_FAILURE_CONF / FAILURE_CONF to SET_AGENT_STATE_REQ LOGIN. */
+export const diagnoseAgentLogin: Rule = (ws) =>
+  ws.steps
+    .filter((s) => s.kind === 'cti-login' && s.facts.ged)
+    .map((s) => {
+      const g = s.facts.ged!;
+      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${ws.agent.extension ? ` on extension ${ws.agent.extension}` : ''}`;
+      let code: string;
+      let why: string | undefined;
+      if (g.reply === 'CONTROL_FAILURE_CONF') {
+        const periph = g.peripheralErrorCode ? `${g.peripheralErrorCode}${g.peripheralErrorCodeName ? ` (${g.peripheralErrorCodeName})` : ''}` : '';
+        const failure = g.failureCode ? `failure ${codeText(g.failureCodeName, g.failureCode)}` : '';
+        code = `CONTROL_FAILURE_CONF ${[periph, failure].filter(Boolean).join(', ') || codeText(g.failureCodeName, g.failureCode)}`;
+        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCodeName ? codeText(g.failureCodeName, undefined) : undefined);
+      } else {
+        code = `${g.reply} ${codeText(g.statusName, g.status, 'status')}`;
+        why = explainCtiStatus(g.statusName, hostOf(s.server));
+      }
+      const message = `${serverText(ws, s.server)} refused the login of ${who}: SET_AGENT_STATE_REQ ${s.facts.login?.requested ?? 'LOGIN'} → ${code} (frame ${g.frame})${why ? `: ${why}` : ''}.`;
+      return makeFinding('agent-login-failed', severityFor(ws, s), s, message, [g.frame]);
+    });

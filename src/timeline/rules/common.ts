@@ -1,0 +1,64 @@
+/** Helpers the diagnosis rules share: recovery, severities, wording of servers and steps. */
+
+import type { Finding, FindingKind, Severity } from '../model.js';
+import { STARTUP_PHASES } from '../model.js';
+import type { AnalyzedStep, StepKind, WorkstationView } from '../state.js';
+import { hostOf } from '../format.js';
+
+/** Steps that only accompany a session (they do not show that a service works). */
+const PASSIVE_KINDS: ReadonlySet<StepKind> = new Set(['cti-events', 'cti-heartbeat', 'cti-query', 'generic']);
+
+/**
+ * The later successful step that makes up for a failed one: same service and phase, started no earlier,
+ * a step that shows the service working (not just session chatter), and for GIOP the same operation.
+ */
+export function recoveryOf(ws: WorkstationView, failed: AnalyzedStep): AnalyzedStep | undefined {
+  for (const s of ws.steps) {
+    if (!s.ok || s.id === failed.id || s.service !== failed.service || s.phase !== failed.phase) continue;
+    if (s.start < failed.start || PASSIVE_KINDS.has(s.kind)) continue;
+    if (s.kind === 'giop' && failed.kind === 'giop' && s.facts.giop?.operation !== failed.facts.giop?.operation) continue;
+    return s;
+  }
+  return undefined;
+}
+
+export function isStartupPhase(phase: string): boolean {
+  return (STARTUP_PHASES as readonly string[]).includes(phase);
+}
+
+/** A failure the desktop got past is a warning; one it did not is an error. */
+export function severityFor(ws: WorkstationView, step: AnalyzedStep): Severity {
+  return recoveryOf(ws, step) ? 'warning' : 'error';
+}
+
+/** "192.168.100.1:3000 (uccx-a.example.com)". */
+export function serverText(ws: WorkstationView, server: string): string {
+  const names = ws.namesOf(hostOf(server));
+  return names.length > 0 ? `${server} (${names[0]})` : server;
+}
+
+/** A step's summary, led by its server when the summary does not already name it. */
+export function stepText(step: AnalyzedStep): string {
+  return step.summary.includes(step.server) ? step.summary : `${step.server}: ${step.summary}`;
+}
+
+export function makeFinding(kind: FindingKind, severity: Severity, step: AnalyzedStep | null, message: string, frames?: number[], server?: string | null): Finding {
+  return {
+    kind,
+    severity,
+    server: server !== undefined ? server : step ? step.server : null,
+    step: step ? step.id : null,
+    message,
+    frames: frames ?? (step ? step.frames : []),
+  };
+}
+
+export function uniqueFrames(...lists: (number | undefined | readonly number[])[]): number[] {
+  const out = new Set<number>();
+  for (const l of lists) {
+    if (l === undefined) continue;
+    if (typeof l === 'number') out.add(l);
+    else for (const f of l) out.add(f);
+  }
+  return [...out].sort((a, b) => a - b);
+}

@@ -1,0 +1,215 @@
+/**
+ * The analyzer's working state: per host, a bounded list of steps with the facts the rules reason over.
+ * Rules read these (through `WorkstationView`); the document carries only the public `Step` shape.
+ */
+
+import type { Direction } from '../decoders/types.js';
+import type { DesktopKind, Phase } from '../decoders/profile.js';
+import type { Finding, SourceWarning, Step } from './model.js';
+import { FrameList } from './frames.js';
+
+export type StepKind =
+  | 'connection' // a connection attempt or session with no decoded exchange (failed SYNs, resets, opaque payload)
+  | 'ldap'
+  | 'giop'
+  | 'cti-open'
+  | 'cti-login'
+  | 'cti-query'
+  | 'cti-heartbeat'
+  | 'cti-events'
+  | 'ctios'
+  | 'dns'
+  | 'tls'
+  | 'generic';
+
+export type ConnFailure = 'unreachable' | 'refused' | 'reset';
+
+/** Connection-level facts, from the FlowRecord. */
+export interface ConnFacts {
+  state: string;
+  failure?: ConnFailure;
+  /** Attempts folded into this step (repeated refused or unanswered connections to one server). */
+  attempts: number;
+  syns: number;
+  /** Seconds between the first and last SYN, summed over the attempts' own spans. */
+  synSpan: number;
+  /** First SYN of the first attempt to the last packet of the last attempt. */
+  span: number;
+  synFrames: number[];
+  rstFrame?: number;
+  rstBy?: Direction;
+  icmp?: { codeName: string; from: string; frame: number };
+  /** Seconds the connection was established before the reset (for `reset`). */
+  duration: number;
+  bytes: { c2s: number; s2c: number };
+  /** True when the client sent its FIN before the server's RST (a normal close, not a reset). */
+  closedByClient?: boolean;
+}
+
+export interface UnansweredRequest {
+  name: string;
+  frame: number;
+  time: number;
+  /** The connection ended (at `closedAt`) before any reply. */
+  closedAt?: number;
+  closeFrame?: number;
+}
+
+export interface LateReply {
+  name: string;
+  frame: number;
+  responseTime: number;
+}
+
+export interface GedFailure {
+  /** The request it answers: OPEN_REQ, SET_AGENT_STATE_REQ, … */
+  request: string;
+  /** FAILURE_CONF or CONTROL_FAILURE_CONF. */
+  reply: string;
+  status?: number;
+  statusName?: string;
+  failureCode?: number;
+  failureCodeName?: string;
+  peripheralErrorCode?: number;
+  peripheralErrorCodeName?: string;
+  frame: number;
+  time: number;
+}
+
+export interface StepFacts {
+  conn?: ConnFacts;
+  unanswered?: UnansweredRequest[];
+  unansweredTotal?: number;
+  late?: LateReply[];
+  /** The slowest answered exchange. */
+  slowest?: LateReply;
+  ldap?: {
+    bindDn?: string;
+    binds: number;
+    searches: number;
+    entries: number;
+    operations: number;
+    error?: { op: string; code?: number; name?: string; diagnostic?: string; frame: number; time: number };
+  };
+  giop?: {
+    operation: string;
+    objectKey?: string;
+    lastStatus?: string;
+    exceptions: number;
+    exception?: { status: string; id?: string; minorCode?: number; frame: number; time: number };
+  };
+  ged?: GedFailure;
+  open?: { confirmed: boolean; idleTimeout?: number; peripheralOnline?: boolean; agentStateName?: string; servicesGranted?: string[] };
+  login?: {
+    requested: string;
+    confirmed: boolean;
+    confirmTime?: number;
+    event?: { time: number; frame: number; stateName?: string };
+  };
+  query?: { stateName?: string };
+  heartbeat?: {
+    sent: number;
+    answered: number;
+    missed: number;
+    consecutive: number;
+    maxConsecutive: number;
+    missedFrames: number[];
+    firstSent: number;
+    lastSent: number;
+  };
+  events?: { counts: Map<string, number>; closeBy?: Direction; closeStatusName?: string; failureEvent?: { statusName?: string; status?: number; frame: number } };
+  dns?: {
+    qname: string;
+    qtype: string;
+    queries: number;
+    responses: number;
+    rcodeName?: string;
+    addresses: string[];
+    failures: number;
+    lastFailure?: { reason: string; frame: number; time: number };
+    ok: boolean | null;
+  };
+  tls?: {
+    serverName?: string;
+    handshakes: string[];
+    alert?: { level?: string; description: string; code?: number; frame: number; from: Direction };
+  };
+  opaque?: { messages: number; bytes: { c2s: number; s2c: number } };
+  idle?: { idleTimeout: number; silence: number; endState: string; frame: number };
+  gap?: { bytes: number; frame: number; dir: Direction };
+  generic?: { counts: Map<string, number> };
+}
+
+export interface StepState {
+  id: string;
+  kind: StepKind;
+  phase: Phase;
+  service: string;
+  label: string;
+  server: string;
+  protocol: string;
+  start: number;
+  end: number;
+  /** When the step's TCP connection began (its first SYN): failover costs are measured from there. */
+  flowStart: number;
+  flowId?: number;
+  frames: FrameList;
+  messages: number;
+  replyTimeout?: number;
+  /** Requests sent (or connection attempts). */
+  count: number;
+  answered: number;
+  /** Outcome of the most recent exchange; null while undecided. */
+  lastOk: boolean | null;
+  firstResponseTime?: number;
+  facts: StepFacts;
+  /** What was last reported to the live listener ("ok|summary"), to report changes only. */
+  reportedKey?: string;
+}
+
+export interface PendingRequest {
+  step: StepState;
+  name: string;
+  frame: number;
+  time: number;
+}
+
+export interface HostState {
+  ip: string;
+  steps: StepState[];
+  nextStepId: number;
+  /** Opened a connection to a desktop service (config … services) or spoke GED-188 as the client. */
+  desktopClient: boolean;
+  desktopHints: Set<DesktopKind>;
+  agentId?: string;
+  extension?: string;
+  /** Agent identity seen only in server events (used when the client never sent one). */
+  eventAgentId?: string;
+  eventExtension?: string;
+  dnsSteps: Map<string, StepState>;
+  firstTime: number;
+  lastTime: number;
+  reportedFindings?: Set<string>;
+}
+
+/** What a rule sees: one workstation, its steps in time order, and the capture's context. */
+export interface WorkstationView {
+  host: string;
+  desktop: DesktopKind;
+  steps: AnalyzedStep[];
+  /** Time the analysis stands at (end of capture, or "now" in live mode). */
+  now: number;
+  truncated: boolean;
+  truncation?: SourceWarning;
+  /** Addresses a name resolved to anywhere in the capture. */
+  addressesOf(name: string): string[];
+  /** Names known for an address. */
+  namesOf(address: string): string[];
+  agent: { id: string | null; extension: string | null };
+  /** An AGENT_STATE_EVENT confirmed a login. */
+  loggedIn: boolean;
+}
+
+export type AnalyzedStep = Step & { facts: StepFacts; kind: StepKind; flowStart: number; replyTimeout?: number; label: string };
+
+export type Rule = (ws: WorkstationView) => Finding[];
