@@ -14,8 +14,8 @@ import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from
 import { STARTUP_PHASES } from './model.js';
 import { FrameList } from './frames.js';
 import { finalizeStep } from './describe.js';
-import type { HostState, PendingRequest, StepKind, StepState } from './state.js';
-import { buildDocument, buildWorkstation, type AnalysisState } from './document.js';
+import type { HostState, PendingRequest, StepKind, StepState, WorkstationView } from './state.js';
+import { buildDocument, buildView, buildWorkstation, type AnalysisState } from './document.js';
 
 export interface AnalyzerOptions {
   /** Only report this workstation (IP address or a name it is known by). */
@@ -35,6 +35,8 @@ export interface Analyzer {
   gap(flowId: number, dir: Direction, bytes: number, frame: number): void;
   finish(source: SourceInfo): AnalysisDocument;
   snapshot(source: SourceInfo): AnalysisDocument;
+  /** The rules' view of every workstation at this point (for tools and tests that run one rule alone). */
+  workstationViews(): WorkstationView[];
   onUpdate?: (ev: AnalyzerUpdate) => void;
 }
 
@@ -156,6 +158,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     gap,
     finish: (source) => document(source, false),
     snapshot: (source) => document(source, true),
+    workstationViews: () => {
+      const st = state(Number.isFinite(lastTime) ? lastTime : 0);
+      return [...hosts.values()].filter((h) => isWorkstation(h) && h.steps.length > 0).map((h) => buildView(h, st));
+    },
   };
 
   function hostFor(ip: string, time: number): HostState {

@@ -41,13 +41,14 @@ function agentLabel(agent: { id: string | null; extension: string | null }): str
   return `agent ${agent.id ?? '?'}${agent.extension ? ` on ext ${agent.extension}` : ''}`;
 }
 
-export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined): Workstation {
+/** The rules' view of one host: its steps in their public form plus the facts behind them. */
+export function buildView(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined): WorkstationView {
   const agent = agentOf(h);
   const label = agentLabel(agent);
   const steps = h.steps
     .map((s) => finalizeStep(s, st.pending.get(s) ?? [], st.now, label))
     .sort((a, b) => a.start - b.start || Number(a.id.slice(1)) - Number(b.id.slice(1)));
-  const view: WorkstationView = {
+  return {
     host: h.ip,
     desktop: desktopOf(h),
     steps,
@@ -59,6 +60,10 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     agent,
     loggedIn: loginStep(steps) !== undefined,
   };
+}
+
+/** Runs every rule over a view, dropping repeats, in timeline order. */
+export function runRules(view: WorkstationView): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const { rule } of RULES) {
@@ -69,8 +74,15 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
       findings.push(f);
     }
   }
-  const order = new Map(steps.map((s, i) => [s.id, i]));
-  findings.sort((a, b) => (a.step === null ? 1e9 : order.get(a.step) ?? 0) - (b.step === null ? 1e9 : order.get(b.step) ?? 0));
+  const order = new Map(view.steps.map((s, i) => [s.id, i]));
+  const at = (f: Finding): number => (f.step === null ? 1e9 : order.get(f.step) ?? 0);
+  return findings.sort((a, b) => at(a) - at(b));
+}
+
+export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined): Workstation {
+  const view = buildView(h, st, truncated);
+  const { steps, agent } = view;
+  const findings = runRules(view);
   const o = decideOutcome(view, findings);
   return {
     host: h.ip,
