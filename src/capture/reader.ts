@@ -45,6 +45,7 @@ class ChunkedCaptureReader implements CaptureReader {
   /** File offset of the first byte not yet consumed (start of pending, if any). */
   private consumed = 0;
   private failure: CaptureError | undefined;
+  private broken: unknown;
   private ended: CaptureSummary | undefined;
 
   constructor(sink: CaptureSink, opts: ReaderOptions = {}) {
@@ -57,17 +58,16 @@ class ChunkedCaptureReader implements CaptureReader {
 
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
+    if (this.broken !== undefined) throw this.broken;
     if (this.ended) throw new Error('push() after end()');
     try {
       this.pushChunk(chunk);
     } catch (e) {
+      // Bad input stops the reader for good; so does an exception from the sink (its position in the
+      // input is lost), which is passed on unchanged.
       if (e instanceof CaptureError) this.failure = e;
-      else if (e instanceof RangeError) {
-        // A DataView read past a bound means a length check is missing somewhere: still report it as
-        // bad input at the current offset rather than as a crash.
-        this.failure = this.state.error('malformed', `malformed record (${e.message})`, this.consumed);
-      } else throw e;
-      throw this.failure;
+      else this.broken = e;
+      throw e;
     }
   }
 

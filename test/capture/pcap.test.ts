@@ -135,3 +135,18 @@ describe('not a capture', () => {
     expectCaptureError(() => readAll(new Uint8Array([0xd4, 0xc3, 0xb2])), 'not-a-capture');
   });
 });
+
+describe('sink exceptions', () => {
+  it('pass through unchanged and stop the reader', async () => {
+    const { createCaptureReader } = await import('../../src/capture/reader.js');
+    const boom = new TypeError('consumer bug');
+    const reader = createCaptureReader({
+      packet: () => {
+        throw boom;
+      },
+    });
+    const bytes = concat(pcapHeader({ le: true }), pcapRecord(true, 1, 0, payload(1, 8)));
+    expect(() => reader.push(bytes)).toThrow(boom);
+    expect(() => reader.push(bytes)).toThrow(boom);
+  });
+});

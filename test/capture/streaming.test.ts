@@ -116,7 +116,7 @@ describe('fuzzing (bounded)', () => {
       fc.property(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 600 }), (m, rest) => {
         survive(concat(Uint8Array.from(magics[m]), rest));
       }),
-      { numRuns: 300, seed: 42 },
+      { numRuns: Number(process.env.CAPTURE_FUZZ_RUNS ?? 300), seed: 42 },
     );
   });
 
@@ -140,7 +140,7 @@ describe('fuzzing (bounded)', () => {
           survive(bytes.subarray(0, bytes.length - (cutSeed % 64)));
         },
       ),
-      { numRuns: 250, seed: 7 },
+      { numRuns: Number(process.env.CAPTURE_FUZZ_RUNS ?? 250), seed: 7 },
     );
   });
 });
