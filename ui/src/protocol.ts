@@ -1,0 +1,14 @@
+/** Messages between the page and the analysis worker. */
+
+import type { AnalysisDocument } from '../../src/timeline/model.js';
+import type { StoredMessage } from './message-store.js';
+
+export type ToWorker =
+  | { type: 'analyze'; file: Blob; name: string; showSecrets: boolean }
+  | { type: 'messages'; host: string; requestId: number };
+
+export type FromWorker =
+  | { type: 'progress'; bytesRead: number; totalBytes: number; packets: number }
+  | { type: 'done'; doc: AnalysisDocument; elapsed: number }
+  | { type: 'error'; message: string }
+  | { type: 'messages'; host: string; requestId: number; messages: StoredMessage[]; total: number };

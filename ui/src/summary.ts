@@ -1,0 +1,138 @@
+/**
+ * The summary of a capture with many workstations: counts by outcome and by finding kind, the groups the
+ * analysis found (same outcome, same cause, same server), and a histogram of login durations.
+ */
+
+import * as d3 from 'd3';
+import { formatDuration } from '../../src/timeline/format.js';
+import { OUTCOMES, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
+import { OUTCOME_ICON, OUTCOME_WORD, outcomeBadge } from './outcome.js';
+
+export interface SummaryActions {
+  filterOutcome(outcome: Outcome): void;
+  openWorkstation(host: string): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function renderSummary(target: HTMLElement, doc: AnalysisDocument, actions: SummaryActions): void {
+  const s = doc.summary;
+  const src = doc.source;
+  const head = el('div');
+  head.append(el('h2', undefined, 'Summary'), el('p', 'sentence', s.message));
+  const facts = [
+    `${src.files.join(', ')}`,
+    `${src.packets} packets`,
+    src.duration !== null ? `${formatDuration(src.duration)} of capture` : '',
+    src.truncated ? 'capture truncated' : '',
+  ].filter(Boolean);
+  head.append(el('p', 'muted', facts.join(' · ')));
+
+  const cards = el('div', 'summary-cards');
+  for (const outcome of OUTCOMES) {
+    const card = el('button', `card ${outcome}`);
+    card.type = 'button';
+    card.dataset.outcome = outcome;
+    card.append(el('span', 'count', String(s.byOutcome[outcome] ?? 0)), document.createTextNode(`${OUTCOME_ICON[outcome]} ${OUTCOME_WORD[outcome]}`));
+    card.addEventListener('click', () => actions.filterOutcome(outcome));
+    cards.append(card);
+  }
+
+  const groups = el('table', 'summary-table');
+  const gh = el('tr');
+  for (const h of ['outcome', 'cause', 'server', 'workstations', '']) gh.append(el('th', undefined, h));
+  groups.append(gh);
+  for (const g of s.groups) {
+    const tr = el('tr', 'clickable');
+    const hosts = g.hosts.slice(0, 6).join(', ') + (g.hosts.length > 6 ? `, … (${g.hosts.length - 6} more)` : '');
+    const badgeCell = el('td');
+    badgeCell.append(outcomeBadge(document, g.outcome));
+    tr.append(badgeCell, el('td', undefined, g.kind ?? '—'), el('td', 'mono', g.server ?? '—'), el('td', undefined, String(g.count)), el('td', 'mono', hosts));
+    tr.title = 'Open the first workstation of this group';
+    tr.addEventListener('click', () => {
+      if (g.hosts[0]) actions.openWorkstation(g.hosts[0]);
+    });
+    groups.append(tr);
+  }
+
+  const kinds = Object.entries(s.byFindingKind)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([kind, n]) => ({ kind, n: n ?? 0 }))
+    .sort((a, b) => b.n - a.n);
+
+  const charts = el('div');
+  charts.style.display = 'flex';
+  charts.style.flexWrap = 'wrap';
+  charts.style.gap = '28px';
+  const kindBox = el('div');
+  kindBox.append(el('h3', undefined, 'Findings by kind'));
+  if (kinds.length) kindBox.append(kindChart(kinds));
+  else kindBox.append(el('p', 'muted', 'No findings.'));
+  const loginBox = el('div');
+  loginBox.append(el('h3', undefined, 'Login durations'));
+  const durations = doc.workstations.map((w) => w.loginSeconds).filter((x): x is number => x !== null && Number.isFinite(x));
+  if (durations.length) loginBox.append(durationChart(durations));
+  else loginBox.append(el('p', 'muted', 'No completed logins.'));
+  charts.append(kindBox, loginBox);
+
+  const warnings = src.warnings.length ? el('div') : null;
+  if (warnings) {
+    warnings.append(el('h3', undefined, 'Capture warnings'));
+    const ul = el('ul');
+    for (const w of src.warnings.slice(0, 50)) ul.append(el('li', undefined, w.message));
+    warnings.append(ul);
+  }
+
+  target.replaceChildren(head, cards, el('h3', undefined, 'Groups'), groups, charts, ...(warnings ? [warnings] : []));
+}
+
+function kindChart(kinds: { kind: string; n: number }[]): SVGSVGElement {
+  const rowH = 22;
+  const labelW = 170;
+  const w = 460;
+  const h = kinds.length * rowH + 10;
+  const x = d3.scaleLinear().domain([0, d3.max(kinds, (d) => d.n) ?? 1]).range([0, w - labelW - 40]);
+  const svg = d3.create('svg').attr('class', 'chart kind-chart').attr('width', w).attr('height', h);
+  const row = svg
+    .selectAll('g')
+    .data(kinds)
+    .join('g')
+    .attr('transform', (_, i) => `translate(0,${i * rowH + 4})`);
+  row.append('text').attr('x', labelW - 6).attr('y', 14).attr('text-anchor', 'end').text((d) => d.kind);
+  row.append('rect').attr('class', 'bar').attr('x', labelW).attr('y', 3).attr('height', 14).attr('width', (d) => Math.max(2, x(d.n)));
+  row.append('text').attr('x', (d) => labelW + Math.max(2, x(d.n)) + 5).attr('y', 14).text((d) => String(d.n));
+  return svg.node()!;
+}
+
+function durationChart(durations: number[]): SVGSVGElement {
+  const w = 460;
+  const h = 200;
+  const m = { top: 8, right: 12, bottom: 34, left: 36 };
+  const extent = d3.extent(durations) as [number, number];
+  const hi = extent[1] > extent[0] ? extent[1] : extent[0] + 1;
+  const x = d3.scaleLinear().domain([Math.min(0, extent[0]), hi]).nice().range([m.left, w - m.right]);
+  const bins = d3.bin().domain(x.domain() as [number, number]).thresholds(x.ticks(20))(durations);
+  const y = d3.scaleLinear().domain([0, d3.max(bins, (b) => b.length) ?? 1]).nice().range([h - m.bottom, m.top]);
+  const svg = d3.create('svg').attr('class', 'chart login-chart').attr('width', w).attr('height', h);
+  svg
+    .append('g')
+    .selectAll('rect')
+    .data(bins)
+    .join('rect')
+    .attr('class', 'bar')
+    .attr('x', (b) => x(b.x0!) + 1)
+    .attr('width', (b) => Math.max(1, x(b.x1!) - x(b.x0!) - 2))
+    .attr('y', (b) => y(b.length))
+    .attr('height', (b) => y(0) - y(b.length))
+    .append('title')
+    .text((b) => `${b.length} login${b.length === 1 ? '' : 's'} between ${formatDuration(b.x0!)} and ${formatDuration(b.x1!)}`);
+  svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x).ticks(6).tickFormat((v) => `${v} s`));
+  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(4).tickFormat(d3.format('d')));
+  svg.append('text').attr('x', (m.left + w - m.right) / 2).attr('y', h - 4).attr('text-anchor', 'middle').text('seconds from first start-up step to login confirmed');
+  return svg.node()!;
+}
