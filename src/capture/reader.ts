@@ -24,6 +24,7 @@ import {
 } from './types.js';
 
 const MAGIC_BYTES = 4;
+const SHRINK_ABOVE = 1 << 20;
 
 /** Names the format of the first 4 bytes, for a clear "not a capture" message. */
 function describeMagic(b: Uint8Array): string {
@@ -105,6 +106,11 @@ class ChunkedCaptureReader implements CaptureReader {
         this.pending.copyWithin(0, used, this.pendingLen);
       }
       this.pendingLen -= used;
+      if (this.pendingLen === 0 && this.pending.length > SHRINK_ABOVE) {
+        // One huge record (up to 16 MiB) must not pin its buffer for the rest of the file.
+        this.pending = new Uint8Array(256);
+        this.pendingView = new DataView(this.pending.buffer);
+      }
     }
     if (pos >= len) return;
     // Fast path: whole records straight out of the chunk.
