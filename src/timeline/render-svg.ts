@@ -1,0 +1,194 @@
+/**
+ * One workstation's timeline as SVG, built as a string (no DOM), so the CLI, the HTML report and the web
+ * UI's static export share it. Lanes per service and server; a bar per step coloured by result; red markers
+ * for findings; phase bands across the top; a time axis whose idle stretches are compressed behind a
+ * visible break, so a 21 s SYN retry and a 2 ms exchange both stay readable.
+ */
+
+import type { Phase } from '../decoders/profile.js';
+import type { Finding, Step, Workstation } from './model.js';
+import { PHASE_ORDER } from './model.js';
+import { escapeXml } from './escape.js';
+import { formatDuration } from './format.js';
+
+export interface SvgOptions {
+  /** Total width in pixels (default 960). */
+  width?: number;
+  /** Idle stretches longer than this (seconds) are compressed behind a break mark (default 1 s). */
+  breakAfter?: number;
+  /** Id prefix, to keep ids unique when several SVGs share a page. */
+  idPrefix?: string;
+}
+
+const LANE_HEIGHT = 22;
+const LABEL_WIDTH = 230;
+const PHASE_BAND = 20;
+const AXIS_HEIGHT = 30;
+const BREAK_WIDTH = 26;
+const MIN_BAR = 4;
+const PAD = 8;
+
+const PHASE_COLORS: Record<Phase, string> = {
+  dns: '#8e9aaf',
+  config: '#4e79a7',
+  licensing: '#b07aa1',
+  'cti-session': '#59a14f',
+  login: '#edc948',
+  services: '#76b7b2',
+  phone: '#ff9da7',
+  other: '#bab0ac',
+};
+
+interface Segment {
+  start: number;
+  end: number;
+  x: number;
+  width: number;
+}
+
+/** Busy stretches of the timeline (step intervals merged, with idle gaps longer than `breakAfter` cut out). */
+function segments(steps: readonly Step[], breakAfter: number): { start: number; end: number }[] {
+  const spans = steps.map((s) => ({ start: s.start, end: Math.max(s.end, s.start) })).sort((a, b) => a.start - b.start);
+  const out: { start: number; end: number }[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last && s.start - last.end <= breakAfter) last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/** Maps times to x: each busy stretch gets width by the square root of its length; breaks get a fixed width. */
+function timeScale(steps: readonly Step[], x0: number, width: number, breakAfter: number): { x(t: number): number; segs: Segment[] } {
+  const spans = segments(steps, breakAfter);
+  if (spans.length === 0) return { x: () => x0, segs: [] };
+  const avail = Math.max(60, width - BREAK_WIDTH * (spans.length - 1));
+  const weights = spans.map((s) => Math.sqrt(Math.max(s.end - s.start, 0.002)));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const segs: Segment[] = [];
+  let x = x0;
+  spans.forEach((s, i) => {
+    const w = (avail * weights[i]) / total;
+    segs.push({ ...s, x, width: w });
+    x += w + BREAK_WIDTH;
+  });
+  const map = (t: number): number => {
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i];
+      if (t <= s.end || i === segs.length - 1) {
+        if (t < s.start) return i === 0 ? s.x : s.x - BREAK_WIDTH / 2;
+        const span = s.end - s.start;
+        const f = span > 0 ? Math.min(1, (t - s.start) / span) : 0;
+        return s.x + f * s.width;
+      }
+    }
+    return x0;
+  };
+  return { x: map, segs };
+}
+
+function laneKey(s: Step): string {
+  return `${s.service}|${s.server}`;
+}
+
+function fmt(n: number): string {
+  return (Math.round(n * 10) / 10).toString();
+}
+
+export function renderTimelineSvg(ws: Workstation, opts: SvgOptions = {}): string {
+  const width = opts.width ?? 960;
+  const breakAfter = opts.breakAfter ?? 1;
+  const id = (opts.idPrefix ?? 'ct') + ws.host.replace(/[^A-Za-z0-9]/g, '-');
+  const steps = ws.steps;
+  const lanes: { key: string; label: string; server: string }[] = [];
+  for (const s of steps) {
+    const key = laneKey(s);
+    if (!lanes.some((l) => l.key === key)) lanes.push({ key, label: s.service, server: s.server });
+  }
+  const chartX = LABEL_WIDTH;
+  const chartW = width - LABEL_WIDTH - PAD * 2;
+  const { x, segs } = timeScale(steps, chartX, chartW, breakAfter);
+  const top = PAD + PHASE_BAND + 4;
+  const height = top + lanes.length * LANE_HEIGHT + AXIS_HEIGHT + PAD;
+  const origin = ws.start;
+  const out: string[] = [];
+  const title = `${ws.host} ${ws.outcome}${ws.failedPhase ? ` at ${ws.failedPhase}` : ''}`;
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="ctiscope-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title">`,
+    `<title id="${id}-title">${escapeXml(`Timeline of ${title}`)}</title>`,
+    '<style>' +
+      '.ct-bg{fill:#fff}.ct-text{font:11px system-ui,sans-serif;fill:#222}.ct-dim{fill:#666}.ct-lane{fill:#f4f4f4}' +
+      '.ct-ok{fill:#2e9d5b}.ct-fail{fill:#d62f2f}.ct-mark{fill:#d62f2f;stroke:#fff;stroke-width:1}.ct-warn{fill:#e8a317;stroke:#fff;stroke-width:1}' +
+      '.ct-axis{stroke:#999;stroke-width:1}.ct-break{stroke:#999;stroke-width:1.5;fill:none}' +
+      '@media (prefers-color-scheme:dark){.ct-bg{fill:#16181c}.ct-text{fill:#ddd}.ct-dim{fill:#999}.ct-lane{fill:#23262b}.ct-mark,.ct-warn{stroke:#16181c}}' +
+      '</style>',
+    `<rect class="ct-bg" x="0" y="0" width="${width}" height="${height}"/>`,
+  );
+
+  // Phase bands: from the first to the last step of each phase.
+  const phases = PHASE_ORDER.filter((p) => steps.some((s) => s.phase === p));
+  for (const p of phases) {
+    const ps = steps.filter((s) => s.phase === p);
+    const x1 = x(Math.min(...ps.map((s) => s.start)));
+    const x2 = Math.max(x1 + MIN_BAR, x(Math.max(...ps.map((s) => s.end))));
+    out.push(
+      `<g class="ct-phase"><rect x="${fmt(x1)}" y="${PAD}" width="${fmt(x2 - x1)}" height="${PHASE_BAND - 4}" fill="${PHASE_COLORS[p]}" opacity="0.55"><title>${escapeXml(p)}</title></rect>` +
+        (x2 - x1 > p.length * 6 ? `<text class="ct-text" x="${fmt(x1 + 3)}" y="${PAD + 12}">${escapeXml(p)}</text>` : '') +
+        '</g>',
+    );
+  }
+
+  // Lanes with their labels.
+  lanes.forEach((l, i) => {
+    const y = top + i * LANE_HEIGHT;
+    if (i % 2 === 0) out.push(`<rect class="ct-lane" x="${PAD}" y="${y}" width="${width - PAD * 2}" height="${LANE_HEIGHT}"/>`);
+    out.push(`<text class="ct-text" x="${PAD + 2}" y="${y + 15}">${escapeXml(l.label)} <tspan class="ct-dim">${escapeXml(l.server)}</tspan></text>`);
+  });
+
+  // Bars.
+  const laneIndex = new Map(lanes.map((l, i) => [l.key, i]));
+  const barOf = new Map<string, { x: number; y: number; w: number }>();
+  for (const s of steps) {
+    const i = laneIndex.get(laneKey(s)) ?? 0;
+    const x1 = x(s.start);
+    const w = Math.max(MIN_BAR, x(s.end) - x1);
+    const y = top + i * LANE_HEIGHT + 5;
+    barOf.set(s.id, { x: x1, y, w });
+    const tip = `${s.ok ? '✓' : '✗'} ${s.phase}: ${s.summary} (+${(s.start - origin).toFixed(3)} s, ${formatDuration(s.end - s.start)})`;
+    out.push(`<rect class="${s.ok ? 'ct-ok' : 'ct-fail'}" data-step="${escapeXml(s.id)}" x="${fmt(x1)}" y="${y}" width="${fmt(w)}" height="${LANE_HEIGHT - 10}" rx="2"><title>${escapeXml(tip)}</title></rect>`);
+  }
+
+  // Findings: a marker at the end of their step, with the kind as a label.
+  const labelled = new Set<string>();
+  for (const f of ws.findings) out.push(findingMarker(f, barOf, labelled, chartX, top));
+
+  // Axis with a tick at the start of each busy stretch and a break mark between stretches.
+  const axisY = top + lanes.length * LANE_HEIGHT + 6;
+  out.push(`<line class="ct-axis" x1="${chartX}" y1="${axisY}" x2="${width - PAD}" y2="${axisY}"/>`);
+  segs.forEach((s, i) => {
+    out.push(`<line class="ct-axis" x1="${fmt(s.x)}" y1="${axisY}" x2="${fmt(s.x)}" y2="${axisY + 5}"/>`);
+    out.push(`<text class="ct-text ct-dim" x="${fmt(s.x)}" y="${axisY + 17}">+${(s.start - origin).toFixed(3)}s</text>`);
+    if (i > 0) {
+      const bx = s.x - BREAK_WIDTH / 2;
+      const idle = s.start - segs[i - 1].end;
+      out.push(
+        `<g class="ct-gap"><path class="ct-break" d="M${fmt(bx - 4)} ${axisY - 5} l4 -4 l4 8 l4 -8"/>` +
+          `<title>${escapeXml(`${formatDuration(idle)} with no activity (compressed)`)}</title>` +
+          `<text class="ct-text ct-dim" x="${fmt(bx - 8)}" y="${axisY - 9}" font-size="9">≈${escapeXml(formatDuration(idle))}</text></g>`,
+      );
+    }
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function findingMarker(f: Finding, barOf: Map<string, { x: number; y: number; w: number }>, labelled: Set<string>, chartX: number, top: number): string {
+  const bar = f.step ? barOf.get(f.step) : undefined;
+  const cx = bar ? bar.x + bar.w : chartX;
+  const cy = bar ? bar.y + (LANE_HEIGHT - 10) / 2 : top;
+  const cls = f.severity === 'error' ? 'ct-mark' : 'ct-warn';
+  const key = `${f.step}|${f.kind}`;
+  const label = labelled.has(f.step ?? '') ? '' : `<text class="ct-text" x="${fmt(cx + 7)}" y="${fmt(cy + 4)}" font-size="10">${escapeXml(f.kind)}</text>`;
+  labelled.add(f.step ?? '');
+  return `<g class="ct-finding" data-kind="${escapeXml(f.kind)}" data-key="${escapeXml(key)}"><path class="${cls}" d="M${fmt(cx)} ${fmt(cy - 6)} l6 12 h-12 z"><title>${escapeXml(`${f.severity} ${f.kind}: ${f.message}`)}</title></path>${label}</g>`;
+}

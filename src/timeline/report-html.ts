@@ -1,0 +1,103 @@
+/**
+ * One self-contained HTML file: summary, then per workstation its timeline (inline SVG), steps table and
+ * findings. Inline CSS with light and dark schemes, a few lines of inline JS to expand or collapse all;
+ * no network access. Every string that came from packets is escaped.
+ */
+
+import type { AnalysisDocument, Outcome, Workstation } from './model.js';
+import { escapeXml as esc } from './escape.js';
+import { describeFrames } from './frames.js';
+import { formatDuration } from './format.js';
+import { renderTimelineSvg } from './render-svg.js';
+import { outcomeBadge, workstationTitle } from './report-text.js';
+
+const CSS = `
+:root{color-scheme:light dark;--bg:#fff;--fg:#1d1f23;--muted:#666;--line:#ddd;--ok:#1f7a45;--fail:#c62828;--warn:#a86b00;--card:#f7f7f8}
+@media (prefers-color-scheme:dark){:root{--bg:#16181c;--fg:#e4e4e4;--muted:#9a9a9a;--line:#33363c;--ok:#57c785;--fail:#ff6b6b;--warn:#f0b43c;--card:#1f2227}}
+body{background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:0}
+.muted{color:var(--muted)}.ok{color:var(--ok)}.failed{color:var(--fail)}.incomplete,.warning{color:var(--warn)}.error{color:var(--fail)}
+table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
+th{font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+details{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:6px 10px}
+summary{cursor:pointer}.svg{overflow-x:auto;margin:8px 0}
+.badge{font-weight:600}.findings li{margin:4px 0}.toolbar button{margin-right:6px}
+code{font-size:12px}
+`;
+
+const JS = `document.getElementById('expand').onclick=function(){document.querySelectorAll('details').forEach(function(d){d.open=true})};
+document.getElementById('collapse').onclick=function(){document.querySelectorAll('details').forEach(function(d){d.open=false})};`;
+
+const RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
+
+function anchor(ws: Workstation): string {
+  return `ws-${ws.host.replace(/[^A-Za-z0-9]/g, '-')}`;
+}
+
+function outcomeClass(o: Outcome): string {
+  return o === 'logged-in' ? 'ok' : o;
+}
+
+function workstationSection(ws: Workstation): string {
+  const origin = ws.start;
+  const rows = ws.steps
+    .map((s) => {
+      const mark = s.ok ? '<span class="ok">✓ ok</span>' : '<span class="failed">✗ failed</span>';
+      return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
+    })
+    .join('\n');
+  const findings = ws.findings.length
+    ? `<ul class="findings">${ws.findings
+        .map((f) => `<li class="${esc(f.severity)}"><strong>${esc(f.severity.toUpperCase())} ${esc(f.kind)}</strong>: ${esc(f.message)}${f.frames.length ? ` <span class="muted">(${esc(describeFrames(f.frames))})</span>` : ''}</li>`)
+        .join('\n')}</ul>`
+    : '<p class="muted">No findings.</p>';
+  return `<details id="${anchor(ws)}"${ws.outcome === 'logged-in' ? '' : ' open'}>
+<summary><h2 style="display:inline">${esc(workstationTitle(ws))} · <span class="badge ${outcomeClass(ws.outcome)}">${esc(outcomeBadge(ws))}</span></h2></summary>
+${ws.failure ? `<p class="failed">${esc(ws.failure.message)}</p>` : ''}
+<div class="svg">${renderTimelineSvg(ws, { idPrefix: 'tl-' })}</div>
+<table><thead><tr><th>time</th><th>took</th><th>phase</th><th>result</th><th>step</th><th>server</th><th>frames</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${findings}
+</details>`;
+}
+
+export function renderHtmlReport(doc: AnalysisDocument): string {
+  const src = doc.source;
+  const when = src.start !== null ? new Date(src.start * 1000).toISOString() : 'unknown time';
+  const list = [...doc.workstations].sort((a, b) => RANK[a.outcome] - RANK[b.outcome]);
+  const table = list.length
+    ? `<table><thead><tr><th>host</th><th>agent</th><th>outcome</th><th>failing step</th><th>cause</th></tr></thead><tbody>
+${list
+  .map(
+    (ws) =>
+      `<tr><td><a href="#${anchor(ws)}">${esc(ws.host)}</a>${ws.names.length ? ` <span class="muted">${esc(ws.names[0])}</span>` : ''}</td><td>${esc(ws.agent.id ?? '')}</td><td class="${outcomeClass(ws.outcome)}">${esc(ws.outcome)}</td><td>${esc(ws.failure ? `${ws.failure.phase}${ws.failure.server ? ` ${ws.failure.server}` : ''}` : '')}</td><td>${esc(ws.failure?.kind ?? '')}</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>`
+    : '';
+  const warnings = src.warnings.length
+    ? `<ul>${src.warnings.map((w) => `<li class="warning">${esc(w.code)}: ${esc(w.message)}</li>`).join('')}</ul>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>ctiscope: ${esc(src.files.join(', ') || 'capture')}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>ctiscope analysis</h1>
+<p class="muted">${esc(src.files.join(', ') || 'capture')} · ${src.packets} packets · ${esc(when)}${src.duration !== null ? ` · ${esc(formatDuration(src.duration))}` : ''}${src.truncated ? ' · <span class="warning">truncated</span>' : ''} · ${esc(doc.generator.name)} ${esc(doc.generator.version)}</p>
+${warnings}
+<p><strong>${esc(doc.summary.message)}</strong></p>
+${table}
+${list.length ? '<p class="toolbar"><button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></p>' : ''}
+${list.map(workstationSection).join('\n')}
+${list.length ? `<script>${JS}</script>` : ''}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,162 @@
+/**
+ * The terminal report: per workstation a header and its steps as a compact timeline, failures with their
+ * sentence and frames; with several workstations, a summary table and the grouped counts. Marks are words
+ * and symbols (✓/✗) so the report reads without colour; ANSI colours only when asked.
+ */
+
+import type { AnalysisDocument, Finding, Outcome, Step, Workstation } from './model.js';
+import { describeFrames } from './frames.js';
+import { formatDuration } from './format.js';
+
+export interface TextReportOptions {
+  color: boolean;
+  /** Wrap width (columns); 100 by default. */
+  width?: number;
+  /** Show every workstation in detail even when there are many. */
+  verbose?: boolean;
+}
+
+/** Above this many workstations only the failing ones are shown in detail (unless verbose). */
+export const DETAIL_LIMIT = 20;
+
+const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+type Paint = (style: keyof typeof ANSI, text: string) => string;
+
+/** Strips control characters from packet-derived text so a hostile string cannot drive the terminal. */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '·');
+}
+
+function wrap(text: string, width: number, indent: string, firstIndent = indent): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = firstIndent;
+  let fresh = true;
+  for (const w of words) {
+    if (!fresh && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = indent + w;
+    } else line += (fresh ? '' : ' ') + w;
+    fresh = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function relTime(t: number, origin: number): string {
+  const d = t - origin;
+  return `+${d.toFixed(3)}s`;
+}
+
+export function outcomeBadge(ws: Workstation): string {
+  switch (ws.outcome) {
+    case 'logged-in':
+      return `✓ LOGGED IN${ws.loginSeconds !== null ? ` in ${formatDuration(ws.loginSeconds)}` : ''}`;
+    case 'failed':
+      return `✗ FAILED at ${ws.failedPhase ?? '?'}`;
+    default:
+      return '… INCOMPLETE';
+  }
+}
+
+function badgeStyle(o: Outcome): keyof typeof ANSI {
+  return o === 'logged-in' ? 'green' : o === 'failed' ? 'red' : 'yellow';
+}
+
+export function workstationTitle(ws: Workstation): string {
+  const parts = [ws.host];
+  if (ws.names.length > 0) parts[0] += ` (${ws.names.join(', ')})`;
+  if (ws.agent.id || ws.agent.extension) parts.push(`agent ${ws.agent.id ?? '?'}${ws.agent.extension ? ` ext ${ws.agent.extension}` : ''}`);
+  parts.push(ws.desktop === 'unknown' ? 'desktop unknown' : ws.desktop === 'ctios' ? 'CTI OS' : ws.desktop === 'cad' ? 'CAD' : 'Finesse');
+  return clean(parts.join(' · '));
+}
+
+function renderWorkstation(ws: Workstation, width: number, paint: Paint): string[] {
+  const out: string[] = [];
+  out.push(`${paint('bold', workstationTitle(ws))} · ${paint(badgeStyle(ws.outcome), outcomeBadge(ws))}`);
+  const origin = ws.start;
+  const byStep = new Map<string, Finding[]>();
+  const loose: Finding[] = [];
+  for (const f of ws.findings) {
+    if (f.step && ws.steps.some((s) => s.id === f.step)) {
+      const list = byStep.get(f.step) ?? [];
+      list.push(f);
+      byStep.set(f.step, list);
+    } else loose.push(f);
+  }
+  const phaseWidth = Math.max(5, ...ws.steps.map((s) => s.phase.length));
+  for (const s of ws.steps) out.push(...renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
+  for (const f of loose) out.push(...renderFinding(f, '  ', width, paint));
+  return out;
+}
+
+function renderStep(s: Step, origin: number, phaseWidth: number, width: number, findings: Finding[], paint: Paint): string[] {
+  const mark = s.ok ? paint('green', '✓ ok    ') : paint('red', '✗ FAILED');
+  const dur = formatDuration(s.end - s.start).padStart(9);
+  const head = `  ${relTime(s.start, origin).padStart(10)} ${dur}  ${s.phase.padEnd(phaseWidth)}  ${mark} `;
+  const visibleHead = head.replace(/\x1b\[[0-9;]*m/g, '');
+  const frames = describeFrames(s.frames, s.framesTotal);
+  const server = s.summary.includes(s.server) ? '' : ` — ${s.server}`;
+  const text = clean(`${s.summary}${server}${frames ? ` (${frames})` : ''}`);
+  const indent = ' '.repeat(visibleHead.length);
+  // Continuation lines align under the summary; the first line follows the head.
+  const lines = wrap(text, Math.max(width, visibleHead.length + 30), indent);
+  const first = lines[0].slice(indent.length);
+  const body = [head + (s.ok ? first : paint('red', first)), ...lines.slice(1).map((l) => (s.ok ? l : paint('red', l)))];
+  for (const f of findings) body.push(...renderFinding(f, '    ', width, paint));
+  return body;
+}
+
+function renderFinding(f: Finding, indent: string, width: number, paint: Paint): string[] {
+  const style: keyof typeof ANSI = f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'yellow' : 'dim';
+  const word = f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARNING' : 'NOTE';
+  const frames = f.frames.length > 0 && !/\bframes? \d/.test(f.message) ? ` (${describeFrames(f.frames)})` : '';
+  const text = clean(`${word} ${f.kind}: ${f.message}${frames}`);
+  return wrap(text, width, `${indent}    `, `${indent}  ▲ `).map((l) => paint(style, l));
+}
+
+const OUTCOME_RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
+
+function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
+  const rows = [...doc.workstations].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
+  const data = rows.map((ws) => {
+    const failing = ws.failure ? `${ws.failure.phase}${ws.failure.server ? ` ${ws.failure.server}` : ''}` : '';
+    const cause = ws.failure?.kind ?? [...new Set(ws.findings.filter((f) => f.severity !== 'info').map((f) => f.kind))].join(', ');
+    return {
+      ws,
+      cells: [ws.host, ws.agent.id ?? '', ws.outcome === 'failed' ? 'FAILED' : ws.outcome === 'logged-in' ? 'logged in' : 'incomplete', failing, cause].map(clean),
+    };
+  });
+  const header = ['host', 'agent', 'outcome', 'failing step', 'cause'];
+  const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d.cells[i].length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [paint('bold', fmt(header)), fmt(widths.map((w) => '-'.repeat(w)))];
+  for (const d of data) out.push(paint(badgeStyle(d.ws.outcome), fmt(d.cells)));
+  return out;
+}
+
+export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions): string {
+  const width = opts.width ?? 100;
+  const paint: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_s, text) => text;
+  const out: string[] = [];
+  const src = doc.source;
+  const span = src.duration !== null ? `, ${formatDuration(src.duration)}` : '';
+  out.push(paint('dim', clean(`${src.files.join(', ') || 'capture'}: ${src.packets} packets${span}${src.truncated ? ', TRUNCATED' : ''}`)));
+  for (const w of src.warnings.slice(0, 5)) out.push(paint('yellow', clean(`  warning ${w.code}: ${w.message}`)));
+  if (src.warnings.length > 5) out.push(paint('yellow', `  … and ${src.warnings.length - 5} more warnings`));
+  out.push('');
+  if (doc.workstations.length === 0) {
+    out.push(clean(doc.summary.message));
+    return out.join('\n') + '\n';
+  }
+  const many = doc.workstations.length > DETAIL_LIMIT && !opts.verbose;
+  const detailed = many ? doc.workstations.filter((w) => w.outcome === 'failed') : doc.workstations;
+  if (doc.workstations.length > 1) {
+    out.push(...summaryTable(doc, paint), '');
+  }
+  if (many) out.push(paint('dim', `${doc.workstations.length} workstations: showing the ${detailed.length} that failed (use --verbose for all)`), '');
+  for (const ws of detailed) out.push(...renderWorkstation(ws, width, paint), '');
+  out.push(paint('bold', clean(doc.summary.message)));
+  return out.join('\n') + '\n';
+}
