@@ -51,7 +51,7 @@ function gapWeight(d: number, threshold: number): number {
 
 export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts: TimeScaleOptions): TimeScale {
   const threshold = opts.idleThreshold ?? 0.5;
-  const minPx = opts.minSegmentPx ?? 6;
+  const minPx = opts.minSegmentPx ?? 12;
   let events = distinctTimes(eventTimes);
   if (events.length === 0) events = [0, 1];
   if (events.length === 1) events = [events[0] - 0.5, events[0] + 0.5];
@@ -182,7 +182,17 @@ export function axisTicks(scale: TimeScale, toPx: (u: number) => number, viewWid
       lastX = x;
     }
   }
-  return out;
+  // Where stretches are too short for nice ticks (the compressed view of a few quick exchanges), label the
+  // event times themselves, wherever there is room.
+  const segs = scale.segments;
+  for (let i = 1; i < segs.length; i++) {
+    const t = segs[i].t0;
+    const x = toPx(segs[i].u0);
+    if (x < 0 || x > viewWidth) continue;
+    if (out.some((k) => Math.abs(k.x - x) < spacingPx * 0.9)) continue;
+    out.push({ time: t, x, step: 0.001 });
+  }
+  return out.sort((a, b) => a.x - b.x);
 }
 
 /** A tick label relative to `origin`: "0 s", "+2.5 s", "+21.003 s", "+350 µs". */

@@ -1,0 +1,137 @@
+/** The UI's pure parts: the compressed time scale, deep-link hash, bounded message store, list sorting. */
+
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { axisTicks, buildTimeScale, relativeLabel } from '../../ui/src/scales.js';
+import { formatHash, parseHash, DEFAULT_LINK_STATE } from '../../ui/src/hash.js';
+import { MessageStore } from '../../ui/src/message-store.js';
+import { compareAddresses, sortWorkstations } from '../../ui/src/list.js';
+import type { DecodedMessage } from '../../src/decoders/types.js';
+import type { Workstation } from '../../src/timeline/model.js';
+
+const T0 = 1_710_230_400;
+
+describe('compressed time scale', () => {
+  // A stale LDAP host: SYNs at 0, 3 and 9 s, failover at 21 s, then a login made of ms exchanges.
+  const events = [0, 3, 9, 21, 21.002, 21.004, 21.05, 21.052, 21.3, 21.306].map((t) => T0 + t);
+
+  test('a 2 ms exchange and a 21 s wait both get readable widths', () => {
+    const s = buildTimeScale(events, 1000, { compress: true });
+    const exchange = s(T0 + 21.002) - s(T0 + 21);
+    const wait = s(T0 + 21) - s(T0 + 9);
+    expect(exchange).toBeGreaterThanOrEqual(12);
+    // Linear, the 12 s wait would take 56 % of the width and the exchange 0.1 px.
+    expect(wait / 1000).toBeLessThan(0.4);
+    expect(wait).toBeGreaterThan(exchange);
+    const gap = s.segments.find((g) => g.t0 === T0 + 9)!;
+    expect(gap.compressed).toBe(true);
+    expect(s.segments.find((g) => g.t0 === T0 + 21)!.compressed).toBe(false);
+  });
+
+  test('linear mode keeps proportions', () => {
+    const s = buildTimeScale(events, 1000, { compress: false });
+    const a = s(T0 + 3) - s(T0);
+    const b = s(T0 + 9) - s(T0 + 3);
+    expect(b / a).toBeCloseTo(2, 6);
+    expect(s.segments.every((g) => !g.compressed)).toBe(true);
+  });
+
+  test('monotonic, spans the width, and invert undoes it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 600, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.boolean(), (offsets, compress) => {
+        const s = buildTimeScale(offsets.map((o) => T0 + o), 800, { compress });
+        expect(s(s.domain[0])).toBeCloseTo(0, 6);
+        expect(s(s.domain[1])).toBeCloseTo(800, 6);
+        let last = -Infinity;
+        for (let i = 0; i <= 50; i++) {
+          const t = s.domain[0] + ((s.domain[1] - s.domain[0]) * i) / 50;
+          const u = s(t);
+          expect(u).toBeGreaterThanOrEqual(last - 1e-9);
+          last = u;
+          expect(s.invert(u)).toBeCloseTo(t, 4);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('ticks stay inside uncompressed stretches and are labelled relative to the start', () => {
+    const s = buildTimeScale(events, 1000, { compress: true });
+    const ticks = axisTicks(s, (u) => u, 1000);
+    expect(ticks.length).toBeGreaterThan(2);
+    // No tick inside a compressed gap (its edges are event times and may carry one).
+    for (const t of ticks) expect(s.segments.some((g) => g.compressed && t.time > g.t0 + 1e-9 && t.time < g.t1 - 1e-9)).toBe(false);
+    expect(ticks.some((t) => Math.abs(t.time - (T0 + 21)) < 1e-9)).toBe(true);
+    expect(relativeLabel(T0 + 21.5, T0, 0.5)).toBe('+21.5 s');
+    expect(relativeLabel(T0 + 0.0035, T0, 0.0005)).toBe('+3.5 ms');
+    expect(relativeLabel(T0, T0, 1)).toBe('0 s');
+  });
+});
+
+describe('deep-link hash', () => {
+  test('round trip', () => {
+    const state = { ws: '10.10.20.33', window: [T0 + 0.25, T0 + 1.5] as [number, number], view: 'summary' as const, ladder: true, compress: false };
+    const back = parseHash(formatHash(state));
+    expect(back.ws).toBe(state.ws);
+    expect(back.window![0]).toBeCloseTo(state.window[0], 6);
+    expect(back.window![1]).toBeCloseTo(state.window[1], 6);
+    expect(back).toMatchObject({ view: 'summary', ladder: true, compress: false });
+  });
+
+  test('defaults, and a bad window is ignored', () => {
+    expect(formatHash(DEFAULT_LINK_STATE)).toBe('');
+    expect(parseHash('#ws=fe80%3A%3A1&t=5~2').window).toBeNull();
+    expect(parseHash('#ws=fe80%3A%3A1&t=5~2').ws).toBe('fe80::1');
+    expect(parseHash('#t=abc~def').window).toBeNull();
+  });
+});
+
+function message(i: number, client: string, fields: DecodedMessage['fields'] = {}, raw?: Uint8Array): DecodedMessage {
+  return {
+    protocol: 'ged188', flowId: 1, transport: 'tcp', client, server: '192.168.100.1:12028', direction: 'c2s',
+    frame: i + 1, frames: [i + 1], time: T0 + i, type: 'HEARTBEAT_REQ', fields, summary: `m${i}`, offset: 0, length: raw?.length ?? 0, raw,
+  };
+}
+
+describe('message store', () => {
+  test('keeps the first and the latest messages per workstation', () => {
+    const store = new MessageStore({ head: 5, tail: 3 });
+    for (let i = 0; i < 20; i++) store.add(message(i, '10.0.0.1:50000'));
+    store.add(message(99, '10.0.0.2:50001'));
+    const { messages, total } = store.get('10.0.0.1');
+    expect(total).toBe(20);
+    expect(messages.map((m) => m.summary)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm17', 'm18', 'm19']);
+    expect(store.get('10.0.0.2').messages.map((m) => m.summary)).toEqual(['m99']);
+    expect(store.get('10.9.9.9')).toEqual({ messages: [], total: 0 });
+  });
+
+  test('cuts raw bytes, copies them, and hides the bytes of messages with a redacted secret', () => {
+    const store = new MessageStore({ rawLimit: 4 });
+    const raw = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    store.add(message(0, '10.0.0.1:1', {}, raw));
+    store.add(message(1, '10.0.0.1:1', { floating: [{ tag: 49, name: 'agentPassword', value: '<redacted>' }] }, new Uint8Array([9, 9])));
+    raw[0] = 77;
+    const [a, b] = store.get('10.0.0.1').messages;
+    expect(Array.from(a.raw!)).toEqual([1, 2, 3, 4]);
+    expect(a.rawCut).toBe(2);
+    expect(b.raw).toBeUndefined();
+    expect(b.rawHidden).toBe(true);
+    const shown = new MessageStore({ hideSecretBytes: false });
+    shown.add(message(1, '10.0.0.1:1', { agentPassword: '<redacted>' }, new Uint8Array([9, 9])));
+    expect(shown.get('10.0.0.1').messages[0].raw).toBeDefined();
+  });
+});
+
+describe('workstation list order', () => {
+  test('addresses sort numerically', () => {
+    expect(['10.0.0.10', '10.0.0.9', '9.1.1.1'].sort(compareAddresses)).toEqual(['9.1.1.1', '10.0.0.9', '10.0.0.10']);
+  });
+
+  test('failures first, then by address', () => {
+    const ws = (host: string, outcome: Workstation['outcome']): Workstation => ({
+      host, names: [], desktop: 'cad', agent: { id: null, extension: null }, outcome, failedPhase: null, failure: null, loginSeconds: null, start: 0, end: 0, steps: [], findings: [],
+    });
+    const sorted = sortWorkstations([ws('10.0.0.2', 'logged-in'), ws('10.0.0.10', 'failed'), ws('10.0.0.3', 'incomplete'), ws('10.0.0.9', 'failed')], 'outcome');
+    expect(sorted.map((w) => w.host)).toEqual(['10.0.0.9', '10.0.0.10', '10.0.0.3', '10.0.0.2']);
+  });
+});
