@@ -282,11 +282,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   }
 
   function markUnanswered(p: PendingRequest, closedAt: number | undefined, closeFrame: number | undefined): void {
-    const f = p.step.facts;
+    const s = p.step;
+    const f = s.facts;
+    // A request older than one that was answered was skipped by the server; only the latest decides the step.
+    const superseded = s.lastAnsweredRequest !== undefined && p.time < s.lastAnsweredRequest;
     f.unansweredTotal = (f.unansweredTotal ?? 0) + 1;
     f.unanswered ??= [];
-    if (f.unanswered.length < 10) f.unanswered.push({ name: p.name, frame: p.frame, time: p.time, closedAt, closeFrame });
-    p.step.lastOk = false;
+    if (f.unanswered.length < 10) f.unanswered.push(superseded ? { name: p.name, frame: p.frame, time: p.time } : { name: p.name, frame: p.frame, time: p.time, closedAt, closeFrame });
+    if (!superseded) s.lastOk = false;
   }
 
   /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */
@@ -298,6 +301,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const s = p.step;
     const rt = m.time - p.time;
     s.answered++;
+    if (s.lastAnsweredRequest === undefined || p.time > s.lastAnsweredRequest) s.lastAnsweredRequest = p.time;
     if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
     if (!s.facts.slowest || rt > s.facts.slowest.responseTime) s.facts.slowest = { name: p.name, frame: m.frame, responseTime: rt };
     const limit = s.replyTimeout;
@@ -983,9 +987,11 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (!settled) return;
     const key = `${out.ok}|${out.summary}`;
     const last = step.reportedKey;
-    // Report a step once it is settled, and again only when its result changes (or at the end of its flow).
-    if (last !== undefined && (last.startsWith(`${out.ok}|`) && !flowEnded)) return;
     if (last === key) return;
+    // Report a step once it is settled, then again when its result or summary changes; steps that aggregate
+    // repeats (heartbeats, polls, events) only when their result changes or their flow ends.
+    const aggregated = step.kind === 'cti-heartbeat' || step.kind === 'cti-events' || step.kind === 'cti-query' || step.kind === 'generic' || step.kind === 'ctios' || step.count > 1;
+    if (last !== undefined && aggregated && last.startsWith(`${out.ok}|`) && !flowEnded) return;
     step.reportedKey = key;
     const { facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...publicStep } = out;
     analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: publicStep });

@@ -162,6 +162,8 @@ export interface StepState {
   /** Outcome of the most recent exchange; null while undecided. */
   lastOk: boolean | null;
   firstResponseTime?: number;
+  /** Send time of the latest request that got its reply. */
+  lastAnsweredRequest?: number;
   facts: StepFacts;
   /** What was last reported to the live listener ("ok|summary"), to report changes only. */
   reportedKey?: string;
