@@ -24,6 +24,8 @@ export interface AnalyzerOptions {
   now?: () => number;
   /** ctiscope version written into the document's generator. */
   version?: string;
+  /** Live printing: called when a step settles or changes, and for each new finding. */
+  onUpdate?: (ev: AnalyzerUpdate) => void;
 }
 
 export interface Analyzer {
@@ -162,6 +164,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       const st = state(Number.isFinite(lastTime) ? lastTime : 0);
       return [...hosts.values()].filter((h) => isWorkstation(h) && h.steps.length > 0).map((h) => buildView(h, st));
     },
+    onUpdate: opts.onUpdate,
   };
 
   function hostFor(ip: string, time: number): HostState {
