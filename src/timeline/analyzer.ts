@@ -292,7 +292,11 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     f.unansweredTotal = (f.unansweredTotal ?? 0) + 1;
     f.unanswered ??= [];
     if (f.unanswered.length < 10) f.unanswered.push(superseded ? { name: p.name, frame: p.frame, time: p.time } : { name: p.name, frame: p.frame, time: p.time, closedAt, closeFrame });
-    if (!superseded) s.lastOk = false;
+    if (!superseded) {
+      s.lastOk = false;
+      // The step lasted until the desktop gave up waiting.
+      if (closedAt !== undefined && closedAt > s.end) s.end = closedAt;
+    }
   }
 
   /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */

@@ -193,7 +193,7 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
     const who = `${ws.host}${ws.agent.id ? ` (agent ${ws.agent.id})` : ''}`;
     if (ws.outcome === 'logged-in') {
       const fo = ws.findings.filter((f) => f.kind === 'failover').length;
-      return `${who} logged in${ws.loginSeconds !== null ? ` in ${ws.loginSeconds.toFixed(1)} s` : ''}${fo > 0 ? ' after a failover' : ''}`;
+      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after the start-up began` : ''}${fo > 0 ? ', after a failover' : ''}`;
     }
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}: ${ws.failure?.message ?? 'see its steps'}`;
     return `${who}: the start-up is not complete in this capture`;

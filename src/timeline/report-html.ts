@@ -38,7 +38,7 @@ function outcomeClass(o: Outcome): string {
   return o === 'logged-in' ? 'ok' : o;
 }
 
-function workstationSection(ws: Workstation): string {
+function workstationSection(ws: Workstation, open: boolean): string {
   const origin = ws.start;
   const rows = ws.steps
     .map((s) => {
@@ -51,7 +51,7 @@ function workstationSection(ws: Workstation): string {
         .map((f) => `<li class="${esc(f.severity)}"><strong>${esc(f.severity.toUpperCase())} ${esc(f.kind)}</strong>: ${esc(f.message)}${f.frames.length ? ` <span class="muted">(${esc(describeFrames(f.frames))})</span>` : ''}</li>`)
         .join('\n')}</ul>`
     : '<p class="muted">No findings.</p>';
-  return `<details id="${anchor(ws)}"${ws.outcome === 'logged-in' ? '' : ' open'}>
+  return `<details id="${anchor(ws)}"${open ? ' open' : ''}>
 <summary><h2 style="display:inline">${esc(workstationTitle(ws))} · <span class="badge ${outcomeClass(ws.outcome)}">${esc(outcomeBadge(ws))}</span></h2></summary>
 ${ws.failure ? `<p class="failed">${esc(ws.failure.message)}</p>` : ''}
 <div class="svg">${renderTimelineSvg(ws, { idPrefix: 'tl-' })}</div>
@@ -71,7 +71,7 @@ export function renderHtmlReport(doc: AnalysisDocument): string {
 ${list
   .map(
     (ws) =>
-      `<tr><td><a href="#${anchor(ws)}">${esc(ws.host)}</a>${ws.names.length ? ` <span class="muted">${esc(ws.names[0])}</span>` : ''}</td><td>${esc(ws.agent.id ?? '')}</td><td class="${outcomeClass(ws.outcome)}">${esc(ws.outcome)}</td><td>${esc(ws.failure ? `${ws.failure.phase}${ws.failure.server ? ` ${ws.failure.server}` : ''}` : '')}</td><td>${esc(ws.failure?.kind ?? '')}</td></tr>`,
+      `<tr><td><a href="#${anchor(ws)}">${esc(ws.host)}</a>${ws.names.length ? ` <span class="muted">${esc(ws.names[0])}</span>` : ''}</td><td>${esc(ws.agent.id ?? '')}</td><td class="${outcomeClass(ws.outcome)}">${esc(ws.outcome)}</td><td>${esc(ws.failure ? `${ws.failure.phase}${ws.failure.server ? ` ${ws.failure.server}` : ''}` : '')}</td><td>${esc(ws.failure?.kind ?? [...new Set(ws.findings.filter((f) => f.severity !== 'info').map((f) => f.kind))].join(', '))}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`
@@ -95,7 +95,7 @@ ${warnings}
 <p><strong>${esc(doc.summary.message)}</strong></p>
 ${table}
 ${list.length ? '<p class="toolbar"><button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></p>' : ''}
-${list.map(workstationSection).join('\n')}
+${list.map((ws) => workstationSection(ws, list.length <= 3 || ws.outcome !== 'logged-in' || ws.findings.some((f) => f.severity !== 'info'))).join('\n')}
 ${list.length ? `<script>${JS}</script>` : ''}
 </body>
 </html>

@@ -17,7 +17,8 @@ export const diagnoseLicensing: Rule = (ws) => {
   if (out.length > 0 || licensing.length === 0 || licensing.some((s) => s.ok)) return out;
   const failed = licensing.filter((s) => !s.ok && !recoveryOf(ws, s));
   if (failed.length === 0) return out;
-  const message = `No licensing service granted a licence, so the desktop stopped before the CTI session. ${failed.map(stepText).join('; ')}.`;
+  const stopped = ws.steps.some((s) => s.phase === 'cti-session' || s.phase === 'login') ? '' : ', so the desktop stopped before the CTI session';
+  const message = `No licensing service granted a licence${stopped}. ${failed.map(stepText).join('; ')}.`;
   out.push(makeFinding('licensing-failed', 'error', failed[failed.length - 1], message, uniqueFrames(...failed.map((s) => s.frames))));
   return out;
 };
