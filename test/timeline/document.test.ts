@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Sim, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep } from './sim.js';
+import { validateSchema, type JsonSchema } from '../../src/timeline/validate.js';
+import { createAnalyzer } from '../../src/timeline/analyzer.js';
+import { ANALYSIS_SCHEMA_ID, FINDING_KINDS } from '../../src/timeline/model.js';
+import { NO_DESKTOP_MESSAGE } from '../../src/timeline/document.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schema/analysis.schema.json', import.meta.url), 'utf8')) as JsonSchema;
+const SRC = { files: ['a.pcapng'], packets: 10 };
+
+function busyDocument() {
+  const sim = new Sim();
+  cadLoginOk(sim, '10.10.20.11', 0, { heartbeats: 2 });
+  let t = dnsStep(sim, '10.10.20.12', 1);
+  sim.failedConnect('10.10.20.12', STALE, 38983, [t, t + 3, t + 9], 'S0');
+  t = ldapStep(sim, '10.10.20.12', NODE_B, t + 21);
+  licensingStep(sim, '10.10.20.12', NODE_A, t, 'no-licence');
+  ctiSession(sim, '10.10.20.13', NODE_B, 2, { openStatus: { status: 92, statusName: 'E_CTI_SERVER_NOT_MASTER' } });
+  sim.an.warning({ code: 'truncated-record', message: 'a.pcapng ends inside a record', frame: sim.frame });
+  return sim.an.finish({ ...SRC, packets: sim.frame, truncated: true });
+}
+
+describe('analysis document', () => {
+  it('validates against schema/analysis.schema.json', () => {
+    const doc = busyDocument();
+    expect(doc.schema).toBe(ANALYSIS_SCHEMA_ID);
+    expect(validateSchema(schema, doc)).toEqual([]);
+    expect(doc.source.truncated).toBe(true);
+    expect(doc.summary.byFindingKind['truncated-capture']).toBe(3);
+  });
+
+  it('the empty document validates and says plainly that no desktop started', () => {
+    const doc = createAnalyzer().finish({ files: ['web.pcap'], packets: 0 });
+    expect(validateSchema(schema, doc)).toEqual([]);
+    expect(doc.workstations).toEqual([]);
+    expect(doc.summary).toEqual({ workstations: 0, byOutcome: { 'logged-in': 0, failed: 0, incomplete: 0 }, byFindingKind: {}, groups: [], message: NO_DESKTOP_MESSAGE });
+    expect(doc.source).toMatchObject({ start: null, end: null, duration: null, truncated: false, warnings: [] });
+  });
+
+  it('the schema lists exactly the finding kinds of the model', () => {
+    const defs = schema.$defs as Record<string, JsonSchema>;
+    expect(defs.findingKind.enum).toEqual([...FINDING_KINDS]);
+  });
+
+  it('the validator reports what is wrong, and where', () => {
+    const doc = JSON.parse(JSON.stringify(busyDocument()));
+    doc.workstations[0].steps[0].phase = 'warp';
+    doc.workstations[0].findings.push({ kind: 'bad-luck', severity: 'error', server: null, step: null, message: 'x', frames: [] });
+    delete doc.summary.message;
+    doc.source.packets = -1;
+    doc.workstations[1].agent.nickname = 'x';
+    doc.workstations[1].loginSeconds = '3';
+    const errors = validateSchema(schema, doc);
+    const paths = errors.map((e) => e.path);
+    expect(paths).toContain('/workstations/0/steps/0/phase');
+    expect(paths).toContain('/workstations/0/findings/' + (doc.workstations[0].findings.length - 1) + '/kind');
+    expect(errors).toContainEqual({ path: '/summary', message: 'missing required property "message"' });
+    expect(errors).toContainEqual({ path: '/source/packets', message: 'must be ≥ 0, is -1' });
+    expect(paths).toContain('/workstations/1/agent/nickname');
+    expect(errors).toContainEqual({ path: '/workstations/1/loginSeconds', message: 'must be number or null, is string' });
+  });
+
+  it('supports anyOf, const and $ref as the schema uses them', () => {
+    const s: JsonSchema = { $defs: { n: { type: 'integer', minimum: 1 } }, anyOf: [{ $ref: '#/$defs/n' }, { const: 'none' }] };
+    expect(validateSchema(s, 3)).toEqual([]);
+    expect(validateSchema(s, 'none')).toEqual([]);
+    expect(validateSchema(s, 0)).toHaveLength(1);
+    expect(validateSchema(s, 1.5)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { Sim, NODE_A, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep } from './sim.js';
+import { renderTextReport, DETAIL_LIMIT } from '../../src/timeline/report-text.js';
+import { renderHtmlReport } from '../../src/timeline/report-html.js';
+import { renderTimelineSvg } from '../../src/timeline/render-svg.js';
+import { escapeXml } from '../../src/timeline/escape.js';
+import { createAnalyzer } from '../../src/timeline/analyzer.js';
+import { NO_DESKTOP_MESSAGE } from '../../src/timeline/document.js';
+import type { AnalysisDocument } from '../../src/timeline/model.js';
+
+const SRC = { files: ['x.pcapng'], packets: 100 };
+
+function licenceRefused(pc = '10.10.20.12'): Sim {
+  const sim = new Sim();
+  cadLoginOk(sim, '10.10.20.11', 0);
+  let t = dnsStep(sim, pc, 1);
+  t = ldapStep(sim, pc, NODE_A, t);
+  licensingStep(sim, pc, NODE_A, t, 'no-licence');
+  return sim;
+}
+
+/** Tags opened and closed in order (void and self-closing tags aside): a cheap well-formedness check. */
+function balanced(markup: string): boolean {
+  const stack: string[] = [];
+  const body = markup.replace(/<script>[\s\S]*?<\/script>/g, '').replace(/<style>[\s\S]*?<\/style>/g, '').replace(/<!DOCTYPE[^>]*>/, '');
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][\w-]*)[^>]*?(\/?)>/g)) {
+    const [, close, name, self] = m;
+    if (self || ['meta', 'br', 'hr', 'img', 'input', 'link'].includes(name)) continue;
+    if (close) {
+      if (stack.pop() !== name) return false;
+    } else stack.push(name);
+  }
+  return stack.length === 0;
+}
+
+describe('text report', () => {
+  it('shows the failing step with its sentence, frames and the grouped summary', () => {
+    const doc = licenceRefused().an.finish(SRC);
+    const text = renderTextReport(doc, { color: false });
+    const failing = doc.workstations.find((w) => w.outcome === 'failed')!;
+    expect(text).toContain('10.10.20.12 · CAD · ✗ FAILED at licensing');
+    expect(text.replace(/\s+/g, ' ')).toMatch(/✗ FAILED acquireLicense → USER_EXCEPTION IDL:com\/cisco\/cad\/LRM\/NoLicenseAvailable:1\.0/);
+    // The finding's sentence is there (wrapped): compare without line breaks.
+    expect(text.replace(/\s+/g, ' ')).toContain(failing.findings[0].message.replace(/\s+/g, ' '));
+    expect(text).toMatch(/ERROR licensing-failed/);
+    expect(text).toMatch(/\+0\.000s/);
+    expect(text).toContain('host         agent  outcome    failing step                  cause');
+    expect(text.trimEnd().split('\n').pop()).toBe('1 logged in, 1 licensing-failed on 192.168.100.1:3000');
+    expect(text).not.toMatch(/\x1b\[/);
+  });
+
+  it('colours only when asked', () => {
+    const doc = licenceRefused().an.finish(SRC);
+    const text = renderTextReport(doc, { color: true });
+    expect(text).toContain('\x1b[31m');
+    expect(text.replace(/\x1b\[[0-9;]*m/g, '')).toBe(renderTextReport(doc, { color: false }));
+  });
+
+  it('with many workstations prints the table and only the failing ones in detail', () => {
+    const sim = new Sim();
+    for (let i = 0; i <= DETAIL_LIMIT + 2; i++) cadLoginOk(sim, `10.10.20.${100 + i}`, i);
+    let t = dnsStep(sim, '10.10.20.50', 30);
+    t = ldapStep(sim, '10.10.20.50', NODE_A, t);
+    licensingStep(sim, '10.10.20.50', NODE_A, t, 'no-licence');
+    const doc = sim.an.finish(SRC);
+    const text = renderTextReport(doc, { color: false });
+    expect(text).toContain('10.10.20.50 · CAD · ✗ FAILED at licensing');
+    expect(text).not.toContain('10.10.20.100 · agent');
+    expect(text).toContain('showing the 1 that failed');
+    const lines = text.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('10.10.20.50 '))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('host ')));
+    expect(renderTextReport(doc, { color: false, verbose: true })).toContain('10.10.20.100 · agent 1031 ext 2031');
+  });
+
+  it('the empty case prints the plain message', () => {
+    const text = renderTextReport(createAnalyzer().finish({ files: ['web.pcap'], packets: 3 }), { color: false });
+    expect(text).toContain(NO_DESKTOP_MESSAGE);
+  });
+
+  it('control characters from packets cannot reach the terminal', () => {
+    const sim = new Sim();
+    const f = sim.connect('10.10.20.11', NODE_A, 38983, 0);
+    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, name: 'cn=\x1b[2J\x1b]0;owned\x07', authentication: 'simple' }, 0.001);
+    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 49, resultCodeName: 'invalidCredentials' }, 0.002);
+    f.close(0.01);
+    const text = renderTextReport(sim.an.finish(SRC), { color: false });
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
+
+const HOSTILE_DN = 'cn=<script>alert(1)</script>,o="x"&y';
+const HOSTILE_AGENT = '<img src=x onerror=alert(2)>';
+
+function hostileDocument(): AnalysisDocument {
+  const sim = new Sim();
+  const pc = '10.10.20.66';
+  const l = sim.connect(pc, NODE_A, 38983, 0);
+  l.send('c2s', 'ldap', 'bindRequest', { messageId: 1, name: HOSTILE_DN, authentication: 'simple' }, 0.001);
+  l.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, 0.002);
+  l.close(0.01);
+  const cti = ctiSession(sim, pc, NODE_A, 1, { login: 'device-off', agent: HOSTILE_AGENT, ext: '<b>2031</b>' });
+  void cti;
+  sim.an.names(pc, ['<svg onload=alert(3)>.example.com']);
+  return sim.an.finish({ files: ['<evil>.pcapng'], packets: sim.frame });
+}
+
+describe('HTML report and SVG escape every string from packets', () => {
+  it('no hostile markup survives', () => {
+    const doc = hostileDocument();
+    expect(doc.workstations[0].agent.id).toBe(HOSTILE_AGENT);
+    const html = renderHtmlReport(doc);
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<svg onload');
+    expect(html).not.toContain('<b>2031');
+    expect(html).not.toContain('<evil>');
+    expect(html).toContain('cn=&lt;script&gt;alert(1)&lt;/script&gt;,o=&quot;x&quot;&amp;y');
+    expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    // The only script is our own collapse helper.
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(balanced(html)).toBe(true);
+  });
+
+  it('is self-contained: no external resources', () => {
+    const html = renderHtmlReport(hostileDocument());
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain('prefers-color-scheme:dark');
+    expect(html).toContain('<svg');
+  });
+
+  it('the SVG has lanes, bars by outcome, finding markers, phase bands and a break in the time axis', () => {
+    const sim = new Sim();
+    const pc = '10.10.20.11';
+    let t = dnsStep(sim, pc, 0);
+    sim.failedConnect(pc, '192.168.100.9', 38983, [t, t + 3, t + 9], 'S0');
+    t = ldapStep(sim, pc, '192.168.100.2', t + 21);
+    licensingStep(sim, pc, NODE_A, t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    const svg = renderTimelineSvg(ws, { width: 800 });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(balanced(svg)).toBe(true);
+    expect(svg.match(/class="ct-fail"/g)).toHaveLength(1);
+    expect(svg.match(/class="ct-ok"/g)!.length).toBe(ws.steps.filter((s) => s.ok).length);
+    expect(svg).toContain('data-kind="server-unreachable"');
+    expect(svg).toContain('data-kind="failover"');
+    expect(svg).toContain('class="ct-gap"');
+    expect(svg).toContain('≈12.0 s'); // 9 s of SYNs end at +9.02 s, the next node is tried at +21.02 s
+    for (const lane of ['ldap-directory</text>'.replace('</text>', ''), '192.168.100.9:38983', '192.168.100.2:38983', '192.168.100.1:3000']) expect(svg).toContain(lane);
+    for (const phase of ['config', 'licensing', 'dns']) expect(svg).toContain(`<title>${phase}</title>`);
+    // Every bar is at least a few pixels wide, even a 2 ms exchange.
+    const widths = [...svg.matchAll(/class="ct-(?:ok|fail)"[^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.min(...widths)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('escapeXml handles quotes, ampersands and characters XML cannot carry', () => {
+    expect(escapeXml(`<a href="x">'&'</a>\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\ufffd');
+  });
+});
