@@ -1002,7 +1002,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     step.reportedKey = key;
     const { facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...publicStep } = out;
     analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: publicStep });
-    const ws = buildWorkstation(host, state(now));
+    const ws = buildWorkstation(host, state(now, host));
     host.reportedFindings ??= new Set();
     for (const f of ws.findings) {
       const fk = `${f.kind}|${f.step}|${f.server}`;
@@ -1014,17 +1014,19 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   // ---------------------------------------------------------------- documents
 
-  function state(now: number): AnalysisState {
+  /** The state documents are built from; `only` limits the pending-request scan to one host (live updates). */
+  function state(now: number, only?: HostState): AnalysisState {
     const open = new Map<StepState, PendingRequest[]>();
     const add = (p: PendingRequest): void => {
       const list = open.get(p.step);
       if (list) list.push(p);
       else open.set(p.step, [p]);
     };
-    for (const f of flows.values()) for (const p of f.pending.values()) add(p);
+    for (const f of flows.values()) if (!only || f.host === only) for (const p of f.pending.values()) add(p);
     for (const p of openPending) add(p);
     // Heartbeats waiting on open sessions are judged like any other request (against the reply timeout).
     for (const f of flows.values()) {
+      if (only && f.host !== only) continue;
       const hb = f.ged?.heartbeat;
       if (hb) for (const p of f.ged!.heartbeatPending.values()) add({ step: hb, name: 'HEARTBEAT_REQ', frame: p.frame, time: p.time });
     }
