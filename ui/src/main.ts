@@ -498,6 +498,8 @@ window.addEventListener('keydown', (e) => {
   if (e.key === '/') {
     e.preventDefault();
     $('filter').focus();
+  } else if (e.key === '0' && !$('timeline').contains(target)) {
+    timeline.resetZoom();
   }
 });
 

@@ -1,0 +1,321 @@
+/**
+ * End-to-end tests of the web UI in Debian's Chromium: the built page served by the `ctiscope ui` server,
+ * captures analysed in the page's worker, compared with what the Node pipeline makes of the same file.
+ * Screenshots and frame-time measurements are kept in test-artifacts/.
+ */
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
+import { analyzeFiles } from '../../src/pipeline-node.js';
+import type { AnalysisDocument } from '../../src/timeline/model.js';
+import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, watchErrors } from './browser.js';
+import { HOSTILE, writeHostileCapture, writeSpanCapture } from './captures.js';
+
+const LICENCE_REFUSED = join(REPO, 'samples', 'licence-refused.pcapng');
+const LOGIN_REFUSED = join(REPO, 'samples', 'agent-login-refused.pcapng');
+
+if (browserSkipReason) console.warn(`test/ui/browser.test.ts skipped: ${browserSkipReason}`);
+
+async function nodeAnalysis(path: string): Promise<AnalysisDocument> {
+  return (await analyzeFiles([path], { analyze: true })).doc!;
+}
+
+describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
+  let dist: string;
+  let server: UiServer;
+  let browser: Browser;
+  let work: string;
+
+  beforeAll(async () => {
+    dist = await buildUiOnce();
+    server = await startUiServer({ port: 0, host: '127.0.0.1', distDir: dist });
+    browser = await launchChromium();
+    work = mkdtempSync(join(tmpdir(), 'ctiscope-ui-test-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dist) removeDir(dist);
+    if (work) removeDir(work);
+  });
+
+  async function newPage(width = 1600, height = 900): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height } });
+    const errors = watchErrors(page);
+    return { page, errors };
+  }
+
+  test('a capture chosen with the file input is analysed in the page like the CLI does it', async () => {
+    const expected = await nodeAnalysis(LICENCE_REFUSED);
+    const ws = expected.workstations[0];
+    const finding = ws.findings.find((f) => f.kind === 'licensing-failed')!;
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('empty');
+    await openCapture(page, LICENCE_REFUSED);
+
+    // Workstation list: one row per workstation, badge with icon and word, the failing step.
+    const rows = page.locator('.ws-row:not([hidden])');
+    expect(await rows.count()).toBe(expected.workstations.length);
+    expect(await rows.first().locator('.ws-host').textContent()).toBe(ws.host);
+    expect(await rows.first().locator('.badge').textContent()).toBe('✗ failed');
+    expect(await rows.first().locator('.ws-failure').getAttribute('title')).toContain(ws.failure!.message);
+
+    // The failing step is red, and the red marker carries the finding's sentence.
+    const failedSteps = ws.steps.filter((s) => !s.ok).map((s) => s.id);
+    expect(await page.locator('.tl-step.fail').count()).toBe(failedSteps.length);
+    const marker = page.locator(`.tl-finding[data-kind="licensing-failed"]`);
+    expect(await marker.count()).toBe(1);
+    expect(await marker.locator('title').textContent()).toBe(`${finding.severity} · ${finding.kind}: ${finding.message}`);
+    const shown = (await marker.locator('.tl-finding-text').textContent())!;
+    expect(shown.length).toBeGreaterThan(20);
+    expect(`${finding.kind}: ${finding.message}`.startsWith(shown.replace(/…$/, ''))).toBe(true);
+    expect(await page.locator('.failure-banner').textContent()).toContain(ws.failure!.message);
+    // One lane per server the steps talk to, and every step drawn.
+    expect(await page.locator('.tl-labels .tl-lane').count()).toBe(new Set(ws.steps.map((s) => `${s.service} ${s.server}`)).size + 1);
+    expect(await page.locator('.tl-step-g').count()).toBe(ws.steps.length);
+
+    // The selection lands in the URL hash.
+    await page.waitForFunction((host) => location.hash.includes(`ws=${host}`), ws.host);
+    await page.screenshot({ path: artifactPath('licence-refused.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('details of a GED-188 message: fields, Wireshark filter, hex with the field highlighted', async () => {
+    const expected = await nodeAnalysis(LOGIN_REFUSED);
+    const ws = expected.workstations[0];
+    const failed = ws.steps.find((s) => !s.ok)!;
+    const { page, errors } = await newPage(1700, 1000);
+    await page.goto(server.url);
+    await openCapture(page, LOGIN_REFUSED);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+
+    await page.locator(`.tl-step-g[data-step="${failed.id}"] rect`).click();
+    expect(await page.locator('#details .sentence').first().textContent()).toBe(failed.summary);
+    expect(await page.locator('#details .wireshark-filter').first().textContent()).toBe(
+      failed.frames.length === 1 ? `frame.number == ${failed.frames[0]}` : `frame.number in {${failed.frames.join(' ')}}`,
+    );
+    const reply = page.locator('#details li[data-type="CONTROL_FAILURE_CONF"]');
+    expect(await reply.count()).toBe(1);
+    const frame = Number(await reply.getAttribute('data-frame'));
+    expect(failed.frames).toContain(frame);
+    await reply.click();
+
+    expect(await page.locator('#details h3').textContent()).toBe('← CONTROL_FAILURE_CONF');
+    expect(await page.locator('#details dd[data-field="peripheralErrorCode"]').textContent()).toBe('88004');
+    expect(await page.locator('#details dd[data-field="peripheralErrorCodeName"]').textContent()).toBe('AGENT_DEVICE_OFF');
+    const filters = await page.locator('#details .wireshark-filter').allTextContents();
+    expect(filters[0]).toBe(`frame.number == ${frame}`);
+    expect(filters[1]).toMatch(/^tcp\.stream eq \d+$/);
+    expect(await page.locator('#details .hex .hl').count()).toBe(0);
+    await page.locator('#details dd[data-field="messageType"]').hover();
+    // GED-188 message type 35 is bytes 4–7 of the message.
+    expect((await page.locator('#details .hex .hl').allTextContents()).join('|')).toBe('00 00 00 23 |...#');
+
+    // The password of the login request stays hidden, bytes included.
+    await page.locator(`.tl-step-g[data-step="${failed.id}"] rect`).click();
+    await page.locator('#details li[data-type="SET_AGENT_STATE_REQ"]').click();
+    expect(await page.locator('#details').textContent()).toContain('<redacted>');
+    expect(await page.locator('#details .hex').count()).toBe(0);
+    expect(await page.locator('#details').textContent()).toContain('Bytes hidden');
+
+    // Copy button puts the filter on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.locator('#details .copy-filter').first().click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^frame\.number == \d+$/);
+
+    await page.screenshot({ path: artifactPath('agent-login-refused-details.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('keyboard: j/k and arrows move between steps and findings, Enter opens the details', async () => {
+    const expected = await nodeAnalysis(LOGIN_REFUSED);
+    const ws = expected.workstations[0];
+    const { page } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, LOGIN_REFUSED);
+    await page.focus('#timeline');
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    const first = [...ws.steps].sort((a, b) => a.start - b.start)[0];
+    expect(await page.locator('#details .sentence').first().textContent()).toBe(first.summary);
+    expect(await page.locator('.tl-step.focused').count()).toBe(1);
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('k');
+    for (let i = 0; i < 40; i++) await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    // The last item in time order is a step or the finding at the failure.
+    const kind = await page.evaluate(() => document.getElementById('details')!.dataset.kind);
+    expect(['step', 'finding']).toContain(kind);
+    await page.close();
+  });
+
+  test('an analysis JSON from the CLI opens too, and the summary counts outcomes', async () => {
+    const doc = await nodeAnalysis(join(REPO, 'samples', 'span-many-agents.pcapng'));
+    const path = join(work, 'span-analysis.json');
+    writeFileSync(path, JSON.stringify(doc));
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, path);
+    expect(await page.locator('#list-count').textContent()).toBe(`${doc.workstations.length} workstations`);
+    await page.click('#view-summary');
+    for (const outcome of ['logged-in', 'failed', 'incomplete'] as const) {
+      expect(await page.locator(`.card[data-outcome="${outcome}"] .count`).textContent()).toBe(String(doc.summary.byOutcome[outcome]));
+    }
+    expect(await page.locator('.login-chart rect.bar').count()).toBeGreaterThan(0);
+    await page.click('.card[data-outcome="failed"]');
+    expect(await page.locator('#list-count').textContent()).toBe(`${doc.summary.byOutcome.failed} of ${doc.workstations.length} workstations`);
+    await page.screenshot({ path: artifactPath('summary.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('ctiscope ui FILE: the analysis is preloaded, and a deep link restores workstation and zoom', async () => {
+    const expected = await nodeAnalysis(join(REPO, 'samples', 'span-many-agents.pcapng'));
+    const preloaded = await startUiServer({ port: 0, distDir: dist, file: join(REPO, 'samples', 'span-many-agents.pcapng') });
+    try {
+      const target = expected.workstations.find((w) => w.host === '10.10.20.104')!;
+      const window = [target.start + 0.1, target.start + 0.6];
+      const { page, errors } = await newPage();
+      await page.goto(`${preloaded.url}#ws=${target.host}&t=${window[0].toFixed(6)}~${window[1].toFixed(6)}`);
+      await page.waitForFunction(() => document.body.dataset.state === 'ready');
+      expect(await page.locator('.ws-row[aria-selected="true"] .ws-host').textContent()).toBe(target.host);
+      expect(await page.locator('#ws-header h2').textContent()).toBe(target.host);
+      // The zoom window survives: the axis starts near +0.1 s, not at 0.
+      await page.waitForTimeout(300);
+      expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('t')).toBe(`${window[0].toFixed(6)}~${window[1].toFixed(6)}`);
+      const firstTick = await page.locator('.tl-tick text').first().textContent();
+      expect(firstTick).not.toBe('0 s');
+      // Messages come from the server for the details pane.
+      await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+      await page.focus('#timeline');
+      await page.keyboard.press('0');
+      const failed = target.steps.find((s) => !s.ok)!;
+      await page.locator(`.tl-step-g[data-step="${failed.id}"] rect`).click();
+      expect(await page.locator('#details li[data-type="CONTROL_FAILURE_CONF"]').count()).toBe(1);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await preloaded.close();
+    }
+  });
+
+  test('export: the current timeline downloads as SVG and as PNG', async () => {
+    const { page } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, LICENCE_REFUSED);
+    const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+    const svgPath = join(work, 'timeline.svg');
+    await svgDownload.saveAs(svgPath);
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg.startsWith('<?xml')).toBe(true);
+    expect(svg).toContain('licensing-failed');
+    expect(svg).toContain('<style');
+    expect(svg).not.toContain('var(--');
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    const pngPath = join(work, 'timeline.png');
+    await pngDownload.saveAs(pngPath);
+    const png = readFileSync(pngPath);
+    expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(5000);
+    await page.close();
+  });
+
+  test('hostile strings in LDAP, GIOP, GED-188 and NRB names are shown as text and never run', async () => {
+    const path = join(work, 'hostile.pcapng');
+    const agent = writeHostileCapture(path);
+    const { page, errors } = await newPage();
+    await page.addInitScript(() => {
+      (window as unknown as { __pwned?: string }).__pwned = undefined;
+    });
+    await page.goto(server.url);
+    await openCapture(page, path);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    // Visit everything that shows packet strings: list, header, timeline, details of every step and message.
+    const items = (await page.locator('.tl-step-g').count()) + (await page.locator('.tl-finding').count());
+    for (let i = 0; i < items; i++) {
+      await page.focus('#timeline');
+      await page.keyboard.press('j');
+      await page.keyboard.press('Enter');
+      const messages = page.locator('#details .msg-list li');
+      const n = await messages.count();
+      if (n > 0) await messages.nth(n - 1).click();
+    }
+    await page.locator('.tl-finding .tl-finding-mark').first().click();
+    expect(await page.evaluate(() => document.getElementById('details')!.dataset.kind)).toBe('finding');
+    await page.check('#ladder-toggle');
+    await page.click('#view-summary');
+    await page.click('#view-timeline');
+    await page.fill('#filter', 'script');
+    expect(await page.locator('.ws-row:not([hidden])').count()).toBe(1);
+
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('#ws-list script, #center script, #details script, svg script').count()).toBe(0);
+    // The payloads are there, as text.
+    expect(await page.locator('.ws-row .ws-name').first().textContent()).toBe(HOSTILE.name);
+    expect(await page.locator('.ws-row .ws-meta').first().textContent()).toContain(`agent ${agent.agentId}`);
+    expect(await page.locator('.failure-banner').textContent()).toContain(HOSTILE.agentId);
+    expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
+    await page.close();
+  });
+
+  test('1,000 workstations from a SPAN capture: the list is virtualised and scrolls (frame times reported)', async () => {
+    const path = join(work, 'span-1000.pcapng');
+    const written = writeSpanCapture(path, 1000);
+    const { page, errors } = await newPage(1600, 1000);
+    await page.goto(server.url);
+    await openCapture(page, path, 120_000);
+    expect(await page.locator('#list-count').textContent()).toBe('1000 workstations');
+    // Only the rows in view exist.
+    const rowCount = await page.locator('.ws-row').count();
+    expect(rowCount).toBeLessThan(60);
+
+    const frameTimes = await page.evaluate(async () => {
+      const list = document.getElementById('ws-list')!;
+      const times: number[] = [];
+      let last = performance.now();
+      let running = true;
+      const tick = (now: number): void => {
+        times.push(now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const max = list.scrollHeight - list.clientHeight;
+      for (let step = 0; step < 120; step++) {
+        list.scrollTop = (max * step) / 119;
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+      }
+      running = false;
+      return times.slice(1);
+    });
+    const sorted = [...frameTimes].sort((a, b) => a - b);
+    const report = {
+      capture: written,
+      frames: frameTimes.length,
+      medianMs: sorted[Math.floor(sorted.length / 2)],
+      p95Ms: sorted[Math.floor(sorted.length * 0.95)],
+      maxMs: sorted[sorted.length - 1],
+    };
+    console.log(`UI list scroll over 1,000 workstations: ${JSON.stringify(report)}`);
+    writeFileSync(artifactPath('span-1000-scroll-frames.json'), JSON.stringify({ ...report, frameTimes }, null, 1));
+    // Scrolled to the end: the last workstation's row is there, still only a few rows in the DOM.
+    const lastHost = await page.locator('.ws-row:not([hidden])').last().locator('.ws-host').textContent();
+    expect(lastHost).toMatch(/^10\.10\.\d+\.\d+$/);
+    expect(await page.locator('.ws-row').count()).toBeLessThan(60);
+    await page.fill('#filter', 'failed');
+    const failedCount = Number((await page.locator('#list-count').textContent())!.split(' ')[0]);
+    expect(failedCount).toBeGreaterThan(0);
+    await page.screenshot({ path: artifactPath('span-1000.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
