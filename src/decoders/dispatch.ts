@@ -41,6 +41,8 @@ export interface DispatchOptions {
   gap?(info: FlowInfo, dir: Direction, length: number, frame: number): void;
   /** Restrict decoding to these protocols (decode --protocol). */
   only?: ReadonlySet<ProtocolName>;
+  /** Classify flows (by port or content) but decode nothing: the connection table needs only the service names. */
+  classifyOnly?: boolean;
 }
 
 /** Bytes buffered per flow while probing before giving up on content detection. */
@@ -74,7 +76,7 @@ export function createDispatcher(opts: DispatchOptions): FlowConsumerFactory {
   };
 
   const decoderFor = (info: FlowInfo, protocol: ProtocolName): StreamDecoder | null => {
-    if (opts.only && !opts.only.has(protocol)) return null;
+    if (opts.classifyOnly || (opts.only && !opts.only.has(protocol))) return null;
     const entry = registry[protocol];
     const factory = info.transport === 'tcp' ? entry?.tcp : entry?.udp;
     return factory ? factory({ flow: info, emit: opts.emit, options: opts.decode }) : null;
