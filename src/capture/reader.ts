@@ -33,7 +33,7 @@ function describeMagic(b: Uint8Array): string {
   const be = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
   if (be === 0xa1b2cd34 || be === 0x34cdb2a1) return 'a modified (Kuznetzov) pcap, which is not supported';
   const hex = Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
-  return `not a pcap or pcapng file (starts with ${hex})`;
+  return `not a pcap or pcapng file: byte 0 starts with ${hex}, not a capture magic number`;
 }
 
 class ChunkedCaptureReader implements CaptureReader {

@@ -1,0 +1,21 @@
+/** Process exit codes, documented in `ctiscope --help` and the README. */
+export const ExitCode = {
+  /** Everything read; for `analyze`: every workstation logged in. */
+  OK: 0,
+  /** `analyze`: at least one workstation's start-up failed. */
+  LOGIN_FAILED: 1,
+  /** Bad command line. */
+  USAGE: 2,
+  /** Unusable input: not a capture, unreadable file, corrupt before any packet, no capture permission. */
+  BAD_INPUT: 3,
+  /** `analyze`: no failure found, but no complete login either (incomplete, or no agent desktop traffic). */
+  INCONCLUSIVE: 4,
+} as const;
+
+export const EXIT_CODES_HELP = `Exit status:
+  0  success; for analyze: every workstation logged in
+  1  analyze: a workstation's start-up failed (login, licensing, config, CTI …)
+  2  bad command line
+  3  unusable input (not a capture, unreadable, corrupt before the first packet, no capture permission)
+  4  analyze: nothing failed, but no complete login was seen (incomplete or no agent desktop traffic)
+A capture cut short is still analysed up to the cut, with a warning.`;

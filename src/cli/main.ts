@@ -1,0 +1,91 @@
+/**
+ * ctiscope command line: analyze, flows, decode (and the later live, ui, lab).
+ * Each command lives in its own module; this file only declares them.
+ */
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { runAnalyze } from './analyze.js';
+import { runFlows } from './flows.js';
+import { runDecode } from './decode.js';
+import { runDemo } from './demo.js';
+import { CliError } from './common.js';
+
+const fileArgs = (y: any) =>
+  y.positional('files', { describe: 'capture files (pcap, pcapng, optionally .gz); - reads standard input', type: 'string', array: true });
+
+const decodeOptions = (y: any) =>
+  y
+    .option('port', { type: 'string', array: true, describe: 'add or override a service port: PORT=PROTOCOL[:SERVICE[:PHASE]], e.g. 3016=giop:sync-service' })
+    .option('profile', { type: 'string', describe: 'JSON profile file with extra services ({ "services": [...] })' })
+    .option('show-secrets', { type: 'boolean', default: false, describe: 'show passwords (GED-188 tags 2 and 49, LDAP simple bind) instead of <redacted>' });
+
+/** yargs drops a bare `-` positional; carry it through under a name no file can have. */
+export const STDIN_ARG = '\u0000stdin';
+
+async function main(): Promise<void> {
+  const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIN_ARG : a));
+  const parser = yargs(argv)
+    .scriptName('ctiscope')
+    .usage('$0 <command> [options]\n\nWhich step of which agent desktop\'s login failed, and why: reads a capture and rebuilds a timeline per workstation\n(config download → licensing → CTI session → agent login → desktop services).')
+    .command(
+      'analyze <files..>',
+      'per-workstation login timelines with named failures',
+      (y) =>
+        decodeOptions(fileArgs(y))
+          .option('json', { type: 'boolean', default: false, describe: 'print the analysis document (ctiscope/analysis@1) as JSON' })
+          .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
+          .option('workstation', { alias: 'w', type: 'string', describe: 'only this workstation (IP address)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail, even with many' })
+          .option('color', { type: 'boolean', describe: 'colour the report (default: when stdout is a terminal)' }),
+      (argv) => runAnalyze(argv as any),
+    )
+    .command(
+      'flows [files..]',
+      'connection table: client, server, state (S0, REJ, SF, RSTO …), packets and bytes each way',
+      (y) =>
+        fileArgs(y)
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of flow objects' })
+          .option('interface', { alias: 'i', type: 'string', describe: 'capture live from this interface instead of reading files' })
+          .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter for live capture' })
+          .option('list-interfaces', { alias: 'D', type: 'boolean', default: false, describe: 'list capture interfaces' })
+          .option('duration', { type: 'number', describe: 'live: stop after this many seconds' }),
+      (argv) => runFlows(argv as any),
+    )
+    .command(
+      'decode <files..>',
+      'protocol trace: every GED-188, GIOP, LDAP, DNS, TLS, SIP, Skinny message',
+      (y) =>
+        decodeOptions(fileArgs(y))
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages' })
+          .option('stream', { type: 'number', describe: 'only this flow (tcp.stream / udp.stream number)' })
+          .option('server', { type: 'string', describe: 'only flows to this server (ip:port or ip)' })
+          .option('protocol', { type: 'string', array: true, describe: 'only these protocols (ged188, giop, ldap, dns, tls, sip, skinny, ctios)' })
+          .option('hex', { type: 'boolean', default: false, describe: 'show each message\'s bytes' }),
+      (argv) => runDecode(argv as any),
+    )
+    .command('demo', 'analyze the bundled licence-refused sample (what `npm start` runs)', (y) => y, (argv) => runDemo(argv as any))
+    .demandCommand(1, 'name a command: analyze, flows or decode')
+    .strict()
+    .epilogue(EXIT_CODES_HELP)
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`ctiscope: ${msg}\nRun 'ctiscope --help' for usage.\n`);
+      process.exit(ExitCode.USAGE);
+    });
+  await parser.parseAsync();
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof CliError) {
+    process.stderr.write(`ctiscope: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  process.stderr.write(`ctiscope: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(ExitCode.BAD_INPUT);
+});
