@@ -1,0 +1,216 @@
+// The `ctiscope` command as a user runs it: output contracts, exit codes, error messages, standard input.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { validateSchema } from '../src/timeline/validate.js';
+import { SynthNet } from '../src/lab/synth/tcp.js';
+import { openReq, openConf } from '../src/decoders/ged188/encode.js';
+import { PcapngWriter } from '../src/capture/writer.js';
+import { LinkType } from '../src/capture/types.js';
+
+const root = join(__dirname, '..');
+const bin = join(root, 'bin', 'ctiscope.js');
+const fixture = (name: string) => join(root, 'test', 'fixtures', 'public', name);
+const sample = (name: string) => join(root, 'samples', name);
+const expected = (name: string) => JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'public', 'expected', `${name}.json`), 'utf8'));
+
+function ctiscope(args: string[], input?: Uint8Array) {
+  const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'buffer', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+interface FlowOut {
+  client: string;
+  server: string;
+  transport: string;
+  state: string;
+  packets: { c2s: number; s2c: number };
+  payloadBytes: { c2s: number; s2c: number };
+  firstFrame: number;
+  start: number;
+  end: number;
+}
+
+describe('ctiscope flows', () => {
+  it('prints the contract fields, and agrees with tshark on a capture with refused and reset connections', () => {
+    const r = ctiscope(['flows', fixture('ndpi__tcp_scan.pcapng'), '--json']);
+    expect(r.status).toBe(0);
+    const flows = JSON.parse(r.stdout) as FlowOut[];
+    const exp = expected('ndpi__tcp_scan.pcapng');
+    expect(flows.filter((f) => f.transport === 'tcp')).toHaveLength(exp.tcp_streams.length);
+    for (const s of exp.tcp_streams) {
+      const f = flows.find((x) => (x.client === s.a && x.server === s.b) || (x.client === s.b && x.server === s.a))!;
+      expect(f, `stream ${s.stream}`).toBeDefined();
+      const aIsClient = f.client === s.a;
+      expect(aIsClient ? f.packets.c2s : f.packets.s2c).toBe(s.packets_a_to_b);
+      expect(aIsClient ? f.packets.s2c : f.packets.c2s).toBe(s.packets_b_to_a);
+      expect(aIsClient ? f.payloadBytes.c2s : f.payloadBytes.s2c).toBe(s.payload_bytes_a_to_b);
+      expect(f.firstFrame).toBe(s.first_frame);
+      expect(typeof f.start).toBe('number');
+      expect(f.end).toBeGreaterThanOrEqual(f.start);
+    }
+    // The refused connects (SYN → RST/ACK) on 445 and 3389.
+    expect(flows.filter((f) => f.state === 'REJ').map((f) => f.server.split(':')[1]).sort()).toEqual(['3389', '445']);
+  });
+
+  it('names the SYN retries of connections never answered (the stale-address pattern)', () => {
+    const r = ctiscope(['flows', fixture('ndpi__custom_rules_same-ip_multiple_ports.pcapng')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/3\.3\.3\.3:443 .*S0 no answer \(3 SYNs over 3\.\d+ s\)/);
+  });
+
+  it('reads standard input, gzip-compressed or not', () => {
+    const bytes = readFileSync(fixture('zeek__ldap-who-am-i.pcap'));
+    for (const input of [bytes, gzipSync(bytes)]) {
+      const r = ctiscope(['flows', '-', '--json'], input);
+      expect(r.status).toBe(0);
+      const flows = JSON.parse(r.stdout) as FlowOut[];
+      expect(flows).toHaveLength(1);
+      expect(flows[0]).toMatchObject({ state: 'SF', client: '127.0.0.1:48122', server: '127.0.1.1:389', transport: 'tcp' });
+    }
+  });
+
+  it('rejects a file that is not a capture with one line naming the file, and exit status 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const bogus = join(dir, 'notes.pcap');
+    writeFileSync(bogus, 'this is not a capture file at all\n');
+    const r = ctiscope(['flows', bogus]);
+    expect(r.status).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(bogus);
+    expect(r.stderr).toMatch(/byte 0|offset 0/);
+  });
+
+  it('analyses a truncated capture up to the cut and warns with the file and byte offset', () => {
+    const whole = readFileSync(fixture('zeek__ldap_simpleauth.pcap'));
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 30));
+    const r = ctiscope(['flows', cut, '--json']);
+    expect(r.status).toBe(0);
+    const flows = JSON.parse(r.stdout) as FlowOut[];
+    expect(flows[0].packets.c2s + flows[0].packets.s2c).toBe(11); // 12 packets, the last one cut
+    expect(r.stderr).toMatch(new RegExp(`warning: .*${cut.replace(/[/.]/g, '\\$&')}.*byte \\d+`));
+  });
+
+  it('names a missing file and exits 3; a bad option exits 2', () => {
+    const r = ctiscope(['flows', '/nonexistent/x.pcap']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('/nonexistent/x.pcap: no such file');
+    expect(ctiscope(['analyze', sample('cad-login-ok.pcapng'), '--port', '99999=giop']).status).toBe(2);
+    expect(ctiscope(['frobnicate']).status).toBe(2);
+  });
+});
+
+describe('ctiscope decode', () => {
+  it('prints GIOP operations and reply status like tshark', () => {
+    const r = ctiscope(['decode', fixture('ndpi__corba.pcap'), '--json', '--protocol', 'giop']);
+    expect(r.status).toBe(0);
+    const msgs = JSON.parse(r.stdout) as { frame: number; protocol: string; type: string; direction: string; client: string; server: string; time: number; fields: Record<string, unknown> }[];
+    // The TCP GIOP exchange (the MIOP datagrams after it are multicast GIOP, which ctiscope does not decode,
+    // and frame 18 is compressed ZIOP, which tshark's one-pass run does not list as GIOP).
+    const exp = expected('ndpi__corba.pcap').ops.giop.filter((o: Record<string, string>) => o['tcp.stream'] !== undefined);
+    const ours = msgs.filter((m) => (m.type === 'Request' || m.type === 'Reply') && m.fields.compressed !== true);
+    expect(ours.map((m) => m.frame)).toEqual(exp.map((o: Record<string, string>) => Number(o['frame.number'])));
+    for (const m of ours) {
+      expect(m.protocol).toBe('giop');
+      expect(['c2s', 's2c']).toContain(m.direction);
+      expect(m.client).toMatch(/:\d+$/);
+      expect(m.fields.operation).toBe('echo');
+    }
+    expect(ours.filter((m) => m.type === 'Reply').every((m) => m.fields.replyStatusName === 'NO_EXCEPTION')).toBe(true);
+  });
+
+  it('traces a CTI login with names, codes and response times, passwords redacted unless asked', () => {
+    const r = ctiscope(['decode', sample('agent-login-refused.pcapng'), '--protocol', 'ged188', '--json']);
+    expect(r.status).toBe(0);
+    const msgs = JSON.parse(r.stdout) as { type: string; fields: Record<string, unknown>; responseTime?: number }[];
+    expect(msgs.map((m) => m.type)).toEqual([
+      'OPEN_REQ', 'OPEN_CONF', 'QUERY_AGENT_STATE_REQ', 'QUERY_AGENT_STATE_CONF', 'SET_AGENT_STATE_REQ', 'CONTROL_FAILURE_CONF', 'CLOSE_REQ', 'CLOSE_CONF',
+    ]);
+    const refusal = msgs.find((m) => m.type === 'CONTROL_FAILURE_CONF')!;
+    expect(refusal.fields).toMatchObject({ peripheralErrorCode: 88004 });
+    expect(refusal.responseTime).toBeGreaterThan(0);
+    expect(msgs.find((m) => m.type === 'SET_AGENT_STATE_REQ')!.fields.agentPassword).toBe('<redacted>');
+    const shown = JSON.parse(ctiscope(['decode', sample('agent-login-refused.pcapng'), '--protocol', 'ged188', '--json', '--show-secrets']).stdout);
+    expect(shown.find((m: { type: string }) => m.type === 'SET_AGENT_STATE_REQ').fields.agentPassword).not.toBe('<redacted>');
+  });
+
+  it('recognises a CTI session on an unexpected port by its content, and --port overrides the profile', () => {
+    // A GED-188 OPEN on port 12999, which no profile names.
+    const net = new SynthNet({ seed: 3 });
+    const c = net.tcp({ client: '10.0.0.5', server: '10.0.0.9', serverPort: 12999 });
+    c.connect();
+    c.send('c2s', openReq({ invokeId: 1, versionNumber: 14, servicesRequested: ['CLIENT_EVENTS'], clientId: 'probe', agentExtension: '2001' }));
+    c.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS'], agentState: 'LOGOUT' }), { delay: 0.004 });
+    c.close('c2s');
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const file = join(dir, 'cti-12999.pcapng');
+    writeFileSync(file, w.toBytes());
+
+    const byContent = JSON.parse(ctiscope(['decode', file, '--json']).stdout) as { protocol: string; type: string }[];
+    expect(byContent.map((m) => `${m.protocol} ${m.type}`)).toEqual(['ged188 OPEN_REQ', 'ged188 OPEN_CONF']);
+    const flows = JSON.parse(ctiscope(['flows', file, '--json']).stdout);
+    expect(flows[0]).toMatchObject({ server: '10.0.0.9:12999', protocol: 'ged188', detectedBy: 'content' });
+
+    const overridden = JSON.parse(ctiscope(['decode', file, '--json', '--port', '12999=ctios:mystery']).stdout) as { protocol: string }[];
+    expect(new Set(overridden.map((m) => m.protocol))).toEqual(new Set(['ctios']));
+  });
+});
+
+describe('ctiscope analyze', () => {
+  const doc = (file: string, extra: string[] = []) => {
+    const r = ctiscope(['analyze', file, '--json', ...extra]);
+    return { ...r, doc: JSON.parse(r.stdout) };
+  };
+
+  it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {
+    expect(ctiscope(['analyze', sample('licence-refused.pcapng')]).status).toBe(1);
+    expect(ctiscope(['analyze', sample('cad-login-ok.pcapng')]).status).toBe(0);
+    expect(ctiscope(['analyze', sample('ctios-side-down.pcapng')]).status).toBe(4);
+    expect(ctiscope(['analyze', fixture('zeek__http-vlan-0.pcap')]).status).toBe(4);
+  });
+
+  it('writes a document that validates against the published schema', () => {
+    const schema = JSON.parse(readFileSync(join(root, 'schema', 'analysis.schema.json'), 'utf8'));
+    for (const f of readdirSync(join(root, 'samples')).filter((n) => n.endsWith('.pcapng'))) {
+      const { doc: d } = doc(sample(f));
+      expect(validateSchema(schema, d), f).toEqual([]);
+      expect(d.schema).toBe('ctiscope/analysis@1');
+    }
+  });
+
+  it('prints the failing step and its cause in the terminal report', () => {
+    const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
+    expect(r.stdout).toMatch(/FAILED/);
+    expect(r.stdout).toMatch(/88004/);
+    expect(r.stdout).toMatch(/out of service/);
+  });
+
+  it('focuses on one workstation and merges several files in time order', () => {
+    const span = doc(sample('span-many-agents.pcapng'), ['--workstation', '10.10.20.104']).doc;
+    expect(span.workstations.map((w: { host: string }) => w.host)).toEqual(['10.10.20.104']);
+    const two = doc(sample('licence-refused.pcapng'), []).doc;
+    const merged = ctiscope(['analyze', sample('agent-login-refused.pcapng'), sample('licence-refused.pcapng'), '--json']);
+    const m = JSON.parse(merged.stdout);
+    expect(m.source.files).toHaveLength(2);
+    expect(m.source.packets).toBe(two.source.packets + doc(sample('agent-login-refused.pcapng')).doc.source.packets);
+  });
+
+  it('writes a self-contained HTML report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const out = join(dir, 'report.html');
+    const r = ctiscope(['analyze', sample('licence-refused.pcapng'), '--html', out]);
+    expect(r.status).toBe(1);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('NoLicenseAvailable');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+  });
+});
