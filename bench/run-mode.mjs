@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// One benchmark measurement in its own process (so peak RSS is this mode's alone):
+//   node bench/run-mode.mjs MODE FILE      MODE = read | flows | decode | analyze
+// Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages.
+import { readCaptureFile } from '../dist/capture/source-node.js';
+import { createFlowTracker } from '../dist/decoders/net/index.js';
+import { createPipeline, sourceInfo } from '../dist/pipeline.js';
+import { statSync } from 'node:fs';
+
+const [mode, file] = process.argv.slice(2);
+if (!mode || !file) {
+  console.error('usage: run-mode.mjs read|flows|decode|analyze FILE');
+  process.exit(2);
+}
+const t0 = performance.now();
+let packets = 0;
+let flows = 0;
+let messages = 0;
+let summary;
+if (mode === 'read') {
+  summary = await readCaptureFile(file, { packet() { packets++; } });
+} else if (mode === 'flows') {
+  // Reading + flow table + TCP reassembly: every flow gets a consumer, so every byte is put in order.
+  let delivered = 0;
+  const tracker = createFlowTracker({
+    factory: () => ({ data(_d, b) { delivered += b.length; }, gap() {}, end() { flows++; } }),
+  });
+  summary = await readCaptureFile(file, { packet(p) { packets++; tracker.packet(p); } });
+  tracker.finish();
+} else if (mode === 'decode' || mode === 'analyze') {
+  const pipeline = createPipeline({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
+  summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
+  const result = pipeline.finish(sourceInfo([file], [summary]));
+  if (result.doc) flows = result.doc.workstations.length, (globalThis.workstations = result.doc.workstations.length);
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
+const seconds = (performance.now() - t0) / 1000;
+const bytes = statSync(file).size;
+console.log(JSON.stringify({ mode, packets, bytes, seconds, flows, messages, workstations: globalThis.workstations ?? null }));
