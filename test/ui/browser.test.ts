@@ -44,8 +44,8 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     if (work) removeDir(work);
   });
 
-  async function newPage(width = 1600, height = 900): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height } });
+  async function newPage(width = 1600, height = 900, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height }, colorScheme });
     const errors = watchErrors(page);
     return { page, errors };
   }
@@ -83,6 +83,13 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     // The selection lands in the URL hash.
     await page.waitForFunction((host) => location.hash.includes(`ws=${host}`), ws.host);
     await page.screenshot({ path: artifactPath('licence-refused.png') });
+
+    // The README picture: the failing step opened. Written to docs/ only on request.
+    await page.setViewportSize({ width: 1440, height: 760 });
+    await page.locator('.tl-step.fail').first().click();
+    const picture = process.env.CTISCOPE_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'screenshot-timeline.png') : artifactPath('screenshot-timeline.png');
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: picture });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -207,8 +214,8 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     }
   });
 
-  test('export: the current timeline downloads as SVG and as PNG', async () => {
-    const { page } = await newPage();
+  test('export: the current timeline downloads as SVG and as PNG (dark scheme)', async () => {
+    const { page } = await newPage(1600, 900, 'dark');
     await page.goto(server.url);
     await openCapture(page, LICENCE_REFUSED);
     const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
@@ -225,6 +232,11 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     const png = readFileSync(pngPath);
     expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(png.length).toBeGreaterThan(5000);
+    // The dark scheme's colours are the ones exported.
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+    expect(background).toBe('#15191f');
+    expect(svg).toContain(background);
+    await page.screenshot({ path: artifactPath('licence-refused-dark.png') });
     await page.close();
   });
 

@@ -71,7 +71,8 @@ export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts
     // The padding at both ends gets a fixed share, so the first and last steps never sit on the edge.
     let inner = 0;
     for (let i = 1; i < n - 1; i++) inner += weights[i];
-    weights[0] = weights[n - 1] = inner * 0.035;
+    weights[0] = inner * 0.03;
+    weights[n - 1] = inner * 0.06;
   }
   const px = distributeWidth(weights, width, opts.compress ? minPx : 0);
 
@@ -192,7 +193,8 @@ export function axisTicks(scale: TimeScale, toPx: (u: number) => number, viewWid
     if (out.some((k) => Math.abs(k.x - x) < spacingPx * 0.9)) continue;
     out.push({ time: t, x, step: 0.001 });
   }
-  return out.sort((a, b) => a.x - b.x);
+  // Labels are centred on their tick: keep them whole inside the view.
+  return out.filter((k) => k.x >= 14 && k.x <= viewWidth - 26).sort((a, b) => a.x - b.x);
 }
 
 /** A tick label relative to `origin`: "0 s", "+2.5 s", "+21.003 s", "+350 µs". */

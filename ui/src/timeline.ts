@@ -54,6 +54,7 @@ export const FONTS = {
   step: `11px ${FONT}`,
   phase: `600 11px ${FONT}`,
   finding: `600 12px ${FONT}`,
+  title: `600 13px ${FONT}`,
   ladder: '10px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
 };
 
@@ -364,7 +365,7 @@ export class Timeline {
       .attr('class', 'tl-title')
       .attr('x', 10)
       .attr('y', 19)
-      .text((d) => d);
+      .text((d) => fitText(d, MARGIN_LEFT + this.plotWidth - 10, FONTS.title));
 
     const lanesTop = this.lanesTop();
     const labelRows = [
