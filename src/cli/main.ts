@@ -11,6 +11,8 @@ import { runFlows } from './flows.js';
 import { runDecode } from './decode.js';
 import { runDemo } from './demo.js';
 import { CliError } from './common.js';
+import { runUi } from './ui.js';
+import { DEFAULT_UI_PORT } from './ui-server.js';
 
 const fileArgs = (y: any) =>
   y.positional('files', { describe: 'capture files (pcap, pcapng, optionally .gz); - reads standard input', type: 'string', array: true });
@@ -65,8 +67,27 @@ async function main(): Promise<void> {
           .option('hex', { type: 'boolean', default: false, describe: 'show each message\'s bytes' }),
       (argv) => runDecode(argv as any),
     )
-    .command('demo', 'analyze the bundled licence-refused sample (what `npm start` runs)', (y) => y, (argv) => runDemo(argv as any))
-    .demandCommand(1, 'name a command: analyze, flows or decode')
+    .command(
+      'ui [files..]',
+      'the timeline in your browser: serves the web UI on 127.0.0.1 with these captures preloaded (or drop one on the page)',
+      (y) =>
+        fileArgs(y)
+          .option('port', { type: 'number', default: DEFAULT_UI_PORT, describe: 'TCP port on 127.0.0.1 (0 picks a free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'loopback address to listen on' })
+          .option('open', { type: 'boolean', default: false, describe: 'open the page in the desktop browser' })
+          .option('show-secrets', { type: 'boolean', default: false, describe: 'show passwords instead of <redacted>' }),
+      (argv) => runUi(argv as any),
+    )
+    .command(
+      'demo',
+      'analyze the bundled licence-refused sample and show it in the browser (what `npm start` runs)',
+      (y) =>
+        y
+          .option('ui', { type: 'boolean', default: true, describe: 'also serve the web UI (--no-ui: terminal only)' })
+          .option('port', { type: 'number', describe: `web UI port (default ${DEFAULT_UI_PORT}, or any free one if busy)` }),
+      (argv) => runDemo(argv as any),
+    )
+    .demandCommand(1, 'name a command: analyze, flows, decode, ui or demo')
     .strict()
     .epilogue(EXIT_CODES_HELP)
     .help()

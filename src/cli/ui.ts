@@ -9,6 +9,7 @@ import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, progressOptions } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { DEFAULT_UI_PORT, UiMessageStore, isLoopbackAddress, startUiServer } from './ui-server.js';
+import type { AnalysisDocument } from '../timeline/model.js';
 
 export interface UiArgs {
   files?: string[];
@@ -16,6 +17,8 @@ export interface UiArgs {
   host?: string;
   open?: boolean;
   showSecrets?: boolean;
+  /** Use any free port when --port is busy (the demo). */
+  anyPortIfBusy?: boolean;
 }
 
 /** Opens the URL in the desktop's browser, if there is one; failing quietly is fine (the URL is printed). */
@@ -37,7 +40,7 @@ export async function runUi(args: UiArgs): Promise<void> {
   const port = args.port ?? DEFAULT_UI_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${args.port}: not a TCP port (0 picks a free one)`, ExitCode.USAGE);
 
-  let doc;
+  let doc: AnalysisDocument | undefined;
   let messages: UiMessageStore | undefined;
   const files = args.files?.length ? checkFiles(args.files) : [];
   if (files.includes('-')) throw new CliError('ctiscope ui reads files, not standard input', ExitCode.USAGE);
@@ -59,7 +62,11 @@ export async function runUi(args: UiArgs): Promise<void> {
 
   let server;
   try {
-    server = await startUiServer({ port, host, doc, messages });
+    server = await startUiServer({ port, host, doc, messages }).catch((e: NodeJS.ErrnoException) => {
+      // The demo should just work: when the usual port is taken, any free one will do.
+      if (e.code === 'EADDRINUSE' && args.anyPortIfBusy) return startUiServer({ port: 0, host, doc, messages });
+      throw e;
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${port} is in use; choose another with --port (0 picks a free one)`, ExitCode.USAGE);
