@@ -123,6 +123,9 @@ const H_GAP = 7;
 const MAX_LISTED_FRAMES = 32;
 const MAX_ICMP_ERRORS_PER_FLOW = 64;
 
+/** Flow-table buckets to start with (a power of two); doubled whenever flows outnumber them. */
+const INITIAL_BUCKETS = 1024;
+
 class Flow {
   /** Hash-chain link and LRU / closing list links. */
   bucketNext: Flow | null = null;
@@ -227,7 +230,12 @@ export function createFlowTracker(opts: FlowTrackerOptions = {}): FlowTracker {
 
 class FlowTrackerImpl implements FlowTracker {
   readonly stats: FlowStats;
-  private readonly table = new Map<number, Flow>();
+  /**
+   * Hash buckets (chained through Flow.bucketNext), indexed by key & mask: an array, not a Map, because the
+   * 32-bit keys are not small integers and would be boxed on every lookup.
+   */
+  private buckets: Array<Flow | null> = new Array<Flow | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   private count = 0;
   /** Active flows, least recently active first. */
   private lruHead: Flow | null = null;
@@ -567,8 +575,8 @@ class FlowTrackerImpl implements FlowTracker {
 
   private lookup(proto: number, ip: IpPacket, sport: number, dport: number): Flow | null {
     const key = this.keyOf(proto, ip, sport, dport);
-    for (let f = this.table.get(key) ?? null; f; f = f.bucketNext) {
-      if (f.proto !== proto || f.version !== ip.version) continue;
+    for (let f = this.buckets[key & this.mask]; f; f = f.bucketNext) {
+      if (f.key !== key || f.proto !== proto || f.version !== ip.version) continue;
       if (
         f.cPort === sport && f.sPort === dport &&
         f.c0 === ip.src0 && f.s0 === ip.dst0 && f.c1 === ip.src1 && f.s1 === ip.dst1 &&
@@ -651,9 +659,11 @@ class FlowTrackerImpl implements FlowTracker {
     const f = senderIsClient
       ? new Flow(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
       : new Flow(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
-    f.bucketNext = this.table.get(key) ?? null;
-    this.table.set(key, f);
     this.count++;
+    if (this.count > this.buckets.length) this.growBuckets();
+    const b = key & this.mask;
+    f.bucketNext = this.buckets[b];
+    this.buckets[b] = f;
     this.lruAppend(f);
     if (proto === IPPROTO_TCP) {
       f.c2s = new TcpDirection('c2s', this.reassemblyLimits);
@@ -729,13 +739,29 @@ class FlowTrackerImpl implements FlowTracker {
     f.prev = f.next = null;
   }
 
+  private growBuckets(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    this.buckets = new Array<Flow | null>(size).fill(null);
+    this.mask = size - 1;
+    for (let head of old) {
+      while (head) {
+        const next: Flow | null = head.bucketNext;
+        const b = head.key & this.mask;
+        head.bucketNext = this.buckets[b];
+        this.buckets[b] = head;
+        head = next;
+      }
+    }
+  }
+
   private removeFromTable(f: Flow): void {
-    const head = this.table.get(f.key);
+    const b = f.key & this.mask;
+    const head = this.buckets[b];
     if (head === f) {
-      if (f.bucketNext) this.table.set(f.key, f.bucketNext);
-      else this.table.delete(f.key);
+      this.buckets[b] = f.bucketNext;
     } else {
-      for (let g = head ?? null; g; g = g.bucketNext) {
+      for (let g = head; g; g = g.bucketNext) {
         if (g.bucketNext === f) {
           g.bucketNext = f.bucketNext;
           break;
