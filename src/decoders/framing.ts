@@ -58,6 +58,12 @@ export class PduStream {
   private marks: SegmentMark[] = [];
   /** True after a gap or desync, until a message start is found again. */
   private lost = false;
+  /**
+   * While the fast path parses straight out of one caller's chunk, its frame stands in for `marks` (which
+   * then is empty): every byte in reach came with that frame.
+   */
+  private inChunk = false;
+  private chunkFrame = 0;
   private readonly maxBuffered: number;
 
   constructor(
@@ -75,10 +81,18 @@ export class PduStream {
     if (this.end === this.start && !this.lost) {
       // Fast path: nothing buffered, so parse straight out of the caller's bytes.
       this.marks.length = 0;
-      this.marks.push({ offset: offsetOfChunk, frame, time });
-      const used = this.drain(bytes, 0, bytes.length, time);
-      if (used < bytes.length) this.append(bytes.subarray(used));
-      else this.marks.length = 0;
+      this.inChunk = true;
+      this.chunkFrame = frame;
+      let used: number;
+      try {
+        used = this.drain(bytes, 0, bytes.length, time);
+      } finally {
+        this.inChunk = false;
+      }
+      if (used < bytes.length) {
+        this.marks.push({ offset: offsetOfChunk, frame, time });
+        this.append(bytes.subarray(used));
+      }
       return;
     }
     this.marks.push({ offset: offsetOfChunk, frame, time });
@@ -206,8 +220,10 @@ export class PduStream {
         continue;
       }
       if (pos + n > limit) break;
-      const meta: PduMeta = { offset: this.streamOffset, frames: this.framesFor(this.streamOffset, n), time };
-      this.onPdu(buf.subarray(pos, pos + n), meta);
+      const frames = this.inChunk ? [this.chunkFrame] : this.framesFor(this.streamOffset, n);
+      const meta: PduMeta = { offset: this.streamOffset, frames, time };
+      // A PDU that is the whole chunk is handed over as is: a view of the same bytes either way.
+      this.onPdu(pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n), meta);
       this.skipMarked(n);
       pos += n;
     }
@@ -223,12 +239,14 @@ export class PduStream {
   /** Advances the stream offset by n and forgets segment marks that lie wholly before it. */
   private skipMarked(n: number): void {
     this.streamOffset += n;
+    if (this.marks.length < 2) return;
     let drop = 0;
     while (drop + 1 < this.marks.length && this.marks[drop + 1].offset <= this.streamOffset) drop++;
     if (drop > 0) this.marks.splice(0, drop);
   }
 
   private frameAt(offset: number): number | undefined {
+    if (this.inChunk) return this.chunkFrame;
     let f: number | undefined;
     for (const m of this.marks) {
       if (m.offset <= offset) f = m.frame;

@@ -37,6 +37,7 @@ import {
   layoutFullLength,
   variantFitsVersions,
   type FixedFieldKind,
+  type FixedFieldType,
   type LayoutConfidence,
   type LayoutVariant,
   type MessageLayout,
@@ -145,21 +146,23 @@ interface ParseChoice {
 
 /** Picks the tag width and fixed-part length (body long enough for at least one variant). */
 function chooseParse(body: Uint8Array, layout: MessageLayout, opts: Ged188DecodeOptions): ParseChoice | undefined {
-  let widths: TagWidth[];
+  let width: TagWidth | undefined;
   let evidence: TagWidthEvidence | undefined;
   if (opts.tagWidth === 1 || opts.tagWidth === 2) {
-    widths = [opts.tagWidth];
+    width = opts.tagWidth;
     evidence = 'given';
   } else if (opts.version !== undefined) {
-    widths = [opts.version >= 20 ? 2 : 1];
+    width = opts.version >= 20 ? 2 : 1;
     evidence = 'version';
-  } else {
-    widths = [1, 2];
   }
-  if (widths.length === 1) {
-    const c = bestFor(body, layout, widths[0], opts.version);
+  if (width !== undefined) {
+    // One variant that fits: it wins whatever the floating part looks like, so there is nothing to try.
+    if (layout.variants.length === 1 && layout.variants[0].length <= body.length) {
+      return { width, evidence: evidence!, decisive: true, fixedLength: layout.variants[0].length };
+    }
+    const c = bestFor(body, layout, width, opts.version);
     if (!c) return undefined;
-    return { width: widths[0], evidence: evidence!, decisive: true, fixedLength: c.variant.length };
+    return { width, evidence: evidence!, decisive: true, fixedLength: c.variant.length };
   }
   const c1 = bestFor(body, layout, 1, opts.version);
   const c2 = bestFor(body, layout, 2, opts.version);
@@ -171,9 +174,8 @@ function chooseParse(body: Uint8Array, layout: MessageLayout, opts: Ged188Decode
   else if (c1.clean) ev = 'ambiguous';
   else ev = 'no-fit';
   // With no floating part both widths read the same; report 1 and leave the question open.
-  const width = ev === 'no-floating' ? 1 : win.width;
   const chosen = ev === 'no-floating' ? c1 : win;
-  return { width, evidence: ev, decisive: ev === 'only-fit', fixedLength: chosen.variant.length };
+  return { width: ev === 'no-floating' ? 1 : win.width, evidence: ev, decisive: ev === 'only-fit', fixedLength: chosen.variant.length };
 }
 
 const MASK_TABLES: Partial<Record<FixedFieldKind, typeof SERVICE_BITS>> = {
@@ -184,11 +186,85 @@ const MASK_TABLES: Partial<Record<FixedFieldKind, typeof SERVICE_BITS>> = {
   configMsgMask: CONFIG_MSG_MASK_BITS,
 };
 
+/** One fixed field at its offset, with the names of the keys it adds to `fields` (built once). */
+interface FieldAt {
+  name: string;
+  type: FixedFieldType;
+  kind: FixedFieldKind | undefined;
+  offset: number;
+  /** `<name>Names`, `<name>Name`, `<name>Description`. */
+  namesKey: string;
+  nameKey: string;
+  descriptionKey: string;
+}
+
+/** What decoding needs to know about a layout, computed on first use instead of per message. */
+interface LayoutPlan {
+  /** Shortest variant. */
+  shortest: number;
+  /** Fields that fit a fixed part of a given length (keyed by length). */
+  byLength: Map<number, FieldAt[]>;
+}
+
+const PLANS = new Map<MessageLayout, LayoutPlan>();
+
+function planOf(layout: MessageLayout): LayoutPlan {
+  let plan = PLANS.get(layout);
+  if (!plan) {
+    let shortest = Infinity;
+    for (const v of layout.variants) if (v.length < shortest) shortest = v.length;
+    plan = { shortest, byLength: new Map() };
+    PLANS.set(layout, plan);
+  }
+  return plan;
+}
+
+function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): FieldAt[] {
+  let list = plan.byLength.get(length);
+  if (!list) {
+    list = fieldsForLength(layout, length).map(({ field, offset }) => ({
+      name: field.name,
+      type: field.type,
+      kind: field.kind,
+      offset,
+      namesKey: `${field.name}Names`,
+      nameKey: `${field.name}Name`,
+      descriptionKey: `${field.name}Description`,
+    }));
+    plan.byLength.set(length, list);
+  }
+  return list;
+}
+
+/** Reads the fixed fields of `list` from `body` into `fixed`. */
+function readFixed(body: Uint8Array, list: FieldAt[], fixed: Record<string, number>): void {
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i];
+    const o = f.offset;
+    let v: number;
+    switch (f.type) {
+      case 'u8':
+        v = body[o];
+        break;
+      case 'u16':
+      case 'bool':
+        v = (body[o] << 8) | body[o + 1];
+        break;
+      case 'i32':
+        v = readU32(body, o) | 0;
+        break;
+      default:
+        v = readU32(body, o);
+    }
+    fixed[f.name] = v;
+  }
+}
+
 /** Adds `<name>Name(s)` and, for failure codes, `<name>Description` next to a fixed field. */
-function nameFixedField(fields: Record<string, FieldValue>, name: string, kind: FixedFieldKind, v: number): void {
+function nameFixedField(fields: Record<string, FieldValue>, f: FieldAt, kind: FixedFieldKind, v: number): void {
   const mask = MASK_TABLES[kind];
   if (mask) {
-    fields[`${name}Names`] = bitNames(v, mask);
+    fields[f.namesKey] = bitNames(v, mask);
     return;
   }
   let n: string | undefined;
@@ -220,8 +296,8 @@ function nameFixedField(fields: Record<string, FieldValue>, name: string, kind: 
       n = eventReasonCodeName(v);
       break;
   }
-  if (n !== undefined) fields[`${name}Name`] = n;
-  if (d) fields[`${name}Description`] = d;
+  if (n !== undefined) fields[f.nameKey] = n;
+  if (d) fields[f.descriptionKey] = d;
 }
 
 /** Floating tags that also appear in `fields` under a fixed key (first occurrence wins). */
@@ -291,56 +367,42 @@ function finish(
   let evidence: TagWidthEvidence =
     opts.tagWidth === 1 || opts.tagWidth === 2 ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
   let decisive = evidence !== 'no-floating';
-
-  const readFixed = (length: number): void => {
-    if (!layout) return;
-    for (const { field, offset } of fieldsForLength(layout, length)) {
-      const o = offset;
-      let v: number;
-      switch (field.type) {
-        case 'u8':
-          v = body[o];
-          break;
-        case 'u16':
-        case 'bool':
-          v = (body[o] << 8) | body[o + 1];
-          break;
-        case 'i32':
-          v = readU32(body, o) | 0;
-          break;
-        default:
-          v = readU32(body, o);
-      }
-      fixed[field.name] = v;
-    }
-  };
+  let read: FieldAt[] | undefined;
 
   if (!layout) {
     undecodedBytes = body.length;
-  } else if (layout.confidence === 'prefix') {
-    const want = layoutFullLength(layout);
-    fixedLength = Math.min(want, body.length);
-    readFixed(fixedLength);
-    if (body.length < want) shortBody(anomalies, name, body.length, want);
-    undecodedBytes = body.length - fixedLength;
   } else {
-    const shortest = Math.min(...layout.variants.map((v) => v.length));
-    const choice = body.length >= shortest ? chooseParse(body, layout, opts) : undefined;
-    if (!choice) {
-      fixedLength = body.length;
-      readFixed(fixedLength);
-      if (bodyLength > 0) shortBody(anomalies, name, body.length, shortest);
+    const plan = planOf(layout);
+    if (layout.confidence === 'prefix') {
+      const want = layoutFullLength(layout);
+      fixedLength = Math.min(want, body.length);
+      read = fieldsAt(layout, plan, fixedLength);
+      readFixed(body, read, fixed);
+      if (body.length < want) shortBody(anomalies, name, body.length, want);
+      undecodedBytes = body.length - fixedLength;
     } else {
-      width = choice.width;
-      evidence = choice.evidence;
-      decisive = choice.decisive;
-      fixedLength = choice.fixedLength;
-      readFixed(fixedLength);
-      floating = decodeFloating(body, fixedLength, body.length, width, opts.showSecrets === true, anomalies, 8);
+      const shortest = plan.shortest;
+      const choice = body.length >= shortest ? chooseParse(body, layout, opts) : undefined;
+      if (!choice) {
+        fixedLength = body.length;
+        read = fieldsAt(layout, plan, fixedLength);
+        readFixed(body, read, fixed);
+        if (bodyLength > 0) shortBody(anomalies, name, body.length, shortest);
+      } else {
+        width = choice.width;
+        evidence = choice.evidence;
+        decisive = choice.decisive;
+        fixedLength = choice.fixedLength;
+        read = fieldsAt(layout, plan, fixedLength);
+        readFixed(body, read, fixed);
+        if (fixedLength < body.length) {
+          floating = decodeFloating(body, fixedLength, body.length, width, opts.showSecrets === true, anomalies, 8);
+        }
+      }
     }
   }
 
-  const fields = buildFields(messageType, layout, fixed, floating, width);
+  const fields = buildFields(messageType, read, fixed, floating, width);
   const invokeId = fixed.invokeId;
   return {
     messageType,
@@ -369,27 +431,30 @@ function shortBody(anomalies: Anomaly[], name: string, have: number, want: numbe
   });
 }
 
+/** `read`: the fixed fields that were read (a prefix of the layout, in its order), each present in `fixed`. */
 function buildFields(
   messageType: number,
-  layout: MessageLayout | undefined,
+  read: FieldAt[] | undefined,
   fixed: Record<string, number>,
   floating: Ged188FloatingField[],
   width: TagWidth,
 ): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = { messageType };
-  if (layout) {
-    for (const f of layout.fields) {
+  if (read) {
+    for (let i = 0; i < read.length; i++) {
+      const f = read[i];
       const v = fixed[f.name];
-      if (v === undefined) continue;
       fields[f.name] = f.type === 'bool' && (v === 0 || v === 1) ? v === 1 : v;
-      if (f.kind) nameFixedField(fields, f.name, f.kind, v);
+      if (f.kind) nameFixedField(fields, f, f.kind, v);
     }
   }
-  for (const item of floating) {
-    const key = FLOATING_FIELD_KEYS[item.tag];
-    if (key && fields[key] === undefined) fields[key] = item.value;
+  if (floating.length) {
+    for (const item of floating) {
+      const key = FLOATING_FIELD_KEYS[item.tag];
+      if (key && fields[key] === undefined) fields[key] = item.value;
+    }
+    fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
   }
-  if (floating.length) fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
   fields.tagWidth = width;
   return fields;
 }

@@ -13,7 +13,7 @@ import type {
   StreamDecoderContext,
   StreamDecoderFactory,
 } from '../types.js';
-import { MAX_BODY_LENGTH, MAX_MESSAGE_TYPE, MESSAGE_TYPE, isKnownMessageType } from './constants.js';
+import { MAX_BODY_LENGTH, MAX_MESSAGE_TYPE, MESSAGE_TYPE, isKnownMessageType, messageTypeName } from './constants.js';
 import { decodeGed188Message, type Ged188DecodeOptions } from './decode.js';
 import type { TagWidth } from './floating.js';
 
@@ -60,6 +60,34 @@ export function isReplyTo(requestName: string, replyType: number, replyName: str
   if (REPLY_TO_ANY_REQUEST.has(replyType)) return true;
   const stem = requestName.slice(0, -'_REQ'.length);
   return replyName === `${stem}_CONF` || replyName === `${stem}_RESP`;
+}
+
+/** Per message type (0..MAX_MESSAGE_TYPE), what pairing needs, worked out once instead of per message. */
+const ROLE_OTHER = 0;
+const ROLE_REQUEST = 1;
+const ROLE_REPLY = 2;
+const ROLE_BY_TYPE = new Uint8Array(MAX_MESSAGE_TYPE + 1);
+/** For a reply type: the name of the request it answers (`X_REQ` for `X_CONF` / `X_RESP`). */
+const REQUEST_NAME_BY_REPLY_TYPE: Array<string | undefined> = new Array<string | undefined>(MAX_MESSAGE_TYPE + 1);
+for (let t = 0; t <= MAX_MESSAGE_TYPE; t++) {
+  const name = messageTypeName(t);
+  if (isRequestName(name)) ROLE_BY_TYPE[t] = ROLE_REQUEST;
+  else if (isReplyName(name)) {
+    ROLE_BY_TYPE[t] = ROLE_REPLY;
+    REQUEST_NAME_BY_REPLY_TYPE[t] = `${name.slice(0, name.endsWith('_CONF') ? -'_CONF'.length : -'_RESP'.length)}_REQ`;
+  }
+}
+
+function roleOf(type: number, name: string): number {
+  if (type >= 0 && type <= MAX_MESSAGE_TYPE) return ROLE_BY_TYPE[type];
+  return isRequestName(name) ? ROLE_REQUEST : isReplyName(name) ? ROLE_REPLY : ROLE_OTHER;
+}
+
+/** isReplyTo for a reply already known to be a _CONF / _RESP. */
+function answers(requestName: string, replyType: number, replyName: string): boolean {
+  if (replyType === MESSAGE_TYPE.FAILURE_CONF || replyType === MESSAGE_TYPE.CONTROL_FAILURE_CONF) return true;
+  if (replyType >= 0 && replyType <= MAX_MESSAGE_TYPE) return REQUEST_NAME_BY_REPLY_TYPE[replyType] === requestName;
+  return isReplyTo(requestName, replyType, replyName);
 }
 
 interface DirectionState {
@@ -138,8 +166,13 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.pending.clear();
   }
 
+  /** The decode options for the session so far; rebuilt only when the version or tag width changes. */
+  private options: Ged188DecodeOptions | undefined;
+
   private decodeOptions(): Ged188DecodeOptions {
-    return { tagWidth: this.tagWidth ?? 'auto', version: this.version, showSecrets: this.ctx.options.showSecrets };
+    const o = this.options;
+    if (o && o.tagWidth === (this.tagWidth ?? 'auto') && o.version === this.version) return o;
+    return (this.options = { tagWidth: this.tagWidth ?? 'auto', version: this.version, showSecrets: this.ctx.options.showSecrets });
   }
 
   private resync(buf: Uint8Array, from: number, available: number): number {
@@ -169,10 +202,13 @@ class Ged188StreamDecoder implements StreamDecoder {
 
     const st = this.dirs[dir];
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
-    const anomalies: Anomaly[] = st.pendingAnomalies;
-    st.pendingAnomalies = [];
-    for (const a of msg.anomalies) {
-      anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+    let anomalies: Anomaly[] | undefined;
+    if (st.pendingAnomalies.length || msg.anomalies.length) {
+      anomalies = st.pendingAnomalies;
+      st.pendingAnomalies = [];
+      for (const a of msg.anomalies) {
+        anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+      }
     }
     const fields = msg.fields;
     fields.tagWidthEvidence =
@@ -198,7 +234,7 @@ class Ged188StreamDecoder implements StreamDecoder {
       length: pdu.length,
     };
     if (this.ctx.options.keepRaw) out.raw = pdu.slice();
-    if (anomalies.length) out.anomalies = anomalies;
+    if (anomalies) out.anomalies = anomalies;
     this.pair(dir, msg.messageType, msg.name, msg.invokeId, out);
     st.last = out;
     this.ctx.emit(out);
@@ -207,15 +243,16 @@ class Ged188StreamDecoder implements StreamDecoder {
   /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */
   private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, out: DecodedMessage): void {
     if (invokeId === undefined) return;
-    if (isRequestName(name)) {
+    const role = roleOf(type, name);
+    if (role === ROLE_REQUEST) {
       this.pending.delete(invokeId);
       this.pending.set(invokeId, out);
       if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
       return;
     }
-    if (!isReplyName(name)) return;
+    if (role !== ROLE_REPLY) return;
     const req = this.pending.get(invokeId);
-    if (!req || req.direction === dir || !isReplyTo(req.type, type, name)) return;
+    if (!req || req.direction === dir || !answers(req.type, type, name)) return;
     this.pending.delete(invokeId);
     req.pairedFrame = out.frame;
     out.pairedFrame = req.frame;
