@@ -116,6 +116,26 @@ function renderFinding(f: Finding, indent: string, width: number, paint: Paint):
   return wrap(text, width, `${indent}    `, `${indent}  ▲ `).map((l) => paint(style, l));
 }
 
+/**
+ * One step as the report prints it, for live mode (`ctiscope live`, `ctiscope lab`): the same line(s) and words
+ * as in the workstation's timeline, with times relative to `origin` and findings left out (they have their own line).
+ */
+export function renderStepLines(s: Step, origin: number, opts: TextReportOptions & { phaseWidth?: number }): string[] {
+  return renderStep(s, origin, opts.phaseWidth ?? LIVE_PHASE_WIDTH, opts.width ?? 100, [], painter(opts.color));
+}
+
+/** One finding as the report prints it under its step (live mode). */
+export function renderFindingLines(f: Finding, opts: TextReportOptions & { indent?: string }): string[] {
+  return renderFinding(f, opts.indent ?? '    ', opts.width ?? 100, painter(opts.color));
+}
+
+/** Wide enough for every phase name ('cti-session'), so live lines align without knowing the steps to come. */
+const LIVE_PHASE_WIDTH = 11;
+
+function painter(color: boolean): Paint {
+  return color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_s, text) => text;
+}
+
 const OUTCOME_RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
 
 function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
@@ -138,7 +158,7 @@ function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
 
 export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions): string {
   const width = opts.width ?? 100;
-  const paint: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_s, text) => text;
+  const paint = painter(opts.color);
   const out: string[] = [];
   const src = doc.source;
   const span = src.duration !== null ? `, ${formatDuration(src.duration)}` : '';
