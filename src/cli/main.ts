@@ -10,6 +10,7 @@ import { runAnalyze } from './analyze.js';
 import { runFlows } from './flows.js';
 import { runDecode } from './decode.js';
 import { runDemo } from './demo.js';
+import { runLive } from './live.js';
 import { CliError } from './common.js';
 import { runUi } from './ui.js';
 import { DEFAULT_UI_PORT } from './ui-server.js';
@@ -66,6 +67,23 @@ async function main(): Promise<void> {
           .option('protocol', { type: 'string', array: true, describe: 'only these protocols (ged188, giop, ldap, dns, tls, sip, skinny, ctios)' })
           .option('hex', { type: 'boolean', default: false, describe: 'show each message\'s bytes' }),
       (argv) => runDecode(argv as any),
+    )
+    .command(
+      'live',
+      'analyse a live capture as it happens: each step and finding as it settles, the report on Ctrl-C',
+      (y) =>
+        decodeOptions(y)
+          .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'capture on this interface (tcpdump -D lists them)' })
+          .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter, e.g. "host 10.10.20.31"' })
+          .option('write', { alias: 'w', type: 'string', describe: 'keep the packets in this pcapng file' })
+          .option('max-size', { type: 'number', describe: 'with --write: largest file size in MB (writing stops there unless --ring)' })
+          .option('ring', { type: 'number', describe: 'with --write and --max-size: keep a ring of N files, like dumpcap -b files:N' })
+          .option('duration', { type: 'number', describe: 'stop after this many seconds' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the final analysis document as JSON (live lines go to stderr)' })
+          .option('workstation', { type: 'string', describe: 'only this workstation (IP address)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail in the final report' })
+          .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal)' }),
+      (argv) => runLive(argv as any),
     )
     .command(
       'ui [files..]',
