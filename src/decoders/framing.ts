@@ -80,7 +80,7 @@ export class PduStream {
     const offsetOfChunk = this.streamOffset + (this.end - this.start);
     if (this.end === this.start && !this.lost) {
       // Fast path: nothing buffered, so parse straight out of the caller's bytes.
-      this.marks.length = 0;
+      if (this.marks.length) this.marks.length = 0;
       this.inChunk = true;
       this.chunkFrame = frame;
       let used: number;

@@ -14,6 +14,7 @@ import {
   CALL_MSG_MASK_BITS,
   CONFIG_MSG_MASK_BITS,
   MAX_BODY_LENGTH,
+  MAX_MESSAGE_TYPE,
   PG_STATUS_BITS,
   SERVICE_BITS,
   agentStateName,
@@ -113,8 +114,11 @@ function versionRange(width: TagWidth, version: number | undefined): [number, nu
   return width === 1 ? [0, 19] : [20, Infinity];
 }
 
+/** The body is bytes[start, start+n). */
 function bestFor(
-  body: Uint8Array,
+  bytes: Uint8Array,
+  start: number,
+  n: number,
   layout: MessageLayout,
   width: TagWidth,
   version: number | undefined,
@@ -122,8 +126,8 @@ function bestFor(
   const [lo, hi] = versionRange(width, version);
   let best: Candidate | undefined;
   for (const variant of layout.variants) {
-    if (variant.length > body.length) continue;
-    const scan = scanFloating(body, variant.length, body.length, width);
+    if (variant.length > n) continue;
+    const scan = scanFloating(bytes, start + variant.length, start + n, width);
     const c: Candidate = {
       width,
       variant,
@@ -144,8 +148,8 @@ interface ParseChoice {
   fixedLength: number;
 }
 
-/** Picks the tag width and fixed-part length (body long enough for at least one variant). */
-function chooseParse(body: Uint8Array, layout: MessageLayout, opts: Ged188DecodeOptions): ParseChoice | undefined {
+/** Picks the tag width and fixed-part length (body bytes[start, start+n) long enough for at least one variant). */
+function chooseParse(bytes: Uint8Array, start: number, n: number, layout: MessageLayout, opts: Ged188DecodeOptions): ParseChoice | undefined {
   let width: TagWidth | undefined;
   let evidence: TagWidthEvidence | undefined;
   if (opts.tagWidth === 1 || opts.tagWidth === 2) {
@@ -157,15 +161,15 @@ function chooseParse(body: Uint8Array, layout: MessageLayout, opts: Ged188Decode
   }
   if (width !== undefined) {
     // One variant that fits: it wins whatever the floating part looks like, so there is nothing to try.
-    if (layout.variants.length === 1 && layout.variants[0].length <= body.length) {
+    if (layout.variants.length === 1 && layout.variants[0].length <= n) {
       return { width, evidence: evidence!, decisive: true, fixedLength: layout.variants[0].length };
     }
-    const c = bestFor(body, layout, width, opts.version);
+    const c = bestFor(bytes, start, n, layout, width, opts.version);
     if (!c) return undefined;
     return { width, evidence: evidence!, decisive: true, fixedLength: c.variant.length };
   }
-  const c1 = bestFor(body, layout, 1, opts.version);
-  const c2 = bestFor(body, layout, 2, opts.version);
+  const c1 = bestFor(bytes, start, n, layout, 1, opts.version);
+  const c2 = bestFor(bytes, start, n, layout, 2, opts.version);
   if (!c1 || !c2) return undefined;
   const win = better(c2, c1) ? c2 : c1;
   let ev: TagWidthEvidence;
@@ -219,6 +223,20 @@ function planOf(layout: MessageLayout): LayoutPlan {
   return plan;
 }
 
+/** Layout and plan per message type, looked up by index (types beyond the table go through layoutFor). */
+const TYPE_TABLE_SIZE = MAX_MESSAGE_TYPE + 1;
+const LAYOUT_BY_TYPE: Array<MessageLayout | undefined> = [];
+const PLAN_BY_TYPE: Array<LayoutPlan | undefined> = [];
+for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
+  const l = layoutFor(t);
+  LAYOUT_BY_TYPE.push(l);
+  PLAN_BY_TYPE.push(l ? planOf(l) : undefined);
+}
+
+function layoutOfType(t: number): MessageLayout | undefined {
+  return t < TYPE_TABLE_SIZE ? LAYOUT_BY_TYPE[t] : layoutFor(t);
+}
+
 function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): FieldAt[] {
   let list = plan.byLength.get(length);
   if (!list) {
@@ -236,11 +254,11 @@ function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): Fiel
   return list;
 }
 
-/** Reads the fixed fields of `list` from `body` into `fixed`. */
-function readFixed(body: Uint8Array, list: FieldAt[], fixed: Record<string, number>): void {
+/** Reads the fixed fields of `list` from the body at bytes[start] into `fixed`. */
+function readFixed(body: Uint8Array, start: number, list: FieldAt[], fixed: Record<string, number>): void {
   for (let i = 0; i < list.length; i++) {
     const f = list[i];
-    const o = f.offset;
+    const o = start + f.offset;
     let v: number;
     switch (f.type) {
       case 'u8':
@@ -320,7 +338,7 @@ export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions
   const anomalies: Anomaly[] = [];
   if (bytes.length < 8) {
     anomalies.push({ code: 'truncated-header', message: `only ${bytes.length} bytes; a header needs 8`, offset: 0 });
-    return finish(0, 0, bytes.subarray(0, 0), undefined, opts, anomalies);
+    return finish(0, 0, bytes, 0, 0, undefined, opts, anomalies);
   }
   const bodyLength = readU32(bytes, 0);
   const messageType = readU32(bytes, 4);
@@ -346,14 +364,18 @@ export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions
       offset: 8 + bodyLength,
     });
   }
-  const body = bytes.subarray(8, 8 + Math.min(bodyLength, available));
-  return finish(messageType, bodyLength, body, layoutFor(messageType), opts, anomalies);
+  // The body is bytes[8, 8+n): read in place rather than through a subarray.
+  const n = Math.min(bodyLength, available);
+  return finish(messageType, bodyLength, bytes, 8, n, layoutOfType(messageType), opts, anomalies);
 }
 
+/** `body`[start, start+n) is the message body. */
 function finish(
   messageType: number,
   bodyLength: number,
   body: Uint8Array,
+  start: number,
+  n: number,
   layout: MessageLayout | undefined,
   opts: Ged188DecodeOptions,
   anomalies: Anomaly[],
@@ -370,33 +392,34 @@ function finish(
   let read: FieldAt[] | undefined;
 
   if (!layout) {
-    undecodedBytes = body.length;
+    undecodedBytes = n;
   } else {
-    const plan = planOf(layout);
+    const plan = (messageType < TYPE_TABLE_SIZE ? PLAN_BY_TYPE[messageType] : undefined) ?? planOf(layout);
     if (layout.confidence === 'prefix') {
       const want = layoutFullLength(layout);
-      fixedLength = Math.min(want, body.length);
+      fixedLength = Math.min(want, n);
       read = fieldsAt(layout, plan, fixedLength);
-      readFixed(body, read, fixed);
-      if (body.length < want) shortBody(anomalies, name, body.length, want);
-      undecodedBytes = body.length - fixedLength;
+      readFixed(body, start, read, fixed);
+      if (n < want) shortBody(anomalies, name, n, want);
+      undecodedBytes = n - fixedLength;
     } else {
       const shortest = plan.shortest;
-      const choice = body.length >= shortest ? chooseParse(body, layout, opts) : undefined;
+      const choice = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
       if (!choice) {
-        fixedLength = body.length;
+        fixedLength = n;
         read = fieldsAt(layout, plan, fixedLength);
-        readFixed(body, read, fixed);
-        if (bodyLength > 0) shortBody(anomalies, name, body.length, shortest);
+        readFixed(body, start, read, fixed);
+        if (bodyLength > 0) shortBody(anomalies, name, n, shortest);
       } else {
         width = choice.width;
         evidence = choice.evidence;
         decisive = choice.decisive;
         fixedLength = choice.fixedLength;
         read = fieldsAt(layout, plan, fixedLength);
-        readFixed(body, read, fixed);
-        if (fixedLength < body.length) {
-          floating = decodeFloating(body, fixedLength, body.length, width, opts.showSecrets === true, anomalies, 8);
+        readFixed(body, start, read, fixed);
+        if (fixedLength < n) {
+          // Offsets in anomalies count from the header: the body starts 8 bytes in.
+          floating = decodeFloating(body, start + fixedLength, start + n, width, opts.showSecrets === true, anomalies, 8 - start);
         }
       }
     }
@@ -439,7 +462,10 @@ function buildFields(
   floating: Ged188FloatingField[],
   width: TagWidth,
 ): Record<string, FieldValue> {
-  const fields: Record<string, FieldValue> = { messageType };
+  // Built from an empty literal (room for four properties in the object itself) rather than `{ messageType }`,
+  // which would leave no room and move the next properties out of line.
+  const fields: Record<string, FieldValue> = {};
+  fields.messageType = messageType;
   if (read) {
     for (let i = 0; i < read.length; i++) {
       const f = read[i];

@@ -101,7 +101,13 @@ class Ged188StreamDecoder implements StreamDecoder {
   private version: number | undefined;
   private tagWidth: TagWidth | undefined;
   private tagWidthSource: 'open-req-version' | 'detected' | undefined;
+  /**
+   * Requests awaiting a reply, by InvokeID, oldest first. The newest one is held apart (newestRequest),
+   * never also in the map: most replies answer the request just before them, and then the map is not touched.
+   */
   private readonly pending = new Map<number, DecodedMessage>();
+  private newestRequest: DecodedMessage | undefined;
+  private newestInvokeId = 0;
   private readonly dirs: Record<Direction, DirectionState>;
 
   constructor(private readonly ctx: StreamDecoderContext) {
@@ -164,6 +170,7 @@ class Ged188StreamDecoder implements StreamDecoder {
       st.pendingAnomalies = [];
     }
     this.pending.clear();
+    this.newestRequest = undefined;
   }
 
   /** The decode options for the session so far; rebuilt only when the version or tag width changes. */
@@ -244,16 +251,23 @@ class Ged188StreamDecoder implements StreamDecoder {
   private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, out: DecodedMessage): void {
     if (invokeId === undefined) return;
     const role = roleOf(type, name);
+    const pending = this.pending;
     if (role === ROLE_REQUEST) {
-      this.pending.delete(invokeId);
-      this.pending.set(invokeId, out);
-      if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
+      // The previous newest request joins the map (at its end: it is newer than all there), unless the
+      // new one replaces it.
+      if (this.newestRequest && this.newestInvokeId !== invokeId) pending.set(this.newestInvokeId, this.newestRequest);
+      if (pending.size) pending.delete(invokeId);
+      this.newestRequest = out;
+      this.newestInvokeId = invokeId;
+      if (pending.size + 1 > MAX_PENDING) pending.delete(pending.keys().next().value as number);
       return;
     }
     if (role !== ROLE_REPLY) return;
-    const req = this.pending.get(invokeId);
+    const newest = this.newestRequest !== undefined && this.newestInvokeId === invokeId;
+    const req = newest ? this.newestRequest : pending.get(invokeId);
     if (!req || req.direction === dir || !answers(req.type, type, name)) return;
-    this.pending.delete(invokeId);
+    if (newest) this.newestRequest = undefined;
+    else pending.delete(invokeId);
     req.pairedFrame = out.frame;
     out.pairedFrame = req.frame;
     out.responseTime = Math.max(0, out.time - req.time);
