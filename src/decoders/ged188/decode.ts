@@ -196,6 +196,7 @@ interface FieldAt {
   type: FixedFieldType;
   kind: FixedFieldKind | undefined;
   offset: number;
+  isInvokeId: boolean;
   /** `<name>Names`, `<name>Name`, `<name>Description`. */
   namesKey: string;
   nameKey: string;
@@ -226,10 +227,12 @@ function planOf(layout: MessageLayout): LayoutPlan {
 /** Layout and plan per message type, looked up by index (types beyond the table go through layoutFor). */
 const TYPE_TABLE_SIZE = MAX_MESSAGE_TYPE + 1;
 const LAYOUT_BY_TYPE: Array<MessageLayout | undefined> = [];
+const NAME_BY_TYPE: string[] = [];
 const PLAN_BY_TYPE: Array<LayoutPlan | undefined> = [];
 for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
   const l = layoutFor(t);
   LAYOUT_BY_TYPE.push(l);
+  NAME_BY_TYPE.push(messageTypeName(t));
   PLAN_BY_TYPE.push(l ? planOf(l) : undefined);
 }
 
@@ -245,6 +248,7 @@ function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): Fiel
       type: field.type,
       kind: field.kind,
       offset,
+      isInvokeId: field.name === 'invokeId',
       namesKey: `${field.name}Names`,
       nameKey: `${field.name}Name`,
       descriptionKey: `${field.name}Description`,
@@ -254,8 +258,18 @@ function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): Fiel
   return list;
 }
 
-/** Reads the fixed fields of `list` from the body at bytes[start] into `fixed`. */
-function readFixed(body: Uint8Array, start: number, list: FieldAt[], fixed: Record<string, number>): void {
+/**
+ * Reads the fixed fields of `list` (a prefix of the layout, in its order) from the body at bytes[start] into
+ * `fields` (with their names) and, when given, `fixed` (raw numbers). Returns the InvokeID if it was read.
+ */
+function readFixed(
+  body: Uint8Array,
+  start: number,
+  list: FieldAt[],
+  fields: Record<string, FieldValue>,
+  fixed: Record<string, number> | undefined,
+): number | undefined {
+  let invokeId: number | undefined;
   for (let i = 0; i < list.length; i++) {
     const f = list[i];
     const o = start + f.offset;
@@ -274,8 +288,12 @@ function readFixed(body: Uint8Array, start: number, list: FieldAt[], fixed: Reco
       default:
         v = readU32(body, o);
     }
-    fixed[f.name] = v;
+    if (fixed) fixed[f.name] = v;
+    if (f.isInvokeId) invokeId = v;
+    fields[f.name] = f.type === 'bool' && (v === 0 || v === 1) ? v === 1 : v;
+    if (f.kind) nameFixedField(fields, f, f.kind, v);
   }
+  return invokeId;
 }
 
 /** Adds `<name>Name(s)` and, for failure codes, `<name>Description` next to a fixed field. */
@@ -336,9 +354,81 @@ const FLOATING_FIELD_KEYS: Record<number, string> = {
 /** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
 export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
   const anomalies: Anomaly[] = [];
+  const fixed: Record<string, number> = {};
+  const r = decodeCore(bytes, opts, anomalies, fixed);
+  return {
+    messageType: r.messageType,
+    name: r.name,
+    bodyLength: r.bodyLength,
+    invokeId: r.invokeId,
+    fixedLength: r.fixedLength,
+    layoutConfidence: r.layoutConfidence,
+    fixed,
+    floating: r.floating ?? [],
+    tagWidth: r.tagWidth,
+    tagWidthEvidence: r.tagWidthEvidence,
+    tagWidthDecisive: r.tagWidthDecisive,
+    undecodedBytes: r.undecodedBytes,
+    fields: r.fields,
+    summary: r.summary,
+    anomalies,
+  };
+}
+
+/**
+ * One decoded message as the stream decoder needs it: a scratch object that the next decode overwrites
+ * (no per-message object besides `fields` and `summary`, which the caller keeps).
+ */
+export interface Ged188Decoded {
+  messageType: number;
+  name: string;
+  bodyLength: number;
+  invokeId: number | undefined;
+  fixedLength: number;
+  layoutConfidence: LayoutConfidence | 'none';
+  /** Null when there is no floating part. */
+  floating: Ged188FloatingField[] | null;
+  tagWidth: TagWidth;
+  tagWidthEvidence: TagWidthEvidence;
+  tagWidthDecisive: boolean;
+  undecodedBytes: number;
+  fields: Record<string, FieldValue>;
+  summary: string;
+}
+
+const SCRATCH: Ged188Decoded = {
+  messageType: 0,
+  name: '',
+  bodyLength: 0,
+  invokeId: undefined,
+  fixedLength: 0,
+  layoutConfidence: 'none',
+  floating: null,
+  tagWidth: 1,
+  tagWidthEvidence: 'no-floating',
+  tagWidthDecisive: false,
+  undecodedBytes: 0,
+  fields: {},
+  summary: '',
+};
+
+/**
+ * decodeGed188Message without the Ged188Message: anomalies are appended to `anomalies`; the result is
+ * shared and valid until the next call. The fields, summary and anomalies are the same as decodeGed188Message's.
+ */
+export function decodeGed188Scratch(bytes: Uint8Array, opts: Ged188DecodeOptions, anomalies: Anomaly[]): Ged188Decoded {
+  return decodeCore(bytes, opts, anomalies, undefined);
+}
+
+function decodeCore(
+  bytes: Uint8Array,
+  opts: Ged188DecodeOptions,
+  anomalies: Anomaly[],
+  fixed: Record<string, number> | undefined,
+): Ged188Decoded {
   if (bytes.length < 8) {
     anomalies.push({ code: 'truncated-header', message: `only ${bytes.length} bytes; a header needs 8`, offset: 0 });
-    return finish(0, 0, bytes, 0, 0, undefined, opts, anomalies);
+    return finish(0, 0, bytes, 0, 0, undefined, opts, anomalies, fixed);
   }
   const bodyLength = readU32(bytes, 0);
   const messageType = readU32(bytes, 4);
@@ -366,10 +456,10 @@ export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions
   }
   // The body is bytes[8, 8+n): read in place rather than through a subarray.
   const n = Math.min(bodyLength, available);
-  return finish(messageType, bodyLength, bytes, 8, n, layoutOfType(messageType), opts, anomalies);
+  return finish(messageType, bodyLength, bytes, 8, n, layoutOfType(messageType), opts, anomalies, fixed);
 }
 
-/** `body`[start, start+n) is the message body. */
+/** `body`[start, start+n) is the message body. Fills and returns SCRATCH. */
 function finish(
   messageType: number,
   bodyLength: number,
@@ -379,17 +469,21 @@ function finish(
   layout: MessageLayout | undefined,
   opts: Ged188DecodeOptions,
   anomalies: Anomaly[],
-): Ged188Message {
-  const name = messageTypeName(messageType);
-  const fixed: Record<string, number> = {};
-  let floating: Ged188FloatingField[] = [];
+  fixed: Record<string, number> | undefined,
+): Ged188Decoded {
+  const name = messageType < TYPE_TABLE_SIZE ? NAME_BY_TYPE[messageType] : messageTypeName(messageType);
+  let floating: Ged188FloatingField[] | null = null;
   let fixedLength = 0;
   let undecodedBytes = 0;
   let width: TagWidth = opts.tagWidth === 2 || (opts.tagWidth !== 1 && (opts.version ?? 0) >= 20) ? 2 : 1;
   let evidence: TagWidthEvidence =
     opts.tagWidth === 1 || opts.tagWidth === 2 ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
   let decisive = evidence !== 'no-floating';
-  let read: FieldAt[] | undefined;
+  // Built from an empty literal (room for four properties in the object itself) rather than `{ messageType }`,
+  // which would leave no room and move the next properties out of line.
+  const fields: Record<string, FieldValue> = {};
+  fields.messageType = messageType;
+  let invokeId: number | undefined;
 
   if (!layout) {
     undecodedBytes = n;
@@ -398,8 +492,7 @@ function finish(
     if (layout.confidence === 'prefix') {
       const want = layoutFullLength(layout);
       fixedLength = Math.min(want, n);
-      read = fieldsAt(layout, plan, fixedLength);
-      readFixed(body, start, read, fixed);
+      invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
       if (n < want) shortBody(anomalies, name, n, want);
       undecodedBytes = n - fixedLength;
     } else {
@@ -407,16 +500,14 @@ function finish(
       const choice = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
       if (!choice) {
         fixedLength = n;
-        read = fieldsAt(layout, plan, fixedLength);
-        readFixed(body, start, read, fixed);
+        invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
         if (bodyLength > 0) shortBody(anomalies, name, n, shortest);
       } else {
         width = choice.width;
         evidence = choice.evidence;
         decisive = choice.decisive;
         fixedLength = choice.fixedLength;
-        read = fieldsAt(layout, plan, fixedLength);
-        readFixed(body, start, read, fixed);
+        invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
         if (fixedLength < n) {
           // Offsets in anomalies count from the header: the body starts 8 bytes in.
           floating = decodeFloating(body, start + fixedLength, start + n, width, opts.showSecrets === true, anomalies, 8 - start);
@@ -425,25 +516,30 @@ function finish(
     }
   }
 
-  const fields = buildFields(messageType, read, fixed, floating, width);
-  const invokeId = fixed.invokeId;
-  return {
-    messageType,
-    name,
-    bodyLength,
-    invokeId,
-    fixedLength,
-    layoutConfidence: layout ? layout.confidence : 'none',
-    fixed,
-    floating,
-    tagWidth: width,
-    tagWidthEvidence: evidence,
-    tagWidthDecisive: decisive,
-    undecodedBytes,
-    fields,
-    summary: summarize(name, fields),
-    anomalies,
-  };
+  if (floating !== null && floating.length) {
+    for (const item of floating) {
+      const key = FLOATING_FIELD_KEYS[item.tag];
+      if (key && fields[key] === undefined) fields[key] = item.value;
+    }
+    fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
+  }
+  fields.tagWidth = width;
+
+  const r = SCRATCH;
+  r.messageType = messageType;
+  r.name = name;
+  r.bodyLength = bodyLength;
+  r.invokeId = invokeId;
+  r.fixedLength = fixedLength;
+  r.layoutConfidence = layout ? layout.confidence : 'none';
+  r.floating = floating;
+  r.tagWidth = width;
+  r.tagWidthEvidence = evidence;
+  r.tagWidthDecisive = decisive;
+  r.undecodedBytes = undecodedBytes;
+  r.fields = fields;
+  r.summary = summarize(name, fields);
+  return r;
 }
 
 function shortBody(anomalies: Anomaly[], name: string, have: number, want: number): void {
@@ -452,37 +548,6 @@ function shortBody(anomalies: Anomaly[], name: string, have: number, want: numbe
     message: `${name} body has ${have} bytes, shorter than its ${want}-byte fixed part; decoded the fields that fit`,
     offset: 8,
   });
-}
-
-/** `read`: the fixed fields that were read (a prefix of the layout, in its order), each present in `fixed`. */
-function buildFields(
-  messageType: number,
-  read: FieldAt[] | undefined,
-  fixed: Record<string, number>,
-  floating: Ged188FloatingField[],
-  width: TagWidth,
-): Record<string, FieldValue> {
-  // Built from an empty literal (room for four properties in the object itself) rather than `{ messageType }`,
-  // which would leave no room and move the next properties out of line.
-  const fields: Record<string, FieldValue> = {};
-  fields.messageType = messageType;
-  if (read) {
-    for (let i = 0; i < read.length; i++) {
-      const f = read[i];
-      const v = fixed[f.name];
-      fields[f.name] = f.type === 'bool' && (v === 0 || v === 1) ? v === 1 : v;
-      if (f.kind) nameFixedField(fields, f, f.kind, v);
-    }
-  }
-  if (floating.length) {
-    for (const item of floating) {
-      const key = FLOATING_FIELD_KEYS[item.tag];
-      if (key && fields[key] === undefined) fields[key] = item.value;
-    }
-    fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
-  }
-  fields.tagWidth = width;
-  return fields;
 }
 
 function str(v: FieldValue | undefined): string | undefined {

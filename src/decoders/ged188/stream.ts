@@ -14,7 +14,7 @@ import type {
   StreamDecoderFactory,
 } from '../types.js';
 import { MAX_BODY_LENGTH, MAX_MESSAGE_TYPE, MESSAGE_TYPE, isKnownMessageType, messageTypeName } from './constants.js';
-import { decodeGed188Message, type Ged188DecodeOptions } from './decode.js';
+import { decodeGed188Message, decodeGed188Scratch, type Ged188DecodeOptions } from './decode.js';
 import type { TagWidth } from './floating.js';
 
 const HEADER = 8;
@@ -44,6 +44,9 @@ function plausibleAt(buf: Uint8Array, i: number, limit: number, opts: Ged188Deco
   if (i + HEADER + len > limit) return true;
   return decodeGed188Message(buf.subarray(i, i + HEADER + len), opts).anomalies.length === 0;
 }
+
+/** Anomalies of the message being decoded (emptied after each). */
+const SCRATCH_ANOMALIES: Anomaly[] = [];
 
 const REPLY_TO_ANY_REQUEST = new Set([MESSAGE_TYPE.FAILURE_CONF, MESSAGE_TYPE.CONTROL_FAILURE_CONF]);
 
@@ -201,7 +204,11 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidthSource = 'open-req-version';
       }
     }
-    const msg = decodeGed188Message(pdu, this.decodeOptions());
+    // The decoder's anomalies go to a scratch list (copied below with frame and stream offset), and its
+    // result is shared: everything needed is read from it before the message is emitted.
+    const msgAnomalies = SCRATCH_ANOMALIES;
+    if (msgAnomalies.length) msgAnomalies.length = 0;
+    const msg = decodeGed188Scratch(pdu, this.decodeOptions(), msgAnomalies);
     if (this.tagWidth === undefined && msg.tagWidthDecisive) {
       this.tagWidth = msg.tagWidth;
       this.tagWidthSource = 'detected';
@@ -210,12 +217,13 @@ class Ged188StreamDecoder implements StreamDecoder {
     const st = this.dirs[dir];
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
     let anomalies: Anomaly[] | undefined;
-    if (st.pendingAnomalies.length || msg.anomalies.length) {
+    if (st.pendingAnomalies.length || msgAnomalies.length) {
       anomalies = st.pendingAnomalies;
       st.pendingAnomalies = [];
-      for (const a of msg.anomalies) {
+      for (const a of msgAnomalies) {
         anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
       }
+      msgAnomalies.length = 0;
     }
     const fields = msg.fields;
     fields.tagWidthEvidence =
@@ -243,6 +251,7 @@ class Ged188StreamDecoder implements StreamDecoder {
     if (this.ctx.options.keepRaw) out.raw = pdu.slice();
     if (anomalies) out.anomalies = anomalies;
     this.pair(dir, msg.messageType, msg.name, msg.invokeId, out);
+    // `msg` is not read after this point: emit() may decode other messages.
     st.last = out;
     this.ctx.emit(out);
   }

@@ -572,8 +572,29 @@ class FlowTrackerImpl implements FlowTracker {
 
   /** Set by lookup() and createFlow(): whether the packet's sender is the flow's client. */
   private lookupDirC2s = true;
+  /** The flow of the previous lookup (still in the table): a reply or the next segment often follows at once. */
+  private lastFlow: Flow | null = null;
 
   private lookup(proto: number, ip: IpPacket, sport: number, dport: number): Flow | null {
+    const last = this.lastFlow;
+    if (last !== null && last.proto === proto && last.version === ip.version) {
+      if (
+        last.cPort === sport && last.sPort === dport &&
+        last.c0 === ip.src0 && last.s0 === ip.dst0 && last.c1 === ip.src1 && last.s1 === ip.dst1 &&
+        last.c2 === ip.src2 && last.s2 === ip.dst2 && last.c3 === ip.src3 && last.s3 === ip.dst3
+      ) {
+        this.lookupDirC2s = true;
+        return last;
+      }
+      if (
+        last.cPort === dport && last.sPort === sport &&
+        last.c0 === ip.dst0 && last.s0 === ip.src0 && last.c1 === ip.dst1 && last.s1 === ip.src1 &&
+        last.c2 === ip.dst2 && last.s2 === ip.src2 && last.c3 === ip.dst3 && last.s3 === ip.src3
+      ) {
+        this.lookupDirC2s = false;
+        return last;
+      }
+    }
     const key = this.keyOf(proto, ip, sport, dport);
     for (let f = this.buckets[key & this.mask]; f; f = f.bucketNext) {
       if (f.key !== key || f.proto !== proto || f.version !== ip.version) continue;
@@ -583,6 +604,7 @@ class FlowTrackerImpl implements FlowTracker {
         f.c2 === ip.src2 && f.s2 === ip.dst2 && f.c3 === ip.src3 && f.s3 === ip.dst3
       ) {
         this.lookupDirC2s = true;
+        this.lastFlow = f;
         return f;
       }
       if (
@@ -591,6 +613,7 @@ class FlowTrackerImpl implements FlowTracker {
         f.c2 === ip.dst2 && f.s2 === ip.src2 && f.c3 === ip.dst3 && f.s3 === ip.src3
       ) {
         this.lookupDirC2s = false;
+        this.lastFlow = f;
         return f;
       }
     }
@@ -664,6 +687,7 @@ class FlowTrackerImpl implements FlowTracker {
     const b = key & this.mask;
     f.bucketNext = this.buckets[b];
     this.buckets[b] = f;
+    this.lastFlow = f;
     this.lruAppend(f);
     if (proto === IPPROTO_TCP) {
       f.c2s = new TcpDirection('c2s', this.reassemblyLimits);
@@ -756,6 +780,7 @@ class FlowTrackerImpl implements FlowTracker {
   }
 
   private removeFromTable(f: Flow): void {
+    if (this.lastFlow === f) this.lastFlow = null;
     const b = f.key & this.mask;
     const head = this.buckets[b];
     if (head === f) {
