@@ -149,6 +149,17 @@ interface ParseChoice {
 }
 
 /** Picks the tag width and fixed-part length (body bytes[start, start+n) long enough for at least one variant). */
+/** chooseParse's answer: one object, overwritten by each call (read at once by the caller). */
+const CHOICE: ParseChoice = { width: 1, evidence: 'given', decisive: true, fixedLength: 0 };
+
+function choice(width: TagWidth, evidence: TagWidthEvidence, decisive: boolean, fixedLength: number): ParseChoice {
+  CHOICE.width = width;
+  CHOICE.evidence = evidence;
+  CHOICE.decisive = decisive;
+  CHOICE.fixedLength = fixedLength;
+  return CHOICE;
+}
+
 function chooseParse(bytes: Uint8Array, start: number, n: number, layout: MessageLayout, opts: Ged188DecodeOptions): ParseChoice | undefined {
   let width: TagWidth | undefined;
   let evidence: TagWidthEvidence | undefined;
@@ -162,11 +173,11 @@ function chooseParse(bytes: Uint8Array, start: number, n: number, layout: Messag
   if (width !== undefined) {
     // One variant that fits: it wins whatever the floating part looks like, so there is nothing to try.
     if (layout.variants.length === 1 && layout.variants[0].length <= n) {
-      return { width, evidence: evidence!, decisive: true, fixedLength: layout.variants[0].length };
+      return choice(width, evidence!, true, layout.variants[0].length);
     }
     const c = bestFor(bytes, start, n, layout, width, opts.version);
     if (!c) return undefined;
-    return { width, evidence: evidence!, decisive: true, fixedLength: c.variant.length };
+    return choice(width, evidence!, true, c.variant.length);
   }
   const c1 = bestFor(bytes, start, n, layout, 1, opts.version);
   const c2 = bestFor(bytes, start, n, layout, 2, opts.version);
@@ -179,7 +190,7 @@ function chooseParse(bytes: Uint8Array, start: number, n: number, layout: Messag
   else ev = 'no-fit';
   // With no floating part both widths read the same; report 1 and leave the question open.
   const chosen = ev === 'no-floating' ? c1 : win;
-  return { width: ev === 'no-floating' ? 1 : win.width, evidence: ev, decisive: ev === 'only-fit', fixedLength: chosen.variant.length };
+  return choice(ev === 'no-floating' ? 1 : win.width, ev, ev === 'only-fit', chosen.variant.length);
 }
 
 const MASK_TABLES: Partial<Record<FixedFieldKind, typeof SERVICE_BITS>> = {
@@ -497,16 +508,16 @@ function finish(
       undecodedBytes = n - fixedLength;
     } else {
       const shortest = plan.shortest;
-      const choice = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
-      if (!choice) {
+      const chosen = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
+      if (!chosen) {
         fixedLength = n;
         invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
         if (bodyLength > 0) shortBody(anomalies, name, n, shortest);
       } else {
-        width = choice.width;
-        evidence = choice.evidence;
-        decisive = choice.decisive;
-        fixedLength = choice.fixedLength;
+        width = chosen.width;
+        evidence = chosen.evidence;
+        decisive = chosen.decisive;
+        fixedLength = chosen.fixedLength;
         invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
         if (fixedLength < n) {
           // Offsets in anomalies count from the header: the body starts 8 bytes in.

@@ -139,8 +139,10 @@ class Flow {
   pktS2c = 0;
   bytesC2s = 0;
   bytesS2c = 0;
-  lastFrame: number;
-  lastTime: number;
+  // Initialised here, not only in the constructor: a class field declared without a value starts as
+  // undefined, and a field that once held undefined boxes every time stored into it (an allocation per packet).
+  lastFrame = 0;
+  lastTime = 0;
   historyBits = 0;
   history = '';
   cState = EP_INACTIVE;
