@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // Installs the Debian packages ctiscope's tests and live features use, when they are missing:
-// tcpdump (live capture backend), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
+// tcpdump (live capture backend), slapd (OpenLDAP: the lab's directory server), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
 // Runs only as root with apt-get available (CI, fresh machines); otherwise it says what is missing and the
 // tests that need it skip with that reason. Never downloads anything but Debian packages.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }];
+const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }, { bin: 'slapd', pkg: 'slapd' }];
 if (process.env.CTISCOPE_BROWSER_TESTS !== '0' && existsSync(new URL('../ui', import.meta.url))) {
   want.push({ bin: 'chromium', pkg: 'chromium' });
 }
 
-const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+// slapd lives in /usr/sbin, which is not on every PATH.
+const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = want.filter((w) => !has(w.bin));
 if (missing.length === 0) process.exit(0);
 

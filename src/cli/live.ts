@@ -165,6 +165,8 @@ export interface LiveSession {
   /** Hand this to a capture (openLiveCapture, or a capture reader replaying a file). */
   readonly sink: CaptureSink;
   readonly packets: number;
+  /** Time of the earliest packet so far (seconds since the epoch). */
+  readonly firstTime: number | undefined;
   /** The timeline so far, from the same engine as the final document. */
   snapshot(): AnalysisDocument | undefined;
   /** Records what the capture backend says it dropped: a source warning in the document, and the text report. */
@@ -220,6 +222,9 @@ export function createLiveSession(opts: LiveSessionOptions): LiveSession {
     get packets() {
       return packets;
     },
+    get firstTime() {
+      return packets ? firstTime : undefined;
+    },
     snapshot: () => (result ? result.doc : pipeline.snapshot(source())),
     noteCaptureStats(stats) {
       const parts: string[] = [];
@@ -250,19 +255,22 @@ export interface LivePrinterOptions {
   color: boolean;
   width?: number;
   write(text: string): void;
+  /** Where times count from: the capture's first packet (LiveSession.firstTime); else the first step printed. */
+  origin?(): number | undefined;
 }
 
 /**
  * Prints each step and finding as it settles: the report's own lines, each behind the workstation's address,
- * times relative to the first step seen.
+ * times relative to the start of the capture.
  */
 export function createLivePrinter(opts: LivePrinterOptions): (update: AnalyzerUpdate) => void {
-  let origin: number | undefined;
+  let firstStep: number | undefined;
   const hostWidth = 15;
   return (u) => {
     const host = u.workstation.padEnd(hostWidth);
     if (u.kind === 'step' && u.step) {
-      origin ??= u.step.start;
+      firstStep ??= u.step.start;
+      const origin = opts.origin?.() ?? firstStep;
       const lines = renderStepLines(u.step, Math.min(origin, u.step.start), { color: opts.color, width: (opts.width ?? 100) - hostWidth - 1 });
       opts.write(lines.map((l) => `${host} ${l}`).join('\n') + '\n');
     } else if (u.kind === 'finding' && u.finding) {
@@ -361,8 +369,8 @@ export async function runLive(args: LiveArgs): Promise<void> {
   // With --json, stdout carries only the final document; the running commentary goes to stderr.
   const out = args.json ? process.stderr : process.stdout;
   const color = useColor(args.color, out);
-  const printer = createLivePrinter({ color, width: out.columns ?? 100, write: (t) => void out.write(t) });
-  let live: LiveAnalysis;
+  let live: LiveAnalysis | undefined;
+  const printer = createLivePrinter({ color, width: out.columns ?? 100, write: (t) => void out.write(t), origin: () => live?.session.firstTime });
   try {
     live = await startLiveAnalysis({
       ...profileOptions(args),

@@ -11,6 +11,8 @@ import { runFlows } from './flows.js';
 import { runDecode } from './decode.js';
 import { runDemo } from './demo.js';
 import { runLive } from './live.js';
+import { runLabCommand, LAB_PIECES } from './lab.js';
+import { LAB_SCENARIOS } from '../lab/scenarios.js';
 import { CliError } from './common.js';
 import { runUi } from './ui.js';
 import { DEFAULT_UI_PORT } from './ui-server.js';
@@ -84,6 +86,26 @@ async function main(): Promise<void> {
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail in the final report' })
           .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal)' }),
       (argv) => runLive(argv as any),
+    )
+    .command(
+      'lab',
+      'a simulated contact center on loopback: replay a login (or a failure) and watch it analysed live',
+      (y) =>
+        y
+          .option('scenario', { alias: 's', type: 'string', choices: LAB_SCENARIOS as unknown as string[], default: 'ok', describe: 'what happens' })
+          .option('write', { alias: 'w', type: 'string', describe: 'keep the run\'s packets in this pcapng file' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the final analysis document as JSON instead of the report' })
+          .option('ui', { type: 'boolean', default: false, describe: 'afterwards, show the run\'s timeline in the web UI (until Ctrl-C)' })
+          .option('agents', { type: 'number', describe: 'many-agents: how many desktops (4-200, default 8)' })
+          .option('hold', { type: 'number', describe: 'seconds to keep running after the start-ups (heartbeats; default 3)' })
+          .option('network', { type: 'number', describe: 'lab network n: nodes 127.0.n.1/.2, agent PCs 127.1.n.x (default 1)' })
+          .option('only', { type: 'string', choices: LAB_PIECES as unknown as string[], describe: 'run one piece alone (a server, or the desktop) until Ctrl-C' })
+          .option('listen', { type: 'string', describe: 'with --only: loopback ADDRESS:PORT to listen on (desktop: its own address)' })
+          .option('ldap', { type: 'string', array: true, describe: 'with --only desktop: directory hosts to try, in order (ADDRESS:PORT)' })
+          .option('standby', { type: 'boolean', default: false, describe: 'with --only cti-server: act as the standby node (FAILURE_CONF to OPEN_REQ)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail in the report' })
+          .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal)' }),
+      (argv) => runLabCommand(argv as any),
     )
     .command(
       'ui [files..]',

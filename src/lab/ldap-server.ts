@@ -13,7 +13,7 @@ import { access, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { LDAP_BIND_DN, LDAP_ROOT } from './synth/desktop.js';
 import type { AgentSpec } from './synth/desktop-types.js';
 import { assertLoopback, endpointText, LabError, type Endpoint, type LabServer } from './loopback.js';
@@ -185,9 +185,10 @@ async function waitForListener(e: Endpoint, deadline: number, child: ChildProces
 
 export async function startLdapServer(opts: LdapServerOptions): Promise<LdapServer> {
   for (const e of opts.listen) assertLoopback(e.host, 'LDAP directory');
-  const slapd = opts.slapd ?? (await findSlapd());
-  const slapadd = opts.slapd ? opts.slapd.replace(/slapd$/, 'slapadd') : await findSlapd('slapadd');
-  if (!slapd || !slapadd) throw new LabError(`slapd not found: ${SLAPD_INSTALL_HINT}`, 'environment');
+  const executable = async (path: string): Promise<string | undefined> => access(path, constants.X_OK).then(() => path, () => undefined);
+  const slapd = opts.slapd ? await executable(opts.slapd) : await findSlapd();
+  const slapadd = opts.slapd ? await executable(join(dirname(opts.slapd), 'slapadd')) : await findSlapd('slapadd');
+  if (!slapd || !slapadd) throw new LabError(`${opts.slapd ?? 'slapd'} not found: ${SLAPD_INSTALL_HINT}`, 'environment');
   const dir = await mkdtemp(join(tmpdir(), 'ctiscope-lab-slapd-'));
   let child: ChildProcess | undefined;
   const cleanup = async (): Promise<void> => {

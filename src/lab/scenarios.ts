@@ -68,6 +68,8 @@ export interface LabDesktopPlan {
 
 export interface LabExpectation {
   host: string;
+  /** The workstation of the reference sample that shows the same case (its .expected.json entry). */
+  sampleHost?: string;
   outcome: Outcome;
   failedPhase?: Phase;
   findings: FindingKind[];
@@ -165,10 +167,10 @@ export function planScenario(scenario: LabScenarioName, a: LabAddresses, agents 
       for (let i = 1; i <= n; i++) {
         const agent = labAgent(a, i);
         desktops.push({ agent, ldapHosts: i === 4 ? [a.stale, a.nodeA] : [a.nodeA], startDelayMs: (i - 1) * 150 });
-        if (i === 2) expected.push({ host: agent.host, outcome: 'failed', failedPhase: 'licensing', findings: ['licensing-failed'] });
-        else if (i === 3) expected.push({ host: agent.host, outcome: 'failed', failedPhase: 'login', findings: ['agent-login-failed'] });
-        else if (i === 4) expected.push({ host: agent.host, outcome: 'logged-in', findings: ['server-unreachable', 'failover'] });
-        else expected.push({ host: agent.host, outcome: 'logged-in', findings: [] });
+        if (i === 2) expected.push({ host: agent.host, sampleHost: '10.10.20.101', outcome: 'failed', failedPhase: 'licensing', findings: ['licensing-failed'] });
+        else if (i === 3) expected.push({ host: agent.host, sampleHost: '10.10.20.104', outcome: 'failed', failedPhase: 'login', findings: ['agent-login-failed'] });
+        else if (i === 4) expected.push({ host: agent.host, sampleHost: '10.10.20.105', outcome: 'logged-in', findings: ['server-unreachable', 'failover'] });
+        else expected.push({ host: agent.host, sampleHost: '10.10.20.31', outcome: 'logged-in', findings: [] });
       }
       return {
         ...base,
