@@ -280,6 +280,14 @@ function readFixed(
   fields: Record<string, FieldValue>,
   fixed: Record<string, number> | undefined,
 ): number | undefined {
+  if (list.length === 1 && list[0].isInvokeId && list[0].type === 'u32' && list[0].kind === undefined) {
+    // The commonest fixed part by far (heartbeats, confirmations, prefixes): a named store is several
+    // times cheaper than the keyed one below, which sees every layout's field names.
+    const v = readU32(body, start + list[0].offset);
+    if (fixed) fixed.invokeId = v;
+    fields.invokeId = v;
+    return v;
+  }
   let invokeId: number | undefined;
   for (let i = 0; i < list.length; i++) {
     const f = list[i];

@@ -215,7 +215,7 @@ class Ged188StreamDecoder implements StreamDecoder {
       this.tagWidthSource = 'detected';
     }
 
-    const st = this.dirs[dir];
+    const st = dir === 'c2s' ? this.dirs.c2s : this.dirs.s2c;
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
     let anomalies: Anomaly[] | undefined;
     if (st.pendingAnomalies.length || msgAnomalies.length) {
