@@ -92,9 +92,10 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
           label: `live:lo (lab ${opts.scenario})`,
           onUpdate: opts.onUpdate,
           write: opts.write,
-          // A snaplen well above the lab's largest segment (the team entry, a few KB) keeps libpcap's ring frames small, so
-          // a burst of many desktops fits the ring (with the default 256 KiB snaplen it holds only a handful of packets on lo).
-          capture: { iface: 'lo', filter: lab.captureFilter, snaplen: 16384 },
+          // A snaplen well above the lab's largest packet (the team entry's search result, about 2.3 KB) keeps libpcap's
+          // ring frames small, so a burst of many desktops fits the default 2 MiB ring (about 250 frames of 8 KiB; with
+          // the default 256 KiB snaplen it holds only a handful of packets on lo, and bursts were dropped).
+          capture: { iface: 'lo', filter: lab.captureFilter, snaplen: 8192 },
         });
         opts.onCapture?.(live);
       } catch (e) {
