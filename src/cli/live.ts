@@ -320,6 +320,7 @@ export async function startLiveAnalysis(opts: LiveAnalysisOptions): Promise<Live
 export interface LiveArgs extends CommonArgs {
   interface: string;
   filter?: string;
+  snaplen?: number;
   write?: string;
   maxSize?: number;
   ring?: number;
@@ -364,6 +365,7 @@ export function waitForStop(durationSeconds: number | undefined, extra?: Promise
 
 export async function runLive(args: LiveArgs): Promise<void> {
   if (args.duration !== undefined && !(args.duration > 0)) throw new CliError(`--duration ${args.duration}: seconds, more than 0`, ExitCode.USAGE);
+  if (args.snaplen !== undefined && (!Number.isInteger(args.snaplen) || args.snaplen < 64 || args.snaplen > 262144)) throw new CliError(`--snaplen ${args.snaplen}: bytes per packet, 64 to 262144`, ExitCode.USAGE);
   const err = (m: string): void => void process.stderr.write(`ctiscope: ${m}\n`);
   const write = captureFileOptions(args, err);
   // With --json, stdout carries only the final document; the running commentary goes to stderr.
@@ -379,7 +381,7 @@ export async function runLive(args: LiveArgs): Promise<void> {
       decode: { showSecrets: args.showSecrets },
       onUpdate: printer,
       write,
-      capture: { iface: args.interface, filter: args.filter },
+      capture: { iface: args.interface, filter: args.filter, snaplen: args.snaplen },
     });
   } catch (e) {
     if (e instanceof LiveCaptureError) throw new CliError(e.message, ExitCode.BAD_INPUT);

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
         decodeOptions(y)
           .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'capture on this interface (tcpdump -D lists them)' })
           .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter, e.g. "host 10.10.20.31"' })
+          .option('snaplen', { type: 'number', describe: 'bytes kept per packet (on lo, e.g. 8192 keeps bursts from being dropped)' })
           .option('write', { alias: 'w', type: 'string', describe: 'keep the packets in this pcapng file' })
           .option('max-size', { type: 'number', describe: 'with --write: largest file size in MB (writing stops there unless --ring)' })
           .option('ring', { type: 'number', describe: 'with --write and --max-size: keep a ring of N files, like dumpcap -b files:N' })
