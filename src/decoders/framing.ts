@@ -47,8 +47,13 @@ interface SegmentMark {
   time: number;
 }
 
+const NO_BYTES = new Uint8Array(0);
+/** Largest buffer a stream keeps once it is empty again. */
+const KEEP_BUFFER_BYTES = 64 * 1024;
+
 export class PduStream {
-  private buf: Uint8Array = new Uint8Array(0);
+  // Shared until a message has to be buffered: most streams never need a buffer of their own.
+  private buf: Uint8Array = NO_BYTES;
   /** Valid bytes are buf[start, end). */
   private start = 0;
   private end = 0;
@@ -113,6 +118,7 @@ export class PduStream {
     }
     this.streamOffset += buffered + length;
     this.start = this.end = 0;
+    if (this.buf.length > KEEP_BUFFER_BYTES) this.buf = NO_BYTES;
     this.marks.length = 0;
     this.lost = true;
   }
@@ -156,6 +162,9 @@ export class PduStream {
     if (this.start === this.end) {
       this.start = this.end = 0;
       this.marks.length = 0;
+      // A buffer grown for one big message is not kept for the rest of the flow (many flows, each
+      // holding its largest message, would add up).
+      if (this.buf.length > KEEP_BUFFER_BYTES) this.buf = NO_BYTES;
     }
     if (this.end - this.start > this.maxBuffered) {
       this.onAnomaly({
