@@ -25,6 +25,11 @@ export interface PduFraming {
   resync?(buf: Uint8Array, from: number, available: number): number;
   /** Bytes buffered while waiting for one message before giving up on it (default 1 MiB). */
   maxBuffered?: number;
+  /**
+   * The handler reads `meta` during the call and keeps nothing of it but `meta.frames` (a fresh array per
+   * PDU either way): the stream may then pass one reused meta object instead of allocating one per PDU.
+   */
+  metaIsTransient?: boolean;
 }
 
 /** Where a PDU came from. */
@@ -70,6 +75,8 @@ export class PduStream {
   private inChunk = false;
   private chunkFrame = 0;
   private readonly maxBuffered: number;
+  /** The reused meta object when the framing allows it (metaIsTransient). */
+  private readonly sharedMeta: PduMeta | undefined;
 
   constructor(
     private readonly framing: PduFraming,
@@ -77,6 +84,7 @@ export class PduStream {
     private readonly onAnomaly: AnomalyHandler,
   ) {
     this.maxBuffered = framing.maxBuffered ?? 1 << 20;
+    this.sharedMeta = framing.metaIsTransient ? { offset: 0, frames: [], time: 0 } : undefined;
   }
 
   /** Appends in-order bytes carried by `frame`. */
@@ -230,7 +238,12 @@ export class PduStream {
       }
       if (pos + n > limit) break;
       const frames = this.inChunk ? [this.chunkFrame] : this.framesFor(this.streamOffset, n);
-      const meta: PduMeta = { offset: this.streamOffset, frames, time };
+      let meta = this.sharedMeta;
+      if (meta) {
+        meta.offset = this.streamOffset;
+        meta.frames = frames;
+        meta.time = time;
+      } else meta = { offset: this.streamOffset, frames, time };
       // A PDU that is the whole chunk is handed over as is: a view of the same bytes either way.
       this.onPdu(pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n), meta);
       this.skipMarked(n);

@@ -118,6 +118,7 @@ class Ged188StreamDecoder implements StreamDecoder {
       pduLength: ged188PduLength,
       resync: (buf, from, available) => this.resync(buf, from, available),
       maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
+      metaIsTransient: true,
     };
     const make = (dir: Direction): DirectionState => {
       const state: DirectionState = {
