@@ -62,11 +62,13 @@ function run(args: string[]): Running {
   return r;
 }
 
-function slapdRunning(): boolean {
+/** A lab slapd still serving this address (other tests may run their own at the same time). */
+function slapdRunning(address: string): boolean {
   return readdirSync('/proc').some((d) => {
     if (!/^\d+$/.test(d)) return false;
     try {
-      return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('ctiscope-lab-slapd-');
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      return cmd.includes('ctiscope-lab-slapd-') && cmd.includes(`ldap://${address}:`);
     } catch {
       return false;
     }
@@ -118,7 +120,7 @@ describe.skipIf(labSkip !== '')('ctiscope lab', () => {
     expect(await r.exit).toBe(1);
     expect(r.stdout).toMatch(/^lab login-refused: /);
     expect(r.stdout).toContain('✗ FAILED at login');
-    expect(slapdRunning()).toBe(false);
+    expect(slapdRunning('127.0.62.1')).toBe(false);
     // Every lab port is free again.
     const { startCtiServer: again } = await import('../../src/lab/cti-server.js');
     const s = await again({ host: '127.0.62.1', port: 12028 });
