@@ -220,6 +220,9 @@ interface LayoutPlan {
   shortest: number;
   /** Fields that fit a fixed part of a given length (keyed by length). */
   byLength: Map<number, FieldAt[]>;
+  /** The last length asked for and its fields: nearly always the same length again. */
+  lastLength: number;
+  lastFields: FieldAt[];
 }
 
 const PLANS = new Map<MessageLayout, LayoutPlan>();
@@ -229,7 +232,7 @@ function planOf(layout: MessageLayout): LayoutPlan {
   if (!plan) {
     let shortest = Infinity;
     for (const v of layout.variants) if (v.length < shortest) shortest = v.length;
-    plan = { shortest, byLength: new Map() };
+    plan = { shortest, byLength: new Map(), lastLength: -1, lastFields: [] };
     PLANS.set(layout, plan);
   }
   return plan;
@@ -252,6 +255,7 @@ function layoutOfType(t: number): MessageLayout | undefined {
 }
 
 function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): FieldAt[] {
+  if (plan.lastLength === length) return plan.lastFields;
   let list = plan.byLength.get(length);
   if (!list) {
     list = fieldsForLength(layout, length).map(({ field, offset }) => ({
@@ -266,6 +270,8 @@ function fieldsAt(layout: MessageLayout, plan: LayoutPlan, length: number): Fiel
     }));
     plan.byLength.set(length, list);
   }
+  plan.lastLength = length;
+  plan.lastFields = list;
   return list;
 }
 
