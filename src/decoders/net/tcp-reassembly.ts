@@ -52,6 +52,8 @@ export class TcpDirection {
   /** Bytes delivered through data() (captured and in order). */
   deliveredBytes = 0;
   private held: HeldSegment[] = [];
+  /** held.length, read on every segment and ACK without touching the (nearly always empty) array. */
+  private heldCount = 0;
   private heldBytes = 0;
   private readonly maxSegments: number;
   private readonly maxBytes: number;
@@ -145,7 +147,7 @@ export class TcpDirection {
    * received will never be filled by this capture: report it and deliver what follows.
    */
   acked(ack: number, sink: StreamSink | null): void {
-    if (!this.started || this.held.length === 0) return;
+    if (!this.started || this.heldCount === 0) return;
     let limit = ack | 0;
     if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
     const jump = (limit - this.nextSeq) | 0;
@@ -187,10 +189,11 @@ export class TcpDirection {
   }
 
   private drain(sink: StreamSink | null): void {
-    while (this.held.length > 0) {
+    while (this.heldCount > 0) {
       const h = this.held[0];
       if (((h.seq - this.nextSeq) | 0) > 0) return;
       this.held.shift();
+      this.heldCount = this.held.length;
       this.heldBytes -= h.captured;
       this.deliverHeld(h, sink);
     }
@@ -246,6 +249,7 @@ export class TcpDirection {
     let i = this.held.length;
     while (i > 0 && ((this.held[i - 1].seq - this.nextSeq) | 0) > rel) i--;
     this.held.splice(i, 0, seg);
+    this.heldCount = this.held.length;
     this.heldBytes += captured;
   }
 }
