@@ -59,9 +59,10 @@ function failReading(e: unknown, reader: CaptureReader, where: string, file: str
 }
 
 /**
- * Reads a regular file that is not gzip-compressed through one reused buffer: the reader copies what it
- * keeps across chunks, and packet data is only valid during the sink's call, so one buffer serves the
- * whole file (a fresh buffer per chunk costs page faults and raises the peak RSS by the chunks awaiting GC).
+ * Reads a regular file that is not gzip-compressed through two reused buffers: the reader copies what it
+ * keeps across chunks, and packet data is only valid during the sink's call, so the buffers can be reused
+ * (a fresh buffer per chunk costs page faults and raises the peak RSS by the chunks awaiting GC). The next
+ * chunk is read into the other buffer while this one is parsed, so the disk wait overlaps the work.
  * Returns undefined, having delivered nothing, when the file starts with the gzip magic.
  */
 async function readPlainFile(
@@ -79,18 +80,32 @@ async function readPlainFile(
   }
   const reader = createCaptureReader(sink, { file: path });
   const onProgress = opts.onProgress;
+  const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
+  let next = 0;
+  let position = 0;
+  let inFlight: Promise<{ bytesRead: number }> | undefined;
+  const readNext = (): Promise<{ bytesRead: number }> => {
+    const p = fh.read(buffers[next], 0, chunkSize, position);
+    inFlight = p;
+    return p;
+  };
   try {
-    const buf = new Uint8Array(chunkSize);
     let bytesRead = 0;
     let first = true;
+    let reading = readNext();
     for (;;) {
-      const { bytesRead: n } = await fh.read(buf, 0, chunkSize, null);
+      const { bytesRead: n } = await reading;
+      inFlight = undefined;
       if (n === 0) break;
+      const buf = buffers[next];
       if (first) {
         first = false;
         // A first read shorter than 2 bytes is the whole file (regular files read in full): not gzip.
         if (n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return undefined;
       }
+      position += n;
+      next ^= 1;
+      reading = readNext();
       bytesRead += n;
       onProgress?.(bytesRead, totalBytes);
       reader.push(n === chunkSize ? buf : buf.subarray(0, n));
@@ -99,6 +114,8 @@ async function readPlainFile(
   } catch (e) {
     return failReading(e, reader, path, path);
   } finally {
+    // A read may still be in flight (an error while parsing): let it finish before closing.
+    if (inFlight) await inFlight.catch(() => undefined);
     await fh.close();
   }
 }
