@@ -86,7 +86,7 @@ describe('live analysis is the file analysis', () => {
     expect(withoutFiles(session.finish().doc!)).toEqual(withoutFiles(file.doc!));
   });
 
-  it('kernel drops become a source warning that the report shows', () => {
+  it('kernel drops become a source warning and a capture-gap finding that the report shows', () => {
     const session = createLiveSession({ label: 'live:lo' });
     for (const p of readPackets(new Uint8Array(readFileSync(join(samplesDir, 'cad-login-ok.pcapng'))))) session.sink.packet(p);
     expect(session.noteCaptureStats({ backend: 'tcpdump', packets: 10, dropped: 0 })).toBeUndefined();
@@ -95,6 +95,8 @@ describe('live analysis is the file analysis', () => {
     const doc = session.finish().doc!;
     expect(doc.source.warnings.map((x) => x.code)).toContain('capture-dropped');
     expect(renderTextReport(doc, { color: false })).toContain('7 dropped by the kernel');
+    const ws = doc.workstations[0];
+    expect(ws.findings.filter((f) => f.kind === 'capture-gap' && f.step === null).map((f) => f.message)).toEqual([expect.stringContaining('7 dropped by the kernel')]);
   });
 });
 

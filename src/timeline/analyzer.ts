@@ -148,6 +148,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   /** Requests still waiting when their flow was reported open at the end of the capture. */
   const openPending: PendingRequest[] = [];
   let truncation: SourceWarning | undefined;
+  let captureDrops: SourceWarning | undefined;
   let firstTime = Infinity;
   let lastTime = -Infinity;
 
@@ -970,6 +971,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (w.file !== undefined) entry.file = w.file;
     if (warnings.length < MAX_WARNINGS) warnings.push(entry);
     if (!truncation && /trunc/i.test(w.code)) truncation = entry;
+    // Live capture reports its drop counters once, at the end; the latest word is the total.
+    if (w.code === 'capture-dropped') captureDrops = entry;
   }
 
   // ---------------------------------------------------------------- live updates
@@ -1038,6 +1041,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       namesOf: (a) => [...(namesByAddress.get(a) ?? [])],
       addressesOf: (n) => [...(addressesByName.get(n.toLowerCase()) ?? [])],
       truncation,
+      captureDrops,
       warnings,
       firstTime: Number.isFinite(firstTime) ? firstTime : null,
       lastTime: Number.isFinite(lastTime) ? lastTime : null,

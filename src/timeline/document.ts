@@ -23,6 +23,8 @@ export interface AnalysisState {
   namesOf(address: string): string[];
   addressesOf(name: string): string[];
   truncation?: SourceWarning;
+  /** The capture backend lost packets (live capture: kernel or interface drops). */
+  captureDrops?: SourceWarning;
   warnings: SourceWarning[];
   firstTime: number | null;
   lastTime: number | null;
@@ -55,6 +57,7 @@ export function buildView(h: HostState, st: AnalysisState, truncated = st.trunca
     now: st.now,
     truncated,
     truncation: st.truncation,
+    captureDrops: st.captureDrops,
     addressesOf: st.addressesOf,
     namesOf: st.namesOf,
     agent,

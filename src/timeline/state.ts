@@ -203,6 +203,8 @@ export interface WorkstationView {
   now: number;
   truncated: boolean;
   truncation?: SourceWarning;
+  /** Packets the capture backend lost (live capture), capture-wide. */
+  captureDrops?: SourceWarning;
   /** Addresses a name resolved to anywhere in the capture. */
   addressesOf(name: string): string[];
   /** Names known for an address. */

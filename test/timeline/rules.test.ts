@@ -16,6 +16,7 @@ import {
   diagnoseTimeouts,
   diagnoseTls,
   diagnoseTruncation,
+  diagnoseCaptureDrops,
   diagnoseUnreachable,
   RULES,
 } from '../../src/timeline/rules/index.js';
@@ -353,6 +354,25 @@ describe('diagnoseTruncation', () => {
         step: null,
         message: expect.stringContaining('the file ends inside packet record 23'),
         frames: [23],
+      },
+    ]);
+  });
+});
+
+describe('diagnoseCaptureDrops', () => {
+  it('packets lost by the capture backend mark every workstation, capture-wide', () => {
+    const sim = new Sim();
+    ldapStep(sim, PC, NODE_A, 0);
+    expect(diagnoseCaptureDrops(view(sim))).toEqual([]);
+    sim.an.warning({ code: 'capture-dropped', message: 'tcpdump lost packets: 7 dropped by the kernel (capture buffer full)' });
+    expect(diagnoseCaptureDrops(view(sim))).toEqual([
+      {
+        kind: 'capture-gap',
+        severity: 'warning',
+        server: null,
+        step: null,
+        message: expect.stringContaining('7 dropped by the kernel'),
+        frames: [],
       },
     ]);
   });

@@ -19,6 +19,7 @@ import { diagnoseDns } from './dns.js';
 import { diagnoseTls } from './tls.js';
 import { diagnoseCaptureGaps } from './gaps.js';
 import { diagnoseTruncation } from './truncation.js';
+import { diagnoseCaptureDrops } from './drops.js';
 
 export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'diagnoseUnreachable', rule: diagnoseUnreachable },
@@ -35,6 +36,7 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'diagnoseDns', rule: diagnoseDns },
   { name: 'diagnoseTls', rule: diagnoseTls },
   { name: 'diagnoseCaptureGaps', rule: diagnoseCaptureGaps },
+  { name: 'diagnoseCaptureDrops', rule: diagnoseCaptureDrops },
   { name: 'diagnoseTruncation', rule: diagnoseTruncation },
 ];
 
@@ -53,5 +55,6 @@ export {
   diagnoseDns,
   diagnoseTls,
   diagnoseCaptureGaps,
+  diagnoseCaptureDrops,
   diagnoseTruncation,
 };
