@@ -97,6 +97,35 @@ describe('PduStream', () => {
     expect(anomalies).toEqual([expect.objectContaining({ code: 'incomplete-message', frame: 2, offset: 10 })]);
   });
 
+  it('with metaIsTransient, passes one reused meta object and the same offsets, frames and times', () => {
+    const transient = collect({ ...toy, metaIsTransient: true });
+    const fresh = collect();
+    const seen = new Set<PduMeta>();
+    const frameLists: number[][] = [];
+    const s = new PduStream(
+      { ...toy, metaIsTransient: true },
+      (_p, meta) => {
+        seen.add(meta);
+        frameLists.push(meta.frames);
+      },
+      () => {},
+    );
+    // Whole messages, a message split over three segments, and a gap with resync: every path that emits.
+    const parts = [cat(msg('one'), msg('two')), msg('split over').subarray(0, 4), msg('split over').subarray(4, 9), msg('split over').subarray(9)];
+    for (const { s: stream } of [transient, fresh, { s }]) {
+      parts.forEach((part, i) => stream.data(part, i + 1, 10 + i));
+      stream.gap(3, 5, 14);
+      stream.data(cat(new Uint8Array([0x01]), msg('after gap')), 6, 15);
+    }
+    expect(transient.pdus).toEqual(fresh.pdus);
+    expect(transient.anomalies).toEqual(fresh.anomalies);
+    expect(fresh.pdus.map((p) => p.body)).toEqual(['one', 'two', 'split over', 'after gap']);
+    expect(seen.size).toBe(1);
+    // The frames array is still a fresh one per PDU (DecodedMessage.frames keeps it).
+    expect(new Set(frameLists).size).toBe(frameLists.length);
+    expect(frameLists).toEqual([[1], [1], [2, 3, 4], [6]]);
+  });
+
   it('does not keep the caller buffer: later reuse of the input does not change emitted messages', () => {
     const bodies: string[] = [];
     const s = new PduStream(toy, (p) => bodies.push(text(p)), () => {});
