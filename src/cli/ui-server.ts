@@ -2,6 +2,11 @@
  * The local web server behind `ctiscope ui`: serves the built UI (ui/dist) on a loopback address, and, when a
  * capture was named, its analysis document at /api/analysis and its decoded messages (bounded per workstation)
  * at /api/messages?host=IP. Node's http module only; nothing listens beyond 127.0.0.0/8 or ::1.
+ *
+ * Live (`ctiscope ui --live`, `ctiscope lab --ui`): a UiLiveFeed stands in for the document. /api/analysis then
+ * answers with the latest snapshot and an `x-ctiscope-live` header (capturing or stopped), and /api/live is a
+ * server-sent event stream: the whole document once on connecting, then only the workstations that changed,
+ * at most twice a second, and the final document when the capture stops.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,7 +15,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { analyzeFiles } from '../pipeline-node.js';
 import type { DecodedMessage } from '../decoders/types.js';
-import type { AnalysisDocument } from '../timeline/model.js';
+import type { AnalysisDocument, Workstation } from '../timeline/model.js';
 import { hostOf } from '../timeline/format.js';
 import { packageRoot } from './common.js';
 
@@ -31,6 +36,8 @@ export interface UiServerOptions {
   distDir?: string;
   /** Decode passwords when analysing `file`. */
   showSecrets?: boolean;
+  /** A live capture's analysis, served as it grows (instead of `doc`/`file`). */
+  live?: UiLiveFeed;
 }
 
 export interface UiServer {
@@ -53,8 +60,11 @@ function hasRedacted(v: unknown): boolean {
  * browser worker's store (ui/src/message-store.ts), which cannot be shared because the UI bundle must not pull
  * Node modules and this file must not reach outside src/.
  */
+/** A kept message: `seq` numbers the messages of its workstation in arrival order. */
+export type UiKeptMessage = DecodedMessage & { seq: number; rawCut?: number; rawHidden?: boolean };
+
 export class UiMessageStore {
-  private readonly byHost = new Map<string, { head: DecodedMessage[]; tail: DecodedMessage[]; next: number; total: number }>();
+  private readonly byHost = new Map<string, { head: UiKeptMessage[]; tail: UiKeptMessage[]; next: number; total: number }>();
 
   constructor(
     private readonly head = 600,
@@ -67,7 +77,7 @@ export class UiMessageStore {
     const host = hostOf(m.client);
     let h = this.byHost.get(host);
     if (!h) this.byHost.set(host, (h = { head: [], tail: [], next: 0, total: 0 }));
-    const kept: DecodedMessage & { seq: number; rawCut?: number; rawHidden?: boolean } = { ...m, seq: h.total++ };
+    const kept: UiKeptMessage = { ...m, seq: h.total++ };
     if (m.raw && this.hideSecretBytes && hasRedacted(m.fields)) {
       kept.raw = undefined;
       kept.rawHidden = true;
@@ -83,11 +93,19 @@ export class UiMessageStore {
     }
   };
 
-  get(host: string): { messages: DecodedMessage[]; total: number } {
+  /** The kept messages of one workstation in arrival order; with `after`, only those numbered (seq) above it. */
+  get(host: string, after = -1): { messages: UiKeptMessage[]; total: number } {
     const h = this.byHost.get(host);
     if (!h) return { messages: [], total: 0 };
+    if (after >= h.total - 1) return { messages: [], total: h.total };
     const tail = h.tail.length < this.tail ? h.tail : [...h.tail.slice(h.next), ...h.tail.slice(0, h.next)];
-    return { messages: [...h.head, ...tail], total: h.total };
+    const all = [...h.head, ...tail];
+    return { messages: after < 0 ? all : all.filter((m) => m.seq > after), total: h.total };
+  }
+
+  /** The head and tail sizes, so a page that fetches increments can keep the same bound. */
+  get limits(): { head: number; tail: number } {
+    return { head: this.head, tail: this.tail };
   }
 }
 
@@ -117,6 +135,296 @@ export function isLoopbackAddress(host: string): boolean {
   return /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost';
 }
 
+// ------------------------------------------------------------------------------------------ live feed
+
+export type UiLiveState = 'capturing' | 'stopped';
+
+/** What the page's live indicator shows: sent as the `status` event, and inside every document event. */
+export interface UiLiveStatus {
+  state: UiLiveState;
+  packets: number;
+  /** The capture interface, e.g. `lo`. */
+  interface: string;
+  filter?: string;
+  /** Why the capture ended, when it ended by itself (tcpdump died, interface gone). */
+  note?: string;
+}
+
+/** A document event: the whole document (`analysis`), or what changed since the document numbered `base` (`delta`). */
+export interface UiLiveDocumentEvent {
+  seq: number;
+  status: UiLiveStatus;
+}
+
+export interface UiLiveFullEvent extends UiLiveDocumentEvent {
+  doc: AnalysisDocument;
+}
+
+export interface UiLiveDeltaEvent extends UiLiveDocumentEvent {
+  base: number;
+  /** The document without `workstations`. */
+  top: Omit<AnalysisDocument, 'workstations'>;
+  /** Every workstation's address, in the document's order. */
+  hosts: string[];
+  /** The workstations that are new or differ from document `base`. */
+  changed: Workstation[];
+}
+
+export interface UiLiveFeedOptions {
+  /** The analysis so far (LiveSession.snapshot); undefined before the session exists. */
+  snapshot(): AnalysisDocument | undefined;
+  /** Packets captured so far. */
+  packets(): number;
+  interface: string;
+  filter?: string;
+  /** Least time between two documents sent (default 500 ms: at most two a second). */
+  minIntervalMs?: number;
+  /**
+   * Packets that changed no step (heartbeats, a step still waiting for its reply) still move times and counts:
+   * without an analyzer update, a document goes out at most this often while packets arrive (default 2000 ms).
+   */
+  refreshMs?: number;
+  /** Comment lines that keep idle connections (and proxies' timers) alive (default 15 s). */
+  heartbeatMs?: number;
+  /** A client whose unsent data passes this is dropped; it reconnects and gets the whole document (default 16 MiB). */
+  maxBufferedBytes?: number;
+}
+
+interface LiveClient {
+  res: ServerResponse;
+}
+
+/**
+ * The live analysis as the web UI sees it. The capture side calls `changed()` from the analyzer's onUpdate and
+ * `stop(doc)` with the final document; the server side subscribes pages to it. Snapshots are taken on a timer,
+ * never per packet, and only while something changed: an analyzer update (within `minIntervalMs`), or new
+ * packets (within `refreshMs`). With no page connected no snapshot is taken at all; a page that connects gets
+ * a fresh one at once.
+ */
+export class UiLiveFeed {
+  private seq = 0;
+  private doc: AnalysisDocument | undefined;
+  private fullJson: string | undefined;
+  private readonly wsJson = new Map<string, string>();
+  private topJson = '';
+  private dirty = true;
+  private lastPublish = -Infinity;
+  private packetsAtPublish = -1;
+  private packetsAtStatus = -1;
+  private stateValue: UiLiveState = 'capturing';
+  private note: string | undefined;
+  private readonly clients = new Set<LiveClient>();
+  private readonly viewerWaiters = new Set<() => void>();
+  private ticker: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly minInterval: number;
+  private readonly refresh: number;
+  private readonly maxBuffered: number;
+  /** Documents sent (full or delta), for tests and the bench. */
+  published = 0;
+
+  constructor(private readonly opts: UiLiveFeedOptions) {
+    this.minInterval = opts.minIntervalMs ?? 500;
+    this.refresh = opts.refreshMs ?? 2000;
+    this.maxBuffered = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.ticker = setInterval(() => this.tick(), Math.max(20, Math.min(250, this.minInterval / 2)));
+    this.ticker.unref();
+    this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  get state(): UiLiveState {
+    return this.stateValue;
+  }
+
+  /** Pages subscribed to /api/live now. */
+  get viewers(): number {
+    return this.clients.size;
+  }
+
+  status(): UiLiveStatus {
+    return {
+      state: this.stateValue,
+      packets: this.stateValue === 'stopped' && this.doc ? this.doc.source.packets : this.opts.packets(),
+      interface: this.opts.interface,
+      ...(this.opts.filter ? { filter: this.opts.filter } : {}),
+      ...(this.note ? { note: this.note } : {}),
+    };
+  }
+
+  /** The analysis changed (the analyzer's onUpdate): a document goes out within `minIntervalMs`. */
+  changed = (): void => {
+    this.dirty = true;
+  };
+
+  /** The latest document, brought up to date first if anything changed since it was taken. */
+  latest(): AnalysisDocument | undefined {
+    if (this.stateValue === 'capturing' && (this.dirty || this.opts.packets() !== this.packetsAtPublish)) this.publish();
+    return this.doc;
+  }
+
+  /** Resolves when a page subscribes to /api/live (at once if one is), after `ms`, or when `signal` aborts. */
+  waitForViewer(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.clients.size > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (seen: boolean): void => {
+        clearTimeout(timer);
+        this.viewerWaiters.delete(onViewer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(seen);
+      };
+      const onViewer = (): void => done(true);
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), ms);
+      this.viewerWaiters.add(onViewer);
+      if (signal?.aborted) return done(false);
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+
+  /** The capture ended: every page gets the final document and its stream ends. Later pages get it too. */
+  stop(finalDoc: AnalysisDocument | undefined, note?: string): void {
+    if (this.stateValue === 'stopped') return;
+    this.stateValue = 'stopped';
+    this.note = note;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (finalDoc) this.setDocument(finalDoc);
+    const full = this.fullEvent();
+    for (const c of [...this.clients]) {
+      if (full) this.write(c, full);
+      this.write(c, this.statusEvent());
+      this.write(c, 'event: end\ndata: {}\n\n');
+      this.drop(c, true);
+    }
+  }
+
+  /** Ends every stream and timer (the server is closing). */
+  close(): void {
+    clearInterval(this.ticker);
+    clearInterval(this.heartbeat);
+    this.ticker = this.heartbeat = undefined;
+    for (const c of [...this.clients]) this.drop(c, true);
+  }
+
+  /** Serves GET /api/live: an event stream that starts with the latest whole document. */
+  subscribe(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    res.socket?.setNoDelay(true);
+    // A reconnecting page waits 1 s, not the browser's default 3 s.
+    res.write('retry: 1000\n\n');
+    const client: LiveClient = { res };
+    this.latest();
+    const full = this.fullEvent();
+    if (full) res.write(full);
+    res.write(this.statusEvent());
+    if (this.stateValue === 'stopped') {
+      res.end('event: end\ndata: {}\n\n');
+      return;
+    }
+    this.clients.add(client);
+    res.on('close', () => this.clients.delete(client));
+    for (const wake of [...this.viewerWaiters]) wake();
+  }
+
+  private tick(): void {
+    if (this.stateValue !== 'capturing' || this.clients.size === 0) return;
+    const now = performance.now();
+    const packets = this.opts.packets();
+    const since = now - this.lastPublish;
+    if ((this.dirty && since >= this.minInterval) || (packets !== this.packetsAtPublish && since >= this.refresh)) {
+      this.publish();
+    } else if (packets !== this.packetsAtStatus) {
+      this.packetsAtStatus = packets;
+      this.broadcast(this.statusEvent());
+    }
+  }
+
+  /** Takes a snapshot and sends what changed to every page. */
+  private publish(): void {
+    const packets = this.opts.packets();
+    this.dirty = false;
+    this.lastPublish = performance.now();
+    this.packetsAtPublish = packets;
+    const doc = this.opts.snapshot();
+    if (!doc) return;
+    const delta = this.setDocument(doc);
+    if (!delta) return;
+    this.packetsAtStatus = packets;
+    this.broadcast(`event: delta\ndata: ${delta}\n\n`);
+  }
+
+  /** Makes `doc` the current document; returns the delta event's data, or undefined when nothing changed. */
+  private setDocument(doc: AnalysisDocument): string | undefined {
+    const { workstations, ...top } = doc;
+    const topJson = JSON.stringify(top);
+    const changed: Workstation[] = [];
+    const hosts: string[] = [];
+    const seen = new Set<string>();
+    for (const ws of workstations) {
+      hosts.push(ws.host);
+      seen.add(ws.host);
+      const json = JSON.stringify(ws);
+      if (this.wsJson.get(ws.host) !== json) {
+        this.wsJson.set(ws.host, json);
+        changed.push(ws);
+      }
+    }
+    let removed = false;
+    for (const host of this.wsJson.keys()) {
+      if (!seen.has(host)) {
+        this.wsJson.delete(host);
+        removed = true;
+      }
+    }
+    if (this.doc && changed.length === 0 && !removed && topJson === this.topJson) return undefined;
+    const base = this.seq;
+    this.seq++;
+    this.published++;
+    this.doc = doc;
+    this.topJson = topJson;
+    this.fullJson = undefined;
+    const event: UiLiveDeltaEvent = { seq: this.seq, base, status: this.status(), top, hosts, changed };
+    return JSON.stringify(event);
+  }
+
+  private fullEvent(): string | undefined {
+    if (!this.doc) return undefined;
+    const event: UiLiveFullEvent = { seq: this.seq, status: this.status(), doc: this.doc };
+    // Cached per document: many pages reconnecting at once cost one serialisation.
+    this.fullJson ??= JSON.stringify(event);
+    return `event: analysis\ndata: ${this.fullJson}\n\n`;
+  }
+
+  private statusEvent(): string {
+    return `event: status\ndata: ${JSON.stringify(this.status())}\n\n`;
+  }
+
+  private broadcast(text: string): void {
+    for (const c of [...this.clients]) this.write(c, text);
+  }
+
+  private write(c: LiveClient, text: string): void {
+    if (c.res.writableEnded || c.res.destroyed) return void this.clients.delete(c);
+    // A page that stopped reading (a hidden tab, a stalled socket) must not hold the server's memory.
+    if (c.res.writableLength > this.maxBuffered) return this.drop(c, false);
+    c.res.write(text);
+  }
+
+  private drop(c: LiveClient, gracefully: boolean): void {
+    this.clients.delete(c);
+    if (gracefully) c.res.end();
+    else c.res.destroy();
+  }
+}
+
 /** JSON for a message: raw bytes as a hex string. */
 function messageJson(m: DecodedMessage): unknown {
   const raw = m.raw ? Array.from(m.raw, (b) => b.toString(16).padStart(2, '0')).join('') : undefined;
@@ -129,7 +437,8 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
   const distDir = resolve(opts.distDir ?? join(packageRoot(), 'ui', 'dist'));
   let doc = opts.doc;
   let messages = opts.messages;
-  if (!doc && opts.file) {
+  const live = opts.live;
+  if (!doc && !live && opts.file) {
     messages = messages ?? new UiMessageStore(undefined, undefined, undefined, !opts.showSecrets);
     const store = messages;
     const result = await analyzeFiles([opts.file], { analyze: true, decode: { keepRaw: true, showSecrets: opts.showSecrets }, onMessage: (m) => store.add(m) });
@@ -150,17 +459,27 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/api/analysis') {
-      // 204 when no capture was named: the page then waits for one to be dropped (no console error for a 404).
-      if (!doc) {
-        res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+      // Live: the latest snapshot, and a header that tells the page to subscribe to /api/live.
+      const liveHeader: Record<string, string> = live ? { 'x-ctiscope-live': live.state } : {};
+      const current = live ? live.latest() : doc;
+      // 204 when no capture was named (or no packet arrived yet): the page then waits (no console error for a 404).
+      if (!current) {
+        res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'no-store', ...liveHeader });
         return void res.end();
       }
-      return sendJson(res, 200, doc);
+      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(current), { 'cache-control': 'no-store', ...liveHeader });
+    }
+    if (url.pathname === '/api/live') {
+      if (!live) return send(res, 404, 'text/plain; charset=utf-8', 'not a live capture\n');
+      return live.subscribe(req, res);
     }
     if (url.pathname === '/api/messages') {
       const wanted = url.searchParams.get('host') ?? '';
-      const kept = messages?.get(wanted) ?? { messages: [], total: 0 };
-      return sendJson(res, 200, { host: wanted, total: kept.total, messages: kept.messages.map(messageJson) });
+      // `after=SEQ`: only messages numbered above SEQ (a live page fetches what is new).
+      const after = Number(url.searchParams.get('after') ?? -1);
+      const kept = messages?.get(wanted, Number.isInteger(after) ? after : -1) ?? { messages: [], total: 0 };
+      const limits = messages?.limits;
+      return sendJson(res, 200, { host: wanted, total: kept.total, ...(limits ? { limits } : {}), messages: kept.messages.map(messageJson) });
     }
     let path: string;
     try {
@@ -204,6 +523,7 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
     url: `http://${shownHost}:${address.port}/`,
     close: () =>
       new Promise<void>((done) => {
+        live?.close();
         server.closeAllConnections?.();
         server.close(() => done());
       }),
