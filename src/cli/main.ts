@@ -110,13 +110,24 @@ async function main(): Promise<void> {
     )
     .command(
       'ui [files..]',
-      'the timeline in your browser: serves the web UI on 127.0.0.1 with these captures preloaded (or drop one on the page)',
+      'the timeline in your browser: serves the web UI on 127.0.0.1 with these captures preloaded (or drop one on the page); --live -i IFACE: a live capture, the timeline growing as packets arrive',
       (y) =>
         fileArgs(y)
           .option('port', { type: 'number', default: DEFAULT_UI_PORT, describe: 'TCP port on 127.0.0.1 (0 picks a free one)' })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'loopback address to listen on' })
           .option('open', { type: 'boolean', default: false, describe: 'open the page in the desktop browser' })
-          .option('show-secrets', { type: 'boolean', default: false, describe: 'show passwords instead of <redacted>' }),
+          .option('show-secrets', { type: 'boolean', default: false, describe: 'show passwords instead of <redacted>' })
+          .option('live', { type: 'boolean', default: false, describe: 'capture live (with -i) and show the timeline as it grows; Ctrl-C stops the capture and prints the report, a second Ctrl-C ends the server' })
+          .option('interface', { alias: 'i', type: 'string', describe: 'with --live: capture on this interface (tcpdump -D lists them)' })
+          .option('filter', { alias: 'f', type: 'string', describe: 'with --live: BPF capture filter, e.g. "host 10.10.20.31"' })
+          .option('snaplen', { type: 'number', describe: 'with --live: bytes kept per packet' })
+          .option('write', { alias: 'w', type: 'string', describe: 'with --live: keep the packets in this pcapng file' })
+          .option('max-size', { type: 'number', describe: 'with --write: largest file size in MB' })
+          .option('ring', { type: 'number', describe: 'with --write and --max-size: keep a ring of N files' })
+          .option('duration', { type: 'number', describe: 'with --live: stop capturing after this many seconds (the page keeps the final timeline)' })
+          .option('profile', { type: 'string', describe: 'with --live: JSON profile file with extra services ({ "services": [...] })' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'with --live: every workstation in detail in the final report' })
+          .option('color', { type: 'boolean', describe: 'with --live: colour the output (default: when stdout is a terminal)' }),
       (argv) => runUi(argv as any),
     )
     .command(
