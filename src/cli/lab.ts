@@ -17,6 +17,7 @@ import { startLdapServer } from '../lab/ldap-server.js';
 import { startCadDesktop, type DesktopResult } from '../lab/desktop.js';
 import { startUnansweredHost } from '../lab/unanswered-host.js';
 import type { AnalysisDocument, AnalyzerUpdate } from '../timeline/model.js';
+import type { DecodedMessage } from '../decoders/types.js';
 import { renderTextReport } from '../timeline/report-text.js';
 import { exitCodeFor } from './analyze.js';
 import { CliError, useColor } from './common.js';
@@ -35,8 +36,14 @@ export interface LabRunOptions {
   connectTimeoutMs?: number;
   write?: CaptureFileOptions;
   onUpdate?(u: AnalyzerUpdate): void;
+  /** Every decoded message (lab --ui keeps them for the details pane); needs `keepRaw` for their bytes. */
+  onMessage?(m: DecodedMessage): void;
+  /** Keep each decoded message's bytes (for onMessage). */
+  keepRaw?: boolean;
   /** Told the live session once capture runs (its first packet time anchors the printed times). */
   onCapture?(live: LiveAnalysis): void;
+  /** Awaited once capture runs, before the desktops start (lab --ui waits for the page to open). */
+  beforeDesktops?(): Promise<unknown>;
   /** Server and desktop activity, one line each. */
   log?(line: string): void;
   /** Ends the hold early (Ctrl-C). */
@@ -91,6 +98,8 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
         live = await startLiveAnalysis({
           label: `live:lo (lab ${opts.scenario})`,
           onUpdate: opts.onUpdate,
+          onMessage: opts.onMessage,
+          decode: opts.keepRaw ? { keepRaw: true } : undefined,
           write: opts.write,
           // A snaplen well above the lab's largest packet (the team entry's search result, about 2.3 KB) keeps libpcap's
           // ring frames small, so a burst of many desktops fits the default 2 MiB ring (about 250 frames of 8 KiB; with
@@ -103,6 +112,7 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
         captureError = e.message;
       }
     }
+    await opts.beforeDesktops?.();
     const desktops = await lab.runDesktops();
     // Let the logged-in desktops heartbeat a little, and the last FIN/ACKs reach the capture.
     await sleep((opts.holdSeconds ?? 3) * 1000, opts.signal);
@@ -116,6 +126,9 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
 }
 
 // ------------------------------------------------------------------------------------------ the command
+
+/** lab --ui: how long the desktops wait for the page to open before they start anyway. */
+const LAB_UI_WAIT_SECONDS = 10;
 
 export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'services-server', 'stale-host', 'desktop'] as const;
 export type LabPiece = (typeof LAB_PIECES)[number];
@@ -215,20 +228,32 @@ export async function runLabCommand(args: LabArgs): Promise<void> {
   const scenario = args.scenario ?? 'ok';
   if (!isLabScenario(scenario)) throw new CliError(`--scenario ${scenario}: one of ${LAB_SCENARIOS.join(', ')}`, ExitCode.USAGE);
   if (args.agents !== undefined && (!Number.isInteger(args.agents) || args.agents < 4 || args.agents > 200)) throw new CliError(`--agents ${args.agents}: 4 to 200`, ExitCode.USAGE);
-  if (args.ui) {
-    const ui = await import('./ui-server.js').catch(() => undefined);
-    if (!ui?.startUiServer) throw new CliError('--ui: the web UI server is not available in this build', ExitCode.USAGE);
-  }
+  const ui = args.ui ? await import('./ui-server.js').catch(() => undefined) : undefined;
+  if (args.ui && !ui?.startUiServer) throw new CliError('--ui: the web UI server is not available in this build', ExitCode.USAGE);
   const err = (m: string): void => void process.stderr.write(`ctiscope lab: ${m}\n`);
   const out = args.json ? process.stderr : process.stdout;
   const color = useColor(args.color, out);
   const write = captureFileOptions({ write: args.write, interface: 'lo' }, err);
+  let live: LiveAnalysis | undefined;
+  // --ui: the page shows the run as it happens (the same live feed as `ctiscope ui --live`), then the final timeline.
+  const messages = ui ? new ui.UiMessageStore() : undefined;
+  const feed = ui
+    ? new ui.UiLiveFeed({ snapshot: () => live?.session.snapshot(), packets: () => live?.session.packets ?? 0, interface: 'lo' })
+    : undefined;
+  let server: Awaited<ReturnType<NonNullable<typeof ui>['startUiServer']>> | undefined;
+  if (ui) {
+    server = await ui.startUiServer({ port: 0, live: feed, messages }).catch((e: Error) => {
+      feed?.close();
+      throw new CliError(`--ui: cannot start the web server: ${e.message}`);
+    });
+    err(`the run in the browser, as it happens: ${server.url} (the desktops start when the page is open, or in ${LAB_UI_WAIT_SECONDS} s)`);
+  }
+  let run: LabRunResult;
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let run: LabRunResult;
-  let live: LiveAnalysis | undefined;
+  const printer = createLivePrinter({ color, width: out.columns ?? 100, write: (t) => void out.write(t), origin: () => live?.session.firstTime });
   try {
     const plan = (await import('../lab/scenarios.js')).planScenario(scenario, labAddresses(args.network ?? 1), args.agents);
     out.write(`lab ${scenario}: ${plan.description}${plan.sample ? ` (reference sample: samples/${plan.sample}.pcapng)` : ''}\n`);
@@ -238,11 +263,20 @@ export async function runLabCommand(args: LabArgs): Promise<void> {
       network: args.network,
       holdSeconds: args.hold,
       write,
-      onUpdate: createLivePrinter({ color, width: out.columns ?? 100, write: (t) => void out.write(t), origin: () => live?.session.firstTime }),
+      onUpdate: feed
+        ? (u) => {
+            feed.changed();
+            printer(u);
+          }
+        : printer,
+      onMessage: messages?.add,
+      keepRaw: messages !== undefined,
       onCapture: (l) => (live = l),
+      beforeDesktops: feed ? () => feed.waitForViewer(LAB_UI_WAIT_SECONDS * 1000, abort.signal) : undefined,
       signal: abort.signal,
     });
   } catch (e) {
+    await server?.close();
     labError(e);
   } finally {
     process.off('SIGINT', onSignal);
@@ -250,18 +284,19 @@ export async function runLabCommand(args: LabArgs): Promise<void> {
   }
   for (const d of run.desktops) err(`desktop ${d.host} (agent ${d.agent}): ${d.outcome === 'logged-in' ? `logged in in ${d.loginSeconds?.toFixed(3)} s` : `failed${d.failedPhase ? ` at ${d.failedPhase}` : ''}: ${d.message}`}`);
   if (!run.doc) {
+    feed?.stop(undefined, run.captureError);
+    await server?.close();
     err(`the exchange ran but was not captured: ${run.captureError}`);
     process.exitCode = run.desktops.some((d) => d.outcome === 'failed') ? ExitCode.LOGIN_FAILED : ExitCode.OK;
     return;
   }
   if (run.result?.files.length) err(`packets written to ${run.result.files.join(', ')}`);
+  feed?.stop(run.doc);
   if (args.json) process.stdout.write(JSON.stringify(run.doc, null, 1) + '\n');
   else process.stdout.write('\n' + renderTextReport(run.doc, { color, width: process.stdout.columns, verbose: args.verbose }));
   process.exitCode = exitCodeFor(run.doc);
-  if (args.ui) {
-    const { startUiServer } = await import('./ui-server.js');
-    const server = await startUiServer({ port: 0, doc: run.doc });
-    err(`the run's timeline in the browser: ${server.url} (Ctrl-C to stop)`);
+  if (server) {
+    err(`the run's timeline stays in the browser: ${server.url} (Ctrl-C to stop)`);
     await untilSignal();
     await server.close();
   }
