@@ -2,10 +2,9 @@
 // One benchmark measurement in its own process (so peak RSS is this mode's alone):
 //   node bench/run-mode.mjs MODE FILE      MODE = read | flows | decode | analyze
 // Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages.
-import { readCaptureFile } from '../dist/capture/source-node.js';
-import { createFlowTracker } from '../dist/decoders/net/index.js';
-import { createPipeline, sourceInfo } from '../dist/pipeline.js';
 import { statSync } from 'node:fs';
+// Each mode imports only what it runs, as the CLI commands do.
+const { readCaptureFile } = await import('../dist/capture/source-node.js');
 
 const [mode, file] = process.argv.slice(2);
 if (!mode || !file) {
@@ -20,6 +19,7 @@ let summary;
 if (mode === 'read') {
   summary = await readCaptureFile(file, { packet() { packets++; } });
 } else if (mode === 'flows') {
+  const { createFlowTracker } = await import('../dist/decoders/net/index.js');
   // Reading + flow table + TCP reassembly: every flow gets a consumer, so every byte is put in order.
   let delivered = 0;
   const tracker = createFlowTracker({
@@ -28,6 +28,7 @@ if (mode === 'read') {
   summary = await readCaptureFile(file, { packet(p) { packets++; tracker.packet(p); } });
   tracker.finish();
 } else if (mode === 'decode' || mode === 'analyze') {
+  const { createPipeline, sourceInfo } = await import('../dist/pipeline.js');
   const pipeline = createPipeline({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
   summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
   const result = pipeline.finish(sourceInfo([file], [summary]));

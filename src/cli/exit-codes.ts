@@ -1,3 +1,6 @@
+/** The web UI's usual port (`ctiscope ui`, `npm start`). */
+export const DEFAULT_UI_PORT = 7357;
+
 /** Process exit codes, documented in `ctiscope --help` and the README. */
 export const ExitCode = {
   /** Everything read; for `analyze`: every workstation logged in. */

@@ -9,7 +9,7 @@
 
 import { LiveCaptureError, type LiveStats } from '../capture/live-node.js';
 import { LAB_PORTS, startLab } from '../lab/lab.js';
-import { LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
+import { LAB_PIECES, LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
 import { LabError, parseEndpoint, type LabServer } from '../lab/loopback.js';
 import { startCtiServer } from '../lab/cti-server.js';
 import { startDesktopServiceServer, startLicensingServer } from '../lab/giop-servers.js';
@@ -130,7 +130,7 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
 /** lab --ui: how long the desktops wait for the page to open before they start anyway. */
 const LAB_UI_WAIT_SECONDS = 10;
 
-export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'services-server', 'stale-host', 'desktop'] as const;
+export { LAB_PIECES };
 export type LabPiece = (typeof LAB_PIECES)[number];
 
 export interface LabArgs {

@@ -5,17 +5,19 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
-import { runAnalyze } from './analyze.js';
-import { runFlows } from './flows.js';
-import { runDecode } from './decode.js';
-import { runDemo } from './demo.js';
-import { runLive } from './live.js';
-import { runLabCommand, LAB_PIECES } from './lab.js';
-import { LAB_SCENARIOS } from '../lab/scenarios.js';
+import { DEFAULT_UI_PORT, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { LAB_PIECES, LAB_SCENARIOS } from '../lab/scenarios.js';
 import { CliError } from './common.js';
-import { runUi } from './ui.js';
-import { DEFAULT_UI_PORT } from './ui-server.js';
+
+// Each command's module (and what it pulls in: decoders, timeline, web server, lab) loads only when that
+// command runs, so `ctiscope flows` does not pay for the UI server and `--help` answers at once.
+const runAnalyze = async (a: any) => (await import('./analyze.js')).runAnalyze(a);
+const runFlows = async (a: any) => (await import('./flows.js')).runFlows(a);
+const runDecode = async (a: any) => (await import('./decode.js')).runDecode(a);
+const runDemo = async (a: any) => (await import('./demo.js')).runDemo(a);
+const runLive = async (a: any) => (await import('./live.js')).runLive(a);
+const runLabCommand = async (a: any) => (await import('./lab.js')).runLabCommand(a);
+const runUi = async (a: any) => (await import('./ui.js')).runUi(a);
 
 const fileArgs = (y: any) =>
   y.positional('files', { describe: 'capture files (pcap, pcapng, optionally .gz); - reads standard input', type: 'string', array: true });

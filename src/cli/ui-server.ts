@@ -19,7 +19,8 @@ import type { AnalysisDocument, Workstation } from '../timeline/model.js';
 import { hostOf } from '../timeline/format.js';
 import { packageRoot } from './common.js';
 
-export const DEFAULT_UI_PORT = 7357;
+import { DEFAULT_UI_PORT } from './exit-codes.js';
+export { DEFAULT_UI_PORT };
 
 export interface UiServerOptions {
   /** 0 picks a free port. Default 7357. */

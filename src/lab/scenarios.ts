@@ -7,6 +7,9 @@ import type { AgentSpec } from './synth/desktop-types.js';
 import type { FindingKind, Outcome } from '../timeline/model.js';
 import type { Phase } from '../decoders/profile.js';
 
+/** The lab's pieces that can run alone (`ctiscope lab --only PIECE`). */
+export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'services-server', 'stale-host', 'desktop'] as const;
+
 export const LAB_SCENARIOS = [
   'ok',
   'stale-ip',
