@@ -23,6 +23,8 @@ interface Row {
   meta: HTMLDivElement;
   failure: HTMLDivElement;
   index: number;
+  /** The workstation drawn in this row (a live update replaces only the workstations that changed). */
+  ws: Workstation | null;
 }
 
 /** Sorts addresses numerically (10.0.0.9 before 10.0.0.10). */
@@ -61,6 +63,13 @@ export function sortWorkstations(list: Workstation[], key: SortKey): Workstation
   return [...list].sort(cmp[key]);
 }
 
+/** What the filter box searches in. */
+function searchText(w: Workstation): string {
+  return [w.host, ...w.names, w.agent.id ?? '', w.agent.extension ?? '', OUTCOME_WORD[w.outcome], w.outcome, w.desktop, w.failedPhase ?? '', w.failure?.message ?? '']
+    .join('\n')
+    .toLowerCase();
+}
+
 export interface WorkstationListOptions {
   container: HTMLElement;
   countLabel: HTMLElement;
@@ -90,16 +99,15 @@ export class WorkstationList {
     new ResizeObserver(() => this.scheduleRender()).observe(opts.container);
   }
 
+  /**
+   * Shows these workstations, keeping the filter, sort, selection and scroll position. Workstations that are the
+   * same objects as before (a live update that did not touch them) keep their search text and drawn rows.
+   */
   setData(workstations: Workstation[]): void {
     this.all = workstations;
-    this.haystack = new Map(
-      workstations.map((w) => [
-        w,
-        [w.host, ...w.names, w.agent.id ?? '', w.agent.extension ?? '', OUTCOME_WORD[w.outcome], w.outcome, w.desktop, w.failedPhase ?? '', w.failure?.message ?? '']
-          .join('\n')
-          .toLowerCase(),
-      ]),
-    );
+    const next = new Map<Workstation, string>();
+    for (const w of workstations) next.set(w, this.haystack.get(w) ?? searchText(w));
+    this.haystack = next;
     this.refresh();
   }
 
@@ -174,6 +182,7 @@ export class WorkstationList {
       if (r >= needed) {
         row.el.hidden = true;
         row.index = -1;
+        row.ws = null;
         continue;
       }
       row.el.hidden = false;
@@ -199,7 +208,7 @@ export class WorkstationList {
     const failure = doc.createElement('div');
     failure.className = 'ws-failure';
     el.append(line1, meta, failure);
-    const row: Row = { el, badge, host, name, meta, failure, index: -1 };
+    const row: Row = { el, badge, host, name, meta, failure, index: -1, ws: null };
     el.addEventListener('click', () => {
       const ws = this.shown[row.index];
       if (ws) this.opts.onSelect(ws.host, 'click');
@@ -214,8 +223,9 @@ export class WorkstationList {
 
   private fillRow(row: Row, index: number): void {
     const ws = this.shown[index];
-    const same = row.index === index && row.el.dataset.host === ws.host;
+    const same = row.index === index && row.ws === ws;
     row.index = index;
+    row.ws = ws;
     row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
     row.el.setAttribute('aria-selected', String(ws.host === this.selected));
     if (same) return;

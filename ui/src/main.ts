@@ -3,8 +3,10 @@
  * timeline, the details pane and the summary, and keeps the selection and zoom in the URL hash.
  *
  * Data comes from (1) a capture dropped or chosen here, analysed in a Web Worker (nothing is uploaded),
- * (2) an analysis JSON from `ctiscope analyze --json`, or (3) the document `ctiscope ui FILE` serves at
- * api/analysis, with its decoded messages at api/messages.
+ * (2) an analysis JSON from `ctiscope analyze --json`, (3) the document `ctiscope ui FILE` serves at
+ * api/analysis, with its decoded messages at api/messages, or (4) a live capture (`ctiscope ui --live`,
+ * `ctiscope lab --ui`): api/analysis then carries an x-ctiscope-live header and the page follows api/live,
+ * redrawing what changed without losing the selection, the zoom or the scroll positions.
  */
 
 import { ANALYSIS_SCHEMA_ID, type AnalysisDocument, type Outcome, type Step, type Workstation } from '../../src/timeline/model.js';
@@ -16,9 +18,10 @@ import { PHASE_LABELS } from './lanes.js';
 import { WorkstationList, type SortKey } from './list.js';
 import type { StoredMessage } from './message-store.js';
 import { outcomeBadge } from './outcome.js';
+import { addChanges, applyDelta, liveStatusText, mergeMessages, type Changed, type LiveDeltaEvent, type LiveFullEvent, type LiveStatus } from './live.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { renderSummary } from './summary.js';
-import { Timeline, type TimelineItem } from './timeline.js';
+import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -94,6 +97,7 @@ function onWorkerMessage(msg: FromWorker): void {
 
 async function loadFile(file: File): Promise<void> {
   clearError();
+  stopLive();
   app.sourceName = file.name;
   const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
   if (/\.json$/i.test(file.name) || head[0] === 0x7b) {
@@ -121,6 +125,8 @@ async function loadServerDocument(): Promise<void> {
   } catch {
     return;
   }
+  // A live capture: the event stream brings the document (at once) and every change after it.
+  if (res.headers.get('x-ctiscope-live')) return startLive();
   if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return;
   const doc = (await res.json()) as AnalysisDocument;
   if (doc?.schema !== ANALYSIS_SCHEMA_ID) return;
@@ -133,6 +139,18 @@ function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
+/** A workstation's decoded messages from the server; with `after`, only those numbered above it. */
+function fetchServerMessages(host: string, after = -1): Promise<HostMessages & { limits?: { head: number; tail: number } }> {
+  return fetch(`api/messages?host=${encodeURIComponent(host)}${after >= 0 ? `&after=${after}` : ''}`)
+    .then((r) => (r.ok ? r.json() : { messages: [], total: 0 }))
+    .then((j: { messages: (StoredMessage & { raw?: unknown })[]; total: number; limits?: { head: number; tail: number } }) => ({
+      total: j.total,
+      limits: j.limits,
+      messages: j.messages.map((m) => ({ ...m, raw: typeof m.raw === 'string' ? hexToBytes(m.raw) : undefined })),
+    }))
+    .catch(() => ({ messages: [], total: 0 }));
+}
+
 function requestMessages(host: string): Promise<HostMessages> {
   const cached = app.messages.get(host);
   if (cached) return Promise.resolve(cached);
@@ -142,19 +160,214 @@ function requestMessages(host: string): Promise<HostMessages> {
     result = new Promise((resolve) => pendingMessageRequests.set(requestId, resolve));
     post({ type: 'messages', host, requestId });
   } else if (app.messageSource === 'server') {
-    result = fetch(`api/messages?host=${encodeURIComponent(host)}`)
-      .then((r) => (r.ok ? r.json() : { messages: [], total: 0 }))
-      .then((j: { messages: (StoredMessage & { raw?: unknown })[]; total: number }) => ({
-        total: j.total,
-        messages: j.messages.map((m) => ({ ...m, raw: typeof m.raw === 'string' ? hexToBytes(m.raw) : undefined })),
-      }))
-      .catch(() => ({ messages: [], total: 0 }));
+    result = fetchServerMessages(host);
   } else {
     result = Promise.resolve({ messages: [], total: 0 });
   }
   return result.then((r) => {
     if (app.messageSource !== 'none') app.messages.set(host, r);
     return r;
+  });
+}
+
+// ---------- live capture ----------
+
+const live = {
+  on: false,
+  source: null as EventSource | null,
+  /** Number of the document the page holds (deltas name the one they were made from). */
+  seq: 0,
+  /** The newest document received and the workstations changed since the last drawing. */
+  doc: null as AnalysisDocument | null,
+  changed: null as Changed | null,
+  frame: 0,
+  status: null as LiveStatus | null,
+  limits: { head: 600, tail: 200 },
+  fetching: false,
+  fetchAgain: false,
+  lastFetch: 0,
+  fetchTimer: 0,
+};
+
+function startLive(): void {
+  if (live.source) return;
+  live.on = true;
+  live.seq = 0;
+  body.dataset.live = 'capturing';
+  const es = new EventSource('api/live');
+  live.source = es;
+  es.addEventListener('analysis', (e) => {
+    const j = JSON.parse((e as MessageEvent<string>).data) as LiveFullEvent;
+    live.seq = j.seq;
+    queueLiveDocument(j.doc, 'all');
+    showLiveStatus(j.status);
+  });
+  es.addEventListener('delta', (e) => {
+    const j = JSON.parse((e as MessageEvent<string>).data) as LiveDeltaEvent;
+    const next = applyDelta(live.doc ?? app.doc, live.seq, j);
+    if (!next) {
+      // Missed a document (should not happen on one connection): start over, the server sends the whole one.
+      es.close();
+      live.source = null;
+      startLive();
+      return;
+    }
+    live.seq = j.seq;
+    queueLiveDocument(next, new Set(j.changed.map((w) => w.host)));
+    showLiveStatus(j.status);
+  });
+  es.addEventListener('status', (e) => {
+    const status = JSON.parse((e as MessageEvent<string>).data) as LiveStatus;
+    const more = status.packets !== live.status?.packets;
+    showLiveStatus(status);
+    // Packets that changed no step (heartbeats) still bring messages for the ladder and the details.
+    if (more) scheduleLiveMessages();
+  });
+  es.addEventListener('end', () => {
+    es.close();
+    live.source = null;
+    if (live.status) showLiveStatus({ ...live.status, state: 'stopped' });
+  });
+  es.onerror = () => {
+    // The browser reconnects by itself (the server then sends the whole document again).
+    if (es.readyState === EventSource.CONNECTING && live.status) showLiveStatus(live.status, true);
+    if (es.readyState === EventSource.CLOSED) live.source = null;
+  };
+}
+
+/** Leaves live mode (a file was opened on the page). */
+function stopLive(): void {
+  live.source?.close();
+  live.source = null;
+  live.on = false;
+  live.doc = null;
+  live.changed = null;
+  cancelAnimationFrame(live.frame);
+  live.frame = 0;
+  $('live-status').hidden = true;
+  delete body.dataset.live;
+}
+
+function showLiveStatus(status: LiveStatus, reconnecting = false): void {
+  live.status = status;
+  const el = $('live-status');
+  el.hidden = false;
+  el.textContent = liveStatusText(status, reconnecting);
+  el.title = status.filter ? `capture filter: ${status.filter}` : 'no capture filter';
+  el.dataset.state = reconnecting ? 'reconnecting' : status.state;
+  body.dataset.live = status.state;
+}
+
+/** Documents can arrive faster than frames (a hidden tab draws none): only the newest is drawn, once per frame. */
+function queueLiveDocument(doc: AnalysisDocument, changed: Changed): void {
+  live.doc = doc;
+  live.changed = addChanges(live.changed, changed);
+  if (live.frame) return;
+  live.frame = requestAnimationFrame(() => {
+    live.frame = 0;
+    const next = live.doc;
+    const what = live.changed;
+    live.doc = null;
+    live.changed = null;
+    if (next && what) drawLiveDocument(next, what);
+  });
+}
+
+function drawLiveDocument(doc: AnalysisDocument, changed: Changed): void {
+  if (!app.doc || app.messageSource !== 'server') {
+    setDocument(doc, doc.source.files.join(', '), 'server');
+    return;
+  }
+  app.doc = doc;
+  $('source-name').textContent = `${doc.source.files.join(', ')} — ${doc.summary.message}`;
+  // Messages kept for workstations not shown are fetched again when one is selected.
+  for (const host of [...app.messages.keys()]) if (host !== app.link.ws && (changed === 'all' || changed.has(host))) app.messages.delete(host);
+  list.setData(doc.workstations);
+  const selected = workstation(app.link.ws);
+  if (!selected) {
+    // Nothing shown yet: the first workstation to appear is selected, as when a file is opened.
+    const first = list.visible[0]?.host;
+    if (first && !timeline.workstation) {
+      $('empty').hidden = true;
+      applyView();
+      selectWorkstation(first, { window: null, reveal: false });
+    }
+  } else if (changed === 'all' || changed.has(selected.host) || timeline.workstation !== selected) {
+    redrawSelected(selected);
+  }
+  if (app.link.view === 'summary') {
+    const pane = $('summary-view');
+    const scroll = pane.scrollTop;
+    applyView();
+    pane.scrollTop = scroll;
+  }
+  scheduleLiveMessages();
+}
+
+/** The selected workstation changed: header, timeline (same zoom, same focus) and details (same item, same scroll). */
+function redrawSelected(ws: Workstation): void {
+  renderWorkstationHeader(ws);
+  if (timeline.workstation?.host === ws.host) timeline.update(ws, app.messages.get(ws.host)?.messages);
+  else timeline.show(ws, { messages: app.messages.get(ws.host)?.messages ?? [], ladder: app.link.ladder, compress: app.link.compress, window: app.link.window });
+  redrawDetails(ws);
+}
+
+function redrawDetails(ws: Workstation): void {
+  const pane = $('details');
+  const scroll = pane.scrollTop;
+  const item = app.detailsItem;
+  if (!item) renderWorkstationDetails(ws);
+  else if (item.kind === 'step') {
+    const step = ws.steps.find((s) => s.id === item.step.id);
+    if (step) openItem({ kind: 'step', step, time: step.start });
+  } else if (item.kind === 'finding') {
+    const finding = ws.findings[item.index];
+    if (finding) openItem({ kind: 'finding', finding, index: item.index, time: item.time });
+  }
+  // A message's details do not change.
+  pane.scrollTop = scroll;
+  const focused = timeline.focusedItem();
+  if (focused && app.detailsItem && !sameItem(focused, app.detailsItem)) timeline.focusItem((it) => sameItem(it, app.detailsItem!));
+}
+
+/** Fetches the selected workstation's new messages: at most every half second, one request at a time. */
+function scheduleLiveMessages(): void {
+  if (!live.on || app.messageSource !== 'server' || !app.link.ws) return;
+  if (live.fetching) {
+    live.fetchAgain = true;
+    return;
+  }
+  const wait = live.lastFetch + 500 - performance.now();
+  if (wait > 0) {
+    if (!live.fetchTimer) live.fetchTimer = window.setTimeout(() => {
+      live.fetchTimer = 0;
+      scheduleLiveMessages();
+    }, wait);
+    return;
+  }
+  const host = app.link.ws;
+  const kept = app.messages.get(host);
+  // Without a first full fetch (requestMessages is on it), wait for that one.
+  if (!kept) return;
+  live.fetching = true;
+  live.lastFetch = performance.now();
+  const after = kept.messages.length ? kept.messages[kept.messages.length - 1].seq : -1;
+  void fetchServerMessages(host, after).then((r) => {
+    live.fetching = false;
+    if (r.limits) live.limits = r.limits;
+    const current = app.messages.get(host);
+    if (current && r.messages.length) {
+      const merged = { messages: mergeMessages(current.messages, r.messages, live.limits), total: r.total };
+      app.messages.set(host, merged);
+      if (app.link.ws === host && timeline.workstation?.host === host) {
+        timeline.setMessages(merged.messages);
+        if (app.detailsItem?.kind === 'step') redrawDetails(timeline.workstation);
+      }
+    }
+    if (live.fetchAgain) {
+      live.fetchAgain = false;
+      scheduleLiveMessages();
+    }
   });
 }
 
@@ -176,7 +389,12 @@ function setDocument(doc: AnalysisDocument, name: string, source: MessageSource)
   if (wanted) selectWorkstation(wanted, { window, reveal: true });
   else {
     $('timeline-view').hidden = true;
-    $('details').replaceChildren(paragraph('No workstation in this capture: no login traffic to a known desktop service was found.', 'muted'));
+    $('details').replaceChildren(
+      paragraph(
+        live.on ? 'Waiting for a desktop: no login traffic to a known desktop service yet.' : 'No workstation in this capture: no login traffic to a known desktop service was found.',
+        'muted',
+      ),
+    );
   }
 }
 

@@ -199,6 +199,22 @@ export class Timeline {
     this.applyWindow(o.window, true);
   }
 
+  /**
+   * A newer version of the workstation shown (live capture): redrawn with the same zoom window (or, unzoomed,
+   * the whole workstation as it grows) and the same focused step or finding.
+   */
+  update(ws: Workstation, messages?: readonly StoredMessage[]): void {
+    if (!this.ws || this.ws.host !== ws.host) return this.show(ws, { messages: messages ?? [], ladder: this.ladder, compress: this.compress, window: null });
+    const window = this.currentWindow();
+    const focused = this.focusedItem();
+    this.ws = ws;
+    if (messages) this.messages = messages;
+    this.stepById = new Map(ws.steps.map((s) => [s.id, s]));
+    this.layout();
+    this.focusIndex = focused ? this.items.findIndex((it) => sameItem(it, focused)) : -1;
+    this.applyWindow(window, true);
+  }
+
   setMessages(messages: readonly StoredMessage[]): void {
     if (!this.ws) return;
     const window = this.currentWindow();
@@ -676,4 +692,12 @@ export function describeItem(item: TimelineItem): string {
     case 'message':
       return `message ${item.message.summary}`;
   }
+}
+
+/** The same step (by id), finding (by position) or message (by arrival number) in two versions of a workstation. */
+export function sameItem(a: TimelineItem, b: TimelineItem): boolean {
+  if (a.kind === 'step' && b.kind === 'step') return a.step.id === b.step.id;
+  if (a.kind === 'finding' && b.kind === 'finding') return a.index === b.index;
+  if (a.kind === 'message' && b.kind === 'message') return a.message.seq === b.message.seq;
+  return false;
 }
