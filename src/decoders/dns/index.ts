@@ -5,11 +5,10 @@
  * Responses are paired with their query by id within the flow.
  */
 
+import { MessageEmitter } from '../emit.js';
 import { PduStream, readU16BE } from '../framing.js';
 import type {
-  Anomaly,
   ContentProbe,
-  DecodedMessage,
   Direction,
   FieldValue,
   StreamDecoder,
@@ -102,23 +101,20 @@ function dnsSummary(m: DnsMessage): string {
 class DnsFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<number, PendingQuery>();
   private readonly streams: [PduStream, PduStream] | null;
-  /** Stream problems (gaps, unparsable bytes) waiting to be attached to the next message. */
-  private tcpAnomalies: Anomaly[] = [];
+  private readonly out: MessageEmitter;
 
-  constructor(
-    private readonly ctx: StreamDecoderContext,
-    tcp: boolean,
-  ) {
+  constructor(ctx: StreamDecoderContext, tcp: boolean) {
+    const out = (this.out = new MessageEmitter('dns', ctx));
     if (tcp) {
       const c2s = new PduStream(
         DNS_TCP_FRAMING,
         (pdu, meta) => this.message('c2s', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
-        (a) => this.streamAnomaly('c2s', a),
+        (a) => out.streamAnomaly('c2s', a),
       );
       const s2c = new PduStream(
         DNS_TCP_FRAMING,
         (pdu, meta) => this.message('s2c', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
-        (a) => this.streamAnomaly('s2c', a),
+        (a) => out.streamAnomaly('s2c', a),
       );
       this.streams = [c2s, s2c];
     } else {
@@ -143,44 +139,15 @@ class DnsFlowDecoder implements StreamDecoder {
       this.streams[0].finish();
       this.streams[1].finish();
     }
+    this.out.finish();
     this.pending.clear();
-  }
-
-  /** Stream-level problems (cut or unparsable messages) are attached to the next message of that direction. */
-  private streamAnomaly(_dir: Direction, a: Anomaly): void {
-    this.tcpAnomalies.push(a);
   }
 
   private message(dir: Direction, body: Uint8Array, frames: number[], time: number, offset: number, length: number): void {
     const m = decodeDnsMessage(body);
-    const flow = this.ctx.flow;
-    const frame = frames[frames.length - 1];
-    const msg: DecodedMessage = {
-      protocol: 'dns',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame,
-      frames,
-      time,
-      type: m.response ? 'response' : 'query',
-      fields: dnsFields(m),
-      summary: dnsSummary(m),
-      offset,
-      length,
-    };
-    if (this.ctx.options.keepRaw) msg.raw = body.slice();
-    let anomalies = m.anomalies;
-    if (this.tcpAnomalies.length) {
-      anomalies = this.tcpAnomalies.concat(anomalies);
-      this.tcpAnomalies = [];
-    }
-    if (anomalies.length) {
-      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = anomalies;
-    }
+    const msg = this.out.message(dir, m.response ? 'response' : 'query', dnsFields(m), dnsSummary(m), frames, time, offset, length, body);
+    const frame = msg.frame;
+    this.out.attachAnomalies(msg, m.anomalies);
     if (!m.response) {
       const prior = this.pending.get(m.id);
       // A retransmitted query keeps the first one's time, as the user waited from then.
@@ -196,7 +163,7 @@ class DnsFlowDecoder implements StreamDecoder {
         this.pending.delete(m.id);
       }
     }
-    this.ctx.emit(msg);
+    this.out.emit(msg);
   }
 }
 

@@ -197,6 +197,48 @@ describe('DNS stream decoder', () => {
     expect(out[0].anomalies?.map((a) => a.code)).toContain('message-cut-by-gap');
   });
 
+  it('a stream that ends mid-message reports it on that direction’s last message', () => {
+    const out: DecodedMessage[] = [];
+    const d = createDnsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    d.data('c2s', q, 1, 1);
+    d.data('c2s', q.subarray(0, 10), 2, 2);
+    d.end();
+    expect(out).toHaveLength(1);
+    expect(out[0].anomalies?.map((a) => [a.code, a.frame, a.offset])).toEqual([['incomplete-message', 2, q.length]]);
+  });
+
+  it('a direction that ends mid-message having sent nothing whole gets a STREAM_ERROR message', () => {
+    const out: DecodedMessage[] = [];
+    const d = createDnsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    d.data('c2s', q, 1, 1);
+    d.data('s2c', q.subarray(0, 10), 2, 2);
+    d.end();
+    expect(out.map((m) => [m.direction, m.type])).toEqual([
+      ['c2s', 'query'],
+      ['s2c', 'STREAM_ERROR'],
+    ]);
+    // The server's cut message is not put on the client's query.
+    expect(out[0].anomalies).toBeUndefined();
+    expect(out[1].fields).toEqual({ anomalies: 1 });
+    expect(out[1].frame).toBe(2);
+    expect(out[1].summary).toContain('incomplete-message');
+    expect(out[1].anomalies?.map((a) => a.code)).toEqual(['incomplete-message']);
+  });
+
+  it('a gap in one direction rides on the next message of that direction, not the other’s', () => {
+    const out: DecodedMessage[] = [];
+    const d = createDnsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    d.data('c2s', q.subarray(0, 10), 1, 1);
+    d.gap('c2s', q.length - 10, 2, 1);
+    d.data('s2c', q, 3, 2);
+    d.data('c2s', q, 4, 3);
+    d.end();
+    expect(out.map((m) => [m.direction, m.frame, m.anomalies?.map((a) => a.code)])).toEqual([
+      ['s2c', 3, undefined],
+      ['c2s', 4, ['message-cut-by-gap']],
+    ]);
+  });
+
   it('UDP decoder takes each datagram as a message; random streams never throw', () => {
     const out: DecodedMessage[] = [];
     const d = createDnsDatagramDecoder({ flow: { ...flow, transport: 'udp' }, emit: (m) => out.push(m), options: { keepRaw: true } });

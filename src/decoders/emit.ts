@@ -1,0 +1,149 @@
+/**
+ * What every protocol decoder does once it has read a message: build the DecodedMessage around it (flow,
+ * direction, frames, stream offset, bytes) and hand it on, carrying the stream's own problems with it.
+ *
+ * Stream-level anomalies (a gap, a resync, a message the stream ended in) belong to no message of their
+ * own, so they ride on the next message of the same direction. What is left when the flow ends goes on
+ * that direction's last message, or, when the direction never produced one, on a `STREAM_ERROR` message
+ * of its own: a problem is never dropped.
+ *
+ * One emitter per flow, one class for every protocol (its property reads stay monomorphic on the hot path).
+ */
+
+import type { Anomaly, DecodedMessage, Direction, FieldValue, ProtocolName, StreamDecoderContext, Transport } from './types.js';
+
+export class MessageEmitter {
+  /** DecodeOptions.keepRaw: callers that would allocate only to pass `raw` check it first. */
+  readonly keepRaw: boolean;
+  private readonly flowId: number;
+  private readonly transport: Transport;
+  private readonly client: string;
+  private readonly server: string;
+  /** Stream anomalies waiting for the next message of each direction. */
+  private queuedC2s: Anomaly[] | undefined = undefined;
+  private queuedS2c: Anomaly[] | undefined = undefined;
+  /** The last message emitted in each direction, for anomalies left at the end of the flow. */
+  private lastC2s: DecodedMessage | undefined = undefined;
+  private lastS2c: DecodedMessage | undefined = undefined;
+
+  /**
+   * `streamErrorFields` are added to the fields of a STREAM_ERROR message, for protocols whose every
+   * message carries some key (GED-188's `messageType`).
+   */
+  constructor(
+    private readonly protocol: ProtocolName,
+    private readonly ctx: StreamDecoderContext,
+    private readonly streamErrorFields?: Record<string, FieldValue>,
+  ) {
+    const flow = ctx.flow;
+    this.flowId = flow.id;
+    this.transport = flow.transport;
+    this.client = flow.client;
+    this.server = flow.server;
+    this.keepRaw = ctx.options.keepRaw === true;
+  }
+
+  /**
+   * The message as the decoder read it. `frame` is where it completes (by default the last of `frames`);
+   * `raw` is copied into the message only when the caller asked for bytes (the source may be reused).
+   */
+  message(
+    dir: Direction,
+    type: string,
+    fields: Record<string, FieldValue>,
+    summary: string,
+    frames: number[],
+    time: number,
+    offset: number,
+    length: number,
+    raw: Uint8Array | null,
+    frame: number = frames[frames.length - 1],
+  ): DecodedMessage {
+    const msg: DecodedMessage = {
+      protocol: this.protocol,
+      flowId: this.flowId,
+      transport: this.transport,
+      client: this.client,
+      server: this.server,
+      direction: dir,
+      frame,
+      frames,
+      time,
+      type,
+      fields,
+      summary,
+      offset,
+      length,
+    };
+    if (raw !== null && this.keepRaw) msg.raw = raw.slice();
+    return msg;
+  }
+
+  /** Queues a stream-level anomaly for the next message of `dir`. */
+  streamAnomaly(dir: Direction, a: Anomaly): void {
+    if (dir === 'c2s') (this.queuedC2s ??= []).push(a);
+    else (this.queuedS2c ??= []).push(a);
+  }
+
+  /**
+   * Sets `msg.anomalies`: the stream anomalies queued for its direction, then the message's own (`own` may
+   * be reused by the caller only if empty). Those without a frame get the message's.
+   */
+  attachAnomalies(msg: DecodedMessage, own?: Anomaly[]): void {
+    let list = own !== undefined && own.length ? own : undefined;
+    const queued = msg.direction === 'c2s' ? this.queuedC2s : this.queuedS2c;
+    if (queued !== undefined) {
+      if (msg.direction === 'c2s') this.queuedC2s = undefined;
+      else this.queuedS2c = undefined;
+      if (list) for (const a of list) queued.push(a);
+      list = queued;
+    }
+    if (list === undefined) return;
+    const frame = msg.frame;
+    for (const a of list) if (a.frame === undefined) a.frame = frame;
+    msg.anomalies = list;
+  }
+
+  /** Hands the message on; it becomes its direction's last. */
+  emit(msg: DecodedMessage): void {
+    if (msg.direction === 'c2s') this.lastC2s = msg;
+    else this.lastS2c = msg;
+    this.ctx.emit(msg);
+  }
+
+  /**
+   * The flow is over (call after the decoder emitted all it will): anomalies still queued go on their
+   * direction's last message, or on a STREAM_ERROR message when the direction emitted none.
+   */
+  finish(): void {
+    this.carryLeftovers('c2s', this.queuedC2s, this.lastC2s);
+    this.carryLeftovers('s2c', this.queuedS2c, this.lastS2c);
+    this.queuedC2s = this.queuedS2c = undefined;
+  }
+
+  private carryLeftovers(dir: Direction, left: Anomaly[] | undefined, last: DecodedMessage | undefined): void {
+    if (left === undefined) return;
+    if (last !== undefined) {
+      // Already emitted: whoever holds it sees the anomalies from now on.
+      const list = (last.anomalies ??= []);
+      for (const a of left) list.push(a);
+      return;
+    }
+    const flow = this.ctx.flow;
+    const fields: Record<string, FieldValue> = { ...this.streamErrorFields, anomalies: left.length };
+    const msg = this.message(
+      dir,
+      'STREAM_ERROR',
+      fields,
+      `STREAM_ERROR ${left.map((x) => x.code).join(', ')}`,
+      [],
+      flow.start,
+      left[0].offset ?? 0,
+      0,
+      null,
+      left[left.length - 1].frame ?? flow.firstFrame,
+    );
+    msg.anomalies = left;
+    this.emit(msg);
+  }
+}
