@@ -98,6 +98,7 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
     expect(await page.locator('.tl-step.fail').count()).toBe(0);
     expect(await page.textContent('#details h3')).toBe('✓ Step s1');
     expect(await page.locator('.tl-step-g[data-step="s1"] rect').getAttribute('class')).toContain('focused');
+    await page.screenshot({ path: artifactPath('live-capturing-zoomed.png') });
 
     // Whole workstation: the failed step is there, red, with its finding.
     await page.click('#reset-zoom');
