@@ -7,6 +7,7 @@
  */
 
 import { berElementLength } from '../ber.js';
+import { MessageEmitter } from '../emit.js';
 import { PduStream, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
@@ -126,15 +127,16 @@ class LdapDirection implements PduFraming {
 
 class LdapFlowDecoder implements StreamDecoder {
   private readonly dirs: Record<Direction, LdapDirection>;
-  private readonly streamAnomalies: Record<Direction, Anomaly[]> = { c2s: [], s2c: [] };
+  private readonly out: MessageEmitter;
   private readonly pending = new Map<number, PendingRequest>();
   /** Set when LDAP stopped on this connection (StartTLS, SASL security layer): later bytes are not LDAP. */
   private stopped = false;
 
   constructor(private readonly ctx: StreamDecoderContext) {
+    this.out = new MessageEmitter('ldap', ctx);
     const onPdu = (dir: Direction, pdu: Uint8Array, meta: PduMeta) => this.pdu(dir, pdu, meta);
     const onAnomaly = (dir: Direction, a: Anomaly) => {
-      if (!this.stopped) this.streamAnomalies[dir].push(a);
+      if (!this.stopped) this.out.streamAnomaly(dir, a);
     };
     this.dirs = { c2s: new LdapDirection('c2s', onPdu, onAnomaly), s2c: new LdapDirection('s2c', onPdu, onAnomaly) };
   }
@@ -154,6 +156,7 @@ class LdapFlowDecoder implements StreamDecoder {
       this.dirs.c2s.stream.finish();
       this.dirs.s2c.stream.finish();
     }
+    this.out.finish();
     this.pending.clear();
   }
 
@@ -165,10 +168,18 @@ class LdapFlowDecoder implements StreamDecoder {
       this.stopped = true;
       this.dirs.c2s.saslCheck = this.dirs.s2c.saslCheck = false;
       const mech = this.lastSaslMechanism ?? 'SASL';
-      const msg = this.baseMessage(dir, 'saslBuffer', pdu, meta);
-      msg.fields = { saslBufferLength: pdu.length - 4, saslMechanism: mech };
-      msg.summary = `SASL security layer (${mech}): ${pdu.length - 4}-byte wrapped token; the rest of the connection is not readable LDAP`;
-      msg.anomalies = this.takeAnomalies(dir, [
+      const msg = this.out.message(
+        dir,
+        'saslBuffer',
+        { saslBufferLength: pdu.length - 4, saslMechanism: mech },
+        `SASL security layer (${mech}): ${pdu.length - 4}-byte wrapped token; the rest of the connection is not readable LDAP`,
+        meta.frames,
+        meta.time,
+        meta.offset,
+        pdu.length,
+        pdu,
+      );
+      this.out.attachAnomalies(msg, [
         {
           code: 'sasl-security-layer',
           message: `the ${mech} bind switched on a SASL security layer (signing/sealing); LDAP decoding stops here`,
@@ -176,52 +187,17 @@ class LdapFlowDecoder implements StreamDecoder {
           offset: meta.offset,
         },
       ]);
-      this.ctx.emit(msg);
+      this.out.emit(msg);
       return;
     }
     const m = decodeLdapMessage(pdu, this.ctx.options);
-    const msg = this.baseMessage(dir, m.type, pdu, meta);
-    msg.fields = m.fields;
-    msg.summary = m.summary;
+    const msg = this.out.message(dir, m.type, m.fields, m.summary, meta.frames, meta.time, meta.offset, pdu.length, pdu);
     this.pair(m, msg);
-    const anomalies = this.takeAnomalies(dir, m.anomalies);
-    if (anomalies) {
-      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = anomalies;
-    }
-    this.ctx.emit(msg);
+    this.out.attachAnomalies(msg, m.anomalies);
+    this.out.emit(msg);
   }
 
   private lastSaslMechanism: string | undefined;
-
-  private baseMessage(dir: Direction, type: string, pdu: Uint8Array, meta: PduMeta): DecodedMessage {
-    const flow = this.ctx.flow;
-    const msg: DecodedMessage = {
-      protocol: 'ldap',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame: meta.frames[meta.frames.length - 1],
-      frames: meta.frames,
-      time: meta.time,
-      type,
-      fields: {},
-      summary: '',
-      offset: meta.offset,
-      length: pdu.length,
-    };
-    if (this.ctx.options.keepRaw) msg.raw = pdu.slice();
-    return msg;
-  }
-
-  private takeAnomalies(dir: Direction, own: Anomaly[]): Anomaly[] | undefined {
-    const queued = this.streamAnomalies[dir];
-    if (queued.length === 0) return own.length ? own : undefined;
-    this.streamAnomalies[dir] = [];
-    return queued.concat(own);
-  }
 
   private pair(m: LdapMessage, msg: DecodedMessage): void {
     const id = m.messageId;
