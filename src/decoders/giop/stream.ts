@@ -5,9 +5,9 @@
  * other direction's table.
  */
 
+import { MessageEmitter } from '../emit.js';
 import { PduStream, type PduMeta } from '../framing.js';
 import type {
-  Anomaly,
   ContentProbe,
   DecodedMessage,
   Direction,
@@ -99,22 +99,23 @@ function readU32(b: Uint8Array, o: number, le: boolean): number {
 
 class GiopFlowDecoder implements StreamDecoder {
   private readonly streams: Record<Direction, PduStream>;
-  private readonly streamAnomalies: Record<Direction, Anomaly[]> = { c2s: [], s2c: [] };
+  private readonly out: MessageEmitter;
   private readonly requests: Record<Direction, Map<number, PendingRequest>> = { c2s: new Map(), s2c: new Map() };
   /** Keyed by request id (1.2) or -1 (1.1, whose fragments carry no id and continue the last message). */
   private readonly reassembly: Record<Direction, Map<number, Reassembly>> = { c2s: new Map(), s2c: new Map() };
 
   constructor(private readonly ctx: StreamDecoderContext) {
+    const out = (this.out = new MessageEmitter('giop', ctx));
     this.streams = {
       c2s: new PduStream(
         GIOP_FRAMING,
         (pdu, meta) => this.pdu('c2s', pdu, meta),
-        (a) => this.streamAnomalies.c2s.push(a),
+        (a) => out.streamAnomaly('c2s', a),
       ),
       s2c: new PduStream(
         GIOP_FRAMING,
         (pdu, meta) => this.pdu('s2c', pdu, meta),
-        (a) => this.streamAnomalies.s2c.push(a),
+        (a) => out.streamAnomaly('s2c', a),
       ),
     };
   }
@@ -135,6 +136,7 @@ class GiopFlowDecoder implements StreamDecoder {
       this.reassembly[dir].clear();
       this.requests[dir].clear();
     }
+    this.out.finish();
   }
 
   private pdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
@@ -151,7 +153,7 @@ class GiopFlowDecoder implements StreamDecoder {
         const data = pdu.subarray(Math.min(dataStart, pdu.length));
         if (r.size + data.length > GIOP_MAX_MESSAGE_SIZE) {
           this.reassembly[dir].delete(key);
-          this.streamAnomalies[dir].push({
+          this.out.streamAnomaly(dir, {
             code: 'reassembly-too-large',
             message: `fragmented message grew past ${GIOP_MAX_MESSAGE_SIZE} bytes; reassembly abandoned`,
             frame: meta.frames[meta.frames.length - 1],
@@ -258,37 +260,10 @@ class GiopFlowDecoder implements StreamDecoder {
     lastFrame?: number,
   ): void {
     this.lastTime = time;
-    const flow = this.ctx.flow;
-    const frame = lastFrame ?? frames[frames.length - 1];
-    const msg: DecodedMessage = {
-      protocol: 'giop',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame,
-      frames,
-      time,
-      type: m.type,
-      fields: m.fields,
-      summary: m.summary,
-      offset,
-      length,
-    };
-    if (this.ctx.options.keepRaw) msg.raw = raw.slice();
+    const msg = this.out.message(dir, m.type, m.fields, m.summary, frames, time, offset, length, raw, lastFrame);
     this.pair(dir, m, msg);
-    let anomalies = m.anomalies;
-    const queued = this.streamAnomalies[dir];
-    if (queued.length) {
-      anomalies = queued.concat(anomalies);
-      this.streamAnomalies[dir] = [];
-    }
-    if (anomalies.length) {
-      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = anomalies;
-    }
-    this.ctx.emit(msg);
+    this.out.attachAnomalies(msg, m.anomalies);
+    this.out.emit(msg);
   }
 
   private pair(dir: Direction, m: GiopMessage, msg: DecodedMessage): void {
