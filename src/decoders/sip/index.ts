@@ -5,11 +5,11 @@
  * Responses are paired with their request by Call-ID and CSeq.
  */
 
+import { MessageEmitter } from '../emit.js';
 import { PduStream } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
-  DecodedMessage,
   Direction,
   FieldValue,
   StreamDecoder,
@@ -318,12 +318,10 @@ export const SIP_TCP_FRAMING = {
 class SipFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly streams: [PduStream, PduStream] | null;
-  private streamAnomalies: Anomaly[] = [];
+  private readonly out: MessageEmitter;
 
-  constructor(
-    private readonly ctx: StreamDecoderContext,
-    tcp: boolean,
-  ) {
+  constructor(ctx: StreamDecoderContext, tcp: boolean) {
+    const out = (this.out = new MessageEmitter('sip', ctx));
     if (tcp) {
       const make = (dir: Direction): PduStream =>
         new PduStream(
@@ -332,7 +330,7 @@ class SipFlowDecoder implements StreamDecoder {
             if (pdu[0] === CR || pdu[0] === LF) return; // keep-alive
             this.message(dir, pdu, meta.frames, meta.time, meta.offset);
           },
-          (a) => this.streamAnomalies.push(a),
+          (a) => out.streamAnomaly(dir, a),
         );
       this.streams = [make('c2s'), make('s2c')];
     } else {
@@ -354,40 +352,17 @@ class SipFlowDecoder implements StreamDecoder {
       this.streams[0].finish();
       this.streams[1].finish();
     }
+    this.out.finish();
     this.pending.clear();
   }
 
   private message(dir: Direction, bytes: Uint8Array, frames: number[], time: number, offset: number): void {
     const m = decodeSipMessage(bytes);
     const fields = sipFields(m);
-    const flow = this.ctx.flow;
-    const frame = frames[frames.length - 1];
-    const msg: DecodedMessage = {
-      protocol: 'sip',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame,
-      frames,
-      time,
-      type: m.kind === 'request' ? m.method! : m.kind === 'response' ? String(m.statusCode) : 'invalid',
-      fields,
-      summary: sipSummary(m, fields),
-      offset,
-      length: bytes.length,
-    };
-    if (this.ctx.options.keepRaw) msg.raw = bytes.slice();
-    let anomalies = m.anomalies;
-    if (this.streamAnomalies.length) {
-      anomalies = this.streamAnomalies.concat(anomalies);
-      this.streamAnomalies = [];
-    }
-    if (anomalies.length) {
-      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = anomalies;
-    }
+    const type = m.kind === 'request' ? m.method! : m.kind === 'response' ? String(m.statusCode) : 'invalid';
+    const msg = this.out.message(dir, type, fields, sipSummary(m, fields), frames, time, offset, bytes.length, bytes);
+    const frame = msg.frame;
+    this.out.attachAnomalies(msg, m.anomalies);
     if (fields.callId !== null && fields.cseqNumber !== null) {
       // ACK and CANCEL carry the INVITE's CSeq number but their own method, so the method is part of the key.
       const key = `${fields.callId}\u0000${fields.cseqNumber}\u0000${fields.cseqMethod}`;
@@ -406,7 +381,7 @@ class SipFlowDecoder implements StreamDecoder {
         }
       }
     }
-    this.ctx.emit(msg);
+    this.out.emit(msg);
   }
 }
 
