@@ -8,11 +8,11 @@
  * `length + 8` bytes. Several messages often share one segment.
  */
 
+import { MessageEmitter } from '../emit.js';
 import { PduStream, readU32LE } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
-  DecodedMessage,
   Direction,
   FieldValue,
   StreamDecoder,
@@ -172,16 +172,17 @@ interface PendingRequest {
 class SkinnyFlowDecoder implements StreamDecoder {
   private readonly streams: [PduStream, PduStream];
   private readonly pending = new Map<number, PendingRequest>();
-  private readonly streamAnomalies: [Anomaly[], Anomaly[]] = [[], []];
+  private readonly out: MessageEmitter;
 
-  constructor(private readonly ctx: StreamDecoderContext) {
-    const make = (dir: Direction, i: 0 | 1): PduStream =>
+  constructor(ctx: StreamDecoderContext) {
+    const out = (this.out = new MessageEmitter('skinny', ctx));
+    const make = (dir: Direction): PduStream =>
       new PduStream(
         SKINNY_FRAMING,
-        (pdu, meta) => this.message(dir, i, pdu, meta.frames, meta.time, meta.offset),
-        (a) => this.streamAnomalies[i].push(a),
+        (pdu, meta) => this.message(dir, pdu, meta.frames, meta.time, meta.offset),
+        (a) => out.streamAnomaly(dir, a),
       );
-    this.streams = [make('c2s', 0), make('s2c', 1)];
+    this.streams = [make('c2s'), make('s2c')];
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
@@ -195,21 +196,20 @@ class SkinnyFlowDecoder implements StreamDecoder {
   end(): void {
     this.streams[0].finish();
     this.streams[1].finish();
+    this.out.finish();
     this.pending.clear();
   }
 
-  private message(dir: Direction, i: 0 | 1, pdu: Uint8Array, frames: number[], time: number, offset: number): void {
-    const flow = this.ctx.flow;
+  private message(dir: Direction, pdu: Uint8Array, frames: number[], time: number, offset: number): void {
     const frame = frames[frames.length - 1];
     const headerVersion = readU32LE(pdu, 4);
-    const anomalies: Anomaly[] = this.streamAnomalies[i];
-    this.streamAnomalies[i] = [];
+    let short: Anomaly[] | undefined;
     let id = -1;
     let name = 'short';
     const fields: Record<string, FieldValue> = {};
     let detail = '';
     if (pdu.length < 12) {
-      anomalies.push({ code: 'short-message', message: `a ${pdu.length}-byte message has no message id`, frame, offset });
+      short = [{ code: 'short-message', message: `a ${pdu.length}-byte message has no message id`, frame, offset }];
     } else {
       id = readU32LE(pdu, 8);
       name = skinnyMessageName(id);
@@ -220,27 +220,8 @@ class SkinnyFlowDecoder implements StreamDecoder {
     fields.headerVersion = headerVersion;
     fields.headerVersionName = SKINNY_HEADER_VERSION_NAMES[headerVersion] ?? `0x${headerVersion.toString(16)}`;
     fields.dataLength = readU32LE(pdu, 0);
-    const msg: DecodedMessage = {
-      protocol: 'skinny',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame,
-      frames,
-      time,
-      type: name,
-      fields,
-      summary: `${name}${detail}`,
-      offset,
-      length: pdu.length,
-    };
-    if (this.ctx.options.keepRaw) msg.raw = pdu.slice();
-    if (anomalies.length) {
-      for (const a of anomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = anomalies;
-    }
+    const msg = this.out.message(dir, name, fields, `${name}${detail}`, frames, time, offset, pdu.length, pdu);
+    this.out.attachAnomalies(msg, short);
     if (REQUESTS.has(id)) this.pending.set(id, { frame, time, dir });
     const answers = ANSWERS[id];
     if (answers !== undefined) {
@@ -251,7 +232,7 @@ class SkinnyFlowDecoder implements StreamDecoder {
         this.pending.delete(answers);
       }
     }
-    this.ctx.emit(msg);
+    this.out.emit(msg);
   }
 }
 
