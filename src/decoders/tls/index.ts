@@ -8,11 +8,10 @@
  * handshake message, per alert, and per ChangeCipherSpec; application data is not reported.
  */
 
+import { MessageEmitter } from '../emit.js';
 import { PduStream, readU16BE } from '../framing.js';
 import type {
-  Anomaly,
   ContentProbe,
-  DecodedMessage,
   Direction,
   FieldValue,
   StreamDecoder,
@@ -81,13 +80,12 @@ class DirectionState {
   hsBase = 0;
   hsLen = 0;
   marks: HandshakeMark[] = [];
-  pendingAnomalies: Anomaly[] = [];
 
-  constructor(owner: TlsFlowDecoder, readonly dir: Direction) {
+  constructor(owner: TlsFlowDecoder, out: MessageEmitter, readonly dir: Direction) {
     this.records = new PduStream(
       TLS_RECORD_FRAMING,
       (pdu, meta) => owner.record(this, pdu, meta.frames, meta.time, meta.offset),
-      (a) => this.pendingAnomalies.push(a),
+      (a) => out.streamAnomaly(dir, a),
     );
   }
 
@@ -125,13 +123,18 @@ class DirectionState {
 }
 
 class TlsFlowDecoder implements StreamDecoder {
-  private readonly c2s = new DirectionState(this, 'c2s');
-  private readonly s2c = new DirectionState(this, 's2c');
+  private readonly out: MessageEmitter;
+  private readonly c2s: DirectionState;
+  private readonly s2c: DirectionState;
   private serverName: string | null = null;
   /** Version the ServerHello chose, once seen. */
   private negotiated = 0;
 
-  constructor(private readonly ctx: StreamDecoderContext) {}
+  constructor(ctx: StreamDecoderContext) {
+    this.out = new MessageEmitter('tls', ctx);
+    this.c2s = new DirectionState(this, this.out, 'c2s');
+    this.s2c = new DirectionState(this, this.out, 's2c');
+  }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     (dir === 'c2s' ? this.c2s : this.s2c).records.data(bytes, frame, time);
@@ -141,7 +144,7 @@ class TlsFlowDecoder implements StreamDecoder {
     const st = dir === 'c2s' ? this.c2s : this.s2c;
     st.records.gap(length, frame, time);
     if (st.hsLen > 0) {
-      st.pendingAnomalies.push({
+      this.out.streamAnomaly(st.dir, {
         code: 'handshake-cut-by-gap',
         message: `${st.hsLen} bytes of a handshake message were lost to a gap`,
         frame,
@@ -154,7 +157,7 @@ class TlsFlowDecoder implements StreamDecoder {
     for (const st of [this.c2s, this.s2c]) {
       st.records.finish();
       if (st.hsLen > 0) {
-        st.pendingAnomalies.push({
+        this.out.streamAnomaly(st.dir, {
           code: 'incomplete-handshake-message',
           message: `the stream ended ${st.hsLen} bytes into a handshake message`,
           frame: st.marks.length ? st.marks[st.marks.length - 1].frames.slice(-1)[0] : undefined,
@@ -162,6 +165,7 @@ class TlsFlowDecoder implements StreamDecoder {
         st.dropHandshake();
       }
     }
+    this.out.finish();
   }
 
   /** One complete record from PduStream. */
@@ -187,7 +191,7 @@ class TlsFlowDecoder implements StreamDecoder {
       const type = b[0];
       const len = (b[1] << 16) | (b[2] << 8) | b[3];
       if (len > MAX_HANDSHAKE_MESSAGE) {
-        st.pendingAnomalies.push({
+        this.out.streamAnomaly(st.dir, {
           code: 'bad-handshake-length',
           message: `handshake message type ${type} claims ${len} bytes; dropping the buffered handshake bytes`,
           frame: st.marks.length ? st.marks[st.marks.length - 1].frames.slice(-1)[0] : undefined,
@@ -209,8 +213,8 @@ class TlsFlowDecoder implements StreamDecoder {
       if (type === 1 && typeof info.fields.serverName === 'string') this.serverName = info.fields.serverName;
       if (type !== 1 && this.serverName !== null) fields.serverName = this.serverName;
       if (info.selectedVersion !== undefined && info.name === 'ServerHello') this.negotiated = info.selectedVersion;
-      if (info.error) st.pendingAnomalies.push({ code: 'bad-handshake-message', message: info.error });
-      const raw = this.ctx.options.keepRaw ? b.subarray(0, 4 + len) : null;
+      if (info.error) this.out.streamAnomaly(st.dir, { code: 'bad-handshake-message', message: info.error });
+      const raw = this.out.keepRaw ? b.subarray(0, 4 + len) : null;
       this.emit(st, info.name, fields, info.summary, frames, time, first ? first.offset : 0, 4 + len, raw);
       st.consumeHandshake(4 + len);
     }
@@ -241,7 +245,7 @@ class TlsFlowDecoder implements StreamDecoder {
     }
     if (this.serverName !== null) fields.serverName = this.serverName;
     if (this.negotiated) fields.negotiatedVersionName = tlsVersionName(this.negotiated);
-    this.emit(st, 'alert', fields, summary, frames, time, offset, length, this.ctx.options.keepRaw ? body : null);
+    this.emit(st, 'alert', fields, summary, frames, time, offset, length, body);
   }
 
   private emit(
@@ -255,31 +259,9 @@ class TlsFlowDecoder implements StreamDecoder {
     length: number,
     raw: Uint8Array | null,
   ): void {
-    const flow = this.ctx.flow;
-    const frame = frames[frames.length - 1];
-    const msg: DecodedMessage = {
-      protocol: 'tls',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: st.dir,
-      frame,
-      frames,
-      time,
-      type,
-      fields,
-      summary,
-      offset,
-      length,
-    };
-    if (raw && this.ctx.options.keepRaw) msg.raw = raw.slice();
-    if (st.pendingAnomalies.length) {
-      for (const a of st.pendingAnomalies) if (a.frame === undefined) a.frame = frame;
-      msg.anomalies = st.pendingAnomalies;
-      st.pendingAnomalies = [];
-    }
-    this.ctx.emit(msg);
+    const msg = this.out.message(st.dir, type, fields, summary, frames, time, offset, length, raw);
+    this.out.attachAnomalies(msg);
+    this.out.emit(msg);
   }
 }
 

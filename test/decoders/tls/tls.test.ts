@@ -173,6 +173,21 @@ describe('TLS stream decoder', () => {
     ]);
   });
 
+  it('keeps what the end of the flow cut: on the direction’s last message, or a STREAM_ERROR', () => {
+    const out: DecodedMessage[] = [];
+    const d = createTlsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    // A whole record holding the first 5 bytes of a 256-byte ClientHello; the rest never comes.
+    d.data('c2s', fromHex('16030300050100010000'), 1, 0);
+    d.data('s2c', fromHex('15030300020228'), 2, 0.1);
+    d.data('s2c', fromHex('150303'), 3, 0.2); // a record header cut short
+    d.end();
+    expect(out.map((m) => [m.direction, m.type, m.anomalies?.map((a) => [a.code, a.frame])])).toEqual([
+      ['s2c', 'alert', [['incomplete-message', 3]]],
+      ['c2s', 'STREAM_ERROR', [['incomplete-handshake-message', 1]]],
+    ]);
+    expect(out[1].fields).toEqual({ anomalies: 1 });
+  });
+
   it('probeTls accepts hellos and refuses other protocols', () => {
     const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
     expect(probeTls(hello, 'c2s')).toBe('yes');
