@@ -100,15 +100,28 @@ export class WorkstationList {
   }
 
   /**
-   * Shows these workstations, keeping the filter, sort, selection and scroll position. Workstations that are the
-   * same objects as before (a live update that did not touch them) keep their search text and drawn rows.
+   * Shows these workstations, keeping the filter, sort, selection and scroll position (anchored on the selected
+   * row when it is in view). Workstations that are the same objects as before (a live update that did not touch
+   * them) keep their search text and drawn rows.
    */
   setData(workstations: Workstation[]): void {
+    // A selected row in view stays where it is on screen, even when rows are added or move above it (live).
+    const c = this.opts.container;
+    const before = this.selected ? this.shown.findIndex((w) => w.host === this.selected) : -1;
+    const offset = before * ROW_HEIGHT - c.scrollTop;
+    const inView = before >= 0 && offset > -ROW_HEIGHT && offset < c.clientHeight;
     this.all = workstations;
     const next = new Map<Workstation, string>();
     for (const w of workstations) next.set(w, this.haystack.get(w) ?? searchText(w));
     this.haystack = next;
     this.refresh();
+    if (inView) {
+      const after = this.shown.findIndex((w) => w.host === this.selected);
+      if (after >= 0 && after !== before) {
+        c.scrollTop = Math.max(0, after * ROW_HEIGHT - offset);
+        this.render();
+      }
+    }
   }
 
   setFilter(text: string): void {
