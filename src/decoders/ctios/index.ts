@@ -6,40 +6,37 @@
  * went quiet.
  */
 
-import type { DecodedMessage, Direction, StreamDecoder, StreamDecoderContext, StreamDecoderFactory } from '../types.js';
+import { MessageEmitter } from '../emit.js';
+import type { Direction, StreamDecoder, StreamDecoderContext, StreamDecoderFactory } from '../types.js';
 
 class CtiosFlowDecoder implements StreamDecoder {
   /** Stream offset per direction, holes included, so offsets line up with the other decoders'. */
   private offsetC2s = 0;
   private offsetS2c = 0;
+  private readonly out: MessageEmitter;
 
-  constructor(private readonly ctx: StreamDecoderContext) {}
+  constructor(ctx: StreamDecoderContext) {
+    this.out = new MessageEmitter('ctios', ctx);
+  }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     if (bytes.length === 0) return;
     const offset = dir === 'c2s' ? this.offsetC2s : this.offsetS2c;
     if (dir === 'c2s') this.offsetC2s += bytes.length;
     else this.offsetS2c += bytes.length;
-    const flow = this.ctx.flow;
-    const msg: DecodedMessage = {
-      protocol: 'ctios',
-      flowId: flow.id,
-      transport: flow.transport,
-      client: flow.client,
-      server: flow.server,
-      direction: dir,
-      frame,
-      frames: [frame],
+    // The caller may reuse its buffer after this call: `raw` is a copy.
+    const msg = this.out.message(
+      dir,
+      'data',
+      { bytes: bytes.length, direction: dir },
+      `CTI OS data ${bytes.length} bytes (format not public)`,
+      [frame],
       time,
-      type: 'data',
-      fields: { bytes: bytes.length, direction: dir },
-      summary: `CTI OS data ${bytes.length} bytes (format not public)`,
       offset,
-      length: bytes.length,
-    };
-    // The caller may reuse its buffer after this call.
-    if (this.ctx.options.keepRaw) msg.raw = bytes.slice();
-    this.ctx.emit(msg);
+      bytes.length,
+      bytes,
+    );
+    this.out.emit(msg);
   }
 
   gap(dir: Direction, length: number): void {
