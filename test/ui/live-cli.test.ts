@@ -127,7 +127,8 @@ describe.skipIf(liveSkip !== '')('ctiscope ui --live -i lo', () => {
       await new Promise((r) => setTimeout(r, 300));
       ui.kill('SIGINT');
       await ui.waitFor(/the final timeline stays at/, 10_000);
-      expect(ui.stdout).toContain('✗ FAILED at login');
+      // The report (stdout) may reach us after the note on stderr.
+      await ui.waitFor(/✗ FAILED at login/, 5000);
       expect(ui.stderr).toMatch(/\d+ packets captured/);
       const after = await readEvents(new URL('api/live', url).href, { timeoutMs: 5000 });
       expect(after.events.map((e) => e.event)).toEqual(['retry', 'analysis', 'status', 'end']);
@@ -171,9 +172,9 @@ describe.skipIf(labSkip !== '')('ctiscope lab --ui', () => {
       const login = messages.messages.find((m: { type: string }) => m.type === 'SET_AGENT_STATE_REQ');
       expect(login.rawHidden).toBe(true);
       await lab.waitFor(/stays in the browser/, 10_000);
+      await lab.waitFor(/✗ FAILED at login/, 5000);
       lab.kill('SIGINT');
       expect(await lab.exit).toBe(1);
-      expect(lab.stdout).toContain('✗ FAILED at login');
     } finally {
       lab.kill('SIGKILL');
     }

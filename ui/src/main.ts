@@ -182,6 +182,8 @@ const live = {
   changed: null as Changed | null,
   frame: 0,
   status: null as LiveStatus | null,
+  /** A status that arrived with (or after) a document not drawn yet: shown with it, so words and picture agree. */
+  pendingStatus: null as LiveStatus | null,
   limits: { head: 600, tail: 200 },
   fetching: false,
   fetchAgain: false,
@@ -199,8 +201,7 @@ function startLive(): void {
   es.addEventListener('analysis', (e) => {
     const j = JSON.parse((e as MessageEvent<string>).data) as LiveFullEvent;
     live.seq = j.seq;
-    queueLiveDocument(j.doc, 'all');
-    showLiveStatus(j.status);
+    queueLiveDocument(j.doc, 'all', j.status);
   });
   es.addEventListener('delta', (e) => {
     const j = JSON.parse((e as MessageEvent<string>).data) as LiveDeltaEvent;
@@ -213,20 +214,20 @@ function startLive(): void {
       return;
     }
     live.seq = j.seq;
-    queueLiveDocument(next, new Set(j.changed.map((w) => w.host)));
-    showLiveStatus(j.status);
+    queueLiveDocument(next, new Set(j.changed.map((w) => w.host)), j.status);
   });
   es.addEventListener('status', (e) => {
     const status = JSON.parse((e as MessageEvent<string>).data) as LiveStatus;
-    const more = status.packets !== live.status?.packets;
-    showLiveStatus(status);
+    const more = status.packets !== (live.pendingStatus ?? live.status)?.packets;
+    setLiveStatus(status);
     // Packets that changed no step (heartbeats) still bring messages for the ladder and the details.
     if (more) scheduleLiveMessages();
   });
   es.addEventListener('end', () => {
     es.close();
     live.source = null;
-    if (live.status) showLiveStatus({ ...live.status, state: 'stopped' });
+    const last = live.pendingStatus ?? live.status;
+    if (last) setLiveStatus({ ...last, state: 'stopped' });
   });
   es.onerror = () => {
     // The browser reconnects by itself (the server then sends the whole document again).
@@ -242,10 +243,16 @@ function stopLive(): void {
   live.on = false;
   live.doc = null;
   live.changed = null;
+  live.pendingStatus = null;
   cancelAnimationFrame(live.frame);
   live.frame = 0;
   $('live-status').hidden = true;
   delete body.dataset.live;
+}
+
+function setLiveStatus(status: LiveStatus): void {
+  if (live.frame) live.pendingStatus = status;
+  else showLiveStatus(status);
 }
 
 function showLiveStatus(status: LiveStatus, reconnecting = false): void {
@@ -259,17 +266,21 @@ function showLiveStatus(status: LiveStatus, reconnecting = false): void {
 }
 
 /** Documents can arrive faster than frames (a hidden tab draws none): only the newest is drawn, once per frame. */
-function queueLiveDocument(doc: AnalysisDocument, changed: Changed): void {
+function queueLiveDocument(doc: AnalysisDocument, changed: Changed, status: LiveStatus): void {
   live.doc = doc;
   live.changed = addChanges(live.changed, changed);
+  live.pendingStatus = status;
   if (live.frame) return;
   live.frame = requestAnimationFrame(() => {
     live.frame = 0;
     const next = live.doc;
     const what = live.changed;
+    const words = live.pendingStatus;
     live.doc = null;
     live.changed = null;
+    live.pendingStatus = null;
     if (next && what) drawLiveDocument(next, what);
+    if (words) showLiveStatus(words);
   });
 }
 
