@@ -9,7 +9,7 @@
  * reporting what it skipped, instead of giving up on the rest of the stream.
  */
 
-import type { Anomaly } from './types.js';
+import type { Anomaly, Direction } from './types.js';
 
 export interface PduFraming {
   /**
@@ -288,6 +288,48 @@ export class PduStream {
       if (out[out.length - 1] !== m.frame) out.push(m.frame);
     }
     return out;
+  }
+}
+
+/** Takes a stream's anomalies by direction (MessageEmitter: they go on that direction's next message). */
+export interface StreamAnomalySink {
+  streamAnomaly(dir: Direction, a: Anomaly): void;
+}
+
+/** Both directions of a TCP flow, each split into PDUs by its own PduStream with the same framing. */
+export class PduStreamPair {
+  readonly c2s: PduStream;
+  readonly s2c: PduStream;
+
+  constructor(
+    framing: PduFraming,
+    onPdu: (dir: Direction, pdu: Uint8Array, meta: PduMeta) => void,
+    anomalies: StreamAnomalySink,
+  ) {
+    this.c2s = new PduStream(
+      framing,
+      (pdu, meta) => onPdu('c2s', pdu, meta),
+      (a) => anomalies.streamAnomaly('c2s', a),
+    );
+    this.s2c = new PduStream(
+      framing,
+      (pdu, meta) => onPdu('s2c', pdu, meta),
+      (a) => anomalies.streamAnomaly('s2c', a),
+    );
+  }
+
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    (dir === 'c2s' ? this.c2s : this.s2c).data(bytes, frame, time);
+  }
+
+  gap(dir: Direction, length: number, frame: number, time: number): void {
+    (dir === 'c2s' ? this.c2s : this.s2c).gap(length, frame, time);
+  }
+
+  /** Both streams ended: a partial message left in either is reported. */
+  finish(): void {
+    this.c2s.finish();
+    this.s2c.finish();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
-import { PduStream, readU16BE } from '../framing.js';
+import { PduStreamPair, readU16BE } from '../framing.js';
 import type {
   ContentProbe,
   Direction,
@@ -100,45 +100,31 @@ function dnsSummary(m: DnsMessage): string {
 
 class DnsFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<number, PendingQuery>();
-  private readonly streams: [PduStream, PduStream] | null;
+  private readonly streams: PduStreamPair | null;
   private readonly out: MessageEmitter;
 
   constructor(ctx: StreamDecoderContext, tcp: boolean) {
-    const out = (this.out = new MessageEmitter('dns', ctx));
-    if (tcp) {
-      const c2s = new PduStream(
-        DNS_TCP_FRAMING,
-        (pdu, meta) => this.message('c2s', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
-        (a) => out.streamAnomaly('c2s', a),
-      );
-      const s2c = new PduStream(
-        DNS_TCP_FRAMING,
-        (pdu, meta) => this.message('s2c', pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
-        (a) => out.streamAnomaly('s2c', a),
-      );
-      this.streams = [c2s, s2c];
-    } else {
-      this.streams = null;
-    }
+    this.out = new MessageEmitter('dns', ctx);
+    this.streams = tcp
+      ? new PduStreamPair(
+          DNS_TCP_FRAMING,
+          (dir, pdu, meta) => this.message(dir, pdu.subarray(2), meta.frames, meta.time, meta.offset, pdu.length),
+          this.out,
+        )
+      : null;
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
-    if (this.streams) {
-      this.streams[dir === 'c2s' ? 0 : 1].data(bytes, frame, time);
-      return;
-    }
-    this.message(dir, bytes, [frame], time, 0, bytes.length);
+    if (this.streams) this.streams.data(dir, bytes, frame, time);
+    else this.message(dir, bytes, [frame], time, 0, bytes.length);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    if (this.streams) this.streams[dir === 'c2s' ? 0 : 1].gap(length, frame, time);
+    this.streams?.gap(dir, length, frame, time);
   }
 
   end(): void {
-    if (this.streams) {
-      this.streams[0].finish();
-      this.streams[1].finish();
-    }
+    this.streams?.finish();
     this.out.finish();
     this.pending.clear();
   }

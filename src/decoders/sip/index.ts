@@ -6,7 +6,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
-import { PduStream } from '../framing.js';
+import { PduStreamPair } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
@@ -317,41 +317,34 @@ export const SIP_TCP_FRAMING = {
 
 class SipFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly streams: [PduStream, PduStream] | null;
+  private readonly streams: PduStreamPair | null;
   private readonly out: MessageEmitter;
 
   constructor(ctx: StreamDecoderContext, tcp: boolean) {
-    const out = (this.out = new MessageEmitter('sip', ctx));
-    if (tcp) {
-      const make = (dir: Direction): PduStream =>
-        new PduStream(
+    this.out = new MessageEmitter('sip', ctx);
+    this.streams = tcp
+      ? new PduStreamPair(
           SIP_TCP_FRAMING,
-          (pdu, meta) => {
+          (dir, pdu, meta) => {
             if (pdu[0] === CR || pdu[0] === LF) return; // keep-alive
             this.message(dir, pdu, meta.frames, meta.time, meta.offset);
           },
-          (a) => out.streamAnomaly(dir, a),
-        );
-      this.streams = [make('c2s'), make('s2c')];
-    } else {
-      this.streams = null;
-    }
+          this.out,
+        )
+      : null;
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
-    if (this.streams) this.streams[dir === 'c2s' ? 0 : 1].data(bytes, frame, time);
+    if (this.streams) this.streams.data(dir, bytes, frame, time);
     else if (bytes.length > 4 || bytes.some((c) => c !== CR && c !== LF)) this.message(dir, bytes, [frame], time, 0);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    if (this.streams) this.streams[dir === 'c2s' ? 0 : 1].gap(length, frame, time);
+    this.streams?.gap(dir, length, frame, time);
   }
 
   end(): void {
-    if (this.streams) {
-      this.streams[0].finish();
-      this.streams[1].finish();
-    }
+    this.streams?.finish();
     this.out.finish();
     this.pending.clear();
   }

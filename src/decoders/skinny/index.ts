@@ -9,7 +9,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
-import { PduStream, readU32LE } from '../framing.js';
+import { PduStreamPair, readU32LE } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
@@ -170,32 +170,25 @@ interface PendingRequest {
 }
 
 class SkinnyFlowDecoder implements StreamDecoder {
-  private readonly streams: [PduStream, PduStream];
+  private readonly streams: PduStreamPair;
   private readonly pending = new Map<number, PendingRequest>();
   private readonly out: MessageEmitter;
 
   constructor(ctx: StreamDecoderContext) {
-    const out = (this.out = new MessageEmitter('skinny', ctx));
-    const make = (dir: Direction): PduStream =>
-      new PduStream(
-        SKINNY_FRAMING,
-        (pdu, meta) => this.message(dir, pdu, meta.frames, meta.time, meta.offset),
-        (a) => out.streamAnomaly(dir, a),
-      );
-    this.streams = [make('c2s'), make('s2c')];
+    this.out = new MessageEmitter('skinny', ctx);
+    this.streams = new PduStreamPair(SKINNY_FRAMING, (dir, pdu, meta) => this.message(dir, pdu, meta.frames, meta.time, meta.offset), this.out);
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
-    this.streams[dir === 'c2s' ? 0 : 1].data(bytes, frame, time);
+    this.streams.data(dir, bytes, frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    this.streams[dir === 'c2s' ? 0 : 1].gap(length, frame, time);
+    this.streams.gap(dir, length, frame, time);
   }
 
   end(): void {
-    this.streams[0].finish();
-    this.streams[1].finish();
+    this.streams.finish();
     this.out.finish();
     this.pending.clear();
   }
