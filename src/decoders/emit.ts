@@ -12,6 +12,12 @@
 
 import type { Anomaly, DecodedMessage, Direction, FieldValue, ProtocolName, StreamDecoderContext, Transport } from './types.js';
 
+/** A response time as summaries show it: "0.4 ms", "12 ms". */
+export function formatResponseTime(seconds: number): string {
+  const ms = seconds * 1000;
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
 export class MessageEmitter {
   /** DecodeOptions.keepRaw: callers that would allocate only to pass `raw` check it first. */
   readonly keepRaw: boolean;

@@ -5,8 +5,8 @@
  * other direction's table.
  */
 
-import { MessageEmitter } from '../emit.js';
-import { PduStream, type PduMeta } from '../framing.js';
+import { formatResponseTime, MessageEmitter } from '../emit.js';
+import { PduStreamPair, type PduMeta } from '../framing.js';
 import type {
   ContentProbe,
   DecodedMessage,
@@ -86,11 +86,6 @@ function otherDirection(d: Direction): Direction {
   return d === 'c2s' ? 's2c' : 'c2s';
 }
 
-function formatMs(seconds: number): string {
-  const ms = seconds * 1000;
-  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
-}
-
 function readU32(b: Uint8Array, o: number, le: boolean): number {
   return le
     ? ((b[o + 3] << 24) >>> 0) + ((b[o + 2] << 16) | (b[o + 1] << 8) | b[o])
@@ -98,39 +93,28 @@ function readU32(b: Uint8Array, o: number, le: boolean): number {
 }
 
 class GiopFlowDecoder implements StreamDecoder {
-  private readonly streams: Record<Direction, PduStream>;
+  private readonly streams: PduStreamPair;
   private readonly out: MessageEmitter;
   private readonly requests: Record<Direction, Map<number, PendingRequest>> = { c2s: new Map(), s2c: new Map() };
   /** Keyed by request id (1.2) or -1 (1.1, whose fragments carry no id and continue the last message). */
   private readonly reassembly: Record<Direction, Map<number, Reassembly>> = { c2s: new Map(), s2c: new Map() };
 
   constructor(private readonly ctx: StreamDecoderContext) {
-    const out = (this.out = new MessageEmitter('giop', ctx));
-    this.streams = {
-      c2s: new PduStream(
-        GIOP_FRAMING,
-        (pdu, meta) => this.pdu('c2s', pdu, meta),
-        (a) => out.streamAnomaly('c2s', a),
-      ),
-      s2c: new PduStream(
-        GIOP_FRAMING,
-        (pdu, meta) => this.pdu('s2c', pdu, meta),
-        (a) => out.streamAnomaly('s2c', a),
-      ),
-    };
+    this.out = new MessageEmitter('giop', ctx);
+    this.streams = new PduStreamPair(GIOP_FRAMING, (dir, pdu, meta) => this.pdu(dir, pdu, meta), this.out);
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
-    this.streams[dir].data(bytes, frame, time);
+    this.streams.data(dir, bytes, frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    this.streams[dir].gap(length, frame, time);
+    this.streams.gap(dir, length, frame, time);
   }
 
   end(): void {
+    this.streams.finish();
     for (const dir of ['c2s', 's2c'] as const) {
-      this.streams[dir].finish();
       // Fragmented messages whose last fragment never came are reported with what arrived.
       for (const [, r] of this.reassembly[dir]) this.flushReassembly(dir, r, false, r.frames[r.frames.length - 1]);
       this.reassembly[dir].clear();
@@ -291,7 +275,7 @@ class GiopFlowDecoder implements StreamDecoder {
         m.fields.operation = req.operation;
         what.push(req.operation);
       }
-      what.push(formatMs(dt));
+      what.push(formatResponseTime(dt));
       msg.summary += ` (${what.join(', ')})`;
       return;
     }

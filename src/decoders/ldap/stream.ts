@@ -7,7 +7,7 @@
  */
 
 import { berElementLength } from '../ber.js';
-import { MessageEmitter } from '../emit.js';
+import { formatResponseTime, MessageEmitter } from '../emit.js';
 import { PduStream, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
@@ -73,11 +73,6 @@ interface PendingRequest {
   references: number;
   saslMechanism: string | undefined;
   startTls: boolean;
-}
-
-function formatMs(seconds: number): string {
-  const ms = seconds * 1000;
-  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
 /** SASL buffer: a 4-byte big-endian length then that many bytes (RFC 4422 §3.7, RFC 4752). */
@@ -247,7 +242,7 @@ class LdapFlowDecoder implements StreamDecoder {
         notes.push(`${req.entries} ${req.entries === 1 ? 'entry' : 'entries'}`);
         if (req.references) notes.push(`${req.references} ${req.references === 1 ? 'reference' : 'references'}`);
       }
-      notes.push(formatMs(dt));
+      notes.push(formatResponseTime(dt));
     }
     if (m.op === OP_BIND_RESPONSE && success) {
       const mech = paired ? req.saslMechanism : undefined;
