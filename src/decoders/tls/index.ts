@@ -12,6 +12,7 @@ import { MessageEmitter } from '../emit.js';
 import { PduStream, readU16BE } from '../framing.js';
 import type {
   ContentProbe,
+  DecodedMessage,
   Direction,
   FieldValue,
   StreamDecoder,
@@ -181,7 +182,8 @@ class TlsFlowDecoder implements StreamDecoder {
       this.alert(st, body, frames, time, offset, rec.length, version);
     } else if (type === 20) {
       st.ccs = true;
-      this.emit(st, 'ChangeCipherSpec', { recordVersion: version, recordVersionName: tlsVersionName(version) }, 'ChangeCipherSpec', frames, time, offset, rec.length, rec);
+      const fields = { recordVersion: version, recordVersionName: tlsVersionName(version) };
+      this.send(this.out.message(st.dir, 'ChangeCipherSpec', fields, 'ChangeCipherSpec', frames, time, offset, rec.length, rec));
     }
   }
 
@@ -215,7 +217,7 @@ class TlsFlowDecoder implements StreamDecoder {
       if (info.selectedVersion !== undefined && info.name === 'ServerHello') this.negotiated = info.selectedVersion;
       if (info.error) this.out.streamAnomaly(st.dir, { code: 'bad-handshake-message', message: info.error });
       const raw = this.out.keepRaw ? b.subarray(0, 4 + len) : null;
-      this.emit(st, info.name, fields, info.summary, frames, time, first ? first.offset : 0, 4 + len, raw);
+      this.send(this.out.message(st.dir, info.name, fields, info.summary, frames, time, first ? first.offset : 0, 4 + len, raw));
       st.consumeHandshake(4 + len);
     }
   }
@@ -245,21 +247,11 @@ class TlsFlowDecoder implements StreamDecoder {
     }
     if (this.serverName !== null) fields.serverName = this.serverName;
     if (this.negotiated) fields.negotiatedVersionName = tlsVersionName(this.negotiated);
-    this.emit(st, 'alert', fields, summary, frames, time, offset, length, body);
+    this.send(this.out.message(st.dir, 'alert', fields, summary, frames, time, offset, length, body));
   }
 
-  private emit(
-    st: DirectionState,
-    type: string,
-    fields: Record<string, FieldValue>,
-    summary: string,
-    frames: number[],
-    time: number,
-    offset: number,
-    length: number,
-    raw: Uint8Array | null,
-  ): void {
-    const msg = this.out.message(st.dir, type, fields, summary, frames, time, offset, length, raw);
+  /** Every TLS anomaly is queued (stream or handshake layer): it goes on the next message of its direction. */
+  private send(msg: DecodedMessage): void {
     this.out.attachAnomalies(msg);
     this.out.emit(msg);
   }
