@@ -293,6 +293,27 @@ export interface LiveAnalysis {
   stop(): Promise<{ result: LiveSessionResult; stats?: LiveStats; error?: Error }>;
 }
 
+/**
+ * Prints how a live capture ended (its error, packet and drop counts, files written) on stderr, then the final
+ * report (or the document as JSON) on stdout, and sets the exit status from the outcomes. Shared by `live` and
+ * `ui --live` so both end with the same words.
+ */
+export function reportCaptureEnd(
+  stopped: Awaited<ReturnType<LiveAnalysis['stop']>>,
+  opts: { json?: boolean; color: boolean; verbose?: boolean },
+): AnalysisDocument {
+  const { result, stats, error } = stopped;
+  const err = (m: string): void => void process.stderr.write(`ctiscope: ${m}\n`);
+  if (error) err(`capture ended: ${error.message}`);
+  if (stats) err(`${result.source.packets} packets captured${stats.dropped ? `, ${stats.dropped} dropped by the kernel` : ''}`);
+  if (result.files.length) err(`packets written to ${result.files.join(', ')}`);
+  const doc = result.doc!;
+  if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+  else process.stdout.write('\n' + renderTextReport(doc, { color: opts.color, width: process.stdout.columns, verbose: opts.verbose }));
+  process.exitCode = error && result.source.packets === 0 ? ExitCode.BAD_INPUT : exitCodeFor(doc);
+  return doc;
+}
+
 /** Opens a live capture feeding a live session. Rejects with LiveCaptureError when capture cannot start. */
 export async function startLiveAnalysis(opts: LiveAnalysisOptions): Promise<LiveAnalysis> {
   const { capture: captureOpts, ...sessionOpts } = opts;
@@ -390,12 +411,5 @@ export async function runLive(args: LiveArgs): Promise<void> {
   }
   err(`capturing on ${args.interface}${args.filter ? ` (${args.filter})` : ''} with ${live.capture.backend}${args.duration ? ` for ${args.duration} s` : ''}; Ctrl-C to stop and print the summary`);
   await waitForStop(args.duration, live.capture.closed);
-  const { result, stats, error } = await live.stop();
-  if (error) err(`capture ended: ${error.message}`);
-  if (stats) err(`${result.source.packets} packets captured${stats.dropped ? `, ${stats.dropped} dropped by the kernel` : ''}`);
-  if (result.files.length) err(`packets written to ${result.files.join(', ')}`);
-  const doc = result.doc!;
-  if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
-  else process.stdout.write('\n' + renderTextReport(doc, { color, width: process.stdout.columns, verbose: args.verbose }));
-  process.exitCode = error && result.source.packets === 0 ? ExitCode.BAD_INPUT : exitCodeFor(doc);
+  reportCaptureEnd(await live.stop(), { json: args.json, color, verbose: args.verbose });
 }

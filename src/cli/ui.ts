@@ -11,11 +11,9 @@
 import { spawn } from 'node:child_process';
 import { analyzeFiles } from '../pipeline-node.js';
 import { LiveCaptureError } from '../capture/live-node.js';
-import { renderTextReport } from '../timeline/report-text.js';
-import { exitCodeFor } from './analyze.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, useColor } from './common.js';
 import { ExitCode } from './exit-codes.js';
-import { captureFileOptions, createLivePrinter, startLiveAnalysis, waitForStop, type LiveAnalysis } from './live.js';
+import { captureFileOptions, createLivePrinter, reportCaptureEnd, startLiveAnalysis, waitForStop, type LiveAnalysis } from './live.js';
 import { DEFAULT_UI_PORT, UiLiveFeed, UiMessageStore, isLoopbackAddress, startUiServer, type UiServer, type UiServerOptions } from './ui-server.js';
 import type { AnalysisDocument } from '../timeline/model.js';
 
@@ -194,14 +192,9 @@ async function runUiLive(args: UiArgs): Promise<void> {
   if (args.open) openBrowser(server.url);
 
   await waitForStop(args.duration, live.capture.closed);
-  const { result, stats, error } = await live.stop();
-  feed.stop(result.doc, error ? `capture ended: ${error.message}` : undefined);
-  if (error) err(`capture ended: ${error.message}`);
-  if (stats) err(`${result.source.packets} packets captured${stats.dropped ? `, ${stats.dropped} dropped by the kernel` : ''}`);
-  if (result.files.length) err(`packets written to ${result.files.join(', ')}`);
-  const doc = result.doc!;
-  process.stdout.write('\n' + renderTextReport(doc, { color, width: process.stdout.columns, verbose: args.verbose }));
-  process.exitCode = error && result.source.packets === 0 ? ExitCode.BAD_INPUT : exitCodeFor(doc);
+  const stopped = await live.stop();
+  feed.stop(stopped.result.doc, stopped.error ? `capture ended: ${stopped.error.message}` : undefined);
+  reportCaptureEnd(stopped, { color, verbose: args.verbose });
   err(`capture stopped; the final timeline stays at ${server.url} until Ctrl-C`);
   await untilSignal();
   await server.close();
