@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ctiscope's capture benchmark, measured against tshark in the same run.
 //
-//   npm run bench [-- --packets 1000000 --workstations 500 --keep]
+//   npm run bench [-- --packets 1000000 --workstations 500 --flat 3000000 --no-tshark]
 //
 // 1. Writes a synthetic SPAN capture (bench/out/span-<N>.pcapng) with the project's own generator: hundreds of
 //    CAD desktops starting up (LDAP, GIOP licensing, GED-188 login), a share of them failing, then heartbeating.
@@ -9,7 +9,8 @@
 //    read (reader only), flows (reader + flow table + TCP reassembly), decode (+ protocol decoders),
 //    analyze (+ timeline), the CLI's `flows --json` and `analyze --json` as a user runs them,
 //    and `tshark -r FILE -q -z conv,tcp` as the peer.
-// 3. Prints a table with packets/s, MB/s, peak RSS and the ratio to tshark, and writes bench/out/results.json.
+// 3. Runs flows and analyze again on a capture three times larger (--flat N) to show memory does not grow with it.
+// 4. Prints a table with packets/s, MB/s, peak RSS and the ratio to tshark, and writes bench/out/results.json.
 // No wall-clock assertion anywhere: this reports, the README records.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
@@ -88,9 +89,35 @@ const lines = [
   '|---|---:|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.name} | ${fmt(r.seconds, 2)} | ${fmt(r.packets / r.seconds)} | ${fmt(size / 1e6 / r.seconds)} | ${fmt(r.rssMB)} | ${tshark && r !== tshark ? fmt(tshark.seconds / r.seconds, 1) + '×' : ''} |`),
 ];
+// Flat memory: the same stages on a capture several times larger must not need more memory.
+const flatPackets = Number(opt('flat', packetsWanted * 3));
+let flat = null;
+if (flatPackets > packetsWanted) {
+  const big = join(outDir, `span-${flatPackets}-${workstations}.pcapng`);
+  if (!existsSync(big)) {
+    const { buildSpanCapture } = await import('../dist/lab/synth/span.js');
+    const fd = openSync(big, 'w');
+    buildSpanCapture({ workstations, failureRate: 0.06, seed: 7, targetPackets: flatPackets, onChunk: (c) => writeSync(fd, c) });
+    closeSync(fd);
+  }
+  flat = [];
+  for (const mode of ['flows', 'analyze']) {
+    const m = measure(node, [join(root, 'bench', 'run-mode.mjs'), mode, big]);
+    if (m.rc !== 0) throw new Error(`${mode} (flat): ${m.err}`);
+    const inner = JSON.parse(m.out.trim().split('\n').pop());
+    const small = rows.find((r) => r.name === `in-process ${mode}`);
+    flat.push({ mode, packets: inner.packets, size: statSync(big).size, seconds: m.wall, rssMB: m.maxrss_kb / 1024, smallRssMB: small.rssMB });
+    console.error(`bench: ${mode} on ${inner.packets} packets: ${m.wall.toFixed(2)} s, ${(m.maxrss_kb / 1024).toFixed(0)} MB`);
+  }
+}
+
 const flowsRow = rows.find((r) => r.name === 'in-process flows');
 const decodeRow = rows.find((r) => r.name === 'in-process decode');
 const analyzeRow = rows.find((r) => r.name === 'in-process analyze');
 lines.push('', `decoders cost ${fmt(decodeRow.seconds / flowsRow.seconds, 2)}× the flow pipeline; the timeline costs ${fmt(analyzeRow.seconds / decodeRow.seconds, 2)}× decode-only.`);
+if (flat) {
+  lines.push('', `Memory as the capture grows (${workstations} workstations):`, '', '| stage | packets | wall s | peak RSS MB | at ${(rows[0].packets / 1e6).toFixed(0)}M packets |', '|---|---:|---:|---:|---:|');
+  for (const f of flat) lines.push(`| ${f.mode} | ${f.packets.toLocaleString('en-US')} | ${fmt(f.seconds, 2)} | ${fmt(f.rssMB)} | ${fmt(f.smallRssMB)} |`);
+}
 console.log(lines.join('\n'));
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ file, size, workstations, rows, date: new Date().toISOString() }, null, 1));
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ file, size, workstations, rows, flat, date: new Date().toISOString() }, null, 1));
