@@ -11,6 +11,7 @@ import {
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from './replay-vectors.js';
 import { byPort, decodeFixture } from './pipeline.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 const DNS_PORTS = [53, 5353, 5355];
 
@@ -197,33 +198,7 @@ describe('DNS stream decoder', () => {
     expect(out[0].anomalies?.map((a) => a.code)).toContain('message-cut-by-gap');
   });
 
-  it('a stream that ends mid-message reports it on that direction’s last message', () => {
-    const out: DecodedMessage[] = [];
-    const d = createDnsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
-    d.data('c2s', q, 1, 1);
-    d.data('c2s', q.subarray(0, 10), 2, 2);
-    d.end();
-    expect(out).toHaveLength(1);
-    expect(out[0].anomalies?.map((a) => [a.code, a.frame, a.offset])).toEqual([['incomplete-message', 2, q.length]]);
-  });
-
-  it('a direction that ends mid-message having sent nothing whole gets a STREAM_ERROR message', () => {
-    const out: DecodedMessage[] = [];
-    const d = createDnsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
-    d.data('c2s', q, 1, 1);
-    d.data('s2c', q.subarray(0, 10), 2, 2);
-    d.end();
-    expect(out.map((m) => [m.direction, m.type])).toEqual([
-      ['c2s', 'query'],
-      ['s2c', 'STREAM_ERROR'],
-    ]);
-    // The server's cut message is not put on the client's query.
-    expect(out[0].anomalies).toBeUndefined();
-    expect(out[1].fields).toEqual({ anomalies: 1 });
-    expect(out[1].frame).toBe(2);
-    expect(out[1].summary).toContain('incomplete-message');
-    expect(out[1].anomalies?.map((a) => a.code)).toEqual(['incomplete-message']);
-  });
+  leftoverAnomalyTests('dns', createDnsStreamDecoder, q);
 
   it('a gap in one direction rides on the next message of that direction, not the other’s', () => {
     const out: DecodedMessage[] = [];

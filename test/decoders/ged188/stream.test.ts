@@ -5,6 +5,7 @@ import {
   closeConf,
   closeReq,
   controlFailureConf,
+  createGed188StreamDecoder,
   decodeGed188Message,
   failureConf,
   heartbeatConf,
@@ -19,6 +20,7 @@ import {
 } from '../../../src/decoders/ged188/index.js';
 import type { DecodedMessage, Direction } from '../../../src/decoders/types.js';
 import { concat, h, item, newDecoder, z } from './helpers.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 type Step = [dir: Direction, time: number, ...msgs: Uint8Array[]];
 
@@ -211,6 +213,8 @@ describe('gaps and resynchronisation', () => {
     expect(out).toHaveLength(1);
     expect(out[0].anomalies!.map((a) => a.code)).toEqual(['incomplete-message']);
   });
+
+  leftoverAnomalyTests('ged188', createGed188StreamDecoder, heartbeatReq({ invokeId: 1 }));
 });
 
 describe('tag width per stream', () => {

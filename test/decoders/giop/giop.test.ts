@@ -15,6 +15,7 @@ import {
   type GiopVersion,
 } from '../../../src/decoders/giop/index.js';
 import { fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp, toHex } from './vectors.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 const FIXTURE = 'ndpi__corba.pcap';
 const VERSIONS: GiopVersion[] = ['1.0', '1.1', '1.2'];
@@ -441,30 +442,7 @@ describe('anomalies', () => {
     expect(h.messages[1].anomalies?.map((a) => a.code)).toContain('message-cut-by-gap');
   });
 
-  test('a stream that ends mid-message reports it on that direction’s last message', () => {
-    const h = harness(createGiopStreamDecoder);
-    h.decoder.data('c2s', good, 1, 0);
-    h.decoder.data('c2s', good.subarray(0, 20), 2, 0.5);
-    h.decoder.end();
-    expect(h.messages.map((m) => m.frame)).toEqual([1]);
-    expect(h.messages[0].anomalies?.map((a) => [a.code, a.frame, a.offset])).toEqual([['incomplete-message', 2, good.length]]);
-  });
-
-  test('a direction that ends mid-message having sent nothing whole gets a STREAM_ERROR message', () => {
-    const h = harness(createGiopStreamDecoder);
-    h.decoder.data('c2s', good, 1, 0);
-    h.decoder.data('s2c', good.subarray(0, 20), 2, 0.5);
-    h.decoder.end();
-    expect(h.messages.map((m) => [m.direction, m.type])).toEqual([
-      ['c2s', 'Request'],
-      ['s2c', 'STREAM_ERROR'],
-    ]);
-    expect(h.messages[0].anomalies).toBeUndefined();
-    const m = h.messages[1];
-    expect([m.protocol, m.frame, m.offset, m.length]).toEqual(['giop', 2, 0, 0]);
-    expect(m.fields).toEqual({ anomalies: 1 });
-    expect(m.anomalies?.map((a) => a.code)).toEqual(['incomplete-message']);
-  });
+  leftoverAnomalyTests('giop', createGiopStreamDecoder, good);
 });
 
 test('probeGiop', () => {

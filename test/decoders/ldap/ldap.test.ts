@@ -31,6 +31,7 @@ import {
   probeLdap,
 } from '../../../src/decoders/ldap/index.js';
 import { fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp } from '../giop/vectors.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 const FIXTURES: [string, number[]][] = [
   ['zeek__ldap_simpleauth.pcap', [3268]],
@@ -366,29 +367,7 @@ describe('stream behaviour', () => {
     expect(h.messages[1].anomalies?.map((x) => x.code)).toContain('message-cut-by-gap');
   });
 
-  test('a stream that ends mid-message reports it on that direction’s last message', () => {
-    const h = harness(createLdapStreamDecoder);
-    const a = encodeLdapSearchRequest({ messageId: 2, baseObject: 'dc=x', scope: 2 });
-    h.decoder.data('c2s', a, 1, 0);
-    h.decoder.data('s2c', encodeLdapSearchResDone({ messageId: 2, resultCode: 0 }), 2, 0.01);
-    h.decoder.data('c2s', a.subarray(0, 10), 3, 0.02);
-    h.decoder.end();
-    expect(h.messages.map((m) => m.type)).toEqual(['searchRequest', 'searchResDone']);
-    expect(h.messages[0].anomalies?.map((x) => [x.code, x.frame, x.offset])).toEqual([['incomplete-message', 3, a.length]]);
-    expect(h.messages[1].anomalies).toBeUndefined();
-  });
-
-  test('a direction that ends mid-message having sent nothing whole gets a STREAM_ERROR message', () => {
-    const h = harness(createLdapStreamDecoder);
-    const a = encodeLdapSearchRequest({ messageId: 2, baseObject: 'dc=x', scope: 2 });
-    h.decoder.data('c2s', a.subarray(0, 10), 1, 0);
-    h.decoder.end();
-    expect(h.messages).toHaveLength(1);
-    const m = h.messages[0];
-    expect([m.protocol, m.direction, m.type, m.frame, m.length]).toEqual(['ldap', 'c2s', 'STREAM_ERROR', 1, 0]);
-    expect(m.fields).toEqual({ anomalies: 1 });
-    expect(m.anomalies?.map((x) => x.code)).toEqual(['incomplete-message']);
-  });
+  leftoverAnomalyTests('ldap', createLdapStreamDecoder, encodeLdapSearchRequest({ messageId: 2, baseObject: 'dc=x', scope: 2 }));
 });
 
 describe('malformed BER', () => {

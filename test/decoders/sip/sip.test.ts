@@ -4,6 +4,7 @@ import { createSipDecoder, createSipStreamDecoder, decodeSipMessage, probeSip } 
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
 import { byPort, decodeFixture } from '../dns/pipeline.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 const SIP_PORTS = [5060, 5061, 5054];
 
@@ -122,19 +123,7 @@ describe('SIP parsing and TCP framing', () => {
     expect(out[0].anomalies?.map((a) => a.code)).toContain('message-cut-by-gap');
   });
 
-  it('a TCP stream that ends mid-message reports it on that direction’s last message, or a STREAM_ERROR', () => {
-    const out: DecodedMessage[] = [];
-    const d = createSipStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
-    const b = enc(register);
-    d.data('c2s', b, 1, 0);
-    d.data('c2s', b.subarray(0, 30), 2, 0);
-    d.data('s2c', enc(reply).subarray(0, 20), 3, 1);
-    d.end();
-    expect(out.map((m) => [m.direction, m.type, m.anomalies?.map((a) => [a.code, a.frame])])).toEqual([
-      ['c2s', 'REGISTER', [['incomplete-message', 2]]],
-      ['s2c', 'STREAM_ERROR', [['incomplete-message', 3]]],
-    ]);
-  });
+  leftoverAnomalyTests('sip', createSipStreamDecoder, enc(register));
 
   it('probeSip', () => {
     expect(probeSip(enc(register), 'c2s')).toBe('yes');

@@ -4,6 +4,7 @@ import { createSkinnyStreamDecoder, probeSkinny, SKINNY_MESSAGE_NAMES } from '..
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
 import { byPort, decodeFixture } from '../dns/pipeline.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 function decode(fixture: string): DecodedMessage[] {
   return replay(loadVectors('skinny', fixture), createSkinnyStreamDecoder, { serverPorts: [2000] });
@@ -142,6 +143,8 @@ describe('Skinny stream decoder', () => {
     expect(got.map((m) => m.type)).toEqual(['RegisterReq']);
     expect(got[0].anomalies?.map((x) => x.code)).toEqual(['message-cut-by-gap', 'resynchronised']);
   });
+
+  leftoverAnomalyTests('skinny', createSkinnyStreamDecoder, skinny(0x0001, new Array(16).fill(0x41)));
 
   it('probeSkinny', () => {
     const reg = fromHex(loadVectors('skinny', 'ndpi__sccp_hw_conf_register.pcapng').packets[0].hex);

@@ -4,6 +4,7 @@ import { createTlsStreamDecoder, parseCertificate, probeTls } from '../../../src
 import type { DecodedMessage, FlowInfo } from '../../../src/decoders/types.js';
 import { fromHex, loadExpectedOps, loadVectors, replay } from '../dns/replay-vectors.js';
 import { byPort, decodeFixture } from '../dns/pipeline.js';
+import { leftoverAnomalyTests } from '../leftovers.js';
 
 const TLS_PORTS = [443, 3001];
 
@@ -187,6 +188,10 @@ describe('TLS stream decoder', () => {
     ]);
     expect(out[1].fields).toEqual({ anomalies: 1 });
   });
+
+  // One whole record: the ClientHello's first.
+  const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
+  leftoverAnomalyTests('tls', createTlsStreamDecoder, hello.subarray(0, 5 + ((hello[3] << 8) | hello[4])));
 
   it('probeTls accepts hellos and refuses other protocols', () => {
     const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
