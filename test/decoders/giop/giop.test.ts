@@ -14,7 +14,7 @@ import {
   splitGiopMessage,
   type GiopVersion,
 } from '../../../src/decoders/giop/index.js';
-import { fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp, toHex } from './vectors.js';
+import { feedRandomStream, fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp, toHex } from './vectors.js';
 import { leftoverAnomalyTests } from '../leftovers.js';
 
 const FIXTURE = 'ndpi__corba.pcap';
@@ -487,24 +487,7 @@ describe('bounded fuzz: no throw, no hang', () => {
 
   test('random bytes through the stream decoder, in random segment sizes, with gaps', () => {
     const h = harness(createGiopStreamDecoder);
-    for (let i = 0; i < 400; i++) {
-      const dir = rand(2) === 0 ? 'c2s' : 's2c';
-      const kind = rand(5);
-      let b: Uint8Array;
-      if (kind === 0) b = Uint8Array.from({ length: rand(200) }, () => rand(256));
-      else {
-        b = samples[rand(samples.length)].slice();
-        if (kind === 1) b[rand(b.length)] = rand(256);
-      }
-      if (rand(20) === 0) h.decoder.gap(dir, 1 + rand(50), i, i);
-      let o = 0;
-      while (o < b.length) {
-        const n = 1 + rand(64);
-        h.decoder.data(dir, b.subarray(o, o + n), i, i);
-        o += n;
-      }
-    }
-    h.decoder.end();
+    feedRandomStream(h.decoder, samples, rand, 400, 64);
     expect(h.messages.length).toBeGreaterThan(100);
   });
 });

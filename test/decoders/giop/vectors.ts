@@ -126,3 +126,35 @@ export function harness(factory: StreamDecoderFactory, options: { showSecrets?: 
   const decoder = factory({ flow: info, emit: (m) => messages.push(m), options });
   return { messages, decoder, info };
 }
+
+/**
+ * Bounded fuzz of a stream decoder: `rounds` chunks, each random bytes, a sample with one byte changed or a
+ * sample as is, in either direction, fed in random segments of 1..maxSegment bytes, sometimes after a gap.
+ * `rand(n)` is the caller's seeded generator (0..n-1), so a failure replays.
+ */
+export function feedRandomStream(
+  decoder: StreamDecoder,
+  samples: Uint8Array[],
+  rand: (n: number) => number,
+  rounds: number,
+  maxSegment: number,
+): void {
+  for (let i = 0; i < rounds; i++) {
+    const dir = rand(2) === 0 ? 'c2s' : 's2c';
+    const kind = rand(5);
+    let b: Uint8Array;
+    if (kind === 0) b = Uint8Array.from({ length: rand(200) }, () => rand(256));
+    else {
+      b = samples[rand(samples.length)].slice();
+      if (kind === 1) b[rand(b.length)] = rand(256);
+    }
+    if (rand(20) === 0) decoder.gap(dir, 1 + rand(50), i, i);
+    let o = 0;
+    while (o < b.length) {
+      const n = 1 + rand(maxSegment);
+      decoder.data(dir, b.subarray(o, o + n), i, i);
+      o += n;
+    }
+  }
+  decoder.end();
+}

@@ -30,7 +30,7 @@ import {
   parseLdapFilter,
   probeLdap,
 } from '../../../src/decoders/ldap/index.js';
-import { fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp } from '../giop/vectors.js';
+import { feedRandomStream, fromHex, harness, loadExpectedOps, loadTcpVectors, replayTcp } from '../giop/vectors.js';
 import { leftoverAnomalyTests } from '../leftovers.js';
 
 const FIXTURES: [string, number[]][] = [
@@ -471,24 +471,7 @@ describe('bounded fuzz: no throw, no hang', () => {
 
   test('random and mutated bytes through the stream decoder with gaps', () => {
     const h = harness(createLdapStreamDecoder);
-    for (let i = 0; i < 400; i++) {
-      const dir = rand(2) === 0 ? 'c2s' : 's2c';
-      const kind = rand(5);
-      let b: Uint8Array;
-      if (kind === 0) b = Uint8Array.from({ length: rand(200) }, () => rand(256));
-      else {
-        b = samples[rand(samples.length)].slice();
-        if (kind === 1) b[rand(b.length)] = rand(256);
-      }
-      if (rand(20) === 0) h.decoder.gap(dir, 1 + rand(50), i, i);
-      let o = 0;
-      while (o < b.length) {
-        const n = 1 + rand(128);
-        h.decoder.data(dir, b.subarray(o, o + n), i, i);
-        o += n;
-      }
-    }
-    h.decoder.end();
+    feedRandomStream(h.decoder, samples, rand, 400, 128);
     expect(h.messages.length).toBeGreaterThan(50);
   });
 
