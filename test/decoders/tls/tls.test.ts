@@ -50,14 +50,17 @@ function compareWithTshark(fixture: string, msgs: DecodedMessage[]): void {
   }
 }
 
+/** The public captures with TLS in them. */
+const TLS_FIXTURES = [
+  'ndpi__tls_alert.pcap',
+  'zeek__tls_openjdk-25.0.2-zeek.org.pcap',
+  'ndpi__selfsigned.pcap',
+  'pcapplusplus__many_interfaces-1.pcapng',
+  'ndpi__psiphon3.pcap',
+];
+
 describe('TLS against tshark', () => {
-  for (const fixture of [
-    'ndpi__tls_alert.pcap',
-    'zeek__tls_openjdk-25.0.2-zeek.org.pcap',
-    'ndpi__selfsigned.pcap',
-    'pcapplusplus__many_interfaces-1.pcapng',
-    'ndpi__psiphon3.pcap',
-  ]) {
+  for (const fixture of TLS_FIXTURES) {
     it(fixture, () => compareWithTshark(fixture, decode(fixture)));
   }
 
@@ -259,13 +262,7 @@ describe('TLS stream decoder', () => {
 
 describe('TLS through capture reader and flow tracker', () => {
   const pick = byPort(TLS_PORTS, { tcp: createTlsStreamDecoder });
-  for (const fixture of [
-    'ndpi__tls_alert.pcap',
-    'zeek__tls_openjdk-25.0.2-zeek.org.pcap',
-    'ndpi__selfsigned.pcap',
-    'pcapplusplus__many_interfaces-1.pcapng',
-    'ndpi__psiphon3.pcap',
-  ]) {
+  for (const fixture of TLS_FIXTURES) {
     it(fixture, () => {
       const msgs = decodeFixture(fixture, { pick, serverPorts: TLS_PORTS });
       compareWithTshark(fixture, msgs);
