@@ -10,6 +10,7 @@
  * One emitter per flow, one class for every protocol (its property reads stay monomorphic on the hot path).
  */
 
+import type { StreamAnomalySink } from './framing.js';
 import type { Anomaly, DecodedMessage, Direction, FieldValue, ProtocolName, StreamDecoderContext, Transport } from './types.js';
 
 /** A response time as summaries show it: "0.4 ms", "12 ms". */
@@ -18,7 +19,7 @@ export function formatResponseTime(seconds: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
-export class MessageEmitter {
+export class MessageEmitter implements StreamAnomalySink {
   /** DecodeOptions.keepRaw: callers that would allocate only to pass `raw` check it first. */
   readonly keepRaw: boolean;
   private readonly flowId: number;
