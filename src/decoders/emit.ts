@@ -128,8 +128,12 @@ export class MessageEmitter implements StreamAnomalySink {
     this.queuedC2s = this.queuedS2c = undefined;
   }
 
-  private carryLeftovers(dir: Direction, left: Anomaly[] | undefined, last: DecodedMessage | undefined): void {
-    if (left === undefined) return;
+  /**
+   * End of flow for one direction, for a decoder that keeps its own queue and last message (GED-188, whose
+   * per-message path stays inline): `left` goes on `last`, or on a STREAM_ERROR message when there is none.
+   */
+  carryLeftovers(dir: Direction, left: Anomaly[] | undefined, last: DecodedMessage | undefined): void {
+    if (left === undefined || left.length === 0) return;
     if (last !== undefined) {
       // Already emitted: whoever holds it sees the anomalies from now on.
       const list = (last.anomalies ??= []);

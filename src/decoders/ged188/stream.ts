@@ -97,6 +97,18 @@ function answers(requestName: string, replyType: number, replyName: string): boo
 /** Added to a STREAM_ERROR message's fields: every GED-188 message has a messageType. */
 const STREAM_ERROR_FIELDS = { messageType: -1 };
 
+/**
+ * Each direction's queued stream anomalies and last message are kept here rather than in a MessageEmitter,
+ * and messages are built inline: routing every message through the emitter measured 3-5% slower on the
+ * 1M-packet bench. The end of the flow goes through MessageEmitter.carryLeftovers like every protocol's.
+ */
+interface DirectionState {
+  stream: PduStream;
+  /** Stream anomalies (gaps, resyncs) waiting for the next message of this direction. */
+  pendingAnomalies: Anomaly[];
+  last?: DecodedMessage;
+}
+
 class Ged188StreamDecoder implements StreamDecoder {
   private version: number | undefined;
   private tagWidth: TagWidth | undefined;
@@ -108,10 +120,19 @@ class Ged188StreamDecoder implements StreamDecoder {
   private readonly pending = new Map<number, DecodedMessage>();
   private newestRequest: DecodedMessage | undefined;
   private newestInvokeId = 0;
+  private readonly dirs: Record<Direction, DirectionState>;
+  // Per-message reads kept on this object: fewer objects touched per message (their cache lines are
+  // cold when hundreds of sessions interleave).
+  private readonly c2s: DirectionState;
+  private readonly s2c: DirectionState;
   private readonly c2sStream: PduStream;
   private readonly s2cStream: PduStream;
-  /** Builds and emits the messages; holds each direction's queued stream anomalies and last message. */
-  private readonly out: MessageEmitter;
+  private readonly flowId: number;
+  private readonly client: string;
+  private readonly server: string;
+  private readonly contextOptions: StreamDecoderContext['options'];
+  /** Only for the end of the flow (leftover stream anomalies, STREAM_ERROR). */
+  private readonly leftovers: MessageEmitter;
   /** pending.size, kept here so that the common request/reply alternation never touches the map. */
   private pendingSize = 0;
 
@@ -122,15 +143,27 @@ class Ged188StreamDecoder implements StreamDecoder {
       maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
       metaIsTransient: true,
     };
-    const out = (this.out = new MessageEmitter('ged188', ctx, STREAM_ERROR_FIELDS));
-    const make = (dir: Direction): PduStream =>
-      new PduStream(
-        framing,
-        (pdu, meta) => this.onPdu(dir, pdu, meta),
-        (a) => out.streamAnomaly(dir, a),
-      );
-    this.c2sStream = make('c2s');
-    this.s2cStream = make('s2c');
+    const make = (dir: Direction): DirectionState => {
+      const state: DirectionState = {
+        stream: new PduStream(
+          framing,
+          (pdu, meta) => this.onPdu(dir, pdu, meta),
+          (a) => state.pendingAnomalies.push(a),
+        ),
+        pendingAnomalies: [],
+      };
+      return state;
+    };
+    this.dirs = { c2s: make('c2s'), s2c: make('s2c') };
+    this.c2s = this.dirs.c2s;
+    this.s2c = this.dirs.s2c;
+    this.c2sStream = this.c2s.stream;
+    this.s2cStream = this.s2c.stream;
+    this.flowId = ctx.flow.id;
+    this.client = ctx.flow.client;
+    this.server = ctx.flow.server;
+    this.contextOptions = ctx.options;
+    this.leftovers = new MessageEmitter('ged188', ctx, STREAM_ERROR_FIELDS);
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
@@ -139,14 +172,16 @@ class Ged188StreamDecoder implements StreamDecoder {
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    (dir === 'c2s' ? this.c2sStream : this.s2cStream).gap(length, frame, time);
+    this.dirs[dir].stream.gap(length, frame, time);
   }
 
   end(): void {
-    this.c2sStream.finish();
-    this.s2cStream.finish();
-    // Anomalies still queued go on the direction's last message, or a STREAM_ERROR message of their own.
-    this.out.finish();
+    for (const dir of ['c2s', 's2c'] as const) {
+      const st = this.dirs[dir];
+      st.stream.finish();
+      this.leftovers.carryLeftovers(dir, st.pendingAnomalies, st.last);
+      st.pendingAnomalies = [];
+    }
     this.pending.clear();
     this.pendingSize = 0;
     this.newestRequest = undefined;
@@ -190,11 +225,15 @@ class Ged188StreamDecoder implements StreamDecoder {
       this.tagWidthSource = 'detected';
     }
 
+    const st = dir === 'c2s' ? this.c2s : this.s2c;
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
-    let own: Anomaly[] | undefined;
-    if (msgAnomalies.length) {
-      own = [];
-      for (const a of msgAnomalies) own.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+    let anomalies: Anomaly[] | undefined;
+    if (st.pendingAnomalies.length || msgAnomalies.length) {
+      anomalies = st.pendingAnomalies;
+      st.pendingAnomalies = [];
+      for (const a of msgAnomalies) {
+        anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+      }
       msgAnomalies.length = 0;
     }
     const fields = msg.fields;
@@ -203,11 +242,28 @@ class Ged188StreamDecoder implements StreamDecoder {
         ? (this.tagWidthSource ?? msg.tagWidthEvidence)
         : msg.tagWidthEvidence;
 
-    const out = this.out.message(dir, msg.name, fields, msg.summary, meta.frames, meta.time, meta.offset, pdu.length, pdu, frame);
-    this.out.attachAnomalies(out, own);
+    const out: DecodedMessage = {
+      protocol: 'ged188',
+      flowId: this.flowId,
+      transport: 'tcp',
+      client: this.client,
+      server: this.server,
+      direction: dir,
+      frame,
+      frames: meta.frames,
+      time: meta.time,
+      type: msg.name,
+      fields,
+      summary: msg.summary,
+      offset: meta.offset,
+      length: pdu.length,
+    };
+    if (this.contextOptions.keepRaw) out.raw = pdu.slice();
+    if (anomalies) out.anomalies = anomalies;
     this.pair(dir, msg.messageType, msg.name, msg.invokeId, out);
     // `msg` is not read after this point: emit() may decode other messages.
-    this.out.emit(out);
+    st.last = out;
+    this.ctx.emit(out);
   }
 
   /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */
