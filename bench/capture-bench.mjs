@@ -116,7 +116,7 @@ const decodeRow = rows.find((r) => r.name === 'in-process decode');
 const analyzeRow = rows.find((r) => r.name === 'in-process analyze');
 lines.push('', `decoders cost ${fmt(decodeRow.seconds / flowsRow.seconds, 2)}× the flow pipeline; the timeline costs ${fmt(analyzeRow.seconds / decodeRow.seconds, 2)}× decode-only.`);
 if (flat) {
-  lines.push('', `Memory as the capture grows (${workstations} workstations):`, '', '| stage | packets | wall s | peak RSS MB | at ${(rows[0].packets / 1e6).toFixed(0)}M packets |', '|---|---:|---:|---:|---:|');
+  lines.push('', `Memory as the capture grows (${workstations} workstations):`, '', `| stage | packets | wall s | peak RSS MB | peak RSS MB at ${(rows[0].packets / 1e6).toFixed(0)}M packets |`, '|---|---:|---:|---:|---:|');
   for (const f of flat) lines.push(`| ${f.mode} | ${f.packets.toLocaleString('en-US')} | ${fmt(f.seconds, 2)} | ${fmt(f.rssMB)} | ${fmt(f.smallRssMB)} |`);
 }
 console.log(lines.join('\n'));
