@@ -227,8 +227,14 @@ export class PcapngParser implements RecordParser {
     const id = view.getUint32(p + 8, le);
     const iface = this.ifaces[id] ?? this.lookupInterface(id, p, base);
     if (iface === undefined) return;
+    this.deliverBlockPacket(bytes, view, p, len, base, iface, id);
+  }
+
+  /** EPB and OPB share their layout from the timestamp on: time at +12, lengths at +20/+24, data at +28, options. */
+  private deliverBlockPacket(bytes: Uint8Array, view: DataView, p: number, len: number, base: number, iface: SectionInterface, id: number): void {
+    const le = this.le;
+    const state = this.state;
     const caplen = view.getUint32(p + 20, le);
-    const dataEnd = p + 28 + caplen;
     if (caplen > len - 32) {
       state.warn(
         'bad-packet-length',
@@ -243,7 +249,7 @@ export class PcapngParser implements RecordParser {
     pkt.interfaceId = id;
     pkt.caplen = caplen;
     pkt.origLen = view.getUint32(p + 24, le);
-    pkt.data = bytes.subarray(p + 28, dataEnd);
+    pkt.data = bytes.subarray(p + 28, p + 28 + caplen);
     const optStart = p + 28 + ((caplen + 3) & ~3); // padding is relative to the block, not to the buffer
     pkt.comment = optStart < p + len - 4 ? this.packetComment(bytes, view, optStart, p + len - 4, base) : undefined;
     state.deliver(pkt, true);
@@ -259,26 +265,7 @@ export class PcapngParser implements RecordParser {
     const id = view.getUint16(p + 8, le);
     const iface = this.lookupInterface(id, p, base);
     if (iface === undefined) return;
-    const caplen = view.getUint32(p + 20, le);
-    if (caplen > len - 32) {
-      state.warn(
-        'bad-packet-length',
-        `${state.where}: packet block at byte ${base + p} claims ${caplen} captured bytes in a ${len}-byte block; skipped`,
-        base + p,
-      );
-      return;
-    }
-    const dataEnd = p + 28 + caplen;
-    const pkt = state.packet;
-    pkt.time = this.lastTime = this.timeOf(iface, view.getUint32(p + 12, le), view.getUint32(p + 16, le));
-    pkt.linkType = iface.linkType;
-    pkt.interfaceId = id;
-    pkt.caplen = caplen;
-    pkt.origLen = view.getUint32(p + 24, le);
-    pkt.data = bytes.subarray(p + 28, dataEnd);
-    const optStart = p + 28 + ((caplen + 3) & ~3); // padding is relative to the block, not to the buffer
-    pkt.comment = optStart < p + len - 4 ? this.packetComment(bytes, view, optStart, p + len - 4, base) : undefined;
-    state.deliver(pkt, true);
+    this.deliverBlockPacket(bytes, view, p, len, base, iface, id);
   }
 
   /**
