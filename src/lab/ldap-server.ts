@@ -14,7 +14,7 @@ import { constants, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { LDAP_BIND_DN, LDAP_ROOT } from './synth/desktop.js';
+import { LDAP_BIND_DN, LDAP_ROOT, agentDirectoryEntry } from './synth/desktop.js';
 import type { AgentSpec } from './synth/desktop-types.js';
 import { assertLoopback, endpointText, LabError, type Endpoint, type LabServer } from './loopback.js';
 
@@ -87,18 +87,7 @@ export function directoryEntries(c: DirectoryContent): DirectoryEntry[] {
   const teams = new Set<number>();
   for (const a of c.agents) {
     teams.add(a.teamId);
-    out.push({
-      dn: `cn=${a.agentId},ou=Agents,${LDAP_ROOT}`,
-      attributes: {
-        objectClass: ['top', 'spanAgent'],
-        cn: [a.agentId],
-        agentId: [a.agentId],
-        displayName: [`Agent ${a.agentId}`],
-        extension: [a.extension],
-        teamId: [String(a.teamId)],
-        workflowGroup: ['default'],
-      },
-    });
+    out.push(agentDirectoryEntry(a));
   }
   for (const t of [...teams].sort((x, y) => x - y)) {
     out.push({

@@ -47,6 +47,22 @@ export const PORT = { ldap: 38983, licensing: 3000, cti: 12028, chat: 59000, rec
 
 export const LDAP_BIND_DN = 'cn=Directory Manager,o=Spanlink Communications';
 export const LDAP_ROOT = 'ou=Company,o=Spanlink Communications';
+
+/** An agent's entry in the CAD directory: what the lab's LDAP server stores and what the synthetic directory answers. */
+export function agentDirectoryEntry(a: { agentId: string; extension: string; teamId: number }): { dn: string; attributes: Record<string, string[]> } {
+  return {
+    dn: `cn=${a.agentId},ou=Agents,${LDAP_ROOT}`,
+    attributes: {
+      objectClass: ['top', 'spanAgent'],
+      cn: [a.agentId],
+      agentId: [a.agentId],
+      displayName: [`Agent ${a.agentId}`],
+      extension: [a.extension],
+      teamId: [String(a.teamId)],
+      workflowGroup: ['default'],
+    },
+  };
+}
 export const LICENSE_OBJECT_KEY = 'LRM/LicenseManager';
 export const NO_LICENSE_EXCEPTION = 'IDL:com/cisco/cad/LRM/NoLicenseAvailable:1.0';
 /** GED-188 status E_CTI_SERVER_NOT_MASTER. */
@@ -171,18 +187,7 @@ function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-
       filter: '(objectClass=*)',
       attrs: ['cn', 'agentId', 'displayName', 'extension', 'teamId', 'workflowGroup'],
       entries: [
-        {
-          dn: `cn=${a.agentId},ou=Agents,${LDAP_ROOT}`,
-          attributes: {
-            objectClass: ['top', 'spanAgent'],
-            cn: [a.agentId],
-            agentId: [a.agentId],
-            displayName: [`Agent ${a.agentId}`],
-            extension: [a.extension],
-            teamId: [String(a.teamId)],
-            workflowGroup: ['default'],
-          },
-        },
+        agentDirectoryEntry(a),
       ],
     },
     {
