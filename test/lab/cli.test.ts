@@ -4,8 +4,8 @@
  * are needed; the tests skip with the reason otherwise.
  */
 
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { runCli as run } from '../cli-process.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,6 @@ import { cti } from '../../src/lab/synth/ged.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'ctiscope.js');
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const tcpdump = await findExecutable('tcpdump');
 const slapd = await findSlapd();
@@ -28,39 +27,7 @@ const labSkip = liveSkip || (!slapd ? 'slapd not installed' : '');
 const tmp = mkdtempSync(join(tmpdir(), 'ctiscope-lab-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Running {
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-  waitFor(re: RegExp, ms: number): Promise<void>;
-  kill(signal: NodeJS.Signals): void;
-}
 
-function run(args: string[]): Running {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  const r: Running = {
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    waitFor: (re, ms) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; stdout: ${r.stdout}\nstderr: ${r.stderr}`)), ms);
-        const check = (): void => {
-          if (re.test(r.stdout) || re.test(r.stderr)) {
-            clearTimeout(t);
-            resolve();
-          }
-        };
-        child.stdout!.on('data', check);
-        child.stderr!.on('data', check);
-        check();
-      }),
-    kill: (s) => child.kill(s),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (r.stdout += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (r.stderr += t));
-  return r;
-}
 
 /** A lab slapd still serving this address (other tests may run their own at the same time). */
 function slapdRunning(address: string): boolean {

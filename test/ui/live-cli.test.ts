@@ -4,8 +4,8 @@
  * or a whole lab run. Root and tcpdump are needed (and slapd for the lab); the tests skip with the reason otherwise.
  */
 
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { runCli as run } from '../cli-process.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,6 @@ import { cti } from '../../src/lab/synth/ged.js';
 import { REPO } from './browser.js';
 import { documentsOf, readEvents } from './live-sse.js';
 
-const bin = join(REPO, 'bin', 'ctiscope.js');
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const tcpdump = await findExecutable('tcpdump');
 const slapd = await findSlapd();
@@ -27,42 +26,7 @@ const labSkip = liveSkip || (!slapd ? 'slapd not installed (apt-get install slap
 if (liveSkip) console.warn(`test/ui/live-cli.test.ts: live capture tests skipped: ${liveSkip}`);
 else if (labSkip) console.warn(`test/ui/live-cli.test.ts: lab --ui test skipped: ${labSkip}`);
 
-interface Running {
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-  waitFor(re: RegExp, ms: number): Promise<RegExpMatchArray>;
-  kill(signal: NodeJS.Signals): void;
-}
 
-function run(args: string[]): Running {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  const r: Running = {
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    waitFor: (re, ms) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; stdout: ${r.stdout}\nstderr: ${r.stderr}`)), ms);
-        const check = (): void => {
-          const m = re.exec(r.stdout) ?? re.exec(r.stderr);
-          if (m) {
-            clearTimeout(t);
-            child.stdout!.off('data', check);
-            child.stderr!.off('data', check);
-            resolve(m);
-          }
-        };
-        child.stdout!.on('data', check);
-        child.stderr!.on('data', check);
-        check();
-      }),
-    kill: (s) => child.kill(s),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (r.stdout += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (r.stderr += t));
-  return r;
-}
 
 describe('ctiscope ui --live: command line', () => {
   it('says what is missing or misplaced', async () => {
