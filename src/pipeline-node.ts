@@ -8,11 +8,9 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import { CaptureError } from './capture/types.js';
-import { readCaptureFile } from './capture/source-node.js';
-import { createCaptureReader } from './capture/reader.js';
+import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
 import { createPipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './pipeline.js';
 
 export interface FileRunOptions extends PipelineOptions {
@@ -31,36 +29,23 @@ export interface FileRunResult extends PipelineResult {
 /** Reads the first packet's time of a capture file without reading the rest (to order several files). */
 async function firstPacketTime(path: string): Promise<number | undefined> {
   if (path === '-') return undefined;
-  return new Promise((resolve) => {
-    let time: number | undefined;
-    let gz: boolean | undefined;
-    const reader = createCaptureReader({ packet: (p) => { if (time === undefined) time = p.time; } }, { file: path });
-    const input = createReadStream(path, { highWaterMark: 64 * 1024 });
-    const gunzip = createGunzip();
-    const stop = (): void => {
-      input.destroy();
-      gunzip.destroy();
-      resolve(time);
+  let time: number | undefined;
+  const seen = new Error('first packet seen');
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  try {
+    const sink: CaptureSink = {
+      packet(p) {
+        time = p.time;
+        throw seen;
+      },
     };
-    const feed = (chunk: Buffer): void => {
-      try {
-        reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      } catch {
-        return stop();
-      }
-      if (time !== undefined) stop();
-    };
-    gunzip.on('data', feed).on('error', stop).on('end', stop);
-    input
-      .on('data', (c) => {
-        const chunk = c as Buffer;
-        if (gz === undefined) gz = chunk[0] === 0x1f && chunk[1] === 0x8b;
-        if (gz) gunzip.write(chunk);
-        else feed(chunk);
-      })
-      .on('error', stop)
-      .on('end', () => (gz ? gunzip.end() : stop()));
-  });
+    await readCaptureStream(stream, sink, { file: path });
+  } catch {
+    // Stopped at the first packet, or the file is unreadable: the full read that follows reports that.
+  } finally {
+    stream.destroy();
+  }
+  return time;
 }
 
 export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): Promise<FileRunResult> {
@@ -95,7 +80,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
       const w: CaptureWarning = { code: e.code, message: e.message, file: e.file, offset: e.offset, frame: e.frame };
       pipeline.sink.warning?.(w);
       extraWarnings.push(w);
-      summary = (e as CaptureError & { summary?: CaptureSummary }).summary;
+      summary = (e as CaptureErrorWithSummary).summary;
     }
     if (summary) {
       summaries.push(summary);
