@@ -38,8 +38,6 @@ export interface PipelineOptions {
 
 export interface PipelineResult {
   flowStats: FlowStats;
-  /** Host names from pcapng NRBs. */
-  names: Map<string, string[]>;
   doc?: AnalysisDocument;
   warnings: CaptureWarning[];
 }
@@ -56,7 +54,6 @@ export interface Pipeline {
 export function createPipeline(opts: PipelineOptions = {}): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
   const warnings: CaptureWarning[] = [];
-  const names = new Map<string, string[]>();
   const analyzer: Analyzer | undefined = opts.analyze
     ? createAnalyzer({ workstation: opts.workstation, onUpdate: opts.onUpdate })
     : undefined;
@@ -94,9 +91,6 @@ export function createPipeline(opts: PipelineOptions = {}): Pipeline {
       tracker.packet(p);
     },
     names(address, list) {
-      const known = names.get(address) ?? [];
-      for (const n of list) if (!known.includes(n)) known.push(n);
-      names.set(address, known);
       analyzer?.names(address, list);
     },
     warning(w) {
@@ -115,7 +109,7 @@ export function createPipeline(opts: PipelineOptions = {}): Pipeline {
     finish(source) {
       const flowStats = tracker.finish();
       const doc = analyzer?.finish(source);
-      return { flowStats, names, doc, warnings };
+      return { flowStats, doc, warnings };
     },
   };
 }
