@@ -250,6 +250,50 @@ for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
   PLAN_BY_TYPE.push(l ? planOf(l) : undefined);
 }
 
+/** Message names with a summary of their own (see summarize); the others read `NAME invoke=N …`. */
+const OWN_SUMMARY = new Set([
+  'OPEN_REQ',
+  'OPEN_CONF',
+  'FAILURE_CONF',
+  'FAILURE_EVENT',
+  'CLOSE_REQ',
+  'CONTROL_FAILURE_CONF',
+  'SET_AGENT_STATE_REQ',
+  'QUERY_AGENT_STATE_CONF',
+  'AGENT_STATE_EVENT',
+  'SYSTEM_EVENT',
+]);
+
+/**
+ * Per message type: the summary prefix (`HEARTBEAT_REQ invoke=`) when a 4-byte body is the whole message, a
+ * plain u32 InvokeID and nothing else, in every protocol version; else undefined. Heartbeats and most
+ * confirmations are such messages, and heartbeats are nearly all of a long capture's GED-188 traffic: they
+ * are decoded without trying layouts and tag widths, to the same result (a test compares both paths).
+ */
+const INVOKE_ONLY_PREFIX: Array<string | undefined> = [];
+for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
+  const l = LAYOUT_BY_TYPE[t];
+  const only =
+    l !== undefined &&
+    l.confidence !== 'prefix' &&
+    l.variants.length === 1 &&
+    l.variants[0].length === 4 &&
+    !l.variants[0].fallback &&
+    l.fields.length === 1 &&
+    l.fields[0].name === 'invokeId' &&
+    l.fields[0].type === 'u32' &&
+    l.fields[0].kind === undefined &&
+    !OWN_SUMMARY.has(NAME_BY_TYPE[t]);
+  INVOKE_ONLY_PREFIX.push(only ? `${NAME_BY_TYPE[t]} invoke=` : undefined);
+}
+
+/** Message types decodeCore reads by the InvokeID-only path (for tests). */
+export function invokeOnlyMessageTypes(): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < TYPE_TABLE_SIZE; t++) if (INVOKE_ONLY_PREFIX[t] !== undefined) out.push(t);
+  return out;
+}
+
 function layoutOfType(t: number): MessageLayout | undefined {
   return t < TYPE_TABLE_SIZE ? LAYOUT_BY_TYPE[t] : layoutFor(t);
 }
@@ -378,9 +422,21 @@ const FLOATING_FIELD_KEYS: Record<number, string> = {
 
 /** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
 export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
+  return toMessage(bytes, opts, true);
+}
+
+/**
+ * decodeGed188Message without the InvokeID-only shortcut: every message through layouts and tag widths.
+ * Tests compare the two.
+ */
+export function decodeGed188MessageGeneral(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
+  return toMessage(bytes, opts, false);
+}
+
+function toMessage(bytes: Uint8Array, opts: Ged188DecodeOptions, shortcut: boolean): Ged188Message {
   const anomalies: Anomaly[] = [];
   const fixed: Record<string, number> = {};
-  const r = decodeCore(bytes, opts, anomalies, fixed);
+  const r = decodeCore(bytes, opts, anomalies, fixed, shortcut);
   return {
     messageType: r.messageType,
     name: r.name,
@@ -442,7 +498,7 @@ const SCRATCH: Ged188Decoded = {
  * shared and valid until the next call. The fields, summary and anomalies are the same as decodeGed188Message's.
  */
 export function decodeGed188Scratch(bytes: Uint8Array, opts: Ged188DecodeOptions, anomalies: Anomaly[]): Ged188Decoded {
-  return decodeCore(bytes, opts, anomalies, undefined);
+  return decodeCore(bytes, opts, anomalies, undefined, true);
 }
 
 function decodeCore(
@@ -450,6 +506,7 @@ function decodeCore(
   opts: Ged188DecodeOptions,
   anomalies: Anomaly[],
   fixed: Record<string, number> | undefined,
+  shortcut: boolean,
 ): Ged188Decoded {
   if (bytes.length < 8) {
     anomalies.push({ code: 'truncated-header', message: `only ${bytes.length} bytes; a header needs 8`, offset: 0 });
@@ -457,6 +514,10 @@ function decodeCore(
   }
   const bodyLength = readU32(bytes, 0);
   const messageType = readU32(bytes, 4);
+  if (shortcut && bodyLength === 4 && bytes.length === 12 && messageType < TYPE_TABLE_SIZE) {
+    const prefix = INVOKE_ONLY_PREFIX[messageType];
+    if (prefix !== undefined) return invokeOnly(messageType, prefix, readU32(bytes, 8), opts, fixed);
+  }
   if (bodyLength > MAX_BODY_LENGTH) {
     anomalies.push({
       code: 'length-too-large',
@@ -482,6 +543,42 @@ function decodeCore(
   // The body is bytes[8, 8+n): read in place rather than through a subarray.
   const n = Math.min(bodyLength, available);
   return finish(messageType, bodyLength, bytes, 8, n, layoutOfType(messageType), opts, anomalies, fixed);
+}
+
+/**
+ * finish() for a message that is its InvokeID alone (INVOKE_ONLY_PREFIX): one variant that fits exactly, so
+ * no floating part, and the tag width is whatever the options say (no-floating when they say nothing).
+ */
+function invokeOnly(
+  messageType: number,
+  summaryPrefix: string,
+  invokeId: number,
+  opts: Ged188DecodeOptions,
+  fixed: Record<string, number> | undefined,
+): Ged188Decoded {
+  const given = opts.tagWidth === 1 || opts.tagWidth === 2;
+  const width: TagWidth = opts.tagWidth === 2 || (opts.tagWidth !== 1 && (opts.version ?? 0) >= 20) ? 2 : 1;
+  const evidence: TagWidthEvidence = given ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
+  if (fixed) fixed.invokeId = invokeId;
+  const fields: Record<string, FieldValue> = {};
+  fields.messageType = messageType;
+  fields.invokeId = invokeId;
+  fields.tagWidth = width;
+  const r = SCRATCH;
+  r.messageType = messageType;
+  r.name = NAME_BY_TYPE[messageType];
+  r.bodyLength = 4;
+  r.invokeId = invokeId;
+  r.fixedLength = 4;
+  r.layoutConfidence = LAYOUT_BY_TYPE[messageType]!.confidence;
+  r.floating = null;
+  r.tagWidth = width;
+  r.tagWidthEvidence = evidence;
+  r.tagWidthDecisive = evidence !== 'no-floating';
+  r.undecodedBytes = 0;
+  r.fields = fields;
+  r.summary = summaryPrefix + invokeId;
+  return r;
 }
 
 /** `body`[start, start+n) is the message body. Fills and returns SCRATCH. */
