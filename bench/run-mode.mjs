@@ -28,8 +28,10 @@ if (mode === 'read') {
   summary = await readCaptureFile(file, { packet(p) { packets++; tracker.packet(p); } });
   tracker.finish();
 } else if (mode === 'decode' || mode === 'analyze') {
-  const { createPipeline, sourceInfo } = await import('../dist/pipeline.js');
-  const pipeline = createPipeline({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
+  // decode loads what the `decode` command loads (no timeline); analyze adds the analyzer.
+  const { createDecodePipeline, sourceInfo } = await import('../dist/decode-pipeline.js');
+  const create = mode === 'analyze' ? (await import('../dist/pipeline.js')).createPipeline : createDecodePipeline;
+  const pipeline = create({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
   summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
   const result = pipeline.finish(sourceInfo([file], [summary]));
   if (result.doc) flows = result.doc.workstations.length, (globalThis.workstations = result.doc.workstations.length);

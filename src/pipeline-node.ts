@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
-import { createPipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './pipeline.js';
+import { createDecodePipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './decode-pipeline.js';
 
 export interface FileRunOptions extends PipelineOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined, file: string): void;
@@ -49,7 +49,8 @@ async function firstPacketTime(path: string): Promise<number | undefined> {
 }
 
 export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): Promise<FileRunResult> {
-  const pipeline = createPipeline(opts);
+  // The timeline (analyzer and rules) is loaded only by the commands that build one.
+  const pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
   const order = paths.length > 1 ? await orderByStart(paths) : paths;
   const summaries: CaptureSummary[] = [];
   const errors: CaptureError[] = [];

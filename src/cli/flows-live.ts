@@ -1,7 +1,7 @@
 /** `ctiscope flows -i IFACE`: the connection table from a live capture, printed when capture stops (Ctrl-C or --duration). */
 
 import { listDevices, openLiveCapture, LiveCaptureError } from '../capture/live-node.js';
-import { createPipeline, sourceInfo } from '../pipeline.js';
+import { createDecodePipeline, sourceInfo } from '../decode-pipeline.js';
 import type { CaptureSummary } from '../capture/types.js';
 import { CliError } from './common.js';
 import { ExitCode } from './exit-codes.js';
@@ -19,7 +19,7 @@ export async function runLiveFlows(args: FlowsArgs): Promise<void> {
   let packets = 0;
   let first: number | undefined;
   let last: number | undefined;
-  const pipeline = createPipeline({ classifyOnly: true, onFlowEnd: (r, cls) => flows.push(flowJson(r, cls)) });
+  const pipeline = createDecodePipeline({ classifyOnly: true, onFlowEnd: (r, cls) => flows.push(flowJson(r, cls)) });
   let capture;
   try {
     capture = await openLiveCapture({ iface: args.interface!, filter: args.filter }, {

@@ -1,9 +1,10 @@
 /** The protocols the dispatcher can hand a flow to: decoder factories per transport and content probes. */
 
 import type { ProtocolRegistry } from './dispatch.js';
-import { createGed188StreamDecoder, probeGed188 } from './ged188/index.js';
-import { createGiopStreamDecoder, probeGiop } from './giop/index.js';
-import { createLdapStreamDecoder, probeLdap } from './ldap/index.js';
+// From the stream modules, not the protocol barrels: those also export the encoders, which decoding never loads.
+import { createGed188StreamDecoder, probeGed188 } from './ged188/stream.js';
+import { createGiopStreamDecoder, probeGiop } from './giop/stream.js';
+import { createLdapStreamDecoder, probeLdap } from './ldap/stream.js';
 import { createDnsDatagramDecoder, createDnsStreamDecoder, probeDns, probeDnsDatagram } from './dns/index.js';
 import { createTlsStreamDecoder, probeTls } from './tls/index.js';
 import { createSipDatagramDecoder, createSipStreamDecoder, probeSip } from './sip/index.js';

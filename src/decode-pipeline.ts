@@ -1,0 +1,169 @@
+/**
+ * Packets → flows → decoders, wired once: the part of the pipeline that `flows` and `decode` need.
+ *
+ * Pure (no I/O), like pipeline.ts, which adds the timeline on top. Kept apart so that commands which build
+ * no timeline do not load the analyzer and its rules.
+ */
+
+import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
+import type { DecodeOptions, DecodedMessage, Direction, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
+import { createDispatcher } from './decoders/dispatch.js';
+import { DEFAULT_PROFILES, PortMap, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
+import { DEFAULT_REGISTRY } from './decoders/registry.js';
+import { createFlowTracker, type FlowStats } from './decoders/net/index.js';
+import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './timeline/model.js';
+
+export interface PipelineOptions {
+  /** Port profiles (default: CAD/UCCX, CTI OS/UCCE, Finesse, common). */
+  profiles?: PortProfile[];
+  /** User overrides (`--port`), which win over the profiles. */
+  ports?: ServiceDef[];
+  decode?: DecodeOptions;
+  /** Build the timeline (analyze, ui); flows/decode leave it off. Needs createPipeline (pipeline.ts). */
+  analyze?: boolean;
+  /** Only this workstation's timeline (analyze --workstation). */
+  workstation?: string;
+  /** Decode only these protocols. */
+  only?: ReadonlySet<ProtocolName>;
+  /** Decode no protocol, only classify flows (the `flows` command). Ignored when analyze is on. */
+  classifyOnly?: boolean;
+  onMessage?(m: DecodedMessage): void;
+  onFlowEnd?(r: FlowRecord, cls: FlowClassification | undefined): void;
+  onWarning?(w: CaptureWarning): void;
+  /** Live printing: a step or finding was added. */
+  onUpdate?(update: AnalyzerUpdate): void;
+}
+
+export interface PipelineResult {
+  flowStats: FlowStats;
+  doc?: AnalysisDocument;
+  warnings: CaptureWarning[];
+}
+
+export interface Pipeline {
+  sink: CaptureSink;
+  portMap: PortMap;
+  /** The timeline so far (live mode). */
+  snapshot(source: SourceInfo): AnalysisDocument | undefined;
+  /** Ends every open flow and builds the result. */
+  finish(source: SourceInfo): PipelineResult;
+}
+
+/** What the timeline takes from the decoding pipeline (the Analyzer's input side). */
+export interface PipelineObserver {
+  message(m: DecodedMessage): void;
+  flowStart(info: FlowInfo, cls: FlowClassification): void;
+  flowEnd(r: FlowRecord, cls: FlowClassification | undefined): void;
+  gap(flowId: number, dir: Direction, length: number, frame: number): void;
+  names(address: string, list: string[]): void;
+  warning(w: CaptureWarning): void;
+}
+
+/**
+ * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
+ * flow, gap, name and warning before the caller's callbacks do.
+ */
+export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver): Pipeline {
+  const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
+  const warnings: CaptureWarning[] = [];
+  const onMessage = opts.onMessage;
+
+  const dispatcher = createDispatcher({
+    registry: DEFAULT_REGISTRY,
+    portMap,
+    decode: opts.decode ?? {},
+    only: opts.only,
+    classifyOnly: opts.classifyOnly && !observer,
+    emit:
+      observer && onMessage
+        ? (m) => {
+            observer.message(m);
+            onMessage(m);
+          }
+        : observer
+          ? (m) => observer.message(m)
+          : (onMessage ?? (() => {})),
+    classified(info, cls) {
+      observer?.flowStart(info, cls);
+    },
+    flowEnd(r, cls) {
+      observer?.flowEnd(r, cls);
+      opts.onFlowEnd?.(r, cls);
+    },
+    gap(info, dir, length, frame) {
+      observer?.gap(info.id, dir, length, frame);
+    },
+  });
+
+  const tracker = createFlowTracker({
+    factory: dispatcher,
+    // The profile's ports decide who is the server on flows whose handshake was not captured.
+    isServerPort: (port: number) => portMap.has(port),
+  });
+
+  const sink: CaptureSink = {
+    packet(p: CapturedPacket) {
+      tracker.packet(p);
+    },
+    names(address, list) {
+      observer?.names(address, list);
+    },
+    warning(w) {
+      warnings.push(w);
+      observer?.warning(w);
+      opts.onWarning?.(w);
+    },
+  };
+
+  return {
+    sink,
+    portMap,
+    snapshot() {
+      return undefined;
+    },
+    finish() {
+      return { flowStats: tracker.finish(), warnings };
+    },
+  };
+}
+
+/** What was read: the analysis document's `source`, with every field filled in. */
+export interface ReadSource extends SourceInfo {
+  start: number | null;
+  end: number | null;
+  duration: number | null;
+  truncated: boolean;
+  warnings: SourceWarning[];
+}
+
+/** Describes what was read, for the analysis document's `source`. */
+export function sourceInfo(files: string[], summaries: CaptureSummary[], extraWarnings: CaptureWarning[] = []): ReadSource {
+  const times = summaries.flatMap((s) => [s.firstTime, s.lastTime]).filter((t): t is number => typeof t === 'number');
+  const start = times.length ? Math.min(...times) : undefined;
+  const end = times.length ? Math.max(...times) : undefined;
+  const warnings = [...summaries.flatMap((s) => s.warnings), ...extraWarnings];
+  return {
+    files,
+    packets: summaries.reduce((n, s) => n + s.packets, 0),
+    start: start ?? null,
+    end: end ?? null,
+    duration: start !== undefined && end !== undefined ? end - start : null,
+    truncated: summaries.some((s) => s.truncated),
+    warnings: dedupeWarnings(warnings).map((w) => ({
+      code: w.code,
+      message: w.message,
+      ...(w.frame !== undefined ? { frame: w.frame } : {}),
+      ...(w.file !== undefined ? { file: w.file } : {}),
+    })),
+  };
+}
+
+function dedupeWarnings(ws: CaptureWarning[]): CaptureWarning[] {
+  const seen = new Set<string>();
+  return ws.filter((w) => {
+    const k = `${w.code}\u0000${w.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
