@@ -87,6 +87,25 @@ export class PduStream {
     this.sharedMeta = framing.metaIsTransient ? { offset: 0, frames: [], time: 0 } : undefined;
   }
 
+  /**
+   * True when nothing is buffered and the stream is in step: a protocol holding whole messages at the start
+   * of a chunk may then take them itself (and report them with `consumed`) instead of calling data(), which
+   * reaches the protocol only through callbacks shared by every protocol.
+   */
+  get idle(): boolean {
+    return this.end === this.start && !this.lost;
+  }
+
+  /** Stream offset of the next byte to come. */
+  get nextOffset(): number {
+    return this.streamOffset + (this.end - this.start);
+  }
+
+  /** While idle: the caller took `n` bytes of whole messages itself (see idle). */
+  consumed(n: number): void {
+    this.streamOffset += n;
+  }
+
   /** Appends in-order bytes carried by `frame`. */
   data(bytes: Uint8Array, frame: number, time: number): void {
     if (bytes.length === 0) return;

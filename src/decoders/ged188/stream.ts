@@ -166,9 +166,32 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.leftovers = new MessageEmitter('ged188', ctx, STREAM_ERROR_FIELDS);
   }
 
+  /** The meta object of the fast path in data() (onPdu reads it during the call only). */
+  private readonly chunkMeta: PduMeta = { offset: 0, frames: [], time: 0 };
+
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     // A comparison, not this.dirs[dir]: a lookup by a string that varies is slower than a branch.
-    (dir === 'c2s' ? this.c2sStream : this.s2cStream).data(bytes, frame, time);
+    const stream = dir === 'c2s' ? this.c2sStream : this.s2cStream;
+    if (stream.idle) {
+      // Most segments hold whole messages (a heartbeat each): split them here, where the length function and
+      // onPdu are known, and leave the rest (a partial or bad message) to the PduStream.
+      const len = bytes.length;
+      const meta = this.chunkMeta;
+      let pos = 0;
+      while (len - pos >= HEADER) {
+        const n = ged188PduLength(bytes, pos, len - pos);
+        if (n <= 0 || n > len - pos) break;
+        meta.offset = stream.nextOffset;
+        meta.frames = [frame];
+        meta.time = time;
+        stream.consumed(n);
+        this.onPdu(dir, pos === 0 && n === len ? bytes : bytes.subarray(pos, pos + n), meta);
+        pos += n;
+      }
+      if (pos === len) return;
+      if (pos > 0) bytes = bytes.subarray(pos);
+    }
+    stream.data(bytes, frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
