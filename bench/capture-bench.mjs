@@ -27,7 +27,7 @@ const packetsWanted = Number(opt('packets', 1_000_000));
 const workstations = Number(opt('workstations', 500));
 const outDir = join(root, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
-if (!existsSync(join(root, 'dist', 'pipeline.js'))) {
+if (!existsSync(join(root, 'dist', 'bundle', 'pipeline.js'))) {
   console.error('bench: building first (npm run build)');
   spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }

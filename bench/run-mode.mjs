@@ -3,8 +3,8 @@
 //   node bench/run-mode.mjs MODE FILE      MODE = read | flows | decode | analyze
 // Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages.
 import { statSync } from 'node:fs';
-// Each mode imports only what it runs, as the CLI commands do.
-const { readCaptureFile } = await import('../dist/capture/source-node.js');
+// Each mode imports only what it runs, as the CLI commands do, from the same bundle (dist/bundle) the CLI runs.
+const { readCaptureFile } = await import('../dist/bundle/source-node.js');
 
 const [mode, file] = process.argv.slice(2);
 if (!mode || !file) {
@@ -19,7 +19,7 @@ let summary;
 if (mode === 'read') {
   summary = await readCaptureFile(file, { packet() { packets++; } });
 } else if (mode === 'flows') {
-  const { createFlowTracker } = await import('../dist/decoders/net/index.js');
+  const { createFlowTracker } = await import('../dist/bundle/net.js');
   // Reading + flow table + TCP reassembly: every flow gets a consumer, so every byte is put in order.
   let delivered = 0;
   const tracker = createFlowTracker({
@@ -29,8 +29,8 @@ if (mode === 'read') {
   tracker.finish();
 } else if (mode === 'decode' || mode === 'analyze') {
   // decode loads what the `decode` command loads (no timeline); analyze adds the analyzer.
-  const { createDecodePipeline, sourceInfo } = await import('../dist/decode-pipeline.js');
-  const create = mode === 'analyze' ? (await import('../dist/pipeline.js')).createPipeline : createDecodePipeline;
+  const { createDecodePipeline, sourceInfo } = await import('../dist/bundle/decode-pipeline.js');
+  const create = mode === 'analyze' ? (await import('../dist/bundle/pipeline.js')).createPipeline : createDecodePipeline;
   const pipeline = create({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
   summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
   const result = pipeline.finish(sourceInfo([file], [summary]));

@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// Entry point for `npx ctiscope`: runs the compiled CLI (built by `npm install` via the prepare script).
-import '../dist/cli/main.js';
+// Entry point for `npx ctiscope`: runs the compiled, bundled CLI (built by `npm install` via the prepare script:
+// tsc to dist/, then scripts/bundle.mjs to dist/bundle/).
+import '../dist/bundle/cli.js';

@@ -1,4 +1,4 @@
-// Builds dist/ once before the tests that run the real `ctiscope` binary, so they never test a stale build.
+// Builds dist/ (and its bundle) once before the tests that run the real `ctiscope` binary, so they never test a stale build.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -9,4 +9,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // The binary runs the bundle (bin/ctiscope.js → dist/bundle/cli.js).
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
 }
