@@ -131,8 +131,8 @@ class Ged188StreamDecoder implements StreamDecoder {
   private readonly client: string;
   private readonly server: string;
   private readonly contextOptions: StreamDecoderContext['options'];
-  /** Only for the end of the flow (leftover stream anomalies, STREAM_ERROR). */
-  private readonly leftovers: MessageEmitter;
+  /** Only for the end of the flow (leftover stream anomalies, STREAM_ERROR): made then, if there are any. */
+  private leftovers: MessageEmitter | undefined;
   /** pending.size, kept here so that the common request/reply alternation never touches the map. */
   private pendingSize = 0;
 
@@ -163,7 +163,6 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
     this.contextOptions = ctx.options;
-    this.leftovers = new MessageEmitter('ged188', ctx, STREAM_ERROR_FIELDS);
   }
 
   /** The meta object of the fast path in data() (onPdu reads it during the call only). */
@@ -202,10 +201,13 @@ class Ged188StreamDecoder implements StreamDecoder {
     for (const dir of ['c2s', 's2c'] as const) {
       const st = this.dirs[dir];
       st.stream.finish();
-      this.leftovers.carryLeftovers(dir, st.pendingAnomalies, st.last);
+      if (st.pendingAnomalies.length) {
+        this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
+        this.leftovers.carryLeftovers(dir, st.pendingAnomalies, st.last);
+      }
       st.pendingAnomalies = [];
     }
-    this.pending.clear();
+    if (this.pendingSize) this.pending.clear();
     this.pendingSize = 0;
     this.newestRequest = undefined;
   }

@@ -82,6 +82,8 @@ interface Reassembly {
   fragments: number;
 }
 
+const DIRECTIONS: readonly Direction[] = ['c2s', 's2c'];
+
 function otherDirection(d: Direction): Direction {
   return d === 'c2s' ? 's2c' : 'c2s';
 }
@@ -95,9 +97,13 @@ function readU32(b: Uint8Array, o: number, le: boolean): number {
 class GiopFlowDecoder implements StreamDecoder {
   private readonly streams: PduStreamPair;
   private readonly out: MessageEmitter;
-  private readonly requests: Record<Direction, Map<number, PendingRequest>> = { c2s: new Map(), s2c: new Map() };
+  /**
+   * Requests awaiting a reply, by sending direction. Created on first use, like `reassembly`: a SPAN capture
+   * holds thousands of GIOP connections that carry one request each, and most never fragment.
+   */
+  private readonly requests: Record<Direction, Map<number, PendingRequest> | undefined> = { c2s: undefined, s2c: undefined };
   /** Keyed by request id (1.2) or -1 (1.1, whose fragments carry no id and continue the last message). */
-  private readonly reassembly: Record<Direction, Map<number, Reassembly>> = { c2s: new Map(), s2c: new Map() };
+  private readonly reassembly: Record<Direction, Map<number, Reassembly> | undefined> = { c2s: undefined, s2c: undefined };
 
   constructor(private readonly ctx: StreamDecoderContext) {
     this.out = new MessageEmitter('giop', ctx);
@@ -114,11 +120,14 @@ class GiopFlowDecoder implements StreamDecoder {
 
   end(): void {
     this.streams.finish();
-    for (const dir of ['c2s', 's2c'] as const) {
+    for (const dir of DIRECTIONS) {
       // Fragmented messages whose last fragment never came are reported with what arrived.
-      for (const [, r] of this.reassembly[dir]) this.flushReassembly(dir, r, false, r.frames[r.frames.length - 1]);
-      this.reassembly[dir].clear();
-      this.requests[dir].clear();
+      const pending = this.reassembly[dir];
+      if (pending) {
+        for (const [, r] of pending) this.flushReassembly(dir, r, false, r.frames[r.frames.length - 1]);
+        this.reassembly[dir] = undefined;
+      }
+      this.requests[dir] = undefined;
     }
     this.out.finish();
   }
@@ -131,12 +140,12 @@ class GiopFlowDecoder implements StreamDecoder {
     const isGiop = pdu[0] === 0x47;
     if (isGiop && type === MSG_FRAGMENT && minor >= 1) {
       const key = minor >= 2 ? (pdu.length >= 16 ? readU32(pdu, 12, le) : -2) : -1;
-      const r = this.reassembly[dir].get(key);
+      const r = this.reassembly[dir]?.get(key);
       if (r) {
         const dataStart = minor >= 2 ? 16 : GIOP_HEADER_SIZE;
         const data = pdu.subarray(Math.min(dataStart, pdu.length));
         if (r.size + data.length > GIOP_MAX_MESSAGE_SIZE) {
-          this.reassembly[dir].delete(key);
+          this.reassembly[dir]!.delete(key);
           this.out.streamAnomaly(dir, {
             code: 'reassembly-too-large',
             message: `fragmented message grew past ${GIOP_MAX_MESSAGE_SIZE} bytes; reassembly abandoned`,
@@ -152,7 +161,7 @@ class GiopFlowDecoder implements StreamDecoder {
         r.wireLength += pdu.length;
         r.fragments++;
         if (!more) {
-          this.reassembly[dir].delete(key);
+          this.reassembly[dir]!.delete(key);
           this.flushReassembly(dir, r, true, meta.frames[meta.frames.length - 1], meta.time);
         }
         return;
@@ -168,7 +177,7 @@ class GiopFlowDecoder implements StreamDecoder {
     if (isGiop && more && type <= MSG_LOCATE_REPLY && type !== MSG_CANCEL_REQUEST) {
       // 1.2 messages carry the request id first; 1.1 fragments continue the last fragmented message.
       const key = minor >= 2 ? (pdu.length >= 16 ? readU32(pdu, 12, le) : -2) : -1;
-      const map = this.reassembly[dir];
+      const map = (this.reassembly[dir] ??= new Map());
       const previous = map.get(key);
       if (previous) {
         map.delete(key);
@@ -256,7 +265,7 @@ class GiopFlowDecoder implements StreamDecoder {
     const t = m.messageType;
     if (t === MSG_REQUEST || t === MSG_LOCATE_REQUEST) {
       if (t === MSG_REQUEST && m.fields.responseExpected === false) return;
-      const table = this.requests[dir];
+      const table = (this.requests[dir] ??= new Map());
       if (table.size >= MAX_PENDING_REQUESTS) table.delete(table.keys().next().value as number);
       const op = m.fields.operation;
       table.set(id, { kind: t, frame: msg.frame, time: msg.time, operation: typeof op === 'string' ? op : undefined });
@@ -264,9 +273,9 @@ class GiopFlowDecoder implements StreamDecoder {
     }
     if (t === MSG_REPLY || t === MSG_LOCATE_REPLY) {
       const table = this.requests[otherDirection(dir)];
-      const req = table.get(id);
+      const req = table?.get(id);
       if (!req || req.kind !== (t === MSG_REPLY ? MSG_REQUEST : MSG_LOCATE_REQUEST)) return;
-      table.delete(id);
+      table!.delete(id);
       msg.pairedFrame = req.frame;
       const dt = Math.max(0, msg.time - req.time);
       msg.responseTime = dt;
@@ -280,7 +289,7 @@ class GiopFlowDecoder implements StreamDecoder {
       return;
     }
     if (t === MSG_CANCEL_REQUEST) {
-      const req = this.requests[dir].get(id);
+      const req = this.requests[dir]?.get(id);
       if (req?.operation !== undefined) {
         m.fields.operation = req.operation;
         msg.summary += ` (${req.operation})`;
