@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // ctiscope's capture benchmark, measured against tshark in the same run.
 //
-//   npm run bench [-- --packets 1000000 --workstations 500 --flat 3000000 --no-tshark]
+//   npm run bench [-- --packets 1000000 --workstations 500 --repeat 5 --flat 3000000 --no-tshark]
 //
 // 1. Writes a synthetic SPAN capture (bench/out/span-<N>.pcapng) with the project's own generator: hundreds of
 //    CAD desktops starting up (LDAP, GIOP licensing, GED-188 login), a share of them failing, then heartbeating.
 // 2. Runs each stage in its own process and records wall time and peak RSS (getrusage of the child):
-//    read (reader only), flows (reader + flow table + TCP reassembly), decode (+ protocol decoders),
-//    analyze (+ timeline), the CLI's `flows --json` and `analyze --json` as a user runs them,
-//    and `tshark -r FILE -q -z conv,tcp` as the peer.
+//    read (reader only), flows (reader + flow table + TCP reassembly), classify (+ port profile and content
+//    detection: the `flows` command's pipeline), decode (+ protocol decoders), analyze (+ timeline), each
+//    --repeat times with the stages interleaved; then the CLI's `flows --json` and `analyze --json` as a user
+//    runs them, and `tshark -r FILE -q -z conv,tcp` as the peer.
 // 3. Runs flows and analyze again on a capture three times larger (--flat N) to show memory does not grow with it.
 // 4. Prints a table with packets/s, MB/s, peak RSS and the ratio to tshark, and writes bench/out/results.json.
 // No wall-clock assertion anywhere: this reports, the README records.
@@ -57,13 +58,41 @@ function measure(cmd, cmdArgs) {
 
 const rows = [];
 const node = process.execPath;
-for (const mode of ['read', 'flows', 'decode', 'analyze']) {
-  const m = measure(node, [join(root, 'bench', 'run-mode.mjs'), mode, file]);
-  if (m.rc !== 0) throw new Error(`${mode}: ${m.err}`);
-  const inner = JSON.parse(m.out.trim().split('\n').pop());
-  rows.push({ name: `in-process ${mode}`, packets: inner.packets, seconds: m.wall, inner: inner.seconds, rssMB: m.maxrss_kb / 1024, extra: inner });
-  console.error(`bench: ${mode}: ${m.wall.toFixed(2)} s`);
+// Each stage runs `repeat` times, the stages interleaved round by round, so that a slow spell of the machine
+// hits them alike; a row reports the median wall time (and the spread), and ratios are taken per round.
+const repeat = Math.max(1, Number(opt('repeat', 5)));
+const MODES = ['read', 'flows', 'classify', 'decode', 'analyze'];
+const runs = Object.fromEntries(MODES.map((m) => [m, []]));
+for (let round = 0; round < repeat; round++) {
+  for (const mode of MODES) {
+    const m = measure(node, [join(root, 'bench', 'run-mode.mjs'), mode, file]);
+    if (m.rc !== 0) throw new Error(`${mode}: ${m.err}`);
+    runs[mode].push({ wall: m.wall, rssMB: m.maxrss_kb / 1024, inner: JSON.parse(m.out.trim().split('\n').pop()) });
+  }
+  console.error(`bench: round ${round + 1}/${repeat}: ${MODES.map((mode) => `${mode} ${runs[mode][round].wall.toFixed(2)} s`).join(', ')}`);
 }
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+for (const mode of MODES) {
+  const walls = runs[mode].map((r) => r.wall);
+  const inner = runs[mode][0].inner;
+  rows.push({
+    name: `in-process ${mode}`,
+    packets: inner.packets,
+    seconds: median(walls),
+    min: Math.min(...walls),
+    max: Math.max(...walls),
+    rssMB: Math.max(...runs[mode].map((r) => r.rssMB)),
+    extra: inner,
+  });
+}
+/** Per-round ratio of two stages' wall times: median and range. */
+const ratio = (a, b) => {
+  const per = runs[a].map((r, i) => r.wall / runs[b][i].wall);
+  return { median: median(per), min: Math.min(...per), max: Math.max(...per) };
+};
 for (const cmd of [['flows', '--json'], ['analyze', '--json']]) {
   const m = measure(node, [join(root, 'bin', 'ctiscope.js'), cmd[0], file, ...cmd.slice(1)]);
   if (m.rc !== 0 && !(cmd[0] === 'analyze' && (m.rc === 1 || m.rc === 4))) throw new Error(`ctiscope ${cmd.join(' ')}: rc ${m.rc} ${m.err}`);
@@ -76,6 +105,8 @@ if (spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status ===
   tshark = { name: 'tshark -r FILE -q -z conv,tcp', packets: rows[0].packets, seconds: m.wall, rssMB: m.maxrss_kb / 1024 };
   rows.push(tshark);
   console.error(`bench: tshark: ${m.wall.toFixed(2)} s`);
+} else if (args.includes('--no-tshark')) {
+  console.error('bench: tshark skipped (--no-tshark) — no ratio reported');
 } else {
   console.error('bench: tshark not found (apt-get install -y tshark) — no ratio reported');
 }
@@ -111,13 +142,17 @@ if (flatPackets > packetsWanted) {
   }
 }
 
-const flowsRow = rows.find((r) => r.name === 'in-process flows');
-const decodeRow = rows.find((r) => r.name === 'in-process decode');
-const analyzeRow = rows.find((r) => r.name === 'in-process analyze');
-lines.push('', `decoders cost ${fmt(decodeRow.seconds / flowsRow.seconds, 2)}× the flow pipeline; the timeline costs ${fmt(analyzeRow.seconds / decodeRow.seconds, 2)}× decode-only.`);
+const span = (r) => `${fmt(r.median, 2)}× (${fmt(r.min, 2)}–${fmt(r.max, 2)} over ${repeat} rounds)`;
+const decoders = { classify: ratio('decode', 'classify'), flows: ratio('decode', 'flows'), timeline: ratio('analyze', 'decode') };
+lines.push(
+  '',
+  `Wall times are medians of ${repeat} interleaved runs; the min–max range is in results.json.`,
+  `Decoders cost ${span(decoders.classify)} the flow pipeline as \`ctiscope flows\` runs it (classify), ` +
+    `and ${span(decoders.flows)} bare flow reassembly (flows); the timeline costs ${span(decoders.timeline)} decode-only.`,
+);
 if (flat) {
   lines.push('', `Memory as the capture grows (${workstations} workstations):`, '', `| stage | packets | wall s | peak RSS MB | peak RSS MB at ${(rows[0].packets / 1e6).toFixed(0)}M packets |`, '|---|---:|---:|---:|---:|');
   for (const f of flat) lines.push(`| ${f.mode} | ${f.packets.toLocaleString('en-US')} | ${fmt(f.seconds, 2)} | ${fmt(f.rssMB)} | ${fmt(f.smallRssMB)} |`);
 }
 console.log(lines.join('\n'));
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ file, size, workstations, rows, flat, date: new Date().toISOString() }, null, 1));
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ file, size, workstations, repeat, rows, runs, ratios: decoders, flat, date: new Date().toISOString() }, null, 1));

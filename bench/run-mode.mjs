@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One benchmark measurement in its own process (so peak RSS is this mode's alone):
-//   node bench/run-mode.mjs MODE FILE      MODE = read | flows | decode | analyze
+//   node bench/run-mode.mjs MODE FILE      MODE = read | flows | classify | decode | analyze
 // Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages.
 import { statSync } from 'node:fs';
 // Each mode imports only what it runs, as the CLI commands do, from the same bundle (dist/bundle) the CLI runs.
@@ -8,7 +8,7 @@ const { readCaptureFile } = await import('../dist/bundle/source-node.js');
 
 const [mode, file] = process.argv.slice(2);
 if (!mode || !file) {
-  console.error('usage: run-mode.mjs read|flows|decode|analyze FILE');
+  console.error('usage: run-mode.mjs read|flows|classify|decode|analyze FILE');
   process.exit(2);
 }
 const t0 = performance.now();
@@ -27,11 +27,12 @@ if (mode === 'read') {
   });
   summary = await readCaptureFile(file, { packet(p) { packets++; tracker.packet(p); } });
   tracker.finish();
-} else if (mode === 'decode' || mode === 'analyze') {
-  // decode loads what the `decode` command loads (no timeline); analyze adds the analyzer.
+} else if (mode === 'classify' || mode === 'decode' || mode === 'analyze') {
+  // classify is the `flows` command's pipeline: flows named by port profile or content, no protocol decoded.
+  // decode adds the decoders, as the `decode` command runs them (no timeline); analyze adds the analyzer.
   const { createDecodePipeline, sourceInfo } = await import('../dist/bundle/decode-pipeline.js');
   const create = mode === 'analyze' ? (await import('../dist/bundle/pipeline.js')).createPipeline : createDecodePipeline;
-  const pipeline = create({ analyze: mode === 'analyze', onMessage() { messages++; }, onFlowEnd() { flows++; } });
+  const pipeline = create({ analyze: mode === 'analyze', classifyOnly: mode === 'classify', onMessage() { messages++; }, onFlowEnd() { flows++; } });
   summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
   const result = pipeline.finish(sourceInfo([file], [summary]));
   if (result.doc) flows = result.doc.workstations.length, (globalThis.workstations = result.doc.workstations.length);
