@@ -420,6 +420,10 @@ const FLOATING_FIELD_KEYS: Record<number, string> = {
   217: 'ctiosCilClientId',
 };
 
+/** FLOATING_FIELD_KEYS by tag, as an array (every such tag is below 256). */
+const FLOATING_KEY_BY_TAG: Array<string | undefined> = [];
+for (let tag = 0; tag < 256; tag++) FLOATING_KEY_BY_TAG.push(FLOATING_FIELD_KEYS[tag]);
+
 /** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
 export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
   return toMessage(bytes, opts, true);
@@ -445,7 +449,7 @@ function toMessage(bytes: Uint8Array, opts: Ged188DecodeOptions, shortcut: boole
     fixedLength: r.fixedLength,
     layoutConfidence: r.layoutConfidence,
     fixed,
-    floating: r.floating ?? [],
+    floating: r.floating ? r.floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value })) : [],
     tagWidth: r.tagWidth,
     tagWidthEvidence: r.tagWidthEvidence,
     tagWidthDecisive: r.tagWidthDecisive,
@@ -639,11 +643,13 @@ function finish(
   }
 
   if (floating !== null && floating.length) {
-    for (const item of floating) {
-      const key = FLOATING_FIELD_KEYS[item.tag];
-      if (key && fields[key] === undefined) fields[key] = item.value;
+    for (let i = 0; i < floating.length; i++) {
+      const item: Ged188FloatingField = floating[i];
+      const key = item.tag < FLOATING_KEY_BY_TAG.length ? FLOATING_KEY_BY_TAG[item.tag] : undefined;
+      if (key !== undefined && fields[key] === undefined) fields[key] = item.value;
     }
-    fields.floating = floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value }));
+    // The list itself: decodeGed188Message gives its caller a copy, so the two never alias.
+    fields.floating = floating;
   }
   fields.tagWidth = width;
 

@@ -8,11 +8,12 @@ import { floatingTagInfo, floatingTagName, type FloatingValueType } from './cons
 
 export type TagWidth = 1 | 2;
 
-export interface Ged188FloatingField {
+// A type, not an interface: a list of them is a FieldValue as it stands (DecodedMessage.fields.floating).
+export type Ged188FloatingField = {
   tag: number;
   name: string;
   value: FieldValue;
-}
+};
 
 /** Outcome of a quick structural check of a floating part under one tag width. */
 export interface FloatingScan {
@@ -102,6 +103,58 @@ function readU32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 }
 
+/** cString of body[at, at+len) without a view of its own for the item. */
+function cStringAt(body: Uint8Array, at: number, len: number): string {
+  const stop = at + len;
+  let nul = body.indexOf(0, at);
+  if (nul < 0 || nul > stop) nul = stop;
+  return utf8.decode(body.subarray(at, nul));
+}
+
+function wrongSize(tag: number, data: Uint8Array, want: string, anomalies: Anomaly[], offset: number): string {
+  anomalies.push({
+    code: 'bad-field-length',
+    message: `${floatingTagName(tag)} (tag ${tag}) has ${data.length} bytes where ${want} is expected`,
+    offset,
+  });
+  return hex(data);
+}
+
+/**
+ * The value of the item at body[at, at+len). Strings and numbers, nearly every item of a login, are read in
+ * place; the rarer types get a view of their bytes.
+ */
+function decodeValueAt(
+  tag: number,
+  type: FloatingValueType | undefined,
+  body: Uint8Array,
+  at: number,
+  len: number,
+  showSecrets: boolean,
+  anomalies: Anomaly[],
+  offset: number,
+): FieldValue {
+  switch (type) {
+    case 'string':
+      if (len === 0 || body[at + len - 1] !== 0) {
+        anomalies.push({
+          code: 'string-not-terminated',
+          message: `${floatingTagName(tag)} (tag ${tag}) does not end with NUL`,
+          offset,
+        });
+      }
+      return cStringAt(body, at, len);
+    case 'uint':
+    case 'time':
+      if (len === 4) return readU32(body, at);
+      break;
+    case 'ushort':
+      if (len === 2) return (body[at] << 8) | body[at + 1];
+      break;
+  }
+  return decodeValue(tag, type, body.subarray(at, at + len), showSecrets, anomalies, offset);
+}
+
 function decodeValue(
   tag: number,
   type: FloatingValueType | undefined,
@@ -111,14 +164,6 @@ function decodeValue(
   offset: number,
 ): FieldValue {
   const name = floatingTagName(tag);
-  const wrongSize = (want: string): string => {
-    anomalies.push({
-      code: 'bad-field-length',
-      message: `${name} (tag ${tag}) has ${data.length} bytes where ${want} is expected`,
-      offset,
-    });
-    return hex(data);
-  };
   switch (type) {
     case undefined:
       return looksLikeCString(data) ? cString(data) : hex(data);
@@ -138,15 +183,15 @@ function decodeValue(
       return hex(data);
     case 'uint':
     case 'time':
-      return data.length === 4 ? readU32(data, 0) : wrongSize('4');
+      return data.length === 4 ? readU32(data, 0) : wrongSize(tag, data, '4', anomalies, offset);
     case 'int':
-      return data.length === 4 ? readU32(data, 0) | 0 : wrongSize('4');
+      return data.length === 4 ? readU32(data, 0) | 0 : wrongSize(tag, data, '4', anomalies, offset);
     case 'ushort':
-      return data.length === 2 ? (data[0] << 8) | data[1] : wrongSize('2');
+      return data.length === 2 ? (data[0] << 8) | data[1] : wrongSize(tag, data, '2', anomalies, offset);
     case 'taskid':
       return data.length === 12
         ? { taskGroupHigh: readU32(data, 0) | 0, taskGroupLow: readU32(data, 4) | 0, sequenceNumber: readU32(data, 8) | 0 }
-        : wrongSize('12');
+        : wrongSize(tag, data, '12', anomalies, offset);
     case 'namedvar': {
       const nul = data.indexOf(0);
       if (nul < 0 || data[data.length - 1] !== 0) {
@@ -209,11 +254,10 @@ export function decodeFloating(
     if (!info) {
       anomalies.push({ code: 'unknown-tag', message: `unknown floating tag ${tag} (${len} bytes)`, offset: itemOffset });
     }
-    const data = body.subarray(pos, pos + len);
     out.push({
       tag,
       name: info?.name ?? floatingTagName(tag),
-      value: decodeValue(tag, info?.type, data, showSecrets, anomalies, itemOffset),
+      value: decodeValueAt(tag, info?.type, body, pos, len, showSecrets, anomalies, itemOffset),
     });
     pos += len;
   }
