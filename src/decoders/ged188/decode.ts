@@ -287,6 +287,25 @@ for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
   INVOKE_ONLY_PREFIX.push(only ? `${NAME_BY_TYPE[t]} invoke=` : undefined);
 }
 
+/**
+ * The summary prefix of a message of this type whose 4-byte body is its InvokeID alone, or undefined when
+ * such a message has more to say (see INVOKE_ONLY_PREFIX). The stream decoder builds those messages itself,
+ * with invokeOnlyFields, to the same result as decodeGed188Message.
+ */
+export function invokeOnlyPrefix(messageType: number): string | undefined {
+  return messageType < TYPE_TABLE_SIZE ? INVOKE_ONLY_PREFIX[messageType] : undefined;
+}
+
+/** The fields of an InvokeID-only message read with this tag width (see invokeOnlyPrefix). */
+export function invokeOnlyFields(messageType: number, invokeId: number, width: TagWidth): Record<string, FieldValue> {
+  // Built from an empty literal: room for the properties the stream decoder adds (see finish).
+  const fields: Record<string, FieldValue> = {};
+  fields.messageType = messageType;
+  fields.invokeId = invokeId;
+  fields.tagWidth = width;
+  return fields;
+}
+
 /** Message types decodeCore reads by the InvokeID-only path (for tests). */
 export function invokeOnlyMessageTypes(): number[] {
   const out: number[] = [];
@@ -564,10 +583,7 @@ function invokeOnly(
   const width: TagWidth = opts.tagWidth === 2 || (opts.tagWidth !== 1 && (opts.version ?? 0) >= 20) ? 2 : 1;
   const evidence: TagWidthEvidence = given ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
   if (fixed) fixed.invokeId = invokeId;
-  const fields: Record<string, FieldValue> = {};
-  fields.messageType = messageType;
-  fields.invokeId = invokeId;
-  fields.tagWidth = width;
+  const fields = invokeOnlyFields(messageType, invokeId, width);
   const r = SCRATCH;
   r.messageType = messageType;
   r.name = NAME_BY_TYPE[messageType];

@@ -9,13 +9,20 @@ import type {
   Anomaly,
   ContentProbe,
   DecodedMessage,
+  FieldValue,
   Direction,
   StreamDecoder,
   StreamDecoderContext,
   StreamDecoderFactory,
 } from '../types.js';
 import { MAX_BODY_LENGTH, MAX_MESSAGE_TYPE, MESSAGE_TYPE, isKnownMessageType, messageTypeName } from './constants.js';
-import { decodeGed188Message, decodeGed188Scratch, type Ged188DecodeOptions } from './decode.js';
+import {
+  decodeGed188Message,
+  decodeGed188Scratch,
+  invokeOnlyFields,
+  invokeOnlyPrefix,
+  type Ged188DecodeOptions,
+} from './decode.js';
 import type { TagWidth } from './floating.js';
 
 const HEADER = 8;
@@ -240,32 +247,55 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidthSource = 'open-req-version';
       }
     }
-    // The decoder's anomalies go to a scratch list (copied below with frame and stream offset), and its
-    // result is shared: everything needed is read from it before the message is emitted.
-    const msgAnomalies = SCRATCH_ANOMALIES;
-    if (msgAnomalies.length) msgAnomalies.length = 0;
-    const msg = decodeGed188Scratch(pdu, this.decodeOptions(), msgAnomalies);
-    if (this.tagWidth === undefined && msg.tagWidthDecisive) {
-      this.tagWidth = msg.tagWidth;
-      this.tagWidthSource = 'detected';
-    }
-
     const st = dir === 'c2s' ? this.c2s : this.s2c;
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
+    const type = readU32BE(pdu, 4);
+    let name: string;
+    let fields: Record<string, FieldValue>;
+    let summary: string;
+    let invokeId: number | undefined;
     let anomalies: Anomaly[] | undefined;
-    if (st.pendingAnomalies.length || msgAnomalies.length) {
-      anomalies = st.pendingAnomalies;
-      st.pendingAnomalies = [];
-      for (const a of msgAnomalies) {
-        anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+    const prefix = pdu.length === HEADER + 4 && readU32BE(pdu, 0) === 4 ? invokeOnlyPrefix(type) : undefined;
+    if (prefix !== undefined) {
+      // A heartbeat or a plain confirmation: its InvokeID is all there is (decodeGed188Message gives the
+      // same; a test holds the two together). The session's tag width is reported, or none when unknown.
+      invokeId = readU32BE(pdu, HEADER);
+      name = messageTypeName(type);
+      fields = invokeOnlyFields(type, invokeId, this.tagWidth ?? 1);
+      fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
+      summary = prefix + invokeId;
+      if (st.pendingAnomalies.length) {
+        anomalies = st.pendingAnomalies;
+        st.pendingAnomalies = [];
       }
-      msgAnomalies.length = 0;
+    } else {
+      // The decoder's anomalies go to a scratch list (copied below with frame and stream offset), and its
+      // result is shared: everything needed is read from it before the message is emitted.
+      const msgAnomalies = SCRATCH_ANOMALIES;
+      if (msgAnomalies.length) msgAnomalies.length = 0;
+      const msg = decodeGed188Scratch(pdu, this.decodeOptions(), msgAnomalies);
+      if (this.tagWidth === undefined && msg.tagWidthDecisive) {
+        this.tagWidth = msg.tagWidth;
+        this.tagWidthSource = 'detected';
+      }
+      if (st.pendingAnomalies.length || msgAnomalies.length) {
+        anomalies = st.pendingAnomalies;
+        st.pendingAnomalies = [];
+        for (const a of msgAnomalies) {
+          anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
+        }
+        msgAnomalies.length = 0;
+      }
+      name = msg.name;
+      fields = msg.fields;
+      fields.tagWidthEvidence =
+        msg.tagWidthEvidence === 'given' || msg.tagWidthEvidence === 'version'
+          ? (this.tagWidthSource ?? msg.tagWidthEvidence)
+          : msg.tagWidthEvidence;
+      summary = msg.summary;
+      invokeId = msg.invokeId;
+      // `msg` is not read after this point: emit() may decode other messages.
     }
-    const fields = msg.fields;
-    fields.tagWidthEvidence =
-      msg.tagWidthEvidence === 'given' || msg.tagWidthEvidence === 'version'
-        ? (this.tagWidthSource ?? msg.tagWidthEvidence)
-        : msg.tagWidthEvidence;
 
     const out: DecodedMessage = {
       protocol: 'ged188',
@@ -277,16 +307,15 @@ class Ged188StreamDecoder implements StreamDecoder {
       frame,
       frames: meta.frames,
       time: meta.time,
-      type: msg.name,
+      type: name,
       fields,
-      summary: msg.summary,
+      summary,
       offset: meta.offset,
       length: pdu.length,
     };
     if (this.contextOptions.keepRaw) out.raw = pdu.slice();
     if (anomalies) out.anomalies = anomalies;
-    this.pair(dir, msg.messageType, msg.name, msg.invokeId, out);
-    // `msg` is not read after this point: emit() may decode other messages.
+    this.pair(dir, type, name, invokeId, out);
     st.last = out;
     this.ctx.emit(out);
   }

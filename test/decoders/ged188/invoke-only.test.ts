@@ -8,7 +8,7 @@ import {
   type Ged188DecodeOptions,
 } from '../../../src/decoders/ged188/decode.js';
 import { MESSAGE_TYPE, messageTypeName } from '../../../src/decoders/ged188/constants.js';
-import { heartbeatConf, heartbeatReq, openReq } from '../../../src/decoders/ged188/index.js';
+import { heartbeatConf, heartbeatReq, openReq, queryAgentStateConf, queryAgentStateReq } from '../../../src/decoders/ged188/index.js';
 import { concat, newDecoder } from './helpers.js';
 
 const OPTIONS: Ged188DecodeOptions[] = [
@@ -88,5 +88,30 @@ describe('InvokeID-only messages', () => {
     expect(hb[3].fields.requestType).toBe('HEARTBEAT_REQ');
     expect(hb[3].responseTime).toBeCloseTo(0.5, 9);
     expect(hb[3].summary).toBe('HEARTBEAT_CONF invoke=42');
+  });
+
+  it('report a tag width detected mid-stream, and carry a gap to the next heartbeat', () => {
+    // No OPEN_REQ in the capture: a confirmation whose floating part parses only with 2-byte tags decides it.
+    const { dec, out } = newDecoder();
+    dec.data('c2s', queryAgentStateReq({ invokeId: 7, peripheralId: 1, mrdId: 1, agentId: '1001', agentIdTag: 194 }, { tagWidth: 2 }), 1, 1);
+    dec.data('s2c', queryAgentStateConf({ invokeId: 7, agentState: 'NOT_READY', mrdId: 1, agentId: '1001', agentIdTag: 194, agentExtension: '2001' }, { tagWidth: 2 }), 2, 1.1);
+    // Half a heartbeat, then bytes never captured: that message is lost, and the next heartbeat says so.
+    dec.data('c2s', heartbeatReq({ invokeId: 8 }).subarray(0, 5), 3, 2);
+    dec.gap('c2s', 7, 4, 2.5);
+    dec.data('c2s', heartbeatReq({ invokeId: 9 }), 5, 3);
+    dec.data('s2c', heartbeatConf({ invokeId: 9 }), 6, 3.01);
+    dec.end();
+    const conf = out.find((m) => m.type === 'QUERY_AGENT_STATE_CONF')!;
+    expect(conf.fields.tagWidth).toBe(2);
+    const [req, rep] = out.filter((m) => m.type.startsWith('HEARTBEAT'));
+    expect([req.fields.tagWidth, req.fields.tagWidthEvidence, rep.fields.tagWidthEvidence]).toEqual([2, 'detected', 'detected']);
+    expect(req.fields.invokeId).toBe(9);
+    expect(req.anomalies?.map((a) => [a.code, a.frame])).toEqual([['message-cut-by-gap', 4]]);
+    expect(rep.anomalies).toBeUndefined();
+    expect(rep.pairedFrame).toBe(5);
+    // Fields and summary are what the general path reads from the same bytes.
+    const general = decodeGed188MessageGeneral(heartbeatReq({ invokeId: 9 }), { tagWidth: 2 });
+    expect(req.fields).toEqual({ ...general.fields, tagWidthEvidence: 'detected' });
+    expect(req.summary).toBe(general.summary);
   });
 });
