@@ -454,8 +454,94 @@ function stringList(list: Reader, parent: Reader, what: string): string[] {
   return out;
 }
 
+/** False only inside decodeLdapMessageGeneral. */
+let shortcuts = true;
+
+/** decodeLdapMessage without the shortcut for well-formed attribute lists (tests compare the two). */
+export function decodeLdapMessageGeneral(bytes: Uint8Array, opts: DecodeOptions = {}): LdapMessage {
+  shortcuts = false;
+  try {
+    return decodeLdapMessage(bytes, opts);
+  } finally {
+    shortcuts = true;
+  }
+}
+
+/** End of the element plainElement read last. */
+let plainEnd = 0;
+
+/**
+ * Where the content of the element at buf[p] starts, when it has the one-byte `identifier` and a definite
+ * length that readBerElement accepts, and it ends within `limit`; -1 otherwise. Sets plainEnd.
+ */
+function plainElement(buf: Uint8Array, p: number, limit: number, identifier: number): number {
+  if (p + 1 >= limit || buf[p] !== identifier) return -1;
+  let q = p + 1;
+  const first = buf[q++];
+  let length = first;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    // 0x80 is the indefinite form, 0xff reserved; LDAP lengths take at most 4 bytes (see ber.ts).
+    if (n === 0 || n > 4 || q + n > limit) return -1;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + buf[q++];
+  }
+  if (q + length > limit) return -1;
+  plainEnd = q + length;
+  return q;
+}
+
+/**
+ * partialAttributes for a list that is well formed throughout, read in one pass without Reader or element
+ * objects: entries are most of a directory download's bytes. Null when anything is off (a tag, a length,
+ * more than MAX_ATTRIBUTES); the Reader path then reads the list and names the problem.
+ */
+export function plainAttributes(buf: Uint8Array, start: number, end: number): { [k: string]: FieldValue } | null {
+  if (end > buf.length) return null;
+  const out: { [k: string]: FieldValue } = {};
+  let count = 0;
+  let pos = start;
+  while (pos < end) {
+    const attr = plainElement(buf, pos, end, 0x30);
+    if (attr < 0) return null;
+    const attrEnd = plainEnd;
+    const typeAt = plainElement(buf, attr, attrEnd, 0x04);
+    if (typeAt < 0) return null;
+    const typeEnd = plainEnd;
+    const valsAt = plainElement(buf, typeEnd, attrEnd, 0x31);
+    if (valsAt < 0) return null;
+    const valsEnd = plainEnd;
+    if (++count > MAX_ATTRIBUTES) return null;
+    const type = utf8.decode(buf.subarray(typeAt, typeEnd));
+    const values: string[] = [];
+    let total = 0;
+    let v = valsAt;
+    while (v < valsEnd) {
+      const at = plainElement(buf, v, valsEnd, 0x04);
+      if (at < 0) return null;
+      total++;
+      if (values.length < MAX_VALUES_PER_ATTRIBUTE) values.push(formatLdapValue(buf.subarray(at, plainEnd)));
+      v = plainEnd;
+    }
+    if (total > values.length) values.push(`… (${total} values)`);
+    // A repeated attribute name keeps all its values.
+    const prior = out[type];
+    out[type] = Array.isArray(prior) ? prior.concat(values) : values;
+    pos = attrEnd;
+  }
+  return out;
+}
+
 /** PartialAttributeList / AttributeList as { name: [values] }, bounded. */
 function partialAttributes(list: Reader, parent: Reader, f: Record<string, FieldValue>): { [k: string]: FieldValue } {
+  if (shortcuts) {
+    const plain = plainAttributes(list.buf, list.pos, list.end);
+    if (plain !== null) {
+      // Read cleanly: the list is done and has nothing to pass on to its parent.
+      list.pos = list.end;
+      return plain;
+    }
+  }
   const out: { [k: string]: FieldValue } = {};
   let count = 0;
   while (list.more) {
