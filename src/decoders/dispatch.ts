@@ -9,7 +9,7 @@
  */
 
 import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe } from './types.js';
-import { PortMap, type FlowClassification, type Phase } from './profile.js';
+import { PortMap, type FlowClassification, type Phase, type ServiceDef } from './profile.js';
 
 /** What the dispatcher knows about one protocol. */
 export interface ProtocolEntry {
@@ -59,7 +59,7 @@ interface Pending {
 }
 
 export function createDispatcher(opts: DispatchOptions): FlowConsumerFactory {
-  const { registry, portMap } = opts;
+  const { registry } = opts;
 
   const classify = (info: FlowInfo, protocol: ProtocolName | 'opaque' | 'unknown', base: Partial<FlowClassification>): FlowClassification => {
     const entry = protocol !== 'opaque' && protocol !== 'unknown' ? registry[protocol] : undefined;
@@ -82,80 +82,111 @@ export function createDispatcher(opts: DispatchOptions): FlowConsumerFactory {
     return factory ? factory({ flow: info, emit: opts.emit, options: opts.decode }) : null;
   };
 
-  return (info: FlowInfo): FlowConsumer => {
+  const shared: DispatchShared = { opts, registry, classify, decoderFor };
+  return (info: FlowInfo): FlowConsumer => new FlowDispatch(shared, info);
+}
+
+/** What every flow's dispatch shares (one object, so a flow's own holds a single reference to it). */
+interface DispatchShared {
+  opts: DispatchOptions;
+  registry: ProtocolRegistry;
+  classify(info: FlowInfo, protocol: ProtocolName | 'opaque' | 'unknown', base: Partial<FlowClassification>): FlowClassification;
+  decoderFor(info: FlowInfo, protocol: ProtocolName): StreamDecoder | null;
+}
+
+/**
+ * One flow's consumer: classifies it, then hands its bytes to the chosen decoder. A class rather than closures:
+ * every packet of the flow reads this object's fields, and they sit together instead of in a closure context.
+ */
+class FlowDispatch implements FlowConsumer {
+  private cls: FlowClassification | undefined;
+  private decoder: StreamDecoder | null = null;
+  private probing = false;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private readonly def: ServiceDef | undefined;
+
+  constructor(
+    private readonly shared: DispatchShared,
+    private readonly info: FlowInfo,
+  ) {
+    const { opts, registry } = shared;
     opts.flowStart?.(info);
     // The profile names the server port (or, for a flow whose roles were guessed, the client port).
-    const def = portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? portMap.lookup(info.clientPort) : undefined);
-    let cls: FlowClassification | undefined;
-    let decoder: StreamDecoder | null = null;
-    let probing = false;
-    let pending: Pending[] = [];
-    let pendingBytes = 0;
-
+    const def = opts.portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? opts.portMap.lookup(info.clientPort) : undefined);
+    this.def = def;
     if (def && (def.protocol === 'opaque' || registry[def.protocol as ProtocolName]?.[info.transport])) {
-      cls = classify(info, def.protocol, { ...def, detectedBy: def.detectedBy });
-      opts.classified?.(info, cls);
-      if (def.protocol !== 'opaque') decoder = decoderFor(info, def.protocol as ProtocolName);
+      this.cls = shared.classify(info, def.protocol, def);
+      opts.classified?.(info, this.cls);
+      if (def.protocol !== 'opaque') this.decoder = shared.decoderFor(info, def.protocol as ProtocolName);
     } else {
-      probing = true;
+      this.probing = true;
     }
+  }
 
-    const settle = (protocol: ProtocolName | 'unknown'): void => {
-      probing = false;
-      cls = classify(info, protocol, def ? { service: def.service, label: def.label, desktop: def.desktop, detectedBy: 'content' } : { detectedBy: 'content' });
-      if (protocol === 'unknown') cls.detectedBy = 'port';
-      opts.classified?.(info, cls);
-      if (protocol !== 'unknown') decoder = decoderFor(info, protocol);
-      const replay = pending;
-      pending = [];
-      pendingBytes = 0;
-      if (decoder) for (const p of replay) decoder.data(p.dir, p.bytes, p.frame, p.time);
-    };
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    if (this.probing) {
+      // The caller may reuse `bytes` after this call: keep a copy while probing.
+      this.pending.push({ dir, bytes: bytes.slice(), frame, time });
+      this.pendingBytes += bytes.length;
+      this.probe();
+      return;
+    }
+    this.decoder?.data(dir, bytes, frame, time);
+  }
 
-    const probe = (): void => {
-      // Concatenate what each direction sent first, and ask each protocol.
-      const first: Record<Direction, Uint8Array> = { c2s: joined(pending, 'c2s'), s2c: joined(pending, 's2c') };
-      let undecided = false;
-      for (const name of PROBE_ORDER) {
-        const entry = registry[name];
-        const probeFn = info.transport === 'tcp' ? entry?.probeTcp : entry?.probeUdp;
-        if (!probeFn) continue;
-        for (const dir of ['c2s', 's2c'] as const) {
-          if (first[dir].length === 0) continue;
-          const verdict = probeFn(first[dir], dir);
-          if (verdict === 'yes') return settle(name);
-          if (verdict === 'maybe') undecided = true;
-        }
+  gap(dir: Direction, length: number, frame: number, time: number): void {
+    this.shared.opts.gap?.(this.info, dir, length, frame);
+    if (this.probing) {
+      // A hole before the protocol is known: decide on what we have, then pass the gap on.
+      this.settle('unknown');
+    }
+    this.decoder?.gap(dir, length, frame, time);
+  }
+
+  end(record: FlowRecord): void {
+    if (this.probing) this.settle('unknown');
+    this.decoder?.end();
+    this.shared.opts.flowEnd?.(record, this.cls);
+  }
+
+  private settle(protocol: ProtocolName | 'unknown'): void {
+    const { shared, info, def } = this;
+    this.probing = false;
+    const cls = shared.classify(
+      info,
+      protocol,
+      def ? { service: def.service, label: def.label, desktop: def.desktop, detectedBy: 'content' } : { detectedBy: 'content' },
+    );
+    if (protocol === 'unknown') cls.detectedBy = 'port';
+    this.cls = cls;
+    shared.opts.classified?.(info, cls);
+    if (protocol !== 'unknown') this.decoder = shared.decoderFor(info, protocol);
+    const replay = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const decoder = this.decoder;
+    if (decoder) for (const p of replay) decoder.data(p.dir, p.bytes, p.frame, p.time);
+  }
+
+  private probe(): void {
+    const { shared, info } = this;
+    // Concatenate what each direction sent first, and ask each protocol.
+    const first: Record<Direction, Uint8Array> = { c2s: joined(this.pending, 'c2s'), s2c: joined(this.pending, 's2c') };
+    let undecided = false;
+    for (const name of PROBE_ORDER) {
+      const entry = shared.registry[name];
+      const probeFn = info.transport === 'tcp' ? entry?.probeTcp : entry?.probeUdp;
+      if (!probeFn) continue;
+      for (const dir of ['c2s', 's2c'] as const) {
+        if (first[dir].length === 0) continue;
+        const verdict = probeFn(first[dir], dir);
+        if (verdict === 'yes') return this.settle(name);
+        if (verdict === 'maybe') undecided = true;
       }
-      if (!undecided || pendingBytes >= PROBE_LIMIT) settle('unknown');
-    };
-
-    return {
-      data(dir, bytes, frame, time) {
-        if (probing) {
-          // The caller may reuse `bytes` after this call: keep a copy while probing.
-          pending.push({ dir, bytes: bytes.slice(), frame, time });
-          pendingBytes += bytes.length;
-          probe();
-          return;
-        }
-        decoder?.data(dir, bytes, frame, time);
-      },
-      gap(dir, length, frame, time) {
-        opts.gap?.(info, dir, length, frame);
-        if (probing) {
-          // A hole before the protocol is known: decide on what we have, then pass the gap on.
-          settle('unknown');
-        }
-        decoder?.gap(dir, length, frame, time);
-      },
-      end(record) {
-        if (probing) settle('unknown');
-        decoder?.end();
-        opts.flowEnd?.(record, cls);
-      },
-    };
-  };
+    }
+    if (!undecided || this.pendingBytes >= PROBE_LIMIT) this.settle('unknown');
+  }
 }
 
 function joined(pending: Pending[], dir: Direction): Uint8Array {

@@ -137,7 +137,9 @@ class Ged188StreamDecoder implements StreamDecoder {
   private readonly flowId: number;
   private readonly client: string;
   private readonly server: string;
-  private readonly contextOptions: StreamDecoderContext['options'];
+  /** ctx.options.keepRaw and ctx.emit, read per message: kept on this object, whose fields are at hand anyway. */
+  private readonly keepRaw: boolean;
+  private readonly emit: (m: DecodedMessage) => void;
   /** Only for the end of the flow (leftover stream anomalies, STREAM_ERROR): made then, if there are any. */
   private leftovers: MessageEmitter | undefined;
   /** pending.size, kept here so that the common request/reply alternation never touches the map. */
@@ -169,7 +171,8 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.flowId = ctx.flow.id;
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
-    this.contextOptions = ctx.options;
+    this.keepRaw = ctx.options.keepRaw === true;
+    this.emit = ctx.emit;
   }
 
   /** The meta object of the fast path in data() (onPdu reads it during the call only). */
@@ -313,11 +316,11 @@ class Ged188StreamDecoder implements StreamDecoder {
       offset: meta.offset,
       length: pdu.length,
     };
-    if (this.contextOptions.keepRaw) out.raw = pdu.slice();
+    if (this.keepRaw) out.raw = pdu.slice();
     if (anomalies) out.anomalies = anomalies;
     this.pair(dir, type, name, invokeId, out);
     st.last = out;
-    this.ctx.emit(out);
+    this.emit(out);
   }
 
   /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */
