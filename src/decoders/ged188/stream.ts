@@ -53,6 +53,12 @@ function plausibleAt(buf: Uint8Array, i: number, limit: number, opts: Ged188Deco
   return decodeGed188Message(buf.subarray(i, i + HEADER + len), opts).anomalies.length === 0;
 }
 
+/**
+ * The meta object of the stream decoders' fast path (data()): onPdu reads it during the call only, and one
+ * shared object stays in cache where one per flow would not.
+ */
+const CHUNK_META: PduMeta = { offset: 0, frames: [], time: 0 };
+
 /** Anomalies of the message being decoded (emptied after each). */
 const SCRATCH_ANOMALIES: Anomaly[] = [];
 
@@ -112,7 +118,8 @@ const STREAM_ERROR_FIELDS = { messageType: -1 };
 interface DirectionState {
   stream: PduStream;
   /** Stream anomalies (gaps, resyncs) waiting for the next message of this direction. */
-  pendingAnomalies: Anomaly[];
+  /** Undefined while there are none (the common case: nothing else to look at per message). */
+  pendingAnomalies: Anomaly[] | undefined;
   last?: DecodedMessage;
 }
 
@@ -157,9 +164,9 @@ class Ged188StreamDecoder implements StreamDecoder {
         stream: new PduStream(
           framing,
           (pdu, meta) => this.onPdu(dir, pdu, meta),
-          (a) => state.pendingAnomalies.push(a),
+          (a) => (state.pendingAnomalies ??= []).push(a),
         ),
-        pendingAnomalies: [],
+        pendingAnomalies: undefined,
       };
       return state;
     };
@@ -175,8 +182,6 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.emit = ctx.emit;
   }
 
-  /** The meta object of the fast path in data() (onPdu reads it during the call only). */
-  private readonly chunkMeta: PduMeta = { offset: 0, frames: [], time: 0 };
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     // A comparison, not this.dirs[dir]: a lookup by a string that varies is slower than a branch.
@@ -185,7 +190,7 @@ class Ged188StreamDecoder implements StreamDecoder {
       // Most segments hold whole messages (a heartbeat each): split them here, where the length function and
       // onPdu are known, and leave the rest (a partial or bad message) to the PduStream.
       const len = bytes.length;
-      const meta = this.chunkMeta;
+      const meta = CHUNK_META;
       let pos = 0;
       while (len - pos >= HEADER) {
         const n = ged188PduLength(bytes, pos, len - pos);
@@ -211,11 +216,11 @@ class Ged188StreamDecoder implements StreamDecoder {
     for (const dir of ['c2s', 's2c'] as const) {
       const st = this.dirs[dir];
       st.stream.finish();
-      if (st.pendingAnomalies.length) {
+      if (st.pendingAnomalies !== undefined) {
         this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
         this.leftovers.carryLeftovers(dir, st.pendingAnomalies, st.last);
+        st.pendingAnomalies = undefined;
       }
-      st.pendingAnomalies = [];
     }
     if (this.pendingSize) this.pending.clear();
     this.pendingSize = 0;
@@ -267,9 +272,9 @@ class Ged188StreamDecoder implements StreamDecoder {
       fields = invokeOnlyFields(type, invokeId, this.tagWidth ?? 1);
       fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
       summary = prefix + invokeId;
-      if (st.pendingAnomalies.length) {
+      if (st.pendingAnomalies !== undefined) {
         anomalies = st.pendingAnomalies;
-        st.pendingAnomalies = [];
+        st.pendingAnomalies = undefined;
       }
     } else {
       // The decoder's anomalies go to a scratch list (copied below with frame and stream offset), and its
@@ -281,9 +286,9 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidth = msg.tagWidth;
         this.tagWidthSource = 'detected';
       }
-      if (st.pendingAnomalies.length || msgAnomalies.length) {
-        anomalies = st.pendingAnomalies;
-        st.pendingAnomalies = [];
+      if (st.pendingAnomalies !== undefined || msgAnomalies.length) {
+        anomalies = st.pendingAnomalies ?? [];
+        st.pendingAnomalies = undefined;
         for (const a of msgAnomalies) {
           anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
         }
