@@ -95,6 +95,8 @@ interface FlowState {
   gapBytes: { c2s: number; s2c: number };
   gapFrame?: number;
   gapDir?: Direction;
+  /** A GED-188 request was seen from its client: that host is a desktop, that server a server (noted once). */
+  desktopNoted?: boolean;
 }
 
 function flowKey(transport: 'tcp' | 'udp', id: number): number {
@@ -332,7 +334,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     touchTime(m.time);
     const flow = flowFromMessage(m);
     if (!flow.host || !flow.cls) classify(flow, undefined, m.protocol);
-    if (m.protocol === 'ged188' && m.direction === 'c2s' && flow.host) {
+    if (m.protocol === 'ged188' && m.direction === 'c2s' && flow.host && !flow.desktopNoted) {
+      flow.desktopNoted = true;
       flow.host.desktopClient = true;
       serverIps.add(flow.info.serverIp);
     }
@@ -471,27 +474,31 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     return last;
   }
 
+  function gedStep(flow: FlowState, m: DecodedMessage, kind: StepKind, phase: Phase): StepState | undefined {
+    const s = newStep(flow, kind, m.time, phase);
+    if (s) s.protocol = 'ged188';
+    return s;
+  }
+
+  /** The session's catch-all step for events and requests outside the login steps. */
+  function gedEvents(flow: FlowState, g: GedFlowState, m: DecodedMessage): StepState | undefined {
+    if (!g.events) {
+      g.events = gedStep(flow, m, 'cti-events', 'cti-session');
+      if (g.events) g.events.facts.events = { counts: new Map() };
+    }
+    return g.events;
+  }
+
   function onGed(flow: FlowState, m: DecodedMessage): StepState | undefined {
     const host = flow.host!;
     const g: GedFlowState = (flow.ged ??= { heartbeatPending: new Map(), lastMessage: m.time });
     g.lastMessage = m.time;
     noteAgent(host, m);
     const invoke = num(m.fields.invokeId);
-    const gedStep = (kind: StepKind, phase: Phase): StepState | undefined => {
-      const s = newStep(flow, kind, m.time, phase);
-      if (s) s.protocol = 'ged188';
-      return s;
-    };
-    const events = (): StepState | undefined => {
-      if (!g.events) {
-        g.events = gedStep('cti-events', 'cti-session');
-        if (g.events) g.events.facts.events = { counts: new Map() };
-      }
-      return g.events;
-    };
+    // gedStep and gedEvents are plain functions rather than closures made per message: heartbeats are most messages.
     switch (m.type) {
       case 'OPEN_REQ': {
-        const s = gedStep('cti-open', 'cti-session');
+        const s = gedStep(flow, m, 'cti-open', 'cti-session');
         if (!s) return undefined;
         g.open = s;
         absorb(s, m);
@@ -505,7 +512,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       case 'OPEN_CONF': {
         const p = resolve(flow, invoke, m);
         const s = p?.step ?? g.open;
-        if (!s || !s.facts.open) return events();
+        if (!s || !s.facts.open) return gedEvents(flow, g, m);
         absorb(s, m);
         s.lastOk = true;
         s.facts.open.confirmed = true;
@@ -517,7 +524,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       case 'FAILURE_CONF':
       case 'CONTROL_FAILURE_CONF': {
         const p = resolve(flow, invoke, m);
-        const s = p?.step ?? (g.open && !g.open.facts.open?.confirmed ? g.open : events());
+        const s = p?.step ?? (g.open && !g.open.facts.open?.confirmed ? g.open : gedEvents(flow, g, m));
         if (!s) return undefined;
         absorb(s, m);
         if (s.kind === 'cti-heartbeat') {
@@ -544,7 +551,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       case 'SET_AGENT_STATE_REQ': {
         if (isLoginRequest(m)) {
-          const s = gedStep('cti-login', 'login');
+          const s = gedStep(flow, m, 'cti-login', 'login');
           if (!s) return undefined;
           g.login = s;
           absorb(s, m);
@@ -553,7 +560,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
           addPending(flow, invoke, s, 'SET_AGENT_STATE_REQ', m);
           return s;
         }
-        const e = events();
+        const e = gedEvents(flow, g, m);
         if (!e) return undefined;
         absorb(e, m);
         bump(e.facts.events!.counts, `SET_AGENT_STATE_REQ ${stateName(m) ?? ''}`.trim());
@@ -562,7 +569,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       case 'SET_AGENT_STATE_CONF': {
         const p = resolve(flow, invoke, m);
-        const s = p?.step ?? events();
+        const s = p?.step ?? gedEvents(flow, g, m);
         if (!s) return undefined;
         absorb(s, m);
         if (s.facts.login) {
@@ -580,7 +587,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
           l.facts.login.event = { time: m.time, frame: m.frame, stateName: st };
           return l;
         }
-        const e = events();
+        const e = gedEvents(flow, g, m);
         if (!e) return undefined;
         absorb(e, m);
         bump(e.facts.events!.counts, m.type);
@@ -588,7 +595,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       case 'QUERY_AGENT_STATE_REQ': {
         if (!g.query) {
-          g.query = gedStep('cti-query', 'login');
+          g.query = gedStep(flow, m, 'cti-query', 'login');
           if (!g.query) return undefined;
           g.query.facts.query = {};
         }
@@ -608,7 +615,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       case 'HEARTBEAT_REQ': {
         if (!g.heartbeat) {
-          g.heartbeat = gedStep('cti-heartbeat', 'cti-session');
+          g.heartbeat = gedStep(flow, m, 'cti-heartbeat', 'cti-session');
           if (!g.heartbeat) return undefined;
           g.heartbeat.facts.heartbeat = { sent: 0, answered: 0, missed: 0, consecutive: 0, maxConsecutive: 0, missedFrames: [], firstSent: m.time, lastSent: m.time };
         }
@@ -616,7 +623,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         const h = s.facts.heartbeat!;
         const limit = s.replyTimeout ?? 10;
         // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        for (const [id, p] of g.heartbeatPending) {
+        if (g.heartbeatPending.size) for (const [id, p] of g.heartbeatPending) {
           if (m.time - p.time < limit) continue;
           g.heartbeatPending.delete(id);
           missHeartbeat(h, p.frame);
@@ -630,7 +637,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       case 'HEARTBEAT_CONF': {
         const s = g.heartbeat;
-        if (!s) return events();
+        if (!s) return gedEvents(flow, g, m);
         absorb(s, m);
         const h = s.facts.heartbeat!;
         const p = invoke !== undefined ? g.heartbeatPending.get(invoke) : undefined;
@@ -646,7 +653,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         return s;
       }
       case 'CLOSE_REQ': {
-        const e = events();
+        const e = gedEvents(flow, g, m);
         if (!e) return undefined;
         absorb(e, m);
         bump(e.facts.events!.counts, m.type);
@@ -657,7 +664,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       default: {
         if (m.type === 'CLOSE_CONF') resolve(flow, invoke, m);
-        const e = events();
+        const e = gedEvents(flow, g, m);
         if (!e) return undefined;
         absorb(e, m);
         bump(e.facts.events!.counts, m.type);
