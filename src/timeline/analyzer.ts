@@ -8,6 +8,7 @@
  * document.
  */
 
+import { PendingHeartbeats } from './pending-heartbeats.js';
 import type { DecodedMessage, Direction, FieldValue, FlowInfo, FlowRecord, ProtocolName } from '../decoders/types.js';
 import type { FlowClassification, Phase } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './model.js';
@@ -74,7 +75,7 @@ interface GedFlowState {
   query?: StepState;
   heartbeat?: StepState;
   events?: StepState;
-  heartbeatPending: Map<number, { frame: number; time: number }>;
+  heartbeatPending: PendingHeartbeats;
   idleTimeout?: number;
   lastMessage: number;
 }
@@ -491,7 +492,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   function onGed(flow: FlowState, m: DecodedMessage): StepState | undefined {
     const host = flow.host!;
-    const g: GedFlowState = (flow.ged ??= { heartbeatPending: new Map(), lastMessage: m.time });
+    const g: GedFlowState = (flow.ged ??= { heartbeatPending: new PendingHeartbeats(), lastMessage: m.time });
     g.lastMessage = m.time;
     noteAgent(host, m);
     const invoke = num(m.fields.invokeId);
@@ -623,11 +624,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         const h = s.facts.heartbeat!;
         const limit = s.replyTimeout ?? 10;
         // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        if (g.heartbeatPending.size) for (const [id, p] of g.heartbeatPending) {
-          if (m.time - p.time < limit) continue;
-          g.heartbeatPending.delete(id);
-          missHeartbeat(h, p.frame);
-        }
+        if (g.heartbeatPending.size) g.heartbeatPending.expire(m.time, limit, (p) => missHeartbeat(h, p.frame));
         absorb(s, m);
         s.count++;
         h.sent++;
