@@ -110,19 +110,6 @@ function answers(requestName: string, replyType: number, replyName: string): boo
 /** Added to a STREAM_ERROR message's fields: every GED-188 message has a messageType. */
 const STREAM_ERROR_FIELDS = { messageType: -1 };
 
-/**
- * Each direction's queued stream anomalies and last message are kept here rather than in a MessageEmitter,
- * and messages are built inline: routing every message through the emitter measured 3-5% slower on the
- * 1M-packet bench. The end of the flow goes through MessageEmitter.carryLeftovers like every protocol's.
- */
-interface DirectionState {
-  stream: PduStream;
-  /** Stream anomalies (gaps, resyncs) waiting for the next message of this direction. */
-  /** Undefined while there are none (the common case: nothing else to look at per message). */
-  pendingAnomalies: Anomaly[] | undefined;
-  last?: DecodedMessage;
-}
-
 class Ged188StreamDecoder implements StreamDecoder {
   private version: number | undefined;
   private tagWidth: TagWidth | undefined;
@@ -134,13 +121,18 @@ class Ged188StreamDecoder implements StreamDecoder {
   private readonly pending = new Map<number, DecodedMessage>();
   private newestRequest: DecodedMessage | undefined;
   private newestInvokeId = 0;
-  private readonly dirs: Record<Direction, DirectionState>;
-  // Per-message reads kept on this object: fewer objects touched per message (their cache lines are
-  // cold when hundreds of sessions interleave).
-  private readonly c2s: DirectionState;
-  private readonly s2c: DirectionState;
+  // Each direction's stream, queued stream anomalies and last message are fields of this object rather
+  // than of a MessageEmitter or an object per direction, and messages are built inline: every message reads
+  // them, and with hundreds of sessions interleaved each further object is a cold cache line. The end of the
+  // flow goes through MessageEmitter.carryLeftovers like every protocol's.
   private readonly c2sStream: PduStream;
   private readonly s2cStream: PduStream;
+  /** Stream anomalies (gaps, resyncs) waiting for the next message of the direction; undefined while none. */
+  private c2sPending: Anomaly[] | undefined;
+  private s2cPending: Anomaly[] | undefined;
+  /** The direction's last message, for anomalies left at the end of the flow. */
+  private c2sLast: DecodedMessage | undefined;
+  private s2cLast: DecodedMessage | undefined;
   private readonly flowId: number;
   private readonly client: string;
   private readonly server: string;
@@ -159,22 +151,16 @@ class Ged188StreamDecoder implements StreamDecoder {
       maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
       metaIsTransient: true,
     };
-    const make = (dir: Direction): DirectionState => {
-      const state: DirectionState = {
-        stream: new PduStream(
-          framing,
-          (pdu, meta) => this.onPdu(dir, pdu, meta),
-          (a) => (state.pendingAnomalies ??= []).push(a),
-        ),
-        pendingAnomalies: undefined,
-      };
-      return state;
-    };
-    this.dirs = { c2s: make('c2s'), s2c: make('s2c') };
-    this.c2s = this.dirs.c2s;
-    this.s2c = this.dirs.s2c;
-    this.c2sStream = this.c2s.stream;
-    this.s2cStream = this.s2c.stream;
+    this.c2sStream = new PduStream(
+      framing,
+      (pdu, meta) => this.onPdu('c2s', pdu, meta),
+      (a) => (this.c2sPending ??= []).push(a),
+    );
+    this.s2cStream = new PduStream(
+      framing,
+      (pdu, meta) => this.onPdu('s2c', pdu, meta),
+      (a) => (this.s2cPending ??= []).push(a),
+    );
     this.flowId = ctx.flow.id;
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
@@ -209,22 +195,28 @@ class Ged188StreamDecoder implements StreamDecoder {
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    this.dirs[dir].stream.gap(length, frame, time);
+    (dir === 'c2s' ? this.c2sStream : this.s2cStream).gap(length, frame, time);
   }
 
   end(): void {
-    for (const dir of ['c2s', 's2c'] as const) {
-      const st = this.dirs[dir];
-      st.stream.finish();
-      if (st.pendingAnomalies !== undefined) {
-        this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
-        this.leftovers.carryLeftovers(dir, st.pendingAnomalies, st.last);
-        st.pendingAnomalies = undefined;
-      }
+    this.c2sStream.finish();
+    if (this.c2sPending !== undefined) {
+      this.carryLeftovers('c2s', this.c2sPending, this.c2sLast);
+      this.c2sPending = undefined;
+    }
+    this.s2cStream.finish();
+    if (this.s2cPending !== undefined) {
+      this.carryLeftovers('s2c', this.s2cPending, this.s2cLast);
+      this.s2cPending = undefined;
     }
     if (this.pendingSize) this.pending.clear();
     this.pendingSize = 0;
     this.newestRequest = undefined;
+  }
+
+  private carryLeftovers(dir: Direction, left: Anomaly[], last: DecodedMessage | undefined): void {
+    this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
+    this.leftovers.carryLeftovers(dir, left, last);
   }
 
   /** The decode options for the session so far; rebuilt only when the version or tag width changes. */
@@ -255,7 +247,8 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidthSource = 'open-req-version';
       }
     }
-    const st = dir === 'c2s' ? this.c2s : this.s2c;
+    const c2s = dir === 'c2s';
+    const queued = c2s ? this.c2sPending : this.s2cPending;
     const frame = meta.frames.length ? meta.frames[meta.frames.length - 1] : 0;
     const type = readU32BE(pdu, 4);
     let name: string;
@@ -272,9 +265,10 @@ class Ged188StreamDecoder implements StreamDecoder {
       fields = invokeOnlyFields(type, invokeId, this.tagWidth ?? 1);
       fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
       summary = prefix + invokeId;
-      if (st.pendingAnomalies !== undefined) {
-        anomalies = st.pendingAnomalies;
-        st.pendingAnomalies = undefined;
+      if (queued !== undefined) {
+        anomalies = queued;
+        if (c2s) this.c2sPending = undefined;
+        else this.s2cPending = undefined;
       }
     } else {
       // The decoder's anomalies go to a scratch list (copied below with frame and stream offset), and its
@@ -286,9 +280,10 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidth = msg.tagWidth;
         this.tagWidthSource = 'detected';
       }
-      if (st.pendingAnomalies !== undefined || msgAnomalies.length) {
-        anomalies = st.pendingAnomalies ?? [];
-        st.pendingAnomalies = undefined;
+      if (queued !== undefined || msgAnomalies.length) {
+        anomalies = queued ?? [];
+        if (c2s) this.c2sPending = undefined;
+        else this.s2cPending = undefined;
         for (const a of msgAnomalies) {
           anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
         }
@@ -324,7 +319,8 @@ class Ged188StreamDecoder implements StreamDecoder {
     if (this.keepRaw) out.raw = pdu.slice();
     if (anomalies) out.anomalies = anomalies;
     this.pair(dir, type, name, invokeId, out);
-    st.last = out;
+    if (c2s) this.c2sLast = out;
+    else this.s2cLast = out;
     this.emit(out);
   }
 
