@@ -267,8 +267,9 @@ const OWN_SUMMARY = new Set([
 /**
  * Per message type: the summary prefix (`HEARTBEAT_REQ invoke=`) when a 4-byte body is the whole message, a
  * plain u32 InvokeID and nothing else, in every protocol version; else undefined. Heartbeats and most
- * confirmations are such messages, and heartbeats are nearly all of a long capture's GED-188 traffic: they
- * are decoded without trying layouts and tag widths, to the same result (a test compares both paths).
+ * confirmations are such messages, and heartbeats are nearly all of a long capture's GED-188 traffic: the
+ * stream decoder builds them without trying layouts and tag widths, to the same result as decodeGed188Message
+ * (a test compares the two).
  */
 const INVOKE_ONLY_PREFIX: Array<string | undefined> = [];
 for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
@@ -289,14 +290,13 @@ for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
 
 /**
  * The summary prefix of a message of this type whose 4-byte body is its InvokeID alone, or undefined when
- * such a message has more to say (see INVOKE_ONLY_PREFIX). The stream decoder builds those messages itself,
- * with invokeOnlyFields, to the same result as decodeGed188Message.
+ * such a message has more to say (see INVOKE_ONLY_PREFIX).
  */
 export function invokeOnlyPrefix(messageType: number): string | undefined {
   return messageType < TYPE_TABLE_SIZE ? INVOKE_ONLY_PREFIX[messageType] : undefined;
 }
 
-/** The fields of an InvokeID-only message read with this tag width (see invokeOnlyPrefix). */
+/** The fields of an InvokeID-only message read with this tag width (see invokeOnlyPrefix), as finish() builds them. */
 export function invokeOnlyFields(messageType: number, invokeId: number, width: TagWidth): Record<string, FieldValue> {
   // Built from an empty literal: room for the properties the stream decoder adds (see finish).
   const fields: Record<string, FieldValue> = {};
@@ -306,7 +306,7 @@ export function invokeOnlyFields(messageType: number, invokeId: number, width: T
   return fields;
 }
 
-/** Message types decodeCore reads by the InvokeID-only path (for tests). */
+/** Message types the stream decoder builds from their InvokeID alone (for tests). */
 export function invokeOnlyMessageTypes(): number[] {
   const out: number[] = [];
   for (let t = 0; t < TYPE_TABLE_SIZE; t++) if (INVOKE_ONLY_PREFIX[t] !== undefined) out.push(t);
@@ -466,21 +466,9 @@ function promoteFloating(fields: Record<string, FieldValue>, tag: number, v: Fie
 
 /** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
 export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
-  return toMessage(bytes, opts, true);
-}
-
-/**
- * decodeGed188Message without the InvokeID-only shortcut: every message through layouts and tag widths.
- * Tests compare the two.
- */
-export function decodeGed188MessageGeneral(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
-  return toMessage(bytes, opts, false);
-}
-
-function toMessage(bytes: Uint8Array, opts: Ged188DecodeOptions, shortcut: boolean): Ged188Message {
   const anomalies: Anomaly[] = [];
   const fixed: Record<string, number> = {};
-  const r = decodeCore(bytes, opts, anomalies, fixed, shortcut);
+  const r = decodeCore(bytes, opts, anomalies, fixed);
   return {
     messageType: r.messageType,
     name: r.name,
@@ -542,7 +530,7 @@ const SCRATCH: Ged188Decoded = {
  * shared and valid until the next call. The fields, summary and anomalies are the same as decodeGed188Message's.
  */
 export function decodeGed188Scratch(bytes: Uint8Array, opts: Ged188DecodeOptions, anomalies: Anomaly[]): Ged188Decoded {
-  return decodeCore(bytes, opts, anomalies, undefined, true);
+  return decodeCore(bytes, opts, anomalies, undefined);
 }
 
 function decodeCore(
@@ -550,7 +538,6 @@ function decodeCore(
   opts: Ged188DecodeOptions,
   anomalies: Anomaly[],
   fixed: Record<string, number> | undefined,
-  shortcut: boolean,
 ): Ged188Decoded {
   if (bytes.length < 8) {
     anomalies.push({ code: 'truncated-header', message: `only ${bytes.length} bytes; a header needs 8`, offset: 0 });
@@ -558,10 +545,6 @@ function decodeCore(
   }
   const bodyLength = readU32(bytes, 0);
   const messageType = readU32(bytes, 4);
-  if (shortcut && bodyLength === 4 && bytes.length === 12 && messageType < TYPE_TABLE_SIZE) {
-    const prefix = INVOKE_ONLY_PREFIX[messageType];
-    if (prefix !== undefined) return invokeOnly(messageType, prefix, readU32(bytes, 8), opts, fixed);
-  }
   if (bodyLength > MAX_BODY_LENGTH) {
     anomalies.push({
       code: 'length-too-large',
@@ -587,39 +570,6 @@ function decodeCore(
   // The body is bytes[8, 8+n): read in place rather than through a subarray.
   const n = Math.min(bodyLength, available);
   return finish(messageType, bodyLength, bytes, 8, n, layoutOfType(messageType), opts, anomalies, fixed);
-}
-
-/**
- * finish() for a message that is its InvokeID alone (INVOKE_ONLY_PREFIX): one variant that fits exactly, so
- * no floating part, and the tag width is whatever the options say (no-floating when they say nothing).
- */
-function invokeOnly(
-  messageType: number,
-  summaryPrefix: string,
-  invokeId: number,
-  opts: Ged188DecodeOptions,
-  fixed: Record<string, number> | undefined,
-): Ged188Decoded {
-  const given = opts.tagWidth === 1 || opts.tagWidth === 2;
-  const width: TagWidth = opts.tagWidth === 2 || (opts.tagWidth !== 1 && (opts.version ?? 0) >= 20) ? 2 : 1;
-  const evidence: TagWidthEvidence = given ? 'given' : opts.version !== undefined ? 'version' : 'no-floating';
-  if (fixed) fixed.invokeId = invokeId;
-  const fields = invokeOnlyFields(messageType, invokeId, width);
-  const r = SCRATCH;
-  r.messageType = messageType;
-  r.name = NAME_BY_TYPE[messageType];
-  r.bodyLength = 4;
-  r.invokeId = invokeId;
-  r.fixedLength = 4;
-  r.layoutConfidence = LAYOUT_BY_TYPE[messageType]!.confidence;
-  r.floating = null;
-  r.tagWidth = width;
-  r.tagWidthEvidence = evidence;
-  r.tagWidthDecisive = evidence !== 'no-floating';
-  r.undecodedBytes = 0;
-  r.fields = fields;
-  r.summary = summaryPrefix + invokeId;
-  return r;
 }
 
 /** `body`[start, start+n) is the message body. Fills and returns SCRATCH. */

@@ -168,7 +168,6 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.emit = ctx.emit;
   }
 
-
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     // A comparison, not this.dirs[dir]: a lookup by a string that varies is slower than a branch.
     const stream = dir === 'c2s' ? this.c2sStream : this.s2cStream;

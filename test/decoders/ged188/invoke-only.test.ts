@@ -1,26 +1,12 @@
-// Messages that are their InvokeID alone (heartbeats, most confirmations) skip the layout and tag-width
-// search. The shortcut must give what the general path gives, whatever the session knows.
+// Messages that are their InvokeID alone (heartbeats, most confirmations): the stream decoder builds them
+// without the layout and tag-width search. It must give what decodeGed188Message reads, whatever the session
+// knows.
 import { describe, expect, it } from 'vitest';
-import {
-  decodeGed188MessageGeneral,
-  decodeGed188Message,
-  invokeOnlyMessageTypes,
-  type Ged188DecodeOptions,
-} from '../../../src/decoders/ged188/decode.js';
+import { decodeGed188Message, invokeOnlyMessageTypes, type Ged188DecodeOptions } from '../../../src/decoders/ged188/decode.js';
 import { MESSAGE_TYPE, messageTypeName } from '../../../src/decoders/ged188/constants.js';
 import { heartbeatConf, heartbeatReq, openReq, queryAgentStateConf, queryAgentStateReq } from '../../../src/decoders/ged188/index.js';
+import type { DecodedMessage, StreamDecoder } from '../../../src/decoders/types.js';
 import { concat, newDecoder } from './helpers.js';
-
-const OPTIONS: Ged188DecodeOptions[] = [
-  {},
-  { tagWidth: 'auto' },
-  { tagWidth: 1 },
-  { tagWidth: 2 },
-  { version: 13 },
-  { version: 24 },
-  { tagWidth: 1, version: 24 },
-  { tagWidth: 'auto', version: 19, showSecrets: true },
-];
 
 function message(type: number, invokeId: number, bodyLength = 4): Uint8Array {
   const b = new Uint8Array(8 + bodyLength);
@@ -29,6 +15,42 @@ function message(type: number, invokeId: number, bodyLength = 4): Uint8Array {
   v.setUint32(4, type);
   if (bodyLength >= 4) v.setUint32(8, invokeId);
   return b;
+}
+
+/**
+ * What a session may know when the message arrives: how to get there, the options decodeGed188Message is
+ * given for the same knowledge, and the tag-width evidence the stream reports.
+ */
+const SESSIONS: Array<{ name: string; setup(dec: StreamDecoder): void; opts: Ged188DecodeOptions; evidence: string }> = [
+  { name: 'nothing known', setup: () => {}, opts: {}, evidence: 'no-floating' },
+  {
+    name: 'OPEN_REQ version 13',
+    setup: (dec) => dec.data('c2s', openReq({ invokeId: 99999, versionNumber: 13, idleTimeout: 60, servicesRequested: 5, clientId: 'CAD', clientPassword: 'pw' }), 1, 1),
+    opts: { tagWidth: 1, version: 13 },
+    evidence: 'open-req-version',
+  },
+  {
+    name: 'OPEN_REQ version 24',
+    setup: (dec) => dec.data('c2s', openReq({ invokeId: 99999, versionNumber: 24, idleTimeout: 60, servicesRequested: 5, clientId: 'CAD', clientPassword: 'pw' }), 1, 1),
+    opts: { tagWidth: 2, version: 24 },
+    evidence: 'open-req-version',
+  },
+  {
+    name: '2-byte tags detected',
+    setup: (dec) => dec.data('s2c', queryAgentStateConf({ invokeId: 99999, agentState: 'NOT_READY', mrdId: 1, agentId: '1001', agentIdTag: 194, agentExtension: '2001' }, { tagWidth: 2 }), 1, 1),
+    opts: { tagWidth: 2 },
+    evidence: 'detected',
+  },
+];
+
+/** The one message the stream decoder emits for `bytes`, after `setup`. */
+function throughStream(setup: (dec: StreamDecoder) => void, bytes: Uint8Array): DecodedMessage {
+  const { dec, out } = newDecoder();
+  setup(dec);
+  const before = out.length;
+  dec.data('s2c', bytes, 10, 2);
+  expect(out.length).toBe(before + 1);
+  return out[before];
 }
 
 describe('InvokeID-only messages', () => {
@@ -42,31 +64,38 @@ describe('InvokeID-only messages', () => {
     }
   });
 
-  it('decode to exactly what the general path gives, under every option', () => {
-    for (const type of types) {
-      for (const invokeId of [0, 1, 0x7fffffff, 0xffffffff]) {
-        for (const opts of OPTIONS) {
+  it('come out of the stream decoder exactly as decodeGed188Message reads them, whatever the session knows', () => {
+    for (const session of SESSIONS) {
+      for (const type of types) {
+        for (const invokeId of [0, 1, 0x7fffffff, 0xffffffff]) {
           const bytes = message(type, invokeId);
-          const fast = decodeGed188Message(bytes, opts);
-          const general = decodeGed188MessageGeneral(bytes, opts);
-          expect(fast, `${messageTypeName(type)} ${JSON.stringify(opts)}`).toStrictEqual(general);
+          const read = decodeGed188Message(bytes, session.opts);
+          const m = throughStream(session.setup, bytes);
+          const what = `${messageTypeName(type)} ${invokeId}, ${session.name}`;
+          expect(read.anomalies, what).toEqual([]);
+          expect(m.anomalies, what).toBeUndefined();
+          expect(m.type, what).toBe(read.name);
           // Same keys in the same order: JSON output must not change either.
-          expect(JSON.stringify(fast)).toBe(JSON.stringify(general));
-          expect(fast.summary).toBe(`${messageTypeName(type)} invoke=${invokeId}`);
+          expect(JSON.stringify(m.fields), what).toBe(JSON.stringify({ ...read.fields, tagWidthEvidence: session.evidence }));
+          expect(m.summary, what).toBe(read.summary);
+          expect(m.summary, what).toBe(`${messageTypeName(type)} invoke=${invokeId}`);
         }
       }
     }
   });
 
-  it('leave other body lengths to the general path (anomalies, undecoded bytes)', () => {
+  it('leave other body lengths to the general decoder (anomalies, undecoded bytes)', () => {
     for (const len of [0, 2, 6, 8]) {
       const bytes = message(MESSAGE_TYPE.HEARTBEAT_REQ, 9, len);
-      expect(decodeGed188Message(bytes)).toStrictEqual(decodeGed188MessageGeneral(bytes));
+      const read = decodeGed188Message(bytes);
+      const m = throughStream(() => {}, bytes);
+      expect(JSON.stringify(m.fields)).toBe(JSON.stringify({ ...read.fields, tagWidthEvidence: read.tagWidthEvidence }));
+      expect(m.summary).toBe(read.summary);
+      expect((m.anomalies ?? []).map((a) => a.code)).toEqual(read.anomalies.map((a) => a.code));
     }
     expect(decodeGed188Message(message(MESSAGE_TYPE.HEARTBEAT_REQ, 9, 2)).anomalies.map((a) => a.code)).toContain('short-fixed-part');
     // A truncated message: header says 4 body bytes, 3 are there.
     const cut = message(MESSAGE_TYPE.HEARTBEAT_CONF, 9).subarray(0, 11);
-    expect(decodeGed188Message(cut)).toStrictEqual(decodeGed188MessageGeneral(cut));
     expect(decodeGed188Message(cut).anomalies.map((a) => a.code)).toContain('truncated-body');
   });
 
@@ -110,7 +139,7 @@ describe('InvokeID-only messages', () => {
     expect(rep.anomalies).toBeUndefined();
     expect(rep.pairedFrame).toBe(5);
     // Fields and summary are what the general path reads from the same bytes.
-    const general = decodeGed188MessageGeneral(heartbeatReq({ invokeId: 9 }), { tagWidth: 2 });
+    const general = decodeGed188Message(heartbeatReq({ invokeId: 9 }), { tagWidth: 2 });
     expect(req.fields).toEqual({ ...general.fields, tagWidthEvidence: 'detected' });
     expect(req.summary).toBe(general.summary);
   });
