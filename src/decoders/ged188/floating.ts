@@ -89,8 +89,7 @@ function hex(b: Uint8Array): string {
 }
 
 function cString(b: Uint8Array): string {
-  const nul = b.indexOf(0);
-  return utf8.decode(nul >= 0 ? b.subarray(0, nul) : b);
+  return cStringAt(b, 0, b.length);
 }
 
 function looksLikeCString(b: Uint8Array): boolean {
@@ -103,7 +102,7 @@ function readU32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 }
 
-/** cString of body[at, at+len) without a view of its own for the item. */
+/** The text of body[at, at+len) up to its first NUL (all of it without one). */
 function cStringAt(body: Uint8Array, at: number, len: number): string {
   const stop = at + len;
   let nul = body.indexOf(0, at);
@@ -155,9 +154,10 @@ function decodeValueAt(
   return decodeValue(tag, type, body.subarray(at, at + len), showSecrets, anomalies, offset);
 }
 
+/** decodeValueAt for the types it does not read in place (strings never get here). */
 function decodeValue(
   tag: number,
-  type: FloatingValueType | undefined,
+  type: Exclude<FloatingValueType, 'string'> | undefined,
   data: Uint8Array,
   showSecrets: boolean,
   anomalies: Anomaly[],
@@ -167,15 +167,6 @@ function decodeValue(
   switch (type) {
     case undefined:
       return looksLikeCString(data) ? cString(data) : hex(data);
-    case 'string':
-      if (data.length === 0 || data[data.length - 1] !== 0) {
-        anomalies.push({
-          code: 'string-not-terminated',
-          message: `${name} (tag ${tag}) does not end with NUL`,
-          offset,
-        });
-      }
-      return cString(data);
     case 'secret':
       if (!showSecrets) return '<redacted>';
       return data.length === 0 || looksLikeCString(data) || data.indexOf(0) < 0 ? cString(data) : hex(data);
