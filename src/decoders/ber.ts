@@ -131,6 +131,38 @@ export function readBerElement(buf: Uint8Array, offset: number, limit: number): 
   return el;
 }
 
+/** Where an element's content lies, as readPlainBerElement finds it. */
+export interface BerSpan {
+  /** Offset of the first content byte. */
+  start: number;
+  /** contentStart + length: the next element starts here. */
+  end: number;
+}
+
+/**
+ * readBerElement for a caller that takes only well-formed elements, without an object per element: true, with
+ * `span` set, when the element at buf[offset] has the one-byte `identifier` and a definite length that
+ * readBerElement accepts, and ends within `limit`; false otherwise (readBerElement then says what is wrong).
+ */
+export function readPlainBerElement(buf: Uint8Array, offset: number, limit: number, identifier: number, span: BerSpan): boolean {
+  if (limit > buf.length) limit = buf.length;
+  if (offset + 1 >= limit || buf[offset] !== identifier) return false;
+  let p = offset + 1;
+  const first = buf[p++];
+  let length = first;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    // 0x80 is the indefinite form and 0xff is reserved (n > MAX_LENGTH_BYTES), as in readBerElement.
+    if (n === 0 || n > MAX_LENGTH_BYTES || p + n > limit) return false;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + buf[p++];
+  }
+  if (p + length > limit) return false;
+  span.start = p;
+  span.end = p + length;
+  return true;
+}
+
 /**
  * Total length (header + content) of the element starting at `offset`, looking only at the header:
  * 0 when more bytes are needed to know, -1 when the header is not BER a decoder can use.

@@ -8,7 +8,9 @@ import {
   readBerBoolean,
   readBerElement,
   readBerInteger,
+  readPlainBerElement,
   type BerElement,
+  type BerSpan,
 } from '../ber.js';
 import type { Anomaly, DecodeOptions, FieldValue } from '../types.js';
 import {
@@ -467,29 +469,8 @@ export function decodeLdapMessageGeneral(bytes: Uint8Array, opts: DecodeOptions 
   }
 }
 
-/** End of the element plainElement read last. */
-let plainEnd = 0;
-
-/**
- * Where the content of the element at buf[p] starts, when it has the one-byte `identifier` and a definite
- * length that readBerElement accepts, and it ends within `limit`; -1 otherwise. Sets plainEnd.
- */
-function plainElement(buf: Uint8Array, p: number, limit: number, identifier: number): number {
-  if (p + 1 >= limit || buf[p] !== identifier) return -1;
-  let q = p + 1;
-  const first = buf[q++];
-  let length = first;
-  if (first >= 0x80) {
-    const n = first & 0x7f;
-    // 0x80 is the indefinite form, 0xff reserved; LDAP lengths take at most 4 bytes (see ber.ts).
-    if (n === 0 || n > 4 || q + n > limit) return -1;
-    length = 0;
-    for (let i = 0; i < n; i++) length = length * 256 + buf[q++];
-  }
-  if (q + length > limit) return -1;
-  plainEnd = q + length;
-  return q;
-}
+/** The element readPlainBerElement read last (plainAttributes copies what it needs before the next read). */
+const SPAN: BerSpan = { start: 0, end: 0 };
 
 /**
  * partialAttributes for a list that is well formed throughout, read in one pass without Reader or element
@@ -502,26 +483,23 @@ export function plainAttributes(buf: Uint8Array, start: number, end: number): { 
   let count = 0;
   let pos = start;
   while (pos < end) {
-    const attr = plainElement(buf, pos, end, 0x30);
-    if (attr < 0) return null;
-    const attrEnd = plainEnd;
-    const typeAt = plainElement(buf, attr, attrEnd, 0x04);
-    if (typeAt < 0) return null;
-    const typeEnd = plainEnd;
-    const valsAt = plainElement(buf, typeEnd, attrEnd, 0x31);
-    if (valsAt < 0) return null;
-    const valsEnd = plainEnd;
+    if (!readPlainBerElement(buf, pos, end, 0x30, SPAN)) return null;
+    const attrEnd = SPAN.end;
+    if (!readPlainBerElement(buf, SPAN.start, attrEnd, 0x04, SPAN)) return null;
+    const typeAt = SPAN.start;
+    const typeEnd = SPAN.end;
+    if (!readPlainBerElement(buf, typeEnd, attrEnd, 0x31, SPAN)) return null;
+    const valsEnd = SPAN.end;
     if (++count > MAX_ATTRIBUTES) return null;
     const type = utf8.decode(buf.subarray(typeAt, typeEnd));
     const values: string[] = [];
     let total = 0;
-    let v = valsAt;
+    let v = SPAN.start;
     while (v < valsEnd) {
-      const at = plainElement(buf, v, valsEnd, 0x04);
-      if (at < 0) return null;
+      if (!readPlainBerElement(buf, v, valsEnd, 0x04, SPAN)) return null;
       total++;
-      if (values.length < MAX_VALUES_PER_ATTRIBUTE) values.push(formatLdapValue(buf.subarray(at, plainEnd)));
-      v = plainEnd;
+      if (values.length < MAX_VALUES_PER_ATTRIBUTE) values.push(formatLdapValue(buf.subarray(SPAN.start, SPAN.end)));
+      v = SPAN.end;
     }
     if (total > values.length) values.push(`… (${total} values)`);
     // A repeated attribute name keeps all its values.

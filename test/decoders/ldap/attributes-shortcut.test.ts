@@ -3,7 +3,7 @@
 // irregular back to it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { berConstructed, berOctetString, berTlv } from '../../../src/decoders/ber.js';
+import { berConstructed, berOctetString, berTlv, readBerElement, readPlainBerElement } from '../../../src/decoders/ber.js';
 import { decodeLdapMessage, decodeLdapMessageGeneral, plainAttributes } from '../../../src/decoders/ldap/decode.js';
 import { encodeLdapMessage } from '../../../src/decoders/ldap/encode.js';
 import { fromHex, loadTcpVectors } from '../giop/vectors.js';
@@ -108,6 +108,36 @@ describe('LDAP attribute lists read without the Reader', () => {
     );
     same(odd);
     expect(decodeLdapMessage(odd).anomalies.map((a) => a.code)).toEqual(['unexpected-tag']);
+  });
+
+  it('read an element exactly when readBerElement reads it cleanly, to the same bounds', () => {
+    fc.assert(
+      fc.property(
+        // Mostly plausible headers: one of the identifiers, then a short, long, indefinite or reserved length.
+        fc.tuple(
+          fc.constantFrom(0x04, 0x30, 0x31, 0x1f),
+          fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constantFrom(0x80, 0x81, 0x82, 0x84, 0x85, 0xff), fc.integer({ min: 0, max: 255 })),
+          fc.uint8Array({ maxLength: 14 }),
+        ).map(([id, len, rest]) => Uint8Array.from([id, len, ...rest])),
+        fc.nat(3),
+        fc.nat(18),
+        fc.constantFrom(0x04, 0x30, 0x31),
+        (buf, offset, limit, id) => {
+        const span = { start: -1, end: -1 };
+        const plain = readPlainBerElement(buf, offset, limit, id, span);
+        const el = readBerElement(buf, offset, limit);
+        const clean = el.error === undefined && el.identifier === id;
+        expect(plain).toBe(clean);
+        if (plain) expect([span.start, span.end]).toEqual([el.contentStart, el.end]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Long-form lengths up to 4 bytes, as readBerElement takes them.
+    const span = { start: 0, end: 0 };
+    expect(readPlainBerElement(Uint8Array.of(0x04, 0x82, 0x00, 0x02, 0x61, 0x62), 0, 6, 0x04, span)).toBe(true);
+    expect(span).toEqual({ start: 4, end: 6 });
+    expect(readPlainBerElement(Uint8Array.of(0x04, 0x80, 0x61, 0x00, 0x00), 0, 5, 0x04, span)).toBe(false);
   });
 
   it('agree on the real captures', () => {
