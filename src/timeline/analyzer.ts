@@ -8,12 +8,12 @@
  * document.
  */
 
-import { PendingHeartbeats } from './pending-heartbeats.js';
 import type { DecodedMessage, Direction, FieldValue, FlowInfo, FlowRecord, ProtocolName } from '../decoders/types.js';
 import type { FlowClassification, Phase } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
 import { FrameList } from './frames.js';
+import { PendingHeartbeats } from './pending-heartbeats.js';
 import { finalizeStep } from './describe.js';
 import type { HostState, PendingRequest, StepKind, StepState, WorkstationView } from './state.js';
 import { buildDocument, buildView, buildWorkstation, type AnalysisState } from './document.js';

@@ -82,8 +82,6 @@ interface Reassembly {
   fragments: number;
 }
 
-const DIRECTIONS: readonly Direction[] = ['c2s', 's2c'];
-
 function otherDirection(d: Direction): Direction {
   return d === 'c2s' ? 's2c' : 'c2s';
 }
@@ -120,7 +118,7 @@ class GiopFlowDecoder implements StreamDecoder {
 
   end(): void {
     this.streams.finish();
-    for (const dir of DIRECTIONS) {
+    for (const dir of ['c2s', 's2c'] as const) {
       // Fragmented messages whose last fragment never came are reported with what arrived.
       const pending = this.reassembly[dir];
       if (pending) {
