@@ -182,7 +182,7 @@ describe('ctiscope analyze', () => {
     for (const f of readdirSync(join(root, 'samples')).filter((n) => n.endsWith('.pcapng'))) {
       const { doc: d } = doc(sample(f));
       expect(validateSchema(schema, d), f).toEqual([]);
-      expect(d.schema).toBe('ctiscope/analysis@1');
+      expect(d.schema).toBe('ctiscope/analysis@2');
     }
   });
 

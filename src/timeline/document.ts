@@ -1,12 +1,16 @@
-/** Assembles the analysis document from the analyzer's state: workstations, their findings and the summary. */
+/** Assembles the analysis document from the analyzer's state: workstations, CTI clients, agents, their findings and the summary. */
 
 import type { DesktopKind } from '../decoders/profile.js';
-import type { AnalysisDocument, Finding, FindingKind, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
+import type { Agent, AgentSummaryGroup, AnalysisDocument, CtiClient, Finding, FindingKind, LoginAttempt, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
 import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES } from './model.js';
-import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
+import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, WorkstationView } from './state.js';
 import { finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
+import type { AgentState } from './subjects/agents.js';
+import type { CtiClientState } from './subjects/cti-clients.js';
+import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
+import { buildCtiClient } from './subjects/cti-client-document.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
 
@@ -16,6 +20,9 @@ export const NO_DESKTOP_MESSAGE =
 
 export interface AnalysisState {
   hosts: Map<string, HostState>;
+  ctiClients: Map<string, CtiClientState>;
+  /** Agents by key (an agent may stand under two keys: its AgentID and its instrument). */
+  agents: Map<string, AgentState>;
   isWorkstation(h: HostState): boolean;
   /** Requests still waiting for a reply, by step. */
   pending: Map<StepState, PendingRequest[]>;
@@ -29,6 +36,9 @@ export interface AnalysisState {
   firstTime: number | null;
   lastTime: number | null;
   filter?: string;
+  agentFilter?: string;
+  /** Desktop services that had traffic ("CTI server 42027"), for an honest "nothing found". */
+  servicesSeen?: ReadonlySet<string>;
   version?: string;
 }
 
@@ -43,14 +53,50 @@ function agentLabel(agent: { id: string | null; extension: string | null }): str
   return `agent ${agent.id ?? '?'}${agent.extension ? ` on ext ${agent.extension}` : ''}`;
 }
 
-/** The rules' view of one host: its steps in their public form plus the facts behind them. */
-export function buildView(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined): WorkstationView {
-  const agent = agentOf(h);
-  const label = agentLabel(agent);
-  const steps = h.steps
-    .map((s) => finalizeStep(s, st.pending.get(s) ?? [], st.now, label))
-    .sort((a, b) => a.start - b.start || Number(a.id.slice(1)) - Number(b.id.slice(1)));
+/** Steps in their public form, in time order; `ids` renames them (an agent's steps come from several hosts). */
+export function finalizeSteps(list: readonly StepState[], st: AnalysisState, label: string | undefined, ids?: Map<StepState, string>): AnalyzedStep[] {
+  const steps = list.map((s) => {
+    const a = finalizeStep(s, st.pending.get(s) ?? [], st.now, label);
+    const id = ids?.get(s);
+    if (id !== undefined) a.id = id;
+    return a;
+  });
+  return steps.sort((a, b) => a.start - b.start || Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+/** The rules' view of any subject. */
+export function subjectView(
+  subject: SubjectKind,
+  host: string,
+  desktop: DesktopKind,
+  steps: AnalyzedStep[],
+  agent: { id: string | null; extension: string | null },
+  st: AnalysisState,
+  truncated: boolean,
+): WorkstationView {
   return {
+    subject,
+    host,
+    desktop,
+    steps,
+    now: st.now,
+    truncated,
+    truncation: st.truncation,
+    captureDrops: st.captureDrops,
+    addressesOf: st.addressesOf,
+    namesOf: st.namesOf,
+    agent,
+    loggedIn: loginStep(steps) !== undefined,
+  };
+}
+
+/** The rules' view of one host: its steps in their public form plus the facts behind them. */
+export function buildView(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, linked?: { id: string | null; extension: string | null }): WorkstationView {
+  const own = agentOf(h);
+  const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension } : own;
+  const steps = finalizeSteps(h.steps, st, agentLabel(agent));
+  return {
+    subject: 'workstation',
     host: h.ip,
     desktop: desktopOf(h),
     steps,
@@ -65,11 +111,12 @@ export function buildView(h: HostState, st: AnalysisState, truncated = st.trunca
   };
 }
 
-/** Runs every rule over a view, dropping repeats, in timeline order. */
+/** Runs every rule for the view's kind of subject, dropping repeats, in timeline order. */
 export function runRules(view: WorkstationView): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (const { rule } of RULES) {
+  for (const { rule, subjects } of RULES) {
+    if (!subjects.includes(view.subject)) continue;
     for (const f of rule(view)) {
       const key = `${f.kind}|${f.step}|${f.message}`;
       if (seen.has(key)) continue;
@@ -82,11 +129,34 @@ export function runRules(view: WorkstationView): Finding[] {
   return findings.sort((a, b) => at(a) - at(b));
 }
 
-export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined): Workstation {
-  const view = buildView(h, st, truncated);
+/** The public form of a step (without the facts the rules read). */
+export function publicStep({ facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...step }: AnalyzedStep): Workstation['steps'][number] {
+  return step;
+}
+
+/** A login attempt's outcome from its step. */
+export function attemptOf(step: AnalyzedStep, at: { client: string | null; clientId: string | null; server: string; agentId: string | null; instrument: string | null; time: number }): LoginAttempt {
+  const l = step.facts.login;
+  const g = step.facts.ged;
+  const outcome: Outcome = g || !step.ok ? 'failed' : l?.confirmed || l?.event ? 'logged-in' : 'incomplete';
+  const code = g ? g.peripheralErrorCode || g.failureCode || g.status || null : null;
+  const codeName = g ? (g.peripheralErrorCode ? g.peripheralErrorCodeName : g.failureCodeName ?? g.statusName) ?? null : null;
+  return { step: step.id, time: at.time, client: at.client, clientId: at.clientId, server: at.server, agentId: at.agentId, instrument: at.instrument, outcome, code: code ?? null, codeName, frames: step.frames.slice(0, 5) };
+}
+
+export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, links?: DesktopLinks): Workstation {
+  const link = links?.get(h.ip);
+  const view = buildView(h, st, truncated, link ? { id: link.agent.id, extension: link.agent.extension } : undefined);
   const { steps, agent } = view;
   const findings = runRules(view);
   const o = decideOutcome(view, findings);
+  const attempts: LoginAttempt[] = [];
+  for (const s of steps) {
+    if (s.kind !== 'cti-login') continue;
+    attempts.push(attemptOf(s, { client: null, clientId: null, server: s.server, agentId: agent.id, instrument: agent.extension, time: s.start }));
+  }
+  // A CTI OS desktop's logins are made by the CTI OS server: they are known from the agent it is tied to.
+  if (attempts.length === 0 && link) for (const a of link.attempts) attempts.push({ ...a, step: null });
   return {
     host: h.ip,
     names: st.namesOf(h.ip),
@@ -96,11 +166,24 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     failedPhase: o.failedPhase,
     failure: o.failure,
     loginSeconds: o.loginSeconds,
-    start: steps.length > 0 ? Math.min(...steps.map((s) => s.start)) : h.firstTime,
-    end: steps.length > 0 ? Math.max(...steps.map((s) => s.end)) : h.lastTime,
-    steps: steps.map(({ facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...step }) => step),
+    start: steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime,
+    end: steps.length > 0 ? maxOf(steps, (s) => s.end) : h.lastTime,
+    attempts,
+    steps: steps.map(publicStep),
     findings,
   };
+}
+
+export function minOf<T>(list: readonly T[], f: (x: T) => number): number {
+  let m = Infinity;
+  for (const x of list) m = Math.min(m, f(x));
+  return m;
+}
+
+export function maxOf<T>(list: readonly T[], f: (x: T) => number): number {
+  let m = -Infinity;
+  for (const x of list) m = Math.max(m, f(x));
+  return m;
 }
 
 function desktopOf(h: HostState): DesktopKind {
@@ -128,13 +211,31 @@ function matchesFilter(ws: Workstation, filter: string | undefined): boolean {
 }
 
 export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDocument {
+  const truncated = st.truncation !== undefined || source.truncated === true;
+  const workstationHosts = [...st.hosts.values()].filter((h) => st.isWorkstation(h) && h.steps.length > 0);
+  const { agents: allAgents, links } = buildAgents(st, workstationHosts, truncated);
   const workstations: Workstation[] = [];
-  for (const h of st.hosts.values()) {
-    if (!st.isWorkstation(h) || h.steps.length === 0) continue;
-    const ws = buildWorkstation(h, st, st.truncation !== undefined || source.truncated === true);
+  for (const h of workstationHosts) {
+    const ws = buildWorkstation(h, st, truncated, links);
     if (matchesFilter(ws, st.filter)) workstations.push(ws);
   }
   workstations.sort((a, b) => compareHosts(a.host, b.host));
+  const shownHosts = new Set(workstations.map((w) => w.host));
+  const focused = st.filter !== undefined || st.agentFilter !== undefined;
+  const agents = allAgents.filter((a) =>
+    st.agentFilter !== undefined ? a.id === st.agentFilter : st.filter === undefined || (a.desktop !== null && shownHosts.has(a.desktop)),
+  );
+  const ctiClients: CtiClient[] = [];
+  for (const c of st.ctiClients.values()) {
+    const cc = buildCtiClient(c, st, truncated);
+    if (!focused || shownHosts.has(cc.host) || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
+  }
+  ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));
+  if (st.agentFilter !== undefined) {
+    // Focus on one agent: its desktop stays, the other workstations go.
+    const desk = new Set(agents.map((a) => a.desktop));
+    for (let i = workstations.length - 1; i >= 0; i--) if (!desk.has(workstations[i].host)) workstations.splice(i, 1);
+  }
 
   const warnings: SourceWarning[] = [];
   const seenWarnings = new Set<string>();
@@ -158,12 +259,19 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },
-    summary: summarize(workstations),
+    summary: summarize(workstations, agents, ctiClients, st.servicesSeen),
     workstations,
+    ctiClients,
+    agents,
   };
 }
 
-export function summarize(workstations: readonly Workstation[]): AnalysisDocument['summary'] {
+export function summarize(
+  workstations: readonly Workstation[],
+  agents: readonly Agent[] = [],
+  ctiClients: readonly CtiClient[] = [],
+  servicesSeen?: ReadonlySet<string>,
+): AnalysisDocument['summary'] {
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byFindingKind: Partial<Record<FindingKind, number>> = {};
   const groups = new Map<string, SummaryGroup>();
@@ -186,7 +294,82 @@ export function summarize(workstations: readonly Workstation[]): AnalysisDocumen
   // Keep byFindingKind in the documented kind order.
   const ordered: Partial<Record<FindingKind, number>> = {};
   for (const k of FINDING_KINDS) if (byFindingKind[k]) ordered[k] = byFindingKind[k];
-  return { workstations: workstations.length, byOutcome, byFindingKind: ordered, groups: list, message: summaryMessage(workstations, list) };
+  for (const a of agents) for (const f of a.findings) if (!a.desktop || !workstations.some((w) => w.host === a.desktop)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
+  for (const c of ctiClients) for (const f of c.findings) if (!workstations.some((w) => w.host === c.host)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
+  const byKind: Partial<Record<FindingKind, number>> = {};
+  for (const k of FINDING_KINDS) if (ordered[k]) byKind[k] = ordered[k];
+  const agentsByOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const a of agents) agentsByOutcome[a.outcome]++;
+  const agentGroups = groupAgents(agents);
+  const wsMessage = summaryMessage(workstations, list);
+  // Agents that no listed workstation stands for: a server-side capture.
+  const serverSide = agents.filter((a) => !a.desktop || !workstations.some((w) => w.host === a.desktop));
+  let message: string;
+  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen);
+  else if (serverSide.length === 0) message = wsMessage;
+  else {
+    const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups)}`];
+    if (workstations.length > 0) parts.push(`${workstations.length === 1 ? '1 workstation' : `${workstations.length} workstations`}: ${wsMessage}`);
+    message = parts.join('; ');
+  }
+  return {
+    workstations: workstations.length,
+    byOutcome,
+    byFindingKind: byKind,
+    groups: list,
+    agents: agents.length,
+    agentsByOutcome,
+    agentGroups,
+    ctiClients: ctiClients.length,
+    message,
+  };
+}
+
+function groupAgents(agents: readonly Agent[]): AgentSummaryGroup[] {
+  const groups = new Map<string, AgentSummaryGroup>();
+  for (const a of agents) {
+    const failed = a.outcome === 'failed';
+    const last = a.attempts[a.attempts.length - 1];
+    const kind = failed ? a.failure?.kind ?? null : null;
+    const code = failed ? last?.code ?? null : null;
+    const server = failed ? a.failure?.server ?? last?.server ?? null : null;
+    const key = `${a.outcome}|${kind}|${code}|${server}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { outcome: a.outcome, kind, code, server, count: 0, agents: [] };
+      groups.set(key, g);
+    }
+    g.count++;
+    g.agents.push(a.id ?? a.instrument ?? '?');
+  }
+  const rank: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
+  return [...groups.values()].sort((a, b) => rank[a.outcome] - rank[b.outcome] || b.count - a.count);
+}
+
+/** "212 logged in, 9 agent-login-failed 88004 on 10.20.0.10:42027, 3 incomplete". */
+function agentsMessage(groups: readonly AgentSummaryGroup[]): string {
+  const parts: string[] = [];
+  const count = (o: Outcome): number => groups.filter((g) => g.outcome === o).reduce((n, g) => n + g.count, 0);
+  if (count('logged-in') > 0) parts.push(`${count('logged-in')} logged in`);
+  for (const g of groups) {
+    if (g.outcome !== 'failed') continue;
+    parts.push(`${g.count} ${g.kind ?? 'failed'}${g.code !== null ? ` ${g.code}` : ''}${g.server ? ` on ${g.server}` : ''}`);
+  }
+  if (count('incomplete') > 0) parts.push(`${count('incomplete')} incomplete`);
+  return parts.join(', ');
+}
+
+function ctiClientsMessage(clients: readonly CtiClient[]): string {
+  const names = clients.slice(0, 3).map((c) => `${c.clientId ? `"${c.clientId}"` : 'a client'} on ${c.host}`);
+  const more = clients.length > 3 ? ` and ${clients.length - 3} more` : '';
+  const failed = clients.filter((c) => c.outcome === 'failed').length;
+  return `${clients.length === 1 ? '1 CTI client' : `${clients.length} CTI clients`} (${names.join(', ')}${more}), no agent login${failed > 0 ? `; ${failed} with a failed session` : ''}`;
+}
+
+/** Names only the services that really had no traffic. */
+function nothingFoundMessage(seen: ReadonlySet<string> | undefined): string {
+  if (!seen || seen.size === 0) return NO_DESKTOP_MESSAGE;
+  return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session)`;
 }
 
 function summaryMessage(workstations: readonly Workstation[], groups: readonly SummaryGroup[]): string {

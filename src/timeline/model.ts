@@ -6,7 +6,9 @@
 
 import type { DesktopKind, Phase } from '../decoders/profile.js';
 
-export const ANALYSIS_SCHEMA_ID = 'ctiscope/analysis@1';
+export const ANALYSIS_SCHEMA_ID = 'ctiscope/analysis@2';
+/** The previous version, which the UI still opens (no agents or CTI clients). */
+export const ANALYSIS_SCHEMA_V1 = 'ctiscope/analysis@1';
 
 export type Outcome = 'logged-in' | 'failed' | 'incomplete';
 export const OUTCOMES: readonly Outcome[] = ['logged-in', 'failed', 'incomplete'];
@@ -108,6 +110,88 @@ export interface FailureCause {
   message: string;
 }
 
+/** One login attempt (SET_AGENT_STATE_REQ LOGIN) and what became of it. */
+export interface LoginAttempt {
+  /** Id of the attempt's step in the subject's steps; null when the step is another subject's (a CTI OS desktop's logins are its agent's). */
+  step: string | null;
+  time: number;
+  /** "ip:port" of the CTI client end that made the request, and its ClientID. */
+  client: string | null;
+  clientId: string | null;
+  server: string;
+  agentId: string | null;
+  instrument: string | null;
+  outcome: Outcome;
+  code: number | null;
+  codeName: string | null;
+  frames: number[];
+}
+
+/** How a desktop PC was tied to an agent. */
+export type DesktopLinkBasis = 'desktop-session' | 'tag-217' | 'timing';
+
+export interface DesktopLink {
+  basis: DesktopLinkBasis;
+  /** The evidence, in one sentence. */
+  evidence: string;
+}
+
+/** An AgentID on a peripheral: every login attempt made for it, by whichever CTI client. */
+export interface Agent {
+  id: string | null;
+  extension: string | null;
+  instrument: string | null;
+  peripheralId: number | null;
+  /** The session that last spoke for the agent: its client end, ClientID and CTI server. */
+  via: { client: string; clientId: string | null; server: string } | null;
+  /** The agent's desktop PC when the capture shows it, and how it was tied. */
+  desktop: string | null;
+  desktopLink: DesktopLink | null;
+  outcome: Outcome;
+  failedPhase: Phase | null;
+  failure: FailureCause | null;
+  /** The agent state last reported (AGENT_STATE_EVENT, QUERY_AGENT_STATE_CONF). */
+  state: string | null;
+  start: number;
+  end: number;
+  attempts: LoginAttempt[];
+  steps: Step[];
+  findings: Finding[];
+}
+
+export interface CtiSession {
+  client: string;
+  server: string;
+  start: number;
+  end: number | null;
+  opened: boolean | null;
+  endState: string | null;
+}
+
+/** A host holding GED-188 sessions under one ClientID. */
+export interface CtiClient {
+  /** IP address of the client host. */
+  host: string;
+  names: string[];
+  clientId: string | null;
+  version: number | null;
+  services: { requested: string[]; granted: string[] };
+  peripheralId: number | null;
+  peripheralOnline: boolean | null;
+  /** The CTI servers ("ip:port") it opened sessions with, in order. */
+  servers: string[];
+  sessions: CtiSession[];
+  /** Agents it made requests for or heard events of. */
+  agents: number;
+  /** logged-in: its latest session opened and was not lost; failed: it was refused, unreachable or lost. */
+  outcome: Outcome;
+  failure: FailureCause | null;
+  start: number;
+  end: number;
+  steps: Step[];
+  findings: Finding[];
+}
+
 export interface Workstation {
   /** IP address of the agent PC. */
   host: string;
@@ -122,6 +206,8 @@ export interface Workstation {
   loginSeconds: number | null;
   start: number;
   end: number;
+  /** Every login attempt the desktop made (or, for a CTI OS desktop, that was made for it). */
+  attempts: LoginAttempt[];
   steps: Step[];
   findings: Finding[];
 }
@@ -152,6 +238,16 @@ export interface SummaryGroup {
   hosts: string[];
 }
 
+/** Agents grouped by outcome and cause ("9 agent-login-failed 88004 on 10.20.0.10:42027"). */
+export interface AgentSummaryGroup {
+  outcome: Outcome;
+  kind: FindingKind | null;
+  code: number | null;
+  server: string | null;
+  count: number;
+  agents: string[];
+}
+
 export interface AnalysisDocument {
   schema: typeof ANALYSIS_SCHEMA_ID;
   generator: { name: 'ctiscope'; version: string };
@@ -169,14 +265,21 @@ export interface AnalysisDocument {
     byOutcome: Record<Outcome, number>;
     byFindingKind: Partial<Record<FindingKind, number>>;
     groups: SummaryGroup[];
+    agents: number;
+    agentsByOutcome: Record<Outcome, number>;
+    agentGroups: AgentSummaryGroup[];
+    ctiClients: number;
     message: string;
   };
   workstations: Workstation[];
+  ctiClients: CtiClient[];
+  agents: Agent[];
 }
 
 /** What the live mode is told as the analysis goes. */
 export interface AnalyzerUpdate {
   kind: 'step' | 'finding';
+  /** The workstation's IP address. */
   workstation: string;
   step?: Step;
   finding?: Finding;

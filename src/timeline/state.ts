@@ -117,7 +117,14 @@ export interface StepFacts {
     firstSent: number;
     lastSent: number;
   };
-  events?: { counts: Map<string, number>; closeBy?: Direction; closeStatusName?: string; failureEvent?: { statusName?: string; status?: number; frame: number } };
+  events?: {
+    counts: Map<string, number>;
+    closeBy?: Direction;
+    closeStatusName?: string;
+    failureEvent?: { statusName?: string; status?: number; frame: number };
+    /** SYSTEM_EVENTs (peripheral online/offline, CTI server side changes), capped. */
+    system?: { name: string; frame: number; time: number }[];
+  };
   dns?: {
     qname: string;
     qtype: string;
@@ -134,7 +141,8 @@ export interface StepFacts {
     handshakes: string[];
     alert?: { level?: string; description: string; code?: number; frame: number; from: Direction };
   };
-  opaque?: { messages: number; bytes: { c2s: number; s2c: number } };
+  /** `c2sTimes`: when the desktop sent (capped), to tie a CTI OS server's requests to it by timing. */
+  opaque?: { messages: number; bytes: { c2s: number; s2c: number }; c2sTimes?: number[] };
   idle?: { idleTimeout: number; silence: number; endState: string; frame: number };
   gap?: { bytes: number; frame: number; dir: Direction };
   generic?: { counts: Map<string, number> };
@@ -189,13 +197,19 @@ export interface HostState {
   eventAgentId?: string;
   eventExtension?: string;
   dnsSteps: Map<string, StepState>;
+  /** One of its GED-188 sessions spoke for several agents: a server (CTI OS server, Finesse), not a desktop. */
+  serverSideCti?: boolean;
   firstTime: number;
   lastTime: number;
   reportedFindings?: Set<string>;
 }
 
-/** What a rule sees: one workstation, its steps in time order, and the capture's context. */
+export type SubjectKind = 'workstation' | 'cti-client' | 'agent';
+
+/** What a rule sees: one subject (a workstation, CTI client or agent), its steps in time order, and the capture's context. */
 export interface WorkstationView {
+  subject: SubjectKind;
+  /** The workstation's or CTI client's IP address; for an agent, its AgentID. */
   host: string;
   desktop: DesktopKind;
   steps: AnalyzedStep[];
@@ -215,5 +229,7 @@ export interface WorkstationView {
 }
 
 export type AnalyzedStep = Step & { facts: StepFacts; kind: StepKind; flowStart: number; replyTimeout?: number; label: string };
+
+export type SubjectView = WorkstationView;
 
 export type Rule = (ws: WorkstationView) => Finding[];

@@ -34,7 +34,19 @@ describe('analysis document', () => {
     const doc = createAnalyzer().finish({ files: ['web.pcap'], packets: 0 });
     expect(validateSchema(schema, doc)).toEqual([]);
     expect(doc.workstations).toEqual([]);
-    expect(doc.summary).toEqual({ workstations: 0, byOutcome: { 'logged-in': 0, failed: 0, incomplete: 0 }, byFindingKind: {}, groups: [], message: NO_DESKTOP_MESSAGE });
+    expect(doc.summary).toEqual({
+      workstations: 0,
+      byOutcome: { 'logged-in': 0, failed: 0, incomplete: 0 },
+      byFindingKind: {},
+      groups: [],
+      agents: 0,
+      agentsByOutcome: { 'logged-in': 0, failed: 0, incomplete: 0 },
+      agentGroups: [],
+      ctiClients: 0,
+      message: NO_DESKTOP_MESSAGE,
+    });
+    expect(doc.agents).toEqual([]);
+    expect(doc.ctiClients).toEqual([]);
     expect(doc.source).toMatchObject({ start: null, end: null, duration: null, truncated: false, warnings: [] });
   });
 

@@ -14,6 +14,7 @@ function ws(host: string, steps = 0): Workstation {
     names: [],
     desktop: 'cad',
     agent: { id: null, extension: null },
+    attempts: [],
     outcome: 'incomplete',
     failedPhase: null,
     failure: null,

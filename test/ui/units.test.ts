@@ -129,7 +129,7 @@ describe('workstation list order', () => {
 
   test('failures first, then by address', () => {
     const ws = (host: string, outcome: Workstation['outcome']): Workstation => ({
-      host, names: [], desktop: 'cad', agent: { id: null, extension: null }, outcome, failedPhase: null, failure: null, loginSeconds: null, start: 0, end: 0, steps: [], findings: [],
+      host, names: [], desktop: 'cad', agent: { id: null, extension: null }, outcome, failedPhase: null, failure: null, loginSeconds: null, start: 0, end: 0, attempts: [], steps: [], findings: [],
     });
     const sorted = sortWorkstations([ws('10.0.0.2', 'logged-in'), ws('10.0.0.10', 'failed'), ws('10.0.0.3', 'incomplete'), ws('10.0.0.9', 'failed')], 'outcome');
     expect(sorted.map((w) => w.host)).toEqual(['10.0.0.9', '10.0.0.10', '10.0.0.3', '10.0.0.2']);

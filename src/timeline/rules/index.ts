@@ -1,9 +1,10 @@
 /**
  * The diagnosis rules, in the order their findings are listed. Adding a rule is adding a file and a line here.
- * Each rule is a pure function of one workstation's state (`WorkstationView`) returning its findings.
+ * Each rule is a pure function of one subject's state (`WorkstationView`) returning its findings, and names the
+ * kinds of subject it applies to: a workstation's start-up, a CTI client's sessions, an agent's logins.
  */
 
-import type { Rule } from '../state.js';
+import type { Rule, SubjectKind } from '../state.js';
 import { diagnoseUnreachable } from './unreachable.js';
 import { diagnoseRefused } from './refused.js';
 import { diagnoseReset } from './reset.js';
@@ -20,24 +21,31 @@ import { diagnoseTls } from './tls.js';
 import { diagnoseCaptureGaps } from './gaps.js';
 import { diagnoseTruncation } from './truncation.js';
 import { diagnoseCaptureDrops } from './drops.js';
+import { diagnoseCtiFailover } from './cti-failover.js';
 
-export const RULES: readonly { name: string; rule: Rule }[] = [
-  { name: 'diagnoseUnreachable', rule: diagnoseUnreachable },
-  { name: 'diagnoseRefused', rule: diagnoseRefused },
-  { name: 'diagnoseReset', rule: diagnoseReset },
-  { name: 'diagnoseTimeouts', rule: diagnoseTimeouts },
-  { name: 'diagnoseConfigDownload', rule: diagnoseConfigDownload },
-  { name: 'diagnoseLicensing', rule: diagnoseLicensing },
-  { name: 'diagnoseCtiOpen', rule: diagnoseCtiOpen },
-  { name: 'diagnoseAgentLogin', rule: diagnoseAgentLogin },
-  { name: 'diagnoseFailover', rule: diagnoseFailover },
-  { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps },
-  { name: 'diagnoseHeartbeats', rule: diagnoseHeartbeats },
-  { name: 'diagnoseDns', rule: diagnoseDns },
-  { name: 'diagnoseTls', rule: diagnoseTls },
-  { name: 'diagnoseCaptureGaps', rule: diagnoseCaptureGaps },
-  { name: 'diagnoseCaptureDrops', rule: diagnoseCaptureDrops },
-  { name: 'diagnoseTruncation', rule: diagnoseTruncation },
+const W: readonly SubjectKind[] = ['workstation'];
+const WC: readonly SubjectKind[] = ['workstation', 'cti-client'];
+const WA: readonly SubjectKind[] = ['workstation', 'agent'];
+const ALL: readonly SubjectKind[] = ['workstation', 'cti-client', 'agent'];
+
+export const RULES: readonly { name: string; rule: Rule; subjects: readonly SubjectKind[] }[] = [
+  { name: 'diagnoseUnreachable', rule: diagnoseUnreachable, subjects: WC },
+  { name: 'diagnoseRefused', rule: diagnoseRefused, subjects: WC },
+  { name: 'diagnoseReset', rule: diagnoseReset, subjects: WC },
+  { name: 'diagnoseTimeouts', rule: diagnoseTimeouts, subjects: ALL },
+  { name: 'diagnoseConfigDownload', rule: diagnoseConfigDownload, subjects: W },
+  { name: 'diagnoseLicensing', rule: diagnoseLicensing, subjects: W },
+  { name: 'diagnoseCtiOpen', rule: diagnoseCtiOpen, subjects: WC },
+  { name: 'diagnoseAgentLogin', rule: diagnoseAgentLogin, subjects: WA },
+  { name: 'diagnoseFailover', rule: diagnoseFailover, subjects: W },
+  { name: 'diagnoseCtiFailover', rule: diagnoseCtiFailover, subjects: ['cti-client'] },
+  { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },
+  { name: 'diagnoseHeartbeats', rule: diagnoseHeartbeats, subjects: WC },
+  { name: 'diagnoseDns', rule: diagnoseDns, subjects: W },
+  { name: 'diagnoseTls', rule: diagnoseTls, subjects: W },
+  { name: 'diagnoseCaptureGaps', rule: diagnoseCaptureGaps, subjects: WC },
+  { name: 'diagnoseCaptureDrops', rule: diagnoseCaptureDrops, subjects: ALL },
+  { name: 'diagnoseTruncation', rule: diagnoseTruncation, subjects: ALL },
 ];
 
 export {
@@ -57,4 +65,5 @@ export {
   diagnoseCaptureGaps,
   diagnoseCaptureDrops,
   diagnoseTruncation,
+  diagnoseCtiFailover,
 };

@@ -1,0 +1,86 @@
+/**
+ * Connection-level steps, from a flow's record when it ends: failed attempts (never answered, refused),
+ * server resets, or a session whose payload no decoder read. Retries to one server fold into one step.
+ */
+
+import type { FlowRecord } from '../../decoders/types.js';
+import type { Phase } from '../../decoders/profile.js';
+import type { StepState } from '../state.js';
+import type { FlowState, StepContext } from './context.js';
+
+/** Refused or unanswered attempts to one server within this many seconds fold into one step. */
+const RETRY_WINDOW = 60;
+
+export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {
+  const host = flow.host!;
+  const answered = r.synAckFrame !== undefined || r.packets.s2c > 0;
+  const icmp = r.icmpErrors.find((e) => e.kind === 'destination-unreachable') ?? r.icmpErrors[0];
+  let failure: 'unreachable' | 'refused' | 'reset' | undefined;
+  if (r.state === 'REJ') failure = 'refused';
+  else if (!answered && (r.state === 'S0' || r.state === 'RSTOS0' || r.state === 'SH' || icmp)) failure = 'unreachable';
+  else if (icmp && r.packets.s2c === 0) failure = 'unreachable';
+  else if (r.rstBy === 's2c' && answered) {
+    const clientFin = r.finFrames.length > 0 && r.rstFrame !== undefined && r.finFrames[0] < r.rstFrame && /F/.test(r.history);
+    if (!clientFin) failure = 'reset';
+  }
+  if (!failure && flow.steps.length > 0 && !force) return undefined;
+  if (!failure && !answered) return undefined;
+
+  const bytes = { c2s: r.payloadBytes.c2s, s2c: r.payloadBytes.s2c };
+  if (failure === 'unreachable' || failure === 'refused') {
+    // Retries to the same server fold into the previous attempt's step.
+    for (let i = host.steps.length - 1; i >= 0 && i >= host.steps.length - 20; i--) {
+      const s = host.steps[i];
+      const c = s.facts.conn;
+      if (!c || c.failure !== failure || s.server !== flow.info.server) continue;
+      if (r.start - s.end > RETRY_WINDOW || s.start - r.end > RETRY_WINDOW) continue;
+      c.attempts++;
+      c.syns += r.syns;
+      c.synSpan += r.synSpan;
+      for (const f of r.synFrames) if (c.synFrames.length < 25) c.synFrames.push(f);
+      s.start = Math.min(s.start, r.start);
+      s.flowStart = Math.min(s.flowStart, r.start);
+      s.end = Math.max(s.end, r.end);
+      c.span = s.end - s.start;
+      s.count++;
+      s.frames.addAll(r.synFrames);
+      if (r.rstFrame !== undefined) s.frames.add(r.rstFrame);
+      if (icmp) s.frames.add(icmp.frame);
+      return s;
+    }
+  }
+  const start = failure === 'reset' ? r.end : r.start;
+  const s = ctx.newStep(flow, 'connection', start, phase);
+  if (!s) return undefined;
+  if (failure !== 'reset') s.flowStart = r.start;
+  s.end = failure === 'unreachable' ? Math.max(r.start + r.synSpan, icmp?.time ?? 0, r.end) : r.end;
+  if (failure === 'reset') s.start = s.end;
+  s.count = 1;
+  s.lastOk = failure === undefined;
+  s.facts.conn = {
+    state: r.state,
+    failure,
+    attempts: 1,
+    syns: r.syns,
+    synSpan: r.synSpan,
+    span: r.end - r.start,
+    synFrames: r.synFrames.slice(0, 25),
+    rstFrame: r.rstFrame,
+    rstBy: r.rstBy,
+    icmp: icmp ? { codeName: icmp.codeName, from: icmp.from, frame: icmp.frame } : undefined,
+    duration: r.end - r.start,
+    bytes,
+  };
+  if (failure === 'reset') s.frames.add(r.rstFrame ?? r.lastFrame);
+  else {
+    s.frames.addAll(r.synFrames);
+    if (r.synAckFrame !== undefined) s.frames.add(r.synAckFrame);
+    if (r.rstFrame !== undefined) s.frames.add(r.rstFrame);
+    if (icmp) s.frames.add(icmp.frame);
+    if (!failure) {
+      s.frames.add(r.firstFrame);
+      s.frames.add(r.lastFrame);
+    }
+  }
+  return s;
+}

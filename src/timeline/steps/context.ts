@@ -1,0 +1,209 @@
+/**
+ * What every step builder shares: the flow table, the hosts and their bounded step lists, request/reply
+ * pairing, and the subject registries (CTI clients, agents) that steps attach to. The builders in this folder
+ * turn one protocol's messages into steps and facts through it; the engine (../analyzer.ts) feeds it.
+ */
+
+import type { DecodedMessage, Direction, FieldValue, FlowInfo } from '../../decoders/types.js';
+import type { FlowClassification, Phase } from '../../decoders/profile.js';
+import { FrameList } from '../frames.js';
+import type { HostState, PendingRequest, StepKind, StepState } from '../state.js';
+import type { CtiClientState } from '../subjects/cti-clients.js';
+import type { AgentState } from '../subjects/agents.js';
+import type { GedFlowState } from './ged188.js';
+
+/** Bounds that keep a long SPAN capture in constant memory per host. */
+export const MAX_STEPS_PER_HOST = 2000;
+export const MAX_PENDING_PER_FLOW = 256;
+const MAX_NAMES_PER_ADDRESS = 8;
+
+const FALLBACK_PHASE: Record<string, Phase> = {
+  ldap: 'config',
+  giop: 'services',
+  ged188: 'cti-session',
+  ctios: 'cti-session',
+  dns: 'dns',
+  tls: 'other',
+  sip: 'phone',
+  skinny: 'phone',
+};
+
+export interface FlowState {
+  key: number;
+  info: FlowInfo;
+  cls?: FlowClassification;
+  host?: HostState;
+  steps: StepState[];
+  pending: Map<number, PendingRequest>;
+  ldap?: StepState;
+  giop?: Map<string, StepState>;
+  ged?: GedFlowState;
+  ctios?: StepState;
+  tls?: StepState;
+  generic?: StepState;
+  gapBytes: { c2s: number; s2c: number };
+  gapFrame?: number;
+  gapDir?: Direction;
+}
+
+export function flowKey(transport: 'tcp' | 'udp', id: number): number {
+  return transport === 'udp' ? -(id + 1) : id;
+}
+
+export function str(v: FieldValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+export function num(v: FieldValue | undefined): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+export function bump(counts: Map<string, number>, type: string, max = 24): void {
+  if (!counts.has(type) && counts.size >= max) type = 'other';
+  counts.set(type, (counts.get(type) ?? 0) + 1);
+}
+
+export class StepContext {
+  readonly hosts = new Map<string, HostState>();
+  /** Addresses seen serving a desktop service: such a host is a server, not a workstation. */
+  readonly serverIps = new Set<string>();
+  readonly flows = new Map<number, FlowState>();
+  readonly ctiClients = new Map<string, CtiClientState>();
+  readonly agents = new Map<string, AgentState>();
+  readonly namesByAddress = new Map<string, Set<string>>();
+  readonly addressesByName = new Map<string, Set<string>>();
+  /** Requests still waiting when their flow was reported open at the end of the capture. */
+  readonly openPending: PendingRequest[] = [];
+
+  hostFor(ip: string, time: number): HostState {
+    let h = this.hosts.get(ip);
+    if (!h) {
+      h = { ip, steps: [], nextStepId: 1, desktopClient: false, desktopHints: new Set(), dnsSteps: new Map(), firstTime: time, lastTime: time };
+      this.hosts.set(ip, h);
+    }
+    return h;
+  }
+
+  flowPhase(flow: FlowState, protocol?: string): Phase | undefined {
+    if (flow.cls) return flow.cls.phase;
+    if (protocol) return FALLBACK_PHASE[protocol];
+    return undefined;
+  }
+
+  /**
+   * A new step on the flow's host. `detached` steps take their id from the host but are kept only by the
+   * subject that asked for them (an agent on a CTI session shared by many): a server's session can carry
+   * thousands of logins without filling its host's list.
+   */
+  newStep(flow: FlowState, kind: StepKind, time: number, phase?: Phase, detached = false): StepState | undefined {
+    const host = flow.host!;
+    if (!detached && host.steps.length >= MAX_STEPS_PER_HOST) return undefined;
+    const cls = flow.cls;
+    const s: StepState = {
+      id: `s${host.nextStepId++}`,
+      kind,
+      phase: phase ?? this.flowPhase(flow) ?? 'other',
+      service: cls?.service ?? flow.info.server,
+      label: cls?.label ?? `service on port ${flow.info.serverPort}`,
+      server: flow.info.server,
+      protocol: cls?.protocol && cls.protocol !== 'unknown' ? cls.protocol : 'tcp',
+      start: time,
+      end: time,
+      flowStart: flow.info.start,
+      flowId: flow.info.id,
+      frames: new FrameList(),
+      messages: 0,
+      replyTimeout: cls?.replyTimeout,
+      count: 0,
+      answered: 0,
+      lastOk: null,
+      facts: {},
+    };
+    if (!detached) {
+      host.steps.push(s);
+      flow.steps.push(s);
+    }
+    return s;
+  }
+
+  addPending(flow: FlowState, id: number | undefined, step: StepState, name: string, m: DecodedMessage): void {
+    if (id === undefined) return;
+    if (flow.pending.has(id)) return; // a retransmitted request keeps its first time
+    if (flow.pending.size >= MAX_PENDING_PER_FLOW) {
+      const [oldId, old] = flow.pending.entries().next().value as [number, PendingRequest];
+      flow.pending.delete(oldId);
+      markUnanswered(old, undefined, undefined);
+    }
+    flow.pending.set(id, { step, name, frame: m.frame, time: m.time });
+  }
+
+  /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */
+  resolve(flow: FlowState, id: number | undefined, m: DecodedMessage): PendingRequest | undefined {
+    if (id === undefined) return undefined;
+    const p = flow.pending.get(id);
+    if (!p) return undefined;
+    flow.pending.delete(id);
+    const s = p.step;
+    const rt = m.time - p.time;
+    s.answered++;
+    if (s.lastAnsweredRequest === undefined || p.time > s.lastAnsweredRequest) s.lastAnsweredRequest = p.time;
+    if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
+    if (!s.facts.slowest || rt > s.facts.slowest.responseTime) s.facts.slowest = { name: p.name, frame: m.frame, responseTime: rt };
+    const limit = s.replyTimeout;
+    if (limit !== undefined && rt > limit) {
+      s.facts.late ??= [];
+      if (s.facts.late.length < 10) s.facts.late.push({ name: p.name, frame: m.frame, responseTime: rt });
+    }
+    return p;
+  }
+
+  addNames(address: string, list: readonly string[]): void {
+    let set = this.namesByAddress.get(address);
+    if (!set) {
+      set = new Set();
+      this.namesByAddress.set(address, set);
+    }
+    for (const raw of list) {
+      const name = raw.toLowerCase().replace(/\.$/, '');
+      if (!name) continue;
+      if (set.size < MAX_NAMES_PER_ADDRESS) set.add(name);
+      let addrs = this.addressesByName.get(name);
+      if (!addrs) {
+        addrs = new Set();
+        this.addressesByName.set(name, addrs);
+      }
+      if (addrs.size < MAX_NAMES_PER_ADDRESS) addrs.add(address);
+    }
+  }
+}
+
+export function absorb(step: StepState, m: DecodedMessage): void {
+  step.messages++;
+  step.frames.addAll(m.frames.length > 0 ? m.frames : [m.frame]);
+  if (m.time > step.end) step.end = m.time;
+}
+
+export function markUnanswered(p: PendingRequest, closedAt: number | undefined, closeFrame: number | undefined): void {
+  const s = p.step;
+  const f = s.facts;
+  // A request older than one that was answered was skipped by the server; only the latest decides the step.
+  const superseded = s.lastAnsweredRequest !== undefined && p.time < s.lastAnsweredRequest;
+  f.unansweredTotal = (f.unansweredTotal ?? 0) + 1;
+  f.unanswered ??= [];
+  if (f.unanswered.length < 10) f.unanswered.push(superseded ? { name: p.name, frame: p.frame, time: p.time } : { name: p.name, frame: p.frame, time: p.time, closedAt, closeFrame });
+  if (!superseded) {
+    s.lastOk = false;
+    // The step lasted until the desktop gave up waiting.
+    if (closedAt !== undefined && closedAt > s.end) s.end = closedAt;
+  }
+}
+
+/** One protocol's steps: turns its messages on a flow into steps and facts. */
+export interface StepBuilder {
+  message(ctx: StepContext, flow: FlowState, m: DecodedMessage): StepState | undefined;
+}

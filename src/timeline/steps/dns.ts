@@ -1,0 +1,61 @@
+/** DNS: one step per (name, type) a host looked up, with its answers or failure. */
+
+import type { StepBuilder } from './context.js';
+import { absorb, num, str } from './context.js';
+
+const MAX_DNS_NAMES_PER_HOST = 64;
+
+export const dnsSteps: StepBuilder = {
+  message(ctx, flow, m) {
+    const host = flow.host!;
+    const id = num(m.fields.id);
+    const qname = (str(m.fields.qname) ?? '').toLowerCase();
+    const qtype = str(m.fields.qtypeName) ?? str(m.fields.qtype) ?? '?';
+    const key = `${qname}|${qtype}`;
+    if (m.type === 'query') {
+      let s = host.dnsSteps.get(key);
+      if (!s) {
+        if (host.dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
+        s = ctx.newStep(flow, 'dns', m.time, 'dns');
+        if (!s) return undefined;
+        s.protocol = 'dns';
+        s.service = flow.cls?.service ?? 'dns';
+        s.label = flow.cls?.label ?? 'DNS';
+        s.replyTimeout ??= 5;
+        s.facts.dns = { qname, qtype, queries: 0, responses: 0, addresses: [], failures: 0, ok: null };
+        host.dnsSteps.set(key, s);
+      }
+      absorb(s, m);
+      s.count++;
+      s.facts.dns!.queries++;
+      ctx.addPending(flow, id, s, `query ${qname}`, m);
+      return s;
+    }
+    const p = ctx.resolve(flow, id, m);
+    const s = p?.step ?? host.dnsSteps.get(key);
+    if (!s || !s.facts.dns) return undefined;
+    absorb(s, m);
+    const d = s.facts.dns;
+    d.responses++;
+    const rcode = num(m.fields.rcode) ?? 0;
+    d.rcodeName = str(m.fields.rcodeName) ?? (rcode === 0 ? 'NOERROR' : `rcode ${rcode}`);
+    const addresses = Array.isArray(m.fields.addresses) ? (m.fields.addresses.filter((a) => typeof a === 'string') as string[]) : [];
+    for (const a of addresses) {
+      if (!d.addresses.includes(a) && d.addresses.length < 16) d.addresses.push(a);
+      if (qname) ctx.addNames(a, [qname]);
+    }
+    let failure: string | undefined;
+    if (rcode !== 0) failure = d.rcodeName;
+    else if (addresses.length === 0 && (qtype === 'A' || qtype === '1')) failure = 'no address (NOERROR with an empty answer)';
+    if (failure) {
+      d.failures++;
+      d.ok = false;
+      d.lastFailure = { reason: failure, frame: m.frame, time: m.time };
+      s.lastOk = false;
+    } else {
+      d.ok = true;
+      s.lastOk = true;
+    }
+    return s;
+  },
+};

@@ -1,0 +1,62 @@
+/** GIOP (licensing and desktop services): one step per operation and connection. */
+
+import type { DecodedMessage } from '../../decoders/types.js';
+import type { StepState } from '../state.js';
+import { absorb, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
+
+const MAX_GIOP_OPERATIONS_PER_FLOW = 32;
+
+function giopStep(ctx: StepContext, flow: FlowState, op: string, m: DecodedMessage): StepState | undefined {
+  flow.giop ??= new Map();
+  let key = op;
+  if (!flow.giop.has(key) && flow.giop.size >= MAX_GIOP_OPERATIONS_PER_FLOW) key = '(other operations)';
+  let s = flow.giop.get(key);
+  if (!s) {
+    s = ctx.newStep(flow, 'giop', m.time);
+    if (!s) return undefined;
+    s.protocol = 'giop';
+    s.facts.giop = { operation: key, exceptions: 0 };
+    flow.giop.set(key, s);
+  }
+  return s;
+}
+
+export const giopSteps: StepBuilder = {
+  message(ctx, flow, m) {
+    const id = num(m.fields.requestId);
+    if (m.type === 'Request' || m.type === 'LocateRequest') {
+      const op = m.type === 'Request' ? str(m.fields.operation) || '(no operation)' : 'LocateRequest';
+      const s = giopStep(ctx, flow, op, m);
+      if (!s) return undefined;
+      absorb(s, m);
+      s.count++;
+      const key = str(m.fields.objectKey);
+      if (key && !s.facts.giop!.objectKey) s.facts.giop!.objectKey = key;
+      if (m.fields.responseExpected !== false) ctx.addPending(flow, id, s, op, m);
+      return s;
+    }
+    if (m.type === 'Reply' || m.type === 'LocateReply') {
+      const p = ctx.resolve(flow, id, m);
+      const s = p?.step ?? giopStep(ctx, flow, str(m.fields.operation) || '(unknown request)', m);
+      if (!s) return undefined;
+      absorb(s, m);
+      const g = s.facts.giop!;
+      const status = str(m.fields.replyStatusName) ?? str(m.fields.locateStatusName) ?? `status ${str(m.fields.replyStatus) ?? '?'}`;
+      g.lastStatus = status;
+      const failed = /^(USER|SYSTEM|LOC_SYSTEM)_EXCEPTION$/.test(status) || status === 'UNKNOWN_OBJECT';
+      if (failed) {
+        g.exceptions++;
+        s.lastOk = false;
+        if (!g.exception) g.exception = { status, id: str(m.fields.exceptionId), minorCode: num(m.fields.minorCode), frame: m.frame, time: m.time };
+      } else s.lastOk = true;
+      return s;
+    }
+    // CloseConnection, MessageError, Fragment, CancelRequest: count them with the connection's latest step.
+    const last = flow.steps[flow.steps.length - 1];
+    if (last) {
+      absorb(last, m);
+      if (m.type === 'MessageError') last.lastOk = false;
+    }
+    return last;
+  },
+};

@@ -1,0 +1,159 @@
+/**
+ * The agents' entries in the document, and the ties between agents and desktop PCs. A tie is made only on
+ * evidence, and says which: the agent's login went out on the desktop's own CTI session; the CTI OS server
+ * named the desktop in CTIOS_CIL_CLIENT_ID (tag 217); or the desktop's CTI OS traffic came just before the
+ * requests made for the agent, with no other desktop close enough to be confused with it.
+ */
+
+import type { Agent, DesktopLink, FailureCause, LoginAttempt } from '../model.js';
+import type { AnalysisState } from '../document.js';
+import { attemptOf, compareHosts, finalizeSteps, maxOf, minOf, publicStep, runRules, subjectView } from '../document.js';
+import type { HostState, StepState } from '../state.js';
+import { hostOf } from '../format.js';
+import type { AgentState } from './agents.js';
+
+/** The longest a CTI OS server takes to act for a desktop, and the margin by which the nearest desktop must stand out. */
+const TIMING_WINDOW = 2;
+const TIMING_MARGIN = 0.25;
+
+/** States in which an agent is logged in. */
+const LOGGED_IN_STATES = /^(AVAILABLE|READY|NOT_READY|TALKING|WORK_READY|WORK_NOT_READY|RESERVED|HOLD|BUSY_OTHER|ACTIVE|PAUSED|INTERRUPTED)$/;
+
+export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[] }>;
+
+function uniqueAgents(st: AnalysisState): AgentState[] {
+  const out: AgentState[] = [];
+  const seen = new Set<AgentState>();
+  for (const a of st.agents.values()) {
+    if (seen.has(a)) continue;
+    seen.add(a);
+    out.push(a);
+  }
+  return out;
+}
+
+const IPV4 = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/g;
+
+/** The workstation that a CTIOS_CIL_CLIENT_ID value names, by address or by name; only an unambiguous one. */
+function byCilClientId(value: string, hosts: readonly HostState[], st: AnalysisState): { host: HostState; how: string } | undefined {
+  const ips = new Set<string>();
+  for (const m of value.matchAll(IPV4)) ips.add(m[1]);
+  const byIp = hosts.filter((h) => ips.has(h.ip));
+  if (byIp.length === 1) return { host: byIp[0], how: `names its address ${byIp[0].ip}` };
+  const tokens = new Set(value.toLowerCase().split(/[^a-z0-9-]+/).filter((t) => t.length >= 3));
+  const byName = hosts.filter((h) => st.namesOf(h.ip).some((n) => tokens.has(n) || tokens.has(n.split('.')[0])));
+  if (byName.length === 1) return { host: byName[0], how: `names ${st.namesOf(byName[0].ip)[0]}` };
+  return undefined;
+}
+
+/** When each CTI OS desktop last sent to a CTI OS server at `server` before `t`. */
+function lastCtiosSend(h: HostState, serverHost: string, t: number): number | undefined {
+  let best: number | undefined;
+  for (const s of h.steps) {
+    if (s.kind !== 'ctios' || hostOf(s.server) !== serverHost) continue;
+    for (const x of s.facts.opaque?.c2sTimes ?? []) if (x <= t + 1e-6 && (best === undefined || x > best)) best = x;
+  }
+  return best;
+}
+
+function byTiming(agent: AgentState, t: number, hosts: readonly HostState[], taken: ReadonlySet<string>): { host: HostState; delta: number } | undefined {
+  const via = agent.via?.host;
+  if (!via) return undefined;
+  const near: { host: HostState; delta: number }[] = [];
+  for (const h of hosts) {
+    const x = lastCtiosSend(h, via, t);
+    if (x !== undefined && t - x <= TIMING_WINDOW) near.push({ host: h, delta: t - x });
+  }
+  near.sort((a, b) => a.delta - b.delta);
+  const best = near[0];
+  if (!best || taken.has(best.host.ip)) return undefined;
+  if (near.length > 1 && near[1].delta - best.delta < TIMING_MARGIN) return undefined;
+  return best;
+}
+
+function linkDesktop(
+  agent: AgentState,
+  hosts: readonly HostState[],
+  byIp: ReadonlyMap<string, HostState>,
+  taken: ReadonlySet<string>,
+  st: AnalysisState,
+): { host: HostState; link: DesktopLink } | undefined {
+  const own = agent.desktopSession !== undefined ? byIp.get(agent.desktopSession) : undefined;
+  if (own) return { host: own, link: { basis: 'desktop-session', evidence: `the agent's requests went out on ${own.ip}'s own CTI session` } };
+  const cil = agent.cilClientId ?? agent.attempts.find((a) => a.cilClientId)?.cilClientId;
+  if (cil) {
+    const m = byCilClientId(cil, hosts, st);
+    if (m) return { host: m.host, link: { basis: 'tag-217', evidence: `CTIOS_CIL_CLIENT_ID (tag 217) "${cil}" on the CTI OS server's requests ${m.how}` } };
+  }
+  const first = agent.attempts[0]?.time ?? agent.firstTime;
+  const t = byTiming(agent, first, hosts, taken);
+  if (t) {
+    return {
+      host: t.host,
+      link: {
+        basis: 'timing',
+        evidence: `${t.host.ip}'s CTI OS traffic to ${agent.via!.host} came ${(t.delta * 1000).toFixed(0)} ms before the first request for the agent, and no other desktop's within ${TIMING_MARGIN * 1000} ms of it`,
+      },
+    };
+  }
+  return undefined;
+}
+
+function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], findings: Agent['findings'], steps: ReturnType<typeof finalizeSteps>): Pick<Agent, 'outcome' | 'failedPhase' | 'failure'> {
+  const last = attempts[attempts.length - 1];
+  if (!last) {
+    const on = agent.lastState !== undefined && LOGGED_IN_STATES.test(agent.lastState);
+    return { outcome: on ? 'logged-in' : 'incomplete', failedPhase: null, failure: null };
+  }
+  if (last.outcome !== 'failed') return { outcome: last.outcome, failedPhase: null, failure: null };
+  const f = findings.find((x) => x.step === last.step && x.kind === 'agent-login-failed') ?? findings.find((x) => x.step === last.step);
+  const step = steps.find((s) => s.id === last.step);
+  const failure: FailureCause = f
+    ? { phase: 'login', step: f.step, kind: f.kind, server: f.server, message: f.message }
+    : { phase: 'login', step: last.step, kind: null, server: last.server, message: step?.summary ?? 'the login failed' };
+  return { outcome: 'failed', failedPhase: 'login', failure };
+}
+
+export function buildAgents(st: AnalysisState, workstations: readonly HostState[], truncated: boolean): { agents: Agent[]; links: DesktopLinks } {
+  const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || a.key.localeCompare(b.key));
+  const byIp = new Map(workstations.map((h) => [h.ip, h]));
+  const taken = new Set<string>();
+  const links: DesktopLinks = new Map();
+  const agents: Agent[] = [];
+  for (const a of list) {
+    // Step ids within the agent: its steps may come from several hosts' sessions.
+    const ordered = [...a.steps].sort((x, y) => x.start - y.start);
+    const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
+    const label = `agent ${a.id ?? '?'}${a.extension ? ` on ext ${a.extension}` : ''}`;
+    const steps = finalizeSteps(ordered, st, label, ids);
+    const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null };
+    const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
+    const findings = runRules(view);
+    const attempts = a.attempts.map((at) => {
+      const step = steps.find((s) => s.id === ids.get(at.step))!;
+      return attemptOf(step, { client: at.clientEndpoint, clientId: at.client.clientId, server: at.server, agentId: a.id, instrument: at.instrument ?? null, time: at.time });
+    });
+    const link = linkDesktop(a, workstations, byIp, taken, st);
+    if (link) taken.add(link.host.ip);
+    const agent: Agent = {
+      id: a.id,
+      extension: a.extension ?? null,
+      instrument: a.instrument ?? null,
+      peripheralId: a.peripheralId,
+      via: a.via ? { client: a.via.client, clientId: a.via.clientId, server: a.via.server } : null,
+      desktop: link?.host.ip ?? null,
+      desktopLink: link?.link ?? null,
+      ...agentOutcome(a, attempts, findings, steps),
+      state: a.lastState ?? null,
+      start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
+      end: steps.length > 0 ? maxOf(steps, (s) => s.end) : a.lastTime,
+      attempts,
+      steps: steps.map(publicStep),
+      findings,
+    };
+    agents.push(agent);
+    if (link && !links.has(link.host.ip)) links.set(link.host.ip, { agent, attempts });
+  }
+  agents.sort((x, y) => (x.id ?? '').localeCompare(y.id ?? '', undefined, { numeric: true }) || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
+  return { agents, links };
+}

@@ -1,0 +1,65 @@
+/**
+ * Agents: an AgentID on a peripheral, with every login attempt made for it (by which CTI client, on which
+ * instrument), the steps of its requests and events, and the desktop PC when the capture shows it.
+ */
+
+import type { StepState } from '../state.js';
+import type { CtiClientState } from './cti-clients.js';
+
+export const MAX_AGENTS = 50_000;
+const MAX_STEPS_PER_AGENT = 200;
+const MAX_ATTEMPTS_PER_AGENT = 50;
+
+export interface LoginAttemptState {
+  step: StepState;
+  client: CtiClientState;
+  /** "ip:port" of the client end of the session that made the request. */
+  clientEndpoint: string;
+  server: string;
+  instrument?: string;
+  extension?: string;
+  /** CTIOS_CIL_CLIENT_ID (tag 217): the desktop a CTI OS server made the request for. */
+  cilClientId?: string;
+  time: number;
+}
+
+export interface AgentState {
+  key: string;
+  id: string | null;
+  peripheralId: number | null;
+  extension?: string;
+  instrument?: string;
+  cilClientId?: string;
+  steps: StepState[];
+  attempts: LoginAttemptState[];
+  /** The CTI clients that spoke for this agent (the latest last). */
+  clients: CtiClientState[];
+  /** The client endpoint and server of the latest session that spoke for it. */
+  via?: { client: string; server: string; clientId: string | null; host: string };
+  /** Last state an AGENT_STATE_EVENT or QUERY_AGENT_STATE_CONF reported. */
+  lastState?: string;
+  /** The agent's first request went out on a desktop's own session (a CAD desktop). */
+  desktopSession?: string;
+  firstTime: number;
+  lastTime: number;
+}
+
+export function agentKey(peripheralId: number | null, id: string | undefined, instrument: string | undefined): string | undefined {
+  if (id) return `${peripheralId ?? '?'}|${id}`;
+  if (instrument) return `${peripheralId ?? '?'}|@${instrument}`;
+  return undefined;
+}
+
+export function newAgent(key: string, peripheralId: number | null, id: string | undefined, time: number): AgentState {
+  return { key, id: id ?? null, peripheralId, steps: [], attempts: [], clients: [], firstTime: time, lastTime: time };
+}
+
+export function addAgentStep(a: AgentState, s: StepState): void {
+  if (a.steps.length < MAX_STEPS_PER_AGENT && !a.steps.includes(s)) a.steps.push(s);
+}
+
+export function addAttempt(a: AgentState, at: LoginAttemptState): void {
+  // Keep the first attempts and always the latest: the outcome is the last attempt's.
+  if (a.attempts.length >= MAX_ATTEMPTS_PER_AGENT) a.attempts.splice(MAX_ATTEMPTS_PER_AGENT - 1, 1);
+  a.attempts.push(at);
+}
