@@ -23,6 +23,8 @@ export interface PipelineOptions {
   analyze?: boolean;
   /** Only this workstation's timeline (analyze --workstation). */
   workstation?: string;
+  /** Only this agent (analyze --agent). */
+  agent?: string;
   /** Decode only these protocols. */
   only?: ReadonlySet<ProtocolName>;
   /** Decode no protocol, only classify flows (the `flows` command). Ignored when analyze is on. */

@@ -22,7 +22,7 @@ export {
 /** The pipeline, with the timeline when `analyze` is on (else the same as createDecodePipeline). */
 export function createPipeline(opts: PipelineOptions = {}): Pipeline {
   if (!opts.analyze) return createDecodePipeline(opts);
-  const analyzer = createAnalyzer({ workstation: opts.workstation, onUpdate: opts.onUpdate });
+  const analyzer = createAnalyzer({ workstation: opts.workstation, agent: opts.agent, onUpdate: opts.onUpdate });
   // The analyzer is the observer: it sees every message, flow, gap, name and warning.
   const pipeline = createDecodePipeline(opts, analyzer);
   return {

@@ -11,15 +11,23 @@ export interface AnalyzeArgs extends CommonArgs {
   json: boolean;
   html?: string;
   workstation?: string;
+  agent?: string;
   verbose: boolean;
   color?: boolean;
 }
 
-/** Exit status from the outcomes: scripts can tell a failed login from an inconclusive capture. */
+/**
+ * Exit status from the outcomes: scripts can tell a failed login from an inconclusive capture. Agents count as
+ * workstations do (those a listed workstation stands for are counted once, as it); CTI clients on hosts that are
+ * not workstations count when nothing else does, and a failed one is a failure.
+ */
 export function exitCodeFor(doc: AnalysisDocument): number {
-  const ws = doc.workstations;
-  if (ws.some((w) => w.outcome === 'failed')) return ExitCode.LOGIN_FAILED;
-  if (ws.length > 0 && ws.every((w) => w.outcome === 'logged-in')) return ExitCode.OK;
+  const wsHosts = new Set(doc.workstations.map((w) => w.host));
+  const subjects: { outcome: string }[] = [...doc.workstations, ...(doc.agents ?? []).filter((a) => !a.desktop || !wsHosts.has(a.desktop))];
+  const clients = (doc.ctiClients ?? []).filter((c) => !wsHosts.has(c.host));
+  if (subjects.some((w) => w.outcome === 'failed') || clients.some((c) => c.outcome === 'failed')) return ExitCode.LOGIN_FAILED;
+  const judged = subjects.length > 0 ? subjects : clients;
+  if (judged.length > 0 && judged.every((w) => w.outcome === 'logged-in')) return ExitCode.OK;
   return ExitCode.INCONCLUSIVE;
 }
 
@@ -31,6 +39,7 @@ export async function analyzeToDocument(args: AnalyzeArgs): Promise<AnalysisDocu
     ...progress,
     analyze: true,
     workstation: args.workstation,
+    agent: args.agent,
     decode: { showSecrets: args.showSecrets },
   });
   progress.doneProgress();

@@ -38,12 +38,13 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nWhich step of which agent desktop\'s login failed, and why: reads a capture and rebuilds a timeline per workstation\n(config download → licensing → CTI session → agent login → desktop services).')
     .command(
       'analyze <files..>',
-      'per-workstation login timelines with named failures',
+      'login timelines per workstation, CTI client and agent, with named failures',
       (y) =>
         decodeOptions(fileArgs(y))
-          .option('json', { type: 'boolean', default: false, describe: 'print the analysis document (ctiscope/analysis@1) as JSON' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the analysis document (ctiscope/analysis@2) as JSON' })
           .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
           .option('workstation', { alias: 'w', type: 'string', describe: 'only this workstation (IP address)' })
+          .option('agent', { alias: 'a', type: 'string', describe: 'only this agent (AgentID), with its CTI client and desktop' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail, even with many' })
           .option('color', { type: 'boolean', describe: 'colour the report (default: when stdout is a terminal)' }),
       (argv) => runAnalyze(argv as any),

@@ -4,7 +4,7 @@
  * and symbols (✓/✗) so the report reads without colour; ANSI colours only when asked.
  */
 
-import type { AnalysisDocument, Finding, Outcome, Step, Workstation } from './model.js';
+import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
 
@@ -73,21 +73,111 @@ export function workstationTitle(ws: Workstation): string {
 }
 
 function renderWorkstation(ws: Workstation, width: number, paint: Paint): string[] {
+  return [`${paint('bold', workstationTitle(ws))} · ${paint(badgeStyle(ws.outcome), outcomeBadge(ws))}`, ...renderSteps(ws, width, paint)];
+}
+
+/** A subject's steps as a compact timeline, each with its findings under it; findings of no step last. */
+function renderSteps(subject: { start: number; steps: readonly Step[]; findings: readonly Finding[] }, width: number, paint: Paint): string[] {
   const out: string[] = [];
-  out.push(`${paint('bold', workstationTitle(ws))} · ${paint(badgeStyle(ws.outcome), outcomeBadge(ws))}`);
-  const origin = ws.start;
+  const origin = subject.start;
   const byStep = new Map<string, Finding[]>();
   const loose: Finding[] = [];
-  for (const f of ws.findings) {
-    if (f.step && ws.steps.some((s) => s.id === f.step)) {
+  const ids = new Set(subject.steps.map((s) => s.id));
+  for (const f of subject.findings) {
+    if (f.step && ids.has(f.step)) {
       const list = byStep.get(f.step) ?? [];
       list.push(f);
       byStep.set(f.step, list);
     } else loose.push(f);
   }
-  const phaseWidth = Math.max(5, ...ws.steps.map((s) => s.phase.length));
-  for (const s of ws.steps) out.push(...renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
+  let phaseWidth = 5;
+  for (const s of subject.steps) phaseWidth = Math.max(phaseWidth, s.phase.length);
+  for (const s of subject.steps) out.push(...renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
   for (const f of loose) out.push(...renderFinding(f, '  ', width, paint));
+  return out;
+}
+
+function agentName(a: Agent): string {
+  return a.id ?? (a.instrument ? `instrument ${a.instrument}` : '?');
+}
+
+export function agentTitle(a: Agent): string {
+  const parts = [`agent ${agentName(a)}`];
+  if (a.extension || a.instrument) parts.push(`ext ${a.extension ?? a.instrument}`);
+  if (a.peripheralId !== null) parts.push(`peripheral ${a.peripheralId}`);
+  if (a.via) parts.push(`via ${a.via.clientId ? `"${a.via.clientId}" ` : ''}${a.via.client} → ${a.via.server}`);
+  if (a.desktop) parts.push(`desktop ${a.desktop}${a.desktopLink ? ` (by ${a.desktopLink.basis})` : ''}`);
+  return clean(parts.join(' · '));
+}
+
+function agentBadge(a: Agent): string {
+  const tries = a.attempts.length > 1 ? ` (${a.attempts.length} attempts)` : '';
+  if (a.outcome === 'logged-in') return `✓ LOGGED IN${tries}`;
+  if (a.outcome === 'failed') return `✗ FAILED at ${a.failedPhase ?? 'login'}${tries}`;
+  return `… INCOMPLETE${tries}`;
+}
+
+export function ctiClientTitle(c: CtiClient): string {
+  const parts = [`CTI client ${c.host}${c.names.length > 0 ? ` (${c.names[0]})` : ''}`];
+  if (c.clientId) parts.push(`"${c.clientId}"`);
+  if (c.version !== null) parts.push(`protocol v${c.version}`);
+  if (c.services.granted.length > 0 || c.services.requested.length > 0) parts.push((c.services.granted.length > 0 ? c.services.granted : c.services.requested).join('+'));
+  if (c.peripheralId !== null) parts.push(`peripheral ${c.peripheralId}${c.peripheralOnline === false ? ' OFFLINE' : c.peripheralOnline ? ' online' : ''}`);
+  parts.push(`${c.agents === 1 ? '1 agent' : `${c.agents} agents`}`);
+  return clean(parts.join(' · '));
+}
+
+function ctiClientBadge(c: CtiClient): string {
+  const servers = c.servers.length > 0 ? ` — ${c.servers.join(' → ')}` : '';
+  if (c.outcome === 'logged-in') return `✓ SESSION OPEN${servers}`;
+  if (c.outcome === 'failed') return `✗ SESSION FAILED${servers}`;
+  return `… NO OPEN SEEN${servers}`;
+}
+
+function agentTable(agents: readonly Agent[], paint: Paint): string[] {
+  const rows = [...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
+  const data = rows.map((a) => {
+    const last = a.attempts[a.attempts.length - 1];
+    const cause = a.outcome === 'failed' ? `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}` : '';
+    const via = a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '';
+    return {
+      a,
+      cells: [agentName(a), a.extension ?? a.instrument ?? '', via, a.outcome === 'failed' ? 'FAILED' : a.outcome === 'logged-in' ? 'logged in' : 'incomplete', cause, a.desktop ?? ''].map(clean),
+    };
+  });
+  return table(['agent', 'extension', 'via', 'outcome', 'cause', 'desktop'], data.map((d) => ({ style: badgeStyle(d.a.outcome), cells: d.cells })), paint);
+}
+
+function table(header: string[], data: { style: keyof typeof ANSI; cells: string[] }[], paint: Paint): string[] {
+  const widths = header.map((h) => h.length);
+  for (const d of data) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], d.cells[i].length);
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [paint('bold', fmt(header)), fmt(widths.map((w) => '-'.repeat(w)))];
+  for (const d of data) out.push(paint(d.style, fmt(d.cells)));
+  return out;
+}
+
+/** The server-side part of the report: CTI clients, the agents' table, then each failed agent's timeline. */
+function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean, paint: Paint): string[] {
+  const out: string[] = [];
+  const wsHosts = new Set(doc.workstations.map((w) => w.host));
+  const clients = doc.ctiClients.filter((c) => !wsHosts.has(c.host));
+  const agents = doc.agents.filter((a) => !a.desktop || !wsHosts.has(a.desktop));
+  for (const c of clients) {
+    out.push(`${paint('bold', ctiClientTitle(c))} · ${paint(badgeStyle(c.outcome), ctiClientBadge(c))}`);
+    if (verbose || c.outcome !== 'logged-in' || c.findings.length > 0 || clients.length <= 3) out.push(...renderSteps(c, width, paint));
+    out.push('');
+  }
+  if (agents.length === 0) return out;
+  out.push(...agentTable(agents, paint), '');
+  const failed = agents.filter((a) => verbose || a.outcome === 'failed' || a.findings.some((f) => f.severity !== 'info'));
+  const shown = verbose ? failed : failed.slice(0, DETAIL_LIMIT);
+  for (const a of shown) {
+    out.push(`${paint('bold', agentTitle(a))} · ${paint(badgeStyle(a.outcome), agentBadge(a))}`);
+    if (a.desktopLink) out.push(paint('dim', clean(`  desktop ${a.desktop}: ${a.desktopLink.evidence}`)));
+    out.push(...renderSteps(a, width, paint), '');
+  }
+  if (shown.length < failed.length) out.push(paint('dim', `… and ${failed.length - shown.length} more agents with failures (use --verbose or --agent ID)`), '');
   return out;
 }
 
@@ -149,11 +239,7 @@ function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
     };
   });
   const header = ['host', 'agent', 'outcome', 'failing step', 'cause'];
-  const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d.cells[i].length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const out = [paint('bold', fmt(header)), fmt(widths.map((w) => '-'.repeat(w)))];
-  for (const d of data) out.push(paint(badgeStyle(d.ws.outcome), fmt(d.cells)));
-  return out;
+  return table(header, data.map((d) => ({ style: badgeStyle(d.ws.outcome), cells: d.cells })), paint);
 }
 
 export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions): string {
@@ -166,8 +252,11 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   for (const w of src.warnings.slice(0, 5)) out.push(paint('yellow', clean(`  warning ${w.code}: ${w.message}`)));
   if (src.warnings.length > 5) out.push(paint('yellow', `  … and ${src.warnings.length - 5} more warnings`));
   out.push('');
+  // Older documents (analysis@1) have no CTI clients or agents.
+  const serverSide = renderServerSide({ ...doc, ctiClients: doc.ctiClients ?? [], agents: doc.agents ?? [] }, width, opts.verbose === true, paint);
+  out.push(...serverSide);
   if (doc.workstations.length === 0) {
-    out.push(clean(doc.summary.message));
+    out.push(serverSide.length > 0 ? paint('bold', clean(doc.summary.message)) : clean(doc.summary.message));
     return out.join('\n') + '\n';
   }
   const many = doc.workstations.length > DETAIL_LIMIT && !opts.verbose;

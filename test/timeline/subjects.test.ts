@@ -1,0 +1,200 @@
+/**
+ * Subjects beyond the workstation: CTI clients and agents. A CTI OS server's one GED-188 session carries many
+ * agents' logins interleaved; replies find their request by InvokeID, events their agent by AgentID; desktops
+ * are tied to agents only on evidence; a CTI client that loses one side and opens on the other failed over.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Sim, T0 } from './sim.js';
+import { validateSchema, type JsonSchema } from '../../src/timeline/validate.js';
+import type { AnalysisDocument } from '../../src/timeline/model.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schema/analysis.schema.json', import.meta.url), 'utf8')) as JsonSchema;
+const SRC = { files: ['server.pcap'], packets: 0 };
+const CTIOS = '10.20.0.5';
+const CTISVR = '10.20.0.10';
+const CTISVR_B = '10.20.0.11';
+const DESK = ['10.1.1.21', '10.1.1.22', '10.1.1.23'];
+
+function open(f: ReturnType<Sim['connect']>, at: number, clientId: string, version = 15): number {
+  f.send('c2s', 'ged188', 'OPEN_REQ', { messageType: 3, invokeId: 1, versionNumber: version, idleTimeout: 90, peripheralId: 5000, servicesRequestedNames: ['ALL_EVENTS', 'CLIENT_CONTROL'], clientId, tagWidth: version >= 20 ? 2 : 1 }, at);
+  f.send('s2c', 'ged188', 'OPEN_CONF', { messageType: 4, invokeId: 1, servicesGrantedNames: ['ALL_EVENTS', 'CLIENT_CONTROL'], peripheralOnline: true }, at + 0.01);
+  return at + 0.02;
+}
+
+function login(f: ReturnType<Sim['connect']>, invokeId: number, agentId: string, instrument: string, at: number, cil?: string): void {
+  f.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { messageType: 38, invokeId, peripheralId: 5000, agentState: 0, agentStateName: 'LOGIN', agentId, agentInstrument: instrument, ...(cil ? { ctiosCilClientId: cil } : {}) }, at);
+}
+
+function ok(f: ReturnType<Sim['connect']>, invokeId: number, agentId: string, at: number): void {
+  f.send('s2c', 'ged188', 'SET_AGENT_STATE_CONF', { messageType: 39, invokeId }, at);
+  f.send('s2c', 'ged188', 'AGENT_STATE_EVENT', { messageType: 30, peripheralId: 5000, agentState: 2, agentStateName: 'NOT_READY', agentId }, at + 0.001);
+}
+
+function refuse(f: ReturnType<Sim['connect']>, invokeId: number, at: number, code = 10140): void {
+  f.send('s2c', 'ged188', 'CONTROL_FAILURE_CONF', { messageType: 35, invokeId, failureCode: 0, peripheralErrorCode: code, peripheralErrorCodeName: 'ERR_INVALID_PASSWORD' }, at);
+}
+
+/** Three CTI OS desktops on 42028 and the CTI OS server's session logging their agents in, interleaved. */
+function ctiosServerCapture(): AnalysisDocument {
+  const sim = new Sim();
+  const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+  let t = open(cti, 0.001, 'CTIOSServer');
+  const desks = DESK.map((ip, i) => sim.connect(ip, CTIOS, 42028, 1 + i * 3));
+  // Desktop 0 and 1 are named in tag 217; desktop 2 only by its timing.
+  desks[0].send('c2s', 'ctios', 'data', { bytes: 120 }, 1.01);
+  desks[1].send('c2s', 'ctios', 'data', { bytes: 120 }, 4.01);
+  login(cti, 2, '1001', '4001', 4.05, `${DESK[0]}:51000`);
+  login(cti, 3, '1002', '4002', 4.06, `${DESK[1]}:51001`);
+  // Answers out of order: the second request's first.
+  refuse(cti, 3, 4.07);
+  ok(cti, 2, '1001', 4.08);
+  desks[2].send('c2s', 'ctios', 'data', { bytes: 120 }, 7.01);
+  login(cti, 4, '1003', '4003', 7.1);
+  ok(cti, 4, '1003', 7.12);
+  for (const d of desks) d.send('s2c', 'ctios', 'data', { bytes: 80 }, 8);
+  t = 9;
+  cti.send('c2s', 'ged188', 'HEARTBEAT_REQ', { invokeId: 50 }, t);
+  cti.send('s2c', 'ged188', 'HEARTBEAT_CONF', { invokeId: 50 }, t + 0.001);
+  return sim.an.finish(SRC);
+}
+
+describe('a CTI OS server capture', () => {
+  const doc = ctiosServerCapture();
+
+  it('validates against the schema', () => expect(validateSchema(schema, doc)).toEqual([]));
+
+  it('lists every agent with the outcome of its own request, never another agent’s', () => {
+    const byId = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
+    expect(Object.keys(byId).sort()).toEqual(['1001', '1002', '1003']);
+    expect(byId['1001'].outcome).toBe('logged-in');
+    expect(byId['1002'].outcome).toBe('failed');
+    expect(byId['1002'].failure?.kind).toBe('agent-login-failed');
+    expect(byId['1002'].failure?.message).toContain('10140');
+    expect(byId['1002'].failure?.server).toBe(`${CTISVR}:42027`);
+    expect(byId['1002'].attempts).toMatchObject([{ outcome: 'failed', code: 10140, server: `${CTISVR}:42027`, clientId: 'CTIOSServer' }]);
+    expect(byId['1003'].outcome).toBe('logged-in');
+    for (const a of doc.agents) expect(a.via).toMatchObject({ clientId: 'CTIOSServer', server: `${CTISVR}:42027` });
+    // Findings stay with their agent.
+    expect(byId['1001'].findings).toEqual([]);
+    expect(byId['1003'].findings).toEqual([]);
+  });
+
+  it('lists the CTI OS server as a CTI client, not as a workstation', () => {
+    expect(doc.ctiClients).toHaveLength(1);
+    expect(doc.ctiClients[0]).toMatchObject({ host: CTIOS, clientId: 'CTIOSServer', version: 15, outcome: 'logged-in', agents: 3, servers: [`${CTISVR}:42027`] });
+    expect(doc.ctiClients[0].steps.map((s) => s.summary)).toEqual(expect.arrayContaining([expect.stringContaining('OPEN_REQ → OPEN_CONF')]));
+    expect(doc.workstations.map((w) => w.host)).toEqual(DESK);
+  });
+
+  it('ties desktops to agents by tag 217 or by timing, and says which', () => {
+    const byId = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
+    expect(byId['1001']).toMatchObject({ desktop: DESK[0], desktopLink: { basis: 'tag-217' } });
+    expect(byId['1002']).toMatchObject({ desktop: DESK[1], desktopLink: { basis: 'tag-217' } });
+    expect(byId['1003']).toMatchObject({ desktop: DESK[2], desktopLink: { basis: 'timing' } });
+    expect(byId['1003'].desktopLink!.evidence).toContain('ms before');
+    // The CTI OS desktops now carry their agent.
+    expect(doc.workstations.map((w) => w.agent.id)).toEqual(['1001', '1002', '1003']);
+    expect(doc.workstations[1].attempts).toMatchObject([{ outcome: 'failed', code: 10140, step: null }]);
+  });
+
+  it('summarises agents by cause', () => {
+    expect(doc.summary).toMatchObject({ agents: 3, ctiClients: 1, agentsByOutcome: { 'logged-in': 2, failed: 1, incomplete: 0 } });
+    expect(doc.summary.agentGroups[0]).toMatchObject({ outcome: 'failed', kind: 'agent-login-failed', code: 10140, server: `${CTISVR}:42027`, agents: ['1002'] });
+  });
+});
+
+describe('timing is no evidence when two desktops are as close', () => {
+  it('leaves the agent without a desktop', () => {
+    const sim = new Sim();
+    const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+    open(cti, 0.001, 'CTIOSServer');
+    const a = sim.connect(DESK[0], CTIOS, 42028, 1);
+    const b = sim.connect(DESK[1], CTIOS, 42028, 1);
+    a.send('c2s', 'ctios', 'data', { bytes: 100 }, 2);
+    b.send('c2s', 'ctios', 'data', { bytes: 100 }, 2.05);
+    login(cti, 2, '1001', '4001', 2.2);
+    ok(cti, 2, '1001', 2.21);
+    const doc = sim.an.finish(SRC);
+    expect(doc.agents[0]).toMatchObject({ id: '1001', desktop: null, desktopLink: null, outcome: 'logged-in' });
+  });
+});
+
+describe('a CTI client failing over between sides', () => {
+  const sim = new Sim();
+  const client = '10.20.0.7';
+  const a = sim.connect(client, CTISVR, 42027, 0);
+  open(a, 0.001, 'FinesseA', 20);
+  login(a, 2, '2001', '5001', 0.1);
+  ok(a, 2, '2001', 0.11);
+  login(a, 3, '2002', '5002', 0.12);
+  ok(a, 3, '2002', 0.13);
+  a.close(30, 'RSTR');
+  const b = sim.connect(client, CTISVR_B, 43027, 34);
+  open(b, 34.001, 'FinesseA', 20);
+  login(b, 2, '2001', '5001', 34.1);
+  ok(b, 2, '2001', 34.11);
+  login(b, 3, '2002', '5002', 34.12);
+  refuse(b, 3, 34.13, 10000);
+  const doc = sim.an.finish(SRC);
+
+  it('is one CTI client with a failover finding and how long it took', () => {
+    expect(validateSchema(schema, doc)).toEqual([]);
+    expect(doc.ctiClients).toHaveLength(1);
+    const c = doc.ctiClients[0];
+    expect(c).toMatchObject({ clientId: 'FinesseA', version: 20, servers: [`${CTISVR}:42027`, `${CTISVR_B}:43027`], outcome: 'logged-in' });
+    const fo = c.findings.filter((f) => f.kind === 'failover');
+    expect(fo).toHaveLength(1);
+    expect(fo[0].message).toContain(`${CTISVR_B}:43027`);
+    expect(fo[0].message).toMatch(/failed over in 4\.0 s/);
+    expect(doc.workstations).toEqual([]);
+  });
+
+  it('judges each agent by its last attempt, keeping the earlier ones', () => {
+    const byId = Object.fromEntries(doc.agents.map((x) => [x.id, x]));
+    expect(byId['2001'].outcome).toBe('logged-in');
+    expect(byId['2001'].attempts.map((x) => x.outcome)).toEqual(['logged-in', 'logged-in']);
+    expect(byId['2002'].outcome).toBe('failed');
+    expect(byId['2002'].attempts.map((x) => [x.outcome, x.server])).toEqual([
+      ['logged-in', `${CTISVR}:42027`],
+      ['failed', `${CTISVR_B}:43027`],
+    ]);
+    expect(byId['2002'].failure?.server).toBe(`${CTISVR_B}:43027`);
+  });
+});
+
+describe('CTI sessions without agents', () => {
+  it('reports the CTI client, and never claims no traffic to the CTI port', () => {
+    const sim = new Sim();
+    const f = sim.connect('127.0.0.1', '127.0.0.1', 42027, 0);
+    open(f, 0.001, 'RTP');
+    const doc = sim.an.finish(SRC);
+    expect(doc.workstations).toEqual([]);
+    expect(doc.agents).toEqual([]);
+    expect(doc.ctiClients).toMatchObject([{ host: '127.0.0.1', clientId: 'RTP', outcome: 'logged-in' }]);
+    expect(doc.summary.message).toContain('1 CTI client');
+    expect(doc.summary.message).not.toContain('no traffic to');
+  });
+});
+
+describe('--agent', () => {
+  it('keeps one agent, its CTI client and its desktop', () => {
+    const sim = new Sim(undefined, { agent: '1001' });
+    const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+    open(cti, 0.001, 'CTIOSServer');
+    const d0 = sim.connect(DESK[0], CTIOS, 42028, 1);
+    const d1 = sim.connect(DESK[1], CTIOS, 42028, 1);
+    d0.send('c2s', 'ctios', 'data', { bytes: 100 }, 1.1);
+    d1.send('c2s', 'ctios', 'data', { bytes: 100 }, 1.2);
+    login(cti, 2, '1001', '4001', 2, DESK[0]);
+    login(cti, 3, '1002', '4002', 2.01, DESK[1]);
+    ok(cti, 2, '1001', 2.02);
+    ok(cti, 3, '1002', 2.03);
+    const doc = sim.an.finish(SRC);
+    expect(doc.agents.map((a) => a.id)).toEqual(['1001']);
+    expect(doc.workstations.map((w) => w.host)).toEqual([DESK[0]]);
+    expect(doc.ctiClients.map((c) => c.clientId)).toEqual(['CTIOSServer']);
+    expect(T0).toBeGreaterThan(0);
+  });
+});
