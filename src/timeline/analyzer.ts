@@ -98,10 +98,16 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const desktopPort = (d !== undefined && d !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
     // A client of a CTI server's own port is a desktop only when its session shows an agent of its own
     // (steps/ged188.ts): CTI OS servers, Finesse and bridges open CTI sessions too.
-    const ged = (flow.cls?.protocol ?? protocol) === 'ged188';
+    // The same for LDAP on the ordinary ports (domain controllers) and GIOP found by content: their content
+    // decides (steps/ldap.ts, steps/giop.ts).
+    const proto = flow.cls?.protocol ?? protocol;
+    const byContent = proto === 'ged188' || proto === 'ldap' || (proto === 'giop' && flow.cls?.detectedBy === 'content');
+    flow.byContent = byContent && !desktopPort && proto !== 'ged188';
     if ((STARTUP_PHASES as readonly string[]).includes(phase)) {
-      if (!ged || desktopPort) flow.host.desktopClient = true;
-      serverIps.add(flow.info.serverIp);
+      if (!byContent || desktopPort) {
+        flow.host.desktopClient = true;
+        serverIps.add(flow.info.serverIp);
+      }
       if (servicesSeen.size < 16) servicesSeen.add(serviceText(flow.cls?.label ?? protocol ?? 'service', flow.info.serverPort));
     }
     if (d && d !== 'unknown') flow.host.desktopHints.add(d);
@@ -162,10 +168,17 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const flow = flows.get(key) ?? newFlow(r);
     flows.delete(key);
     if (cls && !flow.cls) classify(flow, cls);
+    // A flow of no known service from a desktop to one of its servers is still the desktop's (see below).
+    if (!flow.host && r.transport === 'tcp') {
+      const h = hosts.get(r.clientIp);
+      if (h && isDesktopServer(h, r.serverIp)) flow.host = h;
+    }
     const host = flow.host;
     if (!host) return;
     if (r.end > host.lastTime) host.lastTime = r.end;
-    const phase = ctx.flowPhase(flow) ?? 'other';
+    // A flow whose content was to decide its phase (ordinary LDAP, GIOP found by content) and never did is not
+    // a start-up step: a domain controller's refused port is no config failure.
+    const phase = flow.byContent && !flow.contentConfirmed ? 'other' : (ctx.flowPhase(flow) ?? 'other');
 
     // Requests left without a reply.
     for (const p of flow.pending.values()) {
@@ -186,6 +199,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         if (g?.client) addClientStep(g.client, conn);
         if (g && !g.multiAgent && g.lastAgent) addAgentStep(g.lastAgent.agent, conn);
       }
+    } else if (r.transport === 'tcp' && isUnknownService(flow) && isDesktopServer(host, flow.info.serverIp)) {
+      // A port no profile names on one of the desktop's own servers: shown with its state, never dropped.
+      const conn = connectionStep(ctx, flow, r, 'other', true);
+      if (conn && conn.facts.conn?.attempts === 1) {
+        conn.service = 'other-service';
+        conn.label = `other service on port ${flow.info.serverPort}`;
+      }
+      if (conn && !touched.includes(conn)) touched.push(conn);
     } else if (r.transport === 'udp' && r.icmpErrors.length > 0) {
       for (const s of flow.steps) {
         if (s.facts.dns && s.facts.dns.ok !== true) {
@@ -207,6 +228,18 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
     if (analyzer.onUpdate) for (const s of touched) report(flow, s, true);
+  }
+
+  function isUnknownService(flow: FlowState): boolean {
+    const p = flow.cls?.protocol;
+    return p === undefined || p === 'unknown' || p === 'opaque';
+  }
+
+  /** A host the desktop used for a start-up service (LDAP, licensing, CTI, services). */
+  function isDesktopServer(host: HostState, ip: string): boolean {
+    if (!host.desktopClient) return false;
+    for (const s of host.steps) if (s.kind !== 'dns' && s.service !== 'other-service' && (STARTUP_PHASES as readonly string[]).includes(s.phase) && s.server.startsWith(ip) && s.server.charAt(ip.length) === ':') return true;
+    return false;
   }
 
   function gap(flowId: number, dir: Direction, bytes: number, frame: number): void {

@@ -79,7 +79,8 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[]): { ok: bool
   }
   if (unanswered.length > 0) return { ok: false, summary: `${who}${searches} → ${unanswered[0].name}: ${unansweredText(unanswered[0])}` };
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
-  return { ok: true, summary: `${who}${searches}${entries}, ${took}` };
+  const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
+  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}` };
 }
 
 function describeGiop(s: StepState, unanswered: UnansweredRequest[]): { ok: boolean; summary: string } {

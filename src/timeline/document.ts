@@ -11,6 +11,7 @@ import type { AgentState } from './subjects/agents.js';
 import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { buildCtiClient } from './subjects/cti-client-document.js';
+import { foldOtherLookups } from './lookups.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
 
@@ -45,7 +46,7 @@ export interface AnalysisState {
 const DESKTOP_PRIORITY: DesktopKind[] = ['ctios', 'finesse', 'cad'];
 
 function agentOf(h: HostState): { id: string | null; extension: string | null } {
-  return { id: h.agentId ?? h.eventAgentId ?? null, extension: h.extension ?? h.eventExtension ?? null };
+  return { id: h.agentId ?? h.eventAgentId ?? h.directoryAgentId ?? null, extension: h.extension ?? h.eventExtension ?? null };
 }
 
 function agentLabel(agent: { id: string | null; extension: string | null }): string | undefined {
@@ -94,7 +95,8 @@ export function subjectView(
 export function buildView(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, linked?: { id: string | null; extension: string | null }): WorkstationView {
   const own = agentOf(h);
   const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension } : own;
-  const steps = finalizeSteps(h.steps, st, agentLabel(agent));
+  const all = finalizeSteps(h.steps, st, agentLabel(agent));
+  const steps = foldOtherLookups(all, h, st, loginStep(all) !== undefined);
   return {
     subject: 'workstation',
     host: h.ip,

@@ -44,7 +44,15 @@ export function decideOutcome(ws: WorkstationView, findings: readonly Finding[])
     return { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: round(event.time - Math.min(first, login.start)) };
   }
   const failed = unrecoveredFailures(ws);
-  if (failed.length === 0) return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
+  if (failed.length === 0) {
+    // No step failed, but a rule named a phase's failure by its consequence (a missing entry the desktop stopped at).
+    const named = findings.find((f) => f.severity === 'error' && f.step !== null && Object.values(PHASE_FINDING).includes(f.kind));
+    const step = named ? ws.steps.find((s) => s.id === named.step) : undefined;
+    if (named && step && isStartupPhase(step.phase)) {
+      return { outcome: 'failed', failedPhase: step.phase, failure: { phase: step.phase, step: named.step, kind: named.kind, server: named.server, message: named.message }, loginSeconds: null };
+    }
+    return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
+  }
   const step = failed[0];
   const phase = step.phase;
   const phaseSteps = new Set(ws.steps.filter((s) => s.phase === phase).map((s) => s.id));

@@ -90,6 +90,8 @@ export interface StepFacts {
     entries: number;
     operations: number;
     error?: { op: string; code?: number; name?: string; diagnostic?: string; frame: number; time: number };
+    /** Searches answered noSuchObject for an entry that is not the agent's own (capped). */
+    missing?: { base: string; matchedDN?: string; frame: number; time: number }[];
   };
   giop?: {
     operation: string;
@@ -193,6 +195,10 @@ export interface HostState {
   desktopHints: Set<DesktopKind>;
   agentId?: string;
   extension?: string;
+  /** Host names found in the desktop's directory entries (its configured servers), capped. */
+  configuredNames?: Set<string>;
+  /** The agent whose entry the desktop's directory traffic read (when no CTI traffic names one). */
+  directoryAgentId?: string;
   /** Agent identity seen only in server events (used when the client never sent one). */
   eventAgentId?: string;
   eventExtension?: string;

@@ -91,7 +91,12 @@ describe('aggregation and bounded memory', () => {
     for (let i = 0; i < 300; i++) sim.dns(PC, '192.168.100.53', `host${i}.example.com`, i * 0.01, { addresses: ['10.0.0.1'] });
     ldapStep(sim, PC, NODE_A, 10);
     const ws = sim.an.finish(SRC).workstations[0];
-    expect(ws.steps.filter((s) => s.phase === 'dns').length).toBe(64);
+    // None resolves to a server the desktop used: the capped 64 fold into one "other lookups" step.
+    expect(ws.steps.filter((s) => s.phase === 'dns').length).toBe(0);
+    const other = ws.steps.filter((s) => s.service === 'dns-other');
+    expect(other).toHaveLength(1);
+    expect(other[0]).toMatchObject({ ok: true, phase: 'other', detail: { count: 64 } });
+    expect(other[0].summary).toMatch(/^other lookups: 64 names \(host0\.example\.com, /);
   });
 
   it('FrameList keeps the first 20 and the last 5', () => {

@@ -66,7 +66,7 @@ describe('a CTI OS server capture', () => {
   it('validates against the schema', () => expect(validateSchema(schema, doc)).toEqual([]));
 
   it('lists every agent with the outcome of its own request, never another agent’s', () => {
-    const byId = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
+    const byId: Record<string, AnalysisDocument['agents'][number]> = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
     expect(Object.keys(byId).sort()).toEqual(['1001', '1002', '1003']);
     expect(byId['1001'].outcome).toBe('logged-in');
     expect(byId['1002'].outcome).toBe('failed');
@@ -89,7 +89,7 @@ describe('a CTI OS server capture', () => {
   });
 
   it('ties desktops to agents by tag 217 or by timing, and says which', () => {
-    const byId = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
+    const byId: Record<string, AnalysisDocument['agents'][number]> = Object.fromEntries(doc.agents.map((a) => [a.id, a]));
     expect(byId['1001']).toMatchObject({ desktop: DESK[0], desktopLink: { basis: 'tag-217' } });
     expect(byId['1002']).toMatchObject({ desktop: DESK[1], desktopLink: { basis: 'tag-217' } });
     expect(byId['1003']).toMatchObject({ desktop: DESK[2], desktopLink: { basis: 'timing' } });
@@ -152,7 +152,7 @@ describe('a CTI client failing over between sides', () => {
   });
 
   it('judges each agent by its last attempt, keeping the earlier ones', () => {
-    const byId = Object.fromEntries(doc.agents.map((x) => [x.id, x]));
+    const byId: Record<string, AnalysisDocument['agents'][number]> = Object.fromEntries(doc.agents.map((x) => [x.id, x]));
     expect(byId['2001'].outcome).toBe('logged-in');
     expect(byId['2001'].attempts.map((x) => x.outcome)).toEqual(['logged-in', 'logged-in']);
     expect(byId['2002'].outcome).toBe('failed');

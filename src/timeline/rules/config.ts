@@ -2,7 +2,7 @@ import type { Finding } from '../model.js';
 import type { Rule } from '../state.js';
 import { codeText } from '../format.js';
 import { explainLdapResult } from './explain.js';
-import { makeFinding, recoveryOf, serverText, severityFor, stepText, uniqueFrames } from './common.js';
+import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, uniqueFrames } from './common.js';
 
 /** LDAP errors while the desktop reads its configuration, or no directory that worked at all. */
 export const diagnoseConfigDownload: Rule = (ws) => {
@@ -15,6 +15,18 @@ export const diagnoseConfigDownload: Rule = (ws) => {
     const diag = e.diagnostic ? ` with the message "${e.diagnostic}"` : '';
     const message = `${serverText(ws, s.server)}, the ${s.label}, answered the ${e.op}${s.facts.ldap?.bindDn && e.op === 'bind' ? ` as ${s.facts.ldap.bindDn}` : ''} with ${codeText(e.name, e.code, 'result')}${diag} (frame ${e.frame})${why ? `: ${why}` : ''}.`;
     out.push(makeFinding('config-download-failed', severityFor(ws, s), s, message, [e.frame]));
+  }
+  // An entry that was not there matters only when the desktop went no further: no licensing, CTI or services after it.
+  for (const s of config) {
+    const missing = s.facts.ldap?.missing;
+    if (!missing || missing.length === 0 || s.facts.ldap?.error) continue;
+    const after = missing[0].time;
+    const wentOn = ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= after);
+    if (wentOn) continue;
+    const m = missing[0];
+    const matched = m.matchedDN ? ` (the directory matched only ${m.matchedDN})` : '';
+    const message = `${serverText(ws, s.server)}, the ${s.label}, has no entry ${m.base}: the search was answered noSuchObject (32)${matched} (frame ${m.frame}), and the desktop went no further.`;
+    out.push(makeFinding('config-download-failed', 'error', s, message, [m.frame]));
   }
   if (out.length > 0 || config.length === 0) return out;
   // No LDAP error, but no directory worked either: name every attempt.

@@ -42,6 +42,10 @@ export interface FlowState {
   tls?: StepState;
   generic?: StepState;
   gapBytes: { c2s: number; s2c: number };
+  /** Its content decides whether it is a start-up step (ordinary LDAP ports, GIOP found by content)… */
+  byContent?: boolean;
+  /** …and it did: the desktop's directory, a CAD object. */
+  contentConfirmed?: boolean;
   gapFrame?: number;
   gapDir?: Direction;
 }

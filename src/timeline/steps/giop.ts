@@ -1,6 +1,10 @@
-/** GIOP (licensing and desktop services): one step per operation and connection. */
+/**
+ * GIOP (licensing and desktop services): one step per operation and connection. The phase is the object's:
+ * CAD's licence manager is the licensing phase on whatever port it listens (decoders/giop/cad-objects.ts).
+ */
 
 import type { DecodedMessage } from '../../decoders/types.js';
+import { cadObjectOf } from '../../decoders/giop/cad-objects.js';
 import type { StepState } from '../state.js';
 import { absorb, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
 
@@ -21,6 +25,20 @@ function giopStep(ctx: StepContext, flow: FlowState, op: string, m: DecodedMessa
   return s;
 }
 
+/** A CAD object names the step's phase and service when the port said otherwise, and shows the host is a desktop. */
+function nameByObject(ctx: StepContext, flow: FlowState, s: StepState, key: string, op: string): void {
+  const o = cadObjectOf(key, op);
+  if (!o) return;
+  if (o.phase !== s.phase) {
+    s.phase = o.phase;
+    s.service = o.service;
+    s.label = o.label;
+  }
+  flow.contentConfirmed = true;
+  flow.host!.desktopClient = true;
+  ctx.serverIps.add(flow.info.serverIp);
+}
+
 export const giopSteps: StepBuilder = {
   message(ctx, flow, m) {
     const id = num(m.fields.requestId);
@@ -31,7 +49,10 @@ export const giopSteps: StepBuilder = {
       absorb(s, m);
       s.count++;
       const key = str(m.fields.objectKey);
-      if (key && !s.facts.giop!.objectKey) s.facts.giop!.objectKey = key;
+      if (key && !s.facts.giop!.objectKey) {
+        s.facts.giop!.objectKey = key;
+        nameByObject(ctx, flow, s, key, op);
+      }
       if (m.fields.responseExpected !== false) ctx.addPending(flow, id, s, op, m);
       return s;
     }

@@ -1,0 +1,113 @@
+/**
+ * Which DNS lookups belong to a desktop's start-up. An agent PC looks up everything (web hosts, update
+ * servers, Windows' suffix-search variants, WPAD); only lookups of the desktop's own servers are steps: a name
+ * that resolved to a server the desktop then used, a name its configuration holds, or a failing lookup that
+ * could be one (an ordinary host name during the start-up, not a suffix-search variant or WPAD). Everything else
+ * folds into one "other lookups" step that is never a failure.
+ */
+
+import type { AnalyzedStep, HostState } from './state.js';
+import { hostOf, plural } from './format.js';
+import { isStartupPhase } from './rules/common.js';
+
+/** Lookups Windows makes on its own, whose NXDOMAIN is normal. */
+const WINDOWS_NOISE = /^(wpad|isatap)(\.|$)|^_|\._(tcp|udp|msdcs)\./i;
+/** How long before its first start-up step a desktop's own lookups may come. */
+const LEAD_SECONDS = 10;
+
+export interface LookupContext {
+  namesOf(address: string): string[];
+  addressesOf(name: string): string[];
+}
+
+function isSuffixVariant(qname: string, looked: ReadonlySet<string>): boolean {
+  for (const other of looked) if (other !== qname && qname.startsWith(`${other}.`)) return true;
+  return false;
+}
+
+function parentOf(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1);
+}
+
+export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: LookupContext, loggedIn: boolean): AnalyzedStep[] {
+  if (!steps.some((s) => s.facts.dns)) return steps;
+  const servers = new Set<string>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of steps) {
+    if (s.kind === 'dns' || !isStartupPhase(s.phase)) continue;
+    servers.add(hostOf(s.server));
+    first = Math.min(first, s.flowStart, s.start);
+    last = Math.max(last, s.end);
+  }
+  const serverNames = new Set<string>(host.configuredNames ?? []);
+  for (const a of servers) for (const n of cx.namesOf(a)) serverNames.add(n);
+  const looked = new Set(steps.filter((s) => s.facts.dns).map((s) => s.facts.dns!.qname));
+  const isOwn = (s: AnalyzedStep): boolean => {
+    const d = s.facts.dns!;
+    if (d.addresses.some((a) => servers.has(a))) return true;
+    if (serverNames.has(d.qname) || cx.addressesOf(d.qname).some((a) => servers.has(a))) return true;
+    if (s.ok || loggedIn) return false;
+    // A failing lookup of what could be a server name, during the start-up.
+    if (WINDOWS_NOISE.test(d.qname) || !d.qname.includes('.') || isSuffixVariant(d.qname, looked)) return false;
+    if (!/^(A|AAAA|1|28)$/.test(d.qtype)) return false;
+    if (Number.isFinite(first) && (s.start < first - LEAD_SECONDS || s.start > last)) return false;
+    return true;
+  };
+  const kept: AnalyzedStep[] = [];
+  const other: AnalyzedStep[] = [];
+  for (const s of steps) (s.facts.dns && !isOwn(s) ? other : kept).push(s);
+  // A sibling of an own name looked up during the start-up (uccx-b beside uccx-a) is the desktop's too: its
+  // other configured node, even when it never got to use it.
+  const domains = new Set(kept.filter((s) => s.facts.dns).map((s) => parentOf(s.facts.dns!.qname)));
+  for (let i = other.length - 1; i >= 0; i--) {
+    const s = other[i];
+    const d = s.facts.dns!;
+    const during = Number.isFinite(first) && s.start >= first - LEAD_SECONDS && s.start <= last;
+    if (during && d.qname.includes('.') && domains.has(parentOf(d.qname)) && !WINDOWS_NOISE.test(d.qname) && !isSuffixVariant(d.qname, looked)) {
+      kept.push(s);
+      other.splice(i, 1);
+    }
+  }
+  if (other.length === 0) return steps;
+  kept.push(otherLookupsStep(other));
+  return kept.sort((a, b) => a.start - b.start || Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+function otherLookupsStep(list: readonly AnalyzedStep[]): AnalyzedStep {
+  const f = list[0];
+  let start = Infinity;
+  let end = -Infinity;
+  let messages = 0;
+  let failed = 0;
+  const frames: number[] = [];
+  for (const s of list) {
+    start = Math.min(start, s.start);
+    end = Math.max(end, s.end);
+    messages += s.detail?.messages ?? 0;
+    if (!s.ok) failed++;
+    for (const fr of s.frames) if (frames.length < 20) frames.push(fr);
+  }
+  frames.sort((a, b) => a - b);
+  const names = list.slice(0, 3).map((s) => s.facts.dns!.qname);
+  const more = list.length > 3 ? `, … ${list.length - 3} more` : '';
+  const unanswered = failed > 0 ? `; ${failed} not resolved (normal for names that are not the desktop's)` : '';
+  return {
+    id: f.id,
+    phase: 'other',
+    service: 'dns-other',
+    server: f.server,
+    protocol: 'dns',
+    start,
+    end,
+    ok: true,
+    summary: `other lookups: ${plural(list.length, 'name')} (${names.join(', ')}${more})${unanswered}`,
+    frames,
+    ...(messages > 0 ? { detail: { messages, count: list.length } } : { detail: { count: list.length } }),
+    facts: {},
+    kind: 'generic',
+    flowStart: start,
+    label: 'other lookups',
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * An agent PC's own background must not read as the desktop's start-up: domain-controller LDAP, lookups of
+ * other names, Windows' suffix-search variants. And the desktop's own steps are named by what they are, on any
+ * port: licensing by its object, the config by its directory, the agent by its directory entry.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { Sim, NODE_A, ctiSession, dnsStep, ldapStep, licensingStep, servicesStep, type SimFlow } from './sim.js';
+import type { FlowClassification } from '../../src/decoders/profile.js';
+
+const SRC = { files: ['pc.pcapng'], packets: 0 };
+const PC = '10.10.20.11';
+const DC = '10.10.1.5';
+const LCC = 'o=Spanlink Communications';
+
+function ldapSearch(f: SimFlow, id: number, base: string, at: number, result: { code: number; name: string; matchedDN?: string }, entries = 0): number {
+  f.send('c2s', 'ldap', 'searchRequest', { messageId: id, baseObject: base, scope: 0, scopeName: 'baseObject', filter: '(objectClass=*)', attributes: [] }, at);
+  let t = at + 0.002;
+  for (let e = 0; e < entries; e++) f.send('s2c', 'ldap', 'searchResEntry', { messageId: id, objectName: base, attributes: { ctiServerA: ['uccx-a.example.com'] } }, (t += 0.001));
+  f.send('s2c', 'ldap', 'searchResDone', { messageId: id, resultCode: result.code, resultCodeName: result.name, matchedDN: result.matchedDN ?? '', diagnosticMessage: '' }, (t += 0.001));
+  return t + 0.001;
+}
+
+/** A CAD directory session on 38983 with the agent's entry and, optionally, a search for an entry that is not there. */
+function directory(sim: Sim, at: number, opts: { missing?: string; agentMissing?: boolean } = {}): number {
+  const f = sim.connect(PC, NODE_A, 38983, at);
+  let t = at + 0.001;
+  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, t);
+  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, (t += 0.002));
+  const agentBase = `cn=1031,ou=Agents,ou=Company,${LCC}`;
+  t = opts.agentMissing
+    ? ldapSearch(f, 2, agentBase, t + 0.001, { code: 32, name: 'noSuchObject', matchedDN: `ou=Agents,ou=Company,${LCC}` })
+    : ldapSearch(f, 2, agentBase, t + 0.001, { code: 0, name: 'success' }, 1);
+  if (opts.missing) t = ldapSearch(f, 3, opts.missing, t, { code: 32, name: 'noSuchObject', matchedDN: `ou=Personal,${LCC}` });
+  f.close(t + 0.001);
+  return t + 0.01;
+}
+
+function adChatter(sim: Sim, at: number): void {
+  const f = sim.connect(PC, DC, 389, at);
+  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: '', authentication: 'sasl', saslMechanism: 'GSS-SPNEGO' }, at + 0.001);
+  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 14, resultCodeName: 'saslBindInProgress' }, at + 0.002);
+  ldapSearch(f, 2, 'CN=Policies,CN=System,DC=corp,DC=example,DC=com', at + 0.003, { code: 32, name: 'noSuchObject', matchedDN: 'CN=System,DC=corp,DC=example,DC=com' });
+  f.send('c2s', 'ldap', 'searchRequest', { messageId: 3, baseObject: 'DC=corp,DC=example,DC=com', scope: 2, filter: '(objectClass=*)' }, at + 0.01);
+  f.send('s2c', 'ldap', 'searchResDone', { messageId: 3, resultCode: 10, resultCodeName: 'referral' }, at + 0.011);
+  f.close(at + 0.02);
+}
+
+describe('domain-controller LDAP', () => {
+  it('is not a config download, and alone makes no workstation', () => {
+    const sim = new Sim();
+    adChatter(sim, 0);
+    const doc = sim.an.finish(SRC);
+    expect(doc.workstations).toEqual([]);
+  });
+
+  it('beside a desktop that logs in, adds no step and no finding', () => {
+    const sim = new Sim();
+    adChatter(sim, 0);
+    let t = dnsStep(sim, PC, 0.5);
+    t = ldapStep(sim, PC, NODE_A, t);
+    t = licensingStep(sim, PC, NODE_A, t);
+    servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, t, { login: 'ok' }).t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.steps.some((s) => s.server.startsWith(DC))).toBe(false);
+    expect(ws.findings).toEqual([]);
+  });
+
+  it('the desktop directory on an ordinary LDAP port is the config phase, by its content', () => {
+    const sim = new Sim();
+    const f = sim.connect(PC, NODE_A, 389, 0);
+    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, 0.001);
+    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 49, resultCodeName: 'invalidCredentials' }, 0.002);
+    f.close(0.01);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ host: PC, outcome: 'failed', failedPhase: 'config' });
+    expect(ws.findings.map((x) => x.kind)).toEqual(['config-download-failed']);
+  });
+});
+
+describe('config failures by consequence', () => {
+  it('an optional entry answered noSuchObject on a desktop that logs in is a note on the step, not a finding', () => {
+    const sim = new Sim();
+    let t = directory(sim, 0, { missing: `cn=1031,ou=Personal,${LCC}` });
+    t = licensingStep(sim, PC, NODE_A, t);
+    servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, t, { login: 'ok' }).t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.findings).toEqual([]);
+    const config = ws.steps.find((s) => s.phase === 'config')!;
+    expect(config.ok).toBe(true);
+    expect(config.summary).toContain(`not found (noSuchObject): cn=1031,ou=Personal,${LCC}`);
+  });
+
+  it('a missing agent entry is config-download-failed', () => {
+    const sim = new Sim();
+    directory(sim, 0, { agentMissing: true });
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'config' });
+    expect(ws.failure?.kind).toBe('config-download-failed');
+    expect(ws.failure?.message).toContain('noSuchObject');
+  });
+
+  it('a missing entry after which the desktop went no further is config-download-failed', () => {
+    const sim = new Sim();
+    directory(sim, 0, { missing: `cn=CTIServerConfig,ou=CTI,${LCC}` });
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'config' });
+    expect(ws.failure?.message).toContain('went no further');
+  });
+});
+
+describe('phase by meaning', () => {
+  const giopByContent = (id: number, port: number): FlowClassification => ({ flowId: id, service: `giop-${port}`, label: `giop on ${port}`, protocol: 'giop', phase: 'services', detectedBy: 'content' });
+
+  it('licensing on a non-default port is the licensing phase, and a refusal there is licensing-failed', () => {
+    const sim = new Sim();
+    const t = directory(sim, 0);
+    const f = sim.connect(PC, NODE_A, 65432, t, giopByContent(1, 65432));
+    f.send('c2s', 'giop', 'Request', { requestId: 1, responseExpected: true, objectKey: 'LRM/LicenseManager', operation: 'acquireLicense' }, t + 0.001);
+    f.send('s2c', 'giop', 'Reply', { requestId: 1, replyStatus: 1, replyStatusName: 'USER_EXCEPTION', exceptionId: 'IDL:com/cisco/cad/LRM/NoLicenseAvailable:1.0', operation: 'acquireLicense' }, t + 0.005);
+    f.close(t + 0.01);
+    const doc = sim.an.finish(SRC);
+    const ws = doc.workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'licensing' });
+    expect(ws.failure?.kind).toBe('licensing-failed');
+    expect(ws.steps.find((s) => s.server.endsWith(':65432'))).toMatchObject({ phase: 'licensing', service: 'licensing' });
+    // The login never happened, but the directory named the agent.
+    expect(ws.agent.id).toBe('1031');
+    expect(doc.summary.message).toContain('(agent 1031)');
+  });
+
+  it('GIOP found by content with no CAD object makes no workstation', () => {
+    const sim = new Sim();
+    const f = sim.connect('10.0.0.7', '10.0.0.8', 56899, 0, giopByContent(0, 56899));
+    f.send('c2s', 'giop', 'Request', { requestId: 1, responseExpected: true, objectKey: 'NameService', operation: 'resolve' }, 0.001);
+    f.send('s2c', 'giop', 'Reply', { requestId: 1, replyStatus: 0, replyStatusName: 'NO_EXCEPTION', operation: 'resolve' }, 0.002);
+    f.close(0.01);
+    expect(sim.an.finish(SRC).workstations).toEqual([]);
+  });
+});
+
+describe('the desktop’s other services', () => {
+  it('a port no profile names on one of its servers is shown with its state, as a warning when refused', () => {
+    const sim = new Sim();
+    let t = directory(sim, 0);
+    t = licensingStep(sim, PC, NODE_A, t);
+    sim.failedConnect(PC, NODE_A, 44055, [t, t + 0.5], 'REJ');
+    servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, t + 1, { login: 'ok' }).t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    const other = ws.steps.find((s) => s.server === `${NODE_A}:44055`)!;
+    expect(other).toMatchObject({ ok: false, phase: 'other', service: 'other-service' });
+    expect(ws.findings).toMatchObject([{ kind: 'connection-refused', severity: 'warning', server: `${NODE_A}:44055` }]);
+    expect(ws.findings[0].message).toContain('other service on port 44055');
+  });
+
+  it('an unknown port on a host the desktop never used is not its step', () => {
+    const sim = new Sim();
+    let t = directory(sim, 0);
+    t = licensingStep(sim, PC, NODE_A, t);
+    sim.failedConnect(PC, '10.9.9.9', 44055, [t], 'REJ');
+    servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, t + 1, { login: 'ok' }).t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.steps.some((s) => s.server.startsWith('10.9.9.9'))).toBe(false);
+  });
+});
+
+describe('only the desktop’s lookups are steps', () => {
+  it('other names, suffix-search variants and WPAD fold into one step that is never a failure, and do not move the start', () => {
+    const sim = new Sim();
+    sim.dns(PC, '10.10.1.53', 'www.example.org', 0, { addresses: ['93.184.216.34'] });
+    sim.dns(PC, '10.10.1.53', 'wpad.corp.example.com', 0.1, { rcode: 3 });
+    sim.dns(PC, '10.10.1.53', 'uccx-a.example.com.corp.example.com', 0.2, { rcode: 3 });
+    const t0 = 1;
+    sim.dns(PC, '10.10.1.53', 'uccx-a.example.com', t0, { addresses: [NODE_A] });
+    let t = directory(sim, t0 + 0.01);
+    t = licensingStep(sim, PC, NODE_A, t, 'no-licence');
+    sim.dns(PC, '10.10.1.53', 'telemetry.example.net', t + 5, { rcode: 3 });
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'licensing' });
+    expect(ws.findings.some((f) => f.kind === 'dns-failure')).toBe(false);
+    const dns = ws.steps.filter((s) => s.phase === 'dns');
+    expect(dns.map((s) => s.summary)).toEqual([expect.stringContaining('DNS A uccx-a.example.com → 192.168.100.1')]);
+    const other = ws.steps.find((s) => s.service === 'dns-other')!;
+    expect(other).toMatchObject({ ok: true, detail: { count: 4 } });
+    expect(ws.start).toBeLessThan(dns[0].start);
+  });
+
+  it('a failing lookup of what could be the desktop’s server, during its start-up, is still a finding', () => {
+    const sim = new Sim();
+    sim.dns(PC, '10.10.1.53', 'uccx-c.example.com', 0, { rcode: 3 });
+    sim.failedConnect(PC, '192.168.100.9', 38983, [1, 4, 10], 'S0');
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.findings.map((f) => f.kind)).toContain('dns-failure');
+  });
+});
