@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles } from '../pipeline-node.js';
 import { renderTextReport } from '../timeline/report-text.js';
-import type { AnalysisDocument } from '../timeline/model.js';
+import { shownByWorkstation, type AnalysisDocument } from '../timeline/model.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, useColor, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -23,7 +23,7 @@ export interface AnalyzeArgs extends CommonArgs {
  */
 export function exitCodeFor(doc: AnalysisDocument): number {
   const wsHosts = new Set(doc.workstations.map((w) => w.host));
-  const subjects: { outcome: string }[] = [...doc.workstations, ...(doc.agents ?? []).filter((a) => !a.desktop || !wsHosts.has(a.desktop))];
+  const subjects: { outcome: string }[] = [...doc.workstations, ...(doc.agents ?? []).filter((a) => !shownByWorkstation(a, wsHosts))];
   const clients = (doc.ctiClients ?? []).filter((c) => !wsHosts.has(c.host));
   if (subjects.some((w) => w.outcome === 'failed') || clients.some((c) => c.outcome === 'failed')) return ExitCode.LOGIN_FAILED;
   const judged = subjects.length > 0 ? subjects : clients;

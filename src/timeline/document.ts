@@ -2,7 +2,7 @@
 
 import type { DesktopKind } from '../decoders/profile.js';
 import type { Agent, AgentSummaryGroup, AnalysisDocument, CtiClient, Finding, FindingKind, LoginAttempt, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
-import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES } from './model.js';
+import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES, shownByWorkstation } from './model.js';
 import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, WorkstationView } from './state.js';
 import { finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
@@ -157,17 +157,30 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     if (s.kind !== 'cti-login') continue;
     attempts.push(attemptOf(s, { client: null, clientId: null, server: s.server, agentId: agent.id, instrument: agent.extension, time: s.start }));
   }
-  // A CTI OS desktop's logins are made by the CTI OS server: they are known from the agent it is tied to.
-  if (attempts.length === 0 && link) for (const a of link.attempts) attempts.push({ ...a, step: null });
+  // A CTI OS desktop's logins are made by the CTI OS server: they are known from the agent it is tied to, and
+  // when the desktop's own traffic cannot show the end (CTI OS is not public), the agent's outcome is its.
+  let outcome = o;
+  if (attempts.length === 0 && link) {
+    for (const a of link.attempts) attempts.push({ ...a, step: null });
+    if (o.outcome === 'incomplete' && link.agent.outcome !== 'incomplete') {
+      const ok = link.attempts.find((a) => a.outcome === 'logged-in');
+      const start = steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime;
+      outcome =
+        link.agent.outcome === 'logged-in'
+          ? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: ok ? Math.round((ok.time - start) * 1000) / 1000 : null }
+          : { outcome: 'failed', failedPhase: 'login', failure: link.agent.failure ? { ...link.agent.failure, step: null } : null, loginSeconds: null };
+      for (const f of link.agent.findings) findings.push({ ...f, step: null });
+    }
+  }
   return {
     host: h.ip,
     names: st.namesOf(h.ip),
     desktop: view.desktop,
     agent,
-    outcome: o.outcome,
-    failedPhase: o.failedPhase,
-    failure: o.failure,
-    loginSeconds: o.loginSeconds,
+    outcome: outcome.outcome,
+    failedPhase: outcome.failedPhase,
+    failure: outcome.failure,
+    loginSeconds: outcome.loginSeconds,
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime,
     end: steps.length > 0 ? maxOf(steps, (s) => s.end) : h.lastTime,
     attempts,
@@ -296,7 +309,8 @@ export function summarize(
   // Keep byFindingKind in the documented kind order.
   const ordered: Partial<Record<FindingKind, number>> = {};
   for (const k of FINDING_KINDS) if (byFindingKind[k]) ordered[k] = byFindingKind[k];
-  for (const a of agents) for (const f of a.findings) if (!a.desktop || !workstations.some((w) => w.host === a.desktop)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
+  const wsHosts = new Set(workstations.map((w) => w.host));
+  for (const a of agents) for (const f of a.findings) if (!shownByWorkstation(a, wsHosts)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
   for (const c of ctiClients) for (const f of c.findings) if (!workstations.some((w) => w.host === c.host)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
   const byKind: Partial<Record<FindingKind, number>> = {};
   for (const k of FINDING_KINDS) if (ordered[k]) byKind[k] = ordered[k];
@@ -305,7 +319,7 @@ export function summarize(
   const agentGroups = groupAgents(agents);
   const wsMessage = summaryMessage(workstations, list);
   // Agents that no listed workstation stands for: a server-side capture.
-  const serverSide = agents.filter((a) => !a.desktop || !workstations.some((w) => w.host === a.desktop));
+  const serverSide = agents.filter((a) => !shownByWorkstation(a, wsHosts));
   let message: string;
   if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen);
   else if (serverSide.length === 0) message = wsMessage;

@@ -110,6 +110,14 @@ export interface FailureCause {
   message: string;
 }
 
+/**
+ * An agent a listed workstation already shows in full: its logins went out on that desktop's own CTI session
+ * (CAD). Every other agent (a CTI OS server's, Finesse's) is reported as a subject of its own.
+ */
+export function shownByWorkstation(a: Pick<Agent, 'desktop' | 'desktopLink'>, workstationHosts: ReadonlySet<string>): boolean {
+  return a.desktop !== null && a.desktopLink?.basis === 'desktop-session' && workstationHosts.has(a.desktop);
+}
+
 /** One login attempt (SET_AGENT_STATE_REQ LOGIN) and what became of it. */
 export interface LoginAttempt {
   /** Id of the attempt's step in the subject's steps; null when the step is another subject's (a CTI OS desktop's logins are its agent's). */

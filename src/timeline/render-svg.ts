@@ -95,7 +95,10 @@ function fmt(n: number): string {
   return (Math.round(n * 10) / 10).toString();
 }
 
-export function renderTimelineSvg(ws: Workstation, opts: SvgOptions = {}): string {
+/** What the timeline draws: any subject's steps and findings (a workstation, an agent, a CTI client). */
+export type TimelineSubject = Pick<Workstation, 'host' | 'steps' | 'start' | 'outcome' | 'failedPhase' | 'findings'>;
+
+export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): string {
   const width = opts.width ?? 960;
   const breakAfter = opts.breakAfter ?? 1;
   const id = (opts.idPrefix ?? 'ct') + ws.host.replace(/[^A-Za-z0-9]/g, '-');

@@ -4,12 +4,13 @@
  * no network access. Every string that came from packets is escaped.
  */
 
-import type { AnalysisDocument, Outcome, Workstation } from './model.js';
+import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
+import { shownByWorkstation } from './model.js';
 import { escapeXml as esc } from './escape.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
 import { renderTimelineSvg } from './render-svg.js';
-import { outcomeBadge, workstationTitle } from './report-text.js';
+import { agentTitle, ctiClientTitle, outcomeBadge, workstationTitle } from './report-text.js';
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1d1f23;--muted:#666;--line:#ddd;--ok:#1f7a45;--fail:#c62828;--warn:#a86b00;--card:#f7f7f8}
@@ -38,28 +39,90 @@ function outcomeClass(o: Outcome): string {
   return o === 'logged-in' ? 'ok' : o;
 }
 
-function workstationSection(ws: Workstation, open: boolean): string {
-  const origin = ws.start;
-  const rows = ws.steps
+interface Section {
+  id: string;
+  title: string;
+  badge: string;
+  outcome: Outcome;
+  failure: string | null;
+  /** Extra lines under the title (a desktop tie, sessions). */
+  notes: string[];
+  /** Prefix of the timeline SVG's element ids (the subject's host is appended). */
+  svgPrefix: string;
+  subject: { host: string; start: number; steps: Step[]; findings: Finding[]; outcome: Outcome; failedPhase: Workstation['failedPhase'] };
+}
+
+function subjectSection(x: Section, open: boolean): string {
+  const origin = x.subject.start;
+  const rows = x.subject.steps
     .map((s) => {
       const mark = s.ok ? '<span class="ok">✓ ok</span>' : '<span class="failed">✗ failed</span>';
       return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
     })
     .join('\n');
-  const findings = ws.findings.length
-    ? `<ul class="findings">${ws.findings
+  const findings = x.subject.findings.length
+    ? `<ul class="findings">${x.subject.findings
         .map((f) => `<li class="${esc(f.severity)}"><strong>${esc(f.severity.toUpperCase())} ${esc(f.kind)}</strong>: ${esc(f.message)}${f.frames.length ? ` <span class="muted">(${esc(describeFrames(f.frames))})</span>` : ''}</li>`)
         .join('\n')}</ul>`
     : '<p class="muted">No findings.</p>';
-  return `<details id="${anchor(ws)}"${open ? ' open' : ''}>
-<summary><h2 style="display:inline">${esc(workstationTitle(ws))} · <span class="badge ${outcomeClass(ws.outcome)}">${esc(outcomeBadge(ws))}</span></h2></summary>
-${ws.failure ? `<p class="failed">${esc(ws.failure.message)}</p>` : ''}
-<div class="svg">${renderTimelineSvg(ws, { idPrefix: 'tl-' })}</div>
+  return `<details id="${x.id}"${open ? ' open' : ''}>
+<summary><h2 style="display:inline">${esc(x.title)} · <span class="badge ${outcomeClass(x.outcome)}">${esc(x.badge)}</span></h2></summary>
+${x.failure ? `<p class="failed">${esc(x.failure)}</p>` : ''}
+${x.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('\n')}
+<div class="svg">${renderTimelineSvg(x.subject, { idPrefix: x.svgPrefix })}</div>
 <table><thead><tr><th>time</th><th>took</th><th>phase</th><th>result</th><th>step</th><th>server</th><th>frames</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 ${findings}
 </details>`;
+}
+
+function workstationSection(ws: Workstation, open: boolean): string {
+  return subjectSection({ id: anchor(ws), title: workstationTitle(ws), badge: outcomeBadge(ws), outcome: ws.outcome, failure: ws.failure?.message ?? null, notes: [], svgPrefix: 'tl-', subject: ws }, open);
+}
+
+function agentSection(a: Agent, i: number): string {
+  const name = a.id ?? a.instrument ?? '?';
+  const tries = a.attempts.length > 1 ? ` (${a.attempts.length} attempts)` : '';
+  const badge = a.outcome === 'logged-in' ? `✓ LOGGED IN${tries}` : a.outcome === 'failed' ? `✗ FAILED at login${tries}` : `… INCOMPLETE${tries}`;
+  const notes = a.desktopLink ? [`desktop ${a.desktop}: ${a.desktopLink.evidence}`] : [];
+  return subjectSection(
+    { id: `agent-${i}`, title: agentTitle(a), badge, outcome: a.outcome, failure: a.failure?.message ?? null, notes, svgPrefix: `tl-agent-${i}-`, subject: { ...a, host: `agent ${name}` } },
+    a.outcome !== 'logged-in',
+  );
+}
+
+function ctiClientSection(c: CtiClient, i: number): string {
+  const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : '… NO OPEN SEEN';
+  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no open seen'}${s.endState ? `, ended ${s.endState}` : ''}`);
+  return subjectSection(
+    { id: `cti-${i}`, title: ctiClientTitle(c), badge, outcome: c.outcome, failure: c.failure?.message ?? null, notes, svgPrefix: `tl-cti-${i}-`, subject: { ...c, failedPhase: c.outcome === 'failed' ? 'cti-session' : null } },
+    c.outcome !== 'logged-in' || c.findings.length > 0,
+  );
+}
+
+/** Agents and CTI clients that no listed workstation stands for (a server-side capture), failures first. */
+function serverSide(doc: AnalysisDocument): string {
+  const ws = new Set(doc.workstations.map((w) => w.host));
+  const clients = (doc.ctiClients ?? []).filter((c) => !ws.has(c.host));
+  const agents = (doc.agents ?? []).filter((a) => !shownByWorkstation(a, ws)).sort((a, b) => RANK[a.outcome] - RANK[b.outcome]);
+  if (clients.length === 0 && agents.length === 0) return '';
+  const table = agents.length
+    ? `<table><thead><tr><th>agent</th><th>extension</th><th>via</th><th>outcome</th><th>cause</th><th>desktop</th></tr></thead><tbody>
+${agents
+  .map((a, i) => {
+    const last = a.attempts[a.attempts.length - 1];
+    const cause = a.outcome === 'failed' ? `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}` : ''}` : '';
+    return `<tr><td><a href="#agent-${i}">${esc(a.id ?? a.instrument ?? '?')}</a></td><td>${esc(a.extension ?? a.instrument ?? '')}</td><td>${esc(a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '')}</td><td class="${outcomeClass(a.outcome)}">${esc(a.outcome)}</td><td>${esc(cause)}</td><td>${esc(a.desktop ?? '')}</td></tr>`;
+  })
+  .join('\n')}
+</tbody></table>`
+    : '';
+  // Every failed agent in detail; the ones that logged in are in the table (hundreds on a PG capture).
+  const detailed = agents.map((a, i) => ({ a, i })).filter(({ a }) => a.outcome !== 'logged-in' || a.findings.some((f) => f.severity !== 'info') || agents.length <= 10);
+  return `<h2>CTI clients</h2>
+${clients.map(ctiClientSection).join('\n')}
+${agents.length ? `<h2>Agents</h2>\n${table}\n${detailed.map(({ a, i }) => agentSection(a, i)).join('\n')}` : ''}`;
 }
 
 export function renderHtmlReport(doc: AnalysisDocument): string {
@@ -94,9 +157,10 @@ ${list
 ${warnings}
 <p><strong>${esc(doc.summary.message)}</strong></p>
 ${table}
-${list.length ? '<p class="toolbar"><button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></p>' : ''}
+${list.length || doc.agents?.length ? '<p class="toolbar"><button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></p>' : ''}
+${serverSide(doc)}
 ${list.map((ws) => workstationSection(ws, list.length <= 3 || ws.outcome !== 'logged-in' || ws.findings.some((f) => f.severity !== 'info'))).join('\n')}
-${list.length ? `<script>${JS}</script>` : ''}
+${list.length || doc.agents?.length ? `<script>${JS}</script>` : ''}
 </body>
 </html>
 `;

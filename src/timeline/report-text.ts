@@ -5,6 +5,7 @@
  */
 
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
+import { shownByWorkstation } from './model.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
 
@@ -162,7 +163,7 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
   const out: string[] = [];
   const wsHosts = new Set(doc.workstations.map((w) => w.host));
   const clients = doc.ctiClients.filter((c) => !wsHosts.has(c.host));
-  const agents = doc.agents.filter((a) => !a.desktop || !wsHosts.has(a.desktop));
+  const agents = doc.agents.filter((a) => !shownByWorkstation(a, wsHosts));
   for (const c of clients) {
     out.push(`${paint('bold', ctiClientTitle(c))} · ${paint(badgeStyle(c.outcome), ctiClientBadge(c))}`);
     if (verbose || c.outcome !== 'logged-in' || c.findings.length > 0 || clients.length <= 3) out.push(...renderSteps(c, width, paint));

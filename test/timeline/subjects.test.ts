@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { Sim, T0 } from './sim.js';
 import { validateSchema, type JsonSchema } from '../../src/timeline/validate.js';
 import type { AnalysisDocument } from '../../src/timeline/model.js';
+import { renderTextReport } from '../../src/timeline/report-text.js';
+import { renderHtmlReport } from '../../src/timeline/report-html.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/analysis.schema.json', import.meta.url), 'utf8')) as JsonSchema;
 const SRC = { files: ['server.pcap'], packets: 0 };
@@ -97,11 +99,45 @@ describe('a CTI OS server capture', () => {
     // The CTI OS desktops now carry their agent.
     expect(doc.workstations.map((w) => w.agent.id)).toEqual(['1001', '1002', '1003']);
     expect(doc.workstations[1].attempts).toMatchObject([{ outcome: 'failed', code: 10140, step: null }]);
+    // CTI OS itself is not public: the tied agent's outcome is the desktop's.
+    expect(doc.workstations.map((w) => [w.outcome, w.failedPhase])).toEqual([
+      ['logged-in', null],
+      ['failed', 'login'],
+      ['logged-in', null],
+    ]);
+    expect(doc.workstations[1].failure).toMatchObject({ kind: 'agent-login-failed', step: null, server: `${CTISVR}:42027` });
+    expect(doc.workstations[1].findings.map((f) => f.kind)).toEqual(['agent-login-failed']);
   });
 
   it('summarises agents by cause', () => {
     expect(doc.summary).toMatchObject({ agents: 3, ctiClients: 1, agentsByOutcome: { 'logged-in': 2, failed: 1, incomplete: 0 } });
     expect(doc.summary.agentGroups[0]).toMatchObject({ outcome: 'failed', kind: 'agent-login-failed', code: 10140, server: `${CTISVR}:42027`, agents: ['1002'] });
+  });
+});
+
+describe('the reports of a server-side capture', () => {
+  const doc = ctiosServerCapture();
+
+  it('text: the CTI client, the agents table, then the failed agent’s timeline', () => {
+    const text = renderTextReport(doc, { color: false, width: 120 });
+    const client = text.indexOf('CTI client 10.20.0.5 · "CTIOSServer" · protocol v15');
+    const table = text.search(/^agent\s+extension\s+via\s+outcome\s+cause\s+desktop$/m);
+    const failed = text.indexOf('agent 1002 · ext 4002 · peripheral 5000 · via "CTIOSServer"');
+    expect(client).toBeGreaterThanOrEqual(0);
+    expect(table).toBeGreaterThan(client);
+    expect(failed).toBeGreaterThan(table);
+    expect(text).toMatch(/^1002\s+4002\s+CTIOSServer@10\.20\.0\.5:\d+\s+FAILED\s+agent-login-failed 10140 ERR_INVALID_PASSWORD\s+10\.1\.1\.22$/m);
+    expect(text).toContain('desktop 10.1.1.22: CTIOS_CIL_CLIENT_ID (tag 217)');
+    // Agents that logged in are in the table, not in detail.
+    expect(text).not.toContain('agent 1001 · ext 4001 · peripheral 5000 · via');
+  });
+
+  it('HTML: a section per CTI client and per failed agent, strings escaped', () => {
+    const html = renderHtmlReport(doc);
+    expect(html).toContain('<h2>Agents</h2>');
+    expect(html).toContain('CTI client 10.20.0.5 · &quot;CTIOSServer&quot;');
+    expect(html).toMatch(/<details id="agent-0" open>/);
+    expect(html).toContain('refused the login of agent 1002');
   });
 });
 
