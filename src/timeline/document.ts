@@ -97,20 +97,7 @@ export function buildView(h: HostState, st: AnalysisState, truncated = st.trunca
   const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension } : own;
   const all = finalizeSteps(h.steps, st, agentLabel(agent));
   const steps = foldOtherLookups(all, h, st, loginStep(all) !== undefined);
-  return {
-    subject: 'workstation',
-    host: h.ip,
-    desktop: desktopOf(h),
-    steps,
-    now: st.now,
-    truncated,
-    truncation: st.truncation,
-    captureDrops: st.captureDrops,
-    addressesOf: st.addressesOf,
-    namesOf: st.namesOf,
-    agent,
-    loggedIn: loginStep(steps) !== undefined,
-  };
+  return subjectView('workstation', h.ip, desktopOf(h), steps, agent, st, truncated);
 }
 
 /** Runs every rule for the view's kind of subject, dropping repeats, in timeline order. */
