@@ -234,3 +234,36 @@ describe('--agent', () => {
     expect(T0).toBeGreaterThan(0);
   });
 });
+
+describe('a PG capture with 500 agents on one session', () => {
+  it('keeps a few steps per agent however many events it hears, and the requests never mix', () => {
+    const sim = new Sim();
+    const cti = sim.connect('10.20.0.8', CTISVR, 42027, 0);
+    open(cti, 0.001, 'Finesse');
+    const n = 500;
+    for (let i = 0; i < n; i++) login(cti, 100 + i, String(5000 + i), String(7000 + i), 1 + i * 0.001);
+    // Answers in reverse order; every 50th agent refused.
+    for (let i = n - 1; i >= 0; i--) {
+      if (i % 50 === 0) refuse(cti, 100 + i, 2 + (n - i) * 0.001, 10000 + i);
+      else ok(cti, 100 + i, String(5000 + i), 2 + (n - i) * 0.001);
+    }
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < n; i += 7) cti.send('s2c', 'ged188', 'AGENT_STATE_EVENT', { peripheralId: 5000, agentState: 3, agentStateName: 'AVAILABLE', agentId: String(5000 + i) }, 10 + round + i * 0.0001);
+    }
+    const doc = sim.an.finish(SRC);
+    expect(validateSchema(schema, doc)).toEqual([]);
+    expect(doc.agents).toHaveLength(n);
+    expect(doc.workstations).toEqual([]);
+    for (const a of doc.agents) {
+      const i = Number(a.id) - 5000;
+      expect(a.steps.length).toBeLessThanOrEqual(2);
+      expect([a.id, a.outcome]).toEqual([a.id, i % 50 === 0 ? "failed" : "logged-in"]);
+      if (i % 50 === 0) expect(a.attempts[0].code).toBe(10000 + i);
+    }
+    expect(doc.summary.agentsByOutcome).toEqual({ 'logged-in': 490, failed: 10, incomplete: 0 });
+    expect(doc.summary.message).toMatch(/^500 agents: 490 logged in, 1 agent-login-failed 10000 on 10\.20\.0\.10:42027/);
+    const busy = doc.agents.find((a) => a.id === '5007')!;
+    const events = busy.steps.find((s) => s.summary.startsWith('CTI messages'))!;
+    expect(events.framesTotal).toBeGreaterThan(events.frames.length);
+  });
+});

@@ -14,7 +14,8 @@ import type { GedFlowState } from './ged188.js';
 
 /** Bounds that keep a long SPAN capture in constant memory per host. */
 export const MAX_STEPS_PER_HOST = 2000;
-export const MAX_PENDING_PER_FLOW = 256;
+/** Requests awaiting a reply per flow: a PG's CTI session can have thousands of logins in flight after a failover. Dropped ones count as unanswered. */
+export const MAX_PENDING_PER_FLOW = 4096;
 const MAX_NAMES_PER_ADDRESS = 8;
 
 const FALLBACK_PHASE: Record<string, Phase> = {

@@ -16,9 +16,11 @@ import { PendingHeartbeats } from '../pending-heartbeats.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
 import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, type AgentState } from '../subjects/agents.js';
-import { absorb, bump, MAX_PENDING_PER_FLOW, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
+import { absorb, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
 
 const NO_PERIPHERAL = 0xffffffff;
+/** Heartbeats awaiting their reply per session (those past the reply timeout are judged missed long before). */
+const MAX_PENDING_HEARTBEATS = 256;
 
 /** One agent's steps on one session. */
 interface SessionAgent {
@@ -402,7 +404,7 @@ export const ged188Steps: StepBuilder = {
         s.count++;
         h.sent++;
         h.lastSent = m.time;
-        if (invoke !== undefined && g.heartbeatPending.size < MAX_PENDING_PER_FLOW) g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
+        if (invoke !== undefined && g.heartbeatPending.size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
         return s;
       }
       case 'HEARTBEAT_CONF': {
