@@ -15,6 +15,7 @@ import { decodeGiopMessage, type GiopMessage } from '../src/decoders/giop/decode
 import { decodeLdapMessage, type LdapMessage } from '../src/decoders/ldap/decode.js';
 import { NO_LICENSE_EXCEPTION } from '../src/lab/synth/desktop.js';
 import { SCENARIOS, type ExpectedWorkstation, type ScenarioOutput } from '../src/lab/synth/scenarios.js';
+import { SERVER_SIDE_SCENARIOS } from '../src/lab/synth/server-side.js';
 import { buildSpanCapture } from '../src/lab/synth/span.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
 import { expectedJson, scenarioToPcapng } from '../src/lab/synth/write-samples.js';
@@ -333,7 +334,10 @@ describe('reference samples: files', () => {
         findings: findings === '(none)' ? [] : findings.split(',').map((x) => x.trim()),
       });
     }
-    expect([...rows.keys()].sort()).toEqual(Object.keys(SCENARIOS).sort());
+    // Server-side captures have a table of their own (agents and CTI clients; test/samples-server-side.test.ts).
+    expect([...rows.keys()].sort()).toEqual(Object.keys(SCENARIOS).filter((n) => !(n in SERVER_SIDE_SCENARIOS)).sort());
+    const serverSideRows = [...table.matchAll(/^\| `([a-z0-9-]+)` \|(?:[^|]*\|){5}$/gm)].map((m) => m[1]);
+    expect(serverSideRows.sort()).toEqual(Object.keys(SERVER_SIDE_SCENARIOS).sort());
     const single = (name: string): ExpectedWorkstation => {
       const ws = scenario(name).s.expected.workstations;
       expect(ws).toHaveLength(1);
