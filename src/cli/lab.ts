@@ -18,6 +18,7 @@ import { startCadDesktop, type DesktopResult } from '../lab/desktop.js';
 import { startUnansweredHost } from '../lab/unanswered-host.js';
 import type { AnalysisDocument, AnalyzerUpdate } from '../timeline/model.js';
 import type { DecodedMessage } from '../decoders/types.js';
+import type { ExpectedResult } from '../lab/synth/scenarios.js';
 import { renderTextReport } from '../timeline/report-text.js';
 import { exitCodeFor } from './analyze.js';
 import { CliError, useColor } from './common.js';
@@ -61,6 +62,8 @@ export interface LabRunResult {
   doc?: AnalysisDocument;
   result?: LiveSessionResult;
   stats?: LiveStats;
+  /** Server-side scenarios: what the capture must show (Lab.truth). */
+  truth?: ExpectedResult;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -114,11 +117,12 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
     }
     await opts.beforeDesktops?.();
     const desktops = await lab.runDesktops();
+    const truth = lab.truth?.();
     // Let the logged-in desktops heartbeat a little, and the last FIN/ACKs reach the capture.
     await sleep((opts.holdSeconds ?? 3) * 1000, opts.signal);
-    if (!live) return { plan: lab.plan, desktops, captureFilter: lab.captureFilter, captureError: captureError ?? 'capture was turned off' };
+    if (!live) return { plan: lab.plan, desktops, truth, captureFilter: lab.captureFilter, captureError: captureError ?? 'capture was turned off' };
     const { result, stats, error } = await live.stop();
-    return { plan: lab.plan, desktops, captureFilter: lab.captureFilter, captureError: error?.message, doc: result.doc, result, stats };
+    return { plan: lab.plan, desktops, truth, captureFilter: lab.captureFilter, captureError: error?.message, doc: result.doc, result, stats };
   } finally {
     await live?.stop().catch(() => undefined);
     await lab.close();
