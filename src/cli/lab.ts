@@ -12,6 +12,9 @@ import { LAB_PORTS, startLab } from '../lab/lab.js';
 import { LAB_PIECES, LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
 import { LabError, parseEndpoint, type LabServer } from '../lab/loopback.js';
 import { startCtiServer } from '../lab/cti-server.js';
+import { startPgCtiServer } from '../lab/pg-cti-server.js';
+import { SERVER_SIDE_PORTS } from '../lab/server-side-lab.js';
+import { REFUSAL } from '../lab/synth/server-side.js';
 import { startDesktopServiceServer, startLicensingServer } from '../lab/giop-servers.js';
 import { startLdapServer } from '../lab/ldap-server.js';
 import { startCadDesktop, type DesktopResult } from '../lab/desktop.js';
@@ -182,6 +185,7 @@ async function runPiece(args: LabArgs): Promise<void> {
     'ldap-server': LAB_PORTS.ldap,
     'licensing-server': LAB_PORTS.licensing,
     'cti-server': LAB_PORTS.cti,
+    'pg-cti-server': SERVER_SIDE_PORTS.ctiA,
     'services-server': LAB_PORTS.chat,
     'stale-host': LAB_PORTS.ldap,
     desktop: LAB_PORTS.ldap,
@@ -214,6 +218,9 @@ async function runPiece(args: LabArgs): Promise<void> {
       servers.push(await startLicensingServer({ ...at, licences: scenario === 'licence-refused' ? 'refused' : 'ok', log }));
     } else if (piece === 'cti-server') {
       servers.push(await startCtiServer({ ...at, role: args.standby ? 'standby' : 'master', login: scenario === 'login-refused' ? 'refused' : 'ok', log }));
+    } else if (piece === 'pg-cti-server') {
+      // A UCCE CTI server for clients carrying many agents; --scenario login-refused refuses every LOGIN (CF 260, 10140).
+      servers.push(await startPgCtiServer({ ...at, side: args.standby ? 'B' : 'A', refuseEvery: scenario === 'login-refused' ? REFUSAL.logonDevice : undefined, log }));
     } else if (piece === 'services-server') {
       for (const service of ['chat', 'recording', 'enterprise'] as const) servers.push(await startDesktopServiceServer({ host: at.host, port: LAB_PORTS[service], service, log }));
     } else if (piece === 'stale-host') {

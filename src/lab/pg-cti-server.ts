@@ -24,6 +24,8 @@ export interface PgCtiServerOptions extends Endpoint {
   agents?: readonly UcceAgent[];
   /** Refuse these agents' LOGIN with CONTROL_FAILURE_CONF. */
   refuse?: Readonly<Record<string, LoginRefusal>>;
+  /** Refuse every LOGIN with this (`ctiscope lab --only pg-cti-server --scenario login-refused`). */
+  refuseEvery?: LoginRefusal;
   /** Milliseconds before answering a request for this agent (so answers to interleaved requests come out of order). */
   answerDelayMs?: (agentId: string) => number;
   log?(line: string): void;
@@ -125,7 +127,7 @@ function serve(socket: Socket, opts: PgCtiServerOptions, sessionId: number): voi
           const a = agent();
           const delay = opts.answerDelayMs?.(a.agentId);
           const state = text(msg.fields.agentStateName);
-          const refusal = opts.refuse?.[a.agentId];
+          const refusal = opts.refuse?.[a.agentId] ?? opts.refuseEvery;
           if (state === 'LOGIN' && refusal) {
             reply(m.controlFailureConf(invokeId, refusal), `CONTROL_FAILURE_CONF ${a.agentId} CF ${refusal.failureCode} peripheral error ${refusal.peripheralErrorCode}`, delay);
             return;

@@ -9,7 +9,7 @@ import type { Phase } from '../decoders/profile.js';
 import { planServerSide, type ServerSidePlan } from './server-side-lab.js';
 
 /** The lab's pieces that can run alone (`ctiscope lab --only PIECE`). */
-export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'services-server', 'stale-host', 'desktop'] as const;
+export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'pg-cti-server', 'services-server', 'stale-host', 'desktop'] as const;
 
 export const LAB_SCENARIOS = [
   'ok',
