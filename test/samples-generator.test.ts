@@ -602,6 +602,31 @@ describe('SynthNet', () => {
     }
   });
 
+  it('a connection captured at its server end (a CTI OS server\'s 42028) sees the server\'s frames as sent', () => {
+    const net = new SynthNet({ seed: 5, vantage: 'client' });
+    const out = net.tcp({ client: '10.0.0.1', server: '10.0.0.2', serverPort: 42027 });
+    const inbound = net.tcp({ client: '10.0.0.9', server: '10.0.0.1', serverPort: 42028, capturedAt: 'server' });
+    for (const c of [out, inbound]) {
+      c.connect();
+      c.send('c2s', bytes(10));
+      c.send('s2c', bytes(10));
+    }
+    const frames = net.collect();
+    // TTL as captured, and whether the frame was padded to the Ethernet minimum (60 bytes).
+    const seen = (src: string, sport: number) =>
+      frames
+        .map((p, i) => ({ p, f: parseFrame({ data: p.data, time: p.time, frame: i + 1 }) }))
+        .filter(({ f }) => f.src === src && f.sport === sport)
+        .map(({ p }) => ({ ttl: p.data[22], padded: p.data.length === 60 && parseFrame({ data: p.data, time: 0, frame: 0 }).payload.length === 0 }));
+    // 10.0.0.1 is the capture host: its frames leave with its own TTL, the peers' arrive two hops lower.
+    expect(new Set(seen('10.0.0.1', out.clientPort).map((x) => x.ttl))).toEqual(new Set([128]));
+    expect(new Set(seen('10.0.0.1', 42028).map((x) => x.ttl))).toEqual(new Set([128]));
+    expect(new Set(seen('10.0.0.9', inbound.clientPort).map((x) => x.ttl))).toEqual(new Set([126]));
+    expect(new Set(seen('10.0.0.2', 42027).map((x) => x.ttl))).toEqual(new Set([62]));
+    expect(seen('10.0.0.9', inbound.clientPort).some((x) => x.padded)).toBe(true);
+    expect(seen('10.0.0.1', 42028).some((x) => x.padded)).toBe(false);
+  });
+
   it('ephemeral ports count up from 49152 or above, per client', () => {
     const net = new SynthNet({ seed: 9 });
     const a = net.tcp({ client: '10.0.0.1', server: '10.0.0.2', serverPort: 80 });
