@@ -15,6 +15,7 @@ import { decodeGiopMessage, type GiopMessage } from '../src/decoders/giop/decode
 import { decodeLdapMessage, type LdapMessage } from '../src/decoders/ldap/decode.js';
 import { NO_LICENSE_EXCEPTION } from '../src/lab/synth/desktop.js';
 import { SCENARIOS, type ExpectedWorkstation, type ScenarioOutput } from '../src/lab/synth/scenarios.js';
+import { SERVER_SIDE_SCENARIOS } from '../src/lab/synth/server-side.js';
 import { buildSpanCapture } from '../src/lab/synth/span.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
 import { expectedJson, scenarioToPcapng } from '../src/lab/synth/write-samples.js';
@@ -333,7 +334,10 @@ describe('reference samples: files', () => {
         findings: findings === '(none)' ? [] : findings.split(',').map((x) => x.trim()),
       });
     }
-    expect([...rows.keys()].sort()).toEqual(Object.keys(SCENARIOS).sort());
+    // Server-side captures have a table of their own (agents and CTI clients; test/samples-server-side.test.ts).
+    expect([...rows.keys()].sort()).toEqual(Object.keys(SCENARIOS).filter((n) => !(n in SERVER_SIDE_SCENARIOS)).sort());
+    const serverSideRows = [...table.matchAll(/^\| `([a-z0-9-]+)` \|(?:[^|]*\|){5}$/gm)].map((m) => m[1]);
+    expect(serverSideRows.sort()).toEqual(Object.keys(SERVER_SIDE_SCENARIOS).sort());
     const single = (name: string): ExpectedWorkstation => {
       const ws = scenario(name).s.expected.workstations;
       expect(ws).toHaveLength(1);
@@ -596,6 +600,31 @@ describe('SynthNet', () => {
       expect(conns[0].retransmissions).toBe(1);
       expect(conns[0][dir].acked).toBe(conns[0][dir].next);
     }
+  });
+
+  it('a connection captured at its server end (a CTI OS server\'s 42028) sees the server\'s frames as sent', () => {
+    const net = new SynthNet({ seed: 5, vantage: 'client' });
+    const out = net.tcp({ client: '10.0.0.1', server: '10.0.0.2', serverPort: 42027 });
+    const inbound = net.tcp({ client: '10.0.0.9', server: '10.0.0.1', serverPort: 42028, capturedAt: 'server' });
+    for (const c of [out, inbound]) {
+      c.connect();
+      c.send('c2s', bytes(10));
+      c.send('s2c', bytes(10));
+    }
+    const frames = net.collect();
+    // TTL as captured, and whether the frame was padded to the Ethernet minimum (60 bytes).
+    const seen = (src: string, sport: number) =>
+      frames
+        .map((p, i) => ({ p, f: parseFrame({ data: p.data, time: p.time, frame: i + 1 }) }))
+        .filter(({ f }) => f.src === src && f.sport === sport)
+        .map(({ p }) => ({ ttl: p.data[22], padded: p.data.length === 60 && parseFrame({ data: p.data, time: 0, frame: 0 }).payload.length === 0 }));
+    // 10.0.0.1 is the capture host: its frames leave with its own TTL, the peers' arrive two hops lower.
+    expect(new Set(seen('10.0.0.1', out.clientPort).map((x) => x.ttl))).toEqual(new Set([128]));
+    expect(new Set(seen('10.0.0.1', 42028).map((x) => x.ttl))).toEqual(new Set([128]));
+    expect(new Set(seen('10.0.0.9', inbound.clientPort).map((x) => x.ttl))).toEqual(new Set([126]));
+    expect(new Set(seen('10.0.0.2', 42027).map((x) => x.ttl))).toEqual(new Set([62]));
+    expect(seen('10.0.0.9', inbound.clientPort).some((x) => x.padded)).toBe(true);
+    expect(seen('10.0.0.1', 42028).some((x) => x.padded)).toBe(false);
   });
 
   it('ephemeral ports count up from 49152 or above, per client', () => {

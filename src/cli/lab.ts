@@ -12,12 +12,16 @@ import { LAB_PORTS, startLab } from '../lab/lab.js';
 import { LAB_PIECES, LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
 import { LabError, parseEndpoint, type LabServer } from '../lab/loopback.js';
 import { startCtiServer } from '../lab/cti-server.js';
+import { startPgCtiServer } from '../lab/pg-cti-server.js';
+import { SERVER_SIDE_PORTS } from '../lab/server-side-lab.js';
+import { REFUSAL } from '../lab/synth/server-side.js';
 import { startDesktopServiceServer, startLicensingServer } from '../lab/giop-servers.js';
 import { startLdapServer } from '../lab/ldap-server.js';
 import { startCadDesktop, type DesktopResult } from '../lab/desktop.js';
 import { startUnansweredHost } from '../lab/unanswered-host.js';
 import type { AnalysisDocument, AnalyzerUpdate } from '../timeline/model.js';
 import type { DecodedMessage } from '../decoders/types.js';
+import type { ExpectedResult } from '../lab/synth/scenarios.js';
 import { renderTextReport } from '../timeline/report-text.js';
 import { exitCodeFor } from './analyze.js';
 import { CliError, useColor } from './common.js';
@@ -61,6 +65,8 @@ export interface LabRunResult {
   doc?: AnalysisDocument;
   result?: LiveSessionResult;
   stats?: LiveStats;
+  /** Server-side scenarios: what the capture must show (Lab.truth). */
+  truth?: ExpectedResult;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -114,11 +120,12 @@ export async function runLabSession(opts: LabRunOptions): Promise<LabRunResult> 
     }
     await opts.beforeDesktops?.();
     const desktops = await lab.runDesktops();
+    const truth = lab.truth?.();
     // Let the logged-in desktops heartbeat a little, and the last FIN/ACKs reach the capture.
     await sleep((opts.holdSeconds ?? 3) * 1000, opts.signal);
-    if (!live) return { plan: lab.plan, desktops, captureFilter: lab.captureFilter, captureError: captureError ?? 'capture was turned off' };
+    if (!live) return { plan: lab.plan, desktops, truth, captureFilter: lab.captureFilter, captureError: captureError ?? 'capture was turned off' };
     const { result, stats, error } = await live.stop();
-    return { plan: lab.plan, desktops, captureFilter: lab.captureFilter, captureError: error?.message, doc: result.doc, result, stats };
+    return { plan: lab.plan, desktops, truth, captureFilter: lab.captureFilter, captureError: error?.message, doc: result.doc, result, stats };
   } finally {
     await live?.stop().catch(() => undefined);
     await lab.close();
@@ -178,6 +185,7 @@ async function runPiece(args: LabArgs): Promise<void> {
     'ldap-server': LAB_PORTS.ldap,
     'licensing-server': LAB_PORTS.licensing,
     'cti-server': LAB_PORTS.cti,
+    'pg-cti-server': SERVER_SIDE_PORTS.ctiA,
     'services-server': LAB_PORTS.chat,
     'stale-host': LAB_PORTS.ldap,
     desktop: LAB_PORTS.ldap,
@@ -210,6 +218,9 @@ async function runPiece(args: LabArgs): Promise<void> {
       servers.push(await startLicensingServer({ ...at, licences: scenario === 'licence-refused' ? 'refused' : 'ok', log }));
     } else if (piece === 'cti-server') {
       servers.push(await startCtiServer({ ...at, role: args.standby ? 'standby' : 'master', login: scenario === 'login-refused' ? 'refused' : 'ok', log }));
+    } else if (piece === 'pg-cti-server') {
+      // A UCCE CTI server for clients carrying many agents; --scenario login-refused refuses every LOGIN (CF 260, 10140).
+      servers.push(await startPgCtiServer({ ...at, side: args.standby ? 'B' : 'A', refuseEvery: scenario === 'login-refused' ? REFUSAL.logonDevice : undefined, log }));
     } else if (piece === 'services-server') {
       for (const service of ['chat', 'recording', 'enterprise'] as const) servers.push(await startDesktopServiceServer({ host: at.host, port: LAB_PORTS[service], service, log }));
     } else if (piece === 'stale-host') {

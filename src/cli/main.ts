@@ -100,7 +100,7 @@ async function main(): Promise<void> {
           .option('write', { alias: 'w', type: 'string', describe: 'keep the run\'s packets in this pcapng file' })
           .option('json', { type: 'boolean', default: false, describe: 'print the final analysis document as JSON instead of the report' })
           .option('ui', { type: 'boolean', default: false, describe: 'show the run in the web UI as it happens (the desktops start when the page is open, or after 10 s), then its timeline until Ctrl-C' })
-          .option('agents', { type: 'number', describe: 'many-agents: how many desktops (4-200, default 8)' })
+          .option('agents', { type: 'number', describe: 'many-agents: how many desktops (4-200, default 8); ctios-server: how many CTI OS desktops (5-50, default 6)' })
           .option('hold', { type: 'number', describe: 'seconds to keep running after the start-ups (heartbeats; default 3)' })
           .option('network', { type: 'number', describe: 'lab network n: nodes 127.0.n.1/.2, agent PCs 127.1.n.x (default 1)' })
           .option('only', { type: 'string', choices: LAB_PIECES as unknown as string[], describe: 'run one piece alone (a server, or the desktop) until Ctrl-C' })

@@ -46,3 +46,9 @@ export {
 export { startUnansweredHost, type UnansweredHostOptions } from './unanswered-host.js';
 export { startCadDesktop, type DesktopOptions, type DesktopResult, type DesktopRun, type DesktopPhase } from './desktop.js';
 export { LabError, assertLoopback, isLoopbackIPv4, parseEndpoint, endpointText, type Endpoint, type LabServer } from './loopback.js';
+export { startPgCtiServer, type PgCtiServer, type PgCtiServerOptions } from './pg-cti-server.js';
+export { startCtiosServer, type CtiosServer, type CtiosServerOptions } from './ctios-server.js';
+export { startCtiosDesktop, type CtiosDesktopOptions, type CtiosDesktopRun } from './ctios-desktop.js';
+export { startCtiClient, type CtiClientOptions, type CtiClientRun, type AgentLoginResult } from './cti-client.js';
+export { GedClientSession, type GedClientOptions } from './ged-client.js';
+export { SERVER_SIDE_LAB_SCENARIOS, isServerSideLabScenario, planServerSide, startServerSideLab, type ServerSidePlan, type ServerSideLabScenario } from './server-side-lab.js';

@@ -12,6 +12,8 @@ import { LDAP_PASSWORD, startLdapServer } from './ldap-server.js';
 import type { LabServer } from './loopback.js';
 import { labAddresses, labCaptureFilter, planScenario, type LabAddresses, type LabPlan, type LabScenarioName } from './scenarios.js';
 import { startUnansweredHost } from './unanswered-host.js';
+import { isServerSideLabScenario, startServerSideLab } from './server-side-lab.js';
+import type { ExpectedResult } from './synth/scenarios.js';
 
 export const LAB_PORTS = { ldap: 38983, licensing: 3000, cti: 12028, ...DESKTOP_SERVICE_PORTS } as const;
 
@@ -40,6 +42,11 @@ export interface Lab {
   runDesktops(): Promise<DesktopResult[]>;
   /** Stops the desktops (heartbeats, CLOSE_REQ, FIN) and every server; safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Server-side scenarios: what the capture must show (agents, CTI client sessions, CTI OS desktops) in the samples'
+   * ExpectedResult shape, once runDesktops has settled (it names the ports the run used).
+   */
+  truth?(): ExpectedResult;
 }
 
 export async function startLab(opts: LabOptions): Promise<Lab> {
@@ -50,6 +57,12 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const desktops: DesktopRun[] = [];
   const heartbeat = opts.heartbeatSeconds ?? 2;
   let closing: Promise<void> | undefined;
+
+  if (isServerSideLabScenario(opts.scenario)) {
+    // One CTI session carrying many agents: PG CTI server(s) and a CTI OS server or CTI client, no CAD pieces.
+    const side = await startServerSideLab(opts.scenario, plan, { heartbeatSeconds: heartbeat, log });
+    return { plan, addresses, captureFilter: labCaptureFilter(addresses), servers: side.servers, runDesktops: side.runDesktops, close: side.close, truth: side.truth };
+  }
 
   const close = (): Promise<void> =>
     (closing ??= (async () => {

@@ -6,9 +6,10 @@
 import type { AgentSpec } from './synth/desktop-types.js';
 import type { FindingKind, Outcome } from '../timeline/model.js';
 import type { Phase } from '../decoders/profile.js';
+import { planServerSide, type ServerSidePlan } from './server-side-lab.js';
 
 /** The lab's pieces that can run alone (`ctiscope lab --only PIECE`). */
-export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'services-server', 'stale-host', 'desktop'] as const;
+export const LAB_PIECES = ['ldap-server', 'licensing-server', 'cti-server', 'pg-cti-server', 'services-server', 'stale-host', 'desktop'] as const;
 
 export const LAB_SCENARIOS = [
   'ok',
@@ -19,6 +20,8 @@ export const LAB_SCENARIOS = [
   'login-refused',
   'ldap-bind-refused',
   'many-agents',
+  'ctios-server',
+  'cti-failover',
 ] as const;
 export type LabScenarioName = (typeof LAB_SCENARIOS)[number];
 
@@ -93,13 +96,15 @@ export interface LabPlan {
   desktops: LabDesktopPlan[];
   /** What the analysis must say about each desktop. */
   expected: LabExpectation[];
+  /** Server-side scenarios (one CTI session carrying many agents; server-side-lab.ts): what runs instead of the CAD pieces. */
+  serverSide?: ServerSidePlan;
 }
 
 export function isLabScenario(name: string): name is LabScenarioName {
   return (LAB_SCENARIOS as readonly string[]).includes(name);
 }
 
-export function planScenario(scenario: LabScenarioName, a: LabAddresses, agents = 8): LabPlan {
+export function planScenario(scenario: LabScenarioName, a: LabAddresses, agents?: number): LabPlan {
   const one = labAgent(a, 1);
   const base: LabPlan = {
     scenario,
@@ -162,8 +167,11 @@ export function planScenario(scenario: LabScenarioName, a: LabAddresses, agents 
         directoryPassword: 'changed-on-the-server',
         expected: [{ host: one.host, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] }],
       };
+    case 'ctios-server':
+    case 'cti-failover':
+      return { ...base, ...planServerSide(scenario, a, agents ?? 6) };
     case 'many-agents': {
-      const n = Math.max(4, Math.min(200, Math.floor(agents)));
+      const n = Math.max(4, Math.min(200, Math.floor(agents ?? 8)));
       const desktops: LabDesktopPlan[] = [];
       const expected: LabExpectation[] = [];
       // PC 2: licence refused; PC 3: login refused; PC 4: stale directory host, then failover; the rest log in.

@@ -13,6 +13,7 @@ import { runLabSession, type LabRunResult } from '../../src/cli/lab.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import { findSlapd } from '../../src/lab/ldap-server.js';
 import { LAB_SCENARIOS, type LabScenarioName } from '../../src/lab/scenarios.js';
+import { isServerSideLabScenario } from '../../src/lab/server-side-lab.js';
 import type { AnalyzerUpdate } from '../../src/timeline/model.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -53,7 +54,8 @@ function slapdPids(address: string): number[] {
 
 describe.skipIf(skipReason !== '')('lab scenarios, captured live on lo', () => {
   // Each scenario on its own lab network, in sequence: every run starts from nothing and must leave nothing.
-  LAB_SCENARIOS.forEach((scenario, i) => {
+  // (The server-side scenarios have their own test: test/lab/server-side.test.ts.)
+  LAB_SCENARIOS.filter((s) => !isServerSideLabScenario(s)).forEach((scenario, i) => {
     it(`${scenario}: the live analysis names the sample's outcome and findings`, async () => {
       const updates: AnalyzerUpdate[] = [];
       const write = join(tmp, `${scenario}.pcapng`);

@@ -7,6 +7,7 @@
 import type { NameEntry } from '../../capture/writer.js';
 import { ADDR, agentFor, cadDesktop, ctiosDesktopSideDown, NAMES, type CadVariant, type DesktopContext } from './desktop.js';
 import { hashString, Rng } from './prng.js';
+import { ctiFailover, ctiosServer, pgSpan500 } from './server-side.js';
 import { SynthNet, type Clock, type SynthPacket, type Vantage } from './tcp.js';
 
 export type Outcome = 'logged-in' | 'failed' | 'incomplete';
@@ -35,8 +36,37 @@ export interface ExpectedWorkstation {
   findings: FindingKind[];
 }
 
+/** An agent of a server-side capture: every login attempt made for it, and the last one's outcome. */
+export interface ExpectedAgent {
+  id: string;
+  peripheralId?: number;
+  instrument?: string;
+  outcome: Outcome;
+  failedPhase?: string;
+  /** The refusal's code: PeripheralErrorCode when non-zero, else ControlFailureCode (samples/SCENARIOS.md). */
+  failureCode?: number;
+  findings: FindingKind[];
+  attempts: number;
+  via: { clientId: string };
+  /** The desktop PC's IP when the capture shows its CTI OS connection and links it to this agent. */
+  desktop: string | null;
+  linkBasis?: 'tag-217' | 'timing';
+}
+
+/** One GED-188 session (one TCP connection) of a CTI client. */
+export interface ExpectedCtiClient {
+  /** ip:port of the client end. */
+  host: string;
+  clientId: string;
+  version: number;
+  outcome: Outcome;
+  findings: FindingKind[];
+}
+
 export interface ExpectedResult {
   workstations: ExpectedWorkstation[];
+  agents?: ExpectedAgent[];
+  ctiClients?: ExpectedCtiClient[];
 }
 
 export interface ScenarioOutput {
@@ -241,4 +271,7 @@ export const SCENARIOS: Record<string, () => ScenarioOutput> = {
   'ldap-bind-refused': ldapBindRefused,
   'ctios-side-down': ctiosSideDown,
   'span-many-agents': spanManyAgents,
+  'ctios-server': ctiosServer,
+  'cti-failover': ctiFailover,
+  'pg-span-500': pgSpan500,
 };

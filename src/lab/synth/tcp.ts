@@ -185,6 +185,11 @@ export interface TcpOptions {
   delayedAck?: number;
   /** Retransmission timeout in seconds (default 0.3). */
   rto?: number;
+  /**
+   * The end of this connection the capture is taken at, when it differs from the net's vantage: a capture on a
+   * host that is a server for some connections and a client for others (a CTI OS server) sees both ways.
+   */
+  capturedAt?: 'client' | 'server';
 }
 
 export interface SendOptions {
@@ -267,7 +272,7 @@ export class TcpConversation {
     this.rttUs = toUs(opts.rtt ?? 0.002);
     this.delAckUs = toUs(opts.delayedAck ?? 0.04);
     this.rtoUs = toUs(opts.rto ?? 0.3);
-    const clientLocal = net.vantage === 'client';
+    const clientLocal = opts.capturedAt ? opts.capturedAt === 'client' : net.vantage === 'client';
     this.c = this.side(ch, sh, this.clientPort, clientLocal);
     this.s = this.side(sh, ch, this.serverPort, !clientLocal);
     this.c.rcvNext = this.s.sndNext;
