@@ -1,7 +1,8 @@
 /**
  * The reference scenarios end to end: every samples/*.expected.json names a capture and what the analysis
- * must conclude per workstation (outcome, failed phase, the set of finding kinds). A new scenario is a new
- * pair of files, not new code.
+ * must conclude per workstation (outcome, failed phase, the set of finding kinds) and, for server-side
+ * captures, per agent (outcome, code, attempts, the CTI client, the desktop and how it was tied) and per CTI
+ * client. A new scenario is a new pair of files, not new code.
  */
 
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -15,16 +16,14 @@ const SAMPLES = new URL('../samples/', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/public/', import.meta.url).pathname;
 const schema = JSON.parse(readFileSync(new URL('../schema/analysis.schema.json', import.meta.url), 'utf8')) as JsonSchema;
 
+import { agentsOf, clientsOf, expectedAgents, expectedClients, sortById, sortByText } from './analysis-truth.js';
+import type { ExpectedAgent, ExpectedCtiClient } from '../src/lab/synth/scenarios.js';
+
 interface Expected {
   workstations: { host: string; desktop?: string; outcome: string; failedPhase?: string; findings: string[] }[];
-  agents?: unknown[];
-  ctiClients?: unknown[];
+  agents?: ExpectedAgent[];
+  ctiClients?: ExpectedCtiClient[];
 }
-
-// TODO analyzer@2: samples whose truth names agents and CTI clients (samples/SCENARIOS.md, server-side captures) wait
-// for the analyzer's agents[] and ctiClients[]; until then they are skipped here (their bytes are checked by
-// test/samples-generator.test.ts and test/samples-server-side.test.ts).
-const awaitsAnalyzer2 = (e: Expected): boolean => e.agents !== undefined || e.ctiClients !== undefined;
 
 const cases = readdirSync(SAMPLES)
   .filter((f) => f.endsWith('.expected.json'))
@@ -35,7 +34,7 @@ describe('reference samples', () => {
   it('there are samples to check', () => expect(cases.length).toBeGreaterThanOrEqual(10));
 
   for (const c of cases) {
-    it.skipIf(awaitsAnalyzer2(c.expected))(c.name, async () => {
+    it(c.name, async () => {
       const capture = join(SAMPLES, `${c.name}.pcapng`);
       expect(existsSync(capture)).toBe(true);
       const { doc } = await analyzeFiles([capture], { analyze: true });
@@ -56,6 +55,12 @@ describe('reference samples', () => {
         findings: [...new Set(e.findings)].sort(),
       }));
       expect(got).toEqual(want);
+      if (c.expected.agents) {
+        expect(sortById(agentsOf(doc!))).toEqual(sortById(expectedAgents(c.expected.agents)));
+      }
+      if (c.expected.ctiClients) {
+        expect(sortByText(clientsOf(doc!))).toEqual(sortByText(expectedClients(c.expected.ctiClients)));
+      }
     });
   }
 });

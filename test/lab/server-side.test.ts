@@ -13,6 +13,21 @@ import { findExecutable } from '../../src/capture/live-node.js';
 import { runLabSession } from '../../src/cli/lab.js';
 import { planScenario, labAddresses } from '../../src/lab/scenarios.js';
 import { checkServerSideTruth, decodeJson, flowsJson } from '../server-side-truth.js';
+import { agentsOf, clientsOf, expectedAgents, expectedClients, sortById, sortByText } from '../analysis-truth.js';
+import { analyzeFiles } from '../../src/pipeline-node.js';
+import type { AnalysisDocument } from '../../src/timeline/model.js';
+import type { ExpectedResult } from '../../src/lab/synth/scenarios.js';
+
+/** The live analysis and the analysis of the kept file both reach the run's truth. */
+async function expectAnalysisToMatch(live: AnalysisDocument | undefined, file: string, truth: ExpectedResult): Promise<void> {
+  const { doc } = await analyzeFiles([file], { analyze: true });
+  for (const d of [live, doc]) {
+    expect(d).toBeDefined();
+    expect(sortById(agentsOf(d!))).toEqual(sortById(expectedAgents(truth.agents!)));
+    expect(sortByText(clientsOf(d!))).toEqual(sortByText(expectedClients(truth.ctiClients!)));
+    expect(d!.workstations.map((w) => [w.host, w.outcome])).toEqual(truth.workstations.map((w) => [w.host, w.outcome]));
+  }
+}
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const tcpdump = await findExecutable('tcpdump');
@@ -45,6 +60,7 @@ describe.skipIf(skipReason !== '')('server-side lab scenarios, captured live on 
     // The desktops' requests interleaved: an answer overtook an earlier request's.
     expect(sessions[0].outOfOrder).toBe(true);
     expect(msgs.filter((m) => m.type === 'SET_AGENT_STATE_REQ' && m.fields.agentId === '5052').map((m) => m.fields.agentStateName)).toEqual(['LOGIN', 'LOGOUT', 'LOGIN']);
+    await expectAnalysisToMatch(run.doc, write, truth);
   }, 60_000);
 
   it('cti-failover: a v22 client loses side A (RST), opens side B and logs its agents in again, one refused', async () => {
@@ -73,6 +89,7 @@ describe.skipIf(skipReason !== '')('server-side lab scenarios, captured live on 
     expect(msgs.filter((m) => m.type === 'SET_AGENT_STATE_REQ').every((m) => m.fields.floating!.some((f) => f.tag === 303))).toBe(true);
     const refused = msgs.filter((m) => m.type === 'CONTROL_FAILURE_CONF');
     expect(refused.map((m) => [m.server, m.fields.failureCode])).toEqual([[`${a.nodeB}:43027`, 34]]);
+    await expectAnalysisToMatch(run.doc, write, truth);
   }, 60_000);
 });
 
