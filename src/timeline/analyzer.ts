@@ -195,6 +195,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       const conn = connectionStep(ctx, flow, r, phase);
       if (conn) {
         if (!touched.includes(conn)) touched.push(conn);
+        // A CTI connection that never carried a message (side A unreachable, refused) belongs to the CTI client
+        // this host holds or opens later: kept aside until the document is written.
+        if (!g && conn.facts.conn?.failure && (flow.cls?.protocol === 'ged188' || flow.cls?.service === 'cti')) {
+          host.ctiConnections ??= [];
+          if (host.ctiConnections.length < 32 && !host.ctiConnections.includes(conn)) host.ctiConnections.push(conn);
+        }
         // A CTI session's connection is its client's too, and, on a desktop's own session, its agent's.
         if (g?.client) addClientStep(g.client, conn);
         if (g && !g.multiAgent && g.lastAgent) addAgentStep(g.lastAgent.agent, conn);

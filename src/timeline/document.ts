@@ -10,7 +10,7 @@ import { decideOutcome, loginStep } from './outcome.js';
 import type { AgentState } from './subjects/agents.js';
 import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
-import { buildCtiClient } from './subjects/cti-client-document.js';
+import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { foldOtherLookups } from './lookups.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
@@ -228,8 +228,9 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
     st.agentFilter !== undefined ? a.id === st.agentFilter : st.filter === undefined || (a.desktop !== null && shownHosts.has(a.desktop)),
   );
   const ctiClients: CtiClient[] = [];
-  for (const c of st.ctiClients.values()) {
-    const cc = buildCtiClient(c, st, truncated);
+  const extra = assignCtiConnections(st);
+  for (const c of new Set([...st.ctiClients.values(), ...extra.keys()])) {
+    const cc = buildCtiClient(c, st, truncated, extra.get(c));
     if (!focused || shownHosts.has(cc.host) || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
   }
   ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));

@@ -203,6 +203,8 @@ export interface HostState {
   eventAgentId?: string;
   eventExtension?: string;
   dnsSteps: Map<string, StepState>;
+  /** Failed connections to CTI servers that carried no GED-188 message, for the host's CTI client (capped). */
+  ctiConnections?: StepState[];
   /** One of its GED-188 sessions spoke for several agents: a server (CTI OS server, Finesse), not a desktop. */
   serverSideCti?: boolean;
   firstTime: number;

@@ -267,3 +267,30 @@ describe('a PG capture with 500 agents on one session', () => {
     expect(events.framesTotal).toBeGreaterThan(events.frames.length);
   });
 });
+
+describe('CTI connections that never carried a message', () => {
+  it('side A never answered, side B opened: the failover is the CTI client’s', () => {
+    const sim = new Sim();
+    sim.failedConnect(CTIOS, CTISVR, 42027, [0, 3, 9], 'S0');
+    const b = sim.connect(CTIOS, CTISVR_B, 43027, 12);
+    open(b, 12.001, 'CTIOSServer');
+    const doc = sim.an.finish(SRC);
+    expect(doc.workstations).toEqual([]);
+    expect(doc.ctiClients).toHaveLength(1);
+    const c = doc.ctiClients[0];
+    expect(c).toMatchObject({ clientId: 'CTIOSServer', outcome: 'logged-in' });
+    expect(c.findings.map((f) => [f.kind, f.severity])).toEqual(expect.arrayContaining([['failover', 'warning']]));
+    expect(c.steps.some((s) => s.server === `${CTISVR}:42027` && !s.ok)).toBe(true);
+  });
+
+  it('a host that never reached any CTI server is a failed CTI client, not a workstation', () => {
+    const sim = new Sim();
+    sim.failedConnect(CTIOS, CTISVR, 42027, [0, 3, 9], 'S0');
+    sim.failedConnect(CTIOS, CTISVR_B, 43027, [10], 'REJ');
+    const doc = sim.an.finish(SRC);
+    expect(doc.workstations).toEqual([]);
+    expect(doc.ctiClients).toMatchObject([{ host: CTIOS, clientId: null, outcome: 'failed' }]);
+    expect(doc.ctiClients[0].findings.map((f) => f.kind).sort()).toEqual(['connection-refused', 'server-unreachable']);
+    expect(doc.summary.message).toContain('1 with a failed session');
+  });
+});

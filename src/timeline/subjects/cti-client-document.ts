@@ -3,10 +3,43 @@
 import type { CtiClient, FailureCause } from '../model.js';
 import type { AnalysisState } from '../document.js';
 import { finalizeSteps, maxOf, minOf, publicStep, runRules, subjectView } from '../document.js';
-import type { CtiClientState } from './cti-clients.js';
+import { newCtiClient, type CtiClientState } from './cti-clients.js';
+import type { StepState } from '../state.js';
 
-export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean): CtiClient {
-  const steps = finalizeSteps(c.steps, st, undefined);
+/**
+ * The failed CTI connections of a host that carried no message go to the host's CTI client whose first session
+ * is nearest in time to each (the client that then failed over, or was retrying).
+ */
+export function assignCtiConnections(st: AnalysisState): Map<CtiClientState, StepState[]> {
+  const out = new Map<CtiClientState, StepState[]>();
+  const byHost = new Map<string, CtiClientState[]>();
+  for (const c of st.ctiClients.values()) {
+    const list = byHost.get(c.host);
+    if (list) list.push(c);
+    else byHost.set(c.host, [c]);
+  }
+  // A host none of whose CTI connections ever carried a message (never reached either side) is a CTI client too,
+  // unless it is a workstation, whose own timeline shows them.
+  for (const h of st.hosts.values()) {
+    if (!h.ctiConnections || byHost.has(h.ip) || (st.isWorkstation(h) && h.steps.length > 0)) continue;
+    byHost.set(h.ip, [newCtiClient(`${h.ip}|@unreached`, h.ip, undefined, h.ctiConnections[0].start)]);
+  }
+  for (const [ip, clients] of byHost) {
+    const extra = st.hosts.get(ip)?.ctiConnections;
+    if (!extra) continue;
+    for (const s of extra) {
+      let best = clients[0];
+      for (const c of clients) if (Math.abs((c.sessions[0]?.start ?? c.firstTime) - s.start) < Math.abs((best.sessions[0]?.start ?? best.firstTime) - s.start)) best = c;
+      const list = out.get(best);
+      if (list) list.push(s);
+      else out.set(best, [s]);
+    }
+  }
+  return out;
+}
+
+export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
+  const steps = finalizeSteps(extra.length > 0 ? [...c.steps, ...extra] : c.steps, st, undefined);
   const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null }, st, truncated);
   const findings = runRules(view);
   const servers: string[] = [];
@@ -17,9 +50,10 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
   const lost = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat'));
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
-  if (last?.opened === false || lost) {
+  const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok);
+  if (last?.opened === false || lost || unreached) {
     outcome = 'failed';
-    const step = lost ?? lastSteps.find((s) => s.kind === 'cti-open');
+    const step = lost ?? lastSteps.find((s) => s.kind === 'cti-open') ?? (unreached ? steps[steps.length - 1] : undefined);
     const f = findings.find((x) => x.severity === 'error' && step && x.step === step.id) ?? findings.find((x) => x.severity === 'error');
     failure = f
       ? { phase: 'cti-session', step: f.step, kind: f.kind, server: f.server, message: f.message }
