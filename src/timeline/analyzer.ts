@@ -11,7 +11,7 @@
 
 import type { DecodedMessage, Direction, FlowInfo, FlowRecord, ProtocolName } from '../decoders/types.js';
 import type { FlowClassification } from '../decoders/profile.js';
-import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './model.js';
+import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
 import { finalizeStep } from './describe.js';
 import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
@@ -22,6 +22,8 @@ import { connectionStep } from './steps/connection.js';
 import { endGedSession } from './steps/ged188.js';
 import { addAgentStep } from './subjects/agents.js';
 import { addClientStep } from './subjects/cti-clients.js';
+import { buildAgent } from './subjects/agent-document.js';
+import { buildCtiClient } from './subjects/cti-client-document.js';
 
 export interface AnalyzerOptions {
   /** Only report this workstation (IP address or a name it is known by). */
@@ -282,7 +284,11 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   function report(flow: FlowState, step: StepState, flowEnded: boolean): void {
     const host = flow.host!;
-    if (!isWorkstation(host) || !analyzer.onUpdate) return;
+    if (!analyzer.onUpdate) return;
+    const agent = ctx.agentOfStep.get(step);
+    const onWorkstation = isWorkstation(host);
+    // Server-side sessions: a CTI client's steps and its agents' are news too.
+    if (!onWorkstation && !agent && !flow.ged?.client) return;
     const pending = flowEnded ? [] : pendingOf(flow, step);
     const now = Math.max(lastTime, opts.now?.() ?? -Infinity);
     const out = finalizeStep(step, pending, now);
@@ -297,14 +303,31 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (last !== undefined && aggregated && last.startsWith(`${out.ok}|`) && !flowEnded) return;
     step.reportedKey = key;
     const { facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...publicStep } = out;
-    analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: publicStep });
-    const ws = buildWorkstation(host, state(now, host));
-    host.reportedFindings ??= new Set();
-    for (const f of ws.findings) {
+    if (onWorkstation) {
+      analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: publicStep });
+      announce(host.reportedFindings ??= new Set(), host.ip, undefined, buildWorkstation(host, state(now, host)).findings);
+      return;
+    }
+    const st = state(now, host);
+    if (agent) {
+      const desks = [...hosts.values()].filter((h) => isWorkstation(h) && h.steps.length > 0);
+      const a = buildAgent(agent, st, desks, new Map(desks.map((h) => [h.ip, h])), new Set(), st.truncation !== undefined);
+      const who = a.desktop ?? `agent ${a.id ?? a.instrument ?? '?'}`;
+      analyzer.onUpdate({ kind: 'step', workstation: who, subject: 'agent', step: publicStep });
+      announce((agent.reportedFindings ??= new Set()), who, 'agent', a.findings);
+      return;
+    }
+    const client = flow.ged!.client!;
+    analyzer.onUpdate({ kind: 'step', workstation: client.host, subject: 'cti-client', step: publicStep });
+    announce((client.reportedFindings ??= new Set()), client.host, 'cti-client', buildCtiClient(client, st, st.truncation !== undefined).findings);
+  }
+
+  function announce(seen: Set<string>, who: string, subject: AnalyzerUpdate['subject'], findings: readonly Finding[]): void {
+    for (const f of findings) {
       const fk = `${f.kind}|${f.step}|${f.server}`;
-      if (host.reportedFindings.has(fk)) continue;
-      host.reportedFindings.add(fk);
-      analyzer.onUpdate({ kind: 'finding', workstation: host.ip, finding: f });
+      if (seen.has(fk)) continue;
+      seen.add(fk);
+      analyzer.onUpdate!({ kind: 'finding', workstation: who, ...(subject ? { subject } : {}), finding: f });
     }
   }
 

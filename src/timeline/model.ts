@@ -287,8 +287,10 @@ export interface AnalysisDocument {
 /** What the live mode is told as the analysis goes. */
 export interface AnalyzerUpdate {
   kind: 'step' | 'finding';
-  /** The workstation's IP address. */
+  /** The workstation's IP address; for an agent, its desktop's when tied, else "agent <id>"; for a CTI client, its host. */
   workstation: string;
+  /** Set when the update is an agent's or a CTI client's rather than a workstation's. */
+  subject?: 'agent' | 'cti-client';
   step?: Step;
   finding?: Finding;
 }

@@ -98,7 +98,7 @@ describe.skipIf(labSkip !== '')('ctiscope lab', () => {
     const r = run(['lab', '--scenario', 'licence-refused', '--network', '63', '--hold', '0.5', '--json']);
     expect(await r.exit).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.schema).toBe('ctiscope/analysis@1');
+    expect(doc.schema).toBe('ctiscope/analysis@2');
     expect(doc.workstations.map((w: { outcome: string; failedPhase: string }) => [w.outcome, w.failedPhase])).toEqual([['failed', 'licensing']]);
     // The live lines went to stderr.
     expect(r.stderr).toContain('licensing-failed');

@@ -62,7 +62,7 @@ describe('ui server', () => {
     const res = await get(server.url, '/api/analysis');
     expect(res.status).toBe(200);
     const doc = JSON.parse(res.body);
-    expect(doc.schema).toBe('ctiscope/analysis@1');
+    expect(doc.schema).toBe('ctiscope/analysis@2');
     expect(doc.workstations.map((w: { host: string; outcome: string }) => [w.host, w.outcome])).toEqual(expected.workstations.map((w) => [w.host, w.outcome]));
     expect(doc.workstations[0].failure.message).toBe(expected.workstations[0].failure!.message);
   });

@@ -80,6 +80,8 @@ export class StepContext {
   readonly flows = new Map<number, FlowState>();
   readonly ctiClients = new Map<string, CtiClientState>();
   readonly agents = new Map<string, AgentState>();
+  /** The agent an agent step belongs to (live updates of server-side sessions name it). */
+  readonly agentOfStep = new WeakMap<StepState, AgentState>();
   readonly namesByAddress = new Map<string, Set<string>>();
   readonly addressesByName = new Map<string, Set<string>>();
   /** Requests still waiting when their flow was reported open at the end of the capture. */

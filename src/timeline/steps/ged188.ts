@@ -184,7 +184,10 @@ function noteAgentOnHost(flow: FlowState, m: DecodedMessage): void {
 /** A step of one agent: on a desktop's session also the desktop's; on a server's, the agent's alone. */
 function agentStep(ctx: StepContext, flow: FlowState, g: GedFlowState, sa: SessionAgent, m: DecodedMessage, kind: StepKind, phase: Phase): StepState | undefined {
   const s = gedStep(ctx, flow, m, kind, phase, g.multiAgent);
-  if (s) addAgentStep(sa.agent, s);
+  if (s) {
+    addAgentStep(sa.agent, s);
+    ctx.agentOfStep.set(s, sa.agent);
+  }
   return s;
 }
 

@@ -114,6 +114,40 @@ function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], find
   return { outcome: 'failed', failedPhase: 'login', failure };
 }
 
+/** One agent's entry; `taken` holds the desktops already tied to other agents (a desktop is tied once). */
+export function buildAgent(a: AgentState, st: AnalysisState, workstations: readonly HostState[], byIp: ReadonlyMap<string, HostState>, taken: Set<string>, truncated: boolean): Agent {
+  // Step ids within the agent: its steps may come from several hosts' sessions.
+  const ordered = [...a.steps].sort((x, y) => x.start - y.start);
+  const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
+  const label = `agent ${a.id ?? '?'}${a.extension ? ` on ext ${a.extension}` : ''}`;
+  const steps = finalizeSteps(ordered, st, label, ids);
+  const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null };
+  const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
+  const findings = runRules(view);
+  const attempts = a.attempts.map((at) => {
+    const step = steps.find((s) => s.id === ids.get(at.step))!;
+    return attemptOf(step, { client: at.clientEndpoint, clientId: at.client.clientId, server: at.server, agentId: a.id, instrument: at.instrument ?? null, time: at.time });
+  });
+  const link = linkDesktop(a, workstations, byIp, taken, st);
+  if (link) taken.add(link.host.ip);
+  return {
+    id: a.id,
+    extension: a.extension ?? null,
+    instrument: a.instrument ?? null,
+    peripheralId: a.peripheralId,
+    via: a.via ? { client: a.via.client, clientId: a.via.clientId, server: a.via.server } : null,
+    desktop: link?.host.ip ?? null,
+    desktopLink: link?.link ?? null,
+    ...agentOutcome(a, attempts, findings, steps),
+    state: a.lastState ?? null,
+    start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
+    end: steps.length > 0 ? maxOf(steps, (s) => s.end) : a.lastTime,
+    attempts,
+    steps: steps.map(publicStep),
+    findings,
+  };
+}
+
 export function buildAgents(st: AnalysisState, workstations: readonly HostState[], truncated: boolean): { agents: Agent[]; links: DesktopLinks } {
   const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || a.key.localeCompare(b.key));
   const byIp = new Map(workstations.map((h) => [h.ip, h]));
@@ -121,38 +155,9 @@ export function buildAgents(st: AnalysisState, workstations: readonly HostState[
   const links: DesktopLinks = new Map();
   const agents: Agent[] = [];
   for (const a of list) {
-    // Step ids within the agent: its steps may come from several hosts' sessions.
-    const ordered = [...a.steps].sort((x, y) => x.start - y.start);
-    const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
-    const label = `agent ${a.id ?? '?'}${a.extension ? ` on ext ${a.extension}` : ''}`;
-    const steps = finalizeSteps(ordered, st, label, ids);
-    const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null };
-    const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
-    const findings = runRules(view);
-    const attempts = a.attempts.map((at) => {
-      const step = steps.find((s) => s.id === ids.get(at.step))!;
-      return attemptOf(step, { client: at.clientEndpoint, clientId: at.client.clientId, server: at.server, agentId: a.id, instrument: at.instrument ?? null, time: at.time });
-    });
-    const link = linkDesktop(a, workstations, byIp, taken, st);
-    if (link) taken.add(link.host.ip);
-    const agent: Agent = {
-      id: a.id,
-      extension: a.extension ?? null,
-      instrument: a.instrument ?? null,
-      peripheralId: a.peripheralId,
-      via: a.via ? { client: a.via.client, clientId: a.via.clientId, server: a.via.server } : null,
-      desktop: link?.host.ip ?? null,
-      desktopLink: link?.link ?? null,
-      ...agentOutcome(a, attempts, findings, steps),
-      state: a.lastState ?? null,
-      start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
-      end: steps.length > 0 ? maxOf(steps, (s) => s.end) : a.lastTime,
-      attempts,
-      steps: steps.map(publicStep),
-      findings,
-    };
+    const agent = buildAgent(a, st, workstations, byIp, taken, truncated);
     agents.push(agent);
-    if (link && !links.has(link.host.ip)) links.set(link.host.ip, { agent, attempts });
+    if (agent.desktop && !links.has(agent.desktop)) links.set(agent.desktop, { agent, attempts: agent.attempts });
   }
   agents.sort((x, y) => (x.id ?? '').localeCompare(y.id ?? '', undefined, { numeric: true }) || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
   return { agents, links };

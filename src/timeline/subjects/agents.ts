@@ -42,6 +42,8 @@ export interface AgentState {
   desktopSession?: string;
   firstTime: number;
   lastTime: number;
+  /** Findings already announced to the live listener. */
+  reportedFindings?: Set<string>;
 }
 
 export function agentKey(peripheralId: number | null, id: string | undefined, instrument: string | undefined): string | undefined {

@@ -38,6 +38,8 @@ export interface CtiClientState {
   agents: number;
   firstTime: number;
   lastTime: number;
+  /** Findings already announced to the live listener. */
+  reportedFindings?: Set<string>;
 }
 
 export function ctiClientKey(host: string, clientId: string | undefined, endpoint: string): string {
