@@ -1104,3 +1104,20 @@ export function maskFromNames(names: readonly string[], bits: BitTable): number 
 /** Special "none" values (§1.4). */
 export const NULL_UINT = 0xffffffff;
 export const NULL_USHORT = 0xffff;
+
+/** Every entry of a code table, ascending (for generated artefacts such as the Wireshark dissector). */
+export function codeEntries(kind: CodeKind): Array<[number, string]> {
+  return [...CODE_TABLES[kind]].map(([n, info]) => [n, info.name] as [number, string]).sort((a, b) => a[0] - b[0]);
+}
+
+/** Every named floating tag with its value type, ascending. */
+export function floatingTagEntries(): Array<[number, FloatingTagInfo]> {
+  return Object.entries(FLOATING_TAGS)
+    .map(([n, info]) => [Number(n), info] as [number, FloatingTagInfo])
+    .sort((a, b) => a[0] - b[0]);
+}
+
+/** Every named message type, ascending. */
+export function messageTypeEntries(): Array<[number, string]> {
+  return MESSAGE_TYPE_NUMBERS.map((n) => [n, MESSAGE_TYPE_NAMES[n]] as [number, string]);
+}
