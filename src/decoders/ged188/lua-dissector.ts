@@ -78,6 +78,12 @@ class FieldRegistry {
   }
 }
 
+/** A field's label: the guides' spelling (invokeId -> InvokeID, AGENT_ID -> AgentID). */
+function label(name: string): string {
+  const camel = /^[A-Z0-9_]+$/.test(name) ? name.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : name;
+  return (camel[0].toUpperCase() + camel.slice(1)).replace(/Id(?=[A-Z0-9]|$)/g, 'ID');
+}
+
 function wsTypeOfFixed(t: FixedFieldType): WsType {
   return t === 'i32' ? 'int32' : 'uint32';
 }
@@ -125,7 +131,7 @@ export function generateLuaDissector(opts: { version?: string } = {}): string {
   const layoutLines: string[] = [];
   for (const { type, layout } of catalog()) {
     const fields = layout.fields.map((f) => {
-      const abbrev = reg.use(luaFieldName(f.name), f.name, wsTypeOfFixed(f.type), f.kind && !MASKS[f.kind] ? f.kind : undefined, !!(f.kind && MASKS[f.kind]));
+      const abbrev = reg.use(luaFieldName(f.name), label(f.name), wsTypeOfFixed(f.type), f.kind && !MASKS[f.kind] ? f.kind : undefined, !!(f.kind && MASKS[f.kind]));
       return `{ ${luaStr(f.name)}, ${luaStr(f.type)}, ${luaStr(abbrev)}, ${f.kind ? luaStr(f.kind) : 'nil'} }`;
     });
     const variants = layout.variants.map((v) => `{ ${v.length}, ${v.minVersion ?? 0}, ${v.fallback ? 'true' : 'false'} }`);
@@ -136,7 +142,7 @@ export function generateLuaDissector(opts: { version?: string } = {}): string {
   const tagLines: string[] = [];
   for (const [tag, info] of floatingTagEntries()) {
     const base = tag === 194 ? 'agent_id' : luaFieldName(info.name);
-    const abbrev = reg.use(base, info.name, wsTypeOfFloating(info.type));
+    const abbrev = reg.use(base, label(info.name), wsTypeOfFloating(info.type));
     tagLines.push(`  [${tag}] = { ${luaStr(info.name)}, ${luaStr(info.type)}, ${luaStr(abbrev)} },`);
   }
   const autoAbbrev = reg.use('tag_value', 'floating item of an unnamed tag', 'bytes');
