@@ -547,7 +547,7 @@ export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions
     fixedLength: r.fixedLength,
     layoutConfidence: r.layoutConfidence,
     fixed,
-    floating: r.floating ? r.floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value })) : [],
+    floating: r.floating ? r.floating.map((f) => (f.truncated ? { tag: f.tag, name: f.name, value: f.value, truncated: true } : { tag: f.tag, name: f.name, value: f.value })) : [],
     tagWidth: r.tagWidth,
     tagWidthEvidence: r.tagWidthEvidence,
     tagWidthDecisive: r.tagWidthDecisive,
