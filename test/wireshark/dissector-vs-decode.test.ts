@@ -31,8 +31,12 @@ interface Summary {
 
 function fromCtiscope(file: string): Summary[] {
   const out = execFileSync(process.execPath, [bin, 'decode', file, '--json', '--protocol', 'ged188'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const messages = JSON.parse(out) as Array<{ frame: number; offset: number; flowId: number; fields: Record<string, unknown> }>;
+  const messages = JSON.parse(out) as Array<{ type: string; frame: number; offset: number; flowId: number; fields: Record<string, unknown> }>;
   messages.sort((a, b) => a.frame - b.frame || a.offset - b.offset);
+  // Every GED-188 message of the samples and fixtures has a layout (no UNKNOWN_<n>, nothing guessed).
+  expect(messages.filter((m) => String(m.type).startsWith('UNKNOWN_') || m.fields.layoutGuessed !== undefined).map((m) => m.type)).toEqual(
+    file.endsWith('catalog.pcapng') ? expect.any(Array) : [],
+  );
   return messages.map((m) => {
     const f = m.fields;
     const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);

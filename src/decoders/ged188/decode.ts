@@ -716,6 +716,8 @@ function finish(
   }
 
   if (floating !== null && floating.length && layout?.groups) addGroups(fields, floating, layout.groups);
+  // No source gives this type's layout: say so next to the fields read with it.
+  if (layout?.confidence === 'guessed') fields.layoutGuessed = true;
   if (floating !== null && floating.length) {
     for (let i = 0; i < floating.length; i++) {
       const item: Ged188FloatingField = floating[i];
@@ -810,7 +812,11 @@ function summarize(name: string, f: Record<string, FieldValue>): string {
       const pg = (f.pgStatusNames as string[] | undefined)?.length ? ` pg=${(f.pgStatusNames as string[]).join('|')}` : '';
       return `SYSTEM_EVENT${id}${dev}${pg}`;
     }
-    default:
-      return `${name}${invoke}${agentPart(f)}`;
+    default: {
+      // Call events and call control name their call; configuration and team events their record count.
+      const call = f.connectionCallId !== undefined ? ` call=${f.connectionCallId}` : '';
+      const members = Array.isArray(f.members) ? ` members=${f.members.length}` : Array.isArray(f.records) ? ` records=${f.records.length}` : '';
+      return `${name}${invoke}${call}${agentPart(f)}${members}`;
+    }
   }
 }
