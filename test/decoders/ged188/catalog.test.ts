@@ -164,3 +164,14 @@ describe('strictness without data loss', () => {
     expect(m.undecodedBytes).toBe(3);
   });
 });
+
+describe('the encoder reads the same enumerations', () => {
+  it('accepts enumeration names for the new fixed fields', () => {
+    const bytes = encodeGed188(
+      { type: 'CALL_CLEARED_EVENT', fields: { localConnectionState: 'CONNECT', eventCause: 'NEW_CALL', connectionDeviceIdType: 'DYNAMIC', peripheralType: 'PT_ENTERPRISE_AGENT' } },
+      { tagWidth: 1 },
+    );
+    const m = decodeGed188Message(bytes);
+    expect(m.fields).toMatchObject({ localConnectionStateName: 'CONNECT', eventCauseName: 'NEW_CALL', connectionDeviceIdTypeName: 'DYNAMIC', peripheralTypeName: 'PT_ENTERPRISE_AGENT' });
+  });
+});
