@@ -517,9 +517,15 @@ const FLOATING_TAG_BY_NAME: Record<string, number> = Object.fromEntries(
   Object.entries(FLOATING_TAGS).map(([n, info]) => [info.name, Number(n)]),
 );
 
-/** Tags the reference places in a documented range without naming them individually. */
+/** Tag ranges the reference documents without naming each tag (MRD/options 245–254, the v2x additions 256–313). */
+export const UNNAMED_KNOWN_TAG_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [245, 254],
+  [256, 313],
+];
+
 function inUnnamedKnownRange(tag: number): boolean {
-  return (tag >= 245 && tag <= 254) || (tag >= 256 && tag <= 313);
+  for (const [lo, hi] of UNNAMED_KNOWN_TAG_RANGES) if (tag >= lo && tag <= hi) return true;
+  return false;
 }
 
 export function floatingTagInfo(tag: number): FloatingTagInfo | undefined {

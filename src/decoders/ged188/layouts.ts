@@ -179,7 +179,7 @@ const IMPL: Record<number, readonly string[]> = {
   64: ['u32 invokeId', 'u32 peripheralId', 'u32 activeConnectionCallId', 'u32 heldConnectionCallId', 'u16 activeConnectionDeviceIdType:connectionDeviceIdType', 'u16 heldConnectionDeviceIdType:connectionDeviceIdType', 'u16 callPlacementType:callPlacementType', 'u16 callMannerType:callMannerType', 'u16 alertRings', 'u16 callOption:callOption', 'u16 facilityType', 'u16 answeringMachine', 'bool priority', 'bool postRoute', 'u16 numNamedVariables', 'u16 numNamedArrays'], // TRANSFER_CALL_REQ
   65: ['u32 invokeId', 'u32 newConnectionCallId', 'u16 newConnectionDeviceIdType:connectionDeviceIdType', 'u16 numParties', 'u16 lineHandle', 'u16 lineType:lineType'], // TRANSFER_CALL_CONF
   78: ['u32 invokeId', 'u32 peripheralId', 'u32 reserved1'], // QUERY_DEVICE_INFO_REQ
-  79: ['u32 invokeId', 'u16 peripheralType:peripheralType', 'u16 typeOfDevice:typeOfDevice', 'u16 classOfDevice', 'u16 numLines', 'u16 reserved', 'u16 maxActiveCalls', 'u16 maxHeldCalls', 'u16 maxDeviceInConference', 'u32 makeCallSetup', 'u32 transferConferenceSetup', 'u32 callEventsSupported', 'u32 callControlSupported', 'u32 otherFeaturesSupported'], // QUERY_DEVICE_INFO_CONF
+  79: ['u32 invokeId', 'u16 peripheralType:peripheralType', 'u16 typeOfDevice:typeOfDevice', 'u16 classOfDevice', 'u16 numLines', 'u16 reserved', 'u16 maxActiveCalls', 'u16 maxHeldCalls', 'u16 maxDeviceInConference', 'u32 makeCallSetup', 'u32 transferConferenceSetup', 'u32 callEventsSupported', 'u32 callControlSupported', 'u32 otherFeaturesSupported', 'u32 supervisionServiceSupported'], // QUERY_DEVICE_INFO_CONF
   82: ['u32 invokeId', 'u32 peripheralId', 'u32 connectionCallId', 'u16 connectionDeviceIdType:connectionDeviceIdType'], // SNAPSHOT_CALL_REQ
   83: ['u32 invokeId', 'u16 callType:callType', 'u16 numCtiClients', 'u16 numCallDevices', 'u16 numNamedVariables', 'u16 numNamedArrays', 'u16 calledPartyDisposition'], // SNAPSHOT_CALL_CONF
   84: ['u32 invokeId', 'u32 peripheralId', 'u16 snapshotDeviceType:deviceIdType'], // SNAPSHOT_DEVICE_REQ
@@ -203,7 +203,7 @@ const IMPL: Record<number, readonly string[]> = {
   106: ['u32 monitorId', 'i32 mrdId'], // AGENT_PRE_CALL_ABORT_EVENT
   107: ['u32 invokeId', 'u32 peripheralId', 'u16 distribution:distribution'], // USER_MESSAGE_REQ
   108: ['u32 invokeId'], // USER_MESSAGE_CONF
-  109: ['u32 icmCentralControllerTime', 'u16 distribution:distribution'], // USER_MESSAGE_EVENT
+  109: ['time icmCentralControllerTime', 'u16 distribution:distribution'], // USER_MESSAGE_EVENT
   110: ['u32 invokeId', 'u16 callVariableMask', 'u16 numNamedVariables', 'u16 numNamedArrays'], // REGISTER_VARIABLES_REQ
   111: ['u32 invokeId'], // REGISTER_VARIABLES_CONF
   112: ['u32 invokeId', 'u32 peripheralId'], // QUERY_AGENT_STATISTICS_REQ
@@ -254,7 +254,15 @@ const CONFIG_RECORDS: FloatingGroup = { key: 'records', startTag: 183, tags: [] 
 /** Shapes seen besides the full one: BEGIN_CALL_EVENT without CalledPartyDisposition (older peers). */
 const IMPL_VARIANTS: Record<number, LayoutVariant[]> = {
   23: [{ length: 26 }, { length: 24, fallback: true }],
+  // QUERY_DEVICE_INFO_CONF: the v9 guide ends with SupervisionServiceSupported, the protocol-19 codec without it.
+  79: [{ length: 44 }, { length: 40 }],
 };
+
+/**
+ * IMPL layouts whose guide table was read here and agrees field for field (v9, v14 or v15 guide pages), so
+ * they count as documented.
+ */
+const IMPL_CONFIRMED_BY_GUIDE = [15, 23, 24, 108, 109, 117, 135, 136, 144, 145];
 
 /** Documented layouts (the reference §3 and the guide pages); they take precedence over IMPL. */
 const DOC: Record<number, MessageLayout> = {
@@ -409,7 +417,10 @@ function guessedLayout(name: string): MessageLayout | undefined {
 }
 
 const LAYOUTS: Record<number, MessageLayout> = {};
-for (const [t, specs] of Object.entries(IMPL)) LAYOUTS[Number(t)] = layout('impl', specs, { variants: IMPL_VARIANTS[Number(t)] });
+for (const [t, specs] of Object.entries(IMPL)) {
+  const type = Number(t);
+  LAYOUTS[type] = layout(IMPL_CONFIRMED_BY_GUIDE.includes(type) ? 'doc' : 'impl', specs, { variants: IMPL_VARIANTS[type] });
+}
 for (const [t, l] of Object.entries(DOC)) LAYOUTS[Number(t)] = l;
 for (const t of GUESSED_CONFIG_RECORD_EVENTS) LAYOUTS[t] = layout('guessed', ['u16 numRecords'], { groups: [CONFIG_RECORDS] });
 for (const t of MESSAGE_TYPE_NUMBERS) {

@@ -16,6 +16,7 @@ import {
   MAX_BODY_LENGTH,
   PG_STATUS_BITS,
   SERVICE_BITS,
+  UNNAMED_KNOWN_TAG_RANGES,
   codeEntries,
   floatingTagEntries,
   messageTypeEntries,
@@ -161,6 +162,7 @@ export function generateLuaDissector(opts: { version?: string } = {}): string {
   w(`local ged188 = Proto("ged188", "Cisco CTI Server protocol (GED-188)")`);
   w(`local MAX_BODY = ${MAX_BODY_LENGTH}`);
   w(`local PORTS = { ${ged188Ports().join(', ')} }`);
+  w(`local TAG_RANGES = { ${UNNAMED_KNOWN_TAG_RANGES.map(([lo, hi]) => `{ ${lo}, ${hi} }`).join(', ')} }`);
   w();
   w(`local MSG_NAMES = ${luaTable(messageTypeEntries())}`);
   w();
@@ -185,8 +187,6 @@ export function generateLuaDissector(opts: { version?: string } = {}): string {
   w(`local F = {}`);
   w(`F.length = ProtoField.uint32("ged188.length", "MessageLength", base.DEC)`);
   w(`F.type = ProtoField.uint32("ged188.type", "MessageType", base.DEC, MSG_NAMES)`);
-  w(`F.tag = ProtoField.uint16("ged188.tag", "Floating tag", base.DEC)`);
-  w(`F.tag_length = ProtoField.uint16("ged188.tag_length", "Floating length", base.DEC)`);
   w(`F.tag_width = ProtoField.uint8("ged188.tag_width", "Tag width", base.DEC)`);
   w(`F.extra_fixed = ProtoField.bytes("ged188.extra_fixed", "Fixed bytes past the known fields")`);
   w(`F.undecoded = ProtoField.bytes("ged188.undecoded", "Undecoded body bytes")`);
@@ -234,7 +234,9 @@ end
 local FAILURES = { [1] = true, [2] = true, [35] = true }
 
 local function is_known_tag(tag)
-  return TAGS[tag] ~= nil or (tag >= 245 and tag <= 254) or (tag >= 256 and tag <= 313)
+  if TAGS[tag] ~= nil then return true end
+  for _, r in ipairs(TAG_RANGES) do if tag >= r[1] and tag <= r[2] then return true end end
+  return false
 end
 
 local function tag_type(tag)

@@ -23,6 +23,16 @@ describe('catalog coverage', () => {
     expect((byConfidence.doc ?? 0) + (byConfidence.impl ?? 0)).toBeGreaterThan(byConfidence.guessed ?? 0);
   });
 
+  it('every variant ends on a field boundary, the longest at the last field', () => {
+    for (const { name, layout } of catalog()) {
+      const ends = new Set<number>();
+      let off = 0;
+      for (const { field } of fieldsForLength(layout, 1 << 20)) ends.add((off += field.type === 'u8' ? 1 : field.type === 'u16' || field.type === 'bool' ? 2 : 4));
+      for (const v of layout.variants) expect(ends.has(v.length), `${name} ${v.length}`).toBe(true);
+      expect(Math.max(...layout.variants.map((v) => v.length)), name).toBe(off);
+    }
+  });
+
   it('names every call event, client-control request and confirmation the issue lists', () => {
     for (const name of [
       'BEGIN_CALL_EVENT', 'CALL_DELIVERED_EVENT', 'CALL_QUEUED_EVENT', 'CALL_DEQUEUED_EVENT', 'CALL_ESTABLISHED_EVENT', 'CALL_HELD_EVENT',
