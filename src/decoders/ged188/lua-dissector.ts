@@ -14,6 +14,7 @@ import {
   CALL_MSG_MASK_BITS,
   CONFIG_MSG_MASK_BITS,
   MAX_BODY_LENGTH,
+  MESSAGE_TYPE,
   PG_STATUS_BITS,
   SERVICE_BITS,
   UNNAMED_KNOWN_TAG_RANGES,
@@ -162,6 +163,7 @@ export function generateLuaDissector(opts: { version?: string } = {}): string {
   w(`local ged188 = Proto("ged188", "Cisco CTI Server protocol (GED-188)")`);
   w(`local MAX_BODY = ${MAX_BODY_LENGTH}`);
   w(`local PORTS = { ${ged188Ports().join(', ')} }`);
+  w(`local FAILURES = { ${['FAILURE_CONF', 'FAILURE_EVENT', 'CONTROL_FAILURE_CONF'].map((n) => `[${MESSAGE_TYPE[n]}] = true`).join(', ')} }`);
   w(`local TAG_RANGES = { ${UNNAMED_KNOWN_TAG_RANGES.map(([lo, hi]) => `{ ${lo}, ${hi} }`).join(', ')} }`);
   w();
   w(`local MSG_NAMES = ${luaTable(messageTypeEntries())}`);
@@ -231,7 +233,6 @@ function ged188.init()
   sessions = {}
 end
 
-local FAILURES = { [1] = true, [2] = true, [35] = true }
 
 local function is_known_tag(tag)
   if TAGS[tag] ~= nil then return true end
