@@ -284,6 +284,8 @@ for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
   const l = LAYOUT_BY_TYPE[t];
   const only =
     l !== undefined &&
+    // A guessed layout marks its messages (layoutGuessed): those take the general path.
+    l.confidence !== 'guessed' &&
     l.variants.length === 1 &&
     l.variants[0].length === 4 &&
     !l.variants[0].fallback &&
