@@ -126,8 +126,9 @@ function layout(confidence: LayoutConfidence, specs: readonly string[], extra: E
 
 /**
  * Agreed by implementations: the nshimaza protocol-19 codec's fixed-part table (field order and widths),
- * with our field names. Types 236–238 are left out: that codec numbers TEAM_CONFIG_* there, where the v24
- * guide has the configuration events.
+ * with our field names. Types 236–238 are left out: that codec (and the v15 guide's type table) numbers
+ * TEAM_CONFIG_* there, where the v24 guide has the configuration events; recorded UCCE CTI Server -> CTI OS
+ * Server bytes (protocol 15) use 230–238 for the configuration events, as the v24 table does.
  */
 const IMPL: Record<number, readonly string[]> = {
   9: ['u32 monitorId', 'u32 peripheralId', 'u16 peripheralType:peripheralType', 'u16 connectionDeviceIdType:connectionDeviceIdType', 'u32 connectionCallId', 'u16 lineHandle', 'u16 lineType:lineType', 'u32 serviceNumber', 'u32 serviceId', 'u32 skillGroupNumber', 'u32 skillGroupId', 'u16 skillGroupPriority', 'u16 alertingDeviceType:deviceIdType', 'u16 callingDeviceType:deviceIdType', 'u16 calledDeviceType:deviceIdType', 'u16 lastRedirectDeviceType:deviceIdType', 'u16 localConnectionState:localConnectionState', 'u16 eventCause:eventCause', 'u16 numNamedVariables', 'u16 numNamedArrays'], // CALL_DELIVERED_EVENT
@@ -262,7 +263,7 @@ const IMPL_VARIANTS: Record<number, LayoutVariant[]> = {
  * IMPL layouts whose guide table was read here and agrees field for field (v9, v14 or v15 guide pages), so
  * they count as documented.
  */
-const IMPL_CONFIRMED_BY_GUIDE = [15, 23, 24, 108, 109, 117, 135, 136, 144, 145];
+const IMPL_CONFIRMED_BY_GUIDE = [15, 23, 24, 101, 102, 108, 109, 117, 118, 135, 136, 144, 145];
 
 /** Documented layouts (the reference §3 and the guide pages); they take precedence over IMPL. */
 const DOC: Record<number, MessageLayout> = {
@@ -374,6 +375,9 @@ const DOC: Record<number, MessageLayout> = {
     { variants: [{ length: 21 }, { length: 17, fallback: true }] },
   ),
   39: layout('doc', [INVOKE]), // SET_AGENT_STATE_CONF
+  // UCCX guide: PeripheralID (reserved, 1), CallID, ConnectionDeviceType, SessionID (reserved, 0), the shape
+  // of EMERGENCY_CALL_EVENT (123).
+  120: layout('doc', ['u32 peripheralId', 'u32 connectionCallId', 'u16 connectionDeviceIdType:connectionDeviceIdType', 'u32 sessionId']),
   // The v9 and v15 guides: PeripheralID, TeamID, NumberOfAgents, ConfigOperation, then NumberOfAgents groups
   // of ATCAgentID (86), AgentFlags (87), ATCAgentState (88), ATCStateDuration (89).
   128: layout('doc', ['u32 peripheralId', 'u32 teamId', 'u16 numberOfAgents', 'u16 configOperation:configOperation'], {
