@@ -142,6 +142,7 @@ async function main(): Promise<void> {
           .option('port', { type: 'number', describe: `web UI port (default ${DEFAULT_UI_PORT}, or any free one if busy)` }),
       (argv) => runDemo(argv as any),
     )
+    .command('wireshark-dissector', 'print the GED-188 Lua dissector for Wireshark/tshark, generated from ctiscope\'s protocol tables (README: install)', (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write it to this file instead of standard output' }), async (a: any) => (await import('./wireshark-dissector.js')).runWiresharkDissector(a))
     .demandCommand(1, 'name a command: analyze, flows, decode, ui or demo')
     .strict()
     .epilogue(EXIT_CODES_HELP)

@@ -224,6 +224,9 @@ const MESSAGE_TYPE_NAMES: Record<number, string> = {
   243: 'TEAM_CONFIG_EVENT',
   244: 'TEAM_CONFIG_CONF',
   245: 'CONFIG_CALL_TYPE_EVENT',
+  // 240 and 247 are reserved in the v24 table; the protocol-19 codec (nshimaza) and the v14 guide name them.
+  240: 'CALL_ATTRIBUTE_CHANGE_EVENT',
+  247: 'CALL_TERMINATION_EVENT',
   248: 'CALL_AGENT_GREETING_EVENT',
   249: 'AGENT_GREETING_CONTROL_REQ',
   250: 'AGENT_GREETING_CONTROL_CONF',
@@ -254,6 +257,11 @@ const MESSAGE_TYPE_NAMES: Record<number, string> = {
   281: 'STOPPING_REQUESTS_TO_THIS_SIDE_IND',
   282: 'CONFIG_AGENT_SERVICE_EVENT',
 };
+
+/** Every named message type number, ascending. */
+export const MESSAGE_TYPE_NUMBERS: readonly number[] = Object.keys(MESSAGE_TYPE_NAMES)
+  .map(Number)
+  .sort((a, b) => a - b);
 
 export const MESSAGE_TYPE: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(MESSAGE_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),
@@ -417,9 +425,9 @@ const FLOATING_TAGS: Record<number, FloatingTagInfo> = {
   124: { name: 'DEQUEUE_TYPE', type: A },
   125: { name: 'SENDING_ADDRESS', type: A },
   126: { name: 'SENDING_PORT', type: A },
-  129: { name: 'MAX_QUEUED', type: A },
+  129: { name: 'MAX_QUEUED', type: 'uint' },
   130: { name: 'QUEUE_ID', type: A },
-  131: { name: 'CUSTOMER_ID', type: A },
+  131: { name: 'CUSTOMER_ID', type: 'uint' },
   132: { name: 'SERVICE_SKILL_TARGET_ID', type: A },
   133: { name: 'PERIPHERAL_NAME', type: S },
   134: { name: 'DESCRIPTION', type: S },
@@ -428,31 +436,31 @@ const FLOATING_TAGS: Record<number, FloatingTagInfo> = {
   137: { name: 'FIRST_NAME', type: S },
   138: { name: 'LAST_NAME', type: S },
   139: { name: 'SKILL_GROUP', type: A },
-  141: { name: 'AGENT_SKILL_TARGET_ID', type: A },
+  141: { name: 'AGENT_SKILL_TARGET_ID', type: 'uint' },
   142: { name: 'SERVICE', type: A },
   150: { name: 'DURATION', type: 'uint' },
   173: { name: 'EXTENSION', type: S },
   174: { name: 'SERVICE_LEVEL_THRESHOLD', type: A },
   175: { name: 'SERVICE_LEVEL_TYPE', type: A },
-  176: { name: 'CONFIG_PARAM', type: A },
-  177: { name: 'SERVICE_CONFIG_KEY', type: A },
-  178: { name: 'SKILL_GROUP_CONFIG_KEY', type: A },
-  179: { name: 'AGENT_CONFIG_KEY', type: A },
-  180: { name: 'DEVICE_CONFIG_KEY', type: A },
+  176: { name: 'CONFIG_PARAM', type: S },
+  177: { name: 'SERVICE_CONFIG_KEY', type: 'unspec' },
+  178: { name: 'SKILL_GROUP_CONFIG_KEY', type: 'unspec' },
+  179: { name: 'AGENT_CONFIG_KEY', type: 'unspec' },
+  180: { name: 'DEVICE_CONFIG_KEY', type: 'unspec' },
   183: { name: 'RECORD_TYPE', type: 'ushort' },
-  184: { name: 'PERIPHERAL_NUMBER', type: A },
+  184: { name: 'PERIPHERAL_NUMBER', type: 'uint' },
   // The reference lists AGENT_SKILL_TARGET_ID under both 141 and 185; 185 keeps a distinct name here.
   185: { name: 'AGENT_SKILL_TARGET_ID_CFG', type: A },
   186: { name: 'NUM_SERVICE_MEMBERS', type: A },
   187: { name: 'SERVICE_MEMBER', type: A },
   188: { name: 'SERVICE_PRIORITY', type: A },
-  189: { name: 'AGENT_TYPE', type: A },
+  189: { name: 'AGENT_TYPE', type: 'ushort' },
   190: { name: 'LOGIN_ID', type: S },
-  191: { name: 'NUM_SKILLS', type: A },
-  192: { name: 'SKILL_GROUP_SKILL_TARGET_ID', type: A },
+  191: { name: 'NUM_SKILLS', type: 'ushort' },
+  192: { name: 'SKILL_GROUP_SKILL_TARGET_ID', type: 'uint' },
   193: { name: 'SERVICE_ID', type: A },
   194: { name: 'AGENT_ID_LONG', type: S },
-  195: { name: 'DEVICE_TYPE', type: A },
+  195: { name: 'DEVICE_TYPE', type: 'ushort' },
   198: { name: 'ENABLE', type: A },
   199: { name: 'DEVICEID', type: A },
   200: { name: 'TIMEOUT', type: A },
@@ -460,18 +468,18 @@ const FLOATING_TAGS: Record<number, FloatingTagInfo> = {
   202: { name: 'SECONDARY_CONNECTION_CALL_ID', type: A },
   203: { name: 'PRIORITY_QUEUE_NUMBER', type: A },
   204: { name: 'TEAM_NAME', type: S },
-  205: { name: 'MEMBER_TYPE', type: A },
+  205: { name: 'MEMBER_TYPE', type: 'ushort' },
   206: { name: 'EVENT_DEVICE_ID', type: S },
   207: { name: 'LOGIN_NAME', type: S },
   208: { name: 'PERIPHERAL_ID', type: 'uint' },
-  209: { name: 'CALL_TYPE_KEY_CONFIG', type: A },
+  209: { name: 'CALL_TYPE_KEY_CONFIG', type: 'unspec' },
   210: { name: 'CALL_TYPE_ID', type: A },
   211: { name: 'CUSTOMER_DEFINITION_ID', type: A },
   212: { name: 'ENTERPRISE_NAME', type: S },
   213: { name: 'CUR_PERIPHERAL_NUMBER', type: A },
   214: { name: 'CUR_LOGIN_ID', type: A },
   215: { name: 'ANI_II', type: A },
-  216: { name: 'MR_DOMAIN_ID', type: A },
+  216: { name: 'MR_DOMAIN_ID', type: 'uint' },
   217: { name: 'CTIOS_CIL_CLIENT_ID', type: S },
   218: { name: 'SILENT_MONITOR_STATUS', type: A },
   219: { name: 'REQUESTING_DEVICE_ID', type: A },
@@ -509,9 +517,15 @@ const FLOATING_TAG_BY_NAME: Record<string, number> = Object.fromEntries(
   Object.entries(FLOATING_TAGS).map(([n, info]) => [info.name, Number(n)]),
 );
 
-/** Tags the reference places in a documented range without naming them individually. */
+/** Tag ranges the reference documents without naming each tag (MRD/options 245–254, the v2x additions 256–313). */
+export const UNNAMED_KNOWN_TAG_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [245, 254],
+  [256, 313],
+];
+
 function inUnnamedKnownRange(tag: number): boolean {
-  return (tag >= 245 && tag <= 254) || (tag >= 256 && tag <= 313);
+  for (const [lo, hi] of UNNAMED_KNOWN_TAG_RANGES) if (tag >= lo && tag <= hi) return true;
+  return false;
 }
 
 export function floatingTagInfo(tag: number): FloatingTagInfo | undefined {
@@ -962,11 +976,17 @@ export const SERVICE_BITS: BitTable = [
   [0x00000040, 'CLIENT_MONITOR'],
   [0x00000080, 'SUPERVISOR'],
   [0x00000100, 'SERVER'],
+  // Sent by CTI OS Server (0x001C0296) and granted back; the guides leave 0x200 out of the table and the
+  // protocol-19 codec (nshimaza) calls it unused.
+  [0x00000200, 'UNUSED_0x200'],
   [0x00000400, 'AGENT_REPORTING'],
   [0x00000800, 'ALL_TASK_EVENTS'],
   [0x00001000, 'TASK_MONITOR'],
   [0x00002000, 'AGENT_STATE_CONTROL_ONLY'],
+  [0x00004000, 'UNUSED_0x4000'],
   [0x00008000, 'DEVICE_STATE_CONTROL'],
+  // UCCX guide, CTI Service Masks: CTI_SERVICE_CONFIG_EVENTS (configuration events).
+  [0x00040000, 'CONFIG_EVENTS'],
   [0x00080000, 'UPDATE_EVENTS'],
   [0x00100000, 'IGNORE_DUPLICATE_AGENT_EVENTS'],
   [0x00200000, 'IGNORE_CONF'],
@@ -1090,3 +1110,20 @@ export function maskFromNames(names: readonly string[], bits: BitTable): number 
 /** Special "none" values (§1.4). */
 export const NULL_UINT = 0xffffffff;
 export const NULL_USHORT = 0xffff;
+
+/** Every entry of a code table, ascending (for generated artefacts such as the Wireshark dissector). */
+export function codeEntries(kind: CodeKind): Array<[number, string]> {
+  return [...CODE_TABLES[kind]].map(([n, info]) => [n, info.name] as [number, string]).sort((a, b) => a[0] - b[0]);
+}
+
+/** Every named floating tag with its value type, ascending. */
+export function floatingTagEntries(): Array<[number, FloatingTagInfo]> {
+  return Object.entries(FLOATING_TAGS)
+    .map(([n, info]) => [Number(n), info] as [number, FloatingTagInfo])
+    .sort((a, b) => a[0] - b[0]);
+}
+
+/** Every named message type, ascending. */
+export function messageTypeEntries(): Array<[number, string]> {
+  return MESSAGE_TYPE_NUMBERS.map((n) => [n, MESSAGE_TYPE_NAMES[n]] as [number, string]);
+}

@@ -19,6 +19,7 @@ import {
   SERVICE_BITS,
   agentStateName,
   bitNames,
+  isKnownFloatingTag,
   controlFailureCodeDescription,
   controlFailureCodeName,
   eventReasonCodeName,
@@ -31,6 +32,7 @@ import {
   systemEventIdDescription,
   systemEventIdName,
 } from './constants.js';
+import { enumName, isEnumKind } from './enumerations.js';
 import { decodeFloating, scanFloating, type Ged188FloatingField, type TagWidth } from './floating.js';
 import {
   fieldsForLength,
@@ -39,6 +41,7 @@ import {
   variantFitsVersions,
   type FixedFieldKind,
   type FixedFieldType,
+  type FloatingGroup,
   type LayoutConfidence,
   type LayoutVariant,
   type MessageLayout,
@@ -216,8 +219,9 @@ interface FieldAt {
 
 /** What decoding needs to know about a layout, computed on first use instead of per message. */
 interface LayoutPlan {
-  /** Shortest variant. */
+  /** Shortest and longest variant. */
   shortest: number;
+  longest: number;
   /** Fields that fit a fixed part of a given length (keyed by length). */
   byLength: Map<number, FieldAt[]>;
   /** The last length asked for and its fields: nearly always the same length again. */
@@ -231,8 +235,12 @@ function planOf(layout: MessageLayout): LayoutPlan {
   let plan = PLANS.get(layout);
   if (!plan) {
     let shortest = Infinity;
-    for (const v of layout.variants) if (v.length < shortest) shortest = v.length;
-    plan = { shortest, byLength: new Map(), lastLength: -1, lastFields: [] };
+    let longest = 0;
+    for (const v of layout.variants) {
+      if (v.length < shortest) shortest = v.length;
+      if (v.length > longest) longest = v.length;
+    }
+    plan = { shortest, longest, byLength: new Map(), lastLength: -1, lastFields: [] };
     PLANS.set(layout, plan);
   }
   return plan;
@@ -276,7 +284,8 @@ for (let t = 0; t < TYPE_TABLE_SIZE; t++) {
   const l = LAYOUT_BY_TYPE[t];
   const only =
     l !== undefined &&
-    l.confidence !== 'prefix' &&
+    // A guessed layout marks its messages (layoutGuessed): those take the general path.
+    l.confidence !== 'guessed' &&
     l.variants.length === 1 &&
     l.variants[0].length === 4 &&
     !l.variants[0].fallback &&
@@ -419,6 +428,8 @@ function nameFixedField(fields: Record<string, FieldValue>, f: FieldAt, kind: Fi
     case 'eventReasonCode':
       n = eventReasonCodeName(v);
       break;
+    default:
+      if (isEnumKind(kind)) n = enumName(kind, v);
   }
   if (n !== undefined) fields[f.nameKey] = n;
   if (d) fields[f.descriptionKey] = d;
@@ -464,6 +475,67 @@ function promoteFloating(fields: Record<string, FieldValue>, tag: number, v: Fie
   }
 }
 
+/** Most bytes a fixed part may run past its longest known variant and still be read as a longer fixed part. */
+const MAX_EXTRA_FIXED = 8;
+
+/**
+ * When the floating part does not parse after every known variant: the number of bytes (1..8) after the
+ * longest variant from which it parses cleanly (a field appended by a newer version), or 0.
+ */
+function longerFixedPart(body: Uint8Array, start: number, n: number, layout: MessageLayout, width: TagWidth): number {
+  const longest = planOf(layout).longest;
+  // Only when the item right after the known fields cannot be one (tag 0, an unknown tag, or past the end),
+  // and at least one clean item follows the skipped bytes: a bad item further on is just a bad item.
+  const at = start + longest;
+  if (at + width * 2 > start + n) return 0;
+  const tag = width === 1 ? body[at] : (body[at] << 8) | body[at + 1];
+  const len = width === 1 ? body[at + 1] : (body[at + 2] << 8) | body[at + 3];
+  if (tag !== 0 && isKnownFloatingTag(tag) && at + width * 2 + len <= start + n) return 0;
+  for (let k = 1; k <= MAX_EXTRA_FIXED && longest + k < n; k++) {
+    const scan = scanFloating(body, at + k, start + n, width);
+    if (scan.exact && scan.problems === 0 && scan.items > 0) return k;
+  }
+  return 0;
+}
+
+function hexOf(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + len; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return s;
+}
+
+/** camelCase key of a floating tag inside a group object (AGENT_FLAGS -> agentFlags). */
+const GROUP_KEYS = new Map<number, string>();
+function groupKey(tag: number, name: string): string {
+  let k = GROUP_KEYS.get(tag);
+  if (k === undefined) {
+    k = name.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    GROUP_KEYS.set(tag, k);
+  }
+  return k;
+}
+
+/**
+ * The repeated groups of a floating part (team members, configuration records), as arrays of objects: a group
+ * starts at its start tag and takes the following items of its tags (any tag when it lists none).
+ */
+function addGroups(fields: Record<string, FieldValue>, floating: Ged188FloatingField[], groups: readonly FloatingGroup[]): void {
+  for (const g of groups) {
+    const list: Array<Record<string, FieldValue>> = [];
+    let cur: Record<string, FieldValue> | undefined;
+    for (const item of floating) {
+      if (item.tag === g.startTag) {
+        cur = {};
+        list.push(cur);
+      } else if (!cur || (g.tags.length && !g.tags.includes(item.tag))) continue;
+      const key = groupKey(item.tag, item.name);
+      if (cur[key] === undefined) cur[key] = item.value;
+      if (item.tag === 88 && typeof item.value === 'number') cur.atcAgentStateName = agentStateName(item.value);
+    }
+    if (list.length) fields[g.key] = list as unknown as FieldValue;
+  }
+}
+
 /** Decodes one message. `bytes` starts at the header and should hold exactly one message. */
 export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions = {}): Ged188Message {
   const anomalies: Anomaly[] = [];
@@ -477,7 +549,7 @@ export function decodeGed188Message(bytes: Uint8Array, opts: Ged188DecodeOptions
     fixedLength: r.fixedLength,
     layoutConfidence: r.layoutConfidence,
     fixed,
-    floating: r.floating ? r.floating.map((f) => ({ tag: f.tag, name: f.name, value: f.value })) : [],
+    floating: r.floating ? r.floating.map((f) => (f.truncated ? { tag: f.tag, name: f.name, value: f.value, truncated: true } : { tag: f.tag, name: f.name, value: f.value })) : [],
     tagWidth: r.tagWidth,
     tagWidthEvidence: r.tagWidthEvidence,
     tagWidthDecisive: r.tagWidthDecisive,
@@ -602,33 +674,52 @@ function finish(
     undecodedBytes = n;
   } else {
     const plan = (messageType < TYPE_TABLE_SIZE ? PLAN_BY_TYPE[messageType] : undefined) ?? planOf(layout);
-    if (layout.confidence === 'prefix') {
-      const want = layoutFullLength(layout);
-      fixedLength = Math.min(want, n);
+    const shortest = plan.shortest;
+    const guessed = layout.confidence === 'guessed';
+    const chosen = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
+    if (!chosen) {
+      fixedLength = n;
       invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
-      if (n < want) shortBody(anomalies, name, n, want);
-      undecodedBytes = n - fixedLength;
+      // A guessed layout that is longer than the body was a wrong guess, not a short message.
+      if (bodyLength > 0 && !guessed) shortBody(anomalies, name, n, shortest);
     } else {
-      const shortest = plan.shortest;
-      const chosen = n >= shortest ? chooseParse(body, start, n, layout, opts) : undefined;
-      if (!chosen) {
-        fixedLength = n;
-        invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
-        if (bodyLength > 0) shortBody(anomalies, name, n, shortest);
-      } else {
-        width = chosen.width;
-        evidence = chosen.evidence;
-        decisive = chosen.decisive;
-        fixedLength = chosen.fixedLength;
-        invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
-        if (fixedLength < n) {
-          // Offsets in anomalies count from the header: the body starts 8 bytes in.
-          floating = decodeFloating(body, start + fixedLength, start + n, width, opts.showSecrets === true, anomalies, 8 - start);
+      width = chosen.width;
+      evidence = chosen.evidence;
+      decisive = chosen.decisive;
+      fixedLength = chosen.fixedLength;
+      invokeId = readFixed(body, start, fieldsAt(layout, plan, fixedLength), fields, fixed);
+      if (fixedLength < n) {
+        const before = anomalies.length;
+        // Offsets in anomalies count from the header: the body starts 8 bytes in.
+        floating = decodeFloating(body, start + fixedLength, start + n, width, opts.showSecrets === true, anomalies, 8 - start);
+        if (anomalies.length > before) {
+          if (guessed) {
+            // The guess does not fit: leave the rest of the body undecoded rather than read it wrongly.
+            anomalies.length = before;
+            floating = null;
+            undecodedBytes = n - fixedLength;
+          } else {
+            const extra = longerFixedPart(body, start, n, layout, width);
+            if (extra > 0) {
+              anomalies.length = before;
+              const at = plan.longest;
+              fields.extraFixed = hexOf(body, start + at, extra);
+              anomalies.push({
+                code: 'long-fixed-part',
+                message: `${name} fixed part is ${at + extra} bytes, longer than every known variant (${at}); ${extra} bytes after the known fields were not decoded (extraFixed)`,
+                offset: 8 + at,
+              });
+              floating = decodeFloating(body, start + at + extra, start + n, width, opts.showSecrets === true, anomalies, 8 - start);
+            }
+          }
         }
       }
     }
   }
 
+  if (floating !== null && floating.length && layout?.groups) addGroups(fields, floating, layout.groups);
+  // No source gives this type's layout: say so next to the fields read with it.
+  if (layout?.confidence === 'guessed') fields.layoutGuessed = true;
   if (floating !== null && floating.length) {
     for (let i = 0; i < floating.length; i++) {
       const item: Ged188FloatingField = floating[i];
@@ -723,7 +814,11 @@ function summarize(name: string, f: Record<string, FieldValue>): string {
       const pg = (f.pgStatusNames as string[] | undefined)?.length ? ` pg=${(f.pgStatusNames as string[]).join('|')}` : '';
       return `SYSTEM_EVENT${id}${dev}${pg}`;
     }
-    default:
-      return `${name}${invoke}${agentPart(f)}`;
+    default: {
+      // Call events and call control name their call; configuration and team events their record count.
+      const call = f.connectionCallId !== undefined ? ` call=${f.connectionCallId}` : '';
+      const members = Array.isArray(f.members) ? ` members=${f.members.length}` : Array.isArray(f.records) ? ` records=${f.records.length}` : '';
+      return `${name}${invoke}${call}${agentPart(f)}${members}`;
+    }
   }
 }

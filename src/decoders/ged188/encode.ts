@@ -18,6 +18,7 @@ import {
   type BitTable,
   type CodeKind,
 } from './constants.js';
+import { enumValue, isEnumKind } from './enumerations.js';
 import { floatingItemData, writeFloatingItem, type FloatingInputValue, type TagWidth } from './floating.js';
 import { FIXED_FIELD_SIZE, fieldsForLength, layoutFor, layoutFullLength, type FixedFieldKind } from './layouts.js';
 
@@ -61,7 +62,7 @@ function fixedNumber(name: string, kind: FixedFieldKind | undefined, v: FixedInp
   }
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
-    const n = kind && !(kind in MASK_TABLES) ? codeFromName(kind as CodeKind, v) : undefined;
+    const n = !kind || kind in MASK_TABLES ? undefined : isEnumKind(kind) ? enumValue(kind, v) : codeFromName(kind as CodeKind, v);
     if (n === undefined) throw new TypeError(`${name}: unknown name ${v}`);
     return n;
   }

@@ -13,6 +13,8 @@ export type Ged188FloatingField = {
   tag: number;
   name: string;
   value: FieldValue;
+  /** The item runs past the end of the message; `value` holds the bytes present. */
+  truncated?: boolean;
 };
 
 /** Outcome of a quick structural check of a floating part under one tag width. */
@@ -237,12 +239,18 @@ export function decodeFloating(
     if (pos + len > end) {
       anomalies.push({
         code: 'floating-overrun',
-        message: `floating item ${floatingTagName(tag)} (tag ${tag}) claims ${len} bytes but only ${end - pos} remain in the body`,
+        message: `floating item ${floatingTagName(tag)} (tag ${tag}) claims ${len} bytes but only ${end - pos} remain in the body; the bytes present are shown`,
         offset: itemOffset,
       });
+      // What is there is still shown: text up to its NUL for strings, else hex.
+      const have = end - pos;
+      const value = info?.type === 'string' ? cStringAt(body, pos, have) : hex(body.subarray(pos, end));
+      out.push({ tag, name: info?.name ?? floatingTagName(tag), value, truncated: true });
       break;
     }
-    if (!info) {
+    if (tag === 0) {
+      anomalies.push({ code: 'tag-zero', message: `floating tag 0 (${len} bytes): no field has tag 0, so the fixed part is probably misread`, offset: itemOffset });
+    } else if (!info) {
       anomalies.push({ code: 'unknown-tag', message: `unknown floating tag ${tag} (${len} bytes)`, offset: itemOffset });
     }
     out.push({

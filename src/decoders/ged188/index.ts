@@ -38,5 +38,6 @@ export {
   type SystemEventParams,
 } from './encode.js';
 export { type Ged188FloatingField, type FloatingInputValue, type TagWidth } from './floating.js';
-export { layoutFor, type MessageLayout, type FixedField, type LayoutVariant } from './layouts.js';
+export { catalog, layoutFor, type MessageLayout, type FixedField, type LayoutVariant, type LayoutConfidence, type FloatingGroup } from './layouts.js';
+export { enumName, type EnumKind } from './enumerations.js';
 export { createGed188StreamDecoder, probeGed188, ged188PduLength, isReplyTo } from './stream.js';

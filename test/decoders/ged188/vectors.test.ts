@@ -57,16 +57,16 @@ describe('recorded CTI OS Server OPEN_REQ (protocol 15, 86-byte body)', () => {
       clientSignature: 'CTIOSServer',
       tagWidth: 1,
     });
-    // 0x200 and 0x40000 are not named in the reference's table; they stay visible as hex.
+    // 0x200 (left out of the guides' table, "unused" in the protocol-19 codec) and 0x40000 (CONFIG_EVENTS, UCCX guide) are named.
     expect(m.fields.servicesRequestedNames).toEqual([
       'CALL_DATA_UPDATE',
       'CLIENT_CONTROL',
       'ALL_EVENTS',
       'SUPERVISOR',
+      'UNUSED_0x200',
+      'CONFIG_EVENTS',
       'UPDATE_EVENTS',
       'IGNORE_DUPLICATE_AGENT_EVENTS',
-      '0x200',
-      '0x40000',
     ]);
     expect(m.floating.map((f) => [f.tag, f.name])).toEqual([
       [1, 'CLIENT_ID'],
