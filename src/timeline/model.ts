@@ -191,6 +191,8 @@ export interface CtiClient {
   sessions: CtiSession[];
   /** Agents it made requests for or heard events of. */
   agents: number;
+  /** SYSTEM_EVENTs (peripheral online/offline, CTI server side changes) and FAILURE_EVENTs, in time order (capped). */
+  events: { name: string; server: string; time: number; frame: number }[];
   /** logged-in: its latest session opened and was not lost; failed: it was refused, unreachable or lost. */
   outcome: Outcome;
   failure: FailureCause | null;

@@ -123,7 +123,7 @@ export interface StepFacts {
     counts: Map<string, number>;
     closeBy?: Direction;
     closeStatusName?: string;
-    failureEvent?: { statusName?: string; status?: number; frame: number };
+    failureEvent?: { statusName?: string; status?: number; frame: number; time?: number };
     /** SYSTEM_EVENTs (peripheral online/offline, CTI server side changes), capped. */
     system?: { name: string; frame: number; time: number }[];
   };

@@ -166,6 +166,7 @@ describe('a CTI client failing over between sides', () => {
   ok(a, 2, '2001', 0.11);
   login(a, 3, '2002', '5002', 0.12);
   ok(a, 3, '2002', 0.13);
+  a.send('s2c', 'ged188', 'SYSTEM_EVENT', { messageType: 31, systemEventId: 4, systemEventIdName: 'SYS_PERIPHERAL_OFFLINE' }, 29);
   a.close(30, 'RSTR');
   const b = sim.connect(client, CTISVR_B, 43027, 34);
   open(b, 34.001, 'FinesseA', 20);
@@ -184,6 +185,7 @@ describe('a CTI client failing over between sides', () => {
     expect(fo).toHaveLength(1);
     expect(fo[0].message).toContain(`${CTISVR_B}:43027`);
     expect(fo[0].message).toMatch(/failed over in 4\.0 s/);
+    expect(c.events.map((e) => [e.name, e.server])).toEqual([['SYS_PERIPHERAL_OFFLINE', `${CTISVR}:42027`]]);
     expect(doc.workstations).toEqual([]);
   });
 

@@ -445,7 +445,7 @@ export const ged188Steps: StepBuilder = {
         bump(e.facts.events!.counts, m.type);
         const ev = e.facts.events!;
         if (m.type === 'FAILURE_EVENT' && !ev.failureEvent) {
-          ev.failureEvent = { status: num(m.fields.status), statusName: str(m.fields.statusName), frame: m.frame };
+          ev.failureEvent = { status: num(m.fields.status), statusName: str(m.fields.statusName), frame: m.frame, time: m.time };
         }
         if (m.type === 'SYSTEM_EVENT') {
           const id = str(m.fields.systemEventIdName) ?? `SYS ${str(m.fields.systemEventId) ?? '?'}`;

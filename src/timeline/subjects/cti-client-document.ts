@@ -38,6 +38,19 @@ export function assignCtiConnections(st: AnalysisState): Map<CtiClientState, Ste
   return out;
 }
 
+const MAX_EVENTS = 20;
+
+function eventsOf(c: CtiClientState): CtiClient['events'] {
+  const out: CtiClient['events'] = [];
+  for (const s of c.steps) {
+    const e = s.facts.events;
+    if (!e) continue;
+    for (const x of e.system ?? []) out.push({ name: x.name, server: s.server, time: x.time, frame: x.frame });
+    if (e.failureEvent) out.push({ name: `FAILURE_EVENT ${e.failureEvent.statusName ?? e.failureEvent.status ?? ''}`.trim(), server: s.server, time: e.failureEvent.time ?? s.start, frame: e.failureEvent.frame });
+  }
+  return out.sort((a, b) => a.time - b.time || a.frame - b.frame).slice(0, MAX_EVENTS);
+}
+
 export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
   const steps = finalizeSteps(extra.length > 0 ? [...c.steps, ...extra] : c.steps, st, undefined);
   const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null }, st, truncated);
@@ -70,6 +83,7 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     servers,
     sessions: c.sessions.map((s) => ({ client: s.client, server: s.server, start: s.start, end: s.end, opened: s.opened, endState: s.endState ?? null })),
     agents: c.agents,
+    events: eventsOf(c),
     outcome,
     failure,
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : c.firstTime,
