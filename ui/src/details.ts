@@ -24,6 +24,8 @@ export interface DetailsContext {
   messages: readonly StoredMessage[];
   /** False while the worker has not answered yet, or when the data came from an analysis JSON without messages. */
   messagesKnown: boolean;
+  /** A step's messages are those of its frames only (an agent on a session shared with other agents). */
+  framesOnly?: boolean;
   openStep(step: Step): void;
   openMessage(m: StoredMessage): void;
 }
@@ -112,13 +114,17 @@ function transportOf(step: Step, messages: readonly StoredMessage[]): 'tcp' | 'u
   return step.protocol === 'dns' || step.protocol === 'sip' ? 'udp' : 'tcp';
 }
 
-/** Messages that belong to a step: same flow and server, within its time span (or carried by its frames). */
-export function messagesOfStep(step: Step, messages: readonly StoredMessage[]): StoredMessage[] {
+/**
+ * Messages that belong to a step: same flow and server, within its time span (or carried by its frames); with
+ * `framesOnly`, only those of its frames.
+ */
+export function messagesOfStep(step: Step, messages: readonly StoredMessage[], framesOnly = false): StoredMessage[] {
   const frames = new Set(step.frames);
   const flowId = step.detail?.flowId;
   return messages.filter((m) => {
     if (m.server !== step.server) return false;
     if (frames.has(m.frame)) return true;
+    if (framesOnly) return false;
     if (flowId !== undefined && m.flowId !== flowId) return false;
     return m.time >= step.start - 1e-6 && m.time <= step.end + 1e-6;
   });
@@ -181,7 +187,7 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
 
 function stepMessages(step: Step, ctx: DetailsContext): Node {
   if (!ctx.messagesKnown) return el('p', { class: 'muted', text: 'Decoded messages are available when a capture is opened (not for an analysis JSON).' });
-  const list = messagesOfStep(step, ctx.messages);
+  const list = messagesOfStep(step, ctx.messages, ctx.framesOnly);
   if (list.length === 0) return el('p', { class: 'muted', text: 'No decoded messages in this step (connection-level, or beyond the messages kept per workstation).' });
   return messageList(list, ctx);
 }
@@ -315,7 +321,7 @@ export function renderMessage(pane: HTMLElement, m: StoredMessage, ctx: DetailsC
         })()
       : null;
 
-  const step = ctx.subject.steps.find((s) => messagesOfStep(s, [m]).length > 0);
+  const step = ctx.subject.steps.find((s) => messagesOfStep(s, [m], ctx.framesOnly).length > 0);
   const stepButton = step
     ? (() => {
         const b = el('button', { text: `${step.ok ? '✓' : '✗'} ${step.summary}` });

@@ -82,7 +82,7 @@ export function buildLanes(groups: readonly LaneSource[], messages: readonly Sto
 export function laneOfMessage(lanes: readonly Lane[], groups: readonly LaneSource[], m: StoredMessage): Lane | undefined {
   for (const g of groups) {
     for (const s of g.steps) {
-      if (s.server !== m.server || !stepHolds(s, m)) continue;
+      if (s.server !== m.server || !stepHolds(s, m, !g.allMessages)) continue;
       const lane = lanes.find((l) => l.group === g.id && l.server === s.server && l.service === s.service);
       if (lane) return lane;
     }
@@ -95,10 +95,14 @@ export function laneOfMessage(lanes: readonly Lane[], groups: readonly LaneSourc
   return undefined;
 }
 
-/** The step carries the message: one of its frames, or its flow within its time span. */
-export function stepHolds(step: Step, m: StoredMessage): boolean {
+/**
+ * The step carries the message: one of its frames, or its flow within its time span. With `framesOnly` (steps
+ * of one agent on a session that carries others', whose requests interleave) only its frames count.
+ */
+export function stepHolds(step: Step, m: StoredMessage, framesOnly = false): boolean {
   if (m.server !== step.server) return false;
   if (step.frames.includes(m.frame)) return true;
+  if (framesOnly) return false;
   const flowId = step.detail?.flowId;
   if (flowId !== undefined && m.flowId !== flowId) return false;
   return m.time >= step.start - 1e-6 && m.time <= step.end + 1e-6;

@@ -6,7 +6,7 @@
  */
 
 import { formatDuration, hostOf } from '../../src/timeline/format.js';
-import { PHASE_ORDER, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
+import { PHASE_ORDER, type Agent, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
 import { PHASE_LABELS } from './lanes.js';
 import { allSubjects, causeText, KIND_NOUN, SUBJECT_KINDS, viaText, type Subject, type SubjectKind, type SubjectRef } from './subjects.js';
@@ -36,6 +36,8 @@ interface Row {
 export interface ListEntry {
   subject: Subject;
   distinct: boolean;
+  /** A workstation's agent when a CTI OS server logged it in (the desktop's own traffic does not show the login). */
+  agent?: Agent;
 }
 
 /** Sorts addresses numerically (10.0.0.9 before 10.0.0.10). */
@@ -289,6 +291,9 @@ export class SubjectList {
         row.el.hidden = true;
         row.index = -1;
         row.value = null;
+        delete row.el.dataset.kind;
+        delete row.el.dataset.key;
+        delete row.el.dataset.host;
         continue;
       }
       row.el.hidden = false;
@@ -349,6 +354,7 @@ export class SubjectList {
     row.kind.title = KIND_NOUN[s.kind][0];
     const meta: string[] = [];
     let failing: string;
+    let note = '';
     if (s.kind === 'workstation') {
       const ws = s.value;
       row.host.textContent = ws.host;
@@ -358,6 +364,12 @@ export class SubjectList {
       if (ws.desktop !== 'unknown') meta.push(ws.desktop.toUpperCase());
       if (ws.loginSeconds !== null) meta.push(`login ${formatDuration(ws.loginSeconds)}`);
       failing = failingStepText(ws);
+      const a = entry.agent;
+      if (a && ws.outcome !== 'failed') {
+        // The login went through the CTI OS server: say how it went for the agent tied to this desktop.
+        failing = a.outcome === 'failed' ? `agent ${a.id ?? '–'} refused via ${a.via?.clientId ?? 'its CTI client'}: ${a.failure?.message ?? 'see the agent'}` : '';
+        note = failing ? '' : `agent ${a.id ?? '–'} ${OUTCOME_WORD[a.outcome]} via ${a.via?.clientId ?? viaText(a)}`;
+      }
     } else if (s.kind === 'agent') {
       const a = s.value;
       row.host.textContent = a.id ?? '–';
@@ -377,8 +389,9 @@ export class SubjectList {
       failing = outcome === 'logged-in' ? '' : causeText(s);
     }
     row.meta.textContent = meta.join(' · ');
-    row.failure.textContent = failing ? `${outcome === 'failed' ? '✗ ' : ''}${failing}` : '';
-    row.failure.title = failing;
+    row.failure.textContent = failing ? `${outcome === 'failed' ? '✗ ' : ''}${failing}` : note;
+    row.failure.title = failing || note;
+    row.failure.classList.toggle('note', !failing && !!note);
   }
 
   private onKey(e: KeyboardEvent): void {

@@ -543,6 +543,7 @@ function detailsContext(view: TimelineView, group = 'own'): DetailsContext {
     subject: { start: g.start, steps: g.steps, findings: g.findings },
     messages: viewMessages(view),
     messagesKnown: app.messageSource !== 'none' && view.messageHosts.length > 0 && view.messageHosts.every((h) => app.messages.has(h)),
+    framesOnly: !g.allMessages,
     openStep: (step) => {
       timeline.focusItem((it) => it.kind === 'step' && it.step.id === step.id && it.group === g.id);
       openItem({ kind: 'step', step, group: g.id, time: step.start });

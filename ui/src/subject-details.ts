@@ -66,24 +66,24 @@ export function renderWorkstationOverview(pane: HTMLElement, ws: Workstation, ac
   );
 }
 
-function attemptTable(attempts: readonly LoginAttempt[], steps: readonly Step[], actions: OverviewActions): HTMLTableElement {
-  const table = el('table', { class: 'attempts' });
-  const head = el('tr');
-  for (const h of ['#', 'time', 'by', 'instrument', 'outcome', 'code']) head.append(el('th', { text: h }));
-  table.append(head);
+/** One item per attempt: number (opens its step), time, outcome and code, then who asked, on which instrument. */
+function attemptList(attempts: readonly LoginAttempt[], steps: readonly Step[], actions: OverviewActions): HTMLOListElement {
+  const list = el('ol', { class: 'attempts' });
   attempts.forEach((a, i) => {
-    const tr = el('tr', { class: 'attempt' });
-    tr.dataset.outcome = a.outcome;
-    const outcome = el('td', {}, outcomeBadge(document, a.outcome));
-    const by = a.clientId || a.client ? `${a.clientId ?? '?'}${a.client ? ` @ ${a.client}` : ''} → ${a.server}` : a.server;
-    const code = a.code !== null ? `${a.code}${a.codeName ? ` ${a.codeName}` : ''}` : '';
     const step = a.step ? steps.find((s) => s.id === a.step) : undefined;
-    const number: Child = step ? linkButton(String(i + 1), 'Show this attempt on the timeline', () => actions.openStep(step)) : String(i + 1);
-    tr.append(el('td', {}, number), el('td', { class: 'mono', text: formatClock(a.time).slice(11, 23) }), el('td', { class: 'mono', text: by }), el('td', { class: 'mono', text: a.instrument ?? '–' }), outcome, el('td', { class: 'mono', text: code }));
-    tr.title = `frames ${a.frames.join(', ')}`;
-    table.append(tr);
+    const number: Child = step ? linkButton(`#${i + 1}`, 'Show this attempt on the timeline', () => actions.openStep(step)) : el('span', { text: `#${i + 1}` });
+    const code = a.code !== null ? el('span', { class: 'mono attempt-code', text: `${a.code}${a.codeName ? ` ${a.codeName}` : ''}` }) : null;
+    const by = a.clientId || a.client ? `by ${a.clientId ?? '?'}${a.client ? ` @ ${a.client}` : ''} → ${a.server}` : `to ${a.server}`;
+    const li = el(
+      'li',
+      { class: 'attempt', title: `frames ${a.frames.join(', ')}` },
+      el('div', { class: 'attempt-line' }, number, el('span', { class: 'mono', text: formatClock(a.time).slice(11, 26) }), outcomeBadge(document, a.outcome), code),
+      el('div', { class: 'attempt-by mono', text: `${by}${a.instrument ? ` · instrument ${a.instrument}` : ''}` }),
+    );
+    li.dataset.outcome = a.outcome;
+    list.append(li);
   });
-  return table;
+  return list;
 }
 
 export function renderAgentOverview(pane: HTMLElement, a: Agent, actions: OverviewActions): void {
@@ -97,7 +97,7 @@ export function renderAgentOverview(pane: HTMLElement, a: Agent, actions: Overvi
     ? linkButton(a.desktop, 'Open this desktop', () => actions.openSubject({ kind: 'workstation', key: a.desktop! }), 'link-step desktop-link')
     : 'not seen in this capture';
   const link = a.desktopLink
-    ? el('div', { class: 'desktop-link' }, el('p', { class: 'link-basis', text: `linked by ${a.desktopLink.basis}` }), el('p', { class: 'sentence ok link-evidence', text: a.desktopLink.evidence }))
+    ? el('div', { class: 'desktop-link-box' }, el('p', { class: 'link-basis', text: `linked by ${a.desktopLink.basis}` }), el('p', { class: 'sentence ok link-evidence', text: a.desktopLink.evidence }))
     : null;
   fill(
     pane,
@@ -118,7 +118,7 @@ export function renderAgentOverview(pane: HTMLElement, a: Agent, actions: Overvi
     el('h4', { text: 'Desktop link' }),
     link ?? el('p', { class: 'muted desktop-link-none', text: a.desktop ? 'linked, basis not given' : 'No desktop tied to this agent: the capture gives no evidence (tag 217, timing or its own session).' }),
     el('h4', { text: `Login attempts (${a.attempts.length})` }),
-    a.attempts.length ? attemptTable(a.attempts, a.steps, actions) : el('p', { class: 'muted', text: 'No SET_AGENT_STATE_REQ LOGIN seen for this agent.' }),
+    a.attempts.length ? attemptList(a.attempts, a.steps, actions) : el('p', { class: 'muted', text: 'No SET_AGENT_STATE_REQ LOGIN seen for this agent.' }),
     ...findingList(a.findings, actions),
     hint(),
   );

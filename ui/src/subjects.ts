@@ -71,12 +71,15 @@ export function normalizeDocument(doc: AnalysisDocument): AnalysisDocument {
  * CTI client (its own session) and an agent (logged in on that session) at once; the workstation stands for the
  * three there, while a CTI OS server's session and the agents it spoke for are subjects of their own.
  */
-export function allSubjects(doc: AnalysisDocument): { subject: Subject; distinct: boolean }[] {
+export function allSubjects(doc: AnalysisDocument): { subject: Subject; distinct: boolean; agent?: Agent }[] {
   const wsHosts = new Set(doc.workstations.map((w) => w.host));
-  const out: { subject: Subject; distinct: boolean }[] = [];
+  // A desktop whose login a CTI OS server made: the agent it was tied to.
+  const agentOfDesktop = new Map<string, Agent>();
+  for (const a of doc.agents ?? []) if (a.desktop && a.desktopLink?.basis !== 'desktop-session' && !agentOfDesktop.has(a.desktop)) agentOfDesktop.set(a.desktop, a);
+  const out: { subject: Subject; distinct: boolean; agent?: Agent }[] = [];
   for (const a of doc.agents ?? []) out.push({ subject: { kind: 'agent', key: agentKey(a), value: a }, distinct: a.desktopLink?.basis !== 'desktop-session' });
   for (const c of doc.ctiClients ?? []) out.push({ subject: { kind: 'cti-client', key: ctiClientKey(c), value: c }, distinct: !wsHosts.has(c.host) });
-  for (const w of doc.workstations) out.push({ subject: { kind: 'workstation', key: w.host, value: w }, distinct: true });
+  for (const w of doc.workstations) out.push({ subject: { kind: 'workstation', key: w.host, value: w }, distinct: true, agent: agentOfDesktop.get(w.host) });
   return out;
 }
 
