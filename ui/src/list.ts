@@ -355,6 +355,7 @@ export class SubjectList {
     const meta: string[] = [];
     let failing: string;
     let note = '';
+    let detail = '';
     if (s.kind === 'workstation') {
       const ws = s.value;
       row.host.textContent = ws.host;
@@ -367,8 +368,9 @@ export class SubjectList {
       const a = entry.agent;
       if (a && ws.outcome !== 'failed') {
         // The login went through the CTI OS server: say how it went for the agent tied to this desktop.
-        failing = a.outcome === 'failed' ? `agent ${a.id ?? '–'} refused via ${a.via?.clientId ?? 'its CTI client'}: ${a.failure?.message ?? 'see the agent'}` : '';
+        failing = a.outcome === 'failed' ? `agent ${a.id ?? '–'} refused via ${a.via?.clientId ?? 'its CTI client'}` : '';
         note = failing ? '' : `agent ${a.id ?? '–'} ${OUTCOME_WORD[a.outcome]} via ${a.via?.clientId ?? viaText(a)}`;
+        detail = a.failure?.message ?? '';
       }
     } else if (s.kind === 'agent') {
       const a = s.value;
@@ -390,7 +392,7 @@ export class SubjectList {
     }
     row.meta.textContent = meta.join(' · ');
     row.failure.textContent = failing ? `${outcome === 'failed' ? '✗ ' : ''}${failing}` : note;
-    row.failure.title = failing || note;
+    row.failure.title = [failing || note, detail].filter(Boolean).join(': ');
     row.failure.classList.toggle('note', !failing && !!note);
   }
 
