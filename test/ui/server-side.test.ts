@@ -218,6 +218,11 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     expect(await page.locator('#ws-header h2').textContent()).toBe(agent.desktop);
     expect(await page.locator('.ws-row[aria-selected="true"]').getAttribute('data-key')).toBe(agent.desktop);
     await page.waitForFunction((host) => new URLSearchParams(location.hash.slice(1)).get('ws') === host, agent.desktop!);
+    // The desktop's row and details say how its agent's login went through the CTI OS server, and lead back.
+    expect(await page.locator('.ws-row[aria-selected="true"] .ws-failure').textContent()).toBe(`agent ${agent.id} logged in via ${CLIENT_ID}`);
+    expect(await page.locator('#details .agent-link').allTextContents()).toEqual([`agent ${agent.id}`]);
+    await page.locator('#details .agent-link').click();
+    expect(await page.locator('#ws-header h2').textContent()).toBe(`agent ${agent.id} @ ${agent.extension}`);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -247,14 +252,21 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
       const p = second.page;
       expect(await p.locator('.ws-row[aria-selected="true"]').getAttribute('data-key')).toBe(key);
       expect(await p.locator('#ws-header h2').textContent()).toBe(`${CLIENT_ID} @ ${CTIOS_SERVER}`);
+      expect(await p.locator('.tl-step-g').count()).toBe(client.steps.length);
+      expect(await p.locator('.tl-labels .tl-lane').first().locator('.tl-lane-label').textContent()).toBe('CTI client');
       const details = (await p.locator('#details').textContent())!;
       for (const text of [`ClientID${CLIENT_ID}`, 'protocol version15', `services requested${client.services.requested.join(', ')}`, `services granted${client.services.granted.join(', ')}`, 'peripheral onlineyes', `agents${client.agents}`]) {
         expect(details).toContain(text);
       }
-      expect(await p.locator('#details tr.session').count()).toBe(client.sessions.length);
-      expect(await p.locator('#details tr.session td').nth(1).textContent()).toBe(`${CTI_SERVER}:${CTI_PORT}`);
-      expect(await p.locator('.tl-step-g').count()).toBe(client.steps.length);
-      expect(await p.locator('.tl-labels .tl-lane').first().locator('.tl-lane-label').textContent()).toBe('CTI client');
+      expect(await p.locator('#details li.session').count()).toBe(client.sessions.length);
+      expect(await p.locator('#details li.session .session-ends').first().textContent()).toBe(`${client.sessions[0].client} → ${CTI_SERVER}:${CTI_PORT}`);
+      expect(await p.locator('#details li.session').first().getAttribute('data-opened')).toBe('true');
+      // The agents it spoke for, failures first; each opens.
+      expect(await p.locator('#details .agent-link').allTextContents()).toEqual(['5002', '5001', '5003']);
+      await p.locator('#details .agent-link').first().click();
+      expect(await p.locator('#ws-header h2').textContent()).toBe('agent 5002 @ 7002');
+      expect(await p.locator('.tl-labels .tl-lane[data-group="cti"]').count()).toBe(1);
+
       expect([...errors, ...second.errors]).toEqual([]);
       await p.close();
     } finally {

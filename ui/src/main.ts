@@ -22,7 +22,7 @@ import { outcomeBadge } from './outcome.js';
 import { addChanges, applyDelta, liveStatusText, mergeMessages, type Changed, type LiveDeltaEvent, type LiveFullEvent, type LiveStatus } from './live.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { renderAgentOverview, renderCtiClientOverview, renderWorkstationOverview, type OverviewActions } from './subject-details.js';
-import { agentTitle, findSubject, groupOf, isAnalysisDocument, KIND_NOUN, normalizeDocument, ownGroup, timelineView, viaText, type Subject, type SubjectRef, type TimelineView } from './subjects.js';
+import { agentsOfCtiClient, agentsOfDesktop, agentTitle, findSubject, groupOf, isAnalysisDocument, KIND_NOUN, normalizeDocument, ownGroup, timelineView, viaText, type Subject, type SubjectRef, type TimelineView } from './subjects.js';
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 
@@ -569,9 +569,9 @@ function renderOverview(view: TimelineView): void {
     openSubject: (ref) => selectSubject(ref, { window: null }),
   };
   const s = view.subject;
-  if (s.kind === 'workstation') renderWorkstationOverview(pane, s.value, actions);
+  if (s.kind === 'workstation') renderWorkstationOverview(pane, s.value, agentsOfDesktop(app.doc!, s.value.host), actions);
   else if (s.kind === 'agent') renderAgentOverview(pane, s.value, actions);
-  else renderCtiClientOverview(pane, s.value, actions);
+  else renderCtiClientOverview(pane, s.value, agentsOfCtiClient(app.doc!, s.value), actions);
   pane.dataset.subject = s.kind;
 }
 

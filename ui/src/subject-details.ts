@@ -46,7 +46,17 @@ function linkButton(text: string, title: string, onClick: () => void, cls = 'lin
 
 const hint = (): HTMLParagraphElement => el('p', { class: 'muted', text: 'Click a step, a message or a finding on the timeline for its details.' });
 
-export function renderWorkstationOverview(pane: HTMLElement, ws: Workstation, actions: OverviewActions): void {
+/** A workstation's facts; `agents`: those tied to it (its own CAD login, or logins a CTI OS server made for it). */
+export function renderWorkstationOverview(pane: HTMLElement, ws: Workstation, agents: readonly { ref: SubjectRef; agent: Agent }[], actions: OverviewActions): void {
+  const agentItems = agents.map(({ ref, agent }) =>
+    el(
+      'li',
+      {},
+      linkButton(`agent ${agent.id ?? agent.instrument ?? '?'}`, 'Open this agent', () => actions.openSubject(ref), 'link-step agent-link'),
+      outcomeBadge(document, agent.outcome),
+      el('span', { class: 'muted', text: ` via ${viaText(agent)}${agent.desktopLink ? `, linked by ${agent.desktopLink.basis}` : ''}` }),
+    ),
+  );
   fill(
     pane,
     el('h3', { text: `Workstation ${ws.host}` }),
@@ -61,6 +71,8 @@ export function renderWorkstationOverview(pane: HTMLElement, ws: Workstation, ac
       ['first packet', formatClock(ws.start)],
       ['steps', String(ws.steps.length)],
     ]),
+    agentItems.length ? el('h4', { text: 'Agent' }) : null,
+    agentItems.length ? el('ul', { class: 'client-agents' }, ...agentItems) : null,
     ...findingList(ws.findings, actions),
     hint(),
   );
@@ -124,21 +136,24 @@ export function renderAgentOverview(pane: HTMLElement, a: Agent, actions: Overvi
   );
 }
 
-export function renderCtiClientOverview(pane: HTMLElement, c: CtiClient, actions: OverviewActions): void {
-  const sessions = el('table', { class: 'sessions' });
-  const head = el('tr');
-  for (const h of ['client', 'server', 'opened', 'duration', 'end']) head.append(el('th', { text: h }));
-  sessions.append(head);
+/** A CTI client's sessions and the agents it spoke for (each opens the agent). */
+export function renderCtiClientOverview(pane: HTMLElement, c: CtiClient, agents: readonly { ref: SubjectRef; agent: Agent }[], actions: OverviewActions): void {
+  const sessions = el('ol', { class: 'sessions' });
   for (const s of c.sessions) {
-    const tr = el('tr', { class: 'session' });
-    tr.append(
-      el('td', { class: 'mono', text: s.client }),
-      el('td', { class: 'mono', text: s.server }),
-      el('td', { text: s.opened === null ? 'not seen' : s.opened ? 'yes' : 'refused' }),
-      el('td', { text: s.end !== null ? formatDuration(s.end - s.start) : 'open' }),
-      el('td', { class: 'mono', text: s.endState ?? '' }),
+    const opened = s.opened === null ? 'open not seen' : s.opened ? 'opened' : 'open refused';
+    const li = el(
+      'li',
+      { class: 'session' },
+      el('div', { class: 'mono session-ends', text: `${s.client} → ${s.server}` }),
+      el('div', { class: 'session-facts', text: [opened, formatClock(s.start).slice(11, 23), s.end !== null ? `for ${formatDuration(s.end - s.start)}` : 'still open', s.endState ? `ended ${s.endState}` : ''].filter(Boolean).join(' · ') }),
     );
-    sessions.append(tr);
+    li.dataset.opened = String(s.opened);
+    sessions.append(li);
+  }
+  const agentList = el('ul', { class: 'client-agents' });
+  for (const { ref, agent } of agents) {
+    const li = el('li', {}, linkButton(agent.id ?? agent.instrument ?? '?', 'Open this agent', () => actions.openSubject(ref), 'link-step agent-link'), outcomeBadge(document, agent.outcome), agent.failure ? el('span', { class: 'muted', text: ` ${agent.attempts.at(-1)?.code ?? ''}` }) : null);
+    agentList.append(li);
   }
   const services = (list: readonly string[]): string => (list.length ? list.join(', ') : '–');
   fill(
@@ -162,6 +177,8 @@ export function renderCtiClientOverview(pane: HTMLElement, c: CtiClient, actions
     el('h4', { text: `Sessions (${c.sessions.length})` }),
     c.sessions.length ? sessions : el('p', { class: 'muted', text: 'No session seen.' }),
     ...findingList(c.findings, actions),
+    agents.length ? el('h4', { text: `Agents it spoke for (${agents.length})` }) : null,
+    agents.length ? agentList : null,
     hint(),
   );
 }

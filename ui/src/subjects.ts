@@ -105,6 +105,20 @@ export function ctiClientOfAgent(doc: AnalysisDocument, a: Agent): CtiClient | u
   return clients.find((c) => c.host === host && c.clientId === a.via!.clientId) ?? clients.find((c) => c.host === host && c.sessions.some((s) => s.client === a.via!.client));
 }
 
+/** The agents whose login a CTI client's session made (failures first), with their keys. */
+export function agentsOfCtiClient(doc: AnalysisDocument, c: CtiClient): { ref: SubjectRef; agent: Agent }[] {
+  const rank: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
+  return (doc.agents ?? [])
+    .filter((a) => ctiClientOfAgent(doc, a) === c)
+    .sort((x, y) => rank[x.outcome] - rank[y.outcome])
+    .map((agent) => ({ ref: { kind: 'agent' as const, key: agentKey(agent) }, agent }));
+}
+
+/** The agents tied to a desktop PC, with their keys. */
+export function agentsOfDesktop(doc: AnalysisDocument, host: string): { ref: SubjectRef; agent: Agent }[] {
+  return (doc.agents ?? []).filter((a) => a.desktop === host).map((agent) => ({ ref: { kind: 'agent' as const, key: agentKey(agent) }, agent }));
+}
+
 export function desktopOfAgent(doc: AnalysisDocument, a: Agent): Workstation | undefined {
   return a.desktop ? doc.workstations.find((w) => w.host === a.desktop) : undefined;
 }

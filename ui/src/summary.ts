@@ -93,7 +93,8 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
     warnings.append(ul);
   }
 
-  const wsSection = doc.workstations.length || !agentSection.length ? [cards, el('h3', undefined, 'Groups'), groups] : [];
+  const wsHeading = agentSection.length ? [el('h3', undefined, `Workstations (${s.workstations})`)] : [];
+  const wsSection = doc.workstations.length || !agentSection.length ? [...wsHeading, cards, el('h3', undefined, 'Groups'), groups] : [];
   // A server-side capture's agents come first; a CAD desktop's agent is its workstation's, so workstations lead there.
   const agentsFirst = doc.agents.some((a) => a.desktopLink?.basis !== 'desktop-session');
   const sections = agentsFirst ? [...agentSection, ...wsSection] : [...wsSection, ...agentSection];
