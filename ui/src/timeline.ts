@@ -325,7 +325,8 @@ export class Timeline {
 
     const times: number[] = [ws.start, ws.end];
     for (const g of ws.groups) for (const s of g.steps) times.push(s.start, s.end);
-    for (const m of this.messages) times.push(m.time);
+    // Only messages drawn on a lane set the time range (an agent's view leaves the rest of its host's traffic out).
+    for (const m of this.messages) if (laneOfMessage(this.lanes, ws.groups, m)) times.push(m.time);
     this.scale = buildTimeScale(times, this.plotWidth, { compress: this.compress });
 
     const lanesTop = this.lanesTop();
