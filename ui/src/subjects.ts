@@ -35,10 +35,6 @@ export function ctiClientKey(c: CtiClient): string {
   return `${c.host}/${c.clientId ?? ''}`;
 }
 
-export function subjectKey(s: Subject): string {
-  return s.key;
-}
-
 /** The schemas the page opens; an @1 document has no agents or CTI clients. */
 export function isAnalysisDocument(doc: unknown): doc is AnalysisDocument {
   const d = doc as Partial<AnalysisDocument> | null;
@@ -119,12 +115,8 @@ export function agentsOfDesktop(doc: AnalysisDocument, host: string): { ref: Sub
   return (doc.agents ?? []).filter((a) => a.desktop === host).map((agent) => ({ ref: { kind: 'agent' as const, key: agentKey(agent) }, agent }));
 }
 
-export function desktopOfAgent(doc: AnalysisDocument, a: Agent): Workstation | undefined {
+function desktopOfAgent(doc: AnalysisDocument, a: Agent): Workstation | undefined {
   return a.desktop ? doc.workstations.find((w) => w.host === a.desktop) : undefined;
-}
-
-export function outcomeOf(s: Subject): Outcome {
-  return s.value.outcome;
 }
 
 /** "5001 @ 7001", or the instrument alone. */
