@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
+import { ANALYSIS_SCHEMA_ID } from '../../src/timeline/model.js';
 import { REPO, removeDir } from './browser.js';
 
 const SAMPLE = join(REPO, 'samples', 'agent-login-refused.pcapng');
@@ -62,7 +63,7 @@ describe('ui server', () => {
     const res = await get(server.url, '/api/analysis');
     expect(res.status).toBe(200);
     const doc = JSON.parse(res.body);
-    expect(doc.schema).toBe('ctiscope/analysis@2');
+    expect(doc.schema).toBe(ANALYSIS_SCHEMA_ID);
     expect(doc.workstations.map((w: { host: string; outcome: string }) => [w.host, w.outcome])).toEqual(expected.workstations.map((w) => [w.host, w.outcome]));
     expect(doc.workstations[0].failure.message).toBe(expected.workstations[0].failure!.message);
   });

@@ -8,22 +8,31 @@
 
 import type { FieldValue } from '../../src/decoders/types.js';
 import { formatDuration } from '../../src/timeline/format.js';
-import type { Finding, Step, Workstation } from '../../src/timeline/model.js';
+import type { Finding, Step } from '../../src/timeline/model.js';
 import { PHASE_LABELS, serviceLabel } from './lanes.js';
 import type { StoredMessage } from './message-store.js';
 
+/** The subject whose step, finding or message is shown (for an agent's CTI client lane: the CTI client). */
+export interface DetailsSubject {
+  start: number;
+  steps: readonly Step[];
+  findings: readonly Finding[];
+}
+
 export interface DetailsContext {
-  ws: Workstation;
+  subject: DetailsSubject;
   messages: readonly StoredMessage[];
   /** False while the worker has not answered yet, or when the data came from an analysis JSON without messages. */
   messagesKnown: boolean;
+  /** A step's messages are those of its frames only (an agent on a session shared with other agents). */
+  framesOnly?: boolean;
   openStep(step: Step): void;
   openMessage(m: StoredMessage): void;
 }
 
-type Child = Node | string | null | undefined | false;
+export type Child = Node | string | null | undefined | false;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; text?: string; title?: string } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; text?: string; title?: string } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (props.class) e.className = props.class;
   if (props.text !== undefined) e.textContent = props.text;
@@ -33,11 +42,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: stri
 }
 
 /** Replaces a node's children, skipping the absent ones. */
-function fill(target: HTMLElement, ...children: Child[]): void {
+export function fill(target: HTMLElement, ...children: Child[]): void {
   target.replaceChildren(...children.filter((c): c is Node | string => Boolean(c)));
 }
 
-function keyValues(rows: [string, Child][]): HTMLDListElement {
+export function keyValues(rows: [string, Child][]): HTMLDListElement {
   const dl = el('dl', { class: 'kv' });
   for (const [k, v] of rows) {
     if (v === null || v === undefined || v === false || v === '') continue;
@@ -105,13 +114,17 @@ function transportOf(step: Step, messages: readonly StoredMessage[]): 'tcp' | 'u
   return step.protocol === 'dns' || step.protocol === 'sip' ? 'udp' : 'tcp';
 }
 
-/** Messages that belong to a step: same flow and server, within its time span (or carried by its frames). */
-export function messagesOfStep(step: Step, messages: readonly StoredMessage[]): StoredMessage[] {
+/**
+ * Messages that belong to a step: same flow and server, within its time span (or carried by its frames); with
+ * `framesOnly`, only those of its frames.
+ */
+export function messagesOfStep(step: Step, messages: readonly StoredMessage[], framesOnly = false): StoredMessage[] {
   const frames = new Set(step.frames);
   const flowId = step.detail?.flowId;
   return messages.filter((m) => {
     if (m.server !== step.server) return false;
     if (frames.has(m.frame)) return true;
+    if (framesOnly) return false;
     if (flowId !== undefined && m.flowId !== flowId) return false;
     return m.time >= step.start - 1e-6 && m.time <= step.end + 1e-6;
   });
@@ -134,7 +147,7 @@ function messageList(messages: readonly StoredMessage[], ctx: DetailsContext): H
 }
 
 export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): void {
-  const { ws } = ctx;
+  const ws = ctx.subject;
   const d = step.detail ?? {};
   const frames = step.frames;
   const rows: [string, Child][] = [
@@ -174,13 +187,13 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
 
 function stepMessages(step: Step, ctx: DetailsContext): Node {
   if (!ctx.messagesKnown) return el('p', { class: 'muted', text: 'Decoded messages are available when a capture is opened (not for an analysis JSON).' });
-  const list = messagesOfStep(step, ctx.messages);
+  const list = messagesOfStep(step, ctx.messages, ctx.framesOnly);
   if (list.length === 0) return el('p', { class: 'muted', text: 'No decoded messages in this step (connection-level, or beyond the messages kept per workstation).' });
   return messageList(list, ctx);
 }
 
 export function renderFinding(pane: HTMLElement, finding: Finding, ctx: DetailsContext): void {
-  const step = finding.step ? ctx.ws.steps.find((s) => s.id === finding.step) : undefined;
+  const step = finding.step ? ctx.subject.steps.find((s) => s.id === finding.step) : undefined;
   const stepLink = step
     ? (() => {
         const a = el('button', { text: `${step.ok ? '✓' : '✗'} ${step.summary}`, title: 'Show this step' });
@@ -308,7 +321,7 @@ export function renderMessage(pane: HTMLElement, m: StoredMessage, ctx: DetailsC
         })()
       : null;
 
-  const step = ctx.ws.steps.find((s) => messagesOfStep(s, [m]).length > 0);
+  const step = ctx.subject.steps.find((s) => messagesOfStep(s, [m], ctx.framesOnly).length > 0);
   const stepButton = step
     ? (() => {
         const b = el('button', { text: `${step.ok ? '✓' : '✗'} ${step.summary}` });
@@ -324,9 +337,9 @@ export function renderMessage(pane: HTMLElement, m: StoredMessage, ctx: DetailsC
     el('p', { class: 'mono', text: m.summary }),
     keyValues([
       ['protocol', m.protocol],
-      ['direction', m.direction === 'c2s' ? `workstation → server (${m.client} → ${m.server})` : `server → workstation (${m.server} → ${m.client})`],
+      ['direction', m.direction === 'c2s' ? `client → server (${m.client} → ${m.server})` : `server → client (${m.server} → ${m.client})`],
       ['frame', m.frames.length > 1 ? `${m.frame} (carried by ${m.frames.join(', ')})` : String(m.frame)],
-      ['time', timeText(m.time, ctx.ws.start)],
+      ['time', timeText(m.time, ctx.subject.start)],
       ['response time', m.responseTime !== undefined ? formatDuration(m.responseTime) : null],
       ['paired with', m.pairedFrame !== undefined ? `frame ${m.pairedFrame}` : null],
       ['stream offset', `${m.offset}, ${m.length} bytes`],

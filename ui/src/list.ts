@@ -1,30 +1,43 @@
 /**
- * The workstation list: outcome badge, address and name, agent and extension, failing step. Virtualised (only
- * the rows in view exist, and they are reused while scrolling) so a SPAN capture with 1,000 agent PCs scrolls
- * as smoothly as one with three.
+ * The subject list: agents, CTI clients and workstations, each row with its outcome badge, what it is and, for
+ * failures, the cause; filtered by kind and text, failures first. Virtualised (only the rows in view exist, and
+ * they are reused while scrolling) so a SPAN capture with 1,000 agent PCs, or a CTI OS server's capture with
+ * hundreds of agents, scrolls as smoothly as one with three.
  */
 
-import { formatDuration } from '../../src/timeline/format.js';
-import { PHASE_ORDER, type Outcome, type Workstation } from '../../src/timeline/model.js';
+import { formatDuration, hostOf } from '../../src/timeline/format.js';
+import { PHASE_ORDER, type Agent, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
 import { PHASE_LABELS } from './lanes.js';
+import { allSubjects, causeText, KIND_NOUN, SUBJECT_KINDS, viaText, type Subject, type SubjectKind, type SubjectRef } from './subjects.js';
 
 export type SortKey = 'outcome' | 'host' | 'start' | 'login' | 'agent';
+export type KindFilter = 'all' | SubjectKind;
 
 const ROW_HEIGHT = 58;
 const OVERSCAN = 6;
 const OUTCOME_RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
+const KIND_TAG: Record<SubjectKind, string> = { agent: 'agent', 'cti-client': 'CTI', workstation: 'PC' };
 
 interface Row {
   el: HTMLDivElement;
   badge: HTMLSpanElement;
+  kind: HTMLSpanElement;
   host: HTMLSpanElement;
   name: HTMLSpanElement;
   meta: HTMLDivElement;
   failure: HTMLDivElement;
   index: number;
-  /** The workstation drawn in this row (a live update replaces only the workstations that changed). */
-  ws: Workstation | null;
+  /** The subject drawn in this row (a live update replaces only the subjects that changed). */
+  value: object | null;
+}
+
+/** One subject of the list; `distinct` ones are listed under "all" (see allSubjects). */
+export interface ListEntry {
+  subject: Subject;
+  distinct: boolean;
+  /** A workstation's agent when a CTI OS server logged it in (the desktop's own traffic does not show the login). */
+  agent?: Agent;
 }
 
 /** Sorts addresses numerically (10.0.0.9 before 10.0.0.10). */
@@ -63,33 +76,87 @@ export function sortWorkstations(list: Workstation[], key: SortKey): Workstation
   return [...list].sort(cmp[key]);
 }
 
-/** What the filter box searches in. */
-function searchText(w: Workstation): string {
-  return [w.host, ...w.names, w.agent.id ?? '', w.agent.extension ?? '', OUTCOME_WORD[w.outcome], w.outcome, w.desktop, w.failedPhase ?? '', w.failure?.message ?? '']
-    .join('\n')
-    .toLowerCase();
+
+/** Sort fields of any subject. */
+function addressOf(s: Subject): string {
+  if (s.kind === 'workstation') return s.value.host;
+  if (s.kind === 'cti-client') return s.value.host;
+  return s.value.desktop ?? (s.value.via ? hostOf(s.value.via.client) : '');
 }
 
-export interface WorkstationListOptions {
+function agentIdOf(s: Subject): string | null {
+  if (s.kind === 'workstation') return s.value.agent.id;
+  if (s.kind === 'agent') return s.value.id;
+  return s.value.clientId;
+}
+
+const KIND_RANK: Record<SubjectKind, number> = { agent: 0, 'cti-client': 1, workstation: 2 };
+
+export function sortEntries(list: ListEntry[], key: SortKey): ListEntry[] {
+  const byAgent = (a: ListEntry, b: ListEntry): number => (agentIdOf(a.subject) ?? '\uffff').localeCompare(agentIdOf(b.subject) ?? '\uffff', undefined, { numeric: true });
+  const byHost = (a: ListEntry, b: ListEntry): number =>
+    KIND_RANK[a.subject.kind] - KIND_RANK[b.subject.kind] || compareAddresses(addressOf(a.subject), addressOf(b.subject)) || byAgent(a, b) || a.subject.key.localeCompare(b.subject.key);
+  const login = (e: ListEntry): number => (e.subject.kind === 'workstation' ? (e.subject.value.loginSeconds ?? -1) : -1);
+  const cmp: Record<SortKey, (a: ListEntry, b: ListEntry) => number> = {
+    outcome: (a, b) => OUTCOME_RANK[a.subject.value.outcome] - OUTCOME_RANK[b.subject.value.outcome] || byHost(a, b),
+    host: byHost,
+    start: (a, b) => a.subject.value.start - b.subject.value.start || byHost(a, b),
+    login: (a, b) => login(b) - login(a) || byHost(a, b),
+    agent: (a, b) => byAgent(a, b) || byHost(a, b),
+  };
+  return [...list].sort(cmp[key]);
+}
+
+/** What the filter box searches in. */
+function searchText(s: Subject): string {
+  let parts: string[];
+  if (s.kind === 'workstation') {
+    const w = s.value;
+    parts = [w.host, ...w.names, w.agent.id ?? '', w.agent.extension ?? '', w.desktop, w.failedPhase ?? ''];
+  } else if (s.kind === 'agent') {
+    const a = s.value;
+    parts = ['agent', a.id ?? '', a.extension ?? '', a.instrument ?? '', a.via?.client ?? '', a.via?.clientId ?? '', a.via?.server ?? '', a.desktop ?? '', a.state ?? '', a.failedPhase ?? ''];
+  } else {
+    const c = s.value;
+    parts = ['cti client', c.host, ...c.names, c.clientId ?? '', ...c.servers, c.version !== null ? `v${c.version}` : ''];
+  }
+  const v = s.value;
+  return [...parts, OUTCOME_WORD[v.outcome], v.outcome, v.failure?.message ?? ''].join('\n').toLowerCase();
+}
+
+/** "3 agents", or "7 subjects" when several kinds are listed. */
+function countNoun(n: number, kinds: ReadonlySet<SubjectKind>): string {
+  if (kinds.size === 1) {
+    const [k] = kinds;
+    return KIND_NOUN[k][n === 1 ? 0 : 1];
+  }
+  return n === 1 ? 'subject' : 'subjects';
+}
+
+export interface SubjectListOptions {
   container: HTMLElement;
   countLabel: HTMLElement;
-  onSelect(host: string, how: 'click' | 'key'): void;
-  onActivate(host: string): void;
+  onSelect(ref: SubjectRef, how: 'click' | 'key'): void;
+  onActivate(ref: SubjectRef): void;
 }
 
-export class WorkstationList {
-  private all: Workstation[] = [];
-  private haystack = new Map<Workstation, string>();
-  private shown: Workstation[] = [];
+const sameRef = (a: SubjectRef | null, b: SubjectRef | null): boolean => !!a && !!b && a.kind === b.kind && a.key === b.key;
+const refOf = (e: ListEntry): SubjectRef => ({ kind: e.subject.kind, key: e.subject.key });
+
+export class SubjectList {
+  private all: ListEntry[] = [];
+  private haystack = new Map<object, string>();
+  private shown: ListEntry[] = [];
   private readonly spacer: HTMLDivElement;
   private readonly rows: Row[] = [];
-  private selected: string | null = null;
+  private selected: SubjectRef | null = null;
   private filterText = '';
   private sortKey: SortKey = 'outcome';
+  private kind: KindFilter = 'all';
   private onlyFailures = false;
   private frame = 0;
 
-  constructor(private readonly opts: WorkstationListOptions) {
+  constructor(private readonly opts: SubjectListOptions) {
     const doc = opts.container.ownerDocument;
     this.spacer = doc.createElement('div');
     this.spacer.className = 'ws-list-spacer';
@@ -100,23 +167,23 @@ export class WorkstationList {
   }
 
   /**
-   * Shows these workstations, keeping the filter, sort, selection and scroll position (anchored on the selected
-   * row when it is in view). Workstations that are the same objects as before (a live update that did not touch
-   * them) keep their search text and drawn rows.
+   * Shows the document's subjects, keeping the filters, sort, selection and scroll position (anchored on the
+   * selected row when it is in view). Subjects that are the same objects as before (a live update that did not
+   * touch them) keep their search text and drawn rows.
    */
-  setData(workstations: Workstation[]): void {
+  setData(doc: AnalysisDocument): void {
     // A selected row in view stays where it is on screen, even when rows are added or move above it (live).
     const c = this.opts.container;
-    const before = this.selected ? this.shown.findIndex((w) => w.host === this.selected) : -1;
+    const before = this.indexOf(this.selected);
     const offset = before * ROW_HEIGHT - c.scrollTop;
     const inView = before >= 0 && offset > -ROW_HEIGHT && offset < c.clientHeight;
-    this.all = workstations;
-    const next = new Map<Workstation, string>();
-    for (const w of workstations) next.set(w, this.haystack.get(w) ?? searchText(w));
+    this.all = allSubjects(doc);
+    const next = new Map<object, string>();
+    for (const e of this.all) next.set(e.subject.value, this.haystack.get(e.subject.value) ?? searchText(e.subject));
     this.haystack = next;
     this.refresh();
     if (inView) {
-      const after = this.shown.findIndex((w) => w.host === this.selected);
+      const after = this.indexOf(this.selected);
       if (after >= 0 && after !== before) {
         c.scrollTop = Math.max(0, after * ROW_HEIGHT - offset);
         this.render();
@@ -134,37 +201,65 @@ export class WorkstationList {
     this.refresh();
   }
 
+  setKind(kind: KindFilter): void {
+    this.kind = kind;
+    this.refresh();
+  }
+
   setOnlyFailures(only: boolean): void {
     this.onlyFailures = only;
     this.refresh();
   }
 
-  /** Workstations as listed now (filtered and sorted). */
-  get visible(): readonly Workstation[] {
+  /** Subjects as listed now (filtered and sorted). */
+  get visible(): readonly ListEntry[] {
     return this.shown;
   }
 
-  select(host: string | null, reveal = true): void {
-    this.selected = host;
-    if (reveal && host) {
-      const i = this.shown.findIndex((w) => w.host === host);
+  /** The kinds the document has (for the kind filter). */
+  get kinds(): Set<SubjectKind> {
+    return new Set(this.all.map((e) => e.subject.kind));
+  }
+
+  /** The kind filter under which `ref` is listed: the current one when it lists it, else "all" or its own kind. */
+  kindFor(ref: SubjectRef): KindFilter {
+    const e = this.all.find((x) => x.subject.kind === ref.kind && x.subject.key === ref.key);
+    if (!e) return this.kind;
+    if (this.kind === ref.kind || (this.kind === 'all' && e.distinct)) return this.kind;
+    return e.distinct ? 'all' : ref.kind;
+  }
+
+  select(ref: SubjectRef | null, reveal = true): void {
+    this.selected = ref;
+    if (reveal && ref) {
+      const i = this.indexOf(ref);
       if (i >= 0) this.scrollToIndex(i);
     }
     this.render();
   }
 
+  private indexOf(ref: SubjectRef | null): number {
+    if (!ref) return -1;
+    return this.shown.findIndex((e) => e.subject.kind === ref.kind && e.subject.key === ref.key);
+  }
+
   private refresh(): void {
     const terms = this.filterText.split(/\s+/).filter(Boolean);
-    const filtered = this.all.filter((w) => {
-      if (this.onlyFailures && w.outcome !== 'failed') return false;
-      const text = this.haystack.get(w) ?? '';
+    const pool = this.all.filter((e) => (this.kind === 'all' ? e.distinct : e.subject.kind === this.kind));
+    const filtered = pool.filter((e) => {
+      if (this.onlyFailures && e.subject.value.outcome !== 'failed') return false;
+      const text = this.haystack.get(e.subject.value) ?? '';
       return terms.every((t) => text.includes(t));
     });
-    this.shown = sortWorkstations(filtered, this.sortKey);
+    this.shown = sortEntries(filtered, this.sortKey);
     this.spacer.style.height = `${this.shown.length * ROW_HEIGHT}px`;
-    const total = this.all.length;
-    this.opts.countLabel.textContent =
-      this.shown.length === total ? `${total} workstation${total === 1 ? '' : 's'}` : `${this.shown.length} of ${total} workstations`;
+    const total = pool.length;
+    const noun = countNoun(total, new Set(pool.map((e) => e.subject.kind)));
+    this.opts.countLabel.textContent = this.shown.length === total ? `${total} ${noun}` : `${this.shown.length} of ${total} ${noun}`;
+    if (this.kind === 'all' && new Set(pool.map((e) => e.subject.kind)).size > 1) {
+      const by = SUBJECT_KINDS.map((k) => [k, pool.filter((e) => e.subject.kind === k).length] as const).filter(([, n]) => n > 0);
+      this.opts.countLabel.title = by.map(([k, n]) => `${n} ${KIND_NOUN[k][n === 1 ? 0 : 1]}`).join(', ');
+    } else this.opts.countLabel.title = '';
     this.render();
   }
 
@@ -195,7 +290,10 @@ export class WorkstationList {
       if (r >= needed) {
         row.el.hidden = true;
         row.index = -1;
-        row.ws = null;
+        row.value = null;
+        delete row.el.dataset.kind;
+        delete row.el.dataset.key;
+        delete row.el.dataset.host;
         continue;
       }
       row.el.hidden = false;
@@ -211,56 +309,96 @@ export class WorkstationList {
     const line1 = doc.createElement('div');
     line1.className = 'ws-row-line';
     const badge = doc.createElement('span');
+    const kind = doc.createElement('span');
+    kind.className = 'kind-tag';
     const host = doc.createElement('span');
     host.className = 'ws-host';
     const name = doc.createElement('span');
     name.className = 'ws-name';
-    line1.append(badge, host, name);
+    line1.append(badge, kind, host, name);
     const meta = doc.createElement('div');
     meta.className = 'ws-meta';
     const failure = doc.createElement('div');
     failure.className = 'ws-failure';
     el.append(line1, meta, failure);
-    const row: Row = { el, badge, host, name, meta, failure, index: -1, ws: null };
+    const row: Row = { el, badge, kind, host, name, meta, failure, index: -1, value: null };
     el.addEventListener('click', () => {
-      const ws = this.shown[row.index];
-      if (ws) this.opts.onSelect(ws.host, 'click');
+      const e = this.shown[row.index];
+      if (e) this.opts.onSelect(refOf(e), 'click');
     });
     el.addEventListener('dblclick', () => {
-      const ws = this.shown[row.index];
-      if (ws) this.opts.onActivate(ws.host);
+      const e = this.shown[row.index];
+      if (e) this.opts.onActivate(refOf(e));
     });
     this.spacer.append(el);
     return row;
   }
 
   private fillRow(row: Row, index: number): void {
-    const ws = this.shown[index];
-    const same = row.index === index && row.ws === ws;
+    const entry = this.shown[index];
+    const s = entry.subject;
+    const same = row.index === index && row.value === s.value;
     row.index = index;
-    row.ws = ws;
+    row.value = s.value;
     row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
-    row.el.setAttribute('aria-selected', String(ws.host === this.selected));
+    row.el.setAttribute('aria-selected', String(sameRef(refOf(entry), this.selected)));
     if (same) return;
-    row.el.dataset.host = ws.host;
-    row.badge.className = `badge ${ws.outcome}`;
-    row.badge.textContent = `${OUTCOME_ICON[ws.outcome]} ${OUTCOME_WORD[ws.outcome]}`;
-    row.host.textContent = ws.host;
-    row.name.textContent = ws.names[0] ?? '';
+    row.el.dataset.kind = s.kind;
+    row.el.dataset.key = s.key;
+    if (s.kind === 'workstation') row.el.dataset.host = s.key;
+    else delete row.el.dataset.host;
+    const outcome = s.value.outcome;
+    row.badge.className = `badge ${outcome}`;
+    row.badge.textContent = `${OUTCOME_ICON[outcome]} ${OUTCOME_WORD[outcome]}`;
+    row.kind.textContent = KIND_TAG[s.kind];
+    row.kind.title = KIND_NOUN[s.kind][0];
     const meta: string[] = [];
-    meta.push(`agent ${ws.agent.id ?? '–'}`);
-    meta.push(`ext ${ws.agent.extension ?? '–'}`);
-    if (ws.desktop !== 'unknown') meta.push(ws.desktop.toUpperCase());
-    if (ws.loginSeconds !== null) meta.push(`login ${formatDuration(ws.loginSeconds)}`);
+    let failing: string;
+    let note = '';
+    let detail = '';
+    if (s.kind === 'workstation') {
+      const ws = s.value;
+      row.host.textContent = ws.host;
+      row.name.textContent = ws.names[0] ?? '';
+      meta.push(`agent ${ws.agent.id ?? '–'}`);
+      meta.push(`ext ${ws.agent.extension ?? '–'}`);
+      if (ws.desktop !== 'unknown') meta.push(ws.desktop.toUpperCase());
+      if (ws.loginSeconds !== null) meta.push(`login ${formatDuration(ws.loginSeconds)}`);
+      failing = failingStepText(ws);
+      const a = entry.agent;
+      if (a && ws.outcome !== 'failed') {
+        // The login went through the CTI OS server: say how it went for the agent tied to this desktop.
+        failing = a.outcome === 'failed' ? `agent ${a.id ?? '–'} refused via ${a.via?.clientId ?? 'its CTI client'}` : '';
+        note = failing ? '' : `agent ${a.id ?? '–'} ${OUTCOME_WORD[a.outcome]} via ${a.via?.clientId ?? viaText(a)}`;
+        detail = a.failure?.message ?? '';
+      }
+    } else if (s.kind === 'agent') {
+      const a = s.value;
+      row.host.textContent = a.id ?? '–';
+      row.name.textContent = a.extension ? `ext ${a.extension}` : a.instrument ? `instrument ${a.instrument}` : '';
+      if (a.instrument && a.instrument !== a.extension) meta.push(`instrument ${a.instrument}`);
+      meta.push(`via ${viaText(a)}`);
+      if (a.desktop) meta.push(`desktop ${a.desktop}`);
+      if (a.state) meta.push(a.state);
+      failing = outcome === 'logged-in' ? '' : causeText(s);
+    } else {
+      const c = s.value;
+      row.host.textContent = c.host;
+      row.name.textContent = c.clientId ?? '';
+      if (c.version !== null) meta.push(`v${c.version}`);
+      meta.push(c.servers.length ? c.servers.join(', ') : 'no server');
+      meta.push(`${c.agents} agent${c.agents === 1 ? '' : 's'}`);
+      failing = outcome === 'logged-in' ? '' : causeText(s);
+    }
     row.meta.textContent = meta.join(' · ');
-    const failing = failingStepText(ws);
-    row.failure.textContent = failing ? `${ws.outcome === 'failed' ? '✗ ' : ''}${failing}` : '';
-    row.failure.title = failing;
+    row.failure.textContent = failing ? `${outcome === 'failed' ? '✗ ' : ''}${failing}` : note;
+    row.failure.title = [failing || note, detail].filter(Boolean).join(': ');
+    row.failure.classList.toggle('note', !failing && !!note);
   }
 
   private onKey(e: KeyboardEvent): void {
     if (this.shown.length === 0) return;
-    let i = this.shown.findIndex((w) => w.host === this.selected);
+    let i = this.indexOf(this.selected);
     const page = Math.max(1, Math.floor(this.opts.container.clientHeight / ROW_HEIGHT) - 1);
     switch (e.key) {
       case 'ArrowDown':
@@ -291,6 +429,6 @@ export class WorkstationList {
         return;
     }
     e.preventDefault();
-    this.opts.onSelect(this.shown[i].host, 'key');
+    this.opts.onSelect(refOf(this.shown[i]), 'key');
   }
 }

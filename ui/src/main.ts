@@ -1,6 +1,7 @@
 /**
- * ctiscope web UI: wires the file input and drop zone, the analysis worker, the workstation list, the
- * timeline, the details pane and the summary, and keeps the selection and zoom in the URL hash.
+ * ctiscope web UI: wires the file input and drop zone, the analysis worker, the subject list (agents, CTI
+ * clients, workstations), the timeline, the details pane and the summary, and keeps the selection and zoom in
+ * the URL hash.
  *
  * Data comes from (1) a capture dropped or chosen here, analysed in a Web Worker (nothing is uploaded),
  * (2) an analysis JSON from `ctiscope analyze --json`, (3) the document `ctiscope ui FILE` serves at
@@ -9,17 +10,19 @@
  * redrawing what changed without losing the selection, the zoom or the scroll positions.
  */
 
-import { ANALYSIS_SCHEMA_ID, type AnalysisDocument, type Outcome, type Step, type Workstation } from '../../src/timeline/model.js';
+import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
 import { formatDuration } from '../../src/timeline/format.js';
-import { renderFinding, renderMessage, renderStep, formatClock, type DetailsContext } from './details.js';
+import { renderFinding, renderMessage, renderStep, type DetailsContext } from './details.js';
 import { exportPng, exportSvg } from './export.js';
-import { formatHash, parseHash, type LinkState } from './hash.js';
+import { formatHash, linkedSubject, linkSubject, parseHash, type LinkState } from './hash.js';
 import { PHASE_LABELS } from './lanes.js';
-import { WorkstationList, type SortKey } from './list.js';
+import { SubjectList, type KindFilter, type SortKey } from './list.js';
 import type { StoredMessage } from './message-store.js';
 import { outcomeBadge } from './outcome.js';
 import { addChanges, applyDelta, liveStatusText, mergeMessages, type Changed, type LiveDeltaEvent, type LiveFullEvent, type LiveStatus } from './live.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { renderAgentOverview, renderCtiClientOverview, renderWorkstationOverview, type OverviewActions } from './subject-details.js';
+import { agentsOfCtiClient, agentsOfDesktop, agentTitle, findSubject, groupOf, isAnalysisDocument, KIND_NOUN, normalizeDocument, ownGroup, timelineView, viaText, type Subject, type SubjectRef, type TimelineView } from './subjects.js';
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 
@@ -102,11 +105,12 @@ async function loadFile(file: File): Promise<void> {
   const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
   if (/\.json$/i.test(file.name) || head[0] === 0x7b) {
     try {
-      const doc = JSON.parse(await file.text()) as AnalysisDocument;
-      if (doc?.schema !== ANALYSIS_SCHEMA_ID || !Array.isArray(doc.workstations)) {
-        throw new Error(`not an analysis document (expected "schema": "${ANALYSIS_SCHEMA_ID}"; produce one with ctiscope analyze --json)`);
+      const doc: unknown = JSON.parse(await file.text());
+      // Documents of the previous version (no agents, no CTI clients) open too.
+      if (!isAnalysisDocument(doc)) {
+        throw new Error(`not an analysis document (expected "schema": "${ANALYSIS_SCHEMA_ID}" or "${ANALYSIS_SCHEMA_V1}"; produce one with ctiscope analyze --json)`);
       }
-      setDocument(doc, file.name, 'none');
+      setDocument(normalizeDocument(doc), file.name, 'none');
     } catch (e) {
       showError(`${file.name}: ${(e as Error).message}`);
     }
@@ -128,9 +132,9 @@ async function loadServerDocument(): Promise<void> {
   // A live capture: the event stream brings the document (at once) and every change after it.
   if (res.headers.get('x-ctiscope-live')) return startLive();
   if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return;
-  const doc = (await res.json()) as AnalysisDocument;
-  if (doc?.schema !== ANALYSIS_SCHEMA_ID) return;
-  setDocument(doc, doc.source.files.join(', '), 'server');
+  const doc: unknown = await res.json();
+  if (!isAnalysisDocument(doc)) return;
+  setDocument(normalizeDocument(doc), doc.source.files.join(', '), 'server');
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -139,7 +143,7 @@ function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
-/** A workstation's decoded messages from the server; with `after`, only those numbered above it. */
+/** A host's decoded messages (those of the flows it is the client of) from the server; with `after`, only those numbered above it. */
 function fetchServerMessages(host: string, after = -1): Promise<HostMessages & { limits?: { head: number; tail: number } }> {
   return fetch(`api/messages?host=${encodeURIComponent(host)}${after >= 0 ? `&after=${after}` : ''}`)
     .then((r) => (r.ok ? r.json() : { messages: [], total: 0 }))
@@ -201,7 +205,7 @@ function startLive(): void {
   es.addEventListener('analysis', (e) => {
     const j = JSON.parse((e as MessageEvent<string>).data) as LiveFullEvent;
     live.seq = j.seq;
-    queueLiveDocument(j.doc, 'all', j.status);
+    queueLiveDocument(normalizeDocument(j.doc), 'all', j.status);
   });
   es.addEventListener('delta', (e) => {
     const j = JSON.parse((e as MessageEvent<string>).data) as LiveDeltaEvent;
@@ -214,7 +218,7 @@ function startLive(): void {
       return;
     }
     live.seq = j.seq;
-    queueLiveDocument(next, new Set(j.changed.map((w) => w.host)), j.status);
+    queueLiveDocument(normalizeDocument(next), new Set(j.changed.map((w) => w.host)), j.status);
   });
   es.addEventListener('status', (e) => {
     const status = JSON.parse((e as MessageEvent<string>).data) as LiveStatus;
@@ -291,19 +295,26 @@ function drawLiveDocument(doc: AnalysisDocument, changed: Changed): void {
   }
   app.doc = doc;
   $('source-name').textContent = `${doc.source.files.join(', ')} — ${doc.summary.message}`;
-  // Messages kept for workstations not shown are fetched again when one is selected.
-  for (const host of [...app.messages.keys()]) if (host !== app.link.ws && (changed === 'all' || changed.has(host))) app.messages.delete(host);
-  list.setData(doc.workstations);
-  const selected = workstation(app.link.ws);
+  // Messages kept for hosts not shown are fetched again when one is selected.
+  const shownHosts = new Set(timeline.view?.messageHosts ?? []);
+  for (const host of [...app.messages.keys()]) if (!shownHosts.has(host) && (changed === 'all' || changed.has(host))) app.messages.delete(host);
+  list.setData(doc);
+  const selected = findSubject(doc, linkedSubject(app.link));
   if (!selected) {
-    // Nothing shown yet: the first workstation to appear is selected, as when a file is opened.
-    const first = list.visible[0]?.host;
-    if (first && !timeline.workstation) {
+    // Nothing shown yet: the first subject to appear is selected, as when a file is opened.
+    const first = list.visible[0]?.subject;
+    if (first && !timeline.view) {
       $('empty').hidden = true;
       applyView();
-      selectWorkstation(first, { window: null, reveal: false });
+      selectSubject({ kind: first.kind, key: first.key }, { window: null, reveal: false });
     }
-  } else if (changed === 'all' || changed.has(selected.host) || timeline.workstation !== selected) {
+  } else if (
+    changed === 'all' ||
+    // Agents and CTI clients come whole with every document; a workstation only when it changed.
+    selected.kind !== 'workstation' ||
+    changed.has(selected.key) ||
+    timeline.view?.subject.value !== selected.value
+  ) {
     redrawSelected(selected);
   }
   if (app.link.view === 'summary') {
@@ -315,24 +326,32 @@ function drawLiveDocument(doc: AnalysisDocument, changed: Changed): void {
   scheduleLiveMessages();
 }
 
-/** The selected workstation changed: header, timeline (same zoom, same focus) and details (same item, same scroll). */
-function redrawSelected(ws: Workstation): void {
-  renderWorkstationHeader(ws);
-  if (timeline.workstation?.host === ws.host) timeline.update(ws, app.messages.get(ws.host)?.messages);
-  else timeline.show(ws, { messages: app.messages.get(ws.host)?.messages ?? [], ladder: app.link.ladder, compress: app.link.compress, window: app.link.window });
-  redrawDetails(ws);
+/** The messages a view draws: those kept for each of its hosts, in time order. */
+function viewMessages(view: TimelineView): StoredMessage[] {
+  const lists = view.messageHosts.map((h) => app.messages.get(h)?.messages ?? []);
+  if (lists.length === 1) return lists[0];
+  return lists.flat().sort((a, b) => a.time - b.time);
 }
 
-function redrawDetails(ws: Workstation): void {
+/** The selected subject changed: header, timeline (same zoom, same focus) and details (same item, same scroll). */
+function redrawSelected(s: Subject): void {
+  const view = timelineView(app.doc!, s);
+  renderSubjectHeader(s);
+  if (timeline.view && timeline.view.ref.kind === s.kind && timeline.view.ref.key === s.key) timeline.update(view, viewMessages(view));
+  else timeline.show(view, { messages: viewMessages(view), ladder: app.link.ladder, compress: app.link.compress, window: app.link.window });
+  redrawDetails(view);
+}
+
+function redrawDetails(view: TimelineView): void {
   const pane = $('details');
   const scroll = pane.scrollTop;
   const item = app.detailsItem;
-  if (!item) renderWorkstationDetails(ws);
+  if (!item) renderOverview(view);
   else if (item.kind === 'step') {
-    const step = ws.steps.find((s) => s.id === item.step.id);
-    if (step) openItem({ kind: 'step', step, time: step.start });
+    const step = groupOf(view, item.group)?.steps.find((s) => s.id === item.step.id);
+    if (step) openItem({ kind: 'step', step, group: item.group, time: step.start });
   } else if (item.kind === 'finding') {
-    const finding = ws.findings[item.index];
+    const finding = view.findings[item.index];
     if (finding) openItem({ kind: 'finding', finding, index: item.index, time: item.time });
   }
   // A message's details do not change.
@@ -341,9 +360,10 @@ function redrawDetails(ws: Workstation): void {
   if (focused && app.detailsItem && !sameItem(focused, app.detailsItem)) timeline.focusItem((it) => sameItem(it, app.detailsItem!));
 }
 
-/** Fetches the selected workstation's new messages: at most every half second, one request at a time. */
+/** Fetches the selected subject's new messages (those of its first host): at most every half second, one request at a time. */
 function scheduleLiveMessages(): void {
-  if (!live.on || app.messageSource !== 'server' || !app.link.ws) return;
+  const host = timeline.view?.messageHosts[0];
+  if (!live.on || app.messageSource !== 'server' || !host) return;
   if (live.fetching) {
     live.fetchAgain = true;
     return;
@@ -356,7 +376,6 @@ function scheduleLiveMessages(): void {
     }, wait);
     return;
   }
-  const host = app.link.ws;
   const kept = app.messages.get(host);
   // Without a first full fetch (requestMessages is on it), wait for that one.
   if (!kept) return;
@@ -370,9 +389,10 @@ function scheduleLiveMessages(): void {
     if (current && r.messages.length) {
       const merged = { messages: mergeMessages(current.messages, r.messages, live.limits), total: r.total };
       app.messages.set(host, merged);
-      if (app.link.ws === host && timeline.workstation?.host === host) {
-        timeline.setMessages(merged.messages);
-        if (app.detailsItem?.kind === 'step') redrawDetails(timeline.workstation);
+      const view = timeline.view;
+      if (view?.messageHosts.includes(host)) {
+        timeline.setMessages(viewMessages(view));
+        if (app.detailsItem?.kind === 'step') redrawDetails(view);
       }
     }
     if (live.fetchAgain) {
@@ -392,20 +412,34 @@ function setDocument(doc: AnalysisDocument, name: string, source: MessageSource)
   app.detailsItem = null;
   $('source-name').textContent = `${name} — ${doc.summary.message}`;
   $('empty').hidden = true;
-  list.setData(doc.workstations);
-  const wanted = app.link.ws && doc.workstations.some((w) => w.host === app.link.ws) ? app.link.ws : (list.visible[0]?.host ?? null);
-  const window = wanted === app.link.ws ? app.link.window : null;
+  list.setData(doc);
+  syncKindFilter();
+  const linked = linkedSubject(app.link);
+  const first = list.visible[0]?.subject;
+  const wanted: SubjectRef | null = linked && findSubject(doc, linked) ? linked : first ? { kind: first.kind, key: first.key } : null;
+  const window = wanted === linked ? app.link.window : null;
   setState('ready');
   applyView();
-  if (wanted) selectWorkstation(wanted, { window, reveal: true });
+  if (wanted) selectSubject(wanted, { window, reveal: true });
   else {
     $('timeline-view').hidden = true;
     $('details').replaceChildren(
       paragraph(
-        live.on ? 'Waiting for a desktop: no login traffic to a known desktop service yet.' : 'No workstation in this capture: no login traffic to a known desktop service was found.',
+        live.on ? 'Waiting for a desktop: no login traffic to a known desktop service yet.' : 'No workstation, agent or CTI client in this capture: no login traffic to a known desktop service was found.',
         'muted',
       ),
     );
+  }
+}
+
+/** The kind filter offers the kinds the document has. */
+function syncKindFilter(): void {
+  const kinds = list.kinds;
+  const select = $<HTMLSelectElement>('kind-filter');
+  for (const option of Array.from(select.options)) option.disabled = option.value !== 'all' && !kinds.has(option.value as Subject['kind']);
+  if (select.selectedOptions[0]?.disabled) {
+    select.value = 'all';
+    list.setKind('all');
   }
 }
 
@@ -416,30 +450,40 @@ function paragraph(text: string, cls?: string): HTMLParagraphElement {
   return p;
 }
 
-function workstation(host: string | null): Workstation | undefined {
-  return app.doc?.workstations.find((w) => w.host === host);
+function sameRef(a: SubjectRef | null | undefined, b: SubjectRef | null | undefined): boolean {
+  return !!a && !!b && a.kind === b.kind && a.key === b.key;
 }
 
-function selectWorkstation(host: string, opts: { window?: [number, number] | null; reveal?: boolean } = {}): void {
-  const ws = workstation(host);
-  if (!ws) return;
-  const changed = app.link.ws !== host || timeline.workstation !== ws;
-  app.link.ws = host;
-  list.select(host, opts.reveal ?? true);
+function selectSubject(ref: SubjectRef, opts: { window?: [number, number] | null; reveal?: boolean } = {}): void {
+  const s = findSubject(app.doc, ref);
+  if (!s) return;
+  const changed = !sameRef(linkedSubject(app.link), ref) || timeline.view?.subject.value !== s.value;
+  linkSubject(app.link, ref);
+  // The list shows the selection: a subject the kind filter hides (a CAD desktop's own agent) brings its kind in.
+  const kind = list.kindFor(ref);
+  const kindSelect = $<HTMLSelectElement>('kind-filter');
+  if (kindSelect.value !== kind) {
+    kindSelect.value = kind;
+    list.setKind(kind);
+  }
+  list.select(ref, opts.reveal ?? true);
   if (changed || opts.window !== undefined) {
-    const cached = app.messages.get(host);
-    renderWorkstationHeader(ws);
+    const view = timelineView(app.doc!, s);
+    renderSubjectHeader(s);
     if (app.link.view === 'timeline') {
       $('timeline-view').hidden = false;
     }
-    timeline.show(ws, { messages: cached?.messages ?? [], ladder: app.link.ladder, compress: app.link.compress, window: opts.window ?? null });
+    const missing = view.messageHosts.filter((h) => !app.messages.has(h));
+    timeline.show(view, { messages: viewMessages(view), ladder: app.link.ladder, compress: app.link.compress, window: opts.window ?? null });
     app.link.window = opts.window ?? null;
-    renderWorkstationDetails(ws);
-    body.dataset.messages = cached || app.messageSource === 'none' ? 'ready' : 'loading';
-    if (!cached && app.messageSource !== 'none') {
-      void requestMessages(host).then((r) => {
-        if (app.link.ws !== host) return;
-        timeline.setMessages(r.messages);
+    app.detailsItem = null;
+    renderOverview(view);
+    body.dataset.messages = missing.length === 0 || app.messageSource === 'none' ? 'ready' : 'loading';
+    if (missing.length && app.messageSource !== 'none') {
+      void Promise.all(missing.map((h) => requestMessages(h))).then(() => {
+        const now = timeline.view;
+        if (!now || !sameRef(now.ref, ref)) return;
+        timeline.setMessages(viewMessages(now));
         body.dataset.messages = 'ready';
         if (app.detailsItem?.kind === 'step') openItem(app.detailsItem);
       });
@@ -448,99 +492,95 @@ function selectWorkstation(host: string, opts: { window?: [number, number] | nul
   writeHash();
 }
 
-function renderWorkstationHeader(ws: Workstation): void {
+function failureBanner(failure: { message: string } | null, outcome: Outcome, failedPhase: keyof typeof PHASE_LABELS | null): HTMLElement | null {
+  if (!failure && outcome !== 'failed') return null;
+  const banner = document.createElement('div');
+  banner.className = 'failure-banner';
+  const strong = document.createElement('strong');
+  strong.textContent = `✗ Failed at ${failedPhase ? PHASE_LABELS[failedPhase] : 'an unknown phase'}: `;
+  banner.append(strong, document.createTextNode(failure?.message ?? 'see the findings below'));
+  return banner;
+}
+
+function renderSubjectHeader(s: Subject): void {
   const header = $('ws-header');
+  header.dataset.kind = s.kind;
   const title = document.createElement('div');
   title.className = 'ws-title';
   const h2 = document.createElement('h2');
-  h2.textContent = ws.host;
   const meta = document.createElement('span');
   meta.className = 'muted';
-  meta.textContent = [ws.names.join(', '), `agent ${ws.agent.id ?? '–'}`, `ext ${ws.agent.extension ?? '–'}`, ws.desktop !== 'unknown' ? ws.desktop.toUpperCase() : '', ws.loginSeconds !== null ? `login in ${formatDuration(ws.loginSeconds)}` : '']
-    .filter(Boolean)
-    .join(' · ');
-  title.append(h2, outcomeBadge(document, ws.outcome), meta);
-  const parts: Node[] = [title];
-  if (ws.failure || ws.outcome === 'failed') {
-    const banner = document.createElement('div');
-    banner.className = 'failure-banner';
-    const strong = document.createElement('strong');
-    strong.textContent = `✗ Failed at ${ws.failedPhase ? PHASE_LABELS[ws.failedPhase] : 'an unknown phase'}: `;
-    banner.append(strong, document.createTextNode(ws.failure?.message ?? 'see the findings below'));
-    parts.push(banner);
+  let parts: string[];
+  let banner: HTMLElement | null;
+  if (s.kind === 'workstation') {
+    const ws = s.value;
+    h2.textContent = ws.host;
+    parts = [ws.names.join(', '), `agent ${ws.agent.id ?? '–'}`, `ext ${ws.agent.extension ?? '–'}`, ws.desktop !== 'unknown' ? ws.desktop.toUpperCase() : '', ws.loginSeconds !== null ? `login in ${formatDuration(ws.loginSeconds)}` : ''];
+    banner = failureBanner(ws.failure, ws.outcome, ws.failedPhase);
+  } else if (s.kind === 'agent') {
+    const a = s.value;
+    h2.textContent = `agent ${agentTitle(a)}`;
+    parts = [`via ${viaText(a)}`, a.via ? `CTI server ${a.via.server}` : '', a.desktop ? `desktop ${a.desktop}` : 'no desktop seen', a.state ? `state ${a.state}` : '', `${a.attempts.length} login attempt${a.attempts.length === 1 ? '' : 's'}`];
+    banner = failureBanner(a.failure, a.outcome, a.failedPhase);
+  } else {
+    const c = s.value;
+    h2.textContent = `${c.clientId ?? '?'} @ ${c.host}`;
+    parts = [c.names.join(', '), c.version !== null ? `protocol ${c.version}` : '', c.servers.join(', '), `${c.agents} agent${c.agents === 1 ? '' : 's'}`];
+    banner = failureBanner(c.failure, c.outcome, c.failure?.phase ?? null);
   }
-  header.replaceChildren(...parts);
+  meta.textContent = parts.filter(Boolean).join(' · ');
+  const kind = document.createElement('span');
+  kind.className = 'kind-tag';
+  kind.textContent = KIND_NOUN[s.kind][0];
+  title.append(kind, h2, outcomeBadge(document, s.value.outcome), meta);
+  header.replaceChildren(...(banner ? [title, banner] : [title]));
 }
 
-function detailsContext(ws: Workstation): DetailsContext {
-  const kept = app.messages.get(ws.host);
+/** The details context of an item: its group's subject (an agent's CTI client lane shows the CTI client's). */
+function detailsContext(view: TimelineView, group = 'own'): DetailsContext {
+  const g = groupOf(view, group) ?? ownGroup(view);
   return {
-    ws,
-    messages: kept?.messages ?? [],
-    messagesKnown: app.messageSource !== 'none' && kept !== undefined,
-    openStep: (step: Step) => {
-      timeline.focusItem((it) => it.kind === 'step' && it.step.id === step.id);
-      openItem({ kind: 'step', step, time: step.start });
+    subject: { start: g.start, steps: g.steps, findings: g.findings },
+    messages: viewMessages(view),
+    messagesKnown: app.messageSource !== 'none' && view.messageHosts.length > 0 && view.messageHosts.every((h) => app.messages.has(h)),
+    framesOnly: !g.allMessages,
+    openStep: (step) => {
+      timeline.focusItem((it) => it.kind === 'step' && it.step.id === step.id && it.group === g.id);
+      openItem({ kind: 'step', step, group: g.id, time: step.start });
     },
     openMessage: (m: StoredMessage) => openItem({ kind: 'message', message: m, time: m.time }),
   };
 }
 
-/** With nothing selected: the workstation at a glance, its findings clickable. */
-function renderWorkstationDetails(ws: Workstation): void {
+/** With nothing selected: the subject at a glance, its findings clickable. */
+function renderOverview(view: TimelineView): void {
   const pane = $('details');
   app.detailsItem = null;
-  const h3 = document.createElement('h3');
-  h3.textContent = `Workstation ${ws.host}`;
-  const dl = document.createElement('dl');
-  dl.className = 'kv';
-  const rows: [string, string][] = [
-    ['names', ws.names.join(', ')],
-    ['desktop', ws.desktop],
-    ['agent ID', ws.agent.id ?? '–'],
-    ['extension', ws.agent.extension ?? '–'],
-    ['outcome', ws.outcome],
-    ['failed phase', ws.failedPhase ? PHASE_LABELS[ws.failedPhase] : ''],
-    ['login duration', ws.loginSeconds !== null ? formatDuration(ws.loginSeconds) : ''],
-    ['first packet', formatClock(ws.start)],
-    ['steps', String(ws.steps.length)],
-  ];
-  for (const [k, v] of rows) {
-    if (!v) continue;
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = v;
-    dl.append(dt, dd);
-  }
-  const children: Node[] = [h3, dl];
-  if (ws.findings.length) {
-    const h4 = document.createElement('h4');
-    h4.textContent = 'Findings';
-    children.push(h4);
-    ws.findings.forEach((f, index) => {
-      const p = paragraph(`${f.kind}: ${f.message}`, 'sentence');
-      p.tabIndex = 0;
-      p.style.cursor = 'pointer';
-      const open = (): void => {
-        timeline.focusItem((it) => it.kind === 'finding' && it.index === index);
-        openItem({ kind: 'finding', finding: f, index, time: 0 });
-      };
-      p.addEventListener('click', open);
-      p.addEventListener('keydown', (e) => e.key === 'Enter' && open());
-      children.push(p);
-    });
-  }
-  children.push(paragraph('Click a step, a message or a finding on the timeline for its details.', 'muted'));
-  pane.replaceChildren(...children);
+  delete pane.dataset.kind;
+  const actions: OverviewActions = {
+    openFinding: (f, index) => {
+      timeline.focusItem((it) => it.kind === 'finding' && it.index === index);
+      openItem({ kind: 'finding', finding: f, index, time: 0 });
+    },
+    openStep: (step) => {
+      timeline.focusItem((it) => it.kind === 'step' && it.step.id === step.id && it.group === 'own');
+      openItem({ kind: 'step', step, group: 'own', time: step.start });
+    },
+    openSubject: (ref) => selectSubject(ref, { window: null }),
+  };
+  const s = view.subject;
+  if (s.kind === 'workstation') renderWorkstationOverview(pane, s.value, agentsOfDesktop(app.doc!, s.value.host), actions);
+  else if (s.kind === 'agent') renderAgentOverview(pane, s.value, actions);
+  else renderCtiClientOverview(pane, s.value, agentsOfCtiClient(app.doc!, s.value), actions);
+  pane.dataset.subject = s.kind;
 }
 
 function openItem(item: TimelineItem): void {
-  const ws = timeline.workstation;
-  if (!ws) return;
+  const view = timeline.view;
+  if (!view) return;
   app.detailsItem = item;
   const pane = $('details');
-  const ctx = detailsContext(ws);
+  const ctx = detailsContext(view, item.kind === 'step' ? item.group : 'own');
   if (item.kind === 'step') renderStep(pane, item.step, ctx);
   else if (item.kind === 'finding') renderFinding(pane, item.finding, ctx);
   else renderMessage(pane, item.message, ctx);
@@ -555,10 +595,14 @@ function applyView(): void {
   $('view-timeline').setAttribute('aria-selected', String(!summary));
   $('view-summary').setAttribute('aria-selected', String(summary));
   $('summary-view').hidden = !summary || !app.doc;
-  $('timeline-view').hidden = summary || !app.doc || !app.link.ws;
+  $('timeline-view').hidden = summary || !app.doc || !linkedSubject(app.link);
   if (summary && app.doc) {
     renderSummary($('summary-view'), app.doc, {
-      filterOutcome: (outcome: Outcome) => {
+      filterOutcome: (outcome: Outcome, kind?: KindFilter) => {
+        if (kind) {
+          $<HTMLSelectElement>('kind-filter').value = kind;
+          list.setKind(kind);
+        }
         const only = $<HTMLInputElement>('only-failures');
         only.checked = outcome === 'failed';
         list.setOnlyFailures(only.checked);
@@ -566,10 +610,10 @@ function applyView(): void {
         filter.value = outcome === 'failed' ? '' : outcome;
         list.setFilter(filter.value);
       },
-      openWorkstation: (host: string) => {
+      openSubject: (ref: SubjectRef) => {
         app.link.view = 'timeline';
         applyView();
-        selectWorkstation(host, { window: null });
+        selectSubject(ref, { window: null });
       },
     });
   }
@@ -604,8 +648,9 @@ window.addEventListener('hashchange', () => {
   if (viewChanged) applyView();
   if (ladderChanged) timeline.setLadder(next.ladder);
   if (compressChanged) timeline.setCompress(next.compress);
-  if (next.ws && (next.ws !== app.link.ws || JSON.stringify(next.window) !== JSON.stringify(app.link.window))) {
-    selectWorkstation(next.ws, { window: next.window });
+  const ref = linkedSubject(next);
+  if (ref && (!sameRef(ref, linkedSubject(app.link)) || JSON.stringify(next.window) !== JSON.stringify(app.link.window))) {
+    selectSubject(ref, { window: next.window });
   }
 });
 
@@ -637,18 +682,18 @@ function clearError(): void {
 
 // ---------- components ----------
 
-const list = new WorkstationList({
+const list = new SubjectList({
   container: $('ws-list'),
   countLabel: $('list-count'),
-  onSelect: (host) => {
+  onSelect: (ref) => {
     if (app.link.view !== 'timeline') {
       app.link.view = 'timeline';
       applyView();
     }
-    selectWorkstation(host, { window: null });
+    selectSubject(ref, { window: null });
   },
-  onActivate: (host) => {
-    selectWorkstation(host);
+  onActivate: (ref) => {
+    selectSubject(ref);
     $('timeline').focus();
   },
 });
@@ -673,6 +718,7 @@ $<HTMLInputElement>('file-input').addEventListener('change', (e) => {
 });
 $<HTMLInputElement>('filter').addEventListener('input', (e) => list.setFilter((e.target as HTMLInputElement).value));
 $<HTMLSelectElement>('sort').addEventListener('change', (e) => list.setSort((e.target as HTMLSelectElement).value as SortKey));
+$<HTMLSelectElement>('kind-filter').addEventListener('change', (e) => list.setKind((e.target as HTMLSelectElement).value as KindFilter));
 $<HTMLInputElement>('only-failures').addEventListener('change', (e) => list.setOnlyFailures((e.target as HTMLInputElement).checked));
 $<HTMLInputElement>('ladder-toggle').addEventListener('change', (e) => {
   app.link.ladder = (e.target as HTMLInputElement).checked;
@@ -693,12 +739,12 @@ $('view-summary').addEventListener('click', () => {
   applyView();
 });
 $('reset-zoom').addEventListener('click', () => timeline.resetZoom());
-const exportName = (ext: string): string => `ctiscope-${(app.link.ws ?? 'timeline').replace(/[^\w.-]+/g, '_')}.${ext}`;
+const exportName = (ext: string): string => `ctiscope-${(linkedSubject(app.link)?.key ?? 'timeline').replace(/[^\w.-]+/g, '_')}.${ext}`;
 $('export-svg').addEventListener('click', () => {
-  if (timeline.workstation) exportSvg(timeline.svgNode, exportName('svg'));
+  if (timeline.view) exportSvg(timeline.svgNode, exportName('svg'));
 });
 $('export-png').addEventListener('click', () => {
-  if (timeline.workstation) exportPng(timeline.svgNode, exportName('png')).catch((e: Error) => showError(e.message));
+  if (timeline.view) exportPng(timeline.svgNode, exportName('png')).catch((e: Error) => showError(e.message));
 });
 
 // Drop anywhere on the page.

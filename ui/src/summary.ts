@@ -1,16 +1,19 @@
 /**
- * The summary of a capture with many workstations: counts by outcome and by finding kind, the groups the
- * analysis found (same outcome, same cause, same server), and a histogram of login durations.
+ * The summary of a capture with many workstations or agents: counts by outcome and by finding kind, the groups
+ * the analysis found (same outcome, same cause, same server; for agents also the same code), and a histogram
+ * of login durations.
  */
 
 import * as d3 from 'd3';
 import { formatDuration } from '../../src/timeline/format.js';
 import { OUTCOMES, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD, outcomeBadge } from './outcome.js';
+import { agentKey, type SubjectKind, type SubjectRef } from './subjects.js';
 
 export interface SummaryActions {
-  filterOutcome(outcome: Outcome): void;
-  openWorkstation(host: string): void;
+  /** Lists only this outcome (failures: only failed), of one kind of subject when given. */
+  filterOutcome(outcome: Outcome, kind?: SubjectKind): void;
+  openSubject(ref: SubjectRef): void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -55,10 +58,12 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
     tr.append(badgeCell, el('td', undefined, g.kind ?? '—'), el('td', 'mono', g.server ?? '—'), el('td', undefined, String(g.count)), el('td', 'mono', hosts));
     tr.title = 'Open the first workstation of this group';
     tr.addEventListener('click', () => {
-      if (g.hosts[0]) actions.openWorkstation(g.hosts[0]);
+      if (g.hosts[0]) actions.openSubject({ kind: 'workstation', key: g.hosts[0] });
     });
     groups.append(tr);
   }
+
+  const agentSection = doc.agents?.length ? renderAgentSummary(doc, actions) : [];
 
   const kinds = Object.entries(s.byFindingKind)
     .filter(([, n]) => (n ?? 0) > 0)
@@ -88,7 +93,51 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
     warnings.append(ul);
   }
 
-  target.replaceChildren(head, cards, el('h3', undefined, 'Groups'), groups, charts, ...(warnings ? [warnings] : []));
+  const wsHeading = agentSection.length ? [el('h3', undefined, `Workstations (${s.workstations})`)] : [];
+  const wsSection = doc.workstations.length || !agentSection.length ? [...wsHeading, cards, el('h3', undefined, 'Groups'), groups] : [];
+  // A server-side capture's agents come first; a CAD desktop's agent is its workstation's, so workstations lead there.
+  const agentsFirst = doc.agents.some((a) => a.desktopLink?.basis !== 'desktop-session');
+  const sections = agentsFirst ? [...agentSection, ...wsSection] : [...wsSection, ...agentSection];
+  target.replaceChildren(head, ...sections, charts, ...(warnings ? [warnings] : []));
+}
+
+/** Agents: counts by outcome, and the groups by cause ("9 agent-login-failed 10140 on 10.20.0.10:42027"). */
+function renderAgentSummary(doc: AnalysisDocument, actions: SummaryActions): HTMLElement[] {
+  const s = doc.summary;
+  const byOutcome = s.agentsByOutcome ?? { 'logged-in': 0, failed: 0, incomplete: 0 };
+  const heading = el('h3', undefined, `Agents (${s.agents ?? doc.agents.length})`);
+  const ctiLine = el('p', 'muted', `${s.ctiClients ?? doc.ctiClients.length} CTI client${(s.ctiClients ?? doc.ctiClients.length) === 1 ? '' : 's'} spoke for them`);
+  const cards = el('div', 'summary-cards agent-cards');
+  for (const outcome of OUTCOMES) {
+    const card = el('button', `card ${outcome}`);
+    card.type = 'button';
+    card.dataset.agentOutcome = outcome;
+    card.append(el('span', 'count', String(byOutcome[outcome] ?? 0)), document.createTextNode(`${OUTCOME_ICON[outcome]} ${OUTCOME_WORD[outcome]}`));
+    card.addEventListener('click', () => actions.filterOutcome(outcome, 'agent'));
+    cards.append(card);
+  }
+  const table = el('table', 'summary-table agent-groups');
+  const head = el('tr');
+  for (const h of ['outcome', 'cause', 'code', 'server', 'agents', '']) head.append(el('th', undefined, h));
+  table.append(head);
+  // Agent ids of a group: open the first one by the key of the agent with that id.
+  const keyOf = new Map<string, string>();
+  for (const a of doc.agents) if (a.id && !keyOf.has(a.id)) keyOf.set(a.id, agentKey(a));
+  for (const g of s.agentGroups ?? []) {
+    const tr = el('tr', 'clickable agent-group');
+    tr.dataset.outcome = g.outcome;
+    const names = g.agents.slice(0, 8).join(', ') + (g.agents.length > 8 ? `, … (${g.agents.length - 8} more)` : '');
+    const badge = el('td');
+    badge.append(outcomeBadge(document, g.outcome));
+    tr.append(badge, el('td', undefined, g.kind ?? '—'), el('td', 'mono', g.code !== null ? String(g.code) : '—'), el('td', 'mono', g.server ?? '—'), el('td', 'count', String(g.count)), el('td', 'mono', names));
+    tr.title = 'Open the first agent of this group';
+    tr.addEventListener('click', () => {
+      const key = g.agents[0] !== undefined ? keyOf.get(g.agents[0]) : undefined;
+      if (key) actions.openSubject({ kind: 'agent', key });
+    });
+    table.append(tr);
+  }
+  return [heading, ctiLine, cards, el('h3', undefined, 'Agent groups'), table];
 }
 
 function kindChart(kinds: { kind: string; n: number }[]): SVGSVGElement {

@@ -1,23 +1,25 @@
 /**
- * The timeline of one workstation, drawn with d3: phases across the top, the findings with their sentences,
- * the time axis (drag on it to zoom to a range), a workstation lane and one lane per server, steps as bars
- * (✓/✗), messages as ticks or, in the ladder view, as arrows between the workstation and the server.
+ * The timeline of one subject (a workstation, an agent or a CTI client), drawn with d3: phases across the top,
+ * the findings with their sentences, the time axis (drag on it to zoom to a range), the subject's row and one
+ * lane per server, steps as bars (✓/✗), messages as ticks or, in the ladder view, as arrows between the
+ * subject and the server. An agent's view adds labelled lanes for its CTI client's session and its desktop.
  * Wheel zooms and dragging pans (d3-zoom); the time scale compresses idle gaps (scales.ts).
  *
  * Every string that comes from a capture is set with `.text()`, never as markup.
  */
 
 import * as d3 from 'd3';
-import { formatDuration } from '../../src/timeline/format.js';
-import type { Finding, Step, Workstation } from '../../src/timeline/model.js';
+import { formatDuration, hostOf } from '../../src/timeline/format.js';
+import type { Finding, Step } from '../../src/timeline/model.js';
 import { drawAxis, drawBreaks } from './axis.js';
-import { buildLanes, findingTime, laneOfMessage, phaseBands, PHASE_LABELS, type Lane } from './lanes.js';
+import { buildLanes, findingTime, laneKey, laneOfMessage, phaseBands, PHASE_LABELS, type Lane } from './lanes.js';
 import type { StoredMessage } from './message-store.js';
-import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
+import { ownGroup, viewTitle, type TimelineView } from './subjects.js';
 import { buildTimeScale, type TimeScale } from './scales.js';
 
 export type TimelineItem =
-  | { kind: 'step'; step: Step; time: number }
+  /** `group`: the lane group of the step ('own', or 'cti' / 'desktop' in an agent's view). */
+  | { kind: 'step'; step: Step; group: string; time: number }
   | { kind: 'finding'; finding: Finding; index: number; time: number }
   | { kind: 'message'; message: StoredMessage; time: number };
 
@@ -25,7 +27,7 @@ export interface TimelineOptions {
   container: HTMLElement;
   /** A step, finding or message was clicked, or Enter pressed on it. */
   onSelect(item: TimelineItem): void;
-  /** The visible window changed (zoom, pan, brush); null when the whole workstation is shown. */
+  /** The visible window changed (zoom, pan, brush); null when the whole subject is shown. */
   onWindow(window: [number, number] | null): void;
 }
 
@@ -81,8 +83,13 @@ export function fitText(text: string, px: number, font: string): string {
   return lo === 0 ? '' : `${text.slice(0, lo)}…`;
 }
 
+/** A message's id across the hosts a view draws messages of (arrival numbers count per host). */
+export function messageKey(m: StoredMessage): string {
+  return `${hostOf(m.client)}#${m.seq}`;
+}
+
 export class Timeline {
-  private ws: Workstation | null = null;
+  private ws: TimelineView | null = null;
   private lanes: Lane[] = [];
   private laneY = new Map<string, number>();
   private messages: readonly StoredMessage[] = [];
@@ -184,32 +191,33 @@ export class Timeline {
     return this.svg.node()!;
   }
 
-  get workstation(): Workstation | null {
+  /** The view shown, or null. */
+  get view(): TimelineView | null {
     return this.ws;
   }
 
-  show(ws: Workstation, o: ShowOptions): void {
+  show(ws: TimelineView, o: ShowOptions): void {
     this.ws = ws;
     this.messages = o.messages;
     this.ladder = o.ladder;
     this.compress = o.compress;
-    this.stepById = new Map(ws.steps.map((s) => [s.id, s]));
+    this.stepById = new Map(ownGroup(ws).steps.map((s) => [s.id, s]));
     this.focusIndex = -1;
     this.layout();
     this.applyWindow(o.window, true);
   }
 
   /**
-   * A newer version of the workstation shown (live capture): redrawn with the same zoom window (or, unzoomed,
-   * the whole workstation as it grows) and the same focused step or finding.
+   * A newer version of the subject shown (live capture): redrawn with the same zoom window (or, unzoomed,
+   * the whole subject as it grows) and the same focused step or finding.
    */
-  update(ws: Workstation, messages?: readonly StoredMessage[]): void {
-    if (!this.ws || this.ws.host !== ws.host) return this.show(ws, { messages: messages ?? [], ladder: this.ladder, compress: this.compress, window: null });
+  update(ws: TimelineView, messages?: readonly StoredMessage[]): void {
+    if (!this.ws || this.ws.ref.kind !== ws.ref.kind || this.ws.ref.key !== ws.ref.key) return this.show(ws, { messages: messages ?? [], ladder: this.ladder, compress: this.compress, window: null });
     const window = this.currentWindow();
     const focused = this.focusedItem();
     this.ws = ws;
     if (messages) this.messages = messages;
-    this.stepById = new Map(ws.steps.map((s) => [s.id, s]));
+    this.stepById = new Map(ownGroup(ws).steps.map((s) => [s.id, s]));
     this.layout();
     this.focusIndex = focused ? this.items.findIndex((it) => sameItem(it, focused)) : -1;
     this.applyWindow(window, true);
@@ -306,18 +314,19 @@ export class Timeline {
     this.svg.call(this.zoom.transform, t);
   }
 
-  /** Geometry and the time scale for the current workstation and width. */
+  /** Geometry and the time scale for the current subject and width. */
   private layout(): void {
     const ws = this.ws;
     if (!ws) return;
-    this.lanes = buildLanes(ws, this.messages);
+    this.lanes = buildLanes(ws.groups, this.messages);
     this.findingRows = Math.min(MAX_FINDING_ROWS, ws.findings.length);
     const width = Math.max(640, this.opts.container.clientWidth);
     this.plotWidth = width - MARGIN_LEFT - MARGIN_RIGHT;
 
     const times: number[] = [ws.start, ws.end];
-    for (const s of ws.steps) times.push(s.start, s.end);
-    for (const m of this.messages) times.push(m.time);
+    for (const g of ws.groups) for (const s of g.steps) times.push(s.start, s.end);
+    // Only messages drawn on a lane set the time range (an agent's view leaves the rest of its host's traffic out).
+    for (const m of this.messages) if (laneOfMessage(this.lanes, ws.groups, m)) times.push(m.time);
     this.scale = buildTimeScale(times, this.plotWidth, { compress: this.compress });
 
     const lanesTop = this.lanesTop();
@@ -325,9 +334,10 @@ export class Timeline {
     this.height = lanesTop + WS_LANE + this.lanes.length * LANE_HEIGHT + 12;
 
     // Keyboard order: steps and findings by time.
+    const own = ownGroup(ws);
     this.items = [
-      ...ws.steps.map((step): TimelineItem => ({ kind: 'step', step, time: step.start })),
-      ...ws.findings.map((finding, index): TimelineItem => ({ kind: 'finding', finding, index, time: findingTime(ws, finding, this.stepById) })),
+      ...ws.groups.flatMap((g) => g.steps.map((step): TimelineItem => ({ kind: 'step', step, group: g.id, time: step.start }))),
+      ...ws.findings.map((finding, index): TimelineItem => ({ kind: 'finding', finding, index, time: findingTime({ steps: own.steps, end: ws.end }, finding, this.stepById) })),
     ].sort((a, b) => a.time - b.time || (a.kind === 'step' ? -1 : 1));
 
     this.svg.attr('width', width).attr('height', this.height).attr('viewBox', `0 0 ${width} ${this.height}`);
@@ -365,15 +375,7 @@ export class Timeline {
   /** What does not move with the zoom: the title, lane labels and backgrounds. */
   private drawStatic(): void {
     const ws = this.ws!;
-    const titleText = [
-      `${ws.host}${ws.names[0] ? ` (${ws.names[0]})` : ''}`,
-      `agent ${ws.agent.id ?? '–'}`,
-      `ext ${ws.agent.extension ?? '–'}`,
-      `${OUTCOME_ICON[ws.outcome]} ${OUTCOME_WORD[ws.outcome]}${ws.failedPhase ? ` at ${PHASE_LABELS[ws.failedPhase]}` : ''}`,
-      ws.loginSeconds !== null ? `login ${formatDuration(ws.loginSeconds)}` : '',
-    ]
-      .filter(Boolean)
-      .join('  ·  ');
+    const titleText = viewTitle(ws);
     this.layers.title
       .selectAll('text')
       .data([titleText])
@@ -385,8 +387,8 @@ export class Timeline {
 
     const lanesTop = this.lanesTop();
     const labelRows = [
-      { key: '\u0000ws', label: 'Workstation', sub: ws.host, y: lanesTop, h: WS_LANE },
-      ...this.lanes.map((l) => ({ key: l.key, label: l.label, sub: l.server, y: this.laneY.get(l.key)!, h: LANE_HEIGHT })),
+      { key: '\u0000ws', label: ws.rowLabel, sub: ws.rowSub, y: lanesTop, h: WS_LANE, group: 'own' },
+      ...this.lanes.map((l) => ({ key: l.key, label: l.label, sub: l.server, y: this.laneY.get(l.key)!, h: LANE_HEIGHT, group: l.group })),
     ];
     const label = this.layers.labels
       .selectAll<SVGGElement, (typeof labelRows)[number]>('g.tl-lane')
@@ -398,7 +400,8 @@ export class Timeline {
         g.append('title');
         return g;
       })
-      .attr('transform', (d) => `translate(10,${d.y})`);
+      .attr('transform', (d) => `translate(10,${d.y})`)
+      .attr('data-group', (d) => d.group);
     label
       .select('.tl-lane-label')
       .attr('y', (d) => d.h / 2 - 2)
@@ -408,6 +411,18 @@ export class Timeline {
       .attr('y', (d) => d.h / 2 + 11)
       .text((d) => fitText(d.sub, MARGIN_LEFT - 20, FONTS.sub));
     label.select('title').text((d) => `${d.label} ${d.sub}`);
+
+    // A dashed rule where another subject's lanes begin (an agent's CTI client, its desktop).
+    const rules = this.lanes.filter((l, i) => l.group !== 'own' && (i === 0 || this.lanes[i - 1].group !== l.group)).map((l) => ({ key: l.key, y: this.laneY.get(l.key)! }));
+    this.layers.labels
+      .selectAll<SVGLineElement, (typeof rules)[number]>('line.tl-group-rule')
+      .data(rules, (d) => d.key)
+      .join('line')
+      .attr('class', 'tl-group-rule')
+      .attr('x1', 0)
+      .attr('x2', MARGIN_LEFT + this.plotWidth)
+      .attr('y1', (d) => d.y + 0.5)
+      .attr('y2', (d) => d.y + 0.5);
 
     this.layers.laneBg
       .selectAll<SVGRectElement, (typeof labelRows)[number]>('rect')
@@ -445,7 +460,7 @@ export class Timeline {
   }
 
   private drawPhases(lanesTop: number, bottom: number): void {
-    const bands = phaseBands(this.ws!).map((b, i) => ({ ...b, i, x0: this.x(b.start), x1: this.x(b.end) }));
+    const bands = phaseBands(ownGroup(this.ws!)).map((b, i) => ({ ...b, i, x0: this.x(b.start), x1: this.x(b.end) }));
     const band = this.layers.phases
       .selectAll<SVGGElement, (typeof bands)[number]>('g.tl-phase')
       .data(bands, (d) => d.phase)
@@ -484,17 +499,20 @@ export class Timeline {
   private drawSteps(): void {
     const ws = this.ws!;
     const focused = this.focusedItem();
-    const data = ws.steps
-      .map((step) => {
-        const y = this.laneY.get(`${step.service}\u0000${step.server}`) ?? 0;
-        const x0 = this.x(step.start);
-        const x1 = this.x(step.end);
-        return { step, y, x0, w: Math.max(3, x1 - x0) };
-      })
+    const data = ws.groups
+      .flatMap((g) =>
+        g.steps.map((step) => {
+          const y = this.laneY.get(laneKey(step.service, step.server, g.id)) ?? 0;
+          const x0 = this.x(step.start);
+          const x1 = this.x(step.end);
+          return { step, group: g.id, y, x0, w: Math.max(3, x1 - x0) };
+        }),
+      )
       .filter((d) => d.x0 + d.w >= -20 && d.x0 <= this.plotWidth + 20);
+    const isFocused = (d: { step: Step; group: string }): boolean => focused?.kind === 'step' && focused.step.id === d.step.id && focused.group === d.group;
     const bar = this.layers.steps
       .selectAll<SVGGElement, (typeof data)[number]>('g.tl-step-g')
-      .data(data, (d) => d.step.id)
+      .data(data, (d) => `${d.group}:${d.step.id}`)
       .join((enter) => {
         const g = enter.append('g').attr('class', 'tl-step-g');
         g.append('rect').attr('rx', 3);
@@ -503,16 +521,18 @@ export class Timeline {
         g.append('title');
         g.on('click', (event: MouseEvent, d) => {
           event.stopPropagation();
-          this.focusItem((it) => it.kind === 'step' && it.step.id === d.step.id);
-          this.opts.onSelect({ kind: 'step', step: d.step, time: d.step.start });
+          this.focusItem((it) => it.kind === 'step' && it.step.id === d.step.id && it.group === d.group);
+          this.opts.onSelect({ kind: 'step', step: d.step, group: d.group, time: d.step.start });
         });
         return g;
       })
-      .attr('data-step', (d) => d.step.id);
+      // The subject's own steps by their id; the CTI client's and the desktop's prefixed with their group.
+      .attr('data-step', (d) => (d.group === 'own' ? d.step.id : `${d.group}:${d.step.id}`))
+      .attr('data-group', (d) => d.group);
     const barTop = (LANE_HEIGHT - BAR_HEIGHT) / 2;
     bar
       .select('rect')
-      .attr('class', (d) => `tl-step ${d.step.ok ? 'ok' : 'fail'}${focused?.kind === 'step' && focused.step.id === d.step.id ? ' focused' : ''}`)
+      .attr('class', (d) => `tl-step ${d.step.ok ? 'ok' : 'fail'}${isFocused(d) ? ' focused' : ''}`)
       .attr('x', (d) => d.x0)
       .attr('width', (d) => d.w)
       .attr('y', (d) => d.y + barTop)
@@ -535,7 +555,7 @@ export class Timeline {
     const wsY = lanesTop + WS_LANE / 2;
     const data = this.messages
       .map((m) => {
-        const lane = laneOfMessage(this.lanes, m);
+        const lane = laneOfMessage(this.lanes, this.ws!.groups, m);
         return { m, x: this.x(m.time), y: lane ? this.laneY.get(lane.key)! : null };
       })
       .filter((d): d is { m: StoredMessage; x: number; y: number } => d.y !== null && d.x >= -10 && d.x <= this.plotWidth + 10);
@@ -555,7 +575,7 @@ export class Timeline {
     }
     const msg = this.layers.messages
       .selectAll<SVGGElement, (typeof data)[number]>('g.tl-msg-g')
-      .data(data, (d) => String(d.m.seq))
+      .data(data, (d) => messageKey(d.m))
       .join((enter) => {
         const g = enter.append('g').attr('class', 'tl-msg-g');
         g.append('line');
@@ -589,10 +609,11 @@ export class Timeline {
     const ws = this.ws!;
     const focused = this.focusedItem();
     const rowsTop = this.findingsTop();
+    const own = { steps: ownGroup(ws).steps, end: ws.end };
     const data = ws.findings.slice(0, MAX_FINDING_ROWS).map((finding, index) => {
-      const time = findingTime(ws, finding, this.stepById);
+      const time = findingTime(own, finding, this.stepById);
       const step = finding.step ? this.stepById.get(finding.step) : undefined;
-      const laneY = step ? this.laneY.get(`${step.service}\u0000${step.server}`) : undefined;
+      const laneY = step ? this.laneY.get(laneKey(step.service, step.server)) : undefined;
       return { finding, index, x: this.x(time), rowY: rowsTop + index * FINDING_ROW, laneY: laneY !== undefined ? laneY + LANE_HEIGHT / 2 : lanesTop + WS_LANE / 2 };
     });
     const mark = this.layers.findings
@@ -608,7 +629,7 @@ export class Timeline {
         g.on('click', (event: MouseEvent, d) => {
           event.stopPropagation();
           this.focusItem((it) => it.kind === 'finding' && it.index === d.index);
-          this.opts.onSelect({ kind: 'finding', finding: d.finding, index: d.index, time: findingTime(ws, d.finding, this.stepById) });
+          this.opts.onSelect({ kind: 'finding', finding: d.finding, index: d.index, time: findingTime(own, d.finding, this.stepById) });
         });
         return g;
       })
@@ -694,10 +715,10 @@ export function describeItem(item: TimelineItem): string {
   }
 }
 
-/** The same step (by id), finding (by position) or message (by arrival number) in two versions of a workstation. */
+/** The same step (by group and id), finding (by position) or message (by host and arrival number) in two versions of a subject. */
 export function sameItem(a: TimelineItem, b: TimelineItem): boolean {
-  if (a.kind === 'step' && b.kind === 'step') return a.step.id === b.step.id;
+  if (a.kind === 'step' && b.kind === 'step') return a.step.id === b.step.id && a.group === b.group;
   if (a.kind === 'finding' && b.kind === 'finding') return a.index === b.index;
-  if (a.kind === 'message' && b.kind === 'message') return a.message.seq === b.message.seq;
+  if (a.kind === 'message' && b.kind === 'message') return messageKey(a.message) === messageKey(b.message);
   return false;
 }
