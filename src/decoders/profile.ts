@@ -44,7 +44,8 @@ export const CAD_UCCX_PROFILE: PortProfile = {
     { service: 'ldap-directory', label: 'CAD LDAP directory', protocol: 'ldap', phase: 'config', ports: [38983], desktop: 'cad', replyTimeout: 10 },
     { service: 'licensing', label: 'licensing service (LRM)', protocol: 'giop', phase: 'licensing', ports: [3000], desktop: 'cad', replyTimeout: 15 },
     { service: 'cad-service-3016', label: 'CAD service on 3016', protocol: 'giop', phase: 'services', ports: [3016], desktop: 'cad', replyTimeout: 15 },
-    { service: 'cti', label: 'UCCX CTI server', protocol: 'ged188', phase: 'cti-session', ports: [12028, 42027], replyTimeout: 10 },
+    // 42027 is UCCX's documented default too, and UCCE's side A: the CTI OS/UCCE profile names it "CTI server".
+    { service: 'cti', label: 'UCCX CTI server', protocol: 'ged188', phase: 'cti-session', ports: [12028], replyTimeout: 10 },
     {
       service: 'desktop-services',
       label: 'Cisco Desktop services',

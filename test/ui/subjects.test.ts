@@ -81,7 +81,7 @@ describe('subjects of a CTI OS server capture', () => {
     const shown = messages.filter((m) => view.messageHosts.includes(hostOf(m.client)));
     const lanes = buildLanes(view.groups, shown);
     expect(lanes.map((l) => `${l.group} ${l.label} ${l.server}`)).toEqual([
-      'own UCCX CTI server 10.20.0.10:42027',
+      'own CTI server 10.20.0.10:42027',
       `cti CTI client ${CLIENT_ID} 10.20.0.10:42027`,
       `desktop Desktop ${refused.desktop} ${CTIOS_SERVER}:42028`,
     ]);

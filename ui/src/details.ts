@@ -152,7 +152,7 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
   const frames = step.frames;
   const rows: [string, Child][] = [
     ['phase', PHASE_LABELS[step.phase] ?? step.phase],
-    ['service', `${serviceLabel(step.service)} (${step.service})`],
+    ['service', `${serviceLabel(step.service, step.server)} (${step.service})`],
     ['server', step.server],
     ['protocol', step.protocol],
     ['start', timeText(step.start, ws.start)],

@@ -27,10 +27,19 @@ export interface LaneSource {
 }
 
 const SERVICE_LABELS = new Map<string, string>();
-for (const profile of DEFAULT_PROFILES) for (const s of profile.services) if (!SERVICE_LABELS.has(s.service)) SERVICE_LABELS.set(s.service, s.label);
+/** By service and port: one service id ('cti') stands for UCCX's port and UCCE's sides alike. */
+const PORT_LABELS = new Map<string, string>();
+for (const profile of DEFAULT_PROFILES) {
+  for (const s of profile.services) {
+    if (!SERVICE_LABELS.has(s.service)) SERVICE_LABELS.set(s.service, s.label);
+    for (const port of s.ports) if (!PORT_LABELS.has(`${s.service}:${port}`)) PORT_LABELS.set(`${s.service}:${port}`, s.label);
+  }
+}
 
-export function serviceLabel(service: string): string {
-  return SERVICE_LABELS.get(service) ?? service.replace(/-/g, ' ');
+/** The profile's label of a service, on its server's port when given ("ip:port"). */
+export function serviceLabel(service: string, server?: string): string {
+  const port = server ? server.slice(server.lastIndexOf(':') + 1) : undefined;
+  return (port !== undefined ? PORT_LABELS.get(`${service}:${port}`) : undefined) ?? SERVICE_LABELS.get(service) ?? service.replace(/-/g, ' ');
 }
 
 export const laneKey = (service: string, server: string, group = 'own'): string => `${group}\u0000${service}\u0000${server}`;
@@ -67,7 +76,7 @@ export function buildLanes(groups: readonly LaneSource[], messages: readonly Sto
     // Another subject's lanes are named by it ("CTI client CTIOSServer"), and by service too when it has several.
     const services = new Set(ordered.map(([, l]) => l.service)).size;
     for (const [key, l] of ordered) {
-      const label = g.prefix ? (services > 1 ? `${g.prefix} · ${serviceLabel(l.service)}` : g.prefix) : serviceLabel(l.service);
+      const label = g.prefix ? (services > 1 ? `${g.prefix} · ${serviceLabel(l.service, l.server)}` : g.prefix) : serviceLabel(l.service, l.server);
       lanes.push({ key, group: g.id, service: l.service, server: l.server, label, phase: l.phase, index: lanes.length });
     }
   }

@@ -155,6 +155,8 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
     }
     if (g.client) {
       g.client.agents++;
+      // An ALL_EVENTS client names no peripheral in its open; its agents' requests do.
+      if (g.client.peripheralId === null && periph !== null) g.client.peripheralId = periph;
       if (!agent.clients.includes(g.client)) agent.clients.push(g.client);
     }
     if (!g.multiAgent) agent.desktopSession ??= flow.info.clientIp;
