@@ -507,7 +507,8 @@ export function windowsNoise(o: WindowsNoiseOptions): SynthPacket[] {
   // The domain: DC locator, CLDAP pings, Kerberos, LDAP, SMB, soon after the window opens (a logon or a GPO refresh).
   const ad = rng.fork(8);
   const dc = WINDOWS_SITE.dcs[0].ip;
-  const tAd = ad.between(0.05, 0.4);
+  // The DC locator opens the window (a capture started while Windows logs on or refreshes its policy).
+  const tAd = ad.between(0, 0.02);
   const located = dcLocator(b, ad, tAd);
   cldap(b, ad, located + 0.001);
   kerberos(b, ad, located + 0.01, dc);
