@@ -3,6 +3,7 @@
  * product's decode pipeline (capture reader, flow tracker, port profiles, registry), compared frame for
  * frame with tshark 4.0's `ops` in each public fixture's expected summary.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,5 +201,28 @@ describe('SSDP against tshark', () => {
     expect(ssdp[0].fields.st).toBe('urn:dial-multiscreen-org:service:dial:1');
     expect(ssdp[0].fields.mx).toBe(1);
     expect(ssdp[0].summary).toBe('M-SEARCH * urn:dial-multiscreen-org:service:dial:1');
+  });
+});
+
+describe('the built CLI names them too', () => {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'ctiscope.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+  it('decode --protocol nbns,nbdgm prints decoded NetBIOS names, and no DNS on 137', () => {
+    const r = run(['decode', join(fixtures, 'ndpi__netbios.pcap'), '--protocol', 'nbns,nbdgm', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const msgs = JSON.parse(r.stdout) as DecodedMessage[];
+    expect(new Set(msgs.map((m) => m.protocol))).toEqual(new Set(['nbns', 'nbdgm']));
+    expect(msgs.find((m) => m.frame === 1)!.fields.name).toBe('XSTREAM_HY<00>');
+    const dns = JSON.parse(run(['decode', join(fixtures, 'ndpi__netbios.pcap'), '--protocol', 'dns', '--json']).stdout) as DecodedMessage[];
+    expect(dns).toEqual([]);
+    const text = run(['decode', join(fixtures, 'ndpi__ssdp-m-search-ua.pcap')]).stdout;
+    expect(text).toMatch(/ssdp\s+192\.168\.242\.50:\d+ → 239\.255\.255\.250:1900  M-SEARCH \* urn:dial-multiscreen-org:service:dial:1/);
+  });
+
+  it('rejects an unknown protocol, naming the known ones', () => {
+    const r = run(['decode', join(fixtures, 'ndpi__netbios.pcap'), '--protocol', 'netbios']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nbns, nbdgm, llmnr, mdns, ssdp/);
   });
 });
