@@ -91,7 +91,7 @@ describe('noisy twins', () => {
       expect(firstClean - firstNoise).toBeLessThan(1.3);
     }
     // The noise never talks to the desktop's own servers; the site's DNS server only on port 53.
-    const desktopServers = new Set(Object.values(ADDR).filter((a) => a !== ADDR.dns));
+    const desktopServers = new Set<string>(Object.values(ADDR).filter((a) => a !== ADDR.dns));
     for (const p of noise) {
       if (!isIpv4(p.data)) continue;
       const d = p.data;
