@@ -1,6 +1,6 @@
 /** `ctiscope decode`: a readable protocol trace of every decoded message. */
 
-import type { DecodedMessage, ProtocolName } from '../decoders/types.js';
+import { PROTOCOL_NAMES, type DecodedMessage, type ProtocolName } from '../decoders/types.js';
 import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
@@ -14,7 +14,7 @@ export interface DecodeArgs extends CommonArgs {
   hex: boolean;
 }
 
-const PROTOCOLS: ProtocolName[] = ['ged188', 'giop', 'ldap', 'dns', 'tls', 'sip', 'skinny', 'ctios'];
+const PROTOCOLS: readonly ProtocolName[] = PROTOCOL_NAMES;
 
 /** A message as `decode --json` prints it (raw bytes as hex when asked). */
 export function messageJson(m: DecodedMessage): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_UI_PORT, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { LAB_PIECES, LAB_SCENARIOS } from '../lab/scenarios.js';
 import { CliError } from './common.js';
+import { PROTOCOL_NAMES } from '../decoders/types.js';
 
 // Each command's module (and what it pulls in: decoders, timeline, web server, lab) loads only when that
 // command runs, so `ctiscope flows` does not pay for the UI server and `--help` answers at once.
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
           .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages' })
           .option('stream', { type: 'number', describe: 'only this flow (tcp.stream / udp.stream number)' })
           .option('server', { type: 'string', describe: 'only flows to this server (ip:port or ip)' })
-          .option('protocol', { type: 'string', array: true, describe: 'only these protocols (ged188, giop, ldap, dns, tls, sip, skinny, ctios)' })
+          .option('protocol', { type: 'string', array: true, describe: `only these protocols (${PROTOCOL_NAMES.join(', ')})` })
           .option('hex', { type: 'boolean', default: false, describe: 'show each message\'s bytes' }),
       (argv) => runDecode(argv as any),
     )

@@ -49,7 +49,7 @@ export interface DispatchOptions {
 const PROBE_LIMIT = 2048;
 
 /** Order in which content probes are tried: the most distinctive signatures first. */
-const PROBE_ORDER: ProtocolName[] = ['giop', 'ged188', 'tls', 'sip', 'ldap', 'skinny', 'dns'];
+const PROBE_ORDER: ProtocolName[] = ['giop', 'ged188', 'tls', 'sip', 'ssdp', 'ldap', 'skinny', 'dns'];
 
 interface Pending {
   dir: Direction;

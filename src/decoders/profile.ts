@@ -7,7 +7,7 @@
  * Sources: ../shared/reference/desktops.md §1 (UCCX 12.5/15.0 port guides, IPCC Express 4.x SRND).
  */
 
-import type { ProtocolName } from './types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from './types.js';
 
 /** The steps of a desktop start-up, in the order a login usually runs. */
 export type Phase = 'dns' | 'config' | 'licensing' | 'cti-session' | 'login' | 'services' | 'phone' | 'other';
@@ -91,7 +91,8 @@ export const COMMON_PROFILE: PortProfile = {
   name: 'common',
   description: 'DNS, phone signalling, TLS and directory ports',
   services: [
-    { service: 'dns', label: 'DNS', protocol: 'dns', phase: 'dns', ports: [53, 5353, 5355], replyTimeout: 5 },
+    { service: 'dns', label: 'DNS', protocol: 'dns', phase: 'dns', ports: [53], replyTimeout: 5 },
+    // On UDP, 389 is connectionless LDAP (CLDAP).
     { service: 'ldap', label: 'LDAP directory', protocol: 'ldap', phase: 'config', ports: [389, 3268], replyTimeout: 10 },
     { service: 'sip', label: 'SIP', protocol: 'sip', phase: 'phone', ports: [5060], replyTimeout: 5 },
     { service: 'skinny', label: 'phone (SCCP)', protocol: 'skinny', phase: 'phone', ports: [2000] },
@@ -99,7 +100,20 @@ export const COMMON_PROFILE: PortProfile = {
   ],
 };
 
-export const DEFAULT_PROFILES: PortProfile[] = [CAD_UCCX_PROFILE, CTIOS_UCCE_PROFILE, FINESSE_PROFILE, COMMON_PROFILE];
+/** A Windows PC's own name resolution and discovery: background to any login, never a step of one. */
+export const WINDOWS_NAMES_PROFILE: PortProfile = {
+  name: 'windows-names',
+  description: 'NetBIOS name and datagram services, LLMNR, mDNS, SSDP',
+  services: [
+    { service: 'nbns', label: 'NetBIOS name service', protocol: 'nbns', phase: 'other', ports: [137] },
+    { service: 'nbdgm', label: 'NetBIOS datagram service', protocol: 'nbdgm', phase: 'other', ports: [138] },
+    { service: 'llmnr', label: 'LLMNR', protocol: 'llmnr', phase: 'other', ports: [5355] },
+    { service: 'mdns', label: 'mDNS', protocol: 'mdns', phase: 'other', ports: [5353] },
+    { service: 'ssdp', label: 'SSDP', protocol: 'ssdp', phase: 'other', ports: [1900] },
+  ],
+};
+
+export const DEFAULT_PROFILES: PortProfile[] = [CAD_UCCX_PROFILE, CTIOS_UCCE_PROFILE, FINESSE_PROFILE, COMMON_PROFILE, WINDOWS_NAMES_PROFILE];
 
 /** How a flow's service was decided. */
 export type DetectedBy = 'port' | 'content' | 'user';
@@ -134,8 +148,8 @@ export class PortMap {
   }
 }
 
-const PROTOCOLS: ReadonlySet<string> = new Set(['ged188', 'giop', 'ldap', 'dns', 'tls', 'sip', 'skinny', 'ctios', 'opaque']);
-const PHASE_OF: Record<string, Phase> = {
+const PROTOCOLS: ReadonlySet<string> = new Set([...PROTOCOL_NAMES, 'opaque']);
+const PHASE_OF: Record<ProtocolName | 'opaque', Phase> = {
   ldap: 'config',
   giop: 'services',
   ged188: 'cti-session',
@@ -144,6 +158,11 @@ const PHASE_OF: Record<string, Phase> = {
   sip: 'phone',
   skinny: 'phone',
   tls: 'other',
+  nbns: 'other',
+  nbdgm: 'other',
+  llmnr: 'other',
+  mdns: 'other',
+  ssdp: 'other',
   opaque: 'other',
 };
 
@@ -167,7 +186,7 @@ export function parsePortOption(text: string): ServiceDef | string {
   const protocol = m[2];
   if (!PROTOCOLS.has(protocol)) return `--port ${text}: unknown protocol '${protocol}' (one of ${[...PROTOCOLS].join(', ')})`;
   const known = DEFAULT_PROFILES.flatMap((p) => p.services).find((s) => s.service === m[3]);
-  const phase = (m[4] as Phase | undefined) ?? known?.phase ?? PHASE_OF[protocol];
+  const phase = (m[4] as Phase | undefined) ?? known?.phase ?? PHASE_OF[protocol as ProtocolName];
   const phases: Phase[] = ['dns', 'config', 'licensing', 'cti-session', 'login', 'services', 'phone', 'other'];
   if (!phases.includes(phase)) return `--port ${text}: unknown phase '${phase}' (one of ${phases.join(', ')})`;
   const service = m[3] ?? `${protocol}-${ports[0]}`;
@@ -205,7 +224,7 @@ export function parseProfileJson(text: string, file = 'profile'): PortProfile | 
       service: s.service,
       label: typeof s.label === 'string' ? s.label : s.service,
       protocol: s.protocol as ServiceDef['protocol'],
-      phase: (typeof s.phase === 'string' ? s.phase : PHASE_OF[s.protocol]) as Phase,
+      phase: (typeof s.phase === 'string' ? s.phase : PHASE_OF[s.protocol as ProtocolName]) as Phase,
       ports,
       desktop: typeof s.desktop === 'string' ? (s.desktop as DesktopKind) : undefined,
       replyTimeout: typeof s.replyTimeout === 'number' ? s.replyTimeout : undefined,

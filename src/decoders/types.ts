@@ -110,8 +110,13 @@ export interface FlowConsumer {
 /** Returns the consumer for a new flow, or null to ignore its payload. */
 export type FlowConsumerFactory = (flow: FlowInfo) => FlowConsumer | null;
 
-/** Protocols ctiscope decodes. 'ctios' is opaque (no public format). */
-export type ProtocolName = 'ged188' | 'giop' | 'ldap' | 'dns' | 'tls' | 'sip' | 'skinny' | 'ctios';
+/**
+ * Protocols ctiscope decodes, named as Wireshark's display filters name them. 'ctios' is opaque (no public
+ * format). The last five are a Windows PC's name and discovery chatter (NetBIOS name and datagram
+ * services, LLMNR, mDNS, SSDP): decoded so that they are named for what they are, never taken for DNS.
+ */
+export const PROTOCOL_NAMES = ['ged188', 'giop', 'ldap', 'dns', 'tls', 'sip', 'skinny', 'ctios', 'nbns', 'nbdgm', 'llmnr', 'mdns', 'ssdp'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
 /** A problem inside a message or stream: the decoder read what it could and says what was wrong. */
 export interface Anomaly {

@@ -1,8 +1,12 @@
 /**
  * DNS as ctiscope sees it: every query and response, with the host names and addresses the login
- * timeline needs to say which server a desktop tried to reach. Over UDP (one message per datagram:
- * port 53, mDNS 5353, LLMNR 5355) and over TCP (2-byte length prefix, RFC 1035 §4.2.2).
- * Responses are paired with their query by id within the flow.
+ * timeline needs to say which server a desktop tried to reach. Over UDP (one message per datagram)
+ * and over TCP (2-byte length prefix, RFC 1035 §4.2.2). Responses are paired with their query by id
+ * within the flow.
+ *
+ * The flow decoder is shared by the protocols that borrow DNS's wire format (mDNS, LLMNR, the NetBIOS
+ * name service): each brings a DnsFormat (its protocol name, dialect, fields and summary), so names and
+ * records are read in one place and every message is labelled with the protocol it really is.
  */
 
 import { MessageEmitter } from '../emit.js';
@@ -11,18 +15,22 @@ import type {
   ContentProbe,
   Direction,
   FieldValue,
+  ProtocolName,
   StreamDecoder,
   StreamDecoderContext,
   StreamDecoderFactory,
 } from '../types.js';
-import { decodeDnsMessage, type DnsMessage, type DnsRecord } from './message.js';
+import { decodeDnsMessage, DNS_DIALECT, type DnsDialect, type DnsMessage, type DnsRecord } from './message.js';
 
 export {
   decodeDnsMessage,
   dnsRcodeName,
   dnsTypeName,
+  DNS_DIALECT,
+  DNS_OPCODE_NAMES,
   DNS_RCODE_NAMES,
   DNS_TYPE_NAMES,
+  type DnsDialect,
   readName,
   type DnsMessage,
   type DnsQuestion,
@@ -84,7 +92,7 @@ export function dnsFields(m: DnsMessage): Record<string, FieldValue> {
   return fields;
 }
 
-function dnsSummary(m: DnsMessage): string {
+export function dnsSummary(m: DnsMessage): string {
   const q = m.questions[0];
   const idText = `id=0x${m.id.toString(16).padStart(4, '0')}`;
   const what = q ? `${q.typeName} ${q.name}` : '(no question)';
@@ -98,13 +106,27 @@ function dnsSummary(m: DnsMessage): string {
   return s;
 }
 
+/** A protocol spoken in DNS's wire format: what it is called, how its records read, what its messages show. */
+export interface DnsFormat {
+  protocol: ProtocolName;
+  dialect: DnsDialect;
+  fields(m: DnsMessage): Record<string, FieldValue>;
+  summary(m: DnsMessage): string;
+}
+
+export const DNS_FORMAT: DnsFormat = { protocol: 'dns', dialect: DNS_DIALECT, fields: dnsFields, summary: dnsSummary };
+
 class DnsFlowDecoder implements StreamDecoder {
   private readonly pending = new Map<number, PendingQuery>();
   private readonly streams: PduStreamPair | null;
   private readonly out: MessageEmitter;
 
-  constructor(ctx: StreamDecoderContext, tcp: boolean) {
-    this.out = new MessageEmitter('dns', ctx);
+  constructor(
+    ctx: StreamDecoderContext,
+    tcp: boolean,
+    private readonly format: DnsFormat,
+  ) {
+    this.out = new MessageEmitter(format.protocol, ctx);
     this.streams = tcp
       ? new PduStreamPair(
           DNS_TCP_FRAMING,
@@ -130,8 +152,9 @@ class DnsFlowDecoder implements StreamDecoder {
   }
 
   private message(dir: Direction, body: Uint8Array, frames: number[], time: number, offset: number, length: number): void {
-    const m = decodeDnsMessage(body);
-    const msg = this.out.message(dir, m.response ? 'response' : 'query', dnsFields(m), dnsSummary(m), frames, time, offset, length, body);
+    const f = this.format;
+    const m = decodeDnsMessage(body, f.dialect);
+    const msg = this.out.message(dir, m.response ? 'response' : 'query', f.fields(m), f.summary(m), frames, time, offset, length, body);
     const frame = msg.frame;
     this.out.attachAnomalies(msg, m.anomalies);
     if (!m.response) {
@@ -183,13 +206,18 @@ export const DNS_TCP_FRAMING = {
 };
 
 /** DNS over UDP: each data() call is one datagram holding one message. */
-export const createDnsDatagramDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, false);
+export const createDnsDatagramDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, false, DNS_FORMAT);
 
 /** DNS over TCP: messages with a 2-byte length prefix, split and reassembled with PduStream. */
-export const createDnsStreamDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, true);
+export const createDnsStreamDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, true, DNS_FORMAT);
 
 /** Picks the datagram or stream decoder from the flow's transport. */
-export const createDnsDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, ctx.flow.transport === 'tcp');
+export const createDnsDecoder: StreamDecoderFactory = (ctx) => new DnsFlowDecoder(ctx, ctx.flow.transport === 'tcp', DNS_FORMAT);
+
+/** A datagram decoder for another protocol in DNS's wire format (one message per datagram, paired by id). */
+export function createDnsFormatDatagramDecoder(format: DnsFormat): StreamDecoderFactory {
+  return (ctx) => new DnsFlowDecoder(ctx, false, format);
+}
 
 /**
  * Content probe for DNS over TCP: a 2-byte length then a header whose flags fit the direction

@@ -108,7 +108,25 @@ export interface DnsQuestion {
   typeName: string;
   /** QCLASS without the mDNS unicast-response bit. */
   class: number;
+  /** The QCLASS top bit: mDNS's "QU" (unicast response wanted, RFC 6762 §5.4); meaningless in DNS. */
+  classTopBit: boolean;
 }
+
+/**
+ * What differs between the protocols that share DNS's wire format (DNS, mDNS, LLMNR, NetBIOS name service):
+ * their record type names and opcodes, and how some of their RDATA reads. One message reader serves them all.
+ */
+export interface DnsDialect {
+  typeName(type: number): string;
+  opcodeNames: Record<number, string>;
+  /**
+   * RDATA as text for the types this dialect defines itself: null when it does not parse (an anomaly, the
+   * data as hex), undefined to leave the type to DNS's reading.
+   */
+  rdata?(msg: Uint8Array, type: number, start: number, rdlen: number): string | null | undefined;
+}
+
+export const DNS_DIALECT: DnsDialect = { typeName: dnsTypeName, opcodeNames: DNS_OPCODE_NAMES };
 
 export interface DnsRecord {
   name: string;
@@ -313,16 +331,19 @@ function u32(b: Uint8Array, o: number): number {
 }
 
 /** RDATA as text; names inside RDATA may use compression pointers into the whole message. */
-function rdataText(msg: Uint8Array, type: number, start: number, rdlen: number, cur: NameCursor, out: DnsMessage): string {
+function rdataText(msg: Uint8Array, type: number, start: number, rdlen: number, cur: NameCursor, out: DnsMessage, dialect: DnsDialect): string {
   const end = start + rdlen;
+  const own = dialect.rdata?.(msg, type, start, rdlen);
+  if (typeof own === 'string') return own;
   const bad = (): string => {
     out.anomalies.push({
       code: 'bad-rdata',
-      message: `${dnsTypeName(type)} record data of ${rdlen} bytes does not parse`,
+      message: `${dialect.typeName(type)} record data of ${rdlen} bytes does not parse`,
       offset: start,
     });
     return toHex(msg, start, end);
   };
+  if (own === null) return bad();
   switch (type) {
     case 1:
       return rdlen === 4 ? ipv4Text(msg, start) : bad();
@@ -367,7 +388,7 @@ function rdataText(msg: Uint8Array, type: number, start: number, rdlen: number, 
  * Decodes one DNS message (a UDP datagram, or a TCP message without its 2-byte length prefix).
  * Never throws; problems are listed in `anomalies`.
  */
-export function decodeDnsMessage(bytes: Uint8Array): DnsMessage {
+export function decodeDnsMessage(bytes: Uint8Array, dialect: DnsDialect = DNS_DIALECT): DnsMessage {
   const m = newMessage();
   if (bytes.length < 12) {
     m.anomalies.push({ code: 'short-message', message: `${bytes.length} bytes, less than a DNS header (12)`, offset: 0 });
@@ -378,7 +399,7 @@ export function decodeDnsMessage(bytes: Uint8Array): DnsMessage {
   const flags = u16(bytes, 2);
   m.response = (flags & 0x8000) !== 0;
   m.opcode = (flags >> 11) & 0xf;
-  m.opcodeName = DNS_OPCODE_NAMES[m.opcode] ?? `OPCODE${m.opcode}`;
+  m.opcodeName = dialect.opcodeNames[m.opcode] ?? `OPCODE${m.opcode}`;
   m.authoritative = (flags & 0x0400) !== 0;
   m.truncated = (flags & 0x0200) !== 0;
   m.recursionDesired = (flags & 0x0100) !== 0;
@@ -407,7 +428,8 @@ export function decodeDnsMessage(bytes: Uint8Array): DnsMessage {
     }
     pos = cur.next;
     const type = u16(bytes, pos);
-    m.questions.push({ name, type, typeName: dnsTypeName(type), class: u16(bytes, pos + 2) & 0x7fff });
+    const qclass = u16(bytes, pos + 2);
+    m.questions.push({ name, type, typeName: dialect.typeName(type), class: qclass & 0x7fff, classTopBit: (qclass & 0x8000) !== 0 });
     pos += 4;
   }
   const sections: [DnsRecord[], number, string][] = [
@@ -448,8 +470,8 @@ export function decodeDnsMessage(bytes: Uint8Array): DnsMessage {
         extendedRcode = (ttl >>> 24) & 0xff;
         list.push({ name, type, typeName: 'OPT', class: klass, ttl, data: toHex(bytes, pos, pos + rdlen) });
       } else {
-        const data = rdataText(bytes, type, pos, rdlen, cur, m);
-        list.push({ name, type, typeName: dnsTypeName(type), class: klass & 0x7fff, ttl, data });
+        const data = rdataText(bytes, type, pos, rdlen, cur, m, dialect);
+        list.push({ name, type, typeName: dialect.typeName(type), class: klass & 0x7fff, ttl, data });
       }
       pos += rdlen;
     }

@@ -2,4 +2,4 @@ export * from './constants.js';
 export * from './filter.js';
 export * from './encode.js';
 export { decodeLdapMessage, formatLdapValue, type LdapMessage } from './decode.js';
-export { createLdapStreamDecoder, probeLdap, plausibleLdapStart, LDAP_MAX_MESSAGE_SIZE } from './stream.js';
+export { createLdapDatagramDecoder, createLdapStreamDecoder, probeLdap, plausibleLdapStart, LDAP_MAX_MESSAGE_SIZE } from './stream.js';

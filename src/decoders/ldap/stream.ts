@@ -4,6 +4,10 @@
  * its entries, references and the final searchResDone). Two things end LDAP on a connection: a
  * successful StartTLS (TLS follows) and a SASL bind that switched on a security layer (every later
  * message is a 4-byte length and a wrapped, usually sealed, token); the decoder then stops.
+ *
+ * Connectionless LDAP (CLDAP, UDP 389, RFC 1798 / [MS-ADTS] §6.3.3: Active Directory's DC locator
+ * "ping") carries whole LDAPMessages in datagrams, an answer's searchResEntry and searchResDone often in
+ * one; each is decoded like its TCP twin, paired the same way, and marked `connectionless`.
  */
 
 import { berElementLength } from '../ber.js';
@@ -127,7 +131,10 @@ class LdapFlowDecoder implements StreamDecoder {
   /** Set when LDAP stopped on this connection (StartTLS, SASL security layer): later bytes are not LDAP. */
   private stopped = false;
 
-  constructor(private readonly ctx: StreamDecoderContext) {
+  constructor(
+    private readonly ctx: StreamDecoderContext,
+    private readonly datagrams = false,
+  ) {
     this.out = new MessageEmitter('ldap', ctx);
     const onPdu = (dir: Direction, pdu: Uint8Array, meta: PduMeta) => this.pdu(dir, pdu, meta);
     const onAnomaly = (dir: Direction, a: Anomaly) => {
@@ -137,8 +144,20 @@ class LdapFlowDecoder implements StreamDecoder {
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    if (this.datagrams) return this.datagram(dir, bytes, frame, time);
     if (this.stopped) return;
     this.dirs[dir].stream.data(bytes, frame, time);
+  }
+
+  /** One CLDAP datagram: its LDAPMessages one after another; a message cut short is decoded as far as it goes. */
+  private datagram(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    let o = 0;
+    while (o < bytes.length) {
+      const n = berElementLength(bytes, o, bytes.length - o);
+      const end = n > 0 && o + n <= bytes.length ? o + n : bytes.length;
+      this.pdu(dir, bytes.subarray(o, end), { frames: [frame], time, offset: o });
+      o = end;
+    }
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
@@ -156,9 +175,9 @@ class LdapFlowDecoder implements StreamDecoder {
   }
 
   private pdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
-    if (this.stopped) return;
+    if (this.stopped && !this.datagrams) return;
     const frame = meta.frames[meta.frames.length - 1];
-    if (pdu[0] !== 0x30) {
+    if (pdu[0] !== 0x30 && !this.datagrams) {
       // Only reachable through the SASL check: a length-prefixed wrapped token where LDAP was due.
       this.stopped = true;
       this.dirs.c2s.saslCheck = this.dirs.s2c.saslCheck = false;
@@ -186,6 +205,10 @@ class LdapFlowDecoder implements StreamDecoder {
       return;
     }
     const m = decodeLdapMessage(pdu, this.ctx.options);
+    if (this.datagrams) {
+      m.fields.connectionless = true;
+      m.summary = `CLDAP ${m.summary}`;
+    }
     const msg = this.out.message(dir, m.type, m.fields, m.summary, meta.frames, meta.time, meta.offset, pdu.length, pdu);
     this.pair(m, msg);
     this.out.attachAnomalies(msg, m.anomalies);
@@ -263,6 +286,9 @@ class LdapFlowDecoder implements StreamDecoder {
 
 /** LDAP over TCP (389, 3268, 38983 for CAD, or found by content). */
 export const createLdapStreamDecoder: StreamDecoderFactory = (ctx) => new LdapFlowDecoder(ctx);
+
+/** Connectionless LDAP over UDP (389): whole LDAPMessages in each datagram. */
+export const createLdapDatagramDecoder: StreamDecoderFactory = (ctx) => new LdapFlowDecoder(ctx, true);
 
 /**
  * Content probe: the first bytes must be an LDAPMessage header (SEQUENCE, INTEGER messageID, an

@@ -1,6 +1,8 @@
 /**
- * Writes every reference scenario as samples/<name>.pcapng and samples/<name>.expected.json.
- * Run after a build: `node dist/lab/synth/write-samples.js samples`. Deterministic: the same bytes every run.
+ * Writes every reference scenario as samples/<name>.pcapng and samples/<name>.expected.json, and its noisy
+ * twin as samples/<name>-noisy.pcapng (no expected file: a twin's expected analysis is its clean scenario's,
+ * see NOISY_TWINS). Run after a build: `node dist/lab/synth/write-samples.js samples`. Deterministic: the
+ * same bytes every run.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LinkType } from '../../capture/types.js';
 import { PcapngWriter } from '../../capture/writer.js';
+import { NOISY_TWINS } from './noisy.js';
 import { SCENARIOS, type ScenarioOutput } from './scenarios.js';
 
 export const SAMPLE_COMMENT_PREFIX = 'Synthetic ctiscope reference scenario';
@@ -38,6 +41,10 @@ export function writeSamples(outDir: string): string[] {
     writeFileSync(join(outDir, `${name}.pcapng`), scenarioToPcapng(s));
     writeFileSync(join(outDir, `${name}.expected.json`), expectedJson(s));
     written.push(name);
+  }
+  for (const twin of NOISY_TWINS) {
+    writeFileSync(join(outDir, `${twin.name}.pcapng`), scenarioToPcapng(twin.build()));
+    written.push(twin.name);
   }
   return written;
 }

@@ -100,7 +100,7 @@ describe('decodeDnsMessage', () => {
   it('reads the header and question', () => {
     const m = decodeDnsMessage(query);
     expect(m).toMatchObject({ id: 0x1234, response: false, recursionDesired: true, questionCount: 1 });
-    expect(m.questions).toEqual([{ name: 'example.com', type: 1, typeName: 'A', class: 1 }]);
+    expect(m.questions).toEqual([{ name: 'example.com', type: 1, typeName: 'A', class: 1, classTopBit: false }]);
     expect(m.anomalies).toEqual([]);
   });
 
