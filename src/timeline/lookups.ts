@@ -12,6 +12,8 @@ import { isStartupPhase } from './rules/common.js';
 
 /** Lookups Windows makes on its own, whose NXDOMAIN is normal. */
 const WINDOWS_NOISE = /^(wpad|isatap)(\.|$)|^_|\._(tcp|udp|msdcs)\./i;
+/** Windows' own name protocols: always other lookups (they are never how a desktop finds its servers). */
+const NAME_PROTOCOLS: ReadonlySet<string> = new Set(['nbns', 'nbdgm', 'llmnr', 'mdns', 'ssdp']);
 /** How long before its first start-up step a desktop's own lookups may come. */
 const LEAD_SECONDS = 10;
 
@@ -20,9 +22,30 @@ export interface LookupContext {
   addressesOf(name: string): string[];
 }
 
+/**
+ * A Windows suffix-search variant: the name with a search suffix appended to another name that was looked up
+ * ("uccx-a.example.com.corp.example.com"), or a single label tried under several suffixes ("printsrv.corp.example.com"
+ * and "printsrv.example.com").
+ */
 function isSuffixVariant(qname: string, looked: ReadonlySet<string>): boolean {
-  for (const other of looked) if (other !== qname && qname.startsWith(`${other}.`)) return true;
+  const label = firstLabel(qname);
+  const parent = parentOf(qname);
+  for (const other of looked) {
+    if (other === qname) continue;
+    if (qname.startsWith(`${other}.`)) return true;
+    if (firstLabel(other) === label && parentOf(other) !== parent && (parent.endsWith(`.${parentOf(other)}`) || parentOf(other).endsWith(`.${parent}`))) return true;
+  }
   return false;
+}
+
+function firstLabel(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
+/** "uccx-a" and "uccx-b", "cti1" and "cti2": the names of a pair or group of nodes. */
+function nodeStem(label: string): string {
+  return label.replace(/[-_]?(?:[a-z]|\d+)$/i, '');
 }
 
 function parentOf(name: string): string {
@@ -31,7 +54,7 @@ function parentOf(name: string): string {
 }
 
 export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: LookupContext, loggedIn: boolean): AnalyzedStep[] {
-  if (!steps.some((s) => s.facts.dns)) return steps;
+  if (!steps.some((s) => s.facts.dns || NAME_PROTOCOLS.has(s.protocol))) return steps;
   const servers = new Set<string>();
   let first = Infinity;
   let last = -Infinity;
@@ -57,15 +80,17 @@ export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: Loo
   };
   const kept: AnalyzedStep[] = [];
   const other: AnalyzedStep[] = [];
-  for (const s of steps) (s.facts.dns && !isOwn(s) ? other : kept).push(s);
-  // A sibling of an own name looked up during the start-up (uccx-b beside uccx-a) is the desktop's too: its
+  for (const s of steps) ((s.facts.dns && !isOwn(s)) || NAME_PROTOCOLS.has(s.protocol) ? other : kept).push(s);
+  // A sibling node of an own name resolved during the start-up (uccx-b beside uccx-a) is the desktop's too: its
   // other configured node, even when it never got to use it.
-  const domains = new Set(kept.filter((s) => s.facts.dns).map((s) => parentOf(s.facts.dns!.qname)));
+  const nodes = new Set(kept.filter((s) => s.facts.dns).map((s) => `${nodeStem(firstLabel(s.facts.dns!.qname))}.${parentOf(s.facts.dns!.qname)}`));
   for (let i = other.length - 1; i >= 0; i--) {
     const s = other[i];
-    const d = s.facts.dns!;
+    const d = s.facts.dns;
+    if (!d) continue;
     const during = Number.isFinite(first) && s.start >= first - LEAD_SECONDS && s.start <= last;
-    if (during && d.qname.includes('.') && domains.has(parentOf(d.qname)) && !WINDOWS_NOISE.test(d.qname) && !isSuffixVariant(d.qname, looked)) {
+    const sibling = nodes.has(`${nodeStem(firstLabel(d.qname))}.${parentOf(d.qname)}`);
+    if (during && s.ok && d.qname.includes('.') && sibling && !WINDOWS_NOISE.test(d.qname) && !isSuffixVariant(d.qname, looked)) {
       kept.push(s);
       other.splice(i, 1);
     }
@@ -90,9 +115,12 @@ function otherLookupsStep(list: readonly AnalyzedStep[]): AnalyzedStep {
     for (const fr of s.frames) if (frames.length < 20) frames.push(fr);
   }
   frames.sort((a, b) => a - b);
-  const names = list.slice(0, 3).map((s) => s.facts.dns!.qname);
-  const more = list.length > 3 ? `, … ${list.length - 3} more` : '';
+  const dns = list.filter((s) => s.facts.dns);
+  const names = dns.slice(0, 3).map((s) => s.facts.dns!.qname);
+  const more = dns.length > 3 ? `, … ${dns.length - 3} more` : '';
   const unanswered = failed > 0 ? `; ${failed} not resolved (normal for names that are not the desktop's)` : '';
+  const protocols = [...new Set(list.filter((s) => !s.facts.dns).map((s) => s.protocol.toUpperCase()))];
+  const local = protocols.length > 0 ? `${dns.length > 0 ? '; ' : ''}${protocols.join(', ')} on the local network` : '';
   return {
     id: f.id,
     phase: 'other',
@@ -102,9 +130,9 @@ function otherLookupsStep(list: readonly AnalyzedStep[]): AnalyzedStep {
     start,
     end,
     ok: true,
-    summary: `other lookups: ${plural(list.length, 'name')} (${names.join(', ')}${more})${unanswered}`,
+    summary: `other lookups: ${dns.length > 0 ? `${plural(dns.length, 'name')} (${names.join(', ')}${more})${unanswered}` : ''}${local}`,
     frames,
-    ...(messages > 0 ? { detail: { messages, count: list.length } } : { detail: { count: list.length } }),
+    ...(messages > 0 ? { detail: { messages, count: dns.length } } : { detail: { count: dns.length } }),
     facts: {},
     kind: 'generic',
     flowStart: start,

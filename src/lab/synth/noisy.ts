@@ -7,7 +7,7 @@
 
 import { ADDR, agentFor } from './desktop.js';
 import { hashString, Rng } from './prng.js';
-import { SCENARIOS, type ScenarioOutput } from './scenarios.js';
+import { SCENARIOS, SERVER_SIDE_SCENARIOS, type ScenarioOutput } from './scenarios.js';
 import type { SynthPacket } from './tcp.js';
 import { mergeCaptures, windowsNoise } from './windows-noise.js';
 
@@ -71,7 +71,8 @@ export function withWindowsNoise(s: ScenarioOutput, seed = hashString(`${s.name}
 }
 
 /** Every reference scenario's noisy twin, in the order of SCENARIOS. */
-export const NOISY_TWINS: readonly NoisyTwin[] = Object.entries(SCENARIOS).map(([mirrors, build]) => ({
+/** One twin per scenario taken at an agent PC or a SPAN port beside the desktops. */
+export const NOISY_TWINS: readonly NoisyTwin[] = Object.entries(SCENARIOS).filter(([name]) => !SERVER_SIDE_SCENARIOS.has(name)).map(([mirrors, build]) => ({
   name: `${mirrors}-noisy`,
   mirrors,
   build: () => withWindowsNoise(build()),

@@ -260,6 +260,9 @@ export function spanManyAgents(): ScenarioOutput {
   });
 }
 
+/** Captures taken on a server (CTI OS server, a CTI client, the PG): no agent PC's background reaches them. */
+export const SERVER_SIDE_SCENARIOS: ReadonlySet<string> = new Set(['ctios-server', 'cti-failover', 'pg-span-500']);
+
 export const SCENARIOS: Record<string, () => ScenarioOutput> = {
   'cad-login-ok': cadLoginOk,
   'stale-ldap-failover': staleLdapFailover,
