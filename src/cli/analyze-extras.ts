@@ -1,0 +1,119 @@
+/**
+ * What `analyze` does beyond the report when asked: `--write-evidence FILE` (the subject's packets as a small
+ * pcapng with comments on the frames its findings cite) and `--explain` (what each step means, in plain words).
+ */
+
+import { writeFileSync } from 'node:fs';
+import { readCaptureFile } from '../capture/source-node.js';
+import type { CapturedPacket } from '../capture/types.js';
+import { EvidenceWriter } from '../capture/evidence-writer.js';
+import type { FlowRecord } from '../decoders/types.js';
+import type { FileRunOptions } from '../pipeline-node.js';
+import { EvidenceFilter, planEvidence } from '../timeline/evidence.js';
+import { explainStep } from '../timeline/explain-steps.js';
+import { formatDuration } from '../timeline/format.js';
+import type { AnalysisDocument } from '../timeline/model.js';
+import { DETAIL_LIMIT } from '../timeline/report-text.js';
+import { findSubject, type SequenceSubject } from '../timeline/sequence/subject.js';
+import { CliError } from './common.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ExtraArgs {
+  files?: string[];
+  workstation?: string;
+  agent?: string;
+  writeEvidence?: string;
+  explain?: boolean;
+  verbose?: boolean;
+}
+
+export interface Extras {
+  /** Pipeline callbacks to add to the analysis. */
+  options: Partial<FileRunOptions>;
+  /** Runs after the analysis, before the report; returns text to print after the report. */
+  after(doc: AnalysisDocument): Promise<string>;
+}
+
+export function prepareExtras(args: ExtraArgs): Extras {
+  const files = (args.files ?? []).map((f) => (f === '\u0000stdin' ? '-' : f));
+  if (args.writeEvidence && files.includes('-')) throw new CliError('--write-evidence reads the capture twice: give a file, not standard input', ExitCode.USAGE);
+  const flows: FlowRecord[] = [];
+  const host = args.workstation;
+  const options: Partial<FileRunOptions> = args.writeEvidence
+    ? { onFlowEnd: (r) => (host === undefined || r.clientIp === host || r.serverIp === host ? void flows.push(r) : undefined) }
+    : {};
+  return {
+    options,
+    async after(doc) {
+      let text = '';
+      if (args.writeEvidence) process.stderr.write(`${await writeEvidence(doc, flows, args)}\n`);
+      if (args.explain) text += explainReport(doc, args.verbose ?? false);
+      return text;
+    },
+  };
+}
+
+async function writeEvidence(doc: AnalysisDocument, flows: FlowRecord[], args: ExtraArgs): Promise<string> {
+  const subject = findSubject(doc, { workstation: args.workstation, agent: args.agent });
+  if (typeof subject === 'string') throw new CliError(`--write-evidence: ${subject}`, ExitCode.USAGE);
+  const plan = planEvidence(subject, flows);
+  const filter = new EvidenceFilter(plan);
+  const writer = new EvidenceWriter(plan.comments, `ctiscope evidence: ${subject.title}, from ${doc.source.files.join(', ')}`);
+  // The files in the order the analysis read them, frames numbered on across files as it did.
+  let base = 0;
+  for (let i = 0; i < doc.source.files.length; i++) {
+    const file = doc.source.files[i];
+    let count = 0;
+    const sink = {
+      packet(p: CapturedPacket) {
+        count++;
+        p.frame += base;
+        if (filter.accept(p)) writer.packet(p, i);
+        p.frame -= base;
+      },
+    };
+    try {
+      await readCaptureFile(file, sink, {});
+    } catch {
+      // The analysis already reported what stopped the reading; the packets before it are written.
+    }
+    base += count;
+  }
+  const bytes = writer.toBytes();
+  try {
+    writeFileSync(args.writeEvidence!, bytes);
+  } catch (e) {
+    throw new CliError(`--write-evidence ${args.writeEvidence}: ${(e as Error).message}`, ExitCode.USAGE);
+  }
+  const commented = writer.frames.filter((f) => plan.comments.has(f)).length;
+  return `evidence written to ${args.writeEvidence}: ${writer.frames.length} packets of ${plan.flows.length} flows (${subject.title}), ${commented} frames commented`;
+}
+
+/** Each shown subject's steps with what they mean, each explanation once per subject. */
+export function explainReport(doc: AnalysisDocument, verbose: boolean): string {
+  const list = doc.workstations.length > DETAIL_LIMIT && !verbose ? doc.workstations.filter((w) => w.outcome !== 'logged-in') : doc.workstations;
+  const subjects: SequenceSubject[] = [];
+  for (const w of list) {
+    const s = findSubject(doc, { workstation: w.host });
+    if (typeof s !== 'string') subjects.push(s);
+  }
+  if (subjects.length === 0) {
+    for (const a of doc.agents ?? []) {
+      const s = findSubject(doc, { agent: a.id ?? '' });
+      if (typeof s !== 'string') subjects.push(s);
+    }
+  }
+  const out: string[] = ['', 'What the steps mean'];
+  for (const s of subjects) {
+    out.push('', `${s.title}`);
+    const said = new Set<string>();
+    for (const st of s.steps) {
+      const text = explainStep(st);
+      if (!text || said.has(text)) continue;
+      said.add(text);
+      out.push(`  +${(st.start - s.start).toFixed(3)}s ${st.phase} ${st.ok ? '✓' : '✗'} ${st.summary.length > 70 ? `${st.summary.slice(0, 69)}…` : st.summary}`, `      ${text}`);
+    }
+    if (said.size === 0) out.push(`  (no step to explain; ${formatDuration(s.end - s.start)} of traffic)`);
+  }
+  return out.join('\n') + '\n';
+}
