@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Installs the Debian packages ctiscope's tests and live features use, when they are missing:
-// tcpdump (live capture backend), slapd (OpenLDAP: the lab's directory server), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
+// tcpdump (live capture backend), slapd (OpenLDAP: the lab's directory server), tshark (reads back evidence captures), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
 // Runs only as root with apt-get available (CI, fresh machines); otherwise it says what is missing and the
 // tests that need it skip with that reason. Never downloads anything but Debian packages.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }, { bin: 'slapd', pkg: 'slapd' }];
+// tshark reads back what ctiscope writes (evidence captures) and checks the decoders on public captures.
+const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }, { bin: 'slapd', pkg: 'slapd' }, { bin: 'tshark', pkg: 'tshark' }];
 if (process.env.CTISCOPE_BROWSER_TESTS !== '0' && existsSync(new URL('../ui', import.meta.url))) {
   want.push({ bin: 'chromium', pkg: 'chromium' });
 }
@@ -25,6 +26,10 @@ if (!isRoot || !has('apt-get')) {
 console.error(`ctiscope: installing Debian packages: ${names}`);
 try {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // wireshark-common asks whether non-root users may capture; answer no so the install needs no terminal.
+  if (missing.some((m) => m.pkg === 'tshark') && has('debconf-set-selections')) {
+    execFileSync('debconf-set-selections', [], { input: 'wireshark-common wireshark-common/install-setuid boolean false\n', stdio: ['pipe', 'ignore', 'inherit'] });
+  }
   execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((m) => m.pkg)], { stdio: ['ignore', 'ignore', 'inherit'], env });
 } catch (e) {

@@ -210,6 +210,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     }
   }
 
+  for (const r of raw) if (r.kind !== 'message' && r.frames.length) r.step = stepOfFrame.get(r.frames[0])?.id ?? null;
   // Servers get their lifelines in order of first appearance.
   firstUse.sort((a, b) => a.time - b.time);
   for (const u of firstUse) serverParty(u.server, u.protocol || undefined);
@@ -265,7 +266,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
         // Pairing marks the reply (the request does not know its answer): count the replies.
         const unanswered = Math.max(0, requests.length - (run.length - requests.length));
         const span = run[run.length - 1].time - run[0].time;
-        const every = requests.length > 1 ? span / (requests.length - 1) : 0;
+        const every = requests.length > 1 ? (requests[requests.length - 1].time - requests[0].time) / (requests.length - 1) : 0;
         const name = run[0].label.split(' ')[0].replace(/_(REQ|CONF)$/, '');
         if (lastTime !== null) pushIdle(lastTime, run[0].time);
         const a = Math.min(run[0].from, run[0].to);

@@ -35,7 +35,7 @@ export interface SubjectSelector {
 export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): SequenceSubject | string {
   if (sel.agent !== undefined) {
     const a = (doc.agents ?? []).find((x) => x.id === sel.agent);
-    if (!a) return `no agent ${sel.agent} in the capture (agents: ${listOf((doc.agents ?? []).map((x) => x.id ?? '?'))})`;
+    if (!a) return (doc.agents ?? []).length ? `no agent ${sel.agent} in the capture (agents: ${listOf((doc.agents ?? []).map((x) => x.id ?? '?'))})` : `no agent ${sel.agent} in the capture`;
     const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
     return {
       kind: 'agent',
@@ -66,7 +66,7 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
   }
   const list = doc.workstations;
   let ws = sel.workstation !== undefined ? list.find((w) => w.host === sel.workstation) : undefined;
-  if (sel.workstation !== undefined && !ws) return `no workstation ${sel.workstation} in the capture (workstations: ${listOf(list.map((w) => w.host))})`;
+  if (sel.workstation !== undefined && !ws) return list.length ? `no workstation ${sel.workstation} in the capture (workstations: ${listOf(list.map((w) => w.host))})` : `no workstation ${sel.workstation} in the capture`;
   if (!ws) {
     if (list.length === 1) ws = list[0];
     else if (list.length === 0) return 'the capture shows no workstation; name an agent (--agent) or a CTI client (--cti-client)';
