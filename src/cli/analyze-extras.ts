@@ -7,11 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { readCaptureFile } from '../capture/source-node.js';
 import type { CapturedPacket } from '../capture/types.js';
 import { EvidenceWriter } from '../capture/evidence-writer.js';
-import type { FlowRecord } from '../decoders/types.js';
+import type { DecodedMessage, FlowRecord } from '../decoders/types.js';
 import type { FileRunOptions } from '../pipeline-node.js';
 import { EvidenceFilter, planEvidence, type EvidencePlan } from '../timeline/evidence.js';
 import { explainStep } from '../timeline/explain-steps.js';
-import { formatDuration } from '../timeline/format.js';
+import { formatDuration, hostOf } from '../timeline/format.js';
+import type { HtmlReportOptions } from '../timeline/report-html.js';
+import { buildSequence } from '../timeline/sequence/model.js';
 import type { AnalysisDocument } from '../timeline/model.js';
 import { DETAIL_LIMIT } from '../timeline/report-text.js';
 import { findSubject, type SequenceSubject } from '../timeline/sequence/subject.js';
@@ -20,6 +22,7 @@ import { ExitCode } from './exit-codes.js';
 
 export interface ExtraArgs {
   files?: string[];
+  html?: string;
   workstation?: string;
   agent?: string;
   writeEvidence?: string;
@@ -32,19 +35,43 @@ export interface Extras {
   options: Partial<FileRunOptions>;
   /** Runs after the analysis, before the report; returns text to print after the report. */
   after(doc: AnalysisDocument): Promise<string>;
+  /** What the HTML report draws beyond the document (failed workstations' sequence diagrams). */
+  html: HtmlReportOptions;
 }
 
+/** Messages kept per host for the HTML report's sequence diagrams (a login is at the start of its conversation). */
+const HTML_MESSAGES_PER_HOST = 400;
+
 export function prepareExtras(args: ExtraArgs): Extras {
+  let lastDoc: AnalysisDocument | undefined;
   const files = (args.files ?? []).map((f) => (f === '\u0000stdin' ? '-' : f));
   if (args.writeEvidence && files.includes('-')) throw new CliError('--write-evidence reads the capture twice: give a file, not standard input', ExitCode.USAGE);
   const flows: FlowRecord[] = [];
   const host = args.workstation;
-  const options: Partial<FileRunOptions> = args.writeEvidence
-    ? { onFlowEnd: (r) => (host === undefined || r.clientIp === host || r.serverIp === host ? void flows.push(r) : undefined) }
-    : {};
+  const messages: DecodedMessage[] = [];
+  const perHost = new Map<string, number>();
+  const options: Partial<FileRunOptions> = {};
+  if (args.writeEvidence || args.html) options.onFlowEnd = (r) => (host === undefined || r.clientIp === host || r.serverIp === host ? void flows.push(r) : undefined);
+  if (args.html) {
+    options.onMessage = (m) => {
+      const h = hostOf(m.client);
+      const n = perHost.get(h) ?? 0;
+      if (n >= HTML_MESSAGES_PER_HOST || (host !== undefined && h !== host)) return;
+      perHost.set(h, n + 1);
+      const { raw: _raw, ...rest } = m;
+      messages.push(rest);
+    };
+  }
   return {
     options,
+    html: {
+      sequence(ws) {
+        const subject = lastDoc ? findSubject(lastDoc, { workstation: ws.host }) : undefined;
+        return subject && typeof subject === 'object' ? buildSequence(subject, messages, flows) : undefined;
+      },
+    },
     async after(doc) {
+      lastDoc = doc;
       let text = '';
       if (args.writeEvidence) process.stderr.write(`${await writeEvidence(doc, flows, args)}\n`);
       if (args.explain) text += explainReport(doc, args.verbose ?? false);

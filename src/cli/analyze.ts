@@ -53,13 +53,13 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
 }
 
 export async function runAnalyze(args: AnalyzeArgs): Promise<void> {
-  const extras = args.writeEvidence || args.explain ? (await import('./analyze-extras.js')).prepareExtras(args) : undefined;
+  const extras = args.writeEvidence || args.explain || args.html ? (await import('./analyze-extras.js')).prepareExtras(args) : undefined;
   const doc = await analyzeToDocument(args, extras?.options);
   const extraText = (await extras?.after(doc)) ?? '';
   if (args.html) {
     const { renderHtmlReport } = await import('../timeline/report-html.js');
     try {
-      writeFileSync(args.html, renderHtmlReport(doc));
+      writeFileSync(args.html, renderHtmlReport(doc, extras?.html));
     } catch (e) {
       throw new CliError(`--html ${args.html}: ${(e as Error).message}`, ExitCode.USAGE);
     }
