@@ -22,6 +22,7 @@ import { addChanges, applyDelta, liveStatusText, mergeMessages, type Changed, ty
 import type { FromWorker, ToWorker } from './protocol.js';
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
+import { SequenceView } from './sequence.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -320,6 +321,7 @@ function redrawSelected(ws: Workstation): void {
   renderWorkstationHeader(ws);
   if (timeline.workstation?.host === ws.host) timeline.update(ws, app.messages.get(ws.host)?.messages);
   else timeline.show(ws, { messages: app.messages.get(ws.host)?.messages ?? [], ladder: app.link.ladder, compress: app.link.compress, window: app.link.window });
+  showSequence();
   redrawDetails(ws);
 }
 
@@ -433,6 +435,7 @@ function selectWorkstation(host: string, opts: { window?: [number, number] | nul
       $('timeline-view').hidden = false;
     }
     timeline.show(ws, { messages: cached?.messages ?? [], ladder: app.link.ladder, compress: app.link.compress, window: opts.window ?? null });
+    showSequence();
     app.link.window = opts.window ?? null;
     renderWorkstationDetails(ws);
     body.dataset.messages = cached || app.messageSource === 'none' ? 'ready' : 'loading';
@@ -440,6 +443,7 @@ function selectWorkstation(host: string, opts: { window?: [number, number] | nul
       void requestMessages(host).then((r) => {
         if (app.link.ws !== host) return;
         timeline.setMessages(r.messages);
+        showSequence();
         body.dataset.messages = 'ready';
         if (app.detailsItem?.kind === 'step') openItem(app.detailsItem);
       });
@@ -552,8 +556,12 @@ function openItem(item: TimelineItem): void {
 
 function applyView(): void {
   const summary = app.link.view === 'summary';
-  $('view-timeline').setAttribute('aria-selected', String(!summary));
+  $('view-timeline').setAttribute('aria-selected', String(!summary && !sequenceOn));
+  $('view-sequence').setAttribute('aria-selected', String(!summary && sequenceOn));
   $('view-summary').setAttribute('aria-selected', String(summary));
+  body.dataset.seq = sequenceOn && !summary ? 'on' : 'off';
+  $('sequence-view').hidden = !sequenceOn || summary;
+  showSequence();
   $('summary-view').hidden = !summary || !app.doc;
   $('timeline-view').hidden = summary || !app.doc || !app.link.ws;
   if (summary && app.doc) {
@@ -653,6 +661,14 @@ const list = new WorkstationList({
   },
 });
 
+// The sequence view shares the timeline's selection; it is a way of looking, not kept in the URL.
+let sequenceOn = false;
+const sequence = new SequenceView($('sequence-view'), (m) => openItem({ kind: 'message', message: m, time: m.time }));
+function showSequence(): void {
+  const ws = timeline.workstation;
+  if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? []);
+}
+
 const timeline = new Timeline({
   container: $('timeline'),
   onSelect: (item) => openItem(item),
@@ -686,6 +702,12 @@ $<HTMLInputElement>('compress-toggle').addEventListener('change', (e) => {
 });
 $('view-timeline').addEventListener('click', () => {
   app.link.view = 'timeline';
+  sequenceOn = false;
+  applyView();
+});
+$('view-sequence').addEventListener('click', () => {
+  app.link.view = 'timeline';
+  sequenceOn = true;
   applyView();
 });
 $('view-summary').addEventListener('click', () => {

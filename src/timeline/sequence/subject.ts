@@ -5,7 +5,7 @@
  */
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
-import type { AnalysisDocument, Finding, Step } from '../model.js';
+import type { AnalysisDocument, Finding, Step, Workstation } from '../model.js';
 import { hostOf } from '../format.js';
 
 export type SubjectKind = 'workstation' | 'agent' | 'cti-client';
@@ -72,6 +72,11 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
     else if (list.length === 0) return 'the capture shows no workstation; name an agent (--agent) or a CTI client (--cti-client)';
     else return `the capture has ${list.length} workstations; name one with --workstation (${listOf(list.map((w) => w.host))})`;
   }
+  return workstationSubject(ws);
+}
+
+/** A workstation as a subject (the web UI has the workstation, not the whole document, at hand). */
+export function workstationSubject(ws: Workstation): SequenceSubject {
   return {
     kind: 'workstation',
     id: ws.host,

@@ -1,0 +1,57 @@
+/**
+ * The sequence view: the selected workstation's login as a message sequence chart, beside the timeline (same
+ * selection). Drawn by the same renderer as `ctiscope sequence` and the HTML report; the lifeline headers stick
+ * to the top while the rows scroll. Clicking an arrow opens that message's details.
+ */
+
+import type { Workstation } from '../../src/timeline/model.js';
+import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
+import { renderSequenceHtml } from '../../src/timeline/sequence/render-svg.js';
+import { workstationSubject } from '../../src/timeline/sequence/subject.js';
+import type { StoredMessage } from './message-store.js';
+
+export class SequenceView {
+  private messages: readonly StoredMessage[] = [];
+  private shown: { ws: Workstation; count: number } | null = null;
+  diagram: SequenceDiagram | null = null;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onMessage: (m: StoredMessage) => void,
+  ) {
+    container.addEventListener('click', (e) => this.click(e));
+    container.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') this.click(e);
+    });
+  }
+
+  /** Draws the workstation (only when it or its messages changed, so a live redraw keeps the scroll position). */
+  show(ws: Workstation, messages: readonly StoredMessage[]): void {
+    if (this.shown && this.shown.ws === ws && this.shown.count === messages.length) return;
+    this.messages = messages;
+    this.shown = { ws, count: messages.length };
+    const diagram = buildSequence(workstationSubject(ws), messages);
+    this.diagram = diagram;
+    const scroll = this.container.querySelector('.seq-scroll')?.scrollTop ?? 0;
+    const note = messages.length === 0 ? '<p class="muted">No decoded messages for this workstation (an analysis JSON carries none): only connection attempts are drawn.</p>' : '';
+    // The renderer escapes every string that came from packets.
+    this.container.innerHTML = `${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
+    const box = this.container.querySelector('.seq-scroll');
+    if (box) box.scrollTop = scroll;
+    for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message]')) {
+      row.setAttribute('tabindex', '0');
+      row.setAttribute('role', 'button');
+      row.style.cursor = 'pointer';
+    }
+  }
+
+  private click(e: Event): void {
+    const row = (e.target as Element).closest?.('.seq-row[data-message]');
+    if (!row) return;
+    const m = this.messages[Number(row.getAttribute('data-message'))];
+    if (!m) return;
+    for (const r of this.container.querySelectorAll('.seq-row.seq-selected')) r.classList.remove('seq-selected');
+    row.classList.add('seq-selected');
+    this.onMessage(m);
+  }
+}
