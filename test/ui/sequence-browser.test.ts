@@ -141,6 +141,32 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('the evidence download is cut in the page from the dropped file: the workstation\'s flows, findings as comments', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}#ws=10.10.20.105`);
+    await openCapture(page, sample('span-many-agents'));
+    expect(await page.locator('#ws-header h2').textContent()).toBe('10.10.20.105');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-evidence')]);
+    expect(download.suggestedFilename()).toBe('ctiscope-evidence-10.10.20.105.pcapng');
+    const out = join(work, 'evidence-105.pcapng');
+    await download.saveAs(out);
+    // The same file the CLI writes for the same workstation.
+    const cli = join(work, 'evidence-105-cli.pcapng');
+    ctiscope(['analyze', sample('span-many-agents'), '--workstation', '10.10.20.105', '--write-evidence', cli]);
+    const flows = (f: string) => (JSON.parse(ctiscope(['flows', f, '--json'])) as { client: string; server: string }[]).map((x) => `${x.client} ${x.server}`).sort();
+    expect(flows(out)).toEqual(flows(cli));
+    expect(flows(out).every((f) => f.startsWith('10.10.20.105:'))).toBe(true);
+    const tshark = spawnSync('tshark', ['-r', out, '-Y', 'frame.comment', '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' });
+    if (tshark.status === 0) {
+      const lines = tshark.stdout.trim().split('\n');
+      expect(lines.map((l) => Number(l.split('\t')[0]))).toEqual([5, 6, 7, 11, 12, 13]);
+      expect(lines[0]).toMatch(/\tctiscope: server-unreachable: 192\.168\.100\.9:38983/);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('ctiscope sequence --format mermaid is a valid Mermaid sequence diagram (mermaid.parse and render)', async () => {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body><div id="out"></div></body></html>');

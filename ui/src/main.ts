@@ -23,6 +23,7 @@ import type { FromWorker, ToWorker } from './protocol.js';
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 import { SequenceView } from './sequence.js';
+import { downloadEvidence } from './evidence.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -84,6 +85,10 @@ function onWorkerMessage(msg: FromWorker): void {
       hideProgress();
       setState(app.doc ? 'ready' : 'error');
       showError(`Could not analyse ${app.sourceName}: ${msg.message}`);
+      break;
+    case 'evidence':
+      if (msg.bytes) downloadEvidence(msg.bytes, msg.host);
+      else showError(`No evidence for ${msg.host}: ${msg.error ?? 'unknown error'}`);
       break;
     case 'messages': {
       const resolve = pendingMessageRequests.get(msg.requestId);
@@ -390,6 +395,8 @@ function setDocument(doc: AnalysisDocument, name: string, source: MessageSource)
   app.doc = doc;
   app.sourceName = name;
   app.messageSource = source;
+  // The evidence is cut from the dropped file's bytes, which only the worker holds.
+  $('export-evidence').hidden = source !== 'worker';
   app.messages.clear();
   app.detailsItem = null;
   $('source-name').textContent = `${name} — ${doc.summary.message}`;
@@ -718,6 +725,9 @@ $('reset-zoom').addEventListener('click', () => timeline.resetZoom());
 const exportName = (ext: string): string => `ctiscope-${(app.link.ws ?? 'timeline').replace(/[^\w.-]+/g, '_')}.${ext}`;
 $('export-svg').addEventListener('click', () => {
   if (timeline.workstation) exportSvg(timeline.svgNode, exportName('svg'));
+});
+$('export-evidence').addEventListener('click', () => {
+  if (app.link.ws && app.messageSource === 'worker') post({ type: 'evidence', host: app.link.ws, requestId: ++app.requestId });
 });
 $('export-png').addEventListener('click', () => {
   if (timeline.workstation) exportPng(timeline.svgNode, exportName('png')).catch((e: Error) => showError(e.message));
