@@ -141,6 +141,26 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('compare in the page: the selected workstation against a working one; steps explained in their details', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}#ws=10.10.20.105`);
+    await openCapture(page, sample('span-many-agents'));
+    const failedStep = page.locator('.tl-step-g').first();
+    await failedStep.locator('rect').first().click();
+    expect(await page.locator('#details .step-explanation').textContent()).toMatch(/^The desktop looks up the addresses of its servers by name/);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.click('#view-sequence');
+    await page.selectOption('#compare-with', '10.10.20.11');
+    const sentence = await page.locator('#sequence-view .compare-divergence').textContent();
+    expect(sentence).toBe(
+      'First difference: config: the working desktop got its configuration from 192.168.100.1:38983; this one first tried 192.168.100.9:38983, which never answered (3 SYNs over 9.0 s); then 192.168.100.2:38983 worked, 21.1 s after the first try.',
+    );
+    expect(await page.locator('#sequence-view .compare-table tr').count()).toBeGreaterThan(8);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('the evidence download is cut in the page from the dropped file: the workstation\'s flows, findings as comments', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     const errors = watchErrors(page);

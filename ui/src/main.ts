@@ -24,6 +24,7 @@ import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 import { SequenceView } from './sequence.js';
 import { downloadEvidence } from './evidence.js';
+import { appendExplanation } from './explain.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -552,7 +553,10 @@ function openItem(item: TimelineItem): void {
   app.detailsItem = item;
   const pane = $('details');
   const ctx = detailsContext(ws);
-  if (item.kind === 'step') renderStep(pane, item.step, ctx);
+  if (item.kind === 'step') {
+    renderStep(pane, item.step, ctx);
+    appendExplanation(pane, item.step);
+  }
   else if (item.kind === 'finding') renderFinding(pane, item.finding, ctx);
   else renderMessage(pane, item.message, ctx);
   pane.dataset.kind = item.kind;
@@ -673,7 +677,7 @@ let sequenceOn = false;
 const sequence = new SequenceView($('sequence-view'), (m) => openItem({ kind: 'message', message: m, time: m.time }));
 function showSequence(): void {
   const ws = timeline.workstation;
-  if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? []);
+  if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? [], app.doc);
 }
 
 const timeline = new Timeline({

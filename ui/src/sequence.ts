@@ -4,7 +4,8 @@
  * to the top while the rows scroll. Clicking an arrow opens that message's details.
  */
 
-import type { Workstation } from '../../src/timeline/model.js';
+import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
+import { renderCompareBar } from './compare.js';
 import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
 import { renderSequenceHtml } from '../../src/timeline/sequence/render-svg.js';
 import { workstationSubject } from '../../src/timeline/sequence/subject.js';
@@ -26,7 +27,7 @@ export class SequenceView {
   }
 
   /** Draws the workstation (only when it or its messages changed, so a live redraw keeps the scroll position). */
-  show(ws: Workstation, messages: readonly StoredMessage[]): void {
+  show(ws: Workstation, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null): void {
     if (this.shown && this.shown.ws === ws && this.shown.count === messages.length) return;
     this.messages = messages;
     this.shown = { ws, count: messages.length };
@@ -35,7 +36,8 @@ export class SequenceView {
     const scroll = this.container.querySelector('.seq-scroll')?.scrollTop ?? 0;
     const note = messages.length === 0 ? '<p class="muted">No decoded messages for this workstation (an analysis JSON carries none): only connection attempts are drawn.</p>' : '';
     // The renderer escapes every string that came from packets.
-    this.container.innerHTML = `${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
+    this.container.innerHTML = `<div class="seq-compare"></div>${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
+    renderCompareBar(this.container.querySelector<HTMLElement>('.seq-compare')!, doc, ws);
     const box = this.container.querySelector('.seq-scroll');
     if (box) box.scrollTop = scroll;
     for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message]')) {
@@ -46,6 +48,7 @@ export class SequenceView {
   }
 
   private click(e: Event): void {
+    if ((e.target as Element).closest?.('.seq-compare')) return;
     const row = (e.target as Element).closest?.('.seq-row[data-message]');
     if (!row) return;
     const m = this.messages[Number(row.getAttribute('data-message'))];
