@@ -1,7 +1,7 @@
 // `ctiscope sequence` and `ctiscope compare` as a user runs them (the built binary), on the reference samples.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageLabel } from '../../src/timeline/sequence/model.js';
@@ -101,6 +101,18 @@ describe('ctiscope sequence', () => {
     expect(agent.status).toBe(0);
     expect(agent.stdout).toMatch(/^agent 1104/);
     expect(agent.stdout).toMatch(/✗ UCCX CTI server → CTI client 10\.10\.20\.104: CONTROL_FAILURE_CONF/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))('writes PNG through headless Chromium, at the SVG\'s width', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-seq-png-'));
+    const out = join(dir, 'login.png');
+    expect(ctiscope(['sequence', sample('licence-refused'), '--format', 'png']).stderr).toMatch(/--format png writes a file: name it with --output FILE\.png/);
+    const r = ctiscope(['sequence', sample('licence-refused'), '--format', 'png', '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const png = readFileSync(out);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    const svgWidth = Number(/width="(\d+)"/.exec(ctiscope(['sequence', sample('licence-refused')]).stdout)![1]);
+    expect(png.readUInt32BE(16)).toBe(svgWidth);
   });
 
   it('keeps every one of 300 messages as its own row', () => {
