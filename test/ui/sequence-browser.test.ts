@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -48,7 +48,7 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
   });
 
   async function openSequence(path: string, width = 1700, height = 1000): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height } });
+    const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
     const errors = watchErrors(page);
     await page.goto(server.url);
     await openCapture(page, path);
@@ -90,6 +90,13 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     expect(await page.locator('#details dd[data-field="peripheralErrorCode"]').textContent()).toBe('88004');
     await page.locator('#sequence-view .seq-row.seq-message', { hasText: 'OPEN_REQ' }).click();
     expect(await page.locator('#details h3').textContent()).toBe('→ OPEN_REQ');
+    // The export buttons export the sequence diagram while it is shown.
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+    const exported = readFileSync((await svgFile.path())!, 'utf8');
+    expect(exported).toContain('class="seq-party"');
+    expect(exported).toContain('CONTROL_FAILURE_CONF');
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    expect(readFileSync((await pngFile.path())!).subarray(1, 4).toString('latin1')).toBe('PNG');
     // Back to the timeline, same workstation.
     await page.click('#view-timeline');
     expect(await page.locator('#timeline').isVisible()).toBe(true);

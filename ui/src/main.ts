@@ -727,14 +727,18 @@ $('view-summary').addEventListener('click', () => {
 });
 $('reset-zoom').addEventListener('click', () => timeline.resetZoom());
 const exportName = (ext: string): string => `ctiscope-${(app.link.ws ?? 'timeline').replace(/[^\w.-]+/g, '_')}.${ext}`;
+// In the sequence view the buttons export the sequence diagram.
+const exportNode = (): SVGSVGElement | null => (sequenceOn && app.link.view === 'timeline' ? sequence.standaloneSvg() : timeline.workstation ? timeline.svgNode : null);
 $('export-svg').addEventListener('click', () => {
-  if (timeline.workstation) exportSvg(timeline.svgNode, exportName('svg'));
+  const node = exportNode();
+  if (node) exportSvg(node, exportName('svg'));
 });
 $('export-evidence').addEventListener('click', () => {
   if (app.link.ws && app.messageSource === 'worker') post({ type: 'evidence', host: app.link.ws, requestId: ++app.requestId });
 });
 $('export-png').addEventListener('click', () => {
-  if (timeline.workstation) exportPng(timeline.svgNode, exportName('png')).catch((e: Error) => showError(e.message));
+  const node = exportNode();
+  if (node) exportPng(node, exportName('png')).catch((e: Error) => showError(e.message));
 });
 
 // Drop anywhere on the page.

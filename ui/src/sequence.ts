@@ -7,7 +7,7 @@
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
 import { renderCompareBar } from './compare.js';
 import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
-import { renderSequenceHtml } from '../../src/timeline/sequence/render-svg.js';
+import { renderSequenceHtml, renderSequenceSvg } from '../../src/timeline/sequence/render-svg.js';
 import { workstationSubject } from '../../src/timeline/sequence/subject.js';
 import type { StoredMessage } from './message-store.js';
 
@@ -45,6 +45,13 @@ export class SequenceView {
       row.setAttribute('role', 'button');
       row.style.cursor = 'pointer';
     }
+  }
+
+  /** The diagram as one standalone SVG (headers on top), for the SVG and PNG export buttons. */
+  standaloneSvg(): SVGSVGElement | null {
+    if (!this.diagram) return null;
+    const parsed = new DOMParser().parseFromString(renderSequenceSvg(this.diagram), 'image/svg+xml');
+    return parsed.documentElement as unknown as SVGSVGElement;
   }
 
   private click(e: Event): void {
