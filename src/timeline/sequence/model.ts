@@ -84,6 +84,13 @@ export function serviceRole(service: string, protocol?: string): string {
 
 const HEARTBEAT = /HEARTBEAT|keepalive|keep-alive/i;
 
+/** What the connection rows need of a flow (a flow record, or a step about a connection that carried nothing). */
+interface Connection extends Pick<FlowRecord, 'server' | 'client' | 'start' | 'end' | 'syns' | 'synSpan' | 'synFrames' | 'rstFrame' | 'rstBy'> {
+  state: string;
+  /** A SYN-ACK was seen. */
+  answered: boolean;
+}
+
 /** A message summary cut to its name and key fields: invoke ids, message ids and reply times go. */
 export function messageLabel(m: Pick<DecodedMessage, 'summary' | 'type'>, maxLabel = 96): string {
   let s = (m.summary || m.type)
@@ -165,7 +172,8 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     });
   }
 
-  const connectionRows = (server: string, client: string, at: number, end: number, state: string, syns: number, synSpan: number, synFrames: number[], answered: boolean, rstFrame: number | undefined, rstBy: 'c2s' | 's2c' | undefined): void => {
+  const connectionRows = (c: Connection): void => {
+    const { server, client, start: at, end, state, syns, synSpan, synFrames, answered, rstFrame, rstBy } = c;
     firstUse.push({ time: at, server, protocol: '' });
     // A fresh findings list per row: rows must not share one.
     const base = (): Pick<Raw, 'failed' | 'findings' | 'step' | 'server' | 'heartbeat' | 'request'> => ({ failed: false, findings: [], step: null, server, heartbeat: false, request: false });
@@ -195,7 +203,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   if (flows) {
     for (const f of flows) {
       if (f.transport !== 'tcp' || !isSubjectFlow(subject, keys, f)) continue;
-      connectionRows(f.server, f.client, f.start, f.end, f.state, f.syns, f.synSpan, f.synFrames, f.synAckFrame !== undefined, f.rstFrame, f.rstBy);
+      connectionRows({ ...f, answered: f.synAckFrame !== undefined });
     }
   } else {
     // Without flow records, the steps about connections that never carried a message say what happened.
@@ -206,7 +214,19 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
       const refused = st === 'REJ';
       const synFrames = refused ? s.frames.filter((_, i) => i % 2 === 0) : s.frames;
       const rst = refused ? s.frames[s.frames.length - 1] : undefined;
-      connectionRows(s.server, client, s.start, s.end, st, s.detail?.syns ?? 1, s.detail?.synSpan ?? 0, synFrames, false, rst, refused ? 's2c' : undefined);
+      connectionRows({
+        server: s.server,
+        client,
+        start: s.start,
+        end: s.end,
+        state: st,
+        syns: s.detail?.syns ?? 1,
+        synSpan: s.detail?.synSpan ?? 0,
+        synFrames,
+        answered: false,
+        rstFrame: rst,
+        rstBy: refused ? 's2c' : undefined,
+      });
     }
   }
 
