@@ -14,6 +14,8 @@ export interface SequenceSvgOptions {
   column?: number;
   /** Id prefix, to keep ids unique when several diagrams share a page. */
   idPrefix?: string;
+  /** Narrowest drawing, in pixels (default 760). */
+  minWidth?: number;
 }
 
 export const SEQUENCE_LAYOUT = {
@@ -81,7 +83,8 @@ export function renderSequenceParts(d: SequenceDiagram, opts: SequenceSvgOptions
   const L = SEQUENCE_LAYOUT;
   const col = opts.column ?? 190;
   const prefix = opts.idPrefix ?? 'seq-';
-  const width = L.timeColumn + Math.max(1, d.parties.length) * col + L.pad;
+  // With few lifelines, room on the right so labels are not cut short.
+  const width = Math.max(L.timeColumn + Math.max(1, d.parties.length) * col + L.pad, opts.minWidth ?? 760);
   const x = (p: number): number => L.timeColumn + col * p + col / 2;
   const textWidth = width - L.timeColumn - 2 * L.pad;
 
