@@ -158,12 +158,31 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     expect(await page.locator('#details .step-explanation').textContent()).toMatch(/^The desktop looks up the addresses of its servers by name/);
     await page.waitForFunction(() => document.body.dataset.messages === 'ready');
     await page.click('#view-sequence');
-    await page.selectOption('#compare-with', '10.10.20.11');
+    await page.selectOption('#compare-with', 'this 10.10.20.11');
     const sentence = await page.locator('#sequence-view .compare-divergence').textContent();
     expect(sentence).toBe(
       'First difference: config: the working desktop got its configuration from 192.168.100.1:38983; this one first tried 192.168.100.9:38983, which never answered (3 SYNs over 9.0 s); then 192.168.100.2:38983 worked, 21.1 s after the first try.',
     );
     expect(await page.locator('#sequence-view .compare-table tr').count()).toBeGreaterThan(8);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('compare with a second capture read in the page: a working PC against the failing one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await openCapture(page, sample('licensing-down'));
+    await page.click('#view-sequence');
+    await page.setInputFiles('#compare-file', sample('cad-login-ok'));
+    await page.waitForSelector('#sequence-view .compare-divergence');
+    expect(await page.locator('#compare-with').inputValue()).toBe('ref 10.10.20.31');
+    expect(await page.locator('#sequence-view .compare-divergence').textContent()).toBe(
+      'First difference: licensing: the working desktop got its licence from 192.168.100.1:3000; this one asked 192.168.100.1:3000 too, which refused the connection (SYN answered by RST); then 192.168.100.2:3000, which refused the connection (SYN answered by RST).',
+    );
+    // The failing capture is still the one shown.
+    expect(await page.locator('#ws-header h2').textContent()).toBe('10.10.20.34');
+    expect(await page.locator('#sequence-view .seq-header').textContent()).toContain('10.10.20.34');
     expect(errors).toEqual([]);
     await page.close();
   });

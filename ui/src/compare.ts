@@ -15,32 +15,71 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
-/** The bar above the sequence: pick a working workstation to compare the selected one with. */
-export function renderCompareBar(target: HTMLElement, doc: AnalysisDocument | null, ws: Workstation): void {
+export interface CompareBarOptions {
+  /** Another capture's analysis (a working PC captured on its own). */
+  reference?: { doc: AnalysisDocument; name: string } | null;
+  /** Reads another capture for the comparison (in the worker); absent, only this capture's workstations are offered. */
+  loadReference?: (file: File) => void;
+  /** Select the reference capture's first workstation at once (it was just loaded). */
+  pickReference?: boolean;
+}
+
+/** Working logins first: the usual question is "what does a good one do that this one does not". */
+function byOutcome(list: readonly Workstation[]): Workstation[] {
+  return [...list].sort((a, b) => Number(b.outcome === 'logged-in') - Number(a.outcome === 'logged-in') || a.host.localeCompare(b.host));
+}
+
+/** The bar above the sequence: pick a workstation, of this capture or another, to compare the selected one with. */
+export function renderCompareBar(target: HTMLElement, doc: AnalysisDocument | null, ws: Workstation, opts: CompareBarOptions = {}): void {
   target.replaceChildren();
-  const others = (doc?.workstations ?? []).filter((w) => w.host !== ws.host);
-  if (others.length === 0) return;
+  const candidates: { key: string; text: string; ws: Workstation }[] = [];
+  for (const o of byOutcome((doc?.workstations ?? []).filter((w) => w.host !== ws.host))) candidates.push({ key: `this ${o.host}`, text: `${o.host} (${o.outcome})`, ws: o });
+  const ref = opts.reference;
+  for (const o of byOutcome(ref?.doc.workstations ?? [])) candidates.push({ key: `ref ${o.host}`, text: `${ref!.name}: ${o.host} (${o.outcome})`, ws: o });
+  if (candidates.length === 0 && !opts.loadReference) return;
   const label = el('label', 'compare-pick', 'Compare with ');
   const select = el('select');
   select.id = 'compare-with';
   select.append(el('option', undefined, '—'));
-  // Working logins first: the usual question is "what does a good one do that this one does not".
-  const sorted = [...others].sort((a, b) => Number(b.outcome === 'logged-in') - Number(a.outcome === 'logged-in') || a.host.localeCompare(b.host));
-  for (const o of sorted) {
-    const opt = el('option', undefined, `${o.host} (${o.outcome})`);
-    opt.value = o.host;
+  for (const c of candidates) {
+    const opt = el('option', undefined, c.text);
+    opt.value = c.key;
     select.append(opt);
   }
   label.append(select);
+  const parts: Node[] = [label];
+  if (opts.loadReference) {
+    const pick = el('label', 'button compare-file', 'another capture…');
+    pick.title = 'Read a second capture (a working PC) in this tab and compare with its workstations';
+    const input = el('input');
+    input.type = 'file';
+    input.id = 'compare-file';
+    input.hidden = true;
+    input.accept = '.pcap,.pcapng,.cap,.gz';
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      if (file) opts.loadReference!(file);
+    });
+    pick.append(input);
+    parts.push(pick);
+  }
   const result = el('div', 'compare-result');
-  select.addEventListener('change', () => {
-    const other = others.find((o) => o.host === select.value);
+  const show = (): void => {
+    const other = candidates.find((c) => c.key === select.value);
     result.replaceChildren();
     if (!other) return;
     // The other one is the reference ("working"), the selected workstation the one under study.
-    result.append(renderComparison(compareSubjects(workstationSubject(other), workstationSubject(ws))));
-  });
-  target.append(label, result);
+    result.append(renderComparison(compareSubjects(workstationSubject(other.ws), workstationSubject(ws))));
+  };
+  select.addEventListener('change', show);
+  if (opts.pickReference) {
+    const first = candidates.find((c) => c.key.startsWith('ref '));
+    if (first) {
+      select.value = first.key;
+      show();
+    }
+  }
+  target.append(...parts, result);
 }
 
 export function renderComparison(c: Comparison): HTMLElement {

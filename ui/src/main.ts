@@ -87,6 +87,10 @@ function onWorkerMessage(msg: FromWorker): void {
       setState(app.doc ? 'ready' : 'error');
       showError(`Could not analyse ${app.sourceName}: ${msg.message}`);
       break;
+    case 'reference':
+      hideProgress();
+      sequence.setReference(msg.doc, msg.name);
+      break;
     case 'evidence':
       if (msg.bytes) downloadEvidence(msg.bytes, msg.host);
       else showError(`No evidence for ${msg.host}: ${msg.error ?? 'unknown error'}`);
@@ -674,7 +678,14 @@ const list = new WorkstationList({
 
 // The sequence view shares the timeline's selection; it is a way of looking, not kept in the URL.
 let sequenceOn = false;
-const sequence = new SequenceView($('sequence-view'), (m) => openItem({ kind: 'message', message: m, time: m.time }));
+const sequence = new SequenceView(
+  $('sequence-view'),
+  (m) => openItem({ kind: 'message', message: m, time: m.time }),
+  (file) => {
+    showProgress(0, file.size, `${file.name}: reading for the comparison`);
+    post({ type: 'analyze', file, name: file.name, showSecrets: false, reference: true });
+  },
+);
 function showSequence(): void {
   const ws = timeline.workstation;
   if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? [], app.doc);

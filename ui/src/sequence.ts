@@ -14,11 +14,15 @@ import type { StoredMessage } from './message-store.js';
 export class SequenceView {
   private messages: readonly StoredMessage[] = [];
   private shown: { ws: Workstation; count: number } | null = null;
+  private doc: AnalysisDocument | null = null;
+  /** A second capture's analysis to compare with (read in the worker too). */
+  private reference: { doc: AnalysisDocument; name: string } | null = null;
   diagram: SequenceDiagram | null = null;
 
   constructor(
     private readonly container: HTMLElement,
     private readonly onMessage: (m: StoredMessage) => void,
+    private readonly loadReference?: (file: File) => void,
   ) {
     container.addEventListener('click', (e) => this.click(e));
     container.addEventListener('keydown', (e) => {
@@ -30,6 +34,7 @@ export class SequenceView {
   show(ws: Workstation, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null): void {
     if (this.shown && this.shown.ws === ws && this.shown.count === messages.length) return;
     this.messages = messages;
+    this.doc = doc;
     this.shown = { ws, count: messages.length };
     const diagram = buildSequence(workstationSubject(ws), messages);
     this.diagram = diagram;
@@ -37,7 +42,7 @@ export class SequenceView {
     const note = messages.length === 0 ? '<p class="muted">No decoded messages for this workstation (an analysis JSON carries none): only connection attempts are drawn.</p>' : '';
     // The renderer escapes every string that came from packets.
     this.container.innerHTML = `<div class="seq-compare"></div>${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
-    renderCompareBar(this.container.querySelector<HTMLElement>('.seq-compare')!, doc, ws);
+    this.renderCompare();
     const box = this.container.querySelector('.seq-scroll');
     if (box) box.scrollTop = scroll;
     for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message]')) {
@@ -45,6 +50,18 @@ export class SequenceView {
       row.setAttribute('role', 'button');
       row.style.cursor = 'pointer';
     }
+  }
+
+  /** A second capture arrived: its workstations join the comparison list, the first of them picked. */
+  setReference(doc: AnalysisDocument, name: string): void {
+    this.reference = { doc, name };
+    this.renderCompare(true);
+  }
+
+  private renderCompare(pickReference = false): void {
+    const target = this.container.querySelector<HTMLElement>('.seq-compare');
+    if (!target || !this.shown) return;
+    renderCompareBar(target, this.doc, this.shown.ws, { reference: this.reference, loadReference: this.loadReference, pickReference });
   }
 
   /** The diagram as one standalone SVG (headers on top), for the SVG and PNG export buttons. */

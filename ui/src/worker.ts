@@ -24,12 +24,13 @@ function post(msg: FromWorker): void {
   scope.postMessage(msg);
 }
 
-async function analyze(file: Blob, name: string, showSecrets: boolean): Promise<void> {
+async function analyze(file: Blob, name: string, showSecrets: boolean, reference = false): Promise<void> {
   const started = performance.now();
-  store = new MessageStore({ hideSecretBytes: !showSecrets });
-  const messages = store;
+  // A reference capture (for a comparison) leaves the current analysis, its messages and its file in place.
+  const messages = new MessageStore({ hideSecretBytes: !showSecrets });
+  if (!reference) store = messages;
   const flows: FlowRecord[] = [];
-  last = null;
+  if (!reference) last = null;
   const pipeline = createPipeline({
     analyze: true,
     decode: { showSecrets, keepRaw: true },
@@ -68,6 +69,7 @@ async function analyze(file: Blob, name: string, showSecrets: boolean): Promise<
   post({ type: 'progress', bytesRead: file.size, totalBytes: file.size, packets });
   const result = pipeline.finish(sourceInfo([name], summaries));
   if (!result.doc) throw new Error('the pipeline returned no analysis document');
+  if (reference) return post({ type: 'reference', doc: result.doc, name });
   last = { file, name, doc: result.doc, flows };
   post({ type: 'done', doc: result.doc, elapsed: (performance.now() - started) / 1000 });
 }
@@ -75,7 +77,7 @@ async function analyze(file: Blob, name: string, showSecrets: boolean): Promise<
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === 'analyze') {
-    analyze(msg.file, msg.name, msg.showSecrets).catch((e: unknown) => {
+    analyze(msg.file, msg.name, msg.showSecrets, msg.reference).catch((e: unknown) => {
       post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
     });
   } else if (msg.type === 'messages') {
