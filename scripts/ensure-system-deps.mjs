@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the Debian packages ctiscope's tests and live features use, when they are missing:
 // tcpdump (live capture backend), slapd (OpenLDAP: the lab's directory server), tshark (runs the generated
-// GED-188 Lua dissector in test/wireshark/), and chromium (browser tests of the UI) when CTISCOPE_BROWSER_TESTS is not 0.
+// GED-188 Lua dissector in test/wireshark/ and reads back evidence captures), and chromium (browser tests of the UI)
+// when CTISCOPE_BROWSER_TESTS is not 0.
 // Runs only as root with apt-get available (CI, fresh machines); otherwise it says what is missing and the
 // tests that need it skip with that reason. Never downloads anything but Debian packages.
 import { execFileSync, spawnSync } from 'node:child_process';

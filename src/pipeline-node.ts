@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
+import { mergedCapturesNote } from './capture/merged-spans.js';
 import { createDecodePipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './decode-pipeline.js';
 
 export interface FileRunOptions extends PipelineOptions {
@@ -98,6 +99,8 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
       if (summary.lastTime !== undefined) lastEnd = Math.max(lastEnd, summary.lastTime);
     }
   }
+  const merged = mergedCapturesNote(order, summaries);
+  if (merged) extraWarnings.unshift(merged);
   const source = sourceInfo(order, summaries, extraWarnings);
   const result = pipeline.finish(source);
   return { ...result, source, summaries, errors, frameOffsets };

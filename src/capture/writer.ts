@@ -46,6 +46,8 @@ export interface PacketWriteOptions {
   origLen?: number;
   /** Packet comment (EPB opt_comment); pcapng only. */
   comment?: string;
+  /** Several packet comments (one opt_comment each, after `comment`); pcapng only. */
+  comments?: string[];
 }
 
 /** One NRB entry: an IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1") address and its names. */
@@ -303,9 +305,9 @@ export class PcapngWriter {
     if (iface < 0 || iface >= this.interfaces.length) throw new RangeError(`no interface ${iface}`);
     const caplen = data.length;
     const origLen = opts?.origLen ?? caplen;
-    const comment = opts?.comment;
-    const commentBytes = comment ? textEncoder.encode(comment) : undefined;
-    const optLen = commentBytes ? 8 + pad4(commentBytes.length) : 0;
+    const texts = opts?.comments ? (opts.comment ? [opts.comment, ...opts.comments] : opts.comments) : opts?.comment ? [opts.comment] : [];
+    const commentOpts: EncodedOption[] = texts.filter((t) => t.length > 0).map((t) => ({ code: 1, value: textEncoder.encode(t) }));
+    const optLen = optionsLength(commentOpts);
     const len = 32 + pad4(caplen) + optLen;
     const [hi, lo] = splitTimestamp(time, this.unitsPerSecond);
     const at = this.out.reserve(len);
@@ -322,7 +324,7 @@ export class PcapngWriter {
     let p = at + 28 + caplen;
     const padded = at + 28 + pad4(caplen);
     while (p < padded) bytes[p++] = 0;
-    if (commentBytes) p = writeOptions(this.out, p, [{ code: 1, value: commentBytes }]);
+    p = writeOptions(this.out, p, commentOpts);
     dv.setUint32(p, len, true);
   }
 

@@ -1,7 +1,7 @@
 /** `ctiscope analyze`: the per-workstation login timelines. */
 
 import { writeFileSync } from 'node:fs';
-import { analyzeFiles } from '../pipeline-node.js';
+import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
 import { renderTextReport } from '../timeline/report-text.js';
 import { shownByWorkstation, type AnalysisDocument } from '../timeline/model.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, useColor, type CommonArgs } from './common.js';
@@ -14,6 +14,8 @@ export interface AnalyzeArgs extends CommonArgs {
   agent?: string;
   verbose: boolean;
   color?: boolean;
+  explain?: boolean;
+  writeEvidence?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function exitCodeFor(doc: AnalysisDocument): number {
   return ExitCode.INCONCLUSIVE;
 }
 
-export async function analyzeToDocument(args: AnalyzeArgs): Promise<AnalysisDocument> {
+export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRunOptions> = {}): Promise<AnalysisDocument> {
   const files = checkFiles(args.files);
   const progress = progressOptions();
   const result = await analyzeFiles(files, {
@@ -41,6 +43,7 @@ export async function analyzeToDocument(args: AnalyzeArgs): Promise<AnalysisDocu
     workstation: args.workstation,
     agent: args.agent,
     decode: { showSecrets: args.showSecrets },
+    ...extra,
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
@@ -50,17 +53,19 @@ export async function analyzeToDocument(args: AnalyzeArgs): Promise<AnalysisDocu
 }
 
 export async function runAnalyze(args: AnalyzeArgs): Promise<void> {
-  const doc = await analyzeToDocument(args);
+  const extras = args.writeEvidence || args.explain || args.html ? (await import('./analyze-extras.js')).prepareExtras(args) : undefined;
+  const doc = await analyzeToDocument(args, extras?.options);
+  const extraText = (await extras?.after(doc)) ?? '';
   if (args.html) {
     const { renderHtmlReport } = await import('../timeline/report-html.js');
     try {
-      writeFileSync(args.html, renderHtmlReport(doc));
+      writeFileSync(args.html, renderHtmlReport(doc, extras?.html));
     } catch (e) {
       throw new CliError(`--html ${args.html}: ${(e as Error).message}`, ExitCode.USAGE);
     }
   }
   if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
-  else process.stdout.write(renderTextReport(doc, { color: useColor(args.color), width: process.stdout.columns, verbose: args.verbose }));
+  else process.stdout.write(renderTextReport(doc, { color: useColor(args.color), width: process.stdout.columns, verbose: args.verbose }) + extraText);
   if (args.html && !args.json) process.stdout.write(`\nHTML report written to ${args.html}\n`);
   process.exitCode = exitCodeFor(doc);
 }

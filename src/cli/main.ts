@@ -19,6 +19,8 @@ const runDemo = async (a: any) => (await import('./demo.js')).runDemo(a);
 const runLive = async (a: any) => (await import('./live.js')).runLive(a);
 const runLabCommand = async (a: any) => (await import('./lab.js')).runLabCommand(a);
 const runUi = async (a: any) => (await import('./ui.js')).runUi(a);
+const runSequence = async (a: any) => (await import('./sequence.js')).runSequence(a);
+const runCompare = async (a: any) => (await import('./compare.js')).runCompare(a);
 
 const fileArgs = (y: any) =>
   y.positional('files', { describe: 'capture files (pcap, pcapng, optionally .gz); - reads standard input', type: 'string', array: true });
@@ -47,8 +49,34 @@ async function main(): Promise<void> {
           .option('workstation', { alias: 'w', type: 'string', describe: 'only this workstation (IP address)' })
           .option('agent', { alias: 'a', type: 'string', describe: 'only this agent (AgentID), with its CTI client and desktop' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail, even with many' })
+          .option('explain', { type: 'boolean', default: false, describe: 'say in plain words what the desktop does at each step and why it matters' })
+          .option('write-evidence', { type: 'string', describe: 'write the packets of the workstation\'s (or --agent\'s) flows and their DNS lookups to this pcapng, with comments on the frames its findings cite' })
           .option('color', { type: 'boolean', describe: 'colour the report (default: when stdout is a terminal)' }),
       (argv) => runAnalyze(argv as any),
+    )
+    .command(
+      'sequence <files..>',
+      'one login as a sequence diagram: a lifeline per party, an arrow per message (svg, png, mermaid, plantuml, text)',
+      (y) =>
+        decodeOptions(fileArgs(y))
+          .option('workstation', { alias: 'w', type: 'string', describe: 'the workstation (IP address); may be left out when there is only one' })
+          .option('agent', { alias: 'a', type: 'string', describe: 'the agent (AgentID)' })
+          .option('cti-client', { type: 'string', describe: 'the CTI client (IP address)' })
+          .option('format', { type: 'string', choices: ['svg', 'png', 'mermaid', 'plantuml', 'text'], default: 'svg', describe: 'output format' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of standard output (required for png)' }),
+      (argv) => runSequence(argv as any),
+    )
+    .command(
+      'compare <good> <bad>',
+      'put a working login next to a failing one: the start-ups aligned step by step and the first difference in one sentence',
+      (y) =>
+        decodeOptions(y)
+          .positional('good', { describe: 'capture of a working login', type: 'string' })
+          .positional('bad', { describe: 'capture of the failing login (may be the same file)', type: 'string' })
+          .option('workstation', { alias: 'w', type: 'string', array: true, describe: 'the workstation: once for both captures, or twice (good, then bad)' })
+          .option('agent', { alias: 'a', type: 'string', array: true, describe: 'the agent instead: once for both, or twice (good, then bad)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' }),
+      (argv) => runCompare(argv as any),
     )
     .command(
       'flows [files..]',

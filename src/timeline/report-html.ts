@@ -11,6 +11,14 @@ import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
 import { renderTimelineSvg } from './render-svg.js';
 import { agentTitle, ctiClientTitle, outcomeBadge, workstationTitle } from './report-text.js';
+import { explainStep } from './explain-steps.js';
+import type { SequenceDiagram } from './sequence/model.js';
+import { renderSequenceHtml } from './sequence/render-svg.js';
+
+export interface HtmlReportOptions {
+  /** The sequence diagram of a failed workstation, when the caller kept its messages. */
+  sequence?(ws: Workstation): SequenceDiagram | undefined;
+}
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1d1f23;--muted:#666;--line:#ddd;--ok:#1f7a45;--fail:#c62828;--warn:#a86b00;--card:#f7f7f8}
@@ -23,7 +31,7 @@ th{font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;whi
 details{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:6px 10px}
 summary{cursor:pointer}.svg{overflow-x:auto;margin:8px 0}
 .badge{font-weight:600}.findings li{margin:4px 0}.toolbar button{margin-right:6px}
-code{font-size:12px}
+code{font-size:12px}.explain{font-size:12px}h3{font-size:14px;margin:12px 0 4px}
 `;
 
 const JS = `document.getElementById('expand').onclick=function(){document.querySelectorAll('details').forEach(function(d){d.open=true})};
@@ -39,6 +47,14 @@ function outcomeClass(o: Outcome): string {
   return o === 'logged-in' ? 'ok' : o;
 }
 
+/** The step's plain-language explanation, once per kind within a table (repeats would drown the steps). */
+function explained(s: Parameters<typeof explainStep>[0], seen: Set<string>): string {
+  const text = explainStep(s);
+  if (!text || seen.has(text)) return '';
+  seen.add(text);
+  return `<br><span class="muted explain">${esc(text)}</span>`;
+}
+
 interface Section {
   id: string;
   title: string;
@@ -50,14 +66,17 @@ interface Section {
   /** Prefix of the timeline SVG's element ids (the subject's host is appended). */
   svgPrefix: string;
   subject: { host: string; start: number; steps: Step[]; findings: Finding[]; outcome: Outcome; failedPhase: Workstation['failedPhase'] };
+  /** More HTML at the end of the section (a workstation's sequence diagram). */
+  extra?: string;
 }
 
 function subjectSection(x: Section, open: boolean): string {
   const origin = x.subject.start;
+  const seen = new Set<string>();
   const rows = x.subject.steps
     .map((s) => {
       const mark = s.ok ? '<span class="ok">✓ ok</span>' : '<span class="failed">✗ failed</span>';
-      return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
+      return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}${explained(s, seen)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
     })
     .join('\n');
   const findings = x.subject.findings.length
@@ -74,11 +93,15 @@ ${x.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('\n')}
 ${rows}
 </tbody></table>
 ${findings}
+${x.extra ?? ''}
 </details>`;
 }
 
-function workstationSection(ws: Workstation, open: boolean): string {
-  return subjectSection({ id: anchor(ws), title: workstationTitle(ws), badge: outcomeBadge(ws), outcome: ws.outcome, failure: ws.failure?.message ?? null, notes: [], svgPrefix: 'tl-', subject: ws }, open);
+function workstationSection(ws: Workstation, open: boolean, opts: HtmlReportOptions): string {
+  return subjectSection(
+    { id: anchor(ws), title: workstationTitle(ws), badge: outcomeBadge(ws), outcome: ws.outcome, failure: ws.failure?.message ?? null, notes: [], svgPrefix: 'tl-', subject: ws, extra: sequenceSection(ws, opts) },
+    open,
+  );
 }
 
 function agentSection(a: Agent, i: number): string {
@@ -125,7 +148,14 @@ ${clients.map(ctiClientSection).join('\n')}
 ${agents.length ? `<h2>Agents</h2>\n${table}\n${detailed.map(({ a, i }) => agentSection(a, i)).join('\n')}` : ''}`;
 }
 
-export function renderHtmlReport(doc: AnalysisDocument): string {
+function sequenceSection(ws: Workstation, opts: HtmlReportOptions): string {
+  if (ws.outcome !== 'failed' || !opts.sequence) return '';
+  const d = opts.sequence(ws);
+  if (!d || d.rows.length === 0) return '';
+  return `<h3>Sequence of the start-up</h3>${renderSequenceHtml(d, { idPrefix: `seq-${anchor(ws)}-`, maxHeight: '60vh' })}`;
+}
+
+export function renderHtmlReport(doc: AnalysisDocument, opts: HtmlReportOptions = {}): string {
   const src = doc.source;
   const when = src.start !== null ? new Date(src.start * 1000).toISOString() : 'unknown time';
   const list = [...doc.workstations].sort((a, b) => RANK[a.outcome] - RANK[b.outcome]);
@@ -159,7 +189,7 @@ ${warnings}
 ${table}
 ${list.length || doc.agents?.length ? '<p class="toolbar"><button id="expand" type="button">expand all</button><button id="collapse" type="button">collapse all</button></p>' : ''}
 ${serverSide(doc)}
-${list.map((ws) => workstationSection(ws, list.length <= 3 || ws.outcome !== 'logged-in' || ws.findings.some((f) => f.severity !== 'info'))).join('\n')}
+${list.map((ws) => workstationSection(ws, list.length <= 3 || ws.outcome !== 'logged-in' || ws.findings.some((f) => f.severity !== 'info'), opts)).join('\n')}
 ${list.length || doc.agents?.length ? `<script>${JS}</script>` : ''}
 </body>
 </html>

@@ -250,7 +250,7 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   const src = doc.source;
   const span = src.duration !== null ? `, ${formatDuration(src.duration)}` : '';
   out.push(paint('dim', clean(`${src.files.join(', ') || 'capture'}: ${src.packets} packets${span}${src.truncated ? ', TRUNCATED' : ''}`)));
-  for (const w of src.warnings.slice(0, 5)) out.push(paint('yellow', clean(`  warning ${w.code}: ${w.message}`)));
+  for (const w of src.warnings.slice(0, 5)) out.push(w.code === 'merged-captures' ? paint('dim', clean(`  ${w.message}`)) : paint('yellow', clean(`  warning ${w.code}: ${w.message}`)));
   if (src.warnings.length > 5) out.push(paint('yellow', `  … and ${src.warnings.length - 5} more warnings`));
   out.push('');
   // Older documents (analysis@1) have no CTI clients or agents.

@@ -25,6 +25,9 @@ import { renderAgentOverview, renderCtiClientOverview, renderWorkstationOverview
 import { agentsOfCtiClient, agentsOfDesktop, agentTitle, findSubject, groupOf, isAnalysisDocument, KIND_NOUN, normalizeDocument, ownGroup, timelineView, viaText, type Subject, type SubjectRef, type TimelineView } from './subjects.js';
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
+import { SequenceView } from './sequence.js';
+import { downloadEvidence } from './evidence.js';
+import { appendExplanation } from './explain.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -86,6 +89,14 @@ function onWorkerMessage(msg: FromWorker): void {
       hideProgress();
       setState(app.doc ? 'ready' : 'error');
       showError(`Could not analyse ${app.sourceName}: ${msg.message}`);
+      break;
+    case 'reference':
+      hideProgress();
+      sequence.setReference(msg.doc, msg.name);
+      break;
+    case 'evidence':
+      if (msg.bytes) downloadEvidence(msg.bytes, msg.host);
+      else showError(`No evidence for ${msg.host}: ${msg.error ?? 'unknown error'}`);
       break;
     case 'messages': {
       const resolve = pendingMessageRequests.get(msg.requestId);
@@ -339,6 +350,7 @@ function redrawSelected(s: Subject): void {
   renderSubjectHeader(s);
   if (timeline.view && timeline.view.ref.kind === s.kind && timeline.view.ref.key === s.key) timeline.update(view, viewMessages(view));
   else timeline.show(view, { messages: viewMessages(view), ladder: app.link.ladder, compress: app.link.compress, window: app.link.window });
+  showSequence();
   redrawDetails(view);
 }
 
@@ -408,6 +420,8 @@ function setDocument(doc: AnalysisDocument, name: string, source: MessageSource)
   app.doc = doc;
   app.sourceName = name;
   app.messageSource = source;
+  // The evidence is cut from the dropped file's bytes, which only the worker holds.
+  $('export-evidence').hidden = source !== 'worker';
   app.messages.clear();
   app.detailsItem = null;
   $('source-name').textContent = `${name} — ${doc.summary.message}`;
@@ -475,6 +489,7 @@ function selectSubject(ref: SubjectRef, opts: { window?: [number, number] | null
     }
     const missing = view.messageHosts.filter((h) => !app.messages.has(h));
     timeline.show(view, { messages: viewMessages(view), ladder: app.link.ladder, compress: app.link.compress, window: opts.window ?? null });
+    showSequence();
     app.link.window = opts.window ?? null;
     app.detailsItem = null;
     renderOverview(view);
@@ -484,6 +499,7 @@ function selectSubject(ref: SubjectRef, opts: { window?: [number, number] | null
         const now = timeline.view;
         if (!now || !sameRef(now.ref, ref)) return;
         timeline.setMessages(viewMessages(now));
+        showSequence();
         body.dataset.messages = 'ready';
         if (app.detailsItem?.kind === 'step') openItem(app.detailsItem);
       });
@@ -581,7 +597,10 @@ function openItem(item: TimelineItem): void {
   app.detailsItem = item;
   const pane = $('details');
   const ctx = detailsContext(view, item.kind === 'step' ? item.group : 'own');
-  if (item.kind === 'step') renderStep(pane, item.step, ctx);
+  if (item.kind === 'step') {
+    renderStep(pane, item.step, ctx);
+    appendExplanation(pane, item.step);
+  }
   else if (item.kind === 'finding') renderFinding(pane, item.finding, ctx);
   else renderMessage(pane, item.message, ctx);
   pane.dataset.kind = item.kind;
@@ -592,8 +611,12 @@ function openItem(item: TimelineItem): void {
 
 function applyView(): void {
   const summary = app.link.view === 'summary';
-  $('view-timeline').setAttribute('aria-selected', String(!summary));
+  $('view-timeline').setAttribute('aria-selected', String(!summary && !sequenceOn));
+  $('view-sequence').setAttribute('aria-selected', String(!summary && sequenceOn));
   $('view-summary').setAttribute('aria-selected', String(summary));
+  body.dataset.seq = sequenceOn && !summary ? 'on' : 'off';
+  $('sequence-view').hidden = !sequenceOn || summary;
+  showSequence();
   $('summary-view').hidden = !summary || !app.doc;
   $('timeline-view').hidden = summary || !app.doc || !linkedSubject(app.link);
   if (summary && app.doc) {
@@ -698,6 +721,27 @@ const list = new SubjectList({
   },
 });
 
+// The sequence view shares the timeline's selection; it is a way of looking, not kept in the URL.
+let sequenceOn = false;
+const sequence = new SequenceView(
+  $('sequence-view'),
+  (m) => openItem({ kind: 'message', message: m, time: m.time }),
+  (file) => {
+    showProgress(0, file.size, `${file.name}: reading for the comparison`);
+    post({ type: 'analyze', file, name: file.name, showSecrets: false, reference: true });
+  },
+);
+/** The workstation on show, if the selection is one (the sequence view and the evidence are a workstation's). */
+function selectedWorkstation(): Workstation | null {
+  const s = timeline.view?.subject;
+  return s && s.kind === 'workstation' ? s.value : null;
+}
+
+function showSequence(): void {
+  const ws = selectedWorkstation();
+  if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? [], app.doc);
+}
+
 const timeline = new Timeline({
   container: $('timeline'),
   onSelect: (item) => openItem(item),
@@ -732,6 +776,12 @@ $<HTMLInputElement>('compress-toggle').addEventListener('change', (e) => {
 });
 $('view-timeline').addEventListener('click', () => {
   app.link.view = 'timeline';
+  sequenceOn = false;
+  applyView();
+});
+$('view-sequence').addEventListener('click', () => {
+  app.link.view = 'timeline';
+  sequenceOn = true;
   applyView();
 });
 $('view-summary').addEventListener('click', () => {
@@ -740,11 +790,19 @@ $('view-summary').addEventListener('click', () => {
 });
 $('reset-zoom').addEventListener('click', () => timeline.resetZoom());
 const exportName = (ext: string): string => `ctiscope-${(linkedSubject(app.link)?.key ?? 'timeline').replace(/[^\w.-]+/g, '_')}.${ext}`;
+// In the sequence view the buttons export the sequence diagram.
+const exportNode = (): SVGSVGElement | null => (sequenceOn && app.link.view === 'timeline' ? sequence.standaloneSvg() : timeline.view ? timeline.svgNode : null);
 $('export-svg').addEventListener('click', () => {
-  if (timeline.view) exportSvg(timeline.svgNode, exportName('svg'));
+  const node = exportNode();
+  if (node) exportSvg(node, exportName('svg'));
+});
+$('export-evidence').addEventListener('click', () => {
+  const ws = selectedWorkstation();
+  if (ws && app.messageSource === 'worker') post({ type: 'evidence', host: ws.host, requestId: ++app.requestId });
 });
 $('export-png').addEventListener('click', () => {
-  if (timeline.view) exportPng(timeline.svgNode, exportName('png')).catch((e: Error) => showError(e.message));
+  const node = exportNode();
+  if (node) exportPng(node, exportName('png')).catch((e: Error) => showError(e.message));
 });
 
 // Drop anywhere on the page.

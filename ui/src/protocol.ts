@@ -4,11 +4,14 @@ import type { AnalysisDocument } from '../../src/timeline/model.js';
 import type { StoredMessage } from './message-store.js';
 
 export type ToWorker =
-  | { type: 'analyze'; file: Blob; name: string; showSecrets: boolean }
-  | { type: 'messages'; host: string; requestId: number };
+  | { type: 'analyze'; file: Blob; name: string; showSecrets: boolean; /** A second capture to compare with: the current analysis stays. */ reference?: boolean }
+  | { type: 'messages'; host: string; requestId: number }
+  | { type: 'evidence'; host: string; requestId: number };
 
 export type FromWorker =
   | { type: 'progress'; bytesRead: number; totalBytes: number; packets: number }
   | { type: 'done'; doc: AnalysisDocument; elapsed: number }
   | { type: 'error'; message: string }
-  | { type: 'messages'; host: string; requestId: number; messages: StoredMessage[]; total: number };
+  | { type: 'reference'; doc: AnalysisDocument; name: string }
+  | { type: 'messages'; host: string; requestId: number; messages: StoredMessage[]; total: number }
+  | { type: 'evidence'; host: string; requestId: number; bytes?: Uint8Array; error?: string };

@@ -28,13 +28,15 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
   const src = doc.source;
   const head = el('div');
   head.append(el('h2', undefined, 'Summary'), el('p', 'sentence', s.message));
+  const merged = src.warnings.find((w) => w.code === 'merged-captures');
   const facts = [
     `${src.files.join(', ')}`,
     `${src.packets} packets`,
-    src.duration !== null ? `${formatDuration(src.duration)} of capture` : '',
+    src.duration !== null ? `${formatDuration(src.duration)} ${merged ? `from the first packet to the last (${src.files.length} captures merged)` : 'of capture'}` : '',
     src.truncated ? 'capture truncated' : '',
   ].filter(Boolean);
   head.append(el('p', 'muted', facts.join(' · ')));
+  if (merged) head.append(el('p', 'muted merged-captures', merged.message));
 
   const cards = el('div', 'summary-cards');
   for (const outcome of OUTCOMES) {
@@ -158,6 +160,15 @@ function kindChart(kinds: { kind: string; n: number }[]): SVGSVGElement {
   return svg.node()!;
 }
 
+/** Whole-number ticks from 0 to `max`, at most about `count` of them. */
+export function integerTicks(max: number, count: number): number[] {
+  const top = Math.max(1, Math.ceil(max));
+  const step = Math.max(1, Math.ceil(top / count));
+  const out: number[] = [];
+  for (let v = 0; v <= top; v += step) out.push(v);
+  return out;
+}
+
 function durationChart(durations: number[]): SVGSVGElement {
   const w = 460;
   const h = 200;
@@ -181,7 +192,8 @@ function durationChart(durations: number[]): SVGSVGElement {
     .append('title')
     .text((b) => `${b.length} login${b.length === 1 ? '' : 's'} between ${formatDuration(b.x0!)} and ${formatDuration(b.x1!)}`);
   svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x).ticks(6).tickFormat((v) => `${v} s`));
-  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(4).tickFormat(d3.format('d')));
+  // Counts are whole: ticks only at integers (a domain of 0–1 would otherwise give 0, 0.2, … printed "0 0 0 1 1 1").
+  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).tickValues(integerTicks(y.domain()[1], 4)).tickFormat(d3.format('d')));
   svg.append('text').attr('x', (m.left + w - m.right) / 2).attr('y', h - 4).attr('text-anchor', 'middle').text('seconds from first start-up step to login confirmed');
   return svg.node()!;
 }

@@ -1,0 +1,217 @@
+/**
+ * A working login next to a failing one: both start-ups aligned step by step by phase and service, the first
+ * point where they part named in one sentence ("the working desktop got its licence from 192.168.100.1:3000;
+ * this one first tried 192.168.100.9:3000, which never answered"), and the timing difference of every pair.
+ *
+ * Per phase, each side's attempts are the servers it spoke to, in order, each ok or not; the first phase whose
+ * attempts differ (another server, or the same server failing) is the divergence.
+ */
+
+import type { Phase } from '../decoders/profile.js';
+import type { Finding, Step } from './model.js';
+import { PHASE_ORDER } from './model.js';
+import { formatDuration } from './format.js';
+import type { SequenceSubject } from './sequence/subject.js';
+
+export interface AlignedStep {
+  phase: Phase;
+  service: string;
+  good: StepSide | null;
+  bad: StepSide | null;
+  /** bad − good, seconds from each start-up's first step (null when one side lacks the step). */
+  startDelta: number | null;
+  durationDelta: number | null;
+}
+
+export interface StepSide {
+  step: string;
+  server: string;
+  ok: boolean;
+  /** Seconds from the subject's first step. */
+  at: number;
+  duration: number;
+  summary: string;
+}
+
+export interface Divergence {
+  phase: Phase;
+  /** The server the working side used, and the one the failing side tried first. */
+  goodServer: string | null;
+  badServer: string | null;
+  sentence: string;
+}
+
+export interface Comparison {
+  good: { title: string; outcome: string };
+  bad: { title: string; outcome: string };
+  divergence: Divergence | null;
+  steps: AlignedStep[];
+  /** Total start-up time of each side, first step to last start-up step. */
+  totals: { good: number; bad: number };
+}
+
+interface Attempt {
+  server: string;
+  ok: boolean;
+  steps: Step[];
+}
+
+const VERB: Record<Phase, { did: string; noun: string }> = {
+  dns: { did: 'looked up', noun: 'name lookups' },
+  config: { did: 'got its configuration from', noun: 'configuration' },
+  licensing: { did: 'got its licence from', noun: 'licence' },
+  'cti-session': { did: 'opened its CTI session with', noun: 'CTI session' },
+  login: { did: 'logged its agent in through', noun: 'agent login' },
+  services: { did: 'reached its desktop services at', noun: 'desktop services' },
+  phone: { did: 'reached the phone service at', noun: 'phone' },
+  other: { did: 'talked to', noun: 'other services' },
+};
+
+/** Start-up steps only: heartbeats and the close of a session say nothing about how the start-up went. */
+function startupSteps(s: SequenceSubject): Step[] {
+  return s.steps.filter((st) => !/heartbeat/i.test(st.summary) && !/^CTI messages: CLOSE/.test(st.summary)).sort((a, b) => a.start - b.start);
+}
+
+function attempts(steps: readonly Step[], phase: Phase): Attempt[] {
+  const out: Attempt[] = [];
+  for (const s of steps) {
+    if (s.phase !== phase) continue;
+    const last = out[out.length - 1];
+    // DNS: the lookups, not the server, are what matters.
+    const server = phase === 'dns' ? (s.detail?.operation ?? s.server) : s.server;
+    if (last && last.server === server) {
+      last.ok &&= s.ok;
+      last.steps.push(s);
+    } else out.push({ server, ok: s.ok, steps: [s] });
+  }
+  return out;
+}
+
+/** Why an attempt failed, as the end of a sentence: "which never answered", "which refused the licence: …". */
+function failureClause(a: Attempt, findings: readonly Finding[]): string {
+  const failed = a.steps.find((s) => !s.ok) ?? a.steps[0];
+  const f = findings.find((x) => x.step === failed.id && x.severity === 'error' && x.kind !== 'failover') ?? findings.find((x) => x.step === failed.id);
+  switch (f?.kind) {
+    case 'server-unreachable':
+      return `which never answered (${failed.detail?.syns ?? 1} SYN${(failed.detail?.syns ?? 1) === 1 ? '' : 's'}${failed.detail?.synSpan ? ` over ${formatDuration(failed.detail.synSpan)}` : ''})`;
+    case 'connection-refused':
+      return 'which refused the connection (SYN answered by RST)';
+    case 'connection-reset':
+      return 'which reset the connection';
+    case 'timeout':
+      return `which never replied${failed.detail?.operation ? ` to ${failed.detail.operation}` : ''}`;
+    default: {
+      const arrow = failed.summary.indexOf('→');
+      const answer = (arrow >= 0 ? failed.summary.slice(arrow + 1) : failed.summary).replace(/ in <?[\d.]+ (ms|s)\b/, '').trim();
+      return `which answered ${answer}`;
+    }
+  }
+}
+
+function sameAttempts(a: Attempt[], b: Attempt[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.server === b[i].server && x.ok === b[i].ok);
+}
+
+function describeDivergence(phase: Phase, good: Attempt[], bad: Attempt[], goodFindings: readonly Finding[], badFindings: readonly Finding[]): Divergence {
+  const v = VERB[phase];
+  const k = good.findIndex((g, i) => !bad[i] || bad[i].server !== g.server || bad[i].ok !== g.ok);
+  const at = k < 0 ? good.length : k;
+  const sentence = (text: string, goodServer: string | null, badServer: string | null): Divergence => ({ phase, goodServer, badServer, sentence: `${phase}: ${text}.` });
+  if (at > 0) {
+    // The same start, then one side does more (or something else).
+    const gk = good[at];
+    const bk = bad[at];
+    if (!bk) return sentence(`the working desktop then ${v.did} ${gk.server}; this one did not`, gk.server, null);
+    if (!gk) return sentence(`the working desktop was done after ${good[at - 1].server}; this one also tried ${bk.server}, ${bk.ok ? 'which worked' : failureClause(bk, badFindings)}`, null, bk.server);
+    return describeDivergence(phase, good.slice(at), bad.slice(at), goodFindings, badFindings);
+  }
+  const g = good.find((a) => a.ok) ?? good[0];
+  const b0 = bad[0];
+  const goodPart = g
+    ? g.ok
+      ? `the working desktop ${v.did} ${g.server}`
+      : `the working desktop failed here too (${g.server}, ${failureClause(g, goodFindings)})`
+    : `the working desktop needed no ${v.noun}`;
+  let badPart: string;
+  if (!b0) badPart = `this one never got to its ${v.noun}`;
+  else if (b0.ok) badPart = `this one ${v.did} ${b0.server}`;
+  else {
+    badPart = g && b0.server === g.server ? `this one asked ${b0.server} too, ${failureClause(b0, badFindings)}` : `this one first tried ${b0.server}, ${failureClause(b0, badFindings)}`;
+    const worked = bad.findIndex((a) => a.ok);
+    const failedToo = bad.slice(1, worked < 0 ? bad.length : worked);
+    for (const a of failedToo) badPart += `; then ${a.server}, ${failureClause(a, badFindings)}`;
+    if (worked > 0) badPart += `; then ${bad[worked].server} worked, ${formatDuration(bad[worked].steps[0].start - b0.steps[0].start)} after the first try`;
+  }
+  return sentence(`${goodPart}; ${badPart}`, g?.server ?? null, b0?.server ?? null);
+}
+
+export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Comparison {
+  const gs = startupSteps(good);
+  const bs = startupSteps(bad);
+  const g0 = gs[0]?.start ?? good.start;
+  const b0 = bs[0]?.start ?? bad.start;
+  let divergence: Divergence | null = null;
+  const aligned: AlignedStep[] = [];
+  for (const phase of PHASE_ORDER) {
+    const ga = attempts(gs, phase);
+    const ba = attempts(bs, phase);
+    if (!divergence && !sameAttempts(ga, ba)) divergence = describeDivergence(phase, ga, ba, good.findings, bad.findings);
+    // Pair the phase's steps: same service and server first, then same service, in order.
+    const gp = gs.filter((s) => s.phase === phase);
+    const bp = bs.filter((s) => s.phase === phase);
+    const used = new Set<Step>();
+    const rows: AlignedStep[] = [];
+    for (const g of gp) {
+      const match = bp.find((b) => !used.has(b) && b.service === g.service && b.server === g.server && (phase !== 'dns' || b.detail?.operation === g.detail?.operation))
+        ?? bp.find((b) => !used.has(b) && b.service === g.service && b.ok === g.ok);
+      if (match) used.add(match);
+      rows.push(pair(phase, g, match ?? null, g0, b0));
+    }
+    for (const b of bp) if (!used.has(b)) rows.push(pair(phase, null, b, g0, b0));
+    rows.sort((x, y) => Math.min(x.good?.at ?? Infinity, x.bad?.at ?? Infinity) - Math.min(y.good?.at ?? Infinity, y.bad?.at ?? Infinity));
+    aligned.push(...rows);
+  }
+  const span = (steps: Step[], origin: number): number => (steps.length ? Math.max(...steps.map((s) => s.end)) - origin : 0);
+  return {
+    good: { title: good.title, outcome: good.failed ? 'failed' : 'ok' },
+    bad: { title: bad.title, outcome: bad.failed ? 'failed' : 'ok' },
+    divergence,
+    steps: aligned,
+    totals: { good: span(gs, g0), bad: span(bs, b0) },
+  };
+}
+
+function side(s: Step, origin: number): StepSide {
+  return { step: s.id, server: s.server, ok: s.ok, at: s.start - origin, duration: s.end - s.start, summary: s.summary };
+}
+
+function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: number): AlignedStep {
+  const good = g ? side(g, g0) : null;
+  const bad = b ? side(b, b0) : null;
+  return {
+    phase,
+    service: (g ?? b)!.service,
+    good,
+    bad,
+    startDelta: good && bad ? bad.at - good.at : null,
+    durationDelta: good && bad ? bad.duration - good.duration : null,
+  };
+}
+
+/** The comparison as terminal text. */
+export function renderComparisonText(c: Comparison, width = 110): string {
+  const out = [`working: ${c.good.title}`, `failing: ${c.bad.title}`, ''];
+  out.push(c.divergence ? `First difference: ${c.divergence.sentence}` : 'The two start-ups went through the same servers with the same results.');
+  out.push('');
+  const signed = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`);
+  const cell = (s: StepSide | null, n: number): string => {
+    if (!s) return '—'.padEnd(n);
+    const t = `${s.ok ? '✓' : '✗'} +${s.at.toFixed(3)}s ${s.server} ${formatDuration(s.duration)}`;
+    return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
+  };
+  const w = Math.max(30, Math.floor((width - 34) / 2));
+  out.push(`${'phase'.padEnd(12)}${'working'.padEnd(w)} ${'failing'.padEnd(w)} later by`);
+  for (const r of c.steps) out.push(`${r.phase.padEnd(12)}${cell(r.good, w)} ${cell(r.bad, w)} ${signed(r.startDelta)}`);
+  out.push('', `start-up: working ${formatDuration(c.totals.good)}, failing ${formatDuration(c.totals.bad)}`);
+  return out.join('\n') + '\n';
+}

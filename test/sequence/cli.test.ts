@@ -1,0 +1,126 @@
+// `ctiscope sequence` and `ctiscope compare` as a user runs them (the built binary), on the reference samples.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { messageLabel } from '../../src/timeline/sequence/model.js';
+import { LONG_HOST, writeLongCtiCapture } from './captures.js';
+
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'bin', 'ctiscope.js');
+const sample = (name: string) => join(root, 'samples', `${name}.pcapng`);
+
+function ctiscope(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Msg {
+  type: string;
+  summary: string;
+  client: string;
+  frame: number;
+}
+
+describe('ctiscope sequence', () => {
+  it('lists every message of a login in time order with its name, heartbeats folded into one row', () => {
+    const decoded = JSON.parse(ctiscope(['decode', sample('cad-login-ok'), '--json']).stdout) as Msg[];
+    const r = ctiscope(['sequence', sample('cad-login-ok'), '--format', 'text']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    let at = 0;
+    let beats = 0;
+    for (const m of decoded) {
+      if (/HEARTBEAT/.test(m.type)) {
+        beats++;
+        continue;
+      }
+      const label = messageLabel(m);
+      const found = lines.findIndex((l, i) => i >= at && l.includes(`: ${label}`));
+      expect(found, `${m.frame} ${label}`).toBeGreaterThanOrEqual(at);
+      at = found + 1;
+    }
+    expect(beats).toBe(4);
+    expect(r.stdout).toMatch(/HEARTBEAT ×2 every 30\.0 s, all answered \(4 messages/);
+    expect(r.stdout).toMatch(/⋯ 30\.0 s without a message ⋯/);
+    // Lifelines named by role.
+    expect(lines[1]).toMatch(/desktop 10\.10\.20\.31 · DNS .*CAD LDAP directory .*licensing service \(LRM\) .*UCCX CTI server .*Cisco Desktop services/);
+  });
+
+  it('draws unanswered SYNs and refusing RSTs as their own arrows, in red with their finding', () => {
+    const stale = ctiscope(['sequence', sample('stale-ldap-failover'), '--format', 'text']).stdout;
+    expect(stale).toMatch(/✗ desktop 10\.10\.20\.32 -x CAD LDAP directory 192\.168\.100\.9:38983: SYN ×3 over 9\.0 s: no answer\n\s+! server-unreachable: 192\.168\.100\.9:38983/);
+    expect(stale).toMatch(/⋯ 21\.2 s without a message ⋯/);
+    const down = ctiscope(['sequence', sample('licensing-down'), '--format', 'text']).stdout;
+    expect(down.match(/licensing service \(LRM\) 192\.168\.100\.[12]:3000 → desktop 10\.10\.20\.34: RST: connection refused/g)).toHaveLength(2);
+    // Each finding is written once, under the first row it cites.
+    expect(down.match(/✗ licensing-failed:/g)).toHaveLength(1);
+    const svg = ctiscope(['sequence', sample('agent-login-refused')]).stdout;
+    expect(svg).toMatch(/^<svg xmlns/);
+    expect(svg).toMatch(/class="seq-row seq-message seq-failed"[^>]*>.*CONTROL_FAILURE_CONF/);
+  });
+
+  it('writes PlantUML whose participants are declared before use and whose arrows are well formed', () => {
+    for (const name of ['stale-ldap-failover', 'licensing-down', 'agent-login-refused', 'cad-login-ok']) {
+      const r = ctiscope(['sequence', sample(name), '--format', 'plantuml']);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe('@startuml');
+      expect(lines[lines.length - 1]).toBe('@enduml');
+      const declared = new Set<string>();
+      let arrows = 0;
+      for (const line of lines.slice(1, -1)) {
+        const p = /^participant "([^"\\]|\\n)*" as (P\d+)$/.exec(line);
+        if (p) {
+          expect(arrows, 'participants come first').toBe(0);
+          declared.add(p[2]);
+          continue;
+        }
+        const a = /^(P\d+) -(\[#red\])?(>x|->|>) (P\d+) : \S.*$/.exec(line);
+        const n = /^note over (P\d+)(, (P\d+))?( #FFDDDD)? : \S.*$/.exec(line);
+        if (a) {
+          arrows++;
+          expect(declared.has(a[1]) && declared.has(a[4]), line).toBe(true);
+        } else if (n) {
+          expect(declared.has(n[1]) && (!n[3] || declared.has(n[3])), line).toBe(true);
+        } else expect(line, 'a known statement').toMatch(/^(title \S.*|skinparam \S+ \S+|hide footbox|\.\.\.[^.].*[^.]\.\.\.)$/);
+      }
+      expect(arrows).toBeGreaterThan(5);
+    }
+  });
+
+  it('names the subject it needs, and says which there are', () => {
+    const many = ctiscope(['sequence', sample('span-many-agents'), '--format', 'text']);
+    expect(many.status).toBe(2);
+    expect(many.stderr).toMatch(/has 40 workstations; name one with --workstation \(10\.10\.20\./);
+    const none = ctiscope(['sequence', sample('cad-login-ok'), '--workstation', '10.9.9.9']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/no workstation 10\.9\.9\.9 in the capture$/m);
+    const agent = ctiscope(['sequence', sample('span-many-agents'), '--agent', '1104', '--format', 'text']);
+    expect(agent.status).toBe(0);
+    expect(agent.stdout).toMatch(/^agent 1104/);
+    expect(agent.stdout).toMatch(/✗ UCCX CTI server → CTI client 10\.10\.20\.104: CONTROL_FAILURE_CONF/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))('writes PNG through headless Chromium, at the SVG\'s width', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-seq-png-'));
+    const out = join(dir, 'login.png');
+    expect(ctiscope(['sequence', sample('licence-refused'), '--format', 'png']).stderr).toMatch(/--format png writes a file: name it with --output FILE\.png/);
+    const r = ctiscope(['sequence', sample('licence-refused'), '--format', 'png', '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const png = readFileSync(out);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    const svgWidth = Number(/width="(\d+)"/.exec(ctiscope(['sequence', sample('licence-refused')]).stdout)![1]);
+    expect(png.readUInt32BE(16)).toBe(svgWidth);
+  });
+
+  it('keeps every one of 300 messages as its own row', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-seq-'));
+    const file = join(dir, 'long.pcapng');
+    writeLongCtiCapture(file, 300);
+    const text = ctiscope(['sequence', file, '--workstation', LONG_HOST, '--format', 'text']).stdout;
+    expect(text.match(/QUERY_AGENT_STATE_REQ/g)).toHaveLength(149);
+    expect(text.match(/QUERY_AGENT_STATE_CONF/g)).toHaveLength(149);
+  });
+});

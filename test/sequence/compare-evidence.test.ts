@@ -1,0 +1,106 @@
+// `ctiscope compare` over pairs of reference samples, and `analyze --write-evidence` read back by ctiscope and tshark.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const bin = join(root, 'bin', 'ctiscope.js');
+const sample = (name: string) => join(root, 'samples', `${name}.pcapng`);
+const TSHARK = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => existsSync(p));
+
+function ctiscope(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Each failing sample against the working login: the phase where they part, the servers each side used first,
+// and words the sentence must hold.
+const PAIRS: { bad: string; args?: string[]; phase: string; good: string | null; badServer: string | null; words: RegExp }[] = [
+  { bad: 'stale-ldap-failover', phase: 'config', good: '192.168.100.1:38983', badServer: '192.168.100.9:38983', words: /first tried 192\.168\.100\.9:38983, which never answered \(3 SYNs over 9\.0 s\); then 192\.168\.100\.2:38983 worked/ },
+  { bad: 'licence-refused', phase: 'licensing', good: '192.168.100.1:3000', badServer: '192.168.100.1:3000', words: /got its licence from 192\.168\.100\.1:3000; this one asked 192\.168\.100\.1:3000 too, which answered USER_EXCEPTION IDL:com\/cisco\/cad\/LRM\/NoLicenseAvailable/ },
+  { bad: 'licensing-down', phase: 'licensing', good: '192.168.100.1:3000', badServer: '192.168.100.1:3000', words: /which refused the connection \(SYN answered by RST\); then 192\.168\.100\.2:3000, which refused the connection/ },
+  { bad: 'licensing-timeout', phase: 'licensing', good: '192.168.100.1:3000', badServer: '192.168.100.1:3000', words: /which never replied to acquireLicense/ },
+  { bad: 'cti-standby-failover', phase: 'cti-session', good: '192.168.100.1:12028', badServer: '192.168.100.2:12028', words: /opened its CTI session with 192\.168\.100\.1:12028; this one first tried 192\.168\.100\.2:12028, which answered FAILURE_CONF E_CTI_SERVER_NOT_MASTER/ },
+  { bad: 'agent-login-refused', phase: 'login', good: '192.168.100.1:12028', badServer: '192.168.100.1:12028', words: /logged its agent in through 192\.168\.100\.1:12028; this one asked 192\.168\.100\.1:12028 too, which answered CONTROL_FAILURE_CONF AGENT_DEVICE_OFF \(88004\)/ },
+  { bad: 'ldap-bind-refused', phase: 'config', good: '192.168.100.1:38983', badServer: '192.168.100.1:38983', words: /which answered bind invalidCredentials \(49\)/ },
+  { bad: 'span-many-agents', args: ['--workstation', '10.10.20.31', '--workstation', '10.10.20.102'], phase: 'licensing', good: '192.168.100.1:3000', badServer: '192.168.100.1:3000', words: /which answered USER_EXCEPTION/ },
+  { bad: 'span-many-agents', args: ['--workstation', '10.10.20.31', '--workstation', '10.10.20.105'], phase: 'config', good: '192.168.100.1:38983', badServer: '192.168.100.9:38983', words: /which never answered/ },
+];
+
+describe('ctiscope compare', () => {
+  it.each(PAIRS)('cad-login-ok against $bad $args: first divergence at $phase', ({ bad, args, phase, good, badServer, words }) => {
+    const r = ctiscope(['compare', sample('cad-login-ok'), sample(bad), ...(args ?? []), '--json']);
+    expect(r.status, r.stderr).toBe(1);
+    const c = JSON.parse(r.stdout);
+    expect(c.divergence).toMatchObject({ phase, goodServer: good, badServer });
+    expect(c.divergence.sentence).toMatch(new RegExp(`^${phase}: the working desktop `));
+    expect(c.divergence.sentence).toMatch(words);
+    // Per-step timing: every pair of the start-up has both sides and a delta; the login-ok side is complete.
+    const paired = c.steps.filter((s: { good: unknown; bad: unknown }) => s.good && s.bad);
+    expect(paired.length).toBeGreaterThan(0);
+    for (const s of paired) expect(s.startDelta).toBeCloseTo(s.bad.at - s.good.at, 9);
+  });
+
+  it('finds no divergence between a login and itself, and says so in the text form', () => {
+    const r = ctiscope(['compare', sample('cad-login-ok'), sample('cad-login-ok')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/The two start-ups went through the same servers with the same results\./);
+    expect(r.stdout).toMatch(/licensing\s+✓ \+0\.310s 192\.168\.100\.1:3000 17 ms\s+✓ \+0\.310s 192\.168\.100\.1:3000 17 ms\s+\+0 ms/);
+  });
+});
+
+interface FlowOut {
+  client: string;
+  server: string;
+  transport: string;
+}
+
+describe.skipIf(!TSHARK)('analyze --write-evidence', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctiscope-evidence-'));
+
+  it.each([
+    { file: 'span-many-agents', subject: ['--workstation', '10.10.20.105'], host: '10.10.20.105' },
+    { file: 'span-many-agents', subject: ['--workstation', '10.10.20.102'], host: '10.10.20.102' },
+    { file: 'licensing-down', subject: ['--workstation', '10.10.20.34'], host: '10.10.20.34' },
+    { file: 'span-many-agents', subject: ['--agent', '1104'], host: '10.10.20.104' },
+  ])('$file $subject: exactly the subject\'s flows, comments on the frames its findings cite', ({ file, subject, host }) => {
+    const out = join(dir, `${file}-${subject[1]}.pcapng`);
+    const original = JSON.parse(ctiscope(['analyze', sample(file), ...subject, '--json']).stdout);
+    const r = ctiscope(['analyze', sample(file), ...subject, '--write-evidence', out]);
+    expect(r.stderr).toMatch(new RegExp(`evidence written to .*${file}.*: \\d+ packets of \\d+ flows`));
+
+    // The flows: those of the subject's steps plus its DNS lookups, nothing else.
+    const all = JSON.parse(ctiscope(['flows', sample(file), '--json']).stdout) as (FlowOut & { id: number })[];
+    const subjectSteps = [...(original.workstations as { host: string; steps: { server: string; detail?: { flowId?: number } }[] }[]).filter((w) => w.host === host).flatMap((w) => w.steps), ...(original.agents as { id: string; steps: { server: string; detail?: { flowId?: number } }[] }[]).filter((a) => subject[0] === '--agent' && a.id === subject[1]).flatMap((a) => a.steps)];
+    const stepFlows = new Set(subjectSteps.filter((s) => s.detail?.flowId !== undefined).map((s) => `${s.detail!.flowId} ${s.server}`));
+    const expected = all.filter((f) => stepFlows.has(`${f.id} ${f.server}`) || (f.server.endsWith(':53') && f.client.startsWith(`${host}:`)));
+    const written = JSON.parse(ctiscope(['flows', out, '--json']).stdout) as FlowOut[];
+    const key = (f: FlowOut) => `${f.transport} ${f.client} ${f.server}`;
+    expect(written.map(key).sort()).toEqual(expected.map(key).sort());
+    expect(written.length).toBeGreaterThan(1);
+
+    // tshark reads it, and the comments sit on the frames the findings cite (as the evidence file numbers them:
+    // re-analysing it names the same findings at the commented frames).
+    const t = spawnSync(TSHARK!, ['-r', out, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' });
+    expect(t.status, t.stderr).toBe(0);
+    const commented = new Map<number, string>();
+    for (const line of t.stdout.trim().split('\n')) {
+      const [n, c] = line.split('\t');
+      if (c) commented.set(Number(n), c);
+    }
+    const again = JSON.parse(ctiscope(['analyze', out, ...subject, '--json']).stdout);
+    const findings = (subject[0] === '--agent' ? again.agents.find((a: { id: string }) => a.id === subject[1]) : again.workstations.find((w: { host: string }) => w.host === host)).findings as { kind: string; frames: number[] }[];
+    expect(findings.length).toBeGreaterThan(0);
+    const cited = new Set(findings.flatMap((f) => f.frames));
+    expect([...commented.keys()].sort((a, b) => a - b)).toEqual([...cited].sort((a, b) => a - b));
+    for (const f of findings) for (const frame of f.frames) expect(commented.get(frame)).toContain(`ctiscope: ${f.kind}: `);
+  });
+
+  it('refuses standard input, which cannot be read twice', () => {
+    const r = spawnSync(process.execPath, [bin, 'analyze', '-', '--write-evidence', join(dir, 'x.pcapng')], { input: Buffer.alloc(0), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--write-evidence reads the capture twice: give a file, not standard input/);
+  });
+});

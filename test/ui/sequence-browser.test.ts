@@ -1,0 +1,241 @@
+/**
+ * The sequence view in Debian's Chromium: the built page served by the `ctiscope ui` server, captures analysed in
+ * the page's worker. Every message of a login in order with its name, no two labels overlapping at 300 messages
+ * (from the SVG text boxes), the lifeline headers kept in view, an arrow opening its message's details; and the
+ * Mermaid text `ctiscope sequence --format mermaid` writes, parsed and rendered by the mermaid package.
+ */
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
+import { messageLabel } from '../../src/timeline/sequence/model.js';
+import { LONG_HOST, writeLongCtiCapture } from '../sequence/captures.js';
+import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, watchErrors } from './browser.js';
+
+const sample = (name: string) => join(REPO, 'samples', `${name}.pcapng`);
+const bin = join(REPO, 'bin', 'ctiscope.js');
+
+function ctiscope(args: string[]): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`ctiscope ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+if (browserSkipReason) console.warn(`test/ui/sequence-browser.test.ts skipped: ${browserSkipReason}`);
+
+describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
+  let dist: string;
+  let server: UiServer;
+  let browser: Browser;
+  let work: string;
+
+  beforeAll(async () => {
+    dist = await buildUiOnce();
+    server = await startUiServer({ port: 0, host: '127.0.0.1', distDir: dist });
+    browser = await launchChromium();
+    work = mkdtempSync(join(tmpdir(), 'ctiscope-seq-ui-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dist) removeDir(dist);
+    if (work) removeDir(work);
+  });
+
+  async function openSequence(path: string, width = 1700, height = 1000): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await openCapture(page, path);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.click('#view-sequence');
+    await page.waitForSelector('#sequence-view .seq-body');
+    return { page, errors };
+  }
+
+  test('shows every message of a login in order with its name; an arrow opens its details', async () => {
+    const decoded = JSON.parse(ctiscope(['decode', sample('agent-login-refused'), '--json'])) as { type: string; summary: string; frame: number }[];
+    const { page, errors } = await openSequence(sample('agent-login-refused'));
+    expect(await page.locator('#timeline').isVisible()).toBe(false);
+    expect(await page.getAttribute('#view-sequence', 'aria-selected')).toBe('true');
+    const rows = await page.$$eval('#sequence-view .seq-row.seq-message', (els) =>
+      els.map((e) => ({ label: e.querySelector('.seq-label')!.textContent!, frame: Number(e.getAttribute('data-frame')) })),
+    );
+    // No heartbeats in this login: every decoded message is a row, in the same order, named as the decoder names it.
+    expect(rows.map((r) => r.frame)).toEqual(decoded.map((m) => m.frame));
+    rows.forEach((r, i) => {
+      const label = messageLabel(decoded[i]);
+      expect(r.label === label || (r.label.endsWith('…') && label.startsWith(r.label.slice(0, -1))), `${r.label} / ${label}`).toBe(true);
+      expect(r.label.split(' ')[0]).toBe(label.split(' ')[0]);
+    });
+    // Lifelines by role.
+    expect(await page.$$eval('#sequence-view .seq-header .seq-party text:first-of-type', (els) => els.map((e) => e.textContent))).toEqual([
+      'desktop',
+      'DNS',
+      'CAD LDAP directory',
+      'licensing service (LRM)',
+      'UCCX CTI server',
+    ]);
+    // The refusal is red, with its finding under it; clicking it opens the message's details.
+    const failure = page.locator('#sequence-view .seq-row.seq-failed', { hasText: 'CONTROL_FAILURE_CONF' });
+    expect(await failure.count()).toBe(1);
+    expect(await failure.locator('.seq-finding').first().textContent()).toMatch(/^agent-login-failed: 192\.168\.100\.1:12028/);
+    await failure.locator('.seq-arrow').click({ force: true });
+    expect(await page.locator('#details h3').textContent()).toBe('← CONTROL_FAILURE_CONF');
+    expect(await page.locator('#details dd[data-field="peripheralErrorCode"]').textContent()).toBe('88004');
+    await page.locator('#sequence-view .seq-row.seq-message', { hasText: 'OPEN_REQ' }).click();
+    expect(await page.locator('#details h3').textContent()).toBe('→ OPEN_REQ');
+    // The export buttons export the sequence diagram while it is shown.
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+    const exported = readFileSync((await svgFile.path())!, 'utf8');
+    expect(exported).toContain('class="seq-party"');
+    expect(exported).toContain('CONTROL_FAILURE_CONF');
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    expect(readFileSync((await pngFile.path())!).subarray(1, 4).toString('latin1')).toBe('PNG');
+    // Back to the timeline, same workstation.
+    await page.click('#view-timeline');
+    expect(await page.locator('#timeline').isVisible()).toBe(true);
+    expect(await page.locator('#sequence-view').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('300 messages: one row each, no two labels overlap, the lifeline headers stay in view', async () => {
+    const file = join(work, 'long-cti.pcapng');
+    writeLongCtiCapture(file, 300);
+    const { page, errors } = await openSequence(file, 1400, 900);
+    expect(await page.locator('#sequence-view .seq-row.seq-message').count()).toBe(300);
+    const overlaps = await page.$$eval('#sequence-view svg', (svgs) => {
+      const found: string[] = [];
+      let texts = 0;
+      for (const svg of svgs) {
+        const boxes = [...svg.querySelectorAll('text')].map((t) => ({ t: t.textContent ?? '', b: (t as SVGTextElement).getBBox() }));
+        texts += boxes.length;
+        for (let i = 0; i < boxes.length; i++) {
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i].b;
+            const b = boxes[j].b;
+            if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) found.push(`${boxes[i].t} × ${boxes[j].t}`);
+          }
+        }
+        // Every label stays inside its SVG (cut to the room there is, not drawn past the edge).
+        const w = (svg as SVGSVGElement).viewBox.baseVal.width;
+        for (const { t, b } of boxes) if (b.x < 0 || b.x + b.width > w + 0.5) found.push(`outside: ${t}`);
+      }
+      return { found, texts };
+    });
+    expect(overlaps.texts).toBeGreaterThan(600);
+    expect(overlaps.found).toEqual([]);
+    // The page scrolls; the headers stick to the top of the scrolling box.
+    const box = page.locator('#sequence-view .seq-scroll');
+    await box.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const [boxTop, headerTop, lastRow] = await page.evaluate(() => {
+      const b = document.querySelector('#sequence-view .seq-scroll')!.getBoundingClientRect();
+      const h = document.querySelector('#sequence-view .seq-header')!.getBoundingClientRect();
+      const rows = document.querySelectorAll('#sequence-view .seq-row');
+      return [b.top, h.top, rows[rows.length - 1].getBoundingClientRect().bottom];
+    });
+    expect(Math.abs(headerTop - boxTop)).toBeLessThan(3);
+    expect(lastRow).toBeLessThan(900);
+    expect(await page.locator('#sequence-view .seq-header').textContent()).toContain(LONG_HOST);
+    await page.screenshot({ path: artifactPath('sequence-300.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('compare in the page: the selected workstation against a working one; steps explained in their details', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}#ws=10.10.20.105`);
+    await openCapture(page, sample('span-many-agents'));
+    const failedStep = page.locator('.tl-step-g').first();
+    await failedStep.locator('rect').first().click();
+    expect(await page.locator('#details .step-explanation').textContent()).toMatch(/^The desktop looks up the addresses of its servers by name/);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.click('#view-sequence');
+    await page.selectOption('#compare-with', 'this 10.10.20.11');
+    const sentence = await page.locator('#sequence-view .compare-divergence').textContent();
+    expect(sentence).toBe(
+      'First difference: config: the working desktop got its configuration from 192.168.100.1:38983; this one first tried 192.168.100.9:38983, which never answered (3 SYNs over 9.0 s); then 192.168.100.2:38983 worked, 21.1 s after the first try.',
+    );
+    expect(await page.locator('#sequence-view .compare-table tr').count()).toBeGreaterThan(8);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('compare with a second capture read in the page: a working PC against the failing one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await openCapture(page, sample('licensing-down'));
+    await page.click('#view-sequence');
+    await page.setInputFiles('#compare-file', sample('cad-login-ok'));
+    await page.waitForSelector('#sequence-view .compare-divergence');
+    expect(await page.locator('#compare-with').inputValue()).toBe('ref 10.10.20.31');
+    expect(await page.locator('#sequence-view .compare-divergence').textContent()).toBe(
+      'First difference: licensing: the working desktop got its licence from 192.168.100.1:3000; this one asked 192.168.100.1:3000 too, which refused the connection (SYN answered by RST); then 192.168.100.2:3000, which refused the connection (SYN answered by RST).',
+    );
+    // The failing capture is still the one shown.
+    expect(await page.locator('#ws-header h2').textContent()).toBe('10.10.20.34');
+    expect(await page.locator('#sequence-view .seq-header').textContent()).toContain('10.10.20.34');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the evidence download is cut in the page from the dropped file: the workstation\'s flows, findings as comments', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}#ws=10.10.20.105`);
+    await openCapture(page, sample('span-many-agents'));
+    expect(await page.locator('#ws-header h2').textContent()).toBe('10.10.20.105');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-evidence')]);
+    expect(download.suggestedFilename()).toBe('ctiscope-evidence-10.10.20.105.pcapng');
+    const out = join(work, 'evidence-105.pcapng');
+    await download.saveAs(out);
+    // The same file the CLI writes for the same workstation.
+    const cli = join(work, 'evidence-105-cli.pcapng');
+    ctiscope(['analyze', sample('span-many-agents'), '--workstation', '10.10.20.105', '--write-evidence', cli]);
+    const flows = (f: string) => (JSON.parse(ctiscope(['flows', f, '--json'])) as { client: string; server: string }[]).map((x) => `${x.client} ${x.server}`).sort();
+    expect(flows(out)).toEqual(flows(cli));
+    expect(flows(out).every((f) => f.startsWith('10.10.20.105:'))).toBe(true);
+    const tshark = spawnSync('tshark', ['-r', out, '-Y', 'frame.comment', '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' });
+    if (tshark.status === 0) {
+      const lines = tshark.stdout.trim().split('\n');
+      expect(lines.map((l) => Number(l.split('\t')[0]))).toEqual([5, 6, 7, 11, 12, 13]);
+      expect(lines[0]).toMatch(/\tctiscope: server-unreachable: 192\.168\.100\.9:38983/);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('ctiscope sequence --format mermaid is a valid Mermaid sequence diagram (mermaid.parse and render)', async () => {
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
+    await page.addScriptTag({ path: join(REPO, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+    await page.evaluate(() => (window as unknown as { mermaid: { initialize(o: object): void } }).mermaid.initialize({ startOnLoad: false }));
+    for (const [name, extra] of [['stale-ldap-failover', []], ['licensing-down', []], ['agent-login-refused', []], ['cad-login-ok', []], ['span-many-agents', ['--agent', '1104']]] as const) {
+      const text = ctiscope(['sequence', sample(name), ...extra, '--format', 'mermaid']);
+      const result = await page.evaluate(async (t) => {
+        const m = (window as unknown as { mermaid: { parse(t: string): Promise<unknown>; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
+        try {
+          const parsed = await m.parse(t);
+          const { svg } = await m.render(`d${Math.random().toString(36).slice(2)}`, t);
+          return { ok: true, parsed: JSON.stringify(parsed), svg };
+        } catch (e) {
+          return { ok: false, error: String((e as Error).message ?? e) };
+        }
+      }, text);
+      expect(result.ok ? '' : `${name}: ${result.error}`).toBe('');
+      expect(result.parsed).toContain('sequence');
+      // Participants and a message name made it into the drawing.
+      expect(result.svg).toMatch(/desktop 10\.10\.20\.\d+|CTI client 10\.10\.20\.104/);
+      expect(result.svg).toMatch(/OPEN_REQ|acquireLicense|bindRequest/);
+    }
+    await page.close();
+  });
+});
