@@ -163,25 +163,26 @@ export class JsonWriter {
   }
 }
 
-/** A JSON array written one item at a time (`[` … `]` laid out as JSON.stringify would). */
+/**
+ * A JSON array written one item at a time (`[` … `]` laid out as JSON.stringify would). Nothing is written
+ * before the first item or close(): a command that fails before its first result leaves its output empty.
+ */
 export class JsonArrayWriter {
   private count = 0;
 
   constructor(
     readonly writer: JsonWriter,
     private readonly depth = 0,
-  ) {
-    writer.text('[');
-  }
+  ) {}
 
   item(v: unknown): void {
-    this.writer.text((this.count++ === 0 ? '' : ',') + this.writer.lineStart(this.depth + 1));
+    this.writer.text((this.count++ === 0 ? '[' : ',') + this.writer.lineStart(this.depth + 1));
     if (!this.writer.value(v, this.depth + 1)) this.writer.text('null');
   }
 
   /** Closes the array (and the line, at the top level). */
   close(): void {
-    this.writer.text(this.count === 0 ? ']' : this.writer.lineStart(this.depth) + ']');
+    this.writer.text(this.count === 0 ? '[]' : this.writer.lineStart(this.depth) + ']');
     if (this.depth === 0) this.writer.text('\n');
   }
 }
@@ -236,4 +237,12 @@ function isSmall(root: object): boolean {
     }
   }
   return chars <= STRING_BUDGET;
+}
+
+/** Writes `value` as JSON.stringify(value, null, indent) and a newline, in chunks. */
+export async function writeJson(out: ChunkStream, value: unknown, indent = 1): Promise<void> {
+  const w = new JsonWriter(out, indent);
+  w.value(value);
+  w.text('\n');
+  await w.end();
 }

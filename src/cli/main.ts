@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_UI_PORT, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { LAB_PIECES, LAB_SCENARIOS } from '../lab/scenarios.js';
 import { CliError } from './common.js';
+import { InternalError } from '../internal-error.js';
 
 // Each command's module (and what it pulls in: decoders, timeline, web server, lab) loads only when that
 // command runs, so `ctiscope flows` does not pay for the UI server and `--help` answers at once.
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
       'connection table: client, server, state (S0, REJ, SF, RSTO …), packets and bytes each way',
       (y) =>
         fileArgs(y)
-          .option('json', { type: 'boolean', default: false, describe: 'print an array of flow objects' })
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of flow objects (written as flows end)' })
+          .option('jsonl', { type: 'boolean', default: false, describe: 'print one flow object per line (JSON Lines), each as its flow ends' })
           .option('interface', { alias: 'i', type: 'string', describe: 'capture live from this interface instead of reading files' })
           .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter for live capture' })
           .option('list-interfaces', { alias: 'D', type: 'boolean', default: false, describe: 'list capture interfaces' })
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
       'protocol trace: every GED-188, GIOP, LDAP, DNS, TLS, SIP, Skinny message',
       (y) =>
         decodeOptions(fileArgs(y))
-          .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages' })
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages (written as they are decoded)' })
+          .option('jsonl', { type: 'boolean', default: false, describe: 'print one decoded message per line (JSON Lines)' })
           .option('stream', { type: 'number', describe: 'only this flow (tcp.stream / udp.stream number)' })
           .option('server', { type: 'string', describe: 'only flows to this server (ip:port or ip)' })
           .option('protocol', { type: 'string', array: true, describe: 'only these protocols (ged188, giop, ldap, dns, tls, sip, skinny, ctios)' })
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
           .option('port', { type: 'number', describe: `web UI port (default ${DEFAULT_UI_PORT}, or any free one if busy)` }),
       (argv) => runDemo(argv as any),
     )
+    .option('debug', { type: 'boolean', default: false, global: true, describe: 'on an internal error, print its stack trace' })
     .demandCommand(1, 'name a command: analyze, flows, decode, ui or demo')
     .strict()
     .epilogue(EXIT_CODES_HELP)
@@ -156,11 +160,29 @@ async function main(): Promise<void> {
   await parser.parseAsync();
 }
 
+/**
+ * One line for a failure of ctiscope itself: the phase, what went wrong, and what to do. A limit that ran
+ * out (string length, call stack, memory) is named as such; anything else is a bug to report.
+ */
+function internalErrorLine(e: unknown): string {
+  const err = e instanceof InternalError ? e : new InternalError('writing output', e);
+  const cause = err.cause as Error | undefined;
+  const limit = cause instanceof RangeError || /heap|memory/i.test(String(cause?.message ?? ''));
+  const hint = limit
+    ? 'a limit of ctiscope ran out on this input (try --jsonl, or a smaller capture: editcap -c)'
+    : 'this is a fault in ctiscope, not in the capture; please report it with the output of --debug';
+  return `ctiscope: ${err.message}; ${hint}`;
+}
+
 main().catch((e: unknown) => {
   if (e instanceof CliError) {
     process.stderr.write(`ctiscope: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  process.stderr.write(`ctiscope: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(ExitCode.BAD_INPUT);
+  process.stderr.write(internalErrorLine(e) + '\n');
+  if (process.argv.includes('--debug')) {
+    const cause = e instanceof InternalError ? e.cause : e;
+    process.stderr.write(`${(cause as Error)?.stack ?? String(cause)}\n`);
+  }
+  process.exit(ExitCode.INTERNAL);
 });
