@@ -192,8 +192,12 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
   return h ^ (h >>> 16);
 }
 
+/**
+ * "ip:port" as one flat string: join() makes a flat copy where concatenation would keep a rope of the parts
+ * (two more strings per endpoint held for the flow's life).
+ */
 function formatEndpoint(version: 4 | 6, ip: string, port: number): string {
-  return version === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return version === 6 ? ['[', ip, ']:', port].join('') : [ip, ':', port].join('');
 }
 
 /** Zeek's conn_state, from the two endpoint states and whether any payload was seen. */
@@ -408,8 +412,9 @@ class FlowTrackerImpl implements FlowTracker {
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
 
-    const me = c2s ? f.c2s! : f.s2c!;
-    const peer = c2s ? f.s2c! : f.c2s!;
+    // A direction's reassembly state is made when that side first sends: a scan's SYN costs one, not two.
+    const me = c2s ? (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits)) : (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits));
+    const peer = c2s ? f.s2c : f.c2s;
     const shift = c2s ? 0 : 8;
     if (c2s) {
       f.pktC2s++;
@@ -430,16 +435,17 @@ class FlowTrackerImpl implements FlowTracker {
           if (f.syns === 0) f.firstSynTime = p.time;
           f.syns++;
           f.lastSynTime = p.time;
-          if (!f.synFrames) f.synFrames = [];
-          if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
+          // A list of one to start with (most flows have one SYN): push() on [] would reserve 17 slots.
+          if (!f.synFrames) f.synFrames = [p.frame];
+          else if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
         }
       }
     }
     if (declared > 0 && !(flags & RST)) this.mark(f, H_DATA + shift);
     if (flags & FIN) {
       this.mark(f, H_FIN + shift);
-      if (!f.finFrames) f.finFrames = [];
-      if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
+      if (!f.finFrames) f.finFrames = [p.frame];
+      else if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
     }
     if (flags & RST) {
       this.mark(f, H_RST + shift);
@@ -473,19 +479,19 @@ class FlowTrackerImpl implements FlowTracker {
 
     // Payload, in order. Data carried by a RST is counted but not part of the stream.
     const gapsBefore = me.gapBytes;
-    const peerGapsBefore = peer.gapBytes;
+    const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
     let retransmission: boolean;
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, f.consumer);
-    if (flags & ACK) peer.acked(ackNum, f.consumer);
+    if (flags & ACK && peer !== null) peer.acked(ackNum, f.consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
     }
     if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
-    if (peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
+    if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
 
-    if (!f.closing && (flags & RST || (f.c2s!.finSeen && f.s2c!.finSeen))) this.startClosing(f, p.time);
+    if (!f.closing && (flags & RST || (f.c2s !== null && f.s2c !== null && f.c2s.finSeen && f.s2c.finSeen))) this.startClosing(f, p.time);
   }
 
   /**
@@ -493,8 +499,8 @@ class FlowTrackerImpl implements FlowTracker {
    * initial sequence number (a retransmitted SYN carries the same one).
    */
   private isNewConnection(f: Flow, c2s: boolean, seq: number): boolean {
-    const dir = c2s ? f.c2s! : f.s2c!;
-    if (dir.synSeen) return seq !== dir.isn;
+    const dir = c2s ? f.c2s : f.s2c;
+    if (dir !== null && dir.synSeen) return seq !== dir.isn;
     return f.closing;
   }
 
@@ -691,10 +697,6 @@ class FlowTrackerImpl implements FlowTracker {
     this.buckets[b] = f;
     this.lastFlow = f;
     this.lruAppend(f);
-    if (proto === IPPROTO_TCP) {
-      f.c2s = new TcpDirection('c2s', this.reassemblyLimits);
-      f.s2c = new TcpDirection('s2c', this.reassemblyLimits);
-    }
     this.lookupDirC2s = senderIsClient;
     f.consumer = this.factory ? this.factory(info) : null;
     return f;
@@ -804,13 +806,17 @@ class FlowTrackerImpl implements FlowTracker {
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
-    if (f.c2s) {
-      const gc = f.c2s.gapBytes;
-      const gs = f.s2c!.gapBytes;
-      f.c2s.flush(f.consumer);
-      f.s2c!.flush(f.consumer);
-      if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
-      if (f.s2c!.gapBytes !== gs) this.mark(f, H_GAP + 8);
+    if (f.c2s || f.s2c) {
+      if (f.c2s) {
+        const gc = f.c2s.gapBytes;
+        f.c2s.flush(f.consumer);
+        if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
+      }
+      if (f.s2c) {
+        const gs = f.s2c.gapBytes;
+        f.s2c.flush(f.consumer);
+        if (f.s2c.gapBytes !== gs) this.mark(f, H_GAP + 8);
+      }
     }
     const record = this.recordOf(f, openAtEnd);
     if (f.consumer) f.consumer.end(record);
