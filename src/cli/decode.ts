@@ -98,6 +98,10 @@ function traceLines(m: DecodedMessage, t0: number, hex: boolean): string {
   const rt = m.responseTime !== undefined && !saysTime ? `  (${formatDuration(m.responseTime)})` : '';
   let out = `${String(m.frame).padStart(6)}  +${(m.time - t0).toFixed(3).padStart(9)}s  ${m.protocol.padEnd(6)} ${arrow}  ${m.summary}${rt}\n`;
   for (const a of m.anomalies ?? []) out += `${' '.repeat(26)}! ${a.message}\n`;
+  for (const c of m.omittedAnomalies ?? []) {
+    const frames = c.firstFrame === undefined ? '' : c.firstFrame === c.lastFrame ? ` (frame ${c.firstFrame})` : ` (frames ${c.firstFrame}–${c.lastFrame})`;
+    out += `${' '.repeat(26)}! and ${c.count} more ${c.code}${frames}\n`;
+  }
   if (hex && m.raw) out += hexDump(m.raw, ' '.repeat(26)) + '\n';
   return out;
 }

@@ -4,6 +4,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
+import { AnomalyQueue, addToMessage } from '../anomaly-list.js';
 import { PduStream, readU32BE, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
@@ -128,8 +129,8 @@ class Ged188StreamDecoder implements StreamDecoder {
   private readonly c2sStream: PduStream;
   private readonly s2cStream: PduStream;
   /** Stream anomalies (gaps, resyncs) waiting for the next message of the direction; undefined while none. */
-  private c2sPending: Anomaly[] | undefined;
-  private s2cPending: Anomaly[] | undefined;
+  private c2sPending: AnomalyQueue | undefined;
+  private s2cPending: AnomalyQueue | undefined;
   /** The direction's last message, for anomalies left at the end of the flow. */
   private c2sLast: DecodedMessage | undefined;
   private s2cLast: DecodedMessage | undefined;
@@ -154,12 +155,12 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.c2sStream = new PduStream(
       framing,
       (pdu, meta) => this.onPdu('c2s', pdu, meta),
-      (a) => (this.c2sPending ??= []).push(a),
+      (a) => (this.c2sPending ??= new AnomalyQueue()).add(a),
     );
     this.s2cStream = new PduStream(
       framing,
       (pdu, meta) => this.onPdu('s2c', pdu, meta),
-      (a) => (this.s2cPending ??= []).push(a),
+      (a) => (this.s2cPending ??= new AnomalyQueue()).add(a),
     );
     this.flowId = ctx.flow.id;
     this.client = ctx.flow.client;
@@ -213,7 +214,7 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.newestRequest = undefined;
   }
 
-  private carryLeftovers(dir: Direction, left: Anomaly[], last: DecodedMessage | undefined): void {
+  private carryLeftovers(dir: Direction, left: AnomalyQueue, last: DecodedMessage | undefined): void {
     this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
     this.leftovers.carryLeftovers(dir, left, last);
   }
@@ -265,7 +266,6 @@ class Ged188StreamDecoder implements StreamDecoder {
       fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
       summary = prefix + invokeId;
       if (queued !== undefined) {
-        anomalies = queued;
         if (c2s) this.c2sPending = undefined;
         else this.s2cPending = undefined;
       }
@@ -279,10 +279,12 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidth = msg.tagWidth;
         this.tagWidthSource = 'detected';
       }
-      if (queued !== undefined || msgAnomalies.length) {
-        anomalies = queued ?? [];
+      if (queued !== undefined) {
         if (c2s) this.c2sPending = undefined;
         else this.s2cPending = undefined;
+      }
+      if (msgAnomalies.length) {
+        anomalies = [];
         for (const a of msgAnomalies) {
           anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
         }
@@ -316,7 +318,9 @@ class Ged188StreamDecoder implements StreamDecoder {
       length: pdu.length,
     };
     if (this.keepRaw) out.raw = pdu.slice();
-    if (anomalies) out.anomalies = anomalies;
+    // The stream's queued anomalies first, then the message's own, within the bound per code.
+    if (queued !== undefined) addToMessage(out, queued.list, queued.omitted, frame);
+    if (anomalies) addToMessage(out, anomalies, undefined, frame);
     this.pair(dir, type, name, invokeId, out);
     if (c2s) this.c2sLast = out;
     else this.s2cLast = out;
