@@ -48,7 +48,10 @@ export interface FlowTrackerOptions {
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
-  /** Flows held at once (default 200 000); beyond it the least recently active flow is finalised. */
+  /**
+   * Flows held at once (default 100 000, about 70 MB of flow accounting); beyond it the least recently active
+   * flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
+   */
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
   fragments?: FragmentLimits;
@@ -271,7 +274,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.isServerPort = opts.isServerPort;
     this.idleTimeout = opts.idleTimeout ?? 300;
     this.closeLinger = opts.closeLinger ?? 2;
-    this.maxFlows = opts.maxFlows ?? 200_000;
+    this.maxFlows = opts.maxFlows ?? 100_000;
     this.reassemblyLimits = opts.reassembly ?? {};
     this.fragments = new FragmentReassembler(opts.fragments);
     this.stats = {
@@ -340,7 +343,10 @@ class FlowTrackerImpl implements FlowTracker {
     for (let f = this.lruHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
     all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
-    for (const f of all) {
+    for (let i = 0; i < all.length; i++) {
+      const f = all[i];
+      // Let each flow go as soon as it is ended: the list would keep them all alive to the last.
+      all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
       this.endFlow(f, open);
