@@ -7,6 +7,7 @@ import type { HostState, PendingRequest, StepState, WorkstationView } from './st
 import { finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
+import { maxOf, minOf } from '../array-loops.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
 
@@ -96,8 +97,8 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     failedPhase: o.failedPhase,
     failure: o.failure,
     loginSeconds: o.loginSeconds,
-    start: steps.length > 0 ? Math.min(...steps.map((s) => s.start)) : h.firstTime,
-    end: steps.length > 0 ? Math.max(...steps.map((s) => s.end)) : h.lastTime,
+    start: steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime,
+    end: steps.length > 0 ? maxOf(steps, (s) => s.end) : h.lastTime,
     steps: steps.map(({ facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...step }) => step),
     findings,
   };

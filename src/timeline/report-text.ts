@@ -7,6 +7,7 @@
 import type { AnalysisDocument, Finding, Outcome, Step, Workstation } from './model.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
+import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
   color: boolean;
@@ -85,9 +86,9 @@ function renderWorkstation(ws: Workstation, width: number, paint: Paint): string
       byStep.set(f.step, list);
     } else loose.push(f);
   }
-  const phaseWidth = Math.max(5, ...ws.steps.map((s) => s.phase.length));
-  for (const s of ws.steps) out.push(...renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
-  for (const f of loose) out.push(...renderFinding(f, '  ', width, paint));
+  const phaseWidth = maxOf(ws.steps, (s) => s.phase.length, 5);
+  for (const s of ws.steps) pushAll(out, renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
+  for (const f of loose) pushAll(out, renderFinding(f, '  ', width, paint));
   return out;
 }
 
@@ -104,7 +105,7 @@ function renderStep(s: Step, origin: number, phaseWidth: number, width: number, 
   const lines = wrap(text, Math.max(width, visibleHead.length + 30), indent);
   const first = lines[0].slice(indent.length);
   const body = [head + (s.ok ? first : paint('red', first)), ...lines.slice(1).map((l) => (s.ok ? l : paint('red', l)))];
-  for (const f of findings) body.push(...renderFinding(f, '    ', width, paint));
+  for (const f of findings) pushAll(body, renderFinding(f, '    ', width, paint));
   return body;
 }
 
@@ -149,7 +150,7 @@ function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
     };
   });
   const header = ['host', 'agent', 'outcome', 'failing step', 'cause'];
-  const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d.cells[i].length)));
+  const widths = header.map((h, i) => maxOf(data, (d) => d.cells[i].length, h.length));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const out = [paint('bold', fmt(header)), fmt(widths.map((w) => '-'.repeat(w)))];
   for (const d of data) out.push(paint(badgeStyle(d.ws.outcome), fmt(d.cells)));
@@ -173,10 +174,14 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   const many = doc.workstations.length > DETAIL_LIMIT && !opts.verbose;
   const detailed = many ? doc.workstations.filter((w) => w.outcome === 'failed') : doc.workstations;
   if (doc.workstations.length > 1) {
-    out.push(...summaryTable(doc, paint), '');
+    pushAll(out, summaryTable(doc, paint));
+    out.push('');
   }
   if (many) out.push(paint('dim', `${doc.workstations.length} workstations: showing the ${detailed.length} that failed (use --verbose for all)`), '');
-  for (const ws of detailed) out.push(...renderWorkstation(ws, width, paint), '');
+  for (const ws of detailed) {
+    pushAll(out, renderWorkstation(ws, width, paint));
+    out.push('');
+  }
   out.push(paint('bold', clean(doc.summary.message)));
   return out.join('\n') + '\n';
 }
