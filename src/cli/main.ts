@@ -7,7 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_UI_PORT, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { LAB_PIECES, LAB_SCENARIOS } from '../lab/scenarios.js';
-import { CliError } from './common.js';
+import { CliError, internalErrorLine } from './common.js';
 import { InternalError } from '../internal-error.js';
 
 // Each command's module (and what it pulls in: decoders, timeline, web server, lab) loads only when that
@@ -158,20 +158,6 @@ async function main(): Promise<void> {
       process.exit(ExitCode.USAGE);
     });
   await parser.parseAsync();
-}
-
-/**
- * One line for a failure of ctiscope itself: the phase, what went wrong, and what to do. A limit that ran
- * out (string length, call stack, memory) is named as such; anything else is a bug to report.
- */
-function internalErrorLine(e: unknown): string {
-  const err = e instanceof InternalError ? e : new InternalError('writing output', e);
-  const cause = err.cause as Error | undefined;
-  const limit = cause instanceof RangeError || /heap|memory/i.test(String(cause?.message ?? ''));
-  const hint = limit
-    ? 'a limit of ctiscope ran out on this input (try --jsonl, or a smaller capture: editcap -c)'
-    : 'this is a fault in ctiscope, not in the capture; please report it with the output of --debug';
-  return `ctiscope: ${err.message}; ${hint}`;
 }
 
 main().catch((e: unknown) => {
