@@ -20,6 +20,8 @@ export interface FileRunOptions extends PipelineOptions {
   afterChunk?(): Promise<void> | undefined;
   /** The time of the first packet read, once (a trace printed as it goes counts time from there). */
   onFirstPacket?(time: number): void;
+  /** Everything is read; the flows still open are about to be ended (their records follow at once). */
+  beforeFinish?(): void;
 }
 
 export interface FileRunResult extends PipelineResult {
@@ -128,6 +130,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   }
   const source = sourceInfo(order, summaries, extraWarnings);
   let result: PipelineResult;
+  opts.beforeFinish?.();
   try {
     result = pipeline.finish(source);
   } catch (e) {

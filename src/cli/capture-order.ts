@@ -44,6 +44,19 @@ export class CaptureOrder<T extends Ordered> {
     this.releaseOlderThan(Infinity);
   }
 
+  /** finish(), one message at a time through `write`, which may ask to wait (the output's backpressure). */
+  async finishAsync(write: (m: T) => Promise<void> | undefined): Promise<void> {
+    const held = this.held.sort(byFrame);
+    this.held = [];
+    for (let i = 0; i < held.length; i++) {
+      const m = held[i];
+      // Let each message go once written.
+      held[i] = undefined!;
+      const wait = write(m);
+      if (wait) await wait;
+    }
+  }
+
   private releaseOlderThan(frame: number): void {
     const held = this.held;
     // Stable: messages of the same frame and offset keep the order they were emitted in.

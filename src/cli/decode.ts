@@ -84,7 +84,14 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
   printWarnings(result.source.warnings);
   if (written === 0 && result.source.start !== null) t0 = result.source.start;
-  order.finish();
+  // What is still held goes out at the pace the output takes it.
+  await order.finishAsync((m) => {
+    written++;
+    if (list) return list.itemAsync(messageJson(m));
+    t0 ??= firstPacketTime ?? m.time;
+    writer.text(traceLines(m, t0, args.hex));
+    return writer.ready();
+  });
   if (list instanceof JsonArrayWriter) list.close();
   if (!list && written === 0) writer.text('no decodable messages (run `ctiscope flows` to see the connections)\n');
   await writer.end();

@@ -129,38 +129,76 @@ export async function runFlows(args: FlowsArgs): Promise<void> {
   const lines = args.jsonl ? new JsonLinesWriter(writer) : undefined;
   const array = args.json ? new JsonArrayWriter(writer) : undefined;
   let batch: FlowJson[] = [];
+  /** Sorted batches being written, oldest first: written at the output's pace (see pump). */
+  const sorted: { flows: FlowJson[]; rows: string[][] | undefined; next: number }[] = [];
+  /** Flows ended by the end of the input: all at once, so they are written afterwards at the output's pace. */
+  let tail: FlowJson[] | undefined;
   let count = 0;
   let widths: number[] | undefined;
-  const writeBatch = (): void => {
-    batch.sort(byTransportAndId);
-    if (array) for (const f of batch) array.item(f);
-    else {
-      const rows = batch.map(flowRow);
+  const closeBatch = (): void => {
+    const flows = batch.sort(byTransportAndId);
+    batch = [];
+    let rows: string[][] | undefined;
+    if (!array) {
+      rows = flows.map(flowRow);
       // Later batches keep the columns at least as wide as before, and the header is written once.
       const first = widths === undefined;
       widths = columnWidths(TABLE_HEADER, rows, widths);
       if (first) writer.text(tableHead(TABLE_HEADER, widths));
-      for (const r of rows) writer.text(tableLine(r, widths) + '\n');
     }
-    batch = [];
+    sorted.push({ flows, rows, next: 0 });
+  };
+  /** Writes the sorted batches until the output asks for a pause; resolves when all are written. */
+  const pump = (): Promise<void> | undefined => {
+    while (sorted.length) {
+      const b = sorted[0];
+      while (b.next < b.flows.length) {
+        const i = b.next++;
+        if (array) array.item(b.flows[i]);
+        else writer.text(tableLine(b.rows![i], widths!) + '\n');
+        // Each flow goes once written.
+        b.flows[i] = undefined!;
+        if (b.rows) b.rows[i] = undefined!;
+        const wait = writer.ready();
+        if (wait) return wait.then(pump);
+      }
+      sorted.shift();
+    }
+    return writer.ready();
   };
   const progress = progressOptions();
   const result = await analyzeFiles(files, {
     ...progress,
     classifyOnly: true,
-    afterChunk: () => writer.ready(),
+    // The reader goes on once the output has taken what was made of the last chunk.
+    afterChunk: pump,
+    beforeFinish: () => (tail = []),
     onFlowEnd: (r, cls) => {
       count++;
       const f = flowJson(r, cls);
+      if (tail) return void tail.push(f);
       if (lines) return lines.item(f);
       batch.push(f);
-      if (batch.length >= FLOW_BATCH) writeBatch();
+      if (batch.length >= FLOW_BATCH) closeBatch();
     },
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
   printWarnings(result.source.warnings);
-  if (!lines && (batch.length || widths === undefined)) writeBatch();
+  const rest = tail ?? [];
+  tail = undefined;
+  for (let i = 0; i < rest.length; i++) {
+    if (lines) lines.item(rest[i]);
+    else {
+      batch.push(rest[i]);
+      if (batch.length >= FLOW_BATCH) closeBatch();
+    }
+    rest[i] = undefined!;
+    const wait = lines ? writer.ready() : pump();
+    if (wait) await wait;
+  }
+  if (!lines && (batch.length || widths === undefined)) closeBatch();
+  await pump();
   if (array) array.close();
   else if (!lines) {
     const s = result.source;

@@ -36,6 +36,7 @@ export class JsonWriter {
   private parts: string[] = [];
   private size = 0;
   private blocked = false;
+  private drained: Promise<void> | undefined = undefined;
   private readonly indents: string[] = [];
 
   /** `indent` as JSON.stringify's third argument: a number of spaces, or 0 for compact JSON. */
@@ -64,31 +65,58 @@ export class JsonWriter {
 
   /**
    * Writes `value` as JSON.stringify would at nesting level `depth` (the caller already wrote what comes
-   * before it on its line). Returns false, writing nothing, when JSON.stringify would give undefined.
+   * before it on its line). Returns false, writing nothing, when JSON.stringify would give undefined. Runs to
+   * the end at once: what the stream cannot take yet waits in its buffer (see valueAsync).
    */
   value(value: unknown, depth = 0): boolean {
-    let v = toJsonValue(value, '');
+    const v = toJsonValue(value, '');
     if (!isWritable(v)) return false;
+    if (this.small(v, depth)) return true;
+    const walk = this.walk(v, depth);
+    while (!walk.next().done);
+    return true;
+  }
+
+  /** value(), pausing whenever the stream asks to (a large document written to a slow pipe stays out of memory). */
+  async valueAsync(value: unknown, depth = 0): Promise<boolean> {
+    const v = toJsonValue(value, '');
+    if (!isWritable(v)) return false;
+    if (!this.small(v, depth)) for (const _ of this.walk(v, depth)) await this.ready();
+    else await this.ready();
+    return true;
+  }
+
+  /** Writes a primitive or a small subtree whole; false when `v` needs the walk. */
+  private small(v: unknown, depth: number): boolean {
     if (v === null || typeof v !== 'object') {
-      this.primitive(v);
+      if (typeof v === 'string' && v.length > STRING_SLICE) return false;
+      this.text(JSON.stringify(v));
       return true;
+    }
+    if (!isSmall(v)) return false;
+    const s = JSON.stringify(v, null, this.indent);
+    this.text(depth > 0 && this.indent > 0 ? s.replaceAll('\n', this.lineStart(depth)) : s);
+    return true;
+  }
+
+  /** The walk over a large value; yields whenever the stream has asked for a pause. */
+  private *walk(root: unknown, depth: number): Generator<void> {
+    if (root === null || typeof root !== 'object') {
+      yield* this.longString(root as string);
+      return;
     }
     const stack: Frame[] = [];
     const onStack = new Set<object>();
     const open = (obj: any, d: number): void => {
       if (onStack.has(obj)) throw new TypeError('Converting circular structure to JSON');
-      if (isSmall(obj)) {
-        const s = JSON.stringify(obj, null, this.indent);
-        this.text(d > 0 && this.indent > 0 ? s.replaceAll('\n', this.lineStart(d)) : s);
-        return;
-      }
       onStack.add(obj);
       const isArray = Array.isArray(obj);
       stack.push({ value: obj, isArray, keys: isArray ? undefined : Object.keys(obj), next: 0, written: 0, depth: d });
       this.text(isArray ? '[' : '{');
     };
-    open(v, depth);
+    open(root, depth);
     while (stack.length) {
+      if (this.blocked) yield;
       const f = stack[stack.length - 1];
       const count = f.isArray ? f.value.length : f.keys!.length;
       if (f.next >= count) {
@@ -100,16 +128,17 @@ export class JsonWriter {
       }
       const i = f.next++;
       const key = f.isArray ? String(i) : f.keys![i];
-      v = toJsonValue(f.value[key], key);
+      const v = toJsonValue(f.value[key], key);
       const writable = isWritable(v);
       if (!writable && !f.isArray) continue;
       const sep = (f.written++ === 0 ? '' : ',') + this.lineStart(f.depth + 1);
       this.text(f.isArray ? sep : sep + JSON.stringify(key) + (this.indent > 0 ? ': ' : ':'));
       if (!writable) this.text('null');
-      else if (v === null || typeof v !== 'object') this.primitive(v);
+      else if (this.small(v, f.depth + 1)) continue;
+      else if (typeof v === 'string') yield* this.longString(v);
+      else if (onStack.has(v as object)) throw new TypeError('Converting circular structure to JSON');
       else open(v, f.depth + 1);
     }
-    return true;
   }
 
   /** True while the stream has asked for a pause; `ready()` then waits for it. */
@@ -119,13 +148,7 @@ export class JsonWriter {
 
   /** Resolves when the stream can take more (at once unless it asked for a pause). */
   ready(): Promise<void> | undefined {
-    if (!this.blocked) return undefined;
-    return new Promise((resolve) =>
-      this.out.once('drain', () => {
-        this.blocked = false;
-        resolve();
-      }),
-    );
+    return this.blocked ? this.drained : undefined;
   }
 
   /** Hands what is buffered to the stream. */
@@ -134,7 +157,16 @@ export class JsonWriter {
     const chunk = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (!this.out.write(chunk)) this.blocked = true;
+    if (!this.out.write(chunk) && !this.blocked) {
+      // Listen at once: the drain may come before anyone waits for it.
+      this.blocked = true;
+      this.drained = new Promise((resolve) =>
+        this.out.once('drain', () => {
+          this.blocked = false;
+          resolve();
+        }),
+      );
+    }
   }
 
   /** Flushes and waits for the stream to take everything. */
@@ -143,15 +175,11 @@ export class JsonWriter {
     await this.ready();
   }
 
-  private primitive(v: unknown): void {
-    if (typeof v === 'string' && v.length > STRING_SLICE) this.longString(v);
-    else this.text(JSON.stringify(v));
-  }
-
   /** A long string, escaped a slice at a time (never split between the halves of a surrogate pair). */
-  private longString(s: string): void {
+  private *longString(s: string): Generator<void> {
     this.text('"');
     for (let i = 0; i < s.length; ) {
+      if (this.blocked) yield;
       let end = Math.min(s.length, i + STRING_SLICE);
       const last = s.charCodeAt(end - 1);
       if (end < s.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -180,6 +208,12 @@ export class JsonArrayWriter {
     if (!this.writer.value(v, this.depth + 1)) this.writer.text('null');
   }
 
+  /** item(), waiting for the stream whenever it asks to. */
+  async itemAsync(v: unknown): Promise<void> {
+    this.writer.text((this.count++ === 0 ? '[' : ',') + this.writer.lineStart(this.depth + 1));
+    if (!(await this.writer.valueAsync(v, this.depth + 1))) this.writer.text('null');
+  }
+
   /** Closes the array (and the line, at the top level). */
   close(): void {
     this.writer.text(this.count === 0 ? '[]' : this.writer.lineStart(this.depth) + ']');
@@ -193,6 +227,10 @@ export class JsonLinesWriter {
 
   item(v: unknown): void {
     if (this.writer.value(v, 0)) this.writer.text('\n');
+  }
+
+  async itemAsync(v: unknown): Promise<void> {
+    if (await this.writer.valueAsync(v, 0)) this.writer.text('\n');
   }
 }
 
@@ -239,10 +277,10 @@ function isSmall(root: object): boolean {
   return chars <= STRING_BUDGET;
 }
 
-/** Writes `value` as JSON.stringify(value, null, indent) and a newline, in chunks. */
+/** Writes `value` as JSON.stringify(value, null, indent) and a newline, in chunks, as the stream takes them. */
 export async function writeJson(out: ChunkStream, value: unknown, indent = 1): Promise<void> {
   const w = new JsonWriter(out, indent);
-  w.value(value);
+  await w.valueAsync(value);
   w.text('\n');
   await w.end();
 }
