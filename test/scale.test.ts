@@ -4,7 +4,7 @@
  * complete, its size is bounded by what is worth saying (not by how often a problem repeats), the exit status
  * is the documented one, and no stack trace is printed. Times are the benchmark's business (bench/scale.mjs).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,5 +111,17 @@ describe('scale shapes through the CLI', () => {
     const rows = l.stdout.trimEnd().split('\n');
     expect(rows).toHaveLength(70_000);
     expect(rows.map((x) => JSON.parse(x).id).sort((a, b) => a - b)).toEqual(flows.map((f) => f.id).sort((a, b) => a - b));
+  });
+
+  it('output cut off by its reader (| head): a quiet stop, no stack trace', async () => {
+    const file = join(dir, 'udp-pipe.pcap');
+    await writeUdpFlows(file, 70_000);
+    const child = spawn(process.execPath, [bin, 'flows', file, '--jsonl'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t) => (stderr += t));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
   });
 });

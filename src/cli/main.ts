@@ -160,6 +160,13 @@ async function main(): Promise<void> {
   await parser.parseAsync();
 }
 
+// The reader of our output went away (`ctiscope flows big.pcap --jsonl | head`): stop quietly, as other tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.OK);
+  process.stderr.write(internalErrorLine(new InternalError('writing output', e)) + '\n');
+  process.exit(ExitCode.INTERNAL);
+});
+
 main().catch((e: unknown) => {
   if (e instanceof CliError) {
     process.stderr.write(`ctiscope: ${e.message}\n`);
