@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Heap growth per open flow: N flows held open in the decode pipeline (no flow ends before the count is taken),
-// measured after a full collection. Run with `node --expose-gc bench/flow-memory.mjs [--flows N] [--kind K]`,
+// Heap growth per open flow: the heap after a full collection with N flows open in the decode pipeline, and with
+// 2N (no flow ends before the count is taken); the difference over N. Run with `node --expose-gc bench/flow-memory.mjs [--flows N] [--kind K]`,
 // kinds: unclaimed (an empty UDP datagram to a port no decoder claims), udp-unclaimed / tcp-unclaimed (a segment of
 // bytes no content probe claims, to such a port), tcp-syn (a scan's SYN), udp-classify (empty UDP through the
 // classify-only pipeline of `ctiscope flows`), ged188 (one OPEN_REQ each to the CTI port, decoded: a claimed flow).
@@ -57,13 +57,14 @@ function openReq(invokeId) {
 /** Payload no content probe claims. */
 const NOT_A_PROTOCOL = new TextEncoder().encode('\u0000\u0000\u0000\u0000hello, this is no protocol ctiscope knows\r\n');
 
-function run(kind, n) {
+function pipelineFor(kind) {
   let messages = 0;
   const pipeline = createDecodePipeline({
     classifyOnly: kind === 'udp-classify',
     onMessage: () => messages++,
   });
   const packet = { frame: 0, time: 1e9, linkType: 101, interfaceId: 0, caplen: 0, origLen: 0, data: new Uint8Array(0) };
+  let next = 0;
   const feed = (data) => {
     packet.frame++;
     packet.time += 1e-6;
@@ -71,25 +72,34 @@ function run(kind, n) {
     packet.caplen = packet.origLen = data.length;
     pipeline.sink.packet(packet);
   };
-  for (let i = 0; i < n; i++) {
-    if (kind === 'ged188') feed(ipv4(6, i, 42027, openReq(i + 1)));
-    else if (kind === 'tcp-syn') feed(ipv4(6, i, 33333, new Uint8Array(0), 0x02));
-    else if (kind === 'tcp-unclaimed') feed(ipv4(6, i, 33333, NOT_A_PROTOCOL));
-    else if (kind === 'udp-unclaimed') feed(ipv4(17, i, 33333, NOT_A_PROTOCOL));
-    else feed(ipv4(17, i, 33333, new Uint8Array(0)));
-  }
-  return { pipeline, messages };
+  /** Opens n more flows. */
+  const open = (n) => {
+    for (const end = next + n; next < end; next++) {
+      const i = next;
+      if (kind === 'ged188') feed(ipv4(6, i, 42027, openReq(i + 1)));
+      else if (kind === 'tcp-syn') feed(ipv4(6, i, 33333, new Uint8Array(0), 0x02));
+      else if (kind === 'tcp-unclaimed') feed(ipv4(6, i, 33333, NOT_A_PROTOCOL));
+      else if (kind === 'udp-unclaimed') feed(ipv4(17, i, 33333, NOT_A_PROTOCOL));
+      else feed(ipv4(17, i, 33333, new Uint8Array(0)));
+    }
+  };
+  return { pipeline, open, messages: () => messages };
 }
 
-// Warm up (code, shapes), then measure the same run on a fresh pipeline.
-run(kind, 2000);
-global.gc();
-global.gc();
-const before = process.memoryUsage().heapUsed;
-const held = run(kind, flows);
-global.gc();
-global.gc();
-const after = process.memoryUsage().heapUsed;
-if (kind === 'ged188' && held.messages !== flows) throw new Error(`expected ${flows} decoded OPEN_REQs, got ${held.messages}`);
-console.log(JSON.stringify({ kind, flows, bytesPerFlow: Math.round((after - before) / flows), messages: held.messages }));
-held.pipeline.finish();
+function heapAfterGc() {
+  global.gc();
+  global.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+// Warm up (code compiled, feedback gathered), then on a fresh pipeline: the heap with `flows` flows open and with
+// twice as many. The difference over `flows` is what each further open flow costs; fixed costs cancel out.
+pipelineFor(kind).open(2000);
+const run = pipelineFor(kind);
+run.open(flows);
+const h1 = heapAfterGc();
+run.open(flows);
+const h2 = heapAfterGc();
+if (kind === 'ged188' && run.messages() !== 2 * flows) throw new Error(`expected ${2 * flows} decoded OPEN_REQs, got ${run.messages()}`);
+console.log(JSON.stringify({ kind, flows, bytesPerFlow: Math.round((h2 - h1) / flows), messages: run.messages() / 2 }));
+run.pipeline.finish();

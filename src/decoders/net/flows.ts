@@ -196,6 +196,38 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
 }
 
 /**
+ * Address and endpoint texts of recent IPv4 flows, direct-mapped by a hash: the many flows of a scan or of a busy
+ * server share one string for the address and the endpoint they have in common instead of holding a copy each.
+ */
+const TEXT_CACHE_SLOTS = 1024;
+const ipCacheKeys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const ipCacheTexts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+const endpointCacheKeys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const endpointCacheTexts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+
+function ipText(v: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
+  if (v === 6) return formatIpAddress(v, w0, w1, w2, w3);
+  const key = w0 >>> 0;
+  const slot = Math.imul(key, 0x9e3779b1) >>> 22;
+  if (ipCacheKeys[slot] === key) return ipCacheTexts[slot];
+  const text = formatIpAddress(v, w0, w1, w2, w3);
+  ipCacheKeys[slot] = key;
+  ipCacheTexts[slot] = text;
+  return text;
+}
+
+function endpointText(v: 4 | 6, w0: number, ip: string, port: number): string {
+  if (v === 6) return formatEndpoint(v, ip, port);
+  const key = (w0 >>> 0) * 65536 + port;
+  const slot = (Math.imul(w0 >>> 0, 0x9e3779b1) ^ Math.imul(port, 0x85ebca6b)) >>> 22;
+  if (endpointCacheKeys[slot] === key) return endpointCacheTexts[slot];
+  const text = formatEndpoint(v, ip, port);
+  endpointCacheKeys[slot] = key;
+  endpointCacheTexts[slot] = text;
+  return text;
+}
+
+/**
  * "ip:port" as one flat string: join() makes a flat copy where concatenation would keep a rope of the parts
  * (two more strings per endpoint held for the flow's life).
  */
@@ -674,8 +706,8 @@ class FlowTrackerImpl implements FlowTracker {
     const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
     if (transport === 'tcp') this.stats.tcpFlows++;
     else this.stats.udpFlows++;
-    const srcIp = formatIpAddress(v, ip.src0, ip.src1, ip.src2, ip.src3);
-    const dstIp = formatIpAddress(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
+    const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
+    const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
     const clientIp = senderIsClient ? srcIp : dstIp;
     const serverIp = senderIsClient ? dstIp : srcIp;
     const clientPort = senderIsClient ? sport : dport;
@@ -687,8 +719,8 @@ class FlowTrackerImpl implements FlowTracker {
       clientPort,
       serverIp,
       serverPort,
-      client: formatEndpoint(v, clientIp, clientPort),
-      server: formatEndpoint(v, serverIp, serverPort),
+      client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
+      server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
       roleBy,
       firstFrame: frame,
       start: time,
