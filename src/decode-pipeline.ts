@@ -103,7 +103,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
   });
 
   // A throw from here on is ctiscope's own failure, not the input's: it is reported as such, with the frame.
-  const phase = observer ? 'analysis' : 'decoding';
+  const phase = observer ? 'analysing' : 'decoding';
   const sink: CaptureSink = {
     packet(p: CapturedPacket) {
       try {

@@ -4,7 +4,7 @@
  * the original error (`cause`) only with --debug.
  */
 
-export type Phase = 'reading' | 'decoding' | 'analysis' | 'writing output';
+export type Phase = 'reading' | 'decoding' | 'analysing' | 'writing output';
 
 export class InternalError extends Error {
   constructor(

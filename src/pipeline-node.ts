@@ -134,7 +134,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   try {
     result = pipeline.finish(source);
   } catch (e) {
-    throw asInternalError(opts.analyze ? 'analysis' : 'decoding', e);
+    throw asInternalError(opts.analyze ? 'analysing' : 'decoding', e);
   }
   return { ...result, source, summaries, errors, frameOffsets };
 }

@@ -81,7 +81,7 @@ describe('internal errors', () => {
     const line = internalErrorLine(e);
     expect(line).toMatch(/^ctiscope: internal error while decoding \(frame \d+\): RangeError: Invalid string length; a limit of ctiscope ran out/);
     expect(line).not.toContain('\n');
-    expect(internalErrorLine(new InternalError('analysis', new TypeError('x is undefined')))).toMatch(/please report it with the output of --debug$/);
+    expect(internalErrorLine(new InternalError('analysing', new TypeError('x is undefined')))).toMatch(/please report it with the output of --debug$/);
   });
 
   it('exit status 5 and --debug are documented in --help', () => {
