@@ -12,6 +12,7 @@ import { DEFAULT_PROFILES, PortMap, type FlowClassification, type PortProfile, t
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
 import { createFlowTracker, type FlowStats } from './decoders/net/index.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './timeline/model.js';
+import { asInternalError } from './internal-error.js';
 
 export interface PipelineOptions {
   /** Port profiles (default: CAD/UCCX, CTI OS/UCCE, Finesse, common). */
@@ -103,9 +104,15 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     isServerPort: (port: number) => portMap.has(port),
   });
 
+  // A throw from here on is ctiscope's own failure, not the input's: it is reported as such, with the frame.
+  const phase = observer ? 'analysing' : 'decoding';
   const sink: CaptureSink = {
     packet(p: CapturedPacket) {
-      tracker.packet(p);
+      try {
+        tracker.packet(p);
+      } catch (e) {
+        throw asInternalError(phase, e, p.frame);
+      }
     },
     names(address, list) {
       observer?.names(address, list);
@@ -124,7 +131,11 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
       return undefined;
     },
     finish() {
-      return { flowStats: tracker.finish(), warnings };
+      try {
+        return { flowStats: tracker.finish(), warnings };
+      } catch (e) {
+        throw asInternalError(phase, e);
+      }
     },
   };
 }
@@ -140,10 +151,18 @@ export interface ReadSource extends SourceInfo {
 
 /** Describes what was read, for the analysis document's `source`. */
 export function sourceInfo(files: string[], summaries: CaptureSummary[], extraWarnings: CaptureWarning[] = []): ReadSource {
-  const times = summaries.flatMap((s) => [s.firstTime, s.lastTime]).filter((t): t is number => typeof t === 'number');
-  const start = times.length ? Math.min(...times) : undefined;
-  const end = times.length ? Math.max(...times) : undefined;
-  const warnings = [...summaries.flatMap((s) => s.warnings), ...extraWarnings];
+  let start: number | undefined;
+  let end: number | undefined;
+  const warnings: CaptureWarning[] = [];
+  for (const s of summaries) {
+    for (const t of [s.firstTime, s.lastTime]) {
+      if (typeof t !== 'number') continue;
+      if (start === undefined || t < start) start = t;
+      if (end === undefined || t > end) end = t;
+    }
+    for (const w of s.warnings) warnings.push(w);
+  }
+  for (const w of extraWarnings) warnings.push(w);
   return {
     files,
     packets: summaries.reduce((n, s) => n + s.packets, 0),

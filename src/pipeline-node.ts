@@ -13,9 +13,16 @@ import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
 import { mergedCapturesNote } from './capture/merged-spans.js';
 import { createDecodePipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './decode-pipeline.js';
+import { asInternalError } from './internal-error.js';
 
 export interface FileRunOptions extends PipelineOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined, file: string): void;
+  /** After each chunk of input; reading waits for the promise it returns (output backpressure). */
+  afterChunk?(): Promise<void> | undefined;
+  /** The time of the first packet read, once (a trace printed as it goes counts time from there). */
+  onFirstPacket?(time: number): void;
+  /** Everything is read; the flows still open are about to be ended (their records follow at once). */
+  beforeFinish?(): void;
 }
 
 export interface FileRunResult extends PipelineResult {
@@ -60,22 +67,45 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   let frameBase = 0;
   let lastEnd = -Infinity;
 
+  let pipelineSink = pipeline.sink;
+  const onFirstPacket = opts.onFirstPacket;
+  if (onFirstPacket) {
+    // Only until the first packet: then the pipeline's own sink is used again.
+    let seen = false;
+    const inner = pipelineSink;
+    pipelineSink = {
+      packet(p: CapturedPacket) {
+        if (!seen) {
+          seen = true;
+          onFirstPacket(p.time);
+        }
+        inner.packet(p);
+      },
+      names: inner.names,
+      warning: inner.warning,
+    };
+  }
+
   for (const path of order) {
     frameOffsets.push(frameBase);
     const base = frameBase;
+    const psink = pipelineSink;
     // Renumber frames so they run on across files; the packet object is the reader's and reused per packet.
-    const sink: CaptureSink = base === 0 ? pipeline.sink : {
+    const sink: CaptureSink = base === 0 ? psink : {
       packet(p: CapturedPacket) {
         p.frame += base;
-        pipeline.sink.packet(p);
+        psink.packet(p);
         p.frame -= base;
       },
-      names: pipeline.sink.names,
-      warning: pipeline.sink.warning,
+      names: psink.names,
+      warning: psink.warning,
     };
     let summary: CaptureSummary | undefined;
     try {
-      summary = await readCaptureFile(path, sink, { onProgress: (done, total) => opts.onProgress?.(done, total, path) });
+      summary = await readCaptureFile(path, sink, {
+        onProgress: (done, total) => opts.onProgress?.(done, total, path),
+        afterChunk: opts.afterChunk,
+      });
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
       errors.push(e);
@@ -102,7 +132,13 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   const merged = mergedCapturesNote(order, summaries);
   if (merged) extraWarnings.unshift(merged);
   const source = sourceInfo(order, summaries, extraWarnings);
-  const result = pipeline.finish(source);
+  let result: PipelineResult;
+  opts.beforeFinish?.();
+  try {
+    result = pipeline.finish(source);
+  } catch (e) {
+    throw asInternalError(opts.analyze ? 'analysing' : 'decoding', e);
+  }
   return { ...result, source, summaries, errors, frameOffsets };
 }
 

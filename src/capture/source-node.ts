@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { createCaptureReader } from './reader.js';
 import { CaptureError, type CaptureReader, type CaptureSink, type CaptureSummary } from './types.js';
+import { InternalError } from '../internal-error.js';
 
 export interface ReadSourceOptions {
   /**
@@ -20,6 +21,11 @@ export interface ReadSourceOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined): void;
   /** Read chunk size (default 1 MiB: fewer records cut across chunks than with Node's 64 KiB). */
   highWaterMark?: number;
+  /**
+   * Called after each chunk was parsed; reading waits for the promise it returns, if any (output
+   * backpressure: the next chunk is read once the output has drained).
+   */
+  afterChunk?(): Promise<void> | undefined;
 }
 
 /** A CaptureError that also carries how far the reader got (packets before the error were delivered). */
@@ -55,7 +61,8 @@ function failReading(e: unknown, reader: CaptureReader, where: string, file: str
   }
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && err.code.startsWith('E')) throw ioError(where, err);
-  throw new CaptureError(`${where}: ${err?.message ?? String(e)}`, 'io-error', file, reader.offset);
+  // Anything else is ctiscope's own failure (in the reader or a sink), not a fault of the input.
+  throw e instanceof InternalError ? e : new InternalError('reading', e);
 }
 
 /**
@@ -109,6 +116,8 @@ async function readPlainFile(
       bytesRead += n;
       onProgress?.(bytesRead, totalBytes);
       reader.push(n === chunkSize ? buf : buf.subarray(0, n));
+      const wait = opts.afterChunk?.();
+      if (wait) await wait;
     }
     return reader.end();
   } catch (e) {
@@ -165,13 +174,22 @@ export async function readCaptureStream(
     }
     const first = head.length === 0 ? new Uint8Array(0) : head.length === 1 ? head[0] : Buffer.concat(head);
     const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+    const afterChunk = opts.afterChunk;
     if (!gzip) {
-      for await (const chunk of counted(head)) reader.push(plain(chunk));
+      for await (const chunk of counted(head)) {
+        reader.push(plain(chunk));
+        const wait = afterChunk?.();
+        if (wait) await wait;
+      }
       return reader.end();
     }
     try {
       await pipeline(Readable.from(counted(head)), createGunzip(), async (unzipped: AsyncIterable<Uint8Array>) => {
-        for await (const chunk of unzipped) reader.push(plain(chunk));
+        for await (const chunk of unzipped) {
+          reader.push(plain(chunk));
+          const wait = afterChunk?.();
+          if (wait) await wait;
+        }
       });
     } catch (e) {
       const z = e as NodeJS.ErrnoException;

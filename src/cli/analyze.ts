@@ -1,5 +1,6 @@
 /** `ctiscope analyze`: the per-workstation login timelines. */
 
+import { writeJson } from './json-writer.js';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
 import { renderTextReport } from '../timeline/report-text.js';
@@ -64,7 +65,7 @@ export async function runAnalyze(args: AnalyzeArgs): Promise<void> {
       throw new CliError(`--html ${args.html}: ${(e as Error).message}`, ExitCode.USAGE);
     }
   }
-  if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+  if (args.json) await writeJson(process.stdout, doc);
   else process.stdout.write(renderTextReport(doc, { color: useColor(args.color), width: process.stdout.columns, verbose: args.verbose }) + extraText);
   if (args.html && !args.json) process.stdout.write(`\nHTML report written to ${args.html}\n`);
   process.exitCode = exitCodeFor(doc);

@@ -7,6 +7,7 @@ import { DEFAULT_PROFILES, parsePortOption, parseProfileJson, type PortProfile, 
 import { ExitCode } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import type { FileRunOptions } from '../pipeline-node.js';
+import { InternalError } from '../internal-error.js';
 
 /** An error the CLI reports in one line, with its exit code. */
 export class CliError extends Error {
@@ -88,4 +89,18 @@ export function printWarnings(warnings: { message: string }[]): void {
     seen.add(w.message);
     process.stderr.write(`ctiscope: warning: ${w.message}\n`);
   }
+}
+
+/**
+ * One line for a failure of ctiscope itself: the phase, what went wrong, and what to do. A limit that ran
+ * out (string length, call stack, memory) is named as such; anything else is a bug to report.
+ */
+export function internalErrorLine(e: unknown): string {
+  const err = e instanceof InternalError ? e : new InternalError('writing output', e);
+  const cause = err.cause as Error | undefined;
+  const limit = cause instanceof RangeError || /heap|memory/i.test(String(cause?.message ?? ''));
+  const hint = limit
+    ? 'a limit of ctiscope ran out on this input (try --jsonl, or a smaller capture: editcap -c)'
+    : 'this is a fault in ctiscope, not in the capture; please report it with the output of --debug';
+  return `ctiscope: ${err.message}; ${hint}`;
 }

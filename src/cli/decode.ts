@@ -5,9 +5,12 @@ import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { formatDuration } from './format.js';
+import { CaptureOrder } from './capture-order.js';
+import { JsonArrayWriter, JsonLinesWriter, JsonWriter } from './json-writer.js';
 
 export interface DecodeArgs extends CommonArgs {
   json: boolean;
+  jsonl?: boolean;
   stream?: number;
   server?: string;
   protocol?: string[];
@@ -47,37 +50,65 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
   const files = checkFiles(args.files);
   const only = args.protocol?.length ? new Set(args.protocol.flatMap((p) => p.split(',')) as ProtocolName[]) : undefined;
   for (const p of only ?? []) if (!PROTOCOLS.includes(p)) throw new CliError(`--protocol ${p}: unknown (one of ${PROTOCOLS.join(', ')})`, ExitCode.USAGE);
-  const messages: DecodedMessage[] = [];
+  if (args.json && args.jsonl) throw new CliError('--json and --jsonl: choose one', ExitCode.USAGE);
+  // The trace is written as it goes (in capture order, see CaptureOrder): nothing but a window is kept.
+  const writer = new JsonWriter(process.stdout, args.jsonl ? 0 : 1);
+  const list = args.jsonl ? new JsonLinesWriter(writer) : args.json ? new JsonArrayWriter(writer) : undefined;
+  let firstPacketTime: number | undefined;
+  let t0: number | undefined;
+  let written = 0;
+  const order = new CaptureOrder<DecodedMessage>((m) => {
+    written++;
+    if (list) list.item(messageJson(m));
+    else {
+      t0 ??= firstPacketTime ?? m.time;
+      writer.text(traceLines(m, t0, args.hex));
+    }
+  });
   const progress = progressOptions();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
     only,
-    decode: { showSecrets: args.showSecrets, keepRaw: args.hex || args.json },
+    // Bytes are kept only to be shown.
+    decode: { showSecrets: args.showSecrets, keepRaw: args.hex },
+    onFirstPacket: (time) => (firstPacketTime = time),
+    afterChunk: () => writer.ready(),
     onMessage(m) {
       if (args.stream !== undefined && m.flowId !== args.stream) return;
       if (args.server && !matchesServer(m, args.server)) return;
-      messages.push(m);
+      order.push(m);
     },
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
   printWarnings(result.source.warnings);
-  // Decoders emit in stream order per flow; a trace reads in capture order.
-  messages.sort((a, b) => a.frame - b.frame || a.offset - b.offset);
-  if (args.json) {
-    process.stdout.write(JSON.stringify(messages.map((m) => messageJson(args.hex ? m : { ...m, raw: undefined })), null, 1) + '\n');
-    return;
+  if (written === 0 && result.source.start !== null) t0 = result.source.start;
+  // What is still held goes out at the pace the output takes it.
+  await order.finishAsync((m) => {
+    written++;
+    if (list) return list.itemAsync(messageJson(m));
+    t0 ??= firstPacketTime ?? m.time;
+    writer.text(traceLines(m, t0, args.hex));
+    return writer.ready();
+  });
+  if (list instanceof JsonArrayWriter) list.close();
+  if (!list && written === 0) writer.text('no decodable messages (run `ctiscope flows` to see the connections)\n');
+  await writer.end();
+}
+
+/** One message of the text trace: its line, its anomalies, its bytes with --hex. */
+function traceLines(m: DecodedMessage, t0: number, hex: boolean): string {
+  const arrow = m.direction === 'c2s' ? `${m.client} → ${m.server}` : `${m.server} → ${m.client}`;
+  // Some decoders put the response time in their summary already ("… (acquireLicense, 14 ms)").
+  const saysTime = /\d (ms|s|µs)\)$/.test(m.summary);
+  const rt = m.responseTime !== undefined && !saysTime ? `  (${formatDuration(m.responseTime)})` : '';
+  let out = `${String(m.frame).padStart(6)}  +${(m.time - t0).toFixed(3).padStart(9)}s  ${m.protocol.padEnd(6)} ${arrow}  ${m.summary}${rt}\n`;
+  for (const a of m.anomalies ?? []) out += `${' '.repeat(26)}! ${a.message}\n`;
+  for (const c of m.omittedAnomalies ?? []) {
+    const frames = c.firstFrame === undefined ? '' : c.firstFrame === c.lastFrame ? ` (frame ${c.firstFrame})` : ` (frames ${c.firstFrame}–${c.lastFrame})`;
+    out += `${' '.repeat(26)}! and ${c.count} more ${c.code}${frames}\n`;
   }
-  const t0 = result.source.start ?? messages[0]?.time ?? 0;
-  for (const m of messages) {
-    const arrow = m.direction === 'c2s' ? `${m.client} → ${m.server}` : `${m.server} → ${m.client}`;
-    // Some decoders put the response time in their summary already ("… (acquireLicense, 14 ms)").
-    const saysTime = /\d (ms|s|µs)\)$/.test(m.summary);
-    const rt = m.responseTime !== undefined && !saysTime ? `  (${formatDuration(m.responseTime)})` : '';
-    process.stdout.write(`${String(m.frame).padStart(6)}  +${(m.time - t0).toFixed(3).padStart(9)}s  ${m.protocol.padEnd(6)} ${arrow}  ${m.summary}${rt}\n`);
-    for (const a of m.anomalies ?? []) process.stdout.write(`${' '.repeat(26)}! ${a.message}\n`);
-    if (args.hex && m.raw) process.stdout.write(hexDump(m.raw, ' '.repeat(26)) + '\n');
-  }
-  if (messages.length === 0) process.stdout.write('no decodable messages (run `ctiscope flows` to see the connections)\n');
+  if (hex && m.raw) out += hexDump(m.raw, ' '.repeat(26)) + '\n';
+  return out;
 }

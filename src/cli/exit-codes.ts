@@ -13,12 +13,15 @@ export const ExitCode = {
   BAD_INPUT: 3,
   /** `analyze`: no failure found, but no complete login either (incomplete, or no agent desktop traffic). */
   INCONCLUSIVE: 4,
+  /** ctiscope's own failure after the input was read (a bug, an exhausted limit): not the input's fault. */
+  INTERNAL: 5,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit status:
-  0  success; for analyze: every workstation logged in
-  1  analyze: a workstation's start-up failed (login, licensing, config, CTI …)
+  0  success; for analyze: every workstation and agent logged in
+  1  analyze: a workstation's start-up or an agent's login failed (login, licensing, config, CTI …)
   2  bad command line
   3  unusable input (not a capture, unreadable, corrupt before the first packet, no capture permission)
   4  analyze: nothing failed, but no complete login was seen (incomplete or no agent desktop traffic)
+  5  internal error: ctiscope itself failed (a bug or an exhausted limit), not the input; --debug shows why
 A capture cut short is still analysed up to the cut, with a warning.`;

@@ -6,6 +6,7 @@ import type { CaptureSummary } from '../capture/types.js';
 import { CliError } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { flowJson, renderFlowTable, type FlowJson, type FlowsArgs } from './flows.js';
+import { JsonArrayWriter, JsonWriter } from './json-writer.js';
 
 export async function runLiveFlows(args: FlowsArgs): Promise<void> {
   if (args.listInterfaces) {
@@ -49,8 +50,12 @@ export async function runLiveFlows(args: FlowsArgs): Promise<void> {
   };
   pipeline.finish(sourceInfo([`live:${args.interface}`], [summary]));
   flows.sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
-  if (args.json) process.stdout.write(JSON.stringify(flows, null, 1) + '\n');
-  else process.stdout.write(renderFlowTable(flows));
+  if (args.json) {
+    const array = new JsonArrayWriter(new JsonWriter(process.stdout, 1));
+    for (const f of flows) array.item(f);
+    array.close();
+    await array.writer.end();
+  } else process.stdout.write(renderFlowTable(flows));
   const drops = stats.dropped ? `, ${stats.dropped} dropped by the kernel` : '';
   process.stderr.write(`${packets} packets captured${drops}, ${flows.length} flows\n`);
 }

@@ -5,10 +5,12 @@ import type { FlowClassification } from '../decoders/profile.js';
 import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, progressOptions, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
-import { formatDuration, table } from './format.js';
+import { columnWidths, formatDuration, table, tableHead, tableLine } from './format.js';
+import { JsonArrayWriter, JsonLinesWriter, JsonWriter } from './json-writer.js';
 
 export interface FlowsArgs extends CommonArgs {
   json: boolean;
+  jsonl?: boolean;
   interface?: string;
   filter?: string;
   listInterfaces: boolean;
@@ -85,8 +87,10 @@ const STATE_WORDS: Record<string, string> = {
   OTH: 'mid-stream',
 };
 
-export function renderFlowTable(flows: FlowJson[]): string {
-  const rows = flows.map((f) => [
+const TABLE_HEADER = ['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'retx', 'frame'];
+
+function flowRow(f: FlowJson): string[] {
+  return [
     `${f.transport}/${f.id}`,
     f.client,
     f.server,
@@ -97,8 +101,19 @@ export function renderFlowTable(flows: FlowJson[]): string {
     formatDuration(f.duration),
     f.retransmissions ? String(f.retransmissions) : '',
     String(f.firstFrame),
-  ]);
-  return table(['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'retx', 'frame'], rows);
+  ];
+}
+
+export function renderFlowTable(flows: FlowJson[]): string {
+  return table(TABLE_HEADER, flows.map(flowRow));
+}
+
+/** Flows held before a batch is sorted and written (the whole table, for captures with fewer flows). */
+export const FLOW_BATCH = 65_536;
+
+/** TCP first, then by id: the table's order. */
+function byTransportAndId(a: FlowJson, b: FlowJson): number {
+  return a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1;
 }
 
 export async function runFlows(args: FlowsArgs): Promise<void> {
@@ -107,23 +122,88 @@ export async function runFlows(args: FlowsArgs): Promise<void> {
     return runLiveFlows(args);
   }
   const files = checkFiles(args.files);
-  const flows: FlowJson[] = [];
+  if (args.json && args.jsonl) throw new CliError('--json and --jsonl: choose one', ExitCode.USAGE);
+  // Flows are written as they end, never all kept: --jsonl one per line at once; the table and --json in
+  // batches of FLOW_BATCH, each sorted (a capture with fewer flows gets one sorted table).
+  const writer = new JsonWriter(process.stdout, args.jsonl ? 0 : 1);
+  const lines = args.jsonl ? new JsonLinesWriter(writer) : undefined;
+  const array = args.json ? new JsonArrayWriter(writer) : undefined;
+  let batch: FlowJson[] = [];
+  /** Sorted batches being written, oldest first: written at the output's pace (see pump). */
+  const sorted: { flows: FlowJson[]; rows: string[][] | undefined; next: number }[] = [];
+  /** Flows ended by the end of the input: all at once, so they are written afterwards at the output's pace. */
+  let tail: FlowJson[] | undefined;
+  let count = 0;
+  let widths: number[] | undefined;
+  const closeBatch = (): void => {
+    const flows = batch.sort(byTransportAndId);
+    batch = [];
+    let rows: string[][] | undefined;
+    if (!array) {
+      rows = flows.map(flowRow);
+      // Later batches keep the columns at least as wide as before, and the header is written once.
+      const first = widths === undefined;
+      widths = columnWidths(TABLE_HEADER, rows, widths);
+      if (first) writer.text(tableHead(TABLE_HEADER, widths));
+    }
+    sorted.push({ flows, rows, next: 0 });
+  };
+  /** Writes the sorted batches until the output asks for a pause; resolves when all are written. */
+  const pump = (): Promise<void> | undefined => {
+    while (sorted.length) {
+      const b = sorted[0];
+      while (b.next < b.flows.length) {
+        const i = b.next++;
+        if (array) array.item(b.flows[i]);
+        else writer.text(tableLine(b.rows![i], widths!) + '\n');
+        // Each flow goes once written.
+        b.flows[i] = undefined!;
+        if (b.rows) b.rows[i] = undefined!;
+        const wait = writer.ready();
+        if (wait) return wait.then(pump);
+      }
+      sorted.shift();
+    }
+    return writer.ready();
+  };
   const progress = progressOptions();
   const result = await analyzeFiles(files, {
     ...progress,
     classifyOnly: true,
-    onFlowEnd: (r, cls) => flows.push(flowJson(r, cls)),
+    // The reader goes on once the output has taken what was made of the last chunk.
+    afterChunk: pump,
+    beforeFinish: () => (tail = []),
+    onFlowEnd: (r, cls) => {
+      count++;
+      const f = flowJson(r, cls);
+      if (tail) return void tail.push(f);
+      if (lines) return lines.item(f);
+      batch.push(f);
+      if (batch.length >= FLOW_BATCH) closeBatch();
+    },
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
-  flows.sort((a, b) => (a.transport === b.transport ? a.id - b.id : a.transport === 'tcp' ? -1 : 1));
   printWarnings(result.source.warnings);
-  if (args.json) {
-    process.stdout.write(JSON.stringify(flows, null, 1) + '\n');
-  } else {
-    process.stdout.write(renderFlowTable(flows));
-    const s = result.source;
-    process.stdout.write(`\n${s.packets} packets, ${flows.length} flow${flows.length === 1 ? "" : "s"}` + (s.duration !== null ? `, ${formatDuration(s.duration)}` : '') + '\n');
+  const rest = tail ?? [];
+  tail = undefined;
+  for (let i = 0; i < rest.length; i++) {
+    if (lines) lines.item(rest[i]);
+    else {
+      batch.push(rest[i]);
+      if (batch.length >= FLOW_BATCH) closeBatch();
+    }
+    rest[i] = undefined!;
+    const wait = lines ? writer.ready() : pump();
+    if (wait) await wait;
   }
+  if (!lines && (batch.length || widths === undefined)) closeBatch();
+  await pump();
+  if (array) array.close();
+  else if (!lines) {
+    const s = result.source;
+    writer.text(`\n${s.packets} packets, ${count} flow${count === 1 ? '' : 's'}` + (s.duration !== null ? `, ${formatDuration(s.duration)}` : '') + '\n');
+  }
+  await writer.end();
   process.exitCode = result.errors.length && result.source.packets === 0 ? ExitCode.BAD_INPUT : ExitCode.OK;
 }

@@ -9,9 +9,32 @@ export function formatDuration(seconds: number): string {
   return m < 120 ? `${m} min ${Math.round(seconds - m * 60)} s` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** Column widths of a table: each column's longest cell, header included, never narrower than `atLeast`. */
+export function columnWidths(header: string[], rows: string[][], atLeast?: number[]): number[] {
+  const widths = header.map((h, i) => Math.max(h.length, atLeast?.[i] ?? 0));
+  for (const r of rows) {
+    for (let i = 0; i < widths.length; i++) {
+      const n = (r[i] ?? '').length;
+      if (n > widths[i]) widths[i] = n;
+    }
+  }
+  return widths;
+}
+
+/** One line of a table laid out with `widths`. */
+export function tableLine(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+}
+
+/** The header and rule lines of a table. */
+export function tableHead(header: string[], widths: number[]): string {
+  return tableLine(header, widths) + '\n' + tableLine(widths.map((w) => '─'.repeat(w)), widths) + '\n';
+}
+
 /** A plain aligned text table (no colours: safe for pipes). */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+  const widths = columnWidths(header, rows);
+  let out = tableHead(header, widths);
+  for (const r of rows) out += tableLine(r, widths) + '\n';
+  return out;
 }

@@ -7,6 +7,7 @@
  * real CTI client against the simulated CTI server.
  */
 
+import { writeJson } from './json-writer.js';
 import { LiveCaptureError, type LiveStats } from '../capture/live-node.js';
 import { LAB_PORTS, startLab } from '../lab/lab.js';
 import { LAB_PIECES, LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
@@ -303,7 +304,7 @@ export async function runLabCommand(args: LabArgs): Promise<void> {
   }
   if (run.result?.files.length) err(`packets written to ${run.result.files.join(', ')}`);
   feed?.stop(run.doc);
-  if (args.json) process.stdout.write(JSON.stringify(run.doc, null, 1) + '\n');
+  if (args.json) await writeJson(process.stdout, run.doc);
   else process.stdout.write('\n' + renderTextReport(run.doc, { color, width: process.stdout.columns, verbose: args.verbose }));
   process.exitCode = exitCodeFor(run.doc);
   if (server) {

@@ -8,6 +8,7 @@
  * The lab (`ctiscope lab`) uses the same session and printer.
  */
 
+import { JsonWriter } from './json-writer.js';
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { openLiveCapture, LiveCaptureError, type LiveCapture, type LiveCaptureOptions, type LiveStats } from '../capture/live-node.js';
@@ -308,7 +309,13 @@ export function reportCaptureEnd(
   if (stats) err(`${result.source.packets} packets captured${stats.dropped ? `, ${stats.dropped} dropped by the kernel` : ''}`);
   if (result.files.length) err(`packets written to ${result.files.join(', ')}`);
   const doc = result.doc!;
-  if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+  if (opts.json) {
+    // Written in chunks; the caller goes on while the stream drains.
+    const w = new JsonWriter(process.stdout, 1);
+    w.value(doc);
+    w.text('\n');
+    w.flush();
+  }
   else process.stdout.write('\n' + renderTextReport(doc, { color: opts.color, width: process.stdout.columns, verbose: opts.verbose }));
   process.exitCode = error && result.source.packets === 0 ? ExitCode.BAD_INPUT : exitCodeFor(doc);
   return doc;

@@ -7,7 +7,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_UI_PORT, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { LAB_PIECES, LAB_SCENARIOS } from '../lab/scenarios.js';
-import { CliError } from './common.js';
+import { CliError, internalErrorLine } from './common.js';
+import { InternalError } from '../internal-error.js';
 import { PROTOCOL_NAMES } from '../decoders/types.js';
 
 // Each command's module (and what it pulls in: decoders, timeline, web server, lab) loads only when that
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
       'connection table: client, server, state (S0, REJ, SF, RSTO …), packets and bytes each way',
       (y) =>
         fileArgs(y)
-          .option('json', { type: 'boolean', default: false, describe: 'print an array of flow objects' })
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of flow objects (written as flows end)' })
+          .option('jsonl', { type: 'boolean', default: false, describe: 'print one flow object per line (JSON Lines), each as its flow ends' })
           .option('interface', { alias: 'i', type: 'string', describe: 'capture live from this interface instead of reading files' })
           .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter for live capture' })
           .option('list-interfaces', { alias: 'D', type: 'boolean', default: false, describe: 'list capture interfaces' })
@@ -95,7 +97,8 @@ async function main(): Promise<void> {
       'protocol trace: every GED-188, GIOP, LDAP, DNS, TLS, SIP, Skinny message',
       (y) =>
         decodeOptions(fileArgs(y))
-          .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages' })
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages (written as they are decoded)' })
+          .option('jsonl', { type: 'boolean', default: false, describe: 'print one decoded message per line (JSON Lines)' })
           .option('stream', { type: 'number', describe: 'only this flow (tcp.stream / udp.stream number)' })
           .option('server', { type: 'string', describe: 'only flows to this server (ip:port or ip)' })
           .option('protocol', { type: 'string', array: true, describe: `only these protocols (${PROTOCOL_NAMES.join(', ')})` })
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
       (argv) => runDemo(argv as any),
     )
     .command('wireshark-dissector', 'print the GED-188 Lua dissector for Wireshark/tshark, generated from ctiscope\'s protocol tables (README: install)', (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write it to this file instead of standard output' }), async (a: any) => (await import('./wireshark-dissector.js')).runWiresharkDissector(a))
+    .option('debug', { type: 'boolean', default: false, global: true, describe: 'on an internal error, print its stack trace' })
     .demandCommand(1, 'name a command: analyze, flows, decode, ui or demo')
     .strict()
     .epilogue(EXIT_CODES_HELP)
@@ -187,11 +191,22 @@ async function main(): Promise<void> {
   await parser.parseAsync();
 }
 
+// The reader of our output went away (`ctiscope flows big.pcap --jsonl | head`): stop quietly, as other tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.OK);
+  process.stderr.write(internalErrorLine(new InternalError('writing output', e)) + '\n');
+  process.exit(ExitCode.INTERNAL);
+});
+
 main().catch((e: unknown) => {
   if (e instanceof CliError) {
     process.stderr.write(`ctiscope: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  process.stderr.write(`ctiscope: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(ExitCode.BAD_INPUT);
+  process.stderr.write(internalErrorLine(e) + '\n');
+  if (process.argv.includes('--debug')) {
+    const cause = e instanceof InternalError ? e.cause : e;
+    process.stderr.write(`${(cause as Error)?.stack ?? String(cause)}\n`);
+  }
+  process.exit(ExitCode.INTERNAL);
 });

@@ -251,7 +251,8 @@ export function berIdentifier(tagClass: number, constructed: boolean, tagNumber:
     n = Math.floor(n / 128);
   } while (n > 0);
   for (let i = 0; i < digits.length - 1; i++) digits[i] |= 0x80;
-  return Uint8Array.of(lead | 0x1f, ...digits);
+  digits.unshift(lead | 0x1f);
+  return Uint8Array.from(digits);
 }
 
 /** Minimal definite length octets. */
@@ -263,7 +264,8 @@ export function berLengthBytes(length: number): Uint8Array {
     digits.unshift(n & 0xff);
     n = Math.floor(n / 256);
   }
-  return Uint8Array.of(0x80 | digits.length, ...digits);
+  digits.unshift(0x80 | digits.length);
+  return Uint8Array.from(digits);
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

@@ -102,7 +102,8 @@ class FlowDispatch implements FlowConsumer {
   private cls: FlowClassification | undefined;
   private decoder: StreamDecoder | null = null;
   private probing = false;
-  private pending: Pending[] = [];
+  /** Bytes seen while probing, to replay; made on the first such bytes. */
+  private pending: Pending[] | null = null;
   private pendingBytes = 0;
   private readonly def: ServiceDef | undefined;
 
@@ -127,7 +128,7 @@ class FlowDispatch implements FlowConsumer {
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     if (this.probing) {
       // The caller may reuse `bytes` after this call: keep a copy while probing.
-      this.pending.push({ dir, bytes: bytes.slice(), frame, time });
+      (this.pending ??= []).push({ dir, bytes: bytes.slice(), frame, time });
       this.pendingBytes += bytes.length;
       this.probe();
       return;
@@ -163,16 +164,17 @@ class FlowDispatch implements FlowConsumer {
     shared.opts.classified?.(info, cls);
     if (protocol !== 'unknown') this.decoder = shared.decoderFor(info, protocol);
     const replay = this.pending;
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
     const decoder = this.decoder;
-    if (decoder) for (const p of replay) decoder.data(p.dir, p.bytes, p.frame, p.time);
+    if (decoder && replay) for (const p of replay) decoder.data(p.dir, p.bytes, p.frame, p.time);
   }
 
   private probe(): void {
     const { shared, info } = this;
     // Concatenate what each direction sent first, and ask each protocol.
-    const first: Record<Direction, Uint8Array> = { c2s: joined(this.pending, 'c2s'), s2c: joined(this.pending, 's2c') };
+    const pending = this.pending ?? [];
+    const first: Record<Direction, Uint8Array> = { c2s: joined(pending, 'c2s'), s2c: joined(pending, 's2c') };
     let undecided = false;
     for (const name of PROBE_ORDER) {
       const entry = shared.registry[name];

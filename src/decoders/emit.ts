@@ -5,12 +5,14 @@
  * Stream-level anomalies (a gap, a resync, a message the stream ended in) belong to no message of their
  * own, so they ride on the next message of the same direction. What is left when the flow ends goes on
  * that direction's last message, or, when the direction never produced one, on a `STREAM_ERROR` message
- * of its own: a problem is never dropped.
+ * of its own: a problem is never dropped. Each direction's queue and each message list at most 16 anomalies of
+ * a code; the rest are counted (anomaly-list.ts), so a million gaps cost a count, not a million objects.
  *
  * One emitter per flow, one class for every protocol (its property reads stay monomorphic on the hot path).
  */
 
 import type { StreamAnomalySink } from './framing.js';
+import { AnomalyQueue, addToMessage, codesSummary } from './anomaly-list.js';
 import type { Anomaly, DecodedMessage, Direction, FieldValue, ProtocolName, StreamDecoderContext, Transport } from './types.js';
 
 /** A response time as summaries show it: "0.4 ms", "12 ms". */
@@ -18,6 +20,9 @@ export function formatResponseTime(seconds: number): string {
   const ms = seconds * 1000;
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
+
+/** A message's own list this short cannot exceed the bound per code, so it is taken as it is. */
+const MAX_OWN_UNCHECKED = 16;
 
 export class MessageEmitter implements StreamAnomalySink {
   /** DecodeOptions.keepRaw: callers that would allocate only to pass `raw` check it first. */
@@ -27,8 +32,8 @@ export class MessageEmitter implements StreamAnomalySink {
   private readonly client: string;
   private readonly server: string;
   /** Stream anomalies waiting for the next message of each direction. */
-  private queuedC2s: Anomaly[] | undefined = undefined;
-  private queuedS2c: Anomaly[] | undefined = undefined;
+  private queuedC2s: AnomalyQueue | undefined = undefined;
+  private queuedS2c: AnomalyQueue | undefined = undefined;
   /** The last message emitted in each direction, for anomalies left at the end of the flow. */
   private lastC2s: DecodedMessage | undefined = undefined;
   private lastS2c: DecodedMessage | undefined = undefined;
@@ -88,8 +93,8 @@ export class MessageEmitter implements StreamAnomalySink {
 
   /** Queues a stream-level anomaly for the next message of `dir`. */
   streamAnomaly(dir: Direction, a: Anomaly): void {
-    if (dir === 'c2s') (this.queuedC2s ??= []).push(a);
-    else (this.queuedS2c ??= []).push(a);
+    if (dir === 'c2s') (this.queuedC2s ??= new AnomalyQueue()).add(a);
+    else (this.queuedS2c ??= new AnomalyQueue()).add(a);
   }
 
   /**
@@ -97,18 +102,21 @@ export class MessageEmitter implements StreamAnomalySink {
    * be reused by the caller only if empty). Those without a frame get the message's.
    */
   attachAnomalies(msg: DecodedMessage, own?: Anomaly[]): void {
-    let list = own !== undefined && own.length ? own : undefined;
     const queued = msg.direction === 'c2s' ? this.queuedC2s : this.queuedS2c;
-    if (queued !== undefined) {
-      if (msg.direction === 'c2s') this.queuedC2s = undefined;
-      else this.queuedS2c = undefined;
-      if (list) for (const a of list) queued.push(a);
-      list = queued;
+    if (queued === undefined) {
+      if (own === undefined || own.length === 0) return;
+      const frame = msg.frame;
+      if (own.length <= MAX_OWN_UNCHECKED) {
+        // Too few to pass the bound: the list is the message's as it is.
+        for (const a of own) if (a.frame === undefined) a.frame = frame;
+        msg.anomalies = own;
+      } else addToMessage(msg, own, undefined, frame);
+      return;
     }
-    if (list === undefined) return;
-    const frame = msg.frame;
-    for (const a of list) if (a.frame === undefined) a.frame = frame;
-    msg.anomalies = list;
+    if (msg.direction === 'c2s') this.queuedC2s = undefined;
+    else this.queuedS2c = undefined;
+    addToMessage(msg, queued.list, queued.omitted, msg.frame);
+    if (own !== undefined && own.length) addToMessage(msg, own, undefined, msg.frame);
   }
 
   /** Hands the message on; it becomes its direction's last. */
@@ -123,8 +131,8 @@ export class MessageEmitter implements StreamAnomalySink {
    * direction's last message, or on a STREAM_ERROR message when the direction emitted none.
    */
   finish(): void {
-    this.carryLeftovers('c2s', this.queuedC2s, this.lastC2s);
-    this.carryLeftovers('s2c', this.queuedS2c, this.lastS2c);
+    if (this.queuedC2s) this.carryLeftovers('c2s', this.queuedC2s, this.lastC2s);
+    if (this.queuedS2c) this.carryLeftovers('s2c', this.queuedS2c, this.lastS2c);
     this.queuedC2s = this.queuedS2c = undefined;
   }
 
@@ -132,29 +140,31 @@ export class MessageEmitter implements StreamAnomalySink {
    * End of flow for one direction, for a decoder that keeps its own queue and last message (GED-188, whose
    * per-message path stays inline): `left` goes on `last`, or on a STREAM_ERROR message when there is none.
    */
-  carryLeftovers(dir: Direction, left: Anomaly[] | undefined, last: DecodedMessage | undefined): void {
-    if (left === undefined || left.length === 0) return;
+  carryLeftovers(dir: Direction, left: AnomalyQueue, last: DecodedMessage | undefined): void {
+    const list = left.list;
+    if (list.length === 0) return;
     if (last !== undefined) {
       // Already emitted: whoever holds it sees the anomalies from now on.
-      const list = (last.anomalies ??= []);
-      for (const a of left) list.push(a);
+      addToMessage(last, list, left.omitted, last.frame);
       return;
     }
     const flow = this.ctx.flow;
-    const fields: Record<string, FieldValue> = { ...this.streamErrorFields, anomalies: left.length };
+    const fields: Record<string, FieldValue> = { ...this.streamErrorFields, anomalies: left.total };
+    let lastFrame = list[list.length - 1].frame;
+    if (left.omitted) for (const c of left.omitted) if (c.lastFrame !== undefined && (lastFrame === undefined || c.lastFrame > lastFrame)) lastFrame = c.lastFrame;
     const msg = this.message(
       dir,
       'STREAM_ERROR',
       fields,
-      `STREAM_ERROR ${left.map((x) => x.code).join(', ')}`,
+      `STREAM_ERROR ${codesSummary(list, left.omitted)}`,
       [],
       flow.start,
-      left[0].offset ?? 0,
+      list[0].offset ?? 0,
       0,
       null,
-      left[left.length - 1].frame ?? flow.firstFrame,
+      lastFrame ?? flow.firstFrame,
     );
-    msg.anomalies = left;
+    addToMessage(msg, list, left.omitted, msg.frame);
     this.emit(msg);
   }
 }

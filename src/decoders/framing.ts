@@ -69,6 +69,13 @@ export class PduStream {
   /** True after a gap or desync, until a message start is found again. */
   private lost = false;
   /**
+   * Bytes dropped while out of step and not yet reported, and where that run began: the report (when a start
+   * is found, or at the next gap or the end) counts every one of them, however many chunks they spanned.
+   */
+  private skipped = 0;
+  private skippedFrom = 0;
+  private skippedFrame: number | undefined = undefined;
+  /**
    * While the fast path parses straight out of one caller's chunk, its frame stands in for `marks` (which
    * then is empty): every byte in reach came with that frame.
    */
@@ -134,6 +141,7 @@ export class PduStream {
 
   /** `length` bytes were never captured: drop the partial message and look for the next start. */
   gap(length: number, frame: number, _time: number): void {
+    this.reportUnfound();
     const buffered = this.end - this.start;
     if (buffered > 0) {
       this.onAnomaly({
@@ -152,6 +160,7 @@ export class PduStream {
 
   /** The stream ended; a partial message left in the buffer is reported. */
   finish(): void {
+    this.reportUnfound();
     const buffered = this.end - this.start;
     if (buffered > 0) {
       const frame = this.marks.length ? this.marks[this.marks.length - 1].frame : undefined;
@@ -220,16 +229,18 @@ export class PduStream {
           // for any header ctiscope probes.
           const keep = Math.min(limit - pos, 64);
           const dropped = limit - pos - keep;
-          if (dropped > 0) this.skipMarked(dropped);
+          if (dropped > 0) this.dropUnfound(dropped);
           return limit - from - keep;
         }
-        if (found > pos) {
+        if (found > pos || this.skipped > 0) {
+          if (found > pos) this.noteSkipped(found - pos);
           this.onAnomaly({
             code: 'resynchronised',
-            message: `skipped ${found - pos} bytes that did not start a message`,
-            frame: this.frameAt(this.streamOffset),
-            offset: this.streamOffset,
+            message: `skipped ${this.skipped} bytes that did not start a message`,
+            frame: this.skippedFrame,
+            offset: this.skippedFrom,
           });
+          this.skipped = 0;
           this.skipMarked(found - pos);
           pos = found;
         }
@@ -246,12 +257,11 @@ export class PduStream {
         });
         this.lost = true;
         if (!this.framing.resync) {
-          const dropped = limit - pos;
-          this.skipMarked(dropped);
+          this.dropUnfound(limit - pos);
           return limit - from;
         }
         // Step past the first byte so resync cannot find the same spot again.
-        this.skipMarked(1);
+        this.dropUnfound(1);
         pos += 1;
         continue;
       }
@@ -269,6 +279,32 @@ export class PduStream {
       pos += n;
     }
     return pos - from;
+  }
+
+  /** Counts n bytes about to be skipped while out of step (call before the stream offset moves past them). */
+  private noteSkipped(n: number): void {
+    if (this.skipped === 0) {
+      this.skippedFrom = this.streamOffset;
+      this.skippedFrame = this.frameAt(this.streamOffset);
+    }
+    this.skipped += n;
+  }
+
+  private dropUnfound(n: number): void {
+    this.noteSkipped(n);
+    this.skipMarked(n);
+  }
+
+  /** Bytes dropped while looking for a message start that never came (before a gap, or at the end). */
+  private reportUnfound(): void {
+    if (this.skipped === 0) return;
+    this.onAnomaly({
+      code: 'no-message-start',
+      message: `skipped ${this.skipped} bytes without finding where a message starts`,
+      frame: this.skippedFrame,
+      offset: this.skippedFrom,
+    });
+    this.skipped = 0;
   }
 
   private skip(n: number): void {

@@ -181,7 +181,7 @@ export function parsePortOption(text: string): ServiceDef | string {
     const from = Number(r[1]);
     const to = r[2] ? Number(r[2]) : from;
     if (from < 1 || to > 65535 || to < from || to - from > 4096) return `--port ${text}: port range out of bounds`;
-    ports.push(...range(from, to));
+    for (const port of range(from, to)) ports.push(port);
   }
   const protocol = m[2];
   if (!PROTOCOLS.has(protocol)) return `--port ${text}: unknown protocol '${protocol}' (one of ${[...PROTOCOLS].join(', ')})`;

@@ -127,6 +127,17 @@ export interface Anomaly {
   offset?: number;
 }
 
+/**
+ * Anomalies of one code beyond the ones listed on a message (a message lists at most 16 of each code): how
+ * many, and the first and last frame they were seen in.
+ */
+export interface AnomalyCount {
+  code: string;
+  count: number;
+  firstFrame?: number;
+  lastFrame?: number;
+}
+
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
 
 /** One protocol message, decoded. */
@@ -159,6 +170,8 @@ export interface DecodedMessage {
   pairedFrame?: number;
   responseTime?: number;
   anomalies?: Anomaly[];
+  /** Anomalies counted but not listed (beyond 16 of one code), per code. */
+  omittedAnomalies?: AnomalyCount[];
 }
 
 /** Options every protocol decoder accepts. */

@@ -12,6 +12,7 @@ import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { foldOtherLookups } from './lookups.js';
+import { maxOf, minOf } from '../array-loops.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
 
@@ -174,18 +175,6 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     steps: steps.map(publicStep),
     findings,
   };
-}
-
-export function minOf<T>(list: readonly T[], f: (x: T) => number): number {
-  let m = Infinity;
-  for (const x of list) m = Math.min(m, f(x));
-  return m;
-}
-
-export function maxOf<T>(list: readonly T[], f: (x: T) => number): number {
-  let m = -Infinity;
-  for (const x of list) m = Math.max(m, f(x));
-  return m;
 }
 
 function desktopOf(h: HostState): DesktopKind {

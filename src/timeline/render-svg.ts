@@ -10,6 +10,7 @@ import type { Finding, Step, Workstation } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import { escapeXml } from './escape.js';
 import { formatDuration } from './format.js';
+import { maxOf, minOf } from '../array-loops.js';
 
 export interface SvgOptions {
   /** Total width in pixels (default 960). */
@@ -132,8 +133,8 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   const phases = PHASE_ORDER.filter((p) => steps.some((s) => s.phase === p));
   for (const p of phases) {
     const ps = steps.filter((s) => s.phase === p);
-    const x1 = x(Math.min(...ps.map((s) => s.start)));
-    const x2 = Math.max(x1 + MIN_BAR, x(Math.max(...ps.map((s) => s.end))));
+    const x1 = x(minOf(ps, (s) => s.start));
+    const x2 = Math.max(x1 + MIN_BAR, x(maxOf(ps, (s) => s.end)));
     out.push(
       `<g class="ct-phase"><rect x="${fmt(x1)}" y="${PAD}" width="${fmt(x2 - x1)}" height="${PHASE_BAND - 4}" fill="${PHASE_COLORS[p]}" opacity="0.55"><title>${escapeXml(p)}</title></rect>` +
         (x2 - x1 > p.length * 6 ? `<text class="ct-text" x="${fmt(x1 + 3)}" y="${PAD + 12}">${escapeXml(p)}</text>` : '') +

@@ -8,6 +8,7 @@ import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workst
 import { shownByWorkstation } from './model.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
+import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
   color: boolean;
@@ -91,10 +92,9 @@ function renderSteps(subject: { start: number; steps: readonly Step[]; findings:
       byStep.set(f.step, list);
     } else loose.push(f);
   }
-  let phaseWidth = 5;
-  for (const s of subject.steps) phaseWidth = Math.max(phaseWidth, s.phase.length);
-  for (const s of subject.steps) out.push(...renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
-  for (const f of loose) out.push(...renderFinding(f, '  ', width, paint));
+  const phaseWidth = maxOf(subject.steps, (s) => s.phase.length, 5);
+  for (const s of subject.steps) pushAll(out, renderStep(s, origin, phaseWidth, width, byStep.get(s.id) ?? [], paint));
+  for (const f of loose) pushAll(out, renderFinding(f, '  ', width, paint));
   return out;
 }
 
@@ -195,7 +195,7 @@ function renderStep(s: Step, origin: number, phaseWidth: number, width: number, 
   const lines = wrap(text, Math.max(width, visibleHead.length + 30), indent);
   const first = lines[0].slice(indent.length);
   const body = [head + (s.ok ? first : paint('red', first)), ...lines.slice(1).map((l) => (s.ok ? l : paint('red', l)))];
-  for (const f of findings) body.push(...renderFinding(f, '    ', width, paint));
+  for (const f of findings) pushAll(body, renderFinding(f, '    ', width, paint));
   return body;
 }
 
@@ -263,10 +263,14 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   const many = doc.workstations.length > DETAIL_LIMIT && !opts.verbose;
   const detailed = many ? doc.workstations.filter((w) => w.outcome === 'failed') : doc.workstations;
   if (doc.workstations.length > 1) {
-    out.push(...summaryTable(doc, paint), '');
+    pushAll(out, summaryTable(doc, paint));
+    out.push('');
   }
   if (many) out.push(paint('dim', `${doc.workstations.length} workstations: showing the ${detailed.length} that failed (use --verbose for all)`), '');
-  for (const ws of detailed) out.push(...renderWorkstation(ws, width, paint), '');
+  for (const ws of detailed) {
+    pushAll(out, renderWorkstation(ws, width, paint));
+    out.push('');
+  }
   out.push(paint('bold', clean(doc.summary.message)));
   return out.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
+import { AnomalyQueue, addToMessage } from '../anomaly-list.js';
 import { PduStream, readU32BE, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
@@ -125,11 +126,13 @@ class Ged188StreamDecoder implements StreamDecoder {
   // than of a MessageEmitter or an object per direction, and messages are built inline: every message reads
   // them, and with hundreds of sessions interleaved each further object is a cold cache line. The end of the
   // flow goes through MessageEmitter.carryLeftovers like every protocol's.
-  private readonly c2sStream: PduStream;
-  private readonly s2cStream: PduStream;
+  /** Made when the direction first sends (a flow with one unanswered request never makes the other). */
+  private c2sStream: PduStream | undefined;
+  private s2cStream: PduStream | undefined;
+  private readonly framing: PduFraming;
   /** Stream anomalies (gaps, resyncs) waiting for the next message of the direction; undefined while none. */
-  private c2sPending: Anomaly[] | undefined;
-  private s2cPending: Anomaly[] | undefined;
+  private c2sPending: AnomalyQueue | undefined;
+  private s2cPending: AnomalyQueue | undefined;
   /** The direction's last message, for anomalies left at the end of the flow. */
   private c2sLast: DecodedMessage | undefined;
   private s2cLast: DecodedMessage | undefined;
@@ -145,22 +148,12 @@ class Ged188StreamDecoder implements StreamDecoder {
   private pendingSize = 0;
 
   constructor(private readonly ctx: StreamDecoderContext) {
-    const framing: PduFraming = {
+    this.framing = {
       pduLength: ged188PduLength,
       resync: (buf, from, available) => this.resync(buf, from, available),
       maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
       metaIsTransient: true,
     };
-    this.c2sStream = new PduStream(
-      framing,
-      (pdu, meta) => this.onPdu('c2s', pdu, meta),
-      (a) => (this.c2sPending ??= []).push(a),
-    );
-    this.s2cStream = new PduStream(
-      framing,
-      (pdu, meta) => this.onPdu('s2c', pdu, meta),
-      (a) => (this.s2cPending ??= []).push(a),
-    );
     this.flowId = ctx.flow.id;
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
@@ -168,9 +161,24 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.emit = ctx.emit;
   }
 
+  private stream(dir: Direction): PduStream {
+    if (dir === 'c2s') {
+      return (this.c2sStream ??= new PduStream(
+        this.framing,
+        (pdu, meta) => this.onPdu('c2s', pdu, meta),
+        (a) => (this.c2sPending ??= new AnomalyQueue()).add(a),
+      ));
+    }
+    return (this.s2cStream ??= new PduStream(
+      this.framing,
+      (pdu, meta) => this.onPdu('s2c', pdu, meta),
+      (a) => (this.s2cPending ??= new AnomalyQueue()).add(a),
+    ));
+  }
+
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     // A comparison, not this.dirs[dir]: a lookup by a string that varies is slower than a branch.
-    const stream = dir === 'c2s' ? this.c2sStream : this.s2cStream;
+    const stream = (dir === 'c2s' ? this.c2sStream : this.s2cStream) ?? this.stream(dir);
     if (stream.idle) {
       // Most segments hold whole messages (a heartbeat each): split them here, where the length function and
       // onPdu are known, and leave the rest (a partial or bad message) to the PduStream.
@@ -194,16 +202,16 @@ class Ged188StreamDecoder implements StreamDecoder {
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
-    (dir === 'c2s' ? this.c2sStream : this.s2cStream).gap(length, frame, time);
+    this.stream(dir).gap(length, frame, time);
   }
 
   end(): void {
-    this.c2sStream.finish();
+    this.c2sStream?.finish();
     if (this.c2sPending !== undefined) {
       this.carryLeftovers('c2s', this.c2sPending, this.c2sLast);
       this.c2sPending = undefined;
     }
-    this.s2cStream.finish();
+    this.s2cStream?.finish();
     if (this.s2cPending !== undefined) {
       this.carryLeftovers('s2c', this.s2cPending, this.s2cLast);
       this.s2cPending = undefined;
@@ -213,7 +221,7 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.newestRequest = undefined;
   }
 
-  private carryLeftovers(dir: Direction, left: Anomaly[], last: DecodedMessage | undefined): void {
+  private carryLeftovers(dir: Direction, left: AnomalyQueue, last: DecodedMessage | undefined): void {
     this.leftovers ??= new MessageEmitter('ged188', this.ctx, STREAM_ERROR_FIELDS);
     this.leftovers.carryLeftovers(dir, left, last);
   }
@@ -265,7 +273,6 @@ class Ged188StreamDecoder implements StreamDecoder {
       fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
       summary = prefix + invokeId;
       if (queued !== undefined) {
-        anomalies = queued;
         if (c2s) this.c2sPending = undefined;
         else this.s2cPending = undefined;
       }
@@ -279,10 +286,12 @@ class Ged188StreamDecoder implements StreamDecoder {
         this.tagWidth = msg.tagWidth;
         this.tagWidthSource = 'detected';
       }
-      if (queued !== undefined || msgAnomalies.length) {
-        anomalies = queued ?? [];
+      if (queued !== undefined) {
         if (c2s) this.c2sPending = undefined;
         else this.s2cPending = undefined;
+      }
+      if (msgAnomalies.length) {
+        anomalies = [];
         for (const a of msgAnomalies) {
           anomalies.push({ ...a, frame, offset: meta.offset + (a.offset ?? 0) });
         }
@@ -316,7 +325,9 @@ class Ged188StreamDecoder implements StreamDecoder {
       length: pdu.length,
     };
     if (this.keepRaw) out.raw = pdu.slice();
-    if (anomalies) out.anomalies = anomalies;
+    // The stream's queued anomalies first, then the message's own, within the bound per code.
+    if (queued !== undefined) addToMessage(out, queued.list, queued.omitted, frame);
+    if (anomalies) addToMessage(out, anomalies, undefined, frame);
     this.pair(dir, type, name, invokeId, out);
     if (c2s) this.c2sLast = out;
     else this.s2cLast = out;

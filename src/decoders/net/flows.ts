@@ -48,7 +48,10 @@ export interface FlowTrackerOptions {
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
-  /** Flows held at once (default 200 000); beyond it the least recently active flow is finalised. */
+  /**
+   * Flows held at once (default 100 000, about 70 MB of flow accounting); beyond it the least recently active
+   * flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
+   */
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
   fragments?: FragmentLimits;
@@ -192,8 +195,44 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
   return h ^ (h >>> 16);
 }
 
+/**
+ * Address and endpoint texts of recent IPv4 flows, direct-mapped by a hash: the many flows of a scan or of a busy
+ * server share one string for the address and the endpoint they have in common instead of holding a copy each.
+ */
+const TEXT_CACHE_SLOTS = 1024;
+const ipCacheKeys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const ipCacheTexts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+const endpointCacheKeys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const endpointCacheTexts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+
+function ipText(v: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
+  if (v === 6) return formatIpAddress(v, w0, w1, w2, w3);
+  const key = w0 >>> 0;
+  const slot = Math.imul(key, 0x9e3779b1) >>> 22;
+  if (ipCacheKeys[slot] === key) return ipCacheTexts[slot];
+  const text = formatIpAddress(v, w0, w1, w2, w3);
+  ipCacheKeys[slot] = key;
+  ipCacheTexts[slot] = text;
+  return text;
+}
+
+function endpointText(v: 4 | 6, w0: number, ip: string, port: number): string {
+  if (v === 6) return formatEndpoint(v, ip, port);
+  const key = (w0 >>> 0) * 65536 + port;
+  const slot = (Math.imul(w0 >>> 0, 0x9e3779b1) ^ Math.imul(port, 0x85ebca6b)) >>> 22;
+  if (endpointCacheKeys[slot] === key) return endpointCacheTexts[slot];
+  const text = formatEndpoint(v, ip, port);
+  endpointCacheKeys[slot] = key;
+  endpointCacheTexts[slot] = text;
+  return text;
+}
+
+/**
+ * "ip:port" as one flat string: join() makes a flat copy where concatenation would keep a rope of the parts
+ * (two more strings per endpoint held for the flow's life).
+ */
 function formatEndpoint(version: 4 | 6, ip: string, port: number): string {
-  return version === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return version === 6 ? ['[', ip, ']:', port].join('') : [ip, ':', port].join('');
 }
 
 /** Zeek's conn_state, from the two endpoint states and whether any payload was seen. */
@@ -267,7 +306,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.isServerPort = opts.isServerPort;
     this.idleTimeout = opts.idleTimeout ?? 300;
     this.closeLinger = opts.closeLinger ?? 2;
-    this.maxFlows = opts.maxFlows ?? 200_000;
+    this.maxFlows = opts.maxFlows ?? 100_000;
     this.reassemblyLimits = opts.reassembly ?? {};
     this.fragments = new FragmentReassembler(opts.fragments);
     this.stats = {
@@ -336,7 +375,10 @@ class FlowTrackerImpl implements FlowTracker {
     for (let f = this.lruHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
     all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
-    for (const f of all) {
+    for (let i = 0; i < all.length; i++) {
+      const f = all[i];
+      // Let each flow go as soon as it is ended: the list would keep them all alive to the last.
+      all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
       this.endFlow(f, open);
@@ -408,8 +450,9 @@ class FlowTrackerImpl implements FlowTracker {
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
 
-    const me = c2s ? f.c2s! : f.s2c!;
-    const peer = c2s ? f.s2c! : f.c2s!;
+    // A direction's reassembly state is made when that side first sends: a scan's SYN costs one, not two.
+    const me = c2s ? (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits)) : (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits));
+    const peer = c2s ? f.s2c : f.c2s;
     const shift = c2s ? 0 : 8;
     if (c2s) {
       f.pktC2s++;
@@ -430,16 +473,17 @@ class FlowTrackerImpl implements FlowTracker {
           if (f.syns === 0) f.firstSynTime = p.time;
           f.syns++;
           f.lastSynTime = p.time;
-          if (!f.synFrames) f.synFrames = [];
-          if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
+          // A list of one to start with (most flows have one SYN): push() on [] would reserve 17 slots.
+          if (!f.synFrames) f.synFrames = [p.frame];
+          else if (f.synFrames.length < MAX_LISTED_FRAMES) f.synFrames.push(p.frame);
         }
       }
     }
     if (declared > 0 && !(flags & RST)) this.mark(f, H_DATA + shift);
     if (flags & FIN) {
       this.mark(f, H_FIN + shift);
-      if (!f.finFrames) f.finFrames = [];
-      if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
+      if (!f.finFrames) f.finFrames = [p.frame];
+      else if (f.finFrames.length < MAX_LISTED_FRAMES) f.finFrames.push(p.frame);
     }
     if (flags & RST) {
       this.mark(f, H_RST + shift);
@@ -473,19 +517,19 @@ class FlowTrackerImpl implements FlowTracker {
 
     // Payload, in order. Data carried by a RST is counted but not part of the stream.
     const gapsBefore = me.gapBytes;
-    const peerGapsBefore = peer.gapBytes;
+    const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
     let retransmission: boolean;
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, f.consumer);
-    if (flags & ACK) peer.acked(ackNum, f.consumer);
+    if (flags & ACK && peer !== null) peer.acked(ackNum, f.consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
     }
     if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
-    if (peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
+    if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
 
-    if (!f.closing && (flags & RST || (f.c2s!.finSeen && f.s2c!.finSeen))) this.startClosing(f, p.time);
+    if (!f.closing && (flags & RST || (f.c2s !== null && f.s2c !== null && f.c2s.finSeen && f.s2c.finSeen))) this.startClosing(f, p.time);
   }
 
   /**
@@ -493,8 +537,8 @@ class FlowTrackerImpl implements FlowTracker {
    * initial sequence number (a retransmitted SYN carries the same one).
    */
   private isNewConnection(f: Flow, c2s: boolean, seq: number): boolean {
-    const dir = c2s ? f.c2s! : f.s2c!;
-    if (dir.synSeen) return seq !== dir.isn;
+    const dir = c2s ? f.c2s : f.s2c;
+    if (dir !== null && dir.synSeen) return seq !== dir.isn;
     return f.closing;
   }
 
@@ -662,8 +706,8 @@ class FlowTrackerImpl implements FlowTracker {
     const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
     if (transport === 'tcp') this.stats.tcpFlows++;
     else this.stats.udpFlows++;
-    const srcIp = formatIpAddress(v, ip.src0, ip.src1, ip.src2, ip.src3);
-    const dstIp = formatIpAddress(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
+    const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
+    const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
     const clientIp = senderIsClient ? srcIp : dstIp;
     const serverIp = senderIsClient ? dstIp : srcIp;
     const clientPort = senderIsClient ? sport : dport;
@@ -675,8 +719,8 @@ class FlowTrackerImpl implements FlowTracker {
       clientPort,
       serverIp,
       serverPort,
-      client: formatEndpoint(v, clientIp, clientPort),
-      server: formatEndpoint(v, serverIp, serverPort),
+      client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
+      server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
       roleBy,
       firstFrame: frame,
       start: time,
@@ -691,10 +735,6 @@ class FlowTrackerImpl implements FlowTracker {
     this.buckets[b] = f;
     this.lastFlow = f;
     this.lruAppend(f);
-    if (proto === IPPROTO_TCP) {
-      f.c2s = new TcpDirection('c2s', this.reassemblyLimits);
-      f.s2c = new TcpDirection('s2c', this.reassemblyLimits);
-    }
     this.lookupDirC2s = senderIsClient;
     f.consumer = this.factory ? this.factory(info) : null;
     return f;
@@ -804,13 +844,17 @@ class FlowTrackerImpl implements FlowTracker {
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
-    if (f.c2s) {
-      const gc = f.c2s.gapBytes;
-      const gs = f.s2c!.gapBytes;
-      f.c2s.flush(f.consumer);
-      f.s2c!.flush(f.consumer);
-      if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
-      if (f.s2c!.gapBytes !== gs) this.mark(f, H_GAP + 8);
+    if (f.c2s || f.s2c) {
+      if (f.c2s) {
+        const gc = f.c2s.gapBytes;
+        f.c2s.flush(f.consumer);
+        if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
+      }
+      if (f.s2c) {
+        const gs = f.s2c.gapBytes;
+        f.s2c.flush(f.consumer);
+        if (f.s2c.gapBytes !== gs) this.mark(f, H_GAP + 8);
+      }
     }
     const record = this.recordOf(f, openAtEnd);
     if (f.consumer) f.consumer.end(record);

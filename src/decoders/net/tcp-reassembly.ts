@@ -34,6 +34,9 @@ interface HeldSegment {
   time: number;
 }
 
+/** The held list of every direction that holds nothing (never written to). */
+const NO_HELD: HeldSegment[] = [];
+
 /** A hole acknowledged by the peer is believed only within this distance (guards against bogus ACKs). */
 const MAX_ACK_JUMP = 1 << 30;
 
@@ -51,7 +54,8 @@ export class TcpDirection {
   gapBytes = 0;
   /** Bytes delivered through data() (captured and in order). */
   deliveredBytes = 0;
-  private held: HeldSegment[] = [];
+  /** NO_HELD (shared) until a segment has to be held: most directions never hold one. */
+  private held: HeldSegment[] = NO_HELD;
   /** held.length, read on every segment and ACK without touching the (nearly always empty) array. */
   private heldCount = 0;
   private heldBytes = 0;
@@ -246,6 +250,7 @@ export class TcpDirection {
       time,
     };
     const rel = (seq - this.nextSeq) | 0;
+    if (this.held === NO_HELD) this.held = [];
     let i = this.held.length;
     while (i > 0 && ((this.held[i - 1].seq - this.nextSeq) | 0) > rel) i--;
     this.held.splice(i, 0, seg);

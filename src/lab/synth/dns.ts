@@ -14,7 +14,8 @@ function encodeName(name: string): Uint8Array {
   const parts: number[] = [];
   for (const l of labels) {
     const b = textEncoder.encode(l);
-    parts.push(b.length, ...b);
+    parts.push(b.length);
+    for (const x of b) parts.push(x);
   }
   parts.push(0);
   return Uint8Array.from(parts);

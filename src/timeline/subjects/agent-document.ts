@@ -7,7 +7,8 @@
 
 import type { Agent, DesktopLink, FailureCause, LoginAttempt } from '../model.js';
 import type { AnalysisState } from '../document.js';
-import { attemptOf, compareHosts, finalizeSteps, maxOf, minOf, publicStep, runRules, subjectView } from '../document.js';
+import { maxOf, minOf } from '../../array-loops.js';
+import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import type { HostState, StepState } from '../state.js';
 import { hostOf } from '../format.js';
 import type { AgentState } from './agents.js';

@@ -2,7 +2,8 @@
 
 import type { CtiClient, FailureCause } from '../model.js';
 import type { AnalysisState } from '../document.js';
-import { finalizeSteps, maxOf, minOf, publicStep, runRules, subjectView } from '../document.js';
+import { maxOf, minOf } from '../../array-loops.js';
+import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 
