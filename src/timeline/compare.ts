@@ -12,6 +12,7 @@ import type { Finding, Step } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import { formatDuration } from './format.js';
 import type { SequenceSubject } from './sequence/subject.js';
+import { maxOf, pushAll } from '../array-loops.js';
 
 export interface AlignedStep {
   phase: Phase;
@@ -169,9 +170,9 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
     }
     for (const b of bp) if (!used.has(b)) rows.push(pair(phase, null, b, g0, b0));
     rows.sort((x, y) => Math.min(x.good?.at ?? Infinity, x.bad?.at ?? Infinity) - Math.min(y.good?.at ?? Infinity, y.bad?.at ?? Infinity));
-    aligned.push(...rows);
+    pushAll(aligned, rows);
   }
-  const span = (steps: Step[], origin: number): number => (steps.length ? Math.max(...steps.map((s) => s.end)) - origin : 0);
+  const span = (steps: Step[], origin: number): number => (steps.length ? maxOf(steps, (s) => s.end) - origin : 0);
   return {
     good: { title: good.title, outcome: good.failed ? 'failed' : 'ok' },
     bad: { title: bad.title, outcome: bad.failed ? 'failed' : 'ok' },

@@ -166,17 +166,17 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
   const agents = doc.agents.filter((a) => !shownByWorkstation(a, wsHosts));
   for (const c of clients) {
     out.push(`${paint('bold', ctiClientTitle(c))} · ${paint(badgeStyle(c.outcome), ctiClientBadge(c))}`);
-    if (verbose || c.outcome !== 'logged-in' || c.findings.length > 0 || clients.length <= 3) out.push(...renderSteps(c, width, paint));
+    if (verbose || c.outcome !== 'logged-in' || c.findings.length > 0 || clients.length <= 3) pushAll(out, renderSteps(c, width, paint));
     out.push('');
   }
   if (agents.length === 0) return out;
-  out.push(...agentTable(agents, paint), '');
+  pushAll(out, agentTable(agents, paint)).push('');
   const failed = agents.filter((a) => verbose || a.outcome === 'failed' || a.findings.some((f) => f.severity !== 'info'));
   const shown = verbose ? failed : failed.slice(0, DETAIL_LIMIT);
   for (const a of shown) {
     out.push(`${paint('bold', agentTitle(a))} · ${paint(badgeStyle(a.outcome), agentBadge(a))}`);
     if (a.desktopLink) out.push(paint('dim', clean(`  desktop ${a.desktop}: ${a.desktopLink.evidence}`)));
-    out.push(...renderSteps(a, width, paint), '');
+    pushAll(out, renderSteps(a, width, paint)).push('');
   }
   if (shown.length < failed.length) out.push(paint('dim', `… and ${failed.length - shown.length} more agents with failures (use --verbose or --agent ID)`), '');
   return out;
@@ -255,7 +255,7 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   out.push('');
   // Older documents (analysis@1) have no CTI clients or agents.
   const serverSide = renderServerSide({ ...doc, ctiClients: doc.ctiClients ?? [], agents: doc.agents ?? [] }, width, opts.verbose === true, paint);
-  out.push(...serverSide);
+  pushAll(out, serverSide);
   if (doc.workstations.length === 0) {
     out.push(serverSide.length > 0 ? paint('bold', clean(doc.summary.message)) : clean(doc.summary.message));
     return out.join('\n') + '\n';

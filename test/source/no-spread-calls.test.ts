@@ -11,14 +11,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
 
-/**
- * Files whose rewrite is under way elsewhere (the timeline's per-protocol step builders): the rule applies to
- * them as soon as that lands. Each entry names the calls it still holds.
- */
-const PENDING: Record<string, string> = {
-  'src/timeline/rules/licensing.ts': 'uniqueFrames(...failed.map(...)): one workstation\'s failed steps',
-  'src/timeline/rules/config.ts': 'uniqueFrames(...failed.map(...)): one workstation\'s failed steps',
-};
+/** Files that may still hold such calls, each with the calls it holds (none now). */
+const PENDING: Record<string, string> = {};
 
 function files(dir: string): string[] {
   const out: string[] = [];

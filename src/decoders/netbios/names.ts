@@ -104,7 +104,10 @@ export function encodeNetbiosName(name: string, suffix: number, scope = ''): Uin
   raw.push(suffix & 0xff);
   const out: number[] = [ENCODED_NAME_LENGTH];
   for (const b of raw) out.push(0x41 + (b >> 4), 0x41 + (b & 15));
-  for (const label of scope ? scope.split('.') : []) out.push(label.length, ...[...label].map((c) => c.charCodeAt(0) & 0xff));
+  for (const label of scope ? scope.split('.') : []) {
+    out.push(label.length);
+    for (let i = 0; i < label.length; i++) out.push(label.charCodeAt(i) & 0xff);
+  }
   out.push(0);
   return Uint8Array.from(out);
 }

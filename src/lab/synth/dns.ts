@@ -6,6 +6,7 @@
 
 import { DNS_TYPE_NAMES } from '../../decoders/dns/message.js';
 import { ipv4ToNumber } from './packet.js';
+import { pushAll } from '../../array-loops.js';
 
 const textEncoder = new TextEncoder();
 
@@ -91,13 +92,16 @@ export function encodeDnsMessage(m: DnsMessageSpec): Uint8Array {
   for (const n of [q.length, ...sections.map((s) => s.length)]) out.push(n >>> 8, n & 0xff);
   for (const x of q) {
     const c = x.class ?? 1;
-    out.push(...wire(x.name), x.type >>> 8, x.type & 0xff, c >>> 8, c & 0xff);
+    pushAll(out, wire(x.name));
+    out.push(x.type >>> 8, x.type & 0xff, c >>> 8, c & 0xff);
   }
   for (const list of sections)
     for (const r of list) {
       const c = r.class ?? 1;
-      out.push(...wire(r.name), r.type >>> 8, r.type & 0xff, c >>> 8, c & 0xff);
-      out.push(r.ttl >>> 24, (r.ttl >>> 16) & 0xff, (r.ttl >>> 8) & 0xff, r.ttl & 0xff, r.data.length >>> 8, r.data.length & 0xff, ...r.data);
+      pushAll(out, wire(r.name));
+      out.push(r.type >>> 8, r.type & 0xff, c >>> 8, c & 0xff);
+      out.push(r.ttl >>> 24, (r.ttl >>> 16) & 0xff, (r.ttl >>> 8) & 0xff, r.ttl & 0xff, r.data.length >>> 8, r.data.length & 0xff);
+      pushAll(out, r.data);
     }
   return Uint8Array.from(out);
 }

@@ -21,6 +21,7 @@ import { encodeNetbiosName } from '../../decoders/netbios/names.js';
 import { encodeDnsMessage, type DnsQuestionSpec, type DnsRecordSpec } from './dns.js';
 import { ipv4ToNumber } from './packet.js';
 import type { Rng } from './prng.js';
+import { pushAll } from '../../array-loops.js';
 
 const u16be = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
 const u16le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff];
@@ -59,7 +60,10 @@ const DHCP = { inform: 8, ack: 5 } as const;
 
 function bootp(op: 1 | 2, xid: number, ciaddr: string, mac: Uint8Array, options: number[]): Uint8Array {
   const out = [op, 1, 6, 0, ...u32be(xid), 0, 0, 0, 0, ...ipBytes(ciaddr), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...mac, ...new Array(10).fill(0)];
-  out.push(...new Array(64 + 128).fill(0), ...DHCP_MAGIC, ...options, 255);
+  for (let i = 0; i < 64 + 128; i++) out.push(0);
+  pushAll(out, DHCP_MAGIC);
+  pushAll(out, options);
+  out.push(255);
   return Uint8Array.from(out);
 }
 

@@ -55,6 +55,13 @@ export function makeFinding(kind: FindingKind, severity: Severity, step: Analyze
   };
 }
 
+/** The frames of several steps, once each, in order. */
+export function framesOf(steps: readonly { frames: readonly number[] }[]): number[] {
+  const out = new Set<number>();
+  for (const s of steps) for (const f of s.frames) out.add(f);
+  return [...out].sort((a, b) => a - b);
+}
+
 export function uniqueFrames(...lists: (number | undefined | readonly number[])[]): number[] {
   const out = new Set<number>();
   for (const l of lists) {

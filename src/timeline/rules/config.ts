@@ -2,7 +2,7 @@ import type { Finding } from '../model.js';
 import type { Rule } from '../state.js';
 import { codeText } from '../format.js';
 import { explainLdapResult } from './explain.js';
-import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, uniqueFrames } from './common.js';
+import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
 
 /** LDAP errors while the desktop reads its configuration, or no directory that worked at all. */
 export const diagnoseConfigDownload: Rule = (ws) => {
@@ -34,6 +34,6 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   const failed = config.filter((s) => !s.ok && !recoveryOf(ws, s));
   if (failed.length === 0) return out;
   const tried = failed.map(stepText).join('; ');
-  out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.`, uniqueFrames(...failed.map((s) => s.frames))));
+  out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.`, framesOf(failed)));
   return out;
 };

@@ -1,7 +1,7 @@
 import type { Finding } from '../model.js';
 import type { Rule } from '../state.js';
 import { explainGiopException } from './explain.js';
-import { makeFinding, recoveryOf, serverText, severityFor, stepText, uniqueFrames } from './common.js';
+import { makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
 
 /** An exception from the licensing service, or no licensing service that answered. */
 export const diagnoseLicensing: Rule = (ws) => {
@@ -19,6 +19,6 @@ export const diagnoseLicensing: Rule = (ws) => {
   if (failed.length === 0) return out;
   const stopped = ws.steps.some((s) => s.phase === 'cti-session' || s.phase === 'login') ? '' : ', so the desktop stopped before the CTI session';
   const message = `No licensing service granted a licence${stopped}. ${failed.map(stepText).join('; ')}.`;
-  out.push(makeFinding('licensing-failed', 'error', failed[failed.length - 1], message, uniqueFrames(...failed.map((s) => s.frames))));
+  out.push(makeFinding('licensing-failed', 'error', failed[failed.length - 1], message, framesOf(failed)));
   return out;
 };

@@ -4,6 +4,7 @@
  */
 
 import type { SequenceDiagram, SequenceParty, SequenceRow } from './model.js';
+import { pushAll } from '../../array-loops.js';
 
 function relTime(t: number, origin: number): string {
   return `+${(t - origin).toFixed(3)}s`;
@@ -35,8 +36,12 @@ export function renderSequenceMermaid(d: SequenceDiagram): string {
   for (const p of d.parties) out.push(`    participant ${p.id} as ${mermaidText(`${p.role} ${p.address}`)}`);
   for (const r of d.rows) {
     const lines = mermaidRow(r, d);
-    if (r.failed) out.push('    rect rgb(253, 222, 222)', ...lines.map((l) => `    ${l}`), '    end');
-    else out.push(...lines);
+    if (r.failed) {
+      out.push('    rect rgb(253, 222, 222)');
+      for (const l of lines) out.push(`    ${l}`);
+      out.push('    end');
+    }
+    else pushAll(out, lines);
   }
   return out.join('\n') + '\n';
 }
