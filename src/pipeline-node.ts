@@ -7,7 +7,8 @@
  * taps should be merged with mergecap first; ctiscope says so when their time spans overlap.
  */
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
@@ -15,7 +16,21 @@ import { createDecodePipeline, sourceInfo, type PipelineOptions, type PipelineRe
 
 export interface FileRunOptions extends PipelineOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined, file: string): void;
+  /**
+   * Threads for an analysis (analyze: true): 1 runs everything on this thread; N > 1 runs flow tracking,
+   * reassembly and decoding in N − 1 worker threads (src/parallel), same document. Default: all cores on
+   * files of PARALLEL_MIN_BYTES and more, one thread below.
+   */
+  threads?: number;
+  /** Size from which the default goes parallel (tests lower it). */
+  parallelMinBytes?: number;
 }
+
+/**
+ * From this size on, an analysis uses every core by default. Below it, starting the workers and moving the
+ * packets to them costs more than the second core gives back (measured: see the README's Performance).
+ */
+export const PARALLEL_MIN_BYTES = 100e6;
 
 export interface FileRunResult extends PipelineResult {
   source: ReadSource;
@@ -48,9 +63,43 @@ async function firstPacketTime(path: string): Promise<number | undefined> {
   return time;
 }
 
+/** How many threads an analysis of these files uses. */
+function threadsFor(paths: string[], opts: FileRunOptions): number {
+  if (!opts.analyze || paths.includes('-')) return 1;
+  if (opts.threads !== undefined) return Math.max(1, Math.floor(opts.threads));
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      // Unreadable: the read reports it.
+    }
+  }
+  return bytes >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? availableParallelism() : 1;
+}
+
+/** The pipeline a run reads into: one thread's, or the parallel one (whose finish is asynchronous). */
+interface RunPipeline {
+  sink: CaptureSink;
+  backpressure?(): Promise<void> | undefined;
+  finish(source: ReadSource): PipelineResult | Promise<PipelineResult>;
+  close?(): Promise<void>;
+}
+
 export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): Promise<FileRunResult> {
+  const threads = threadsFor(paths, opts);
+  let pipeline: RunPipeline;
+  if (threads > 1) pipeline = (await import('./parallel/parallel-pipeline.js')).createParallelPipeline(opts, threads - 1);
   // The timeline (analyzer and rules) is loaded only by the commands that build one.
-  const pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
+  else pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
+  try {
+    return await runFiles(paths, opts, pipeline);
+  } finally {
+    await pipeline.close?.();
+  }
+}
+
+async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipeline): Promise<FileRunResult> {
   const order = paths.length > 1 ? await orderByStart(paths) : paths;
   const summaries: CaptureSummary[] = [];
   const errors: CaptureError[] = [];
@@ -74,7 +123,10 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
     };
     let summary: CaptureSummary | undefined;
     try {
-      summary = await readCaptureFile(path, sink, { onProgress: (done, total) => opts.onProgress?.(done, total, path) });
+      summary = await readCaptureFile(path, sink, {
+        onProgress: (done, total) => opts.onProgress?.(done, total, path),
+        backpressure: pipeline.backpressure,
+      });
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
       errors.push(e);
@@ -99,7 +151,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
     }
   }
   const source = sourceInfo(order, summaries, extraWarnings);
-  const result = pipeline.finish(source);
+  const result = await pipeline.finish(source);
   return { ...result, source, summaries, errors, frameOffsets };
 }
 

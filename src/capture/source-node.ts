@@ -20,6 +20,8 @@ export interface ReadSourceOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined): void;
   /** Read chunk size (default 1 MiB: fewer records cut across chunks than with Node's 64 KiB). */
   highWaterMark?: number;
+  /** Asked before each chunk is parsed; reading waits while it returns a promise (a consumer catching up). */
+  backpressure?(): Promise<void> | undefined;
 }
 
 /** A CaptureError that also carries how far the reader got (packets before the error were delivered). */
@@ -108,6 +110,8 @@ async function readPlainFile(
       reading = readNext();
       bytesRead += n;
       onProgress?.(bytesRead, totalBytes);
+      const wait = opts.backpressure?.();
+      if (wait) await wait;
       reader.push(n === chunkSize ? buf : buf.subarray(0, n));
     }
     return reader.end();
@@ -145,6 +149,8 @@ export async function readCaptureStream(
       if (done) return;
       bytesRead += value.length;
       onProgress?.(bytesRead, totalBytes);
+      const wait = opts.backpressure?.();
+      if (wait) await wait;
       yield value;
     }
   }

@@ -14,6 +14,8 @@ export interface AnalyzeArgs extends CommonArgs {
   agent?: string;
   verbose: boolean;
   color?: boolean;
+  /** Threads for the analysis (pipeline-node.ts chooses when absent). */
+  threads?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function analyzeToDocument(args: AnalyzeArgs): Promise<AnalysisDocu
     workstation: args.workstation,
     agent: args.agent,
     decode: { showSecrets: args.showSecrets },
+    threads: args.threads,
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);
