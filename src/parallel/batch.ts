@@ -1,8 +1,8 @@
 /**
- * Packets on their way to a shard worker: one transferable buffer per shard and round, holding packet
- * records and sweep marks (the whole capture's clock, which every shard must follow). A packet's data is
- * only valid during the reader's call, so it is copied here; the buffer is then moved, not copied, to the
- * worker.
+ * Packets on their way to a shard worker: a shared buffer per shard and round, holding packet records and
+ * sweep marks (the whole capture's clock, which every shard must follow). A packet's data is only valid
+ * during the reader's call, so it is copied here, once; the worker reads it in place. Each shard has a few
+ * such buffers in turn, reused round after round (no allocation, no garbage per round).
  */
 
 import type { CapturedPacket } from '../capture/types.js';
@@ -19,20 +19,37 @@ export class BatchWriter {
   private view: DataView;
   private pos = 0;
 
-  constructor(private readonly initial = 1 << 20) {
-    this.bytes = new Uint8Array(initial);
-    this.view = new DataView(this.bytes.buffer);
+  constructor(buffer: SharedArrayBuffer) {
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
   }
 
   get size(): number {
     return this.pos;
   }
 
+  get buffer(): SharedArrayBuffer {
+    return this.bytes.buffer as SharedArrayBuffer;
+  }
+
+  /** Whether a packet of `length` bytes still fits. */
+  fits(length: number): boolean {
+    return this.pos + HEAD + PACKET_HEAD + length <= this.bytes.length;
+  }
+
+  /** Writes into `buffer` from its start (the previous one is handed over). */
+  reset(buffer: SharedArrayBuffer): void {
+    if (buffer !== this.bytes.buffer) {
+      this.bytes = new Uint8Array(buffer);
+      this.view = new DataView(buffer);
+    }
+    this.pos = 0;
+  }
+
   private room(n: number): void {
     if (this.pos + n <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    // Only a frame larger than a whole round gets here: move to a bigger buffer of our own.
+    const next = new Uint8Array(new SharedArrayBuffer(Math.max(this.bytes.length * 2, this.pos + n)));
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
     this.view = new DataView(next.buffer);
@@ -67,16 +84,6 @@ export class BatchWriter {
     this.pos += HEAD;
   }
 
-  /** Hands the records written so far over (the caller transfers the buffer) and starts afresh. */
-  take(): ArrayBuffer {
-    const out = this.bytes.buffer.slice(0, this.pos) as ArrayBuffer;
-    if (this.bytes.length > this.initial * 4) {
-      this.bytes = new Uint8Array(this.initial);
-      this.view = new DataView(this.bytes.buffer);
-    }
-    this.pos = 0;
-    return out;
-  }
 }
 
 export interface BatchHandler {
@@ -85,9 +92,9 @@ export interface BatchHandler {
 }
 
 /** Reads a batch back; the packet object is reused from record to record. */
-export function readBatch(buffer: ArrayBuffer, handler: BatchHandler): void {
-  const bytes = new Uint8Array(buffer);
-  const v = new DataView(buffer);
+export function readBatch(buffer: SharedArrayBuffer, length: number, handler: BatchHandler): void {
+  const bytes = new Uint8Array(buffer, 0, length);
+  const v = new DataView(buffer, 0, length);
   const p: CapturedPacket = { frame: 0, time: 0, linkType: 0, interfaceId: 0, caplen: 0, origLen: 0, data: bytes.subarray(0, 0) };
   let o = 0;
   while (o < bytes.length) {

@@ -36,6 +36,6 @@ export interface Block {
   events: ShardEvent[];
 }
 
-export type ToShard = { type: 'batch'; round: number; buffer: ArrayBuffer } | { type: 'finish' };
+export type ToShard = { type: 'batch'; round: number; buffer: SharedArrayBuffer; length: number } | { type: 'finish' };
 
 export type FromShard = { type: 'blocks'; round: number; blocks: Block[] } | { type: 'done'; blocks: Block[]; flowStats: FlowStats };

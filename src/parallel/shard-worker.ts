@@ -19,13 +19,18 @@ const options = workerData as PipelineOptions;
 
 let blocks: Block[] = [];
 let current: ShardEvent[] | null = null;
+/** The packet being processed: its block is opened by its first event (most packets have none). */
+let packetFrame = -1;
 const open = (frame: number, part: number, phase: number, key: number): void => {
   current = [];
   blocks.push({ frame, part, phase, key, events: current });
 };
 const record = (e: ShardEvent): void => {
-  if (!current) throw new Error('shard event outside a block');
-  current.push(e);
+  if (!current) {
+    if (packetFrame < 0) throw new Error('shard event outside a block');
+    open(packetFrame, PART_PACKET, 0, 0);
+  }
+  current!.push(e);
 };
 
 const observer: PipelineObserver = {
@@ -57,12 +62,14 @@ const sink = pipeline.sink;
 
 const handler = {
   packet(p: Parameters<typeof sink.packet>[0]) {
-    open(p.frame, PART_PACKET, 0, 0);
+    current = null;
+    packetFrame = p.frame;
     sink.packet(p);
-    if (current!.length === 0) blocks.pop();
+    packetFrame = -1;
     current = null;
   },
   sweep(frame: number, time: number) {
+    current = null;
     sweepFrame = frame;
     tracker!.sweepAt(time);
     current = null;
@@ -71,7 +78,7 @@ const handler = {
 
 port.on('message', (msg: ToShard) => {
   if (msg.type === 'batch') {
-    readBatch(msg.buffer, handler);
+    readBatch(msg.buffer, msg.length, handler);
     const reply: FromShard = { type: 'blocks', round: msg.round, blocks };
     blocks = [];
     port.postMessage(reply);
