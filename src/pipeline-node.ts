@@ -39,6 +39,8 @@ export interface FileRunResult extends PipelineResult {
   errors: CaptureError[];
   /** Frame numbers of file i start after frameOffsets[i]. */
   frameOffsets: number[];
+  /** Threads the run used (1: this one only). */
+  threads: number;
 }
 
 /** Reads the first packet's time of a capture file without reading the rest (to order several files). */
@@ -67,6 +69,10 @@ async function firstPacketTime(path: string): Promise<number | undefined> {
 function threadsFor(paths: string[], opts: FileRunOptions): number {
   if (!opts.analyze || paths.includes('-')) return 1;
   if (opts.threads !== undefined) return Math.max(1, Math.floor(opts.threads));
+  // Messages handed to onMessage (the UI's message store) are copies made in a worker: a decoder that marks a
+  // request as answered after emitting it (GED-188 pairing) would not reach them. Only the document is the
+  // same; so callers that keep messages stay on one thread unless they ask.
+  if (opts.onMessage) return 1;
   let bytes = 0;
   for (const p of paths) {
     try {
@@ -93,13 +99,13 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   // The timeline (analyzer and rules) is loaded only by the commands that build one.
   else pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
   try {
-    return await runFiles(paths, opts, pipeline);
+    return { ...(await runFiles(paths, opts, pipeline)), threads };
   } finally {
     await pipeline.close?.();
   }
 }
 
-async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipeline): Promise<FileRunResult> {
+async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipeline): Promise<Omit<FileRunResult, 'threads'>> {
   const order = paths.length > 1 ? await orderByStart(paths) : paths;
   const summaries: CaptureSummary[] = [];
   const errors: CaptureError[] = [];
