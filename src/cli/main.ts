@@ -47,7 +47,7 @@ async function main(): Promise<void> {
           .option('agent', { alias: 'a', type: 'string', describe: 'only this agent (AgentID), with its CTI client and desktop' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'every workstation in detail, even with many' })
           .option('color', { type: 'boolean', describe: 'colour the report (default: when stdout is a terminal)' })
-          .option('threads', { type: 'number', describe: 'threads to use: 1 = one thread; default: both cores on captures of 100 MB and more (same document either way)' }),
+          .option('threads', { type: 'number', describe: 'threads to use (default 1): N > 1 tracks and decodes flows in N − 1 worker threads; same document either way' }),
       (argv) => runAnalyze(argv as any),
     )
     .command(

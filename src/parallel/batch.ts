@@ -1,8 +1,10 @@
 /**
- * Packets on their way to a shard worker: a shared buffer per shard and round, holding packet records and
- * sweep marks (the whole capture's clock, which every shard must follow). A packet's data is only valid
- * during the reader's call, so it is copied here, once; the worker reads it in place. Each shard has a few
- * such buffers in turn, reused round after round (no allocation, no garbage per round).
+ * Packets on their way to a shard worker: a buffer per shard and round, holding packet records and sweep
+ * marks (the whole capture's clock, which every shard must follow). A packet's data is only valid during the
+ * reader's call, so it is copied here, once; the buffer is then moved (transferred, not copied) to the worker,
+ * which reads it in place and moves it back with its answer, so a few buffers serve the whole capture.
+ * Not a SharedArrayBuffer: V8 copies into and out of shared memory with relaxed atomics, several times slower
+ * than a plain copy, and every copy the reassembly makes from a packet would pay that.
  */
 
 import type { CapturedPacket } from '../capture/types.js';
@@ -19,7 +21,7 @@ export class BatchWriter {
   private view: DataView;
   private pos = 0;
 
-  constructor(buffer: SharedArrayBuffer) {
+  constructor(buffer: ArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
   }
@@ -28,8 +30,8 @@ export class BatchWriter {
     return this.pos;
   }
 
-  get buffer(): SharedArrayBuffer {
-    return this.bytes.buffer as SharedArrayBuffer;
+  get buffer(): ArrayBuffer {
+    return this.bytes.buffer as ArrayBuffer;
   }
 
   /** Whether a packet of `length` bytes still fits. */
@@ -38,18 +40,16 @@ export class BatchWriter {
   }
 
   /** Writes into `buffer` from its start (the previous one is handed over). */
-  reset(buffer: SharedArrayBuffer): void {
-    if (buffer !== this.bytes.buffer) {
-      this.bytes = new Uint8Array(buffer);
-      this.view = new DataView(buffer);
-    }
+  reset(buffer: ArrayBuffer): void {
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
     this.pos = 0;
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.bytes.length) return;
     // Only a frame larger than a whole round gets here: move to a bigger buffer of our own.
-    const next = new Uint8Array(new SharedArrayBuffer(Math.max(this.bytes.length * 2, this.pos + n)));
+    const next = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + n));
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
     this.view = new DataView(next.buffer);
@@ -92,7 +92,7 @@ export interface BatchHandler {
 }
 
 /** Reads a batch back; the packet object is reused from record to record. */
-export function readBatch(buffer: SharedArrayBuffer, length: number, handler: BatchHandler): void {
+export function readBatch(buffer: ArrayBuffer, length: number, handler: BatchHandler): void {
   const bytes = new Uint8Array(buffer, 0, length);
   const v = new DataView(buffer, 0, length);
   const p: CapturedPacket = { frame: 0, time: 0, linkType: 0, interfaceId: 0, caplen: 0, origLen: 0, data: bytes.subarray(0, 0) };

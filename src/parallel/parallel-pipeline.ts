@@ -37,12 +37,7 @@ export interface ParallelPipeline {
 const ROUND_BYTES = 4 << 20;
 /** Rounds sent but not yet merged before reading waits. */
 const MAX_IN_FLIGHT = 3;
-/**
- * Buffers per shard, used in turn: reading waits (backpressure, once per chunk read, and a chunk fills at most
- * one round) before a buffer still being read could come round again.
- */
-const SLOTS = MAX_IN_FLIGHT + 2;
-/** A slot holds a whole round (one shard may get most of one) plus the largest frame. */
+/** A batch buffer holds a whole round (one shard may get most of one) plus the largest frame. */
 const SLOT_BYTES = ROUND_BYTES + (256 << 10);
 
 const compare = (a: Block, b: Block): number => a.frame - b.frame || a.part - b.part || a.phase - b.phase || a.key - b.key;
@@ -53,7 +48,8 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
   const workerOptions: PipelineOptions = { profiles: opts.profiles, ports: opts.ports, decode: opts.decode, only: opts.only };
   const workers: Worker[] = [];
   const writers: BatchWriter[] = [];
-  const slots: SharedArrayBuffer[][] = [];
+  /** Batch buffers the workers gave back, per shard. */
+  const free: ArrayBuffer[][] = [];
   const router = new ShardRouter(shards);
   let failure: Error | undefined;
   const onFailure: Array<(e: Error) => void> = [];
@@ -161,6 +157,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
         const replies = pendingRounds.get(msg.round) ?? new Array<Block[] | undefined>(shards).fill(undefined);
         replies[s] = msg.blocks;
         pendingRounds.set(msg.round, replies);
+        if (msg.buffer.byteLength === SLOT_BYTES) free[s].push(msg.buffer);
       } else {
         doneReplies[s] = msg;
         doneCount++;
@@ -172,21 +169,16 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       if (code !== 0) fail(new Error(`analysis worker ${s} stopped (exit code ${code})`));
     });
     workers.push(w);
-    slots.push(Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT_BYTES)));
-    writers.push(new BatchWriter(slots[s][0]));
+    free.push([]);
+    writers.push(new BatchWriter(new ArrayBuffer(SLOT_BYTES)));
   }
 
   const flushRound = (): void => {
     for (let s = 0; s < shards; s++) {
       const w = writers[s];
       const msg: ToShard = { type: 'batch', round, buffer: w.buffer, length: w.size };
-      workers[s].postMessage(msg);
-      // A larger buffer the writer had to make replaces its slot for good.
-      slots[s][round % SLOTS] = w.buffer;
-      // The next slot's last round must have been merged (the worker is done with it); gzip input can outrun
-      // the once-per-chunk backpressure, and then gets a fresh buffer.
-      if (round + 1 - SLOTS >= nextToMerge) slots[s][(round + 1) % SLOTS] = new SharedArrayBuffer(SLOT_BYTES);
-      w.reset(slots[s][(round + 1) % SLOTS]);
+      workers[s].postMessage(msg, [msg.buffer]);
+      w.reset(free[s].pop() ?? new ArrayBuffer(SLOT_BYTES));
     }
     round++;
     roundBytes = 0;

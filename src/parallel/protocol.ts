@@ -36,6 +36,7 @@ export interface Block {
   events: ShardEvent[];
 }
 
-export type ToShard = { type: 'batch'; round: number; buffer: SharedArrayBuffer; length: number } | { type: 'finish' };
+export type ToShard = { type: 'batch'; round: number; buffer: ArrayBuffer; length: number } | { type: 'finish' };
 
-export type FromShard = { type: 'blocks'; round: number; blocks: Block[] } | { type: 'done'; blocks: Block[]; flowStats: FlowStats };
+/** `buffer` is the batch's, handed back for the next rounds. */
+export type FromShard = { type: 'blocks'; round: number; blocks: Block[]; buffer: ArrayBuffer } | { type: 'done'; blocks: Block[]; flowStats: FlowStats };

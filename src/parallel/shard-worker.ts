@@ -79,9 +79,9 @@ const handler = {
 port.on('message', (msg: ToShard) => {
   if (msg.type === 'batch') {
     readBatch(msg.buffer, msg.length, handler);
-    const reply: FromShard = { type: 'blocks', round: msg.round, blocks };
+    const reply: FromShard = { type: 'blocks', round: msg.round, blocks, buffer: msg.buffer };
     blocks = [];
-    port.postMessage(reply);
+    port.postMessage(reply, [msg.buffer]);
   } else {
     const result = pipeline.finish({ files: [], packets: 0 } as never);
     current = null;
