@@ -13,7 +13,7 @@
 // 2. Each round runs, per workload, every stage in its own process: read (reader only), flows (reader + flow
 //    table + TCP reassembly), classify (+ port profile and content detection: the `flows` command's pipeline),
 //    decode (+ protocol decoders), analyze (+ timeline); the CLI's `flows --json` and `analyze --json` as a
-//    user runs them; and `tshark -r FILE -q -z conv,tcp` as the peer. Rounds are interleaved (--repeat), so a
+//    user runs them (and `analyze --threads 2`, the parallel analysis); and `tshark -r FILE -q -z conv,tcp` as the peer. Rounds are interleaved (--repeat), so a
 //    slow spell of the shared machine hits every run alike; rows give medians and the min–max range.
 // 3. Per run: wall, packets/s, MB/s, peak RSS and CPU time of the child (getrusage), CPU/wall (above 1 means
 //    more than one core worked), and the share of wall time spent collecting garbage (bench/gc-probe.mjs,
@@ -112,6 +112,7 @@ const STAGES = [
   { name: 'analyze', label: 'analyze (+ timeline and diagnoses)', cmd: (f) => [node, ['--import', probe, join(root, 'bench', 'run-mode.mjs'), 'analyze', f]] },
   { name: 'cli-flows', label: '`ctiscope flows --json > /dev/null`', cmd: (f) => [node, ['--import', probe, join(root, 'bin', 'ctiscope.js'), 'flows', f, '--json']], cli: true },
   { name: 'cli-analyze', label: '`ctiscope analyze --json > /dev/null`', cmd: (f) => [node, ['--import', probe, join(root, 'bin', 'ctiscope.js'), 'analyze', f, '--json']], cli: true },
+  { name: 'cli-analyze-2', label: '`ctiscope analyze --json --threads 2` (flows in a worker thread)', cmd: (f) => [node, ['--import', probe, join(root, 'bin', 'ctiscope.js'), 'analyze', f, '--json', '--threads', '2']], cli: true },
 ];
 if (hasTshark) STAGES.push({ name: 'tshark', label: '`tshark -r FILE -q -z conv,tcp`', cmd: (f) => ['tshark', ['-r', f, '-q', '-z', 'conv,tcp']], peer: true });
 
