@@ -47,6 +47,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
   const warnings: CaptureWarning[] = [];
   const workerOptions: PipelineOptions = { profiles: opts.profiles, ports: opts.ports, decode: opts.decode, only: opts.only };
   const workers: Worker[] = [];
+  const exits: Promise<void>[] = [];
   const writers: BatchWriter[] = [];
   /** Batch buffers the workers gave back, per shard. */
   const free: ArrayBuffer[][] = [];
@@ -165,9 +166,15 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       drainMerged();
     });
     w.on('error', (e) => fail(e));
-    w.on('exit', (code) => {
-      if (code !== 0) fail(new Error(`analysis worker ${s} stopped (exit code ${code})`));
-    });
+    exits.push(
+      new Promise<void>((resolve) =>
+        w.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`analysis worker ${s} stopped (exit code ${code})`));
+          else if (doneReplies[s] === undefined) fail(new Error(`analysis worker ${s} ended before its answer`));
+          resolve();
+        }),
+      ),
+    );
     workers.push(w);
     free.push([]);
     writers.push(new BatchWriter(new ArrayBuffer(SLOT_BYTES)));
@@ -254,7 +261,9 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       return { flowStats: sumStats(stats), warnings, doc: analyzer.finish(source) };
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      // After finish the workers end by themselves; on an error they are stopped.
+      if (failure || doneCount < shards) await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(exits);
     },
   };
 }

@@ -88,5 +88,7 @@ port.on('message', (msg: ToShard) => {
     const reply: FromShard = { type: 'done', blocks, flowStats: result.flowStats };
     blocks = [];
     port.postMessage(reply);
+    // Nothing more to do: let the thread end on its own (its exit handlers run, unlike after terminate()).
+    port.close();
   }
 });
