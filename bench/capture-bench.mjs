@@ -124,7 +124,7 @@ for (let round = 0; round < repeat; round++) {
       const [cmd, cmdArgs] = s.cmd(w.file);
       const m = measure(cmd, cmdArgs, { gc: !s.peer });
       // analyze exits 1 or 4 when it found failed logins: that is its answer, not an error.
-      if (m.rc !== 0 && !(s.name === 'cli-analyze' && (m.rc === 1 || m.rc === 4))) throw new Error(`${w.name} ${s.name}: rc ${m.rc} ${m.err}`);
+      if (m.rc !== 0 && !(s.name.startsWith('cli-analyze') && (m.rc === 1 || m.rc === 4))) throw new Error(`${w.name} ${s.name}: rc ${m.rc} ${m.err}`);
       let inner = null;
       if (!s.cli && !s.peer) inner = JSON.parse(m.out.trim().split('\n').pop());
       runs[w.name][s.name].push({ wall: m.wall, rssMB: m.maxrss_kb / 1024, cpu: m.cpu, gc: m.gcSeconds, inner });
@@ -180,7 +180,7 @@ if (flatPackets > packetsWanted) {
     for (const s of STAGES.filter((x) => x.name === 'flows' || x.name === 'analyze' || x.name === 'cli-analyze')) {
       const [cmd, cmdArgs] = s.cmd(big);
       const m = measure(cmd, cmdArgs);
-      if (m.rc !== 0 && !(s.name === 'cli-analyze' && (m.rc === 1 || m.rc === 4))) throw new Error(`${w.name} ${s.name} (flat): ${m.err}`);
+      if (m.rc !== 0 && !(s.name.startsWith('cli-analyze') && (m.rc === 1 || m.rc === 4))) throw new Error(`${w.name} ${s.name} (flat): ${m.err}`);
       const row = { workload: w.name, stage: s.name, size: statSync(big).size, seconds: m.wall, rssMB: m.maxrss_kb / 1024, smallRssMB: summary[w.name].stages[s.name].rssMB };
       if (!s.cli) bigPackets = JSON.parse(m.out.trim().split('\n').pop()).packets;
       row.packets = bigPackets;
