@@ -21,6 +21,8 @@ await build({
     net: join(dist, 'decoders', 'net', 'index.js'),
     'decode-pipeline': join(dist, 'decode-pipeline.js'),
     pipeline: join(dist, 'pipeline.js'),
+    // A parallel analysis's worker threads load this file by name, next to the chunk that starts them.
+    'shard-worker': join(dist, 'parallel', 'shard-worker.js'),
   },
   platform: 'node',
   // yargs stays a package dependency, loaded from node_modules.

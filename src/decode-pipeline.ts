@@ -6,11 +6,11 @@
  */
 
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
-import type { DecodeOptions, DecodedMessage, Direction, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
+import type { DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
 import { createDispatcher } from './decoders/dispatch.js';
 import { DEFAULT_PROFILES, PortMap, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
-import { createFlowTracker, type FlowStats } from './decoders/net/index.js';
+import { createFlowTracker, type FlowStats, type FlowTracker, type FlowTrackerOptions } from './decoders/net/index.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './timeline/model.js';
 import { asInternalError } from './internal-error.js';
 
@@ -52,6 +52,14 @@ export interface Pipeline {
   finish(source: SourceInfo): PipelineResult;
 }
 
+/** For a shard of a parallel run (src/parallel): its own sweep clock, and a look at every flow as it starts. */
+export interface PipelineHooks {
+  tracker?: Pick<FlowTrackerOptions, 'externalSweep' | 'onFlowEnding'>;
+  wrapFactory?(factory: FlowConsumerFactory): FlowConsumerFactory;
+  /** Receives the flow tracker (to call sweepAt). */
+  onTracker?(tracker: FlowTracker): void;
+}
+
 /** What the timeline takes from the decoding pipeline (the Analyzer's input side). */
 export interface PipelineObserver {
   message(m: DecodedMessage): void;
@@ -66,7 +74,7 @@ export interface PipelineObserver {
  * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
  * flow, gap, name and warning before the caller's callbacks do.
  */
-export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver): Pipeline {
+export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver, hooks?: PipelineHooks): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
   const warnings: CaptureWarning[] = [];
   const onMessage = opts.onMessage;
@@ -99,10 +107,13 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
   });
 
   const tracker = createFlowTracker({
-    factory: dispatcher,
+    ...hooks?.tracker,
+    factory: hooks?.wrapFactory ? hooks.wrapFactory(dispatcher) : dispatcher,
     // The profile's ports decide who is the server on flows whose handshake was not captured.
     isServerPort: (port: number) => portMap.has(port),
   });
+
+  hooks?.onTracker?.(tracker);
 
   // A throw from here on is ctiscope's own failure, not the input's: it is reported as such, with the frame.
   const phase = observer ? 'analysing' : 'decoding';

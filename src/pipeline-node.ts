@@ -7,7 +7,8 @@
  * taps should be merged with mergecap first; ctiscope says so when their time spans overlap.
  */
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
@@ -23,7 +24,23 @@ export interface FileRunOptions extends PipelineOptions {
   onFirstPacket?(time: number): void;
   /** Everything is read; the flows still open are about to be ended (their records follow at once). */
   beforeFinish?(): void;
+  /**
+   * Threads for an analysis (analyze: true): 1 runs everything on this thread; N > 1 runs flow tracking,
+   * reassembly and decoding in N − 1 worker threads (src/parallel), same document. Default: all cores on
+   * files of PARALLEL_MIN_BYTES and more (never, today), one thread below.
+   */
+  threads?: number;
+  /** Size from which the default goes parallel (tests lower it). */
+  parallelMinBytes?: number;
 }
+
+/**
+ * From this size on, an analysis would use every core by default. It is infinite: on the 2-core development
+ * machine the parallel run never beat one thread at any size on either bench workload (the main thread's
+ * reading, routing and merging leave the second core too little; on CTI-heavy captures every decoded message
+ * is copied between threads). Figures in the README's Performance; `--threads N` asks for it.
+ */
+export const PARALLEL_MIN_BYTES = Infinity;
 
 export interface FileRunResult extends PipelineResult {
   source: ReadSource;
@@ -32,6 +49,8 @@ export interface FileRunResult extends PipelineResult {
   errors: CaptureError[];
   /** Frame numbers of file i start after frameOffsets[i]. */
   frameOffsets: number[];
+  /** Threads the run used (1: this one only). */
+  threads: number;
 }
 
 /** Reads the first packet's time of a capture file without reading the rest (to order several files). */
@@ -56,9 +75,47 @@ async function firstPacketTime(path: string): Promise<number | undefined> {
   return time;
 }
 
+/** How many threads an analysis of these files uses. */
+function threadsFor(paths: string[], opts: FileRunOptions): number {
+  if (!opts.analyze || paths.includes('-')) return 1;
+  if (opts.threads !== undefined) return Math.max(1, Math.floor(opts.threads));
+  // Messages handed to onMessage (the UI's message store) are copies made in a worker: a decoder that marks a
+  // request as answered after emitting it (GED-188 pairing) would not reach them. Only the document is the
+  // same; so callers that keep messages stay on one thread unless they ask.
+  if (opts.onMessage) return 1;
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      // Unreadable: the read reports it.
+    }
+  }
+  return bytes >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? availableParallelism() : 1;
+}
+
+/** The pipeline a run reads into: one thread's, or the parallel one (whose finish is asynchronous). */
+interface RunPipeline {
+  sink: CaptureSink;
+  backpressure?(): Promise<void> | undefined;
+  finish(source: ReadSource): PipelineResult | Promise<PipelineResult>;
+  close?(): Promise<void>;
+}
+
 export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): Promise<FileRunResult> {
+  const threads = threadsFor(paths, opts);
+  let pipeline: RunPipeline;
+  if (threads > 1) pipeline = (await import('./parallel/parallel-pipeline.js')).createParallelPipeline(opts, threads - 1);
   // The timeline (analyzer and rules) is loaded only by the commands that build one.
-  const pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
+  else pipeline = opts.analyze ? (await import('./pipeline.js')).createPipeline(opts) : createDecodePipeline(opts);
+  try {
+    return { ...(await runFiles(paths, opts, pipeline)), threads };
+  } finally {
+    await pipeline.close?.();
+  }
+}
+
+async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipeline): Promise<Omit<FileRunResult, 'threads'>> {
   const order = paths.length > 1 ? await orderByStart(paths) : paths;
   const summaries: CaptureSummary[] = [];
   const errors: CaptureError[] = [];
@@ -105,6 +162,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
       summary = await readCaptureFile(path, sink, {
         onProgress: (done, total) => opts.onProgress?.(done, total, path),
         afterChunk: opts.afterChunk,
+        backpressure: pipeline.backpressure,
       });
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
@@ -135,7 +193,7 @@ export async function analyzeFiles(paths: string[], opts: FileRunOptions = {}): 
   let result: PipelineResult;
   opts.beforeFinish?.();
   try {
-    result = pipeline.finish(source);
+    result = await pipeline.finish(source);
   } catch (e) {
     throw asInternalError(opts.analyze ? 'analysing' : 'decoding', e);
   }

@@ -26,6 +26,8 @@ export interface ReadSourceOptions {
    * backpressure: the next chunk is read once the output has drained).
    */
   afterChunk?(): Promise<void> | undefined;
+  /** Asked before each chunk is parsed; reading waits while it returns a promise (a consumer catching up). */
+  backpressure?(): Promise<void> | undefined;
 }
 
 /** A CaptureError that also carries how far the reader got (packets before the error were delivered). */
@@ -115,9 +117,11 @@ async function readPlainFile(
       reading = readNext();
       bytesRead += n;
       onProgress?.(bytesRead, totalBytes);
+      const before = opts.backpressure?.();
+      if (before) await before;
       reader.push(n === chunkSize ? buf : buf.subarray(0, n));
-      const wait = opts.afterChunk?.();
-      if (wait) await wait;
+      const after = opts.afterChunk?.();
+      if (after) await after;
     }
     return reader.end();
   } catch (e) {
@@ -154,6 +158,8 @@ export async function readCaptureStream(
       if (done) return;
       bytesRead += value.length;
       onProgress?.(bytesRead, totalBytes);
+      const wait = opts.backpressure?.();
+      if (wait) await wait;
       yield value;
     }
   }

@@ -17,6 +17,8 @@ export interface AnalyzeArgs extends CommonArgs {
   color?: boolean;
   explain?: boolean;
   writeEvidence?: string;
+  /** Threads for the analysis (pipeline-node.ts chooses when absent). */
+  threads?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
     agent: args.agent,
     decode: { showSecrets: args.showSecrets },
     ...extra,
+    threads: args.threads,
   });
   progress.doneProgress();
   if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);

@@ -55,6 +55,18 @@ export interface FlowTrackerOptions {
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
   fragments?: FragmentLimits;
+  /**
+   * Sweeps (closed flows past the linger, idle flows) only when sweepAt() says, not on the packets' own
+   * clock: a flow-hash shard of a parallel run sees some of the packets but must sweep when the whole
+   * capture's clock would.
+   */
+  externalSweep?: boolean;
+  /**
+   * Told before a sweep or finish() ends a flow, with the flow's place in that order: `phase` 0 for a closed
+   * flow (key: the frame that closed it), 1 for an idle one (key: its last frame), 2 at finish() (key: its
+   * first frame). Shards of a parallel run use it to merge their flow ends in the single-threaded order.
+   */
+  onFlowEnding?(info: FlowInfo, phase: 0 | 1 | 2, key: number): void;
 }
 
 export interface FlowStats {
@@ -94,6 +106,8 @@ export interface FlowTracker {
   /** Flows currently held. */
   readonly activeFlows: number;
   readonly stats: FlowStats;
+  /** With externalSweep: ends the closed and idle flows as a sweep at capture time `time` would. */
+  sweepAt(time: number): void;
 }
 
 // TCP flags.
@@ -136,6 +150,8 @@ class Flow {
   next: Flow | null = null;
   closing = false;
   closeTime = 0;
+  /** Frame that started the closing (orders the closing list). */
+  closeFrame = 0;
 
   consumer: FlowConsumer | null = null;
   pktC2s = 0;
@@ -299,8 +315,12 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
   private readonly isServerPort: ((port: number) => boolean) | undefined;
   private readonly reassemblyLimits: ReassemblyLimits;
+  private readonly externalSweep: boolean;
+  private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
 
   constructor(opts: FlowTrackerOptions) {
+    this.externalSweep = opts.externalSweep ?? false;
+    this.onFlowEnding = opts.onFlowEnding;
     this.factory = opts.factory;
     this.onFlowEnd = opts.onFlowEnd;
     this.isServerPort = opts.isServerPort;
@@ -339,7 +359,7 @@ class FlowTrackerImpl implements FlowTracker {
     const time = p.time;
     if (time > this.now) {
       this.now = time;
-      if (time - this.lastSweep >= 1) this.sweep(time);
+      if (time - this.lastSweep >= 1 && !this.externalSweep) this.sweep(time);
     }
     const data = p.data;
     const link = this.link;
@@ -381,6 +401,7 @@ class FlowTrackerImpl implements FlowTracker {
       all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
+      this.onFlowEnding?.(f.info, 2, f.info.firstFrame);
       this.endFlow(f, open);
     }
     return this.stats;
@@ -754,6 +775,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.lruUnlink(f);
     f.closing = true;
     f.closeTime = time;
+    f.closeFrame = f.lastFrame;
     f.prev = this.closingTail;
     f.next = null;
     if (this.closingTail) this.closingTail.next = f;
@@ -761,15 +783,24 @@ class FlowTrackerImpl implements FlowTracker {
     this.closingTail = f;
   }
 
+  sweepAt(time: number): void {
+    this.sweep(time);
+  }
+
   private sweep(now: number): void {
     this.lastSweep = now;
+    const onEnding = this.onFlowEnding;
     for (let f = this.closingHead; f; ) {
       const next = f.next;
-      if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) this.endFlow(f, false);
+      if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) {
+        if (onEnding) onEnding(f.info, 0, f.closeFrame);
+        this.endFlow(f, false);
+      }
       f = next;
     }
     while (this.lruHead && now - this.lruHead.lastTime >= this.idleTimeout) {
       this.stats.flowsExpired++;
+      if (onEnding) onEnding(this.lruHead.info, 1, this.lruHead.lastFrame);
       this.endFlow(this.lruHead, false);
     }
   }
