@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ANALYSIS_SCHEMA_ID } from '../src/timeline/model.js';
 // @ts-expect-error: a plain JavaScript module shared with the benchmark
 import { writeHugeLdapEntries, writeLossyLdap, writeUdpFlows, writeUnansweredOpens } from '../bench/scale-captures.mjs';
 
@@ -58,7 +59,7 @@ describe('scale shapes through the CLI', () => {
     noStackTrace(r.stderr);
     expect(r.code).toBe(4);
     const doc = JSON.parse(r.stdout);
-    expect(doc.schema).toBe('ctiscope/analysis@1');
+    expect(doc.schema).toBe(ANALYSIS_SCHEMA_ID);
     const lines = await cli('decode', file, '--jsonl', '--protocol', 'ged188');
     expect(lines.code).toBe(0);
     const msgs = lines.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
