@@ -23,8 +23,8 @@ import type { Endpoint, LabServer } from './loopback.js';
 import { startPgCtiServer, type PgCtiServer } from './pg-cti-server.js';
 import type { LabAddresses, LabExpectation, LabPlan } from './scenarios.js';
 import type { ExpectedAgent, ExpectedCtiClient, ExpectedResult } from './synth/scenarios.js';
-import { REFUSAL, refusalCode } from './synth/server-side.js';
-import { CTIOS_SERVER_CLIENT, FINESSE_CLIENT, UCCE_PERIPHERAL_ID, ucceAgent, type LoginRefusal, type UcceAgent } from './synth/ucce-ged.js';
+import { expectedAgent, REFUSAL } from './synth/server-side.js';
+import { CTIOS_SERVER_CLIENT, FINESSE_CLIENT, ucceAgent, type LoginRefusal, type UcceAgent } from './synth/ucce-ged.js';
 
 export const SERVER_SIDE_LAB_SCENARIOS = ['ctios-server', 'cti-failover'] as const;
 export type ServerSideLabScenario = (typeof SERVER_SIDE_LAB_SCENARIOS)[number];
@@ -117,20 +117,6 @@ export interface ServerSideLab {
   close(): Promise<void>;
 }
 
-function agentTruth(a: UcceAgent, clientId: string, attempts: number, refusal: LoginRefusal | undefined, desktop: string | null, linkBasis?: 'tag-217' | 'timing'): ExpectedAgent {
-  return {
-    id: a.agentId,
-    peripheralId: UCCE_PERIPHERAL_ID,
-    instrument: a.instrument,
-    outcome: refusal ? 'failed' : 'logged-in',
-    ...(refusal ? { failedPhase: 'login', failureCode: refusalCode(refusal) } : {}),
-    findings: refusal ? ['agent-login-failed'] : [],
-    attempts,
-    via: { clientId },
-    desktop,
-    ...(linkBasis ? { linkBasis } : {}),
-  };
-}
 
 export async function startServerSideLab(scenario: ServerSideLabScenario, plan: LabPlan, opts: { heartbeatSeconds: number; log?(line: string): void }): Promise<ServerSideLab> {
   const p = plan.serverSide!;
@@ -218,7 +204,7 @@ export async function startServerSideLab(scenario: ServerSideLabScenario, plan: 
         ctiClients.push({ host: ctios!.ctiClient, clientId: CTIOS_SERVER_CLIENT.clientId, version: CTIOS_SERVER_CLIENT.version, outcome: 'logged-in', findings: [] });
         for (const d of p.ctiosDesktops) {
           const attempts = d.relogin ? 2 : 1;
-          agents.push(agentTruth(d.agent, CTIOS_SERVER_CLIENT.clientId, attempts, d.refusal, d.host, d.cil ? 'tag-217' : 'timing'));
+          agents.push(expectedAgent(d.agent, CTIOS_SERVER_CLIENT.clientId, attempts, d.refusal, d.host, d.cil ? 'tag-217' : 'timing'));
         }
         return {
           workstations: plan.expected.map((e) => ({ host: e.host, desktop: 'ctios', outcome: e.outcome, ...(e.failedPhase ? { failedPhase: e.failedPhase } : {}), findings: e.findings })),
@@ -230,7 +216,7 @@ export async function startServerSideLab(scenario: ServerSideLabScenario, plan: 
       sessions.forEach((s, i) =>
         ctiClients.push({ host: s.host, clientId: FINESSE_CLIENT.clientId, version: FINESSE_CLIENT.version, outcome: 'logged-in', findings: i === 0 ? ['connection-reset'] : ['failover'] }),
       );
-      for (const a of p.clientAgents) agents.push(agentTruth(a, FINESSE_CLIENT.clientId, 2, p.refuseOnB[a.agentId], null));
+      for (const a of p.clientAgents) agents.push(expectedAgent(a, FINESSE_CLIENT.clientId, 2, p.refuseOnB[a.agentId], null));
       return { workstations: [], agents, ctiClients };
     },
     close,

@@ -190,7 +190,8 @@ function logout(s: Schedule, g: GedSession, a: UcceAgent, at: number, cil: strin
   });
 }
 
-function expectedAgent(a: UcceAgent, clientId: string, attempts: number, refusal: LoginRefusal | undefined, desktop: string | null, linkBasis?: 'tag-217' | 'timing'): ExpectedAgent {
+/** The truth of one agent, in the samples' expected shape (the lab states its runs' truth with it too). */
+export function expectedAgent(a: UcceAgent, clientId: string, attempts: number, refusal: LoginRefusal | undefined, desktop: string | null, linkBasis?: 'tag-217' | 'timing'): ExpectedAgent {
   return {
     id: a.agentId,
     peripheralId: UCCE_PERIPHERAL_ID,
