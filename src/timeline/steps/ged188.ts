@@ -221,8 +221,8 @@ export const ged188Steps: StepBuilder = {
   message(ctx, flow, m) {
     const g = sessionOf(ctx, flow, m);
     g.lastMessage = m.time;
+    // The client's last time is taken when its session ends (endGedSession), not per message: heartbeats are most messages.
     const c = g.client;
-    if (c && m.time > c.lastTime) c.lastTime = m.time;
     if (!g.multiAgent) noteAgentOnHost(flow, m);
     const invoke = num(m.fields.invokeId);
     switch (m.type) {
@@ -465,6 +465,7 @@ export const ged188Steps: StepBuilder = {
 /** Heartbeats and silence judged when the session's connection ends. */
 export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, endState: string, endFrame: number, fallback: StepState | undefined): void {
   g.session.end = end;
+  if (g.client && end > g.client.lastTime) g.client.lastTime = end;
   g.session.endState = endState;
   const h = g.heartbeat?.facts.heartbeat;
   if (h) for (const p of g.heartbeatPending.values()) if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
