@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { AnalysisDocument } from '../../src/timeline/model.js';
-import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, watchErrors } from './browser.js';
+import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { HOSTILE, writeHostileCapture, writeSpanCapture } from './captures.js';
 
 const LICENCE_REFUSED = join(REPO, 'samples', 'licence-refused.pcapng');
@@ -290,32 +290,13 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     const rowCount = await page.locator('.ws-row').count();
     expect(rowCount).toBeLessThan(60);
 
-    const frameTimes = await page.evaluate(async () => {
-      const list = document.getElementById('ws-list')!;
-      const times: number[] = [];
-      let last = performance.now();
-      let running = true;
-      const tick = (now: number): void => {
-        times.push(now - last);
-        last = now;
-        if (running) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-      const max = list.scrollHeight - list.clientHeight;
-      for (let step = 0; step < 120; step++) {
-        list.scrollTop = (max * step) / 119;
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
-      running = false;
-      return times.slice(1);
-    });
-    const sorted = [...frameTimes].sort((a, b) => a - b);
+    const { frameTimes, medianMs, p95Ms, maxMs } = await scrollListFrames(page);
     const report = {
       capture: written,
       frames: frameTimes.length,
-      medianMs: sorted[Math.floor(sorted.length / 2)],
-      p95Ms: sorted[Math.floor(sorted.length * 0.95)],
-      maxMs: sorted[sorted.length - 1],
+      medianMs,
+      p95Ms,
+      maxMs,
     };
     console.log(`UI list scroll over 1,000 workstations: ${JSON.stringify(report)}`);
     writeFileSync(artifactPath('span-1000-scroll-frames.json'), JSON.stringify({ ...report, frameTimes }, null, 1));

@@ -72,3 +72,31 @@ export async function openCapture(page: Page, path: string, timeout = 60_000): P
   const state = await page.evaluate(() => document.body.dataset.state);
   if (state !== 'ready') throw new Error(`analysis failed: ${await page.textContent('#error')}`);
 }
+
+/**
+ * Scrolls the subject list from top to bottom in 120 frames and measures every frame the page drew meanwhile
+ * (requestAnimationFrame deltas): the large-list tests judge smoothness by these.
+ */
+export async function scrollListFrames(page: Page): Promise<{ frameTimes: number[]; medianMs: number; p95Ms: number; maxMs: number }> {
+  const frameTimes = await page.evaluate(async () => {
+    const list = document.getElementById('ws-list')!;
+    const times: number[] = [];
+    let last = performance.now();
+    let running = true;
+    const tick = (now: number): void => {
+      times.push(now - last);
+      last = now;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const max = list.scrollHeight - list.clientHeight;
+    for (let step = 0; step < 120; step++) {
+      list.scrollTop = (max * step) / 119;
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    running = false;
+    return times.slice(1);
+  });
+  const sorted = [...frameTimes].sort((a, b) => a - b);
+  return { frameTimes, medianMs: sorted[Math.floor(sorted.length / 2)], p95Ms: sorted[Math.floor(sorted.length * 0.95)], maxMs: sorted[sorted.length - 1] };
+}

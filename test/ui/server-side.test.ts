@@ -15,7 +15,7 @@ import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { Agent, AnalysisDocument } from '../../src/timeline/model.js';
 import { hostOf } from '../../src/timeline/format.js';
-import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, watchErrors } from './browser.js';
+import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { CLIENT_ID, CTI_PORT, CTI_SERVER, CTIOS_SERVER, REFUSED_CODE, writeServerSideCapture, type ServerSideAgent } from './server-side-capture.js';
 
 if (browserSkipReason) console.warn(`test/ui/server-side.test.ts skipped: ${browserSkipReason}`);
@@ -370,27 +370,8 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     expect(firstIds.slice(0, 4)).toEqual(refused.map((k) => [String(5001 + k), '✗ failed']));
     expect(firstIds[4][1]).toBe('✓ logged in');
 
-    const frameTimes = await page.evaluate(async () => {
-      const list = document.getElementById('ws-list')!;
-      const times: number[] = [];
-      let last = performance.now();
-      let running = true;
-      const tick = (now: number): void => {
-        times.push(now - last);
-        last = now;
-        if (running) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-      const max = list.scrollHeight - list.clientHeight;
-      for (let step = 0; step < 120; step++) {
-        list.scrollTop = (max * step) / 119;
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
-      running = false;
-      return times.slice(1);
-    });
-    const sorted = [...frameTimes].sort((a, b) => a - b);
-    const report = { agents: 500, frames: frameTimes.length, medianMs: sorted[Math.floor(sorted.length / 2)], p95Ms: sorted[Math.floor(sorted.length * 0.95)], maxMs: sorted[sorted.length - 1] };
+    const { frameTimes, medianMs, p95Ms, maxMs } = await scrollListFrames(page);
+    const report = { agents: 500, frames: frameTimes.length, medianMs, p95Ms, maxMs };
     console.log(`UI list scroll over 500 agents: ${JSON.stringify(report)}`);
     writeFileSync(artifactPath('agents-500-scroll-frames.json'), JSON.stringify({ ...report, frameTimes }, null, 1));
     // Scrolled to the end: the last agent's row is there, still only a few rows in the DOM.
