@@ -14,6 +14,7 @@ import type { FlowClassification } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
 import { finalizeStep } from './describe.js';
+import { hostOf } from './format.js';
 import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
 import { buildDocument, buildView, buildWorkstation, type AnalysisState } from './document.js';
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
@@ -246,7 +247,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   /** A host the desktop used for a start-up service (LDAP, licensing, CTI, services). */
   function isDesktopServer(host: HostState, ip: string): boolean {
     if (!host.desktopClient) return false;
-    for (const s of host.steps) if (s.kind !== 'dns' && s.service !== 'other-service' && (STARTUP_PHASES as readonly string[]).includes(s.phase) && s.server.startsWith(ip) && s.server.charAt(ip.length) === ':') return true;
+    for (const s of host.steps) if (s.kind !== 'dns' && s.service !== 'other-service' && (STARTUP_PHASES as readonly string[]).includes(s.phase) && hostOf(s.server) === ip) return true;
     return false;
   }
 
