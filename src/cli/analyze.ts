@@ -4,7 +4,7 @@ import { writeJson } from './json-writer.js';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
 import { renderTextReport } from '../timeline/report-text.js';
-import { shownByWorkstation, type AnalysisDocument } from '../timeline/model.js';
+import { serverSideSubjects, type AnalysisDocument } from '../timeline/model.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, useColor, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -27,9 +27,9 @@ export interface AnalyzeArgs extends CommonArgs {
  * not workstations count when nothing else does, and a failed one is a failure.
  */
 export function exitCodeFor(doc: AnalysisDocument): number {
-  const wsHosts = new Set(doc.workstations.map((w) => w.host));
-  const subjects: { outcome: string }[] = [...doc.workstations, ...(doc.agents ?? []).filter((a) => !shownByWorkstation(a, wsHosts))];
-  const clients = (doc.ctiClients ?? []).filter((c) => !wsHosts.has(c.host));
+  const own = serverSideSubjects(doc.workstations, doc.agents, doc.ctiClients);
+  const subjects: { outcome: string }[] = [...doc.workstations, ...own.agents];
+  const clients = own.ctiClients;
   if (subjects.some((w) => w.outcome === 'failed') || clients.some((c) => c.outcome === 'failed')) return ExitCode.LOGIN_FAILED;
   const judged = subjects.length > 0 ? subjects : clients;
   if (judged.length > 0 && judged.every((w) => w.outcome === 'logged-in')) return ExitCode.OK;

@@ -2,7 +2,7 @@
 
 import type { DesktopKind } from '../decoders/profile.js';
 import type { Agent, AgentSummaryGroup, AnalysisDocument, CtiClient, Finding, FindingKind, LoginAttempt, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
-import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES, shownByWorkstation } from './model.js';
+import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES, serverSideSubjects } from './model.js';
 import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, WorkstationView } from './state.js';
 import { finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
@@ -286,9 +286,9 @@ export function summarize(
   // Keep byFindingKind in the documented kind order.
   const ordered: Partial<Record<FindingKind, number>> = {};
   for (const k of FINDING_KINDS) if (byFindingKind[k]) ordered[k] = byFindingKind[k];
-  const wsHosts = new Set(workstations.map((w) => w.host));
-  for (const a of agents) for (const f of a.findings) if (!shownByWorkstation(a, wsHosts)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
-  for (const c of ctiClients) for (const f of c.findings) if (!workstations.some((w) => w.host === c.host)) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
+  const own = serverSideSubjects(workstations, agents, ctiClients);
+  for (const a of own.agents) for (const f of a.findings) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
+  for (const c of own.ctiClients) for (const f of c.findings) ordered[f.kind] = (ordered[f.kind] ?? 0) + 1;
   const byKind: Partial<Record<FindingKind, number>> = {};
   for (const k of FINDING_KINDS) if (ordered[k]) byKind[k] = ordered[k];
   const agentsByOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -296,7 +296,7 @@ export function summarize(
   const agentGroups = groupAgents(agents);
   const wsMessage = summaryMessage(workstations, list);
   // Agents that no listed workstation stands for: a server-side capture.
-  const serverSide = agents.filter((a) => !shownByWorkstation(a, wsHosts));
+  const serverSide = own.agents;
   let message: string;
   if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen);
   else if (serverSide.length === 0) message = wsMessage;

@@ -111,11 +111,20 @@ export interface FailureCause {
 }
 
 /**
- * An agent a listed workstation already shows in full: its logins went out on that desktop's own CTI session
- * (CAD). Every other agent (a CTI OS server's, Finesse's) is reported as a subject of its own.
+ * The agents and CTI clients that no listed workstation stands for: the subjects of a server-side capture.
+ * An agent whose logins went out on a listed desktop's own CTI session (CAD), and a CTI client on a listed
+ * workstation's host, are shown in full by that workstation; every other one is reported as a subject of its own.
  */
-export function shownByWorkstation(a: Pick<Agent, 'desktop' | 'desktopLink'>, workstationHosts: ReadonlySet<string>): boolean {
-  return a.desktop !== null && a.desktopLink?.basis === 'desktop-session' && workstationHosts.has(a.desktop);
+export function serverSideSubjects<A extends Pick<Agent, 'desktop' | 'desktopLink'>, C extends Pick<CtiClient, 'host'>>(
+  workstations: readonly { host: string }[],
+  agents: readonly A[] = [],
+  ctiClients: readonly C[] = [],
+): { agents: A[]; ctiClients: C[] } {
+  const hosts = new Set(workstations.map((w) => w.host));
+  return {
+    agents: agents.filter((a) => !(a.desktop !== null && a.desktopLink?.basis === 'desktop-session' && hosts.has(a.desktop))),
+    ctiClients: ctiClients.filter((c) => !hosts.has(c.host)),
+  };
 }
 
 /** One login attempt (SET_AGENT_STATE_REQ LOGIN) and what became of it. */

@@ -5,7 +5,7 @@
  */
 
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
-import { shownByWorkstation } from './model.js';
+import { serverSideSubjects } from './model.js';
 import { escapeXml as esc } from './escape.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
@@ -126,9 +126,9 @@ function ctiClientSection(c: CtiClient, i: number): string {
 
 /** Agents and CTI clients that no listed workstation stands for (a server-side capture), failures first. */
 function serverSide(doc: AnalysisDocument): string {
-  const ws = new Set(doc.workstations.map((w) => w.host));
-  const clients = (doc.ctiClients ?? []).filter((c) => !ws.has(c.host));
-  const agents = (doc.agents ?? []).filter((a) => !shownByWorkstation(a, ws)).sort((a, b) => RANK[a.outcome] - RANK[b.outcome]);
+  const own = serverSideSubjects(doc.workstations, doc.agents, doc.ctiClients);
+  const clients = own.ctiClients;
+  const agents = own.agents.sort((a, b) => RANK[a.outcome] - RANK[b.outcome]);
   if (clients.length === 0 && agents.length === 0) return '';
   const table = agents.length
     ? `<table><thead><tr><th>agent</th><th>extension</th><th>via</th><th>outcome</th><th>cause</th><th>desktop</th></tr></thead><tbody>

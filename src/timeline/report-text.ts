@@ -5,7 +5,7 @@
  */
 
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
-import { shownByWorkstation } from './model.js';
+import { serverSideSubjects } from './model.js';
 import { describeFrames } from './frames.js';
 import { formatDuration } from './format.js';
 import { maxOf, pushAll } from '../array-loops.js';
@@ -161,9 +161,7 @@ function table(header: string[], data: { style: keyof typeof ANSI; cells: string
 /** The server-side part of the report: CTI clients, the agents' table, then each failed agent's timeline. */
 function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean, paint: Paint): string[] {
   const out: string[] = [];
-  const wsHosts = new Set(doc.workstations.map((w) => w.host));
-  const clients = doc.ctiClients.filter((c) => !wsHosts.has(c.host));
-  const agents = doc.agents.filter((a) => !shownByWorkstation(a, wsHosts));
+  const { agents, ctiClients: clients } = serverSideSubjects(doc.workstations, doc.agents, doc.ctiClients);
   for (const c of clients) {
     out.push(`${paint('bold', ctiClientTitle(c))} · ${paint(badgeStyle(c.outcome), ctiClientBadge(c))}`);
     if (verbose || c.outcome !== 'logged-in' || c.findings.length > 0 || clients.length <= 3) pushAll(out, renderSteps(c, width, paint));
