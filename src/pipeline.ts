@@ -24,7 +24,10 @@ export function createPipeline(opts: PipelineOptions = {}): Pipeline {
   if (!opts.analyze) return createDecodePipeline(opts);
   const analyzer = createAnalyzer({ workstation: opts.workstation, agent: opts.agent, onUpdate: opts.onUpdate });
   // The analyzer is the observer: it sees every message, flow, gap, name and warning.
-  const pipeline = createDecodePipeline(opts, analyzer);
+  // Nobody keeps the messages when only the analyzer sees them: the decoders need not hold any for completing
+  // them later (a request for its reply's frame, a last message for leftover anomalies), a few KB per open flow.
+  const decode = opts.onMessage || opts.decode?.forgetEmitted !== undefined ? opts.decode : { ...opts.decode, forgetEmitted: true };
+  const pipeline = createDecodePipeline({ ...opts, decode }, analyzer);
   return {
     sink: pipeline.sink,
     portMap: pipeline.portMap,

@@ -37,6 +37,10 @@ export class MessageEmitter implements StreamAnomalySink {
   /** The last message emitted in each direction, for anomalies left at the end of the flow. */
   private lastC2s: DecodedMessage | undefined = undefined;
   private lastS2c: DecodedMessage | undefined = undefined;
+  /** DecodeOptions.forgetEmitted: no last message is held, only whether there was one. */
+  private readonly forget: boolean;
+  private emittedC2s = false;
+  private emittedS2c = false;
 
   /**
    * `streamErrorFields` are added to the fields of a STREAM_ERROR message, for protocols whose every
@@ -53,6 +57,7 @@ export class MessageEmitter implements StreamAnomalySink {
     this.client = flow.client;
     this.server = flow.server;
     this.keepRaw = ctx.options.keepRaw === true;
+    this.forget = ctx.options.forgetEmitted === true;
   }
 
   /**
@@ -121,8 +126,13 @@ export class MessageEmitter implements StreamAnomalySink {
 
   /** Hands the message on; it becomes its direction's last. */
   emit(msg: DecodedMessage): void {
-    if (msg.direction === 'c2s') this.lastC2s = msg;
-    else this.lastS2c = msg;
+    if (msg.direction === 'c2s') {
+      this.emittedC2s = true;
+      if (!this.forget) this.lastC2s = msg;
+    } else {
+      this.emittedS2c = true;
+      if (!this.forget) this.lastS2c = msg;
+    }
     this.ctx.emit(msg);
   }
 
@@ -131,9 +141,11 @@ export class MessageEmitter implements StreamAnomalySink {
    * direction's last message, or on a STREAM_ERROR message when the direction emitted none.
    */
   finish(): void {
-    if (this.queuedC2s) this.carryLeftovers('c2s', this.queuedC2s, this.lastC2s);
-    if (this.queuedS2c) this.carryLeftovers('s2c', this.queuedS2c, this.lastS2c);
+    // A caller that keeps no message has already seen the last one: its leftovers would reach no one.
+    if (this.queuedC2s && !(this.forget && this.emittedC2s)) this.carryLeftovers('c2s', this.queuedC2s, this.lastC2s);
+    if (this.queuedS2c && !(this.forget && this.emittedS2c)) this.carryLeftovers('s2c', this.queuedS2c, this.lastS2c);
     this.queuedC2s = this.queuedS2c = undefined;
+    this.lastC2s = this.lastS2c = undefined;
   }
 
   /**

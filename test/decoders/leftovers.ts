@@ -23,9 +23,9 @@ const FLOW: FlowInfo = {
 
 /** `message`: one whole message as the client sends it; its first `cut` bytes are what a cut stream leaves. */
 export function leftoverAnomalyTests(protocol: ProtocolName, factory: StreamDecoderFactory, message: Uint8Array, cut = 10): void {
-  const run = (chunks: ['c2s' | 's2c', Uint8Array][]): DecodedMessage[] => {
+  const run = (chunks: ['c2s' | 's2c', Uint8Array][], forgetEmitted = false): DecodedMessage[] => {
     const out: DecodedMessage[] = [];
-    const d = factory({ flow: FLOW, emit: (m) => out.push(m), options: {} });
+    const d = factory({ flow: FLOW, emit: (m) => out.push(m), options: { forgetEmitted } });
     chunks.forEach(([dir, bytes], i) => d.data(dir, bytes, i + 1, i + 1));
     d.end();
     return out;
@@ -55,5 +55,32 @@ export function leftoverAnomalyTests(protocol: ProtocolName, factory: StreamDeco
     expect([e.frame, e.frames, e.offset, e.length, e.fields.anomalies]).toEqual([2, [], 0, 0, 1]);
     expect(e.summary).toContain('incomplete-message');
     expect(e.anomalies?.map((a) => [a.code, a.frame])).toEqual([['incomplete-message', 2]]);
+  });
+
+  // A caller that keeps no message (the analyzer) has already taken the last one: the decoder holds none for
+  // leftovers, and a direction that sent nothing whole still gets its STREAM_ERROR.
+  it('forgetEmitted: the cut after a whole message adds no message and holds none', () => {
+    const out = run(
+      [
+        ['c2s', message],
+        ['c2s', message.subarray(0, cut)],
+      ],
+      true,
+    );
+    expect(out.map((m) => [m.protocol, m.direction, m.frame, m.anomalies])).toEqual([[protocol, 'c2s', 1, undefined]]);
+  });
+
+  it('forgetEmitted: a direction with nothing whole still gets its STREAM_ERROR message', () => {
+    const out = run(
+      [
+        ['c2s', message],
+        ['s2c', message.subarray(0, cut)],
+      ],
+      true,
+    );
+    expect(out.map((m) => [m.direction, m.type === 'STREAM_ERROR'])).toEqual([
+      ['c2s', false],
+      ['s2c', true],
+    ]);
   });
 }

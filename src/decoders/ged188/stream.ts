@@ -111,17 +111,33 @@ function answers(requestName: string, replyType: number, replyName: string): boo
 /** Added to a STREAM_ERROR message's fields: every GED-188 message has a messageType. */
 const STREAM_ERROR_FIELDS = { messageType: -1 };
 
+/** A request awaiting its reply: what pairing reads, and the request itself when the caller keeps messages. */
+interface PendingGed {
+  frame: number;
+  time: number;
+  type: string;
+  direction: Direction;
+  message: DecodedMessage | undefined;
+}
+
 class Ged188StreamDecoder implements StreamDecoder {
   private version: number | undefined;
   private tagWidth: TagWidth | undefined;
   private tagWidthSource: 'open-req-version' | 'detected' | undefined;
   /**
-   * Requests awaiting a reply, by InvokeID, oldest first. The newest one is held apart (newestRequest),
-   * never also in the map: most replies answer the request just before them, and then the map is not touched.
+   * Requests awaiting a reply, by InvokeID, oldest first; made when a second request waits. The newest one
+   * is held apart (the newest* fields), never also in the map: most replies answer the request just before
+   * them, and then the map is not touched.
    */
-  private readonly pending = new Map<number, DecodedMessage>();
-  private newestRequest: DecodedMessage | undefined;
+  private pending: Map<number, PendingGed> | undefined = undefined;
+  private hasNewest = false;
   private newestInvokeId = 0;
+  private newestFrame = 0;
+  private newestTime = 0;
+  private newestType = '';
+  private newestDirection: Direction = 'c2s';
+  /** The newest request itself, only when the caller keeps messages (DecodeOptions.forgetEmitted unset). */
+  private newestRequest: DecodedMessage | undefined = undefined;
   // Each direction's stream, queued stream anomalies and last message are fields of this object rather
   // than of a MessageEmitter or an object per direction, and messages are built inline: every message reads
   // them, and with hundreds of sessions interleaved each further object is a cold cache line. The end of the
@@ -133,9 +149,13 @@ class Ged188StreamDecoder implements StreamDecoder {
   /** Stream anomalies (gaps, resyncs) waiting for the next message of the direction; undefined while none. */
   private c2sPending: AnomalyQueue | undefined;
   private s2cPending: AnomalyQueue | undefined;
-  /** The direction's last message, for anomalies left at the end of the flow. */
+  /** The direction's last message, for anomalies left at the end of the flow (only when the caller keeps messages). */
   private c2sLast: DecodedMessage | undefined;
   private s2cLast: DecodedMessage | undefined;
+  /** The direction emitted a message (what c2sLast would say when the caller keeps none). */
+  private c2sEmitted = false;
+  private s2cEmitted = false;
+  private readonly forget: boolean;
   private readonly flowId: number;
   private readonly client: string;
   private readonly server: string;
@@ -158,6 +178,7 @@ class Ged188StreamDecoder implements StreamDecoder {
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
     this.keepRaw = ctx.options.keepRaw === true;
+    this.forget = ctx.options.forgetEmitted === true;
     this.emit = ctx.emit;
   }
 
@@ -208,17 +229,19 @@ class Ged188StreamDecoder implements StreamDecoder {
   end(): void {
     this.c2sStream?.finish();
     if (this.c2sPending !== undefined) {
-      this.carryLeftovers('c2s', this.c2sPending, this.c2sLast);
+      if (!(this.forget && this.c2sEmitted)) this.carryLeftovers('c2s', this.c2sPending, this.c2sLast);
       this.c2sPending = undefined;
     }
     this.s2cStream?.finish();
     if (this.s2cPending !== undefined) {
-      this.carryLeftovers('s2c', this.s2cPending, this.s2cLast);
+      if (!(this.forget && this.s2cEmitted)) this.carryLeftovers('s2c', this.s2cPending, this.s2cLast);
       this.s2cPending = undefined;
     }
-    if (this.pendingSize) this.pending.clear();
+    this.pending = undefined;
     this.pendingSize = 0;
+    this.hasNewest = false;
     this.newestRequest = undefined;
+    this.c2sLast = this.s2cLast = undefined;
   }
 
   private carryLeftovers(dir: Direction, left: AnomalyQueue, last: DecodedMessage | undefined): void {
@@ -329,8 +352,13 @@ class Ged188StreamDecoder implements StreamDecoder {
     if (queued !== undefined) addToMessage(out, queued.list, queued.omitted, frame);
     if (anomalies) addToMessage(out, anomalies, undefined, frame);
     this.pair(dir, type, name, invokeId, out);
-    if (c2s) this.c2sLast = out;
-    else this.s2cLast = out;
+    if (c2s) {
+      this.c2sEmitted = true;
+      if (!this.forget) this.c2sLast = out;
+    } else {
+      this.s2cEmitted = true;
+      if (!this.forget) this.s2cLast = out;
+    }
     this.emit(out);
   }
 
@@ -338,36 +366,62 @@ class Ged188StreamDecoder implements StreamDecoder {
   private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, out: DecodedMessage): void {
     if (invokeId === undefined) return;
     const role = roleOf(type, name);
-    const pending = this.pending;
     if (role === ROLE_REQUEST) {
       // The previous newest request joins the map (at its end: it is newer than all there), unless the
       // new one replaces it.
-      if (this.newestRequest && this.newestInvokeId !== invokeId) {
-        pending.set(this.newestInvokeId, this.newestRequest);
+      if (this.hasNewest && this.newestInvokeId !== invokeId) {
+        const pending = (this.pending ??= new Map());
+        pending.set(this.newestInvokeId, {
+          frame: this.newestFrame,
+          time: this.newestTime,
+          type: this.newestType,
+          direction: this.newestDirection,
+          message: this.newestRequest,
+        });
         this.pendingSize = pending.size;
       }
       if (this.pendingSize) {
+        const pending = this.pending!;
         pending.delete(invokeId);
         if (pending.size + 1 > MAX_PENDING) pending.delete(pending.keys().next().value as number);
         this.pendingSize = pending.size;
       }
-      this.newestRequest = out;
+      this.hasNewest = true;
       this.newestInvokeId = invokeId;
+      this.newestFrame = out.frame;
+      this.newestTime = out.time;
+      this.newestType = out.type;
+      this.newestDirection = dir;
+      if (!this.forget) this.newestRequest = out;
       return;
     }
     if (role !== ROLE_REPLY) return;
-    const newest = this.newestRequest !== undefined && this.newestInvokeId === invokeId;
-    const req = newest ? this.newestRequest : this.pendingSize ? pending.get(invokeId) : undefined;
-    if (!req || req.direction === dir || !answers(req.type, type, name)) return;
-    if (newest) this.newestRequest = undefined;
-    else {
-      pending.delete(invokeId);
-      this.pendingSize = pending.size;
+    let reqFrame: number;
+    let reqTime: number;
+    let reqType: string;
+    let reqMessage: DecodedMessage | undefined;
+    if (this.hasNewest && this.newestInvokeId === invokeId) {
+      if (this.newestDirection === dir || !answers(this.newestType, type, name)) return;
+      reqFrame = this.newestFrame;
+      reqTime = this.newestTime;
+      reqType = this.newestType;
+      reqMessage = this.newestRequest;
+      this.hasNewest = false;
+      this.newestRequest = undefined;
+    } else {
+      const req = this.pendingSize ? this.pending!.get(invokeId) : undefined;
+      if (!req || req.direction === dir || !answers(req.type, type, name)) return;
+      this.pending!.delete(invokeId);
+      this.pendingSize = this.pending!.size;
+      reqFrame = req.frame;
+      reqTime = req.time;
+      reqType = req.type;
+      reqMessage = req.message;
     }
-    req.pairedFrame = out.frame;
-    out.pairedFrame = req.frame;
-    out.responseTime = Math.max(0, out.time - req.time);
-    out.fields.requestType = req.type;
+    if (reqMessage !== undefined) reqMessage.pairedFrame = out.frame;
+    out.pairedFrame = reqFrame;
+    out.responseTime = Math.max(0, out.time - reqTime);
+    out.fields.requestType = reqType;
   }
 }
 

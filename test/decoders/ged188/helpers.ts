@@ -56,7 +56,7 @@ export const FLOW: FlowInfo = {
   start: 100,
 };
 
-export function newDecoder(options: { showSecrets?: boolean; keepRaw?: boolean } = {}): {
+export function newDecoder(options: { showSecrets?: boolean; keepRaw?: boolean; forgetEmitted?: boolean } = {}): {
   dec: StreamDecoder;
   out: DecodedMessage[];
 } {

@@ -48,7 +48,7 @@ function conversation(): Step[] {
   ];
 }
 
-function feedSteps(steps: Step[], opts: { showSecrets?: boolean } = {}): DecodedMessage[] {
+function feedSteps(steps: Step[], opts: { showSecrets?: boolean; forgetEmitted?: boolean } = {}): DecodedMessage[] {
   const { dec, out } = newDecoder(opts);
   steps.forEach(([dir, time, ...msgs], i) => dec.data(dir, concat(...msgs), 10 + i, time));
   dec.end();
@@ -115,6 +115,31 @@ describe('full login conversation through the stream decoder', () => {
     ]);
     expect(out.filter((m) => m.direction === 'c2s').map((m) => m.pairedFrame)).toEqual([11, 13, 15, 17, 19, 21, 23, 25]);
     expect(out[8].pairedFrame).toBeUndefined();
+  });
+
+  it('pairs the same when the caller keeps no message (forgetEmitted), without completing the requests it let go', () => {
+    const forgot = feedSteps(conversation(), { forgetEmitted: true });
+    const replies = (list: DecodedMessage[]) => list.filter((m) => m.direction === 's2c');
+    expect(replies(forgot)).toEqual(replies(out));
+    expect(forgot.filter((m) => m.direction === 'c2s').map((m) => m.pairedFrame)).toEqual(new Array(8).fill(undefined));
+    // Everything else about the requests is as before.
+    const strip = (m: DecodedMessage) => ({ ...m, pairedFrame: undefined });
+    expect(forgot.filter((m) => m.direction === 'c2s').map(strip)).toEqual(out.filter((m) => m.direction === 'c2s').map(strip));
+  });
+
+  it('pairs a reply with an older waiting request when the caller keeps no message', () => {
+    const forgot = feedSteps(
+      [
+        ['c2s', 1, heartbeatReq({ invokeId: 1 }), heartbeatReq({ invokeId: 2 }), heartbeatReq({ invokeId: 3 })],
+        ['s2c', 2, heartbeatConf({ invokeId: 1 }), heartbeatConf({ invokeId: 3 }), heartbeatConf({ invokeId: 2 })],
+      ],
+      { forgetEmitted: true },
+    );
+    expect(forgot.filter((m) => m.direction === 's2c').map((m) => [m.fields.invokeId, m.pairedFrame, m.fields.requestType])).toEqual([
+      [1, 10, 'HEARTBEAT_REQ'],
+      [3, 10, 'HEARTBEAT_REQ'],
+      [2, 10, 'HEARTBEAT_REQ'],
+    ]);
   });
 
   it('shows secrets only when asked', () => {
