@@ -3,9 +3,11 @@
 // 2N (no flow ends before the count is taken); the difference over N. Run with `node --expose-gc bench/flow-memory.mjs [--flows N] [--kind K]`,
 // kinds: unclaimed (an empty UDP datagram to a port no decoder claims), udp-unclaimed / tcp-unclaimed (a segment of
 // bytes no content probe claims, to such a port), tcp-syn (a scan's SYN), udp-classify (empty UDP through the
-// classify-only pipeline of `ctiscope flows`), ged188 (one OPEN_REQ each to the CTI port, decoded: a claimed flow).
+// classify-only pipeline of `ctiscope flows`), ged188 (one OPEN_REQ each to the CTI port, decoded: a claimed flow),
+// ged188-analyze (the same through `analyze`'s pipeline: decoder and analyzer state, each client a workstation).
 // Prints one JSON line: { kind, flows, bytesPerFlow }. Needs a build (dist/).
 import { createDecodePipeline } from '../dist/decode-pipeline.js';
+import { createPipeline } from '../dist/pipeline.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -59,7 +61,8 @@ const NOT_A_PROTOCOL = new TextEncoder().encode('\u0000\u0000\u0000\u0000hello, 
 
 function pipelineFor(kind) {
   let messages = 0;
-  const pipeline = createDecodePipeline({
+  const pipeline = (kind === 'ged188-analyze' ? createPipeline : createDecodePipeline)({
+    analyze: kind === 'ged188-analyze',
     classifyOnly: kind === 'udp-classify',
     onMessage: () => messages++,
   });
@@ -76,7 +79,7 @@ function pipelineFor(kind) {
   const open = (n) => {
     for (const end = next + n; next < end; next++) {
       const i = next;
-      if (kind === 'ged188') feed(ipv4(6, i, 42027, openReq(i + 1)));
+      if (kind === 'ged188' || kind === 'ged188-analyze') feed(ipv4(6, i, 42027, openReq(i + 1)));
       else if (kind === 'tcp-syn') feed(ipv4(6, i, 33333, new Uint8Array(0), 0x02));
       else if (kind === 'tcp-unclaimed') feed(ipv4(6, i, 33333, NOT_A_PROTOCOL));
       else if (kind === 'udp-unclaimed') feed(ipv4(17, i, 33333, NOT_A_PROTOCOL));
@@ -100,6 +103,6 @@ run.open(flows);
 const h1 = heapAfterGc();
 run.open(flows);
 const h2 = heapAfterGc();
-if (kind === 'ged188' && run.messages() !== 2 * flows) throw new Error(`expected ${2 * flows} decoded OPEN_REQs, got ${run.messages()}`);
+if (kind.startsWith('ged188') && run.messages() !== 2 * flows) throw new Error(`expected ${2 * flows} decoded OPEN_REQs, got ${run.messages()}`);
 console.log(JSON.stringify({ kind, flows, bytesPerFlow: Math.round((h2 - h1) / flows), messages: run.messages() / 2 }));
-run.pipeline.finish();
+run.pipeline.finish({ files: [], packets: 0 });

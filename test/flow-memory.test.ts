@@ -30,4 +30,10 @@ describe('heap per open flow (10,000 flows)', () => {
     expect(r.messages).toBe(10_000);
     expect(r.bytesPerFlow).toBeLessThanOrEqual(5 * 1024);
   });
+
+  it('ged188-analyze (the same through analyze: decoders, flow and host state, the step, the CTI session): at most 6 KB per flow', () => {
+    const r = bytesPerFlow('ged188-analyze');
+    expect(r.messages).toBe(10_000);
+    expect(r.bytesPerFlow).toBeLessThanOrEqual(6 * 1024);
+  });
 });

@@ -113,12 +113,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
       if (servicesSeen.size < 16) servicesSeen.add(serviceText(flow.cls?.label ?? protocol ?? 'service', flow.info.serverPort));
     }
-    if (d && d !== 'unknown') flow.host.desktopHints.add(d);
-    else if (flow.cls?.service === 'cti' && flow.info.serverPort === 12028) flow.host.desktopHints.add('cad');
+    if (d && d !== 'unknown') (flow.host.desktopHints ??= new Set()).add(d);
+    else if (flow.cls?.service === 'cti' && flow.info.serverPort === 12028) (flow.host.desktopHints ??= new Set()).add('cad');
   }
 
   function newFlow(info: FlowInfo): FlowState {
-    const f: FlowState = { key: flowKey(info.transport, info.id), info, steps: [], pending: new Map(), gapBytes: { c2s: 0, s2c: 0 } };
+    const f: FlowState = { key: flowKey(info.transport, info.id), info, steps: [], gapBytes: { c2s: 0, s2c: 0 } };
     flows.set(f.key, f);
     return f;
   }
@@ -184,12 +184,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const phase = flow.byContent && !flow.contentConfirmed ? 'other' : (ctx.flowPhase(flow) ?? 'other');
 
     // Requests left without a reply.
-    for (const p of flow.pending.values()) {
-      if (r.openAtEnd) {
-        if (ctx.openPending.length < MAX_OPEN_PENDING) ctx.openPending.push(p);
-      } else markUnanswered(p, r.end, r.finFrames[0] ?? r.rstFrame ?? r.lastFrame);
+    if (flow.pending) {
+      for (const p of flow.pending.values()) {
+        if (r.openAtEnd) {
+          if (ctx.openPending.length < MAX_OPEN_PENDING) ctx.openPending.push(p);
+        } else markUnanswered(p, r.end, r.finFrames[0] ?? r.rstFrame ?? r.lastFrame);
+      }
+      flow.pending = undefined;
     }
-    flow.pending.clear();
     const g = flow.ged;
     if (g) endGedSession(g, r.end, r.openAtEnd === true, r.state, r.rstFrame ?? r.finFrames[0] ?? r.lastFrame, flow.steps[0]);
 
@@ -275,7 +277,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   function pendingOf(flow: FlowState, step: StepState): PendingRequest[] {
     const out: PendingRequest[] = [];
-    for (const p of flow.pending.values()) if (p.step === step) out.push(p);
+    if (flow.pending) for (const p of flow.pending.values()) if (p.step === step) out.push(p);
     return out;
   }
 
@@ -342,7 +344,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       if (list) list.push(p);
       else open.set(p.step, [p]);
     };
-    for (const f of flows.values()) if (!only || f.host === only) for (const p of f.pending.values()) add(p);
+    for (const f of flows.values()) if (f.pending && (!only || f.host === only)) for (const p of f.pending.values()) add(p);
     for (const p of ctx.openPending) add(p);
     // Heartbeats waiting on open sessions are judged like any other request (against the reply timeout).
     for (const f of flows.values()) {

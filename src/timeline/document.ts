@@ -178,7 +178,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
 }
 
 function desktopOf(h: HostState): DesktopKind {
-  for (const d of DESKTOP_PRIORITY) if (h.desktopHints.has(d)) return d;
+  for (const d of DESKTOP_PRIORITY) if (h.desktopHints?.has(d)) return d;
   return 'unknown';
 }
 

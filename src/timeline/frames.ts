@@ -7,24 +7,33 @@ const HEAD = 20;
 const TAIL = 5;
 
 export class FrameList {
-  private readonly head: number[] = [];
-  private readonly tail: number[] = [];
+  /** Made on the first frame, and the tail on the first frame past HEAD: most steps have a few frames. */
+  private head: number[] | null = null;
+  private tail: number[] | null = null;
   private last = -1;
   total = 0;
 
   add(frame: number): void {
     // Consecutive duplicates are the common case (several messages completing in one segment).
     if (frame === this.last) return;
-    if (this.total < HEAD && this.head.includes(frame)) return;
-    if (this.tail.includes(frame)) return;
-    this.last = frame;
-    this.total++;
-    if (this.head.length < HEAD) {
-      this.head.push(frame);
+    const head = this.head;
+    if (head === null) {
+      this.head = [frame];
+      this.last = frame;
+      this.total++;
       return;
     }
-    this.tail.push(frame);
-    if (this.tail.length > TAIL) this.tail.shift();
+    if (this.total < HEAD && head.includes(frame)) return;
+    if (this.tail !== null && this.tail.includes(frame)) return;
+    this.last = frame;
+    this.total++;
+    if (head.length < HEAD) {
+      head.push(frame);
+      return;
+    }
+    const tail = (this.tail ??= []);
+    tail.push(frame);
+    if (tail.length > TAIL) tail.shift();
   }
 
   addAll(frames: readonly number[]): void {
@@ -33,13 +42,14 @@ export class FrameList {
 
   /** The kept frames, ascending. */
   list(): number[] {
-    const all = this.head.concat(this.tail);
+    if (this.head === null) return [];
+    const all = this.tail === null ? this.head.slice() : this.head.concat(this.tail);
     all.sort((a, b) => a - b);
     return all.filter((f, i) => i === 0 || all[i - 1] !== f);
   }
 
   get capped(): boolean {
-    return this.total > this.head.length + this.tail.length;
+    return this.total > (this.head?.length ?? 0) + (this.tail?.length ?? 0);
   }
 }
 

@@ -12,12 +12,12 @@ export interface PendingHeartbeat {
 
 export class PendingHeartbeats {
   /** Every waiting request but the newest, oldest first. */
-  private readonly older = new Map<number, PendingHeartbeat>();
+  private older: Map<number, PendingHeartbeat> | undefined = undefined;
   private newest: PendingHeartbeat | undefined;
   private newestId = 0;
 
   get size(): number {
-    return this.older.size + (this.newest === undefined ? 0 : 1);
+    return (this.older?.size ?? 0) + (this.newest === undefined ? 0 : 1);
   }
 
   /** As Map.set: an InvokeID already waiting keeps its place and takes the new value. */
@@ -26,18 +26,19 @@ export class PendingHeartbeats {
       this.newest = p;
       return;
     }
-    if (this.older.size && this.older.has(id)) {
+    if (this.older?.size && this.older.has(id)) {
       this.older.set(id, p);
       return;
     }
-    if (this.newest !== undefined) this.older.set(this.newestId, this.newest);
+    // The map is made when a second request waits (most sessions alternate request and reply).
+    if (this.newest !== undefined) (this.older ??= new Map()).set(this.newestId, this.newest);
     this.newest = p;
     this.newestId = id;
   }
 
   get(id: number): PendingHeartbeat | undefined {
     if (this.newest !== undefined && this.newestId === id) return this.newest;
-    return this.older.size ? this.older.get(id) : undefined;
+    return this.older?.size ? this.older.get(id) : undefined;
   }
 
   delete(id: number): boolean {
@@ -45,22 +46,24 @@ export class PendingHeartbeats {
       this.newest = undefined;
       return true;
     }
-    return this.older.size ? this.older.delete(id) : false;
+    return this.older?.size ? this.older.delete(id) : false;
   }
 
   /** The waiting requests, oldest first. */
   values(): PendingHeartbeat[] {
-    const out = [...this.older.values()];
+    const out: PendingHeartbeat[] = [];
+    if (this.older) for (const p of this.older.values()) out.push(p);
     if (this.newest !== undefined) out.push(this.newest);
     return out;
   }
 
   /** Removes the requests sent `limit` seconds or more before `now`, handing each to `expired`, oldest first. */
   expire(now: number, limit: number, expired: (p: PendingHeartbeat) => void): void {
-    if (this.older.size) {
-      for (const [id, p] of this.older) {
+    const older = this.older;
+    if (older?.size) {
+      for (const [id, p] of older) {
         if (now - p.time < limit) continue;
-        this.older.delete(id);
+        older.delete(id);
         expired(p);
       }
     }

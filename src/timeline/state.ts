@@ -192,7 +192,8 @@ export interface HostState {
   nextStepId: number;
   /** Opened a connection to a desktop service (config … services) or spoke GED-188 as the client. */
   desktopClient: boolean;
-  desktopHints: Set<DesktopKind>;
+  /** Made when a first hint comes (a host that only ever sent one unanswered request has none). */
+  desktopHints?: Set<DesktopKind>;
   agentId?: string;
   extension?: string;
   /** Host names found in the desktop's directory entries (its configured servers), capped. */
@@ -202,7 +203,7 @@ export interface HostState {
   /** Agent identity seen only in server events (used when the client never sent one). */
   eventAgentId?: string;
   eventExtension?: string;
-  dnsSteps: Map<string, StepState>;
+  dnsSteps?: Map<string, StepState>;
   /** Failed connections to CTI servers that carried no GED-188 message, for the host's CTI client (capped). */
   ctiConnections?: StepState[];
   /** One of its GED-188 sessions spoke for several agents: a server (CTI OS server, Finesse), not a desktop. */

@@ -35,7 +35,8 @@ export interface FlowState {
   cls?: FlowClassification;
   host?: HostState;
   steps: StepState[];
-  pending: Map<number, PendingRequest>;
+  /** Requests awaiting a reply, by id; made on the first request (most flows of a scan never send one). */
+  pending?: Map<number, PendingRequest>;
   ldap?: StepState;
   giop?: Map<string, StepState>;
   ged?: GedFlowState;
@@ -90,7 +91,7 @@ export class StepContext {
   hostFor(ip: string, time: number): HostState {
     let h = this.hosts.get(ip);
     if (!h) {
-      h = { ip, steps: [], nextStepId: 1, desktopClient: false, desktopHints: new Set(), dnsSteps: new Map(), firstTime: time, lastTime: time };
+      h = { ip, steps: [], nextStepId: 1, desktopClient: false, firstTime: time, lastTime: time };
       this.hosts.set(ip, h);
     }
     return h;
@@ -140,21 +141,22 @@ export class StepContext {
 
   addPending(flow: FlowState, id: number | undefined, step: StepState, name: string, m: DecodedMessage): void {
     if (id === undefined) return;
-    if (flow.pending.has(id)) return; // a retransmitted request keeps its first time
-    if (flow.pending.size >= MAX_PENDING_PER_FLOW) {
-      const [oldId, old] = flow.pending.entries().next().value as [number, PendingRequest];
-      flow.pending.delete(oldId);
+    const pending = (flow.pending ??= new Map());
+    if (pending.has(id)) return; // a retransmitted request keeps its first time
+    if (pending.size >= MAX_PENDING_PER_FLOW) {
+      const [oldId, old] = pending.entries().next().value as [number, PendingRequest];
+      pending.delete(oldId);
       markUnanswered(old, undefined, undefined);
     }
-    flow.pending.set(id, { step, name, frame: m.frame, time: m.time });
+    pending.set(id, { step, name, frame: m.frame, time: m.time });
   }
 
   /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */
   resolve(flow: FlowState, id: number | undefined, m: DecodedMessage): PendingRequest | undefined {
     if (id === undefined) return undefined;
-    const p = flow.pending.get(id);
+    const p = flow.pending?.get(id);
     if (!p) return undefined;
-    flow.pending.delete(id);
+    flow.pending!.delete(id);
     const s = p.step;
     const rt = m.time - p.time;
     s.answered++;

@@ -10,7 +10,7 @@ export const ctiosSteps: StepBuilder = {
       if (!flow.ctios) return undefined;
       flow.ctios.protocol = 'ctios';
       flow.ctios.facts.opaque = { messages: 0, bytes: { c2s: 0, s2c: 0 } };
-      flow.host!.desktopHints.add('ctios');
+      (flow.host!.desktopHints ??= new Set()).add('ctios');
     }
     const s = flow.ctios;
     absorb(s, m);

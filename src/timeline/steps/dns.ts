@@ -13,9 +13,10 @@ export const dnsSteps: StepBuilder = {
     const qtype = str(m.fields.qtypeName) ?? str(m.fields.qtype) ?? '?';
     const key = `${qname}|${qtype}`;
     if (m.type === 'query') {
-      let s = host.dnsSteps.get(key);
+      const dnsSteps = (host.dnsSteps ??= new Map());
+      let s = dnsSteps.get(key);
       if (!s) {
-        if (host.dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
+        if (dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
         s = ctx.newStep(flow, 'dns', m.time, 'dns');
         if (!s) return undefined;
         s.protocol = 'dns';
@@ -23,7 +24,7 @@ export const dnsSteps: StepBuilder = {
         s.label = flow.cls?.label ?? 'DNS';
         s.replyTimeout ??= 5;
         s.facts.dns = { qname, qtype, queries: 0, responses: 0, addresses: [], failures: 0, ok: null };
-        host.dnsSteps.set(key, s);
+        dnsSteps.set(key, s);
       }
       absorb(s, m);
       s.count++;
@@ -32,7 +33,7 @@ export const dnsSteps: StepBuilder = {
       return s;
     }
     const p = ctx.resolve(flow, id, m);
-    const s = p?.step ?? host.dnsSteps.get(key);
+    const s = p?.step ?? host.dnsSteps?.get(key);
     if (!s || !s.facts.dns) return undefined;
     absorb(s, m);
     const d = s.facts.dns;

@@ -41,7 +41,8 @@ export interface GedFlowState {
   lastMessage: number;
   client?: CtiClientState;
   session: CtiSessionState;
-  agents: Map<AgentState, SessionAgent>;
+  /** Made when the session first names an agent (an unanswered OPEN_REQ never does). */
+  agents?: Map<AgentState, SessionAgent>;
   /** The agent of the latest request: events that name no agent belong to it while the session has one. */
   lastAgent?: SessionAgent;
   /** The session spoke for more than one agent: a server's session, not a desktop's. */
@@ -66,7 +67,7 @@ function sessionOf(ctx: StepContext, flow: FlowState, m: DecodedMessage): GedFlo
   let g = flow.ged;
   if (g) return g;
   const session: CtiSessionState = { client: flow.info.client, server: flow.info.server, flowId: flow.info.id, start: flow.info.start, end: null, opened: null };
-  g = { heartbeatPending: new PendingHeartbeats(), lastMessage: m.time, session, agents: new Map(), multiAgent: false };
+  g = { heartbeatPending: new PendingHeartbeats(), lastMessage: m.time, session, multiAgent: false };
   flow.ged = g;
   // The server of a CTI session is a server, whoever its client is.
   ctx.serverIps.add(flow.info.serverIp);
@@ -145,11 +146,12 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
   const ext = str(m.fields.agentExtension);
   if (ext) agent.extension ??= ext;
   if (m.time > agent.lastTime) agent.lastTime = m.time;
-  let sa = g.agents.get(agent);
+  const agents = (g.agents ??= new Map());
+  let sa = agents.get(agent);
   if (!sa) {
     sa = { agent };
-    g.agents.set(agent, sa);
-    if (g.agents.size > 1 && !g.multiAgent) {
+    agents.set(agent, sa);
+    if (agents.size > 1 && !g.multiAgent) {
       g.multiAgent = true;
       flow.host!.serverSideCti = true;
     }
