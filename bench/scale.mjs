@@ -18,7 +18,7 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const repro = opt('repro', join(root, '..', '..', 'shared', 'repro'));
+const repro = opt('repro', join(root, '..', 'shared', 'repro'));
 const flows = Number(opt('flows', 1_000_000));
 const only = opt('only', undefined);
 const outDir = join(root, 'bench', 'out');
