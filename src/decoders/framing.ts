@@ -181,7 +181,12 @@ export class PduStream {
       if (len + bytes.length <= this.buf.length && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        const grown = new Uint8Array(Math.max(4096, (len + bytes.length) * 2));
+        const needed = len + bytes.length;
+        // A message whose length is known gets a buffer of that size at once: doubling towards a 30 MB
+        // message would allocate (and copy) about twice that, and hold up to twice its size at the end.
+        const whole = len > 0 ? this.framing.pduLength(this.buf, this.start, len) : this.framing.pduLength(bytes, 0, bytes.length);
+        const size = whole > needed && whole <= this.maxBuffered ? whole : Math.max(4096, needed * 2);
+        const grown = new Uint8Array(size);
         grown.set(this.buf.subarray(this.start, this.end));
         this.buf = grown;
       }
