@@ -62,6 +62,18 @@ export interface LdapMessage {
 const utf8 = new TextDecoder('utf-8');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Names (DNs, attribute types, filters' strings) longer than this are cut, with their length said: a real DN is
+ * a few hundred bytes, and a 30 MB one would otherwise be held as a 30 MB string by every message that names it.
+ */
+export const MAX_NAME_BYTES = 64 * 1024;
+
+/** UTF-8 text of a name, bounded by MAX_NAME_BYTES ("…" and the length in bytes after a cut). */
+function nameText(bytes: Uint8Array): string {
+  if (bytes.length <= MAX_NAME_BYTES) return utf8.decode(bytes);
+  return `${utf8.decode(bytes.subarray(0, MAX_NAME_BYTES))}… (${bytes.length} bytes)`;
+}
+
 function hex(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
@@ -135,7 +147,7 @@ class Reader {
 
   string(what: string, identifier = 0x04, optional = false): string | null {
     const b = this.bytes(what, identifier, optional);
-    return b ? utf8.decode(b) : null;
+    return b ? nameText(b) : null;
   }
 
   integer(what: string, identifier = 0x02): number | null {
@@ -244,7 +256,7 @@ function decodeOp(parent: Reader, el: BerElement, m: LdapMessage, opts: DecodeOp
   // Primitive operations: their content is the value itself.
   if (m.op === OP_UNBIND_REQUEST) return;
   if (m.op === OP_DEL_REQUEST) {
-    f.objectName = utf8.decode(buf.subarray(el.contentStart, el.end));
+    f.objectName = nameText(buf.subarray(el.contentStart, el.end));
     return;
   }
   if (m.op === OP_ABANDON_REQUEST) {
@@ -287,7 +299,7 @@ function decodeOp(parent: Reader, el: BerElement, m: LdapMessage, opts: DecodeOp
         f.authentication = 'simple';
         const pw = buf.subarray(auth.contentStart, auth.end);
         // An empty password is an anonymous or unauthenticated bind: worth seeing, nothing to hide.
-        f.password = pw.length === 0 ? '' : opts.showSecrets ? utf8.decode(pw) : '<redacted>';
+        f.password = pw.length === 0 ? '' : opts.showSecrets ? nameText(pw) : '<redacted>';
       } else if (auth.identifier === 0xa3) {
         const s = r.into(auth, 'SaslCredentials');
         const mech = s.string('mechanism');
@@ -491,7 +503,7 @@ export function plainAttributes(buf: Uint8Array, start: number, end: number): { 
     if (!readPlainBerElement(buf, typeEnd, attrEnd, 0x31, SPAN)) return null;
     const valsEnd = SPAN.end;
     if (++count > MAX_ATTRIBUTES) return null;
-    const type = utf8.decode(buf.subarray(typeAt, typeEnd));
+    const type = nameText(buf.subarray(typeAt, typeEnd));
     const values: string[] = [];
     let total = 0;
     let v = SPAN.start;
