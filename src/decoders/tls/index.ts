@@ -6,6 +6,10 @@
  * Records are split with PduStream (5-byte header); handshake messages are reassembled across records
  * (a Certificate chain often spans several records and many segments). One DecodedMessage per
  * handshake message, per alert, and per ChangeCipherSpec; application data is not reported.
+ *
+ * Records nobody reads (application data; handshake records once encrypted) are stepped over in the
+ * segments as they come, by their length, without being buffered: on a SPAN port TLS is most of the bytes,
+ * and buffering every record that spans segments copied all of them.
  */
 
 import { MessageEmitter } from '../emit.js';
@@ -72,11 +76,23 @@ interface HandshakeMark {
   recordVersion: number;
 }
 
+/** The handshake buffer of every direction that has not buffered a handshake message (never written to). */
+const NO_HANDSHAKE = new Uint8Array(0);
+
 class DirectionState {
   readonly records: PduStream;
   /** ChangeCipherSpec seen: later handshake records and alerts are encrypted. */
   ccs = false;
-  hsBuf = new Uint8Array(0);
+  /**
+   * Bytes of a record being stepped over that are still to come (see TlsFlowDecoder.data), with the stream
+   * offset where that record began, its length and the frame of its latest bytes (for the anomaly that a gap
+   * or the end of the stream in the middle of it makes).
+   */
+  skip = 0;
+  skipStart = 0;
+  skipTotal = 0;
+  skipFrame = 0;
+  hsBuf = NO_HANDSHAKE;
   /** Handshake stream position of hsBuf[0], and the bytes held. */
   hsBase = 0;
   hsLen = 0;
@@ -138,11 +154,69 @@ class TlsFlowDecoder implements StreamDecoder {
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
-    (dir === 'c2s' ? this.c2s : this.s2c).records.data(bytes, frame, time);
+    const st = dir === 'c2s' ? this.c2s : this.s2c;
+    if (st.skip > 0 || st.records.idle) this.stepOver(st, bytes, frame, time);
+    else st.records.data(bytes, frame, time);
+  }
+
+  /**
+   * While the record stream is in step and holds nothing: the rest of a record being skipped, then every whole
+   * or started record that record() would ignore (application data; handshake after ChangeCipherSpec), are
+   * counted past without a copy. The rest (a header cut by the segment's end, alerts, handshake, anything odd)
+   * goes to the PduStream as before, from a record boundary.
+   */
+  private stepOver(st: DirectionState, bytes: Uint8Array, frame: number, time: number): void {
+    const records = st.records;
+    const len = bytes.length;
+    let pos = 0;
+    if (st.skip > 0) {
+      const n = st.skip < len ? st.skip : len;
+      st.skip -= n;
+      st.skipFrame = frame;
+      records.consumed(n);
+      pos = n;
+    }
+    while (len - pos >= 5) {
+      const type = bytes[pos];
+      if (!(type === 23 || (type === 22 && st.ccs)) || !plausibleRecordHeader(bytes, pos)) break;
+      const total = 5 + readU16BE(bytes, pos + 3);
+      const n = total < len - pos ? total : len - pos;
+      if (n < total) {
+        st.skip = total - n;
+        st.skipStart = records.nextOffset;
+        st.skipTotal = total;
+        st.skipFrame = frame;
+      }
+      records.consumed(n);
+      pos += n;
+    }
+    if (pos < len) records.data(pos === 0 ? bytes : bytes.subarray(pos), frame, time);
+  }
+
+  /**
+   * A record being stepped over was cut by a gap or the end of the stream: the anomaly the PduStream gives for
+   * a message it buffered (same code and words), since this one was counted past instead.
+   */
+  private cutSkipped(st: DirectionState, code: 'message-cut-by-gap' | 'incomplete-message', frame: number | undefined, gapLength = 0): void {
+    const had = st.skipTotal - st.skip;
+    st.skip = 0;
+    this.out.streamAnomaly(st.dir, {
+      code,
+      message:
+        code === 'message-cut-by-gap'
+          ? `${had} bytes of a message were followed by ${gapLength} bytes that were not captured; that message is lost`
+          : `the stream ended ${had} bytes into a message that was never completed`,
+      frame,
+      offset: st.skipStart,
+    });
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
     const st = dir === 'c2s' ? this.c2s : this.s2c;
+    if (st.skip > 0) {
+      // The PduStream's own report, had it buffered the record; it then looks for the next record start.
+      this.cutSkipped(st, 'message-cut-by-gap', frame, length);
+    }
     st.records.gap(length, frame, time);
     if (st.hsLen > 0) {
       this.out.streamAnomaly(st.dir, {
@@ -156,6 +230,7 @@ class TlsFlowDecoder implements StreamDecoder {
 
   end(): void {
     for (const st of [this.c2s, this.s2c]) {
+      if (st.skip > 0) this.cutSkipped(st, 'incomplete-message', st.skipFrame);
       st.records.finish();
       if (st.hsLen > 0) {
         this.out.streamAnomaly(st.dir, {

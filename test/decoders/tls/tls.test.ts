@@ -192,6 +192,49 @@ describe('TLS stream decoder', () => {
     expect(out[1].fields).toEqual({ anomalies: 1 });
   });
 
+  // Application data is stepped over in the segments, not buffered: a record cut by a gap or by the end of the
+  // stream is reported exactly as when the record stream held it (same code, words, frame and offset).
+  const appData = (bodyLength: number): Uint8Array => {
+    const r = new Uint8Array(5 + bodyLength);
+    r.set([23, 3, 3, bodyLength >> 8, bodyLength & 0xff]);
+    return r;
+  };
+
+  it('a gap inside application data: the record is reported cut, the next record found again', () => {
+    const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
+    const out: DecodedMessage[] = [];
+    const d = createTlsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    const record = appData(1000);
+    d.data('c2s', hello, 1, 0);
+    d.data('c2s', appData(20), 2, 0.1); // whole records, stepped over
+    d.data('c2s', record.subarray(0, 405), 3, 0.2);
+    d.gap('c2s', 300, 4, 0.3);
+    d.data('c2s', record.subarray(705), 5, 0.4); // the record's last 300 bytes: no record start in them
+    d.data('c2s', fromHex('1503030002' + '0100'), 6, 0.5); // a plaintext close_notify alert
+    d.end();
+    expect(out.map((m) => m.type)).toEqual(['ClientHello', 'alert']);
+    expect(out[1].offset).toBe(hello.length + 25 + 1005);
+    expect(out[1].anomalies?.map((a) => [a.code, a.frame, a.offset, a.message])).toEqual([
+      ['message-cut-by-gap', 4, hello.length + 25, '405 bytes of a message were followed by 300 bytes that were not captured; that message is lost'],
+      ['resynchronised', 5, hello.length + 730, 'skipped 300 bytes that did not start a message'],
+    ]);
+  });
+
+  it('the stream ends inside application data: incomplete-message on the last message', () => {
+    const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
+    const out: DecodedMessage[] = [];
+    const d = createTlsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+    const record = appData(1000);
+    d.data('c2s', hello, 1, 0);
+    d.data('c2s', record.subarray(0, 100), 2, 0.1);
+    d.data('c2s', record.subarray(100, 205), 3, 0.2);
+    d.end();
+    expect(out.map((m) => m.type)).toEqual(['ClientHello']);
+    expect(out[0].anomalies?.map((a) => [a.code, a.frame, a.offset, a.message])).toEqual([
+      ['incomplete-message', 3, hello.length, 'the stream ended 205 bytes into a message that was never completed'],
+    ]);
+  });
+
   // One whole record: the ClientHello's first.
   const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
   leftoverAnomalyTests('tls', createTlsStreamDecoder, hello.subarray(0, 5 + ((hello[3] << 8) | hello[4])));
