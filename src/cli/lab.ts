@@ -8,6 +8,7 @@
  */
 
 import { writeJson } from './json-writer.js';
+import { MessageStore } from '../message-store.js';
 import { LiveCaptureError, type LiveStats } from '../capture/live-node.js';
 import { LAB_PORTS, startLab } from '../lab/lab.js';
 import { LAB_PIECES, LAB_SCENARIOS, isLabScenario, labAddresses, labAgent, type LabPlan, type LabScenarioName } from '../lab/scenarios.js';
@@ -248,7 +249,7 @@ export async function runLabCommand(args: LabArgs): Promise<void> {
   const write = captureFileOptions({ write: args.write, interface: 'lo' }, err);
   let live: LiveAnalysis | undefined;
   // --ui: the page shows the run as it happens (the same live feed as `ctiscope ui --live`), then the final timeline.
-  const messages = ui ? new ui.UiMessageStore() : undefined;
+  const messages = ui ? new MessageStore() : undefined;
   const feed = ui
     ? new ui.UiLiveFeed({ snapshot: () => live?.session.snapshot(), packets: () => live?.session.packets ?? 0, interface: 'lo' })
     : undefined;

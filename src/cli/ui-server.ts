@@ -17,6 +17,7 @@ import { analyzeFiles } from '../pipeline-node.js';
 import type { DecodedMessage } from '../decoders/types.js';
 import type { AnalysisDocument, Workstation } from '../timeline/model.js';
 import { hostOf } from '../timeline/format.js';
+import { MessageStore } from '../message-store.js';
 import { packageRoot } from './common.js';
 
 import { DEFAULT_UI_PORT } from './exit-codes.js';
@@ -32,7 +33,7 @@ export interface UiServerOptions {
   /** A capture to analyse and preload when no `doc` is given. */
   file?: string;
   /** Decoded messages for the details pane (filled by whoever analysed the capture). */
-  messages?: UiMessageStore;
+  messages?: MessageStore;
   /** Where the built UI is (default: ui/dist in the package). */
   distDir?: string;
   /** Decode passwords when analysing `file`. */
@@ -44,70 +45,6 @@ export interface UiServerOptions {
 export interface UiServer {
   url: string;
   close(): Promise<void>;
-}
-
-const REDACTED = '<redacted>';
-
-function hasRedacted(v: unknown): boolean {
-  if (v === REDACTED) return true;
-  if (Array.isArray(v)) return v.some(hasRedacted);
-  if (v && typeof v === 'object') return Object.values(v).some(hasRedacted);
-  return false;
-}
-
-/**
- * Decoded messages kept per workstation (client address): the first `head` and the latest `tail`, raw bytes
- * cut at `rawLimit`, and no bytes for messages that carry a redacted password. The same policy as the
- * browser worker's store (ui/src/message-store.ts), which cannot be shared because the UI bundle must not pull
- * Node modules and this file must not reach outside src/.
- */
-/** A kept message: `seq` numbers the messages of its workstation in arrival order. */
-export type UiKeptMessage = DecodedMessage & { seq: number; rawCut?: number; rawHidden?: boolean };
-
-export class UiMessageStore {
-  private readonly byHost = new Map<string, { head: UiKeptMessage[]; tail: UiKeptMessage[]; next: number; total: number }>();
-
-  constructor(
-    private readonly head = 600,
-    private readonly tail = 200,
-    private readonly rawLimit = 4096,
-    private readonly hideSecretBytes = true,
-  ) {}
-
-  add = (m: DecodedMessage): void => {
-    const host = hostOf(m.client);
-    let h = this.byHost.get(host);
-    if (!h) this.byHost.set(host, (h = { head: [], tail: [], next: 0, total: 0 }));
-    const kept: UiKeptMessage = { ...m, seq: h.total++ };
-    if (m.raw && this.hideSecretBytes && hasRedacted(m.fields)) {
-      kept.raw = undefined;
-      kept.rawHidden = true;
-    } else if (m.raw) {
-      kept.raw = m.raw.slice(0, this.rawLimit);
-      if (m.raw.length > this.rawLimit) kept.rawCut = m.raw.length - this.rawLimit;
-    }
-    if (h.head.length < this.head) h.head.push(kept);
-    else if (this.tail > 0) {
-      if (h.tail.length < this.tail) h.tail.push(kept);
-      else h.tail[h.next] = kept;
-      h.next = (h.next + 1) % this.tail;
-    }
-  };
-
-  /** The kept messages of one workstation in arrival order; with `after`, only those numbered (seq) above it. */
-  get(host: string, after = -1): { messages: UiKeptMessage[]; total: number } {
-    const h = this.byHost.get(host);
-    if (!h) return { messages: [], total: 0 };
-    if (after >= h.total - 1) return { messages: [], total: h.total };
-    const tail = h.tail.length < this.tail ? h.tail : [...h.tail.slice(h.next), ...h.tail.slice(0, h.next)];
-    const all = [...h.head, ...tail];
-    return { messages: after < 0 ? all : all.filter((m) => m.seq > after), total: h.total };
-  }
-
-  /** The head and tail sizes, so a page that fetches increments can keep the same bound. */
-  get limits(): { head: number; tail: number } {
-    return { head: this.head, tail: this.tail };
-  }
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -440,7 +377,7 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
   let messages = opts.messages;
   const live = opts.live;
   if (!doc && !live && opts.file) {
-    messages = messages ?? new UiMessageStore(undefined, undefined, undefined, !opts.showSecrets);
+    messages = messages ?? new MessageStore({ hideSecretBytes: !opts.showSecrets });
     const store = messages;
     const result = await analyzeFiles([opts.file], { analyze: true, decode: { keepRaw: true, showSecrets: opts.showSecrets }, onMessage: (m) => store.add(m) });
     doc = result.doc;

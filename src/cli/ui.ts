@@ -14,7 +14,8 @@ import { LiveCaptureError } from '../capture/live-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, useColor } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { captureFileOptions, createLivePrinter, reportCaptureEnd, startLiveAnalysis, waitForStop, type LiveAnalysis } from './live.js';
-import { DEFAULT_UI_PORT, UiLiveFeed, UiMessageStore, isLoopbackAddress, startUiServer, type UiServer, type UiServerOptions } from './ui-server.js';
+import { MessageStore } from '../message-store.js';
+import { DEFAULT_UI_PORT, UiLiveFeed, isLoopbackAddress, startUiServer, type UiServer, type UiServerOptions } from './ui-server.js';
 import type { AnalysisDocument } from '../timeline/model.js';
 
 export interface UiArgs {
@@ -107,11 +108,11 @@ export async function runUi(args: UiArgs): Promise<void> {
   checkAddress(args);
 
   let doc: AnalysisDocument | undefined;
-  let messages: UiMessageStore | undefined;
+  let messages: MessageStore | undefined;
   const files = args.files?.length ? checkFiles(args.files) : [];
   if (files.includes('-')) throw new CliError('ctiscope ui reads files, not standard input', ExitCode.USAGE);
   if (files.length) {
-    messages = new UiMessageStore(undefined, undefined, undefined, !args.showSecrets);
+    messages = new MessageStore({ hideSecretBytes: !args.showSecrets });
     const store = messages;
     const progress = progressOptions();
     const result = await analyzeFiles(files, {
@@ -152,7 +153,7 @@ async function runUiLive(args: UiArgs): Promise<void> {
   const color = useColor(args.color, out);
 
   let live: LiveAnalysis | undefined;
-  const messages = new UiMessageStore(undefined, undefined, undefined, !args.showSecrets);
+  const messages = new MessageStore({ hideSecretBytes: !args.showSecrets });
   const feed = new UiLiveFeed({
     snapshot: () => live?.session.snapshot(),
     packets: () => live?.session.packets ?? 0,

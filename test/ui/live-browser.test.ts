@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createLiveSession, type LiveSession } from '../../src/cli/live.js';
-import { startUiServer, UiLiveFeed, UiMessageStore, type UiServer } from '../../src/cli/ui-server.js';
+import { startUiServer, UiLiveFeed, type UiServer } from '../../src/cli/ui-server.js';
+import { MessageStore } from '../../src/message-store.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, REPO, removeDir, watchErrors } from './browser.js';
 import { writeSpanCapture } from './captures.js';
@@ -46,7 +47,7 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
   });
 
   async function startLive(minIntervalMs = 200): Promise<Live> {
-    const messages = new UiMessageStore();
+    const messages = new MessageStore();
     let session: LiveSession | undefined;
     const feed = new UiLiveFeed({ snapshot: () => session?.snapshot(), packets: () => session?.packets ?? 0, interface: 'lo', filter: 'tcp', minIntervalMs, refreshMs: 1000 });
     session = createLiveSession({ label: 'live:lo', onUpdate: feed.changed, decode: { keepRaw: true }, onMessage: messages.add });

@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLiveSession } from '../../src/cli/live.js';
-import { startUiServer, UiLiveFeed, UiMessageStore, type UiServer } from '../../src/cli/ui-server.js';
+import { startUiServer, UiLiveFeed, type UiServer } from '../../src/cli/ui-server.js';
+import { MessageStore } from '../../src/message-store.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { AnalysisDocument } from '../../src/timeline/model.js';
 import { REPO, removeDir } from './browser.js';
@@ -34,7 +35,7 @@ function get(url: string, path: string, host?: string): Promise<{ status: number
 
 /** A live session with its feed and message store, served on 127.0.0.1:0. */
 async function liveServer(dist: string, feedOpts: { minIntervalMs?: number; refreshMs?: number; heartbeatMs?: number } = {}) {
-  const messages = new UiMessageStore();
+  const messages = new MessageStore();
   let snapshots = 0;
   // eslint-disable-next-line prefer-const
   let session: ReturnType<typeof createLiveSession>;

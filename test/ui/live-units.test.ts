@@ -4,7 +4,6 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { addChanges, applyDelta, liveStatusText, mergeMessages, type LiveDeltaEvent } from '../../ui/src/live.js';
 import { MessageStore, type StoredMessage } from '../../ui/src/message-store.js';
-import { UiMessageStore } from '../../src/cli/ui-server.js';
 import type { DecodedMessage } from '../../src/decoders/types.js';
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
 
@@ -79,7 +78,7 @@ describe('incremental message fetches', () => {
   test('fetching what is new at any moments and merging keeps exactly what the server keeps', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 8 }), fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 12 }), (head, tail, bursts) => {
-        const server = new UiMessageStore(head, tail);
+        const server = new MessageStore({ head, tail });
         let page: StoredMessage[] = [];
         let n = 0;
         for (const burst of bursts) {
@@ -92,15 +91,5 @@ describe('incremental message fetches', () => {
       }),
       { numRuns: 200 },
     );
-  });
-
-  test('the server store numbers messages as the page worker store does', () => {
-    const server = new UiMessageStore(3, 2);
-    const worker = new MessageStore({ head: 3, tail: 2 });
-    for (let i = 0; i < 9; i++) {
-      server.add(message(i));
-      worker.add(message(i));
-    }
-    expect(server.get('10.0.0.1').messages.map((m) => (m as StoredMessage).seq)).toEqual(worker.get('10.0.0.1').messages.map((m) => m.seq));
   });
 });

@@ -105,20 +105,31 @@ describe('message store', () => {
     expect(store.get('10.9.9.9')).toEqual({ messages: [], total: 0 });
   });
 
-  test('cuts raw bytes, copies them, and hides the bytes of messages with a redacted secret', () => {
+  test('cuts raw bytes to a copy of their first bytes, and hides the bytes of messages with a redacted secret', () => {
     const store = new MessageStore({ rawLimit: 4 });
     const raw = new Uint8Array([1, 2, 3, 4, 5, 6]);
     store.add(message(0, '10.0.0.1:1', {}, raw));
     store.add(message(1, '10.0.0.1:1', { floating: [{ tag: 49, name: 'agentPassword', value: '<redacted>' }] }, new Uint8Array([9, 9])));
     raw[0] = 77;
     const [a, b] = store.get('10.0.0.1').messages;
+    // A decoder gives each message its own bytes; a cut keeps a copy of the first ones, not the whole buffer.
     expect(Array.from(a.raw!)).toEqual([1, 2, 3, 4]);
+    expect(a.raw!.buffer.byteLength).toBe(4);
     expect(a.rawCut).toBe(2);
     expect(b.raw).toBeUndefined();
     expect(b.rawHidden).toBe(true);
     const shown = new MessageStore({ hideSecretBytes: false });
     shown.add(message(1, '10.0.0.1:1', { agentPassword: '<redacted>' }, new Uint8Array([9, 9])));
     expect(shown.get('10.0.0.1').messages[0].raw).toBeDefined();
+  });
+
+  test('keeps the decoder’s message objects as they are: a reply’s pairing, set after it was added, shows', () => {
+    const store = new MessageStore();
+    const request = message(0, '10.0.0.1:1');
+    store.add(request);
+    request.pairedFrame = 7;
+    expect(store.get('10.0.0.1').messages[0].pairedFrame).toBe(7);
+    expect(Object.keys(request)).not.toContain('seq');
   });
 });
 
