@@ -1,12 +1,18 @@
 /**
  * The analysis worker: a dropped capture runs through the same pipeline as the CLI, here, off the page's
- * thread, so the page stays responsive and nothing leaves the browser. Decoded messages are kept (bounded per
- * workstation) for the details pane and the ladder view, and handed out on request.
+ * thread, so the page stays responsive and nothing leaves the browser.
+ *
+ * Decoded messages (for the details pane and the ladder view) are decoded again when a host's are first asked
+ * for, by a pass over the same file that keeps only that host's (bounded per workstation, as before), not kept
+ * during the analysis: on a 100 MB capture, holding the first 600 and the latest 200 of every workstation's
+ * messages, with their bytes, cost more than the analysis itself and half a gigabyte, for the one or two
+ * workstations a user opens. Hosts asked for while a pass runs are decoded together in the next one.
  */
 
 /// <reference lib="webworker" />
 
-import { createPipeline, sourceInfo } from '../../src/pipeline.js';
+import { createDecodePipeline, createPipeline, sourceInfo } from '../../src/pipeline.js';
+import { hostOf } from '../../src/timeline/format.js';
 import { readCaptureBlob } from '../../src/capture/source-web.js';
 import { CaptureError, type CaptureSummary } from '../../src/capture/types.js';
 import { MessageStore } from './message-store.js';
@@ -16,9 +22,16 @@ import type { AnalysisDocument } from '../../src/timeline/model.js';
 import { buildEvidence } from './evidence.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+/** The last analysis, kept for the evidence download and the messages (built from the same file's bytes on request). */
+let last: { file: Blob; name: string; doc: AnalysisDocument; flows: FlowRecord[]; showSecrets: boolean } | null = null;
+/** The last analysis's messages, of the hosts decoded so far. */
 let store = new MessageStore();
-/** The last analysis, kept for the evidence download (built from the same file's bytes on request). */
-let last: { file: Blob; name: string; doc: AnalysisDocument; flows: FlowRecord[] } | null = null;
+const loaded = new Set<string>();
+/** Requests waiting for a pass, and whether one runs. */
+let waiting: { host: string; requestId: number }[] = [];
+let passRunning = false;
+/** Bumped by every analysis: a pass over an older file gives its requests nothing. */
+let generation = 0;
 
 function post(msg: FromWorker): void {
   scope.postMessage(msg);
@@ -27,14 +40,17 @@ function post(msg: FromWorker): void {
 async function analyze(file: Blob, name: string, showSecrets: boolean, reference = false): Promise<void> {
   const started = performance.now();
   // A reference capture (for a comparison) leaves the current analysis, its messages and its file in place.
-  const messages = new MessageStore({ hideSecretBytes: !showSecrets });
-  if (!reference) store = messages;
   const flows: FlowRecord[] = [];
-  if (!reference) last = null;
+  if (!reference) {
+    last = null;
+    generation++;
+    store = new MessageStore({ hideSecretBytes: !showSecrets });
+    loaded.clear();
+    answerEmpty();
+  }
   const pipeline = createPipeline({
     analyze: true,
-    decode: { showSecrets, keepRaw: true },
-    onMessage: (m) => messages.add(m),
+    decode: { showSecrets },
     onFlowEnd: (r) => flows.push(r),
   });
   let packets = 0;
@@ -70,8 +86,71 @@ async function analyze(file: Blob, name: string, showSecrets: boolean, reference
   const result = pipeline.finish(sourceInfo([name], summaries));
   if (!result.doc) throw new Error('the pipeline returned no analysis document');
   if (reference) return post({ type: 'reference', doc: result.doc, name });
-  last = { file, name, doc: result.doc, flows };
+  last = { file, name, doc: result.doc, flows, showSecrets };
   post({ type: 'done', doc: result.doc, elapsed: (performance.now() - started) / 1000 });
+}
+
+function reply(host: string, requestId: number): void {
+  const { messages, total } = store.get(host);
+  post({ type: 'messages', host, requestId, messages, total });
+}
+
+/** Requests that can no longer be served (a new capture came): nothing for them. */
+function answerEmpty(): void {
+  for (const w of waiting) post({ type: 'messages', host: w.host, requestId: w.requestId, messages: [], total: 0 });
+  waiting = [];
+}
+
+function requestMessages(host: string, requestId: number): void {
+  if (!last || loaded.has(host)) return reply(host, requestId);
+  waiting.push({ host, requestId });
+  if (!passRunning) void runPasses();
+}
+
+/** Decodes the file again for the hosts asked for, until no request waits. */
+async function runPasses(): Promise<void> {
+  passRunning = true;
+  try {
+    while (waiting.length && last) {
+      const gen = generation;
+      const batch = waiting;
+      waiting = [];
+      const hosts = new Set(batch.map((w) => w.host).filter((h) => !loaded.has(h)));
+      if (hosts.size) await decodeHosts(last, hosts, store);
+      if (gen !== generation) continue; // answered empty when the new capture came
+      for (const h of hosts) loaded.add(h);
+      for (const w of batch) reply(w.host, w.requestId);
+    }
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    answerEmpty();
+  } finally {
+    passRunning = false;
+  }
+}
+
+/** One pass of the decoders over the analysed file, keeping the messages whose client is one of `hosts`. */
+async function decodeHosts(from: NonNullable<typeof last>, hosts: ReadonlySet<string>, into: MessageStore): Promise<void> {
+  // Consecutive messages nearly always share a client endpoint: its host is looked up once per run of them.
+  let lastClient = '';
+  let keep = false;
+  const pipeline = createDecodePipeline({
+    decode: { showSecrets: from.showSecrets, keepRaw: true },
+    onMessage: (m) => {
+      if (m.client !== lastClient) {
+        lastClient = m.client;
+        keep = hosts.has(hostOf(m.client));
+      }
+      if (keep) into.add(m);
+    },
+  });
+  try {
+    await readCaptureBlob(from.file, pipeline.sink, { file: from.name });
+  } catch (e) {
+    // The analysis already said what stopped the reading; the messages before it are kept.
+    if (!(e instanceof CaptureError)) throw e;
+  }
+  pipeline.finish(sourceInfo([from.name], []));
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -81,8 +160,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
       post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
     });
   } else if (msg.type === 'messages') {
-    const { messages, total } = store.get(msg.host);
-    post({ type: 'messages', host: msg.host, requestId: msg.requestId, messages, total });
+    requestMessages(msg.host, msg.requestId);
   } else if (msg.type === 'evidence') {
     const { host, requestId } = msg;
     if (!last) post({ type: 'evidence', host, requestId, error: 'no capture analysed in this tab' });
