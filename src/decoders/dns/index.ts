@@ -117,7 +117,8 @@ export interface DnsFormat {
 export const DNS_FORMAT: DnsFormat = { protocol: 'dns', dialect: DNS_DIALECT, fields: dnsFields, summary: dnsSummary };
 
 class DnsFlowDecoder implements StreamDecoder {
-  private readonly pending = new Map<number, PendingQuery>();
+  /** Queries awaiting their response, by id; made on the first query (a DNS flow is often one datagram). */
+  private pending: Map<number, PendingQuery> | undefined = undefined;
   private readonly streams: PduStreamPair | null;
   private readonly out: MessageEmitter;
 
@@ -148,7 +149,7 @@ class DnsFlowDecoder implements StreamDecoder {
   end(): void {
     this.streams?.finish();
     this.out.finish();
-    this.pending.clear();
+    this.pending = undefined;
   }
 
   private message(dir: Direction, body: Uint8Array, frames: number[], time: number, offset: number, length: number): void {
@@ -158,18 +159,19 @@ class DnsFlowDecoder implements StreamDecoder {
     const frame = msg.frame;
     this.out.attachAnomalies(msg, m.anomalies);
     if (!m.response) {
-      const prior = this.pending.get(m.id);
+      const pending = (this.pending ??= new Map());
+      const prior = pending.get(m.id);
       // A retransmitted query keeps the first one's time, as the user waited from then.
       if (!prior || time - prior.time > PAIRING_WINDOW_SECONDS) {
-        if (this.pending.size >= MAX_PENDING) this.pending.clear();
-        this.pending.set(m.id, { frame, time });
+        if (pending.size >= MAX_PENDING) pending.clear();
+        pending.set(m.id, { frame, time });
       }
     } else {
-      const q = this.pending.get(m.id);
+      const q = this.pending?.get(m.id);
       if (q && time - q.time <= PAIRING_WINDOW_SECONDS && time >= q.time) {
         msg.pairedFrame = q.frame;
         msg.responseTime = time - q.time;
-        this.pending.delete(m.id);
+        this.pending!.delete(m.id);
       }
     }
     this.out.emit(msg);
