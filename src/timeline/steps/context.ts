@@ -11,6 +11,7 @@ import type { HostState, PendingRequest, StepKind, StepState } from '../state.js
 import type { CtiClientState } from '../subjects/cti-clients.js';
 import type { AgentState } from '../subjects/agents.js';
 import type { GedFlowState } from './ged188.js';
+import { PendingRequests } from '../pending-requests.js';
 
 /** Bounds that keep a long SPAN capture in constant memory per host. */
 export const MAX_STEPS_PER_HOST = 2000;
@@ -36,7 +37,7 @@ export interface FlowState {
   host?: HostState;
   steps: StepState[];
   /** Requests awaiting a reply, by id; made on the first request (most flows of a scan never send one). */
-  pending?: Map<number, PendingRequest>;
+  pending?: PendingRequests<PendingRequest>;
   ldap?: StepState;
   giop?: Map<string, StepState>;
   ged?: GedFlowState;
@@ -141,10 +142,10 @@ export class StepContext {
 
   addPending(flow: FlowState, id: number | undefined, step: StepState, name: string, m: DecodedMessage): void {
     if (id === undefined) return;
-    const pending = (flow.pending ??= new Map());
+    const pending = (flow.pending ??= new PendingRequests());
     if (pending.has(id)) return; // a retransmitted request keeps its first time
     if (pending.size >= MAX_PENDING_PER_FLOW) {
-      const [oldId, old] = pending.entries().next().value as [number, PendingRequest];
+      const [oldId, old] = pending.oldest()!;
       pending.delete(oldId);
       markUnanswered(old, undefined, undefined);
     }

@@ -12,7 +12,7 @@
 
 import type { DecodedMessage } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
-import { PendingHeartbeats } from '../pending-heartbeats.js';
+import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
 import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, type AgentState } from '../subjects/agents.js';
@@ -36,7 +36,7 @@ export interface GedFlowState {
   query?: StepState;
   heartbeat?: StepState;
   events?: StepState;
-  heartbeatPending: PendingHeartbeats;
+  heartbeatPending: PendingRequests<PendingHeartbeat>;
   idleTimeout?: number;
   lastMessage: number;
   client?: CtiClientState;
@@ -67,7 +67,7 @@ function sessionOf(ctx: StepContext, flow: FlowState, m: DecodedMessage): GedFlo
   let g = flow.ged;
   if (g) return g;
   const session: CtiSessionState = { client: flow.info.client, server: flow.info.server, flowId: flow.info.id, start: flow.info.start, end: null, opened: null };
-  g = { heartbeatPending: new PendingHeartbeats(), lastMessage: m.time, session, multiAgent: false };
+  g = { heartbeatPending: new PendingRequests(), lastMessage: m.time, session, multiAgent: false };
   flow.ged = g;
   // The server of a CTI session is a server, whoever its client is.
   ctx.serverIps.add(flow.info.serverIp);

@@ -1,8 +1,9 @@
 /**
- * A CTI session's heartbeat requests awaiting their confirmation, by InvokeID, in the order they were sent:
- * a Map's semantics, with the newest request held apart. Nearly every confirmation answers the request just
- * before it, and a Map that gains and loses one entry per heartbeat rebuilds its table every few operations
- * (the largest single cost of analysing a long capture of idle desktops).
+ * Requests awaiting their reply, by id (InvokeID, message id), in the order they were sent: a Map's semantics,
+ * with the newest request held apart. Nearly every reply answers the request just before it: a Map that gains
+ * and loses one entry per heartbeat rebuilds its table every few operations (the largest single cost of
+ * analysing a long capture of idle desktops), and a flow with one unanswered request (a scan, a dead server)
+ * holds no table at all.
  */
 
 export interface PendingHeartbeat {
@@ -10,18 +11,22 @@ export interface PendingHeartbeat {
   time: number;
 }
 
-export class PendingHeartbeats {
-  /** Every waiting request but the newest, oldest first. */
-  private older: Map<number, PendingHeartbeat> | undefined = undefined;
-  private newest: PendingHeartbeat | undefined;
+export class PendingRequests<V extends { time: number }> {
+  /** Every waiting request but the newest, oldest first; made when a second request waits. */
+  private older: Map<number, V> | undefined = undefined;
+  private newest: V | undefined;
   private newestId = 0;
 
   get size(): number {
     return (this.older?.size ?? 0) + (this.newest === undefined ? 0 : 1);
   }
 
-  /** As Map.set: an InvokeID already waiting keeps its place and takes the new value. */
-  set(id: number, p: PendingHeartbeat): void {
+  has(id: number): boolean {
+    return (this.newest !== undefined && this.newestId === id) || (this.older !== undefined && this.older.has(id));
+  }
+
+  /** As Map.set: an id already waiting keeps its place and takes the new value. */
+  set(id: number, p: V): void {
     if (this.newest !== undefined && this.newestId === id) {
       this.newest = p;
       return;
@@ -30,13 +35,12 @@ export class PendingHeartbeats {
       this.older.set(id, p);
       return;
     }
-    // The map is made when a second request waits (most sessions alternate request and reply).
     if (this.newest !== undefined) (this.older ??= new Map()).set(this.newestId, this.newest);
     this.newest = p;
     this.newestId = id;
   }
 
-  get(id: number): PendingHeartbeat | undefined {
+  get(id: number): V | undefined {
     if (this.newest !== undefined && this.newestId === id) return this.newest;
     return this.older?.size ? this.older.get(id) : undefined;
   }
@@ -49,16 +53,22 @@ export class PendingHeartbeats {
     return this.older?.size ? this.older.delete(id) : false;
   }
 
+  /** The oldest waiting request and its id (what a bounded list lets go first). */
+  oldest(): [number, V] | undefined {
+    if (this.older?.size) return this.older.entries().next().value as [number, V];
+    return this.newest === undefined ? undefined : [this.newestId, this.newest];
+  }
+
   /** The waiting requests, oldest first. */
-  values(): PendingHeartbeat[] {
-    const out: PendingHeartbeat[] = [];
+  values(): V[] {
+    const out: V[] = [];
     if (this.older) for (const p of this.older.values()) out.push(p);
     if (this.newest !== undefined) out.push(this.newest);
     return out;
   }
 
   /** Removes the requests sent `limit` seconds or more before `now`, handing each to `expired`, oldest first. */
-  expire(now: number, limit: number, expired: (p: PendingHeartbeat) => void): void {
+  expire(now: number, limit: number, expired: (p: V) => void): void {
     const older = this.older;
     if (older?.size) {
       for (const [id, p] of older) {

@@ -1,7 +1,7 @@
-// PendingHeartbeats keeps the newest request apart from its Map; it must behave exactly as the Map did.
+// PendingRequests keeps the newest request apart from its Map; it must behave exactly as the Map did.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PendingHeartbeats, type PendingHeartbeat } from '../../src/timeline/pending-heartbeats.js';
+import { PendingRequests, type PendingHeartbeat } from '../../src/timeline/pending-requests.js';
 
 type Op =
   | { kind: 'set'; id: number; t: number }
@@ -16,12 +16,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('expire' as const), now: fc.integer({ min: 0, max: 120 }), limit: fc.integer({ min: 0, max: 30 }) }),
 );
 
-describe('PendingHeartbeats', () => {
+describe('PendingRequests', () => {
   it('answers every sequence of operations as a Map would, order included', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
         const model = new Map<number, PendingHeartbeat>();
-        const real = new PendingHeartbeats();
+        const real = new PendingRequests<PendingHeartbeat>();
         for (const o of ops) {
           if (o.kind === 'set') {
             const p = { frame: o.t * 2, time: o.t };
@@ -29,6 +29,7 @@ describe('PendingHeartbeats', () => {
             real.set(o.id, p);
           } else if (o.kind === 'get') {
             expect(real.get(o.id)).toBe(model.get(o.id));
+            expect(real.has(o.id)).toBe(model.has(o.id));
           } else if (o.kind === 'delete') {
             expect(real.delete(o.id)).toBe(model.delete(o.id));
           } else {
@@ -44,6 +45,7 @@ describe('PendingHeartbeats', () => {
           }
           expect(real.size).toBe(model.size);
           expect(real.values()).toEqual([...model.values()]);
+          expect(real.oldest()).toEqual(model.size ? model.entries().next().value : undefined);
         }
       }),
       { numRuns: 500 },
@@ -51,7 +53,7 @@ describe('PendingHeartbeats', () => {
   });
 
   it('holds a request/confirmation rhythm without touching its table', () => {
-    const p = new PendingHeartbeats();
+    const p = new PendingRequests<PendingHeartbeat>();
     for (let id = 1; id <= 1000; id++) {
       p.set(id, { frame: id, time: id });
       expect(p.get(id)?.frame).toBe(id);
