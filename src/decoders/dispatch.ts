@@ -125,15 +125,17 @@ class FlowDispatch implements FlowConsumer {
     }
   }
 
-  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+  /** False once no decoder reads the flow: the tracker then stops handing its bytes over. */
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void {
     if (this.probing) {
       // The caller may reuse `bytes` after this call: keep a copy while probing.
       (this.pending ??= []).push({ dir, bytes: bytes.slice(), frame, time });
       this.pendingBytes += bytes.length;
       this.probe();
-      return;
+      return this.probing || this.decoder !== null;
     }
-    this.decoder?.data(dir, bytes, frame, time);
+    if (this.decoder === null) return false;
+    this.decoder.data(dir, bytes, frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {

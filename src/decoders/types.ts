@@ -100,7 +100,11 @@ export interface FlowRecord extends FlowInfo {
  * for UDP each call is one datagram.
  */
 export interface FlowConsumer {
-  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  /**
+   * In-order bytes of one direction. Returning false says no more bytes of this flow are wanted (no decoder
+   * reads it): the flow tracker then only counts them, without views or copies; gaps and the end still come.
+   */
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void;
   /** `length` bytes in direction `dir` were never captured; the next data() follows the hole. */
   gap(dir: Direction, length: number, frame: number, time: number): void;
   /** The flow is over (closed, reset, expired or the capture ended). */

@@ -10,9 +10,12 @@
 
 import type { Direction } from '../types.js';
 
-/** Where ordered bytes go. `bytes` is valid only during the call: a sink that keeps them must copy. */
+/**
+ * Where ordered bytes go. `bytes` is valid only during the call: a sink that keeps them must copy. A sink whose
+ * data() returns false wants no more bytes: the direction is then `dataless` (see TcpDirection).
+ */
 export interface StreamSink {
-  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void;
   gap(dir: Direction, length: number, frame: number, time: number): void;
 }
 
@@ -52,8 +55,14 @@ export class TcpDirection {
   finSeq = 0;
   retransmissions = 0;
   gapBytes = 0;
-  /** Bytes delivered through data() (captured and in order). */
+  /** Bytes delivered through data() (captured and in order; counted, not handed over, once dataless). */
   deliveredBytes = 0;
+  /**
+   * Nobody reads this direction's bytes any more (the sink said so, or the flow tracker for the peer's sake):
+   * segments are then only counted and put in sequence, with no view made and nothing copied; gaps are still
+   * reported.
+   */
+  dataless = false;
   /** NO_HELD (shared) until a segment has to be held: most directions never hold one. */
   private held: HeldSegment[] = NO_HELD;
   /** held.length, read on every segment and ACK without touching the (nearly always empty) array. */
@@ -181,7 +190,7 @@ export class TcpDirection {
     if (skip >= declared) return;
     if (skip < captured) {
       const n = captured - skip;
-      if (sink) sink.data(this.dir, buf.subarray(offset + skip, offset + captured), frame, time);
+      if (sink && !this.dataless && sink.data(this.dir, buf.subarray(offset + skip, offset + captured), frame, time) === false) this.dataless = true;
       this.deliveredBytes += n;
     }
     const lost = skip < captured ? missing : declared - skip;
@@ -243,7 +252,7 @@ export class TcpDirection {
     // Copy: the reader reuses the frame buffer for the next packet.
     const seg: HeldSegment = {
       seq,
-      data: sink ? buf.slice(offset, offset + captured) : null,
+      data: sink && !this.dataless ? buf.slice(offset, offset + captured) : null,
       captured,
       missing,
       frame,

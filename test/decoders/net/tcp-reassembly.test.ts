@@ -45,6 +45,27 @@ describe('TcpDirection', () => {
     expect(d.retransmissions).toBe(0);
   });
 
+  it('a sink that wants no more bytes gets none: later segments are counted and sequenced, gaps still reported', () => {
+    const d = new TcpDirection('c2s');
+    const sink = new (class extends Sink {
+      override data(dir: Direction, b: Uint8Array, frame: number): boolean {
+        super.data(dir, b, frame);
+        return false;
+      }
+    })();
+    syn(d, 100);
+    seg(d, sink, 100, 0, 'first', 2);
+    expect(d.dataless).toBe(true);
+    seg(d, sink, 100, 5, 'second', 3);
+    seg(d, sink, 100, 20, 'later', 4); // ahead of a 9-byte hole: held without a copy
+    expect(d.heldSegments).toBe(1);
+    d.flush(sink);
+    expect(sink.out).toEqual(['first', '[gap 9]']);
+    expect(sink.frames).toEqual([2, 4]);
+    expect(d.deliveredBytes).toBe(5 + 6 + 5);
+    expect(d.gapBytes).toBe(9);
+  });
+
   it('buffers out-of-order segments, keeping their own frames', () => {
     const d = new TcpDirection('c2s');
     const sink = new Sink();
