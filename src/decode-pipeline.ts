@@ -30,6 +30,8 @@ export interface PipelineOptions {
   only?: ReadonlySet<ProtocolName>;
   /** Decode no protocol, only classify flows (the `flows` command). Ignored when analyze is on. */
   classifyOnly?: boolean;
+  /** Decode only the flows it accepts (the browser's pass for one host's messages); the rest are counted only. */
+  decodeFlow?(info: FlowInfo): boolean;
   onMessage?(m: DecodedMessage): void;
   onFlowEnd?(r: FlowRecord, cls: FlowClassification | undefined): void;
   onWarning?(w: CaptureWarning): void;
@@ -85,6 +87,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     decode: opts.decode ?? {},
     only: opts.only,
     classifyOnly: opts.classifyOnly && !observer,
+    decodeFlow: opts.decodeFlow,
     emit:
       observer && onMessage
         ? (m) => {

@@ -43,6 +43,8 @@ export interface DispatchOptions {
   only?: ReadonlySet<ProtocolName>;
   /** Classify flows (by port or content) but decode nothing: the connection table needs only the service names. */
   classifyOnly?: boolean;
+  /** Only the flows it accepts are classified and decoded; the others are counted only (a pass for one host's messages). */
+  decodeFlow?(info: FlowInfo): boolean;
 }
 
 /** Bytes buffered per flow while probing before giving up on content detection. */
@@ -113,6 +115,7 @@ class FlowDispatch implements FlowConsumer {
   ) {
     const { opts, registry } = shared;
     opts.flowStart?.(info);
+    if (opts.decodeFlow !== undefined && !opts.decodeFlow(info)) return;
     // The profile names the server port (or, for a flow whose roles were guessed, the client port).
     const def = opts.portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? opts.portMap.lookup(info.clientPort) : undefined);
     this.def = def;

@@ -131,17 +131,13 @@ async function runPasses(): Promise<void> {
 
 /** One pass of the decoders over the analysed file, keeping the messages whose client is one of `hosts`. */
 async function decodeHosts(from: NonNullable<typeof last>, hosts: ReadonlySet<string>, into: MessageStore): Promise<void> {
-  // Consecutive messages nearly always share a client endpoint: its host is looked up once per run of them.
-  let lastClient = '';
-  let keep = false;
+  // Only those hosts' flows are decoded (the others are counted by the flow table, as in the analysis, so that
+  // every flow ends where it did); the store files each message under its client's host.
   const pipeline = createDecodePipeline({
     decode: { showSecrets: from.showSecrets, keepRaw: true },
+    decodeFlow: (info) => hosts.has(info.clientIp),
     onMessage: (m) => {
-      if (m.client !== lastClient) {
-        lastClient = m.client;
-        keep = hosts.has(hostOf(m.client));
-      }
-      if (keep) into.add(m);
+      if (hosts.has(hostOf(m.client))) into.add(m);
     },
   });
   try {
