@@ -120,7 +120,25 @@ interface PendingGed {
   message: DecodedMessage | undefined;
 }
 
-class Ged188StreamDecoder implements StreamDecoder {
+/** Decode options by tag width, version and secrets: shared by the sessions that agree on them (most of a capture's). */
+const DECODE_OPTIONS = new Map<string, Ged188DecodeOptions>();
+
+function decodeOptionsFor(tagWidth: TagWidth | 'auto', version: number | undefined, showSecrets: boolean | undefined): Ged188DecodeOptions {
+  const key = `${tagWidth}|${version}|${showSecrets === true}`;
+  let o = DECODE_OPTIONS.get(key);
+  if (o === undefined) {
+    o = { tagWidth, version, showSecrets };
+    // Bounded: versions are at most a few dozen, but a mutated capture may claim any.
+    if (DECODE_OPTIONS.size < 1024) DECODE_OPTIONS.set(key, o);
+  }
+  return o;
+}
+
+/**
+ * One session's decoder. It is its streams' framing too (pduLength, resync): one object per flow rather than a
+ * framing object and a closure for its resync as well; a server's SPAN port holds tens of thousands of sessions.
+ */
+class Ged188StreamDecoder implements StreamDecoder, PduFraming {
   private version: number | undefined;
   private tagWidth: TagWidth | undefined;
   private tagWidthSource: 'open-req-version' | 'detected' | undefined;
@@ -145,7 +163,6 @@ class Ged188StreamDecoder implements StreamDecoder {
   /** Made when the direction first sends (a flow with one unanswered request never makes the other). */
   private c2sStream: PduStream | undefined;
   private s2cStream: PduStream | undefined;
-  private readonly framing: PduFraming;
   /** Stream anomalies (gaps, resyncs) waiting for the next message of the direction; undefined while none. */
   private c2sPending: AnomalyQueue | undefined;
   private s2cPending: AnomalyQueue | undefined;
@@ -168,12 +185,6 @@ class Ged188StreamDecoder implements StreamDecoder {
   private pendingSize = 0;
 
   constructor(private readonly ctx: StreamDecoderContext) {
-    this.framing = {
-      pduLength: ged188PduLength,
-      resync: (buf, from, available) => this.resync(buf, from, available),
-      maxBuffered: 4 * (HEADER + MAX_BODY_LENGTH),
-      metaIsTransient: true,
-    };
     this.flowId = ctx.flow.id;
     this.client = ctx.flow.client;
     this.server = ctx.flow.server;
@@ -185,13 +196,13 @@ class Ged188StreamDecoder implements StreamDecoder {
   private stream(dir: Direction): PduStream {
     if (dir === 'c2s') {
       return (this.c2sStream ??= new PduStream(
-        this.framing,
+        this,
         (pdu, meta) => this.onPdu('c2s', pdu, meta),
         (a) => (this.c2sPending ??= new AnomalyQueue()).add(a),
       ));
     }
     return (this.s2cStream ??= new PduStream(
-      this.framing,
+      this,
       (pdu, meta) => this.onPdu('s2c', pdu, meta),
       (a) => (this.s2cPending ??= new AnomalyQueue()).add(a),
     ));
@@ -255,10 +266,24 @@ class Ged188StreamDecoder implements StreamDecoder {
   private decodeOptions(): Ged188DecodeOptions {
     const o = this.options;
     if (o && o.tagWidth === (this.tagWidth ?? 'auto') && o.version === this.version) return o;
-    return (this.options = { tagWidth: this.tagWidth ?? 'auto', version: this.version, showSecrets: this.ctx.options.showSecrets });
+    return (this.options = decodeOptionsFor(this.tagWidth ?? 'auto', this.version, this.ctx.options.showSecrets));
   }
 
-  private resync(buf: Uint8Array, from: number, available: number): number {
+  // ---- PduFraming (for this session's two PduStreams) ----
+
+  pduLength(buf: Uint8Array, offset: number, available: number): number {
+    return ged188PduLength(buf, offset, available);
+  }
+
+  get maxBuffered(): number {
+    return 4 * (HEADER + MAX_BODY_LENGTH);
+  }
+
+  get metaIsTransient(): boolean {
+    return true;
+  }
+
+  resync(buf: Uint8Array, from: number, available: number): number {
     const limit = from + available;
     const opts = this.decodeOptions();
     for (let i = from; i + HEADER <= limit; i++) {
