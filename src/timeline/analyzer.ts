@@ -350,7 +350,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     for (const f of flows.values()) {
       if (only && f.host !== only) continue;
       const hb = f.ged?.heartbeat;
-      if (hb) for (const p of f.ged!.heartbeatPending.values()) add({ step: hb, name: 'HEARTBEAT_REQ', frame: p.frame, time: p.time });
+      if (hb && f.ged!.heartbeatPending) for (const p of f.ged!.heartbeatPending.values()) add({ step: hb, name: 'HEARTBEAT_REQ', frame: p.frame, time: p.time });
     }
     return {
       hosts,

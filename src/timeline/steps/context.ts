@@ -134,8 +134,11 @@ export class StepContext {
       facts: {},
     };
     if (!detached) {
-      host.steps.push(s);
-      flow.steps.push(s);
+      // A first step makes a list of one: push() on [] reserves 17 slots, and most flows (and a scan's hosts) have one.
+      if (host.steps.length === 0) host.steps = [s];
+      else host.steps.push(s);
+      if (flow.steps.length === 0) flow.steps = [s];
+      else flow.steps.push(s);
     }
     return s;
   }

@@ -36,7 +36,8 @@ export interface GedFlowState {
   query?: StepState;
   heartbeat?: StepState;
   events?: StepState;
-  heartbeatPending: PendingRequests<PendingHeartbeat>;
+  /** Made on the session's first heartbeat. */
+  heartbeatPending?: PendingRequests<PendingHeartbeat>;
   idleTimeout?: number;
   lastMessage: number;
   client?: CtiClientState;
@@ -67,7 +68,7 @@ function sessionOf(ctx: StepContext, flow: FlowState, m: DecodedMessage): GedFlo
   let g = flow.ged;
   if (g) return g;
   const session: CtiSessionState = { client: flow.info.client, server: flow.info.server, flowId: flow.info.id, start: flow.info.start, end: null, opened: null };
-  g = { heartbeatPending: new PendingRequests(), lastMessage: m.time, session, multiAgent: false };
+  g = { lastMessage: m.time, session, multiAgent: false };
   flow.ged = g;
   // The server of a CTI session is a server, whoever its client is.
   ctx.serverIps.add(flow.info.serverIp);
@@ -406,12 +407,12 @@ export const ged188Steps: StepBuilder = {
         const h = s.facts.heartbeat!;
         const limit = s.replyTimeout ?? 10;
         // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        if (g.heartbeatPending.size) g.heartbeatPending.expire(m.time, limit, (p) => missHeartbeat(h, p.frame));
+        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => missHeartbeat(h, p.frame));
         absorb(s, m);
         s.count++;
         h.sent++;
         h.lastSent = m.time;
-        if (invoke !== undefined && g.heartbeatPending.size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
+        if (invoke !== undefined && (g.heartbeatPending ??= new PendingRequests()).size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
         return s;
       }
       case 'HEARTBEAT_CONF': {
@@ -419,9 +420,9 @@ export const ged188Steps: StepBuilder = {
         if (!s) return gedEvents(ctx, flow, g, m);
         absorb(s, m);
         const h = s.facts.heartbeat!;
-        const p = invoke !== undefined ? g.heartbeatPending.get(invoke) : undefined;
+        const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
         if (p && invoke !== undefined) {
-          g.heartbeatPending.delete(invoke);
+          g.heartbeatPending!.delete(invoke);
           const rt = m.time - p.time;
           if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
         }
@@ -470,7 +471,7 @@ export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, 
   if (g.client && end > g.client.lastTime) g.client.lastTime = end;
   g.session.endState = endState;
   const h = g.heartbeat?.facts.heartbeat;
-  if (h) for (const p of g.heartbeatPending.values()) if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
+  if (h && g.heartbeatPending) for (const p of g.heartbeatPending.values()) if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
   // A CTI session that fell silent for its IdleTimeout and was then torn down.
   if (g.idleTimeout !== undefined && !openAtEnd) {
     const silence = end - g.lastMessage;
