@@ -143,15 +143,16 @@ const MAX_ICMP_ERRORS_PER_FLOW = 64;
 /** Flow-table buckets to start with (a power of two); doubled whenever flows outnumber them. */
 const INITIAL_BUCKETS = 1024;
 
+/**
+ * One flow's accounting. What only TCP needs (handshake, teardown, reassembly) is in TcpFlow: a UDP flow, the
+ * bulk of a scan or a SPAN port's name chatter, is held for up to maxFlows flows later and should stay small.
+ */
 class Flow {
   /** Hash-chain link and LRU / closing list links. */
   bucketNext: Flow | null = null;
   prev: Flow | null = null;
   next: Flow | null = null;
   closing = false;
-  closeTime = 0;
-  /** Frame that started the closing (orders the closing list). */
-  closeFrame = 0;
 
   consumer: FlowConsumer | null = null;
   pktC2s = 0;
@@ -162,23 +163,8 @@ class Flow {
   // undefined, and a field that once held undefined boxes every time stored into it (an allocation per packet).
   lastFrame = 0;
   lastTime = 0;
-  historyBits = 0;
-  history = '';
-  cState = EP_INACTIVE;
-  sState = EP_INACTIVE;
-  syns = 0;
-  firstSynTime = 0;
-  lastSynTime = 0;
-  // Lists stay null until used: most flows never need them, and 100k open flows should stay small.
-  synFrames: number[] | null = null;
-  synAckFrame = 0;
-  rstFrame = 0;
-  rstBy: Direction | undefined = undefined;
-  finFrames: number[] | null = null;
-  retransmissions = 0;
+  // Stays null until used: most flows never need it, and 100k open flows should stay small.
   icmpErrors: IcmpErrorInfo[] | null = null;
-  c2s: TcpDirection | null = null;
-  s2c: TcpDirection | null = null;
 
   constructor(
     readonly key: number,
@@ -199,6 +185,29 @@ class Flow {
     this.lastFrame = info.firstFrame;
     this.lastTime = info.start;
   }
+}
+
+/** A TCP flow: the handshake and teardown record, Zeek-style state and history, and both directions' reassembly. */
+class TcpFlow extends Flow {
+  closeTime = 0;
+  /** Frame that started the closing (orders the closing list). */
+  closeFrame = 0;
+  historyBits = 0;
+  history = '';
+  cState = EP_INACTIVE;
+  sState = EP_INACTIVE;
+  syns = 0;
+  firstSynTime = 0;
+  lastSynTime = 0;
+  // Lists stay null until used.
+  synFrames: number[] | null = null;
+  synAckFrame = 0;
+  rstFrame = 0;
+  rstBy: Direction | undefined = undefined;
+  finFrames: number[] | null = null;
+  retransmissions = 0;
+  c2s: TcpDirection | null = null;
+  s2c: TcpDirection | null = null;
 }
 
 /** Mixes one endpoint (address words and port) into 32 bits. */
@@ -298,8 +307,8 @@ class FlowTrackerImpl implements FlowTracker {
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
   /** Closed flows waiting out the linger. */
-  private closingHead: Flow | null = null;
-  private closingTail: Flow | null = null;
+  private closingHead: TcpFlow | null = null;
+  private closingTail: TcpFlow | null = null;
   private now = -Infinity;
   private lastSweep = -Infinity;
   private nextTcpId = 0;
@@ -391,7 +400,7 @@ class FlowTrackerImpl implements FlowTracker {
   finish(): FlowStats {
     this.fragments.finish();
     const all: Flow[] = [];
-    for (let f = this.closingHead; f; f = f.next) all.push(f);
+    for (let f: Flow | null = this.closingHead; f; f = f.next) all.push(f);
     for (let f = this.lruHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
     all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
@@ -459,7 +468,8 @@ class FlowTrackerImpl implements FlowTracker {
     const declared = declaredTotal > captured ? declaredTotal : captured;
     const missing = declared - captured;
 
-    let f = this.lookup(IPPROTO_TCP, ip, sport, dport);
+    // Only TCP flows are found under IPPROTO_TCP.
+    let f = this.lookup(IPPROTO_TCP, ip, sport, dport) as TcpFlow | null;
     let c2s = this.lookupDirC2s;
     const synOnly = (flags & (SYN | ACK)) === SYN;
     if (f && synOnly && this.isNewConnection(f, c2s, seq)) {
@@ -467,7 +477,7 @@ class FlowTrackerImpl implements FlowTracker {
       f = null;
     }
     if (!f) {
-      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time);
+      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time) as TcpFlow;
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
 
@@ -557,13 +567,13 @@ class FlowTrackerImpl implements FlowTracker {
    * A SYN on a known 4-tuple starts a new connection when the old one is over, or when it carries a new
    * initial sequence number (a retransmitted SYN carries the same one).
    */
-  private isNewConnection(f: Flow, c2s: boolean, seq: number): boolean {
+  private isNewConnection(f: TcpFlow, c2s: boolean, seq: number): boolean {
     const dir = c2s ? f.c2s : f.s2c;
     if (dir !== null && dir.synSeen) return seq !== dir.isn;
     return f.closing;
   }
 
-  private mark(f: Flow, bit: number): void {
+  private mark(f: TcpFlow, bit: number): void {
     const m = 1 << bit;
     if (f.historyBits & m) return;
     f.historyBits |= m;
@@ -746,9 +756,10 @@ class FlowTrackerImpl implements FlowTracker {
       firstFrame: frame,
       start: time,
     };
+    const Kind = proto === IPPROTO_TCP ? TcpFlow : Flow;
     const f = senderIsClient
-      ? new Flow(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
-      : new Flow(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
+      ? new Kind(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
+      : new Kind(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
     this.count++;
     if (this.count > this.buckets.length) this.growBuckets();
     const b = key & this.mask;
@@ -771,7 +782,7 @@ class FlowTrackerImpl implements FlowTracker {
     }
   }
 
-  private startClosing(f: Flow, time: number): void {
+  private startClosing(f: TcpFlow, time: number): void {
     this.lruUnlink(f);
     f.closing = true;
     f.closeTime = time;
@@ -791,7 +802,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastSweep = now;
     const onEnding = this.onFlowEnding;
     for (let f = this.closingHead; f; ) {
-      const next = f.next;
+      const next = f.next as TcpFlow | null;
       if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) {
         if (onEnding) onEnding(f.info, 0, f.closeFrame);
         this.endFlow(f, false);
@@ -830,9 +841,9 @@ class FlowTrackerImpl implements FlowTracker {
 
   private closingUnlink(f: Flow): void {
     if (f.prev) f.prev.next = f.next;
-    else if (this.closingHead === f) this.closingHead = f.next;
+    else if (this.closingHead === f) this.closingHead = f.next as TcpFlow | null;
     if (f.next) f.next.prev = f.prev;
-    else if (this.closingTail === f) this.closingTail = f.prev;
+    else if (this.closingTail === f) this.closingTail = f.prev as TcpFlow | null;
     f.prev = f.next = null;
   }
 
@@ -875,7 +886,7 @@ class FlowTrackerImpl implements FlowTracker {
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
-    if (f.c2s || f.s2c) {
+    if (f instanceof TcpFlow) {
       if (f.c2s) {
         const gc = f.c2s.gapBytes;
         f.c2s.flush(f.consumer);
@@ -894,7 +905,7 @@ class FlowTrackerImpl implements FlowTracker {
 
   private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
     const info = f.info;
-    const isTcp = info.transport === 'tcp';
+    const t = f instanceof TcpFlow ? f : null;
     // Fields listed one by one (not spread): object spread here showed up as a hot spot.
     const record: FlowRecord = {
       id: info.id,
@@ -908,23 +919,23 @@ class FlowTrackerImpl implements FlowTracker {
       roleBy: info.roleBy,
       firstFrame: info.firstFrame,
       start: info.start,
-      state: isTcp ? connState(f.cState, f.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
-      history: f.history,
+      state: t ? connState(t.cState, t.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
+      history: t ? t.history : '',
       packets: { c2s: f.pktC2s, s2c: f.pktS2c },
       payloadBytes: { c2s: f.bytesC2s, s2c: f.bytesS2c },
       lastFrame: f.lastFrame,
       end: f.lastTime,
-      syns: f.syns,
-      synSpan: f.syns > 1 ? f.lastSynTime - f.firstSynTime : 0,
-      synFrames: f.synFrames ?? [],
-      finFrames: f.finFrames ?? [],
-      retransmissions: f.retransmissions,
-      gapBytes: { c2s: f.c2s ? f.c2s.gapBytes : 0, s2c: f.s2c ? f.s2c.gapBytes : 0 },
+      syns: t ? t.syns : 0,
+      synSpan: t && t.syns > 1 ? t.lastSynTime - t.firstSynTime : 0,
+      synFrames: (t && t.synFrames) ?? [],
+      finFrames: (t && t.finFrames) ?? [],
+      retransmissions: t ? t.retransmissions : 0,
+      gapBytes: { c2s: t && t.c2s ? t.c2s.gapBytes : 0, s2c: t && t.s2c ? t.s2c.gapBytes : 0 },
       icmpErrors: f.icmpErrors ?? [],
       openAtEnd,
-      synAckFrame: f.synAckFrame || undefined,
-      rstFrame: f.rstFrame || undefined,
-      rstBy: f.rstBy,
+      synAckFrame: (t && t.synAckFrame) || undefined,
+      rstFrame: (t && t.rstFrame) || undefined,
+      rstBy: t ? t.rstBy : undefined,
     };
     return record;
   }
