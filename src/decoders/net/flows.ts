@@ -67,6 +67,12 @@ export interface FlowTrackerOptions {
    * first frame). Shards of a parallel run use it to merge their flow ends in the single-threaded order.
    */
   onFlowEnding?(info: FlowInfo, phase: 0 | 1 | 2, key: number): void;
+  /**
+   * Makes a flow's FlowInfo and consumer only when the flow first carries payload, or when it ends (then with
+   * its record as the FlowInfo): for a factory that needs nothing at a flow's start, as `flows`' classification
+   * with no observer. A flow that never carries payload then holds neither, nor its endpoint texts, while open.
+   */
+  lazyConsumers?: boolean;
 }
 
 export interface FlowStats {
@@ -154,6 +160,7 @@ class Flow {
   next: Flow | null = null;
   closing = false;
 
+  /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
   pktC2s = 0;
   pktS2c = 0;
@@ -180,11 +187,25 @@ class Flow {
     readonly s2: number,
     readonly s3: number,
     readonly sPort: number,
-    readonly info: FlowInfo,
+    /** Pending until made, with the consumer, by lazyConsumers. */
+    public info: FlowInfo | PendingInfo,
   ) {
     this.lastFrame = info.firstFrame;
     this.lastTime = info.start;
   }
+}
+
+/**
+ * A flow's FlowInfo until it is made (lazyConsumers): what it is made from besides the flow's addresses, ports and
+ * transport. Its texts (four strings, most of them the flow's own) are made only if it is needed.
+ */
+class PendingInfo {
+  constructor(
+    readonly id: number,
+    readonly roleBy: FlowInfo['roleBy'],
+    readonly firstFrame: number,
+    readonly start: number,
+  ) {}
 }
 
 /** A TCP flow: the handshake and teardown record, Zeek-style state and history, and both directions' reassembly. */
@@ -209,6 +230,13 @@ class TcpFlow extends Flow {
   c2s: TcpDirection | null = null;
   s2c: TcpDirection | null = null;
 }
+
+/** Stands for a consumer not made yet (lazyConsumers); never called. */
+const DEFERRED: FlowConsumer = {
+  data() {},
+  gap() {},
+  end() {},
+};
 
 /** Mixes one endpoint (address words and port) into 32 bits. */
 function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
@@ -326,10 +354,12 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
+  private readonly lazyConsumers: boolean;
 
   constructor(opts: FlowTrackerOptions) {
     this.externalSweep = opts.externalSweep ?? false;
     this.onFlowEnding = opts.onFlowEnding;
+    this.lazyConsumers = opts.lazyConsumers ?? false;
     this.factory = opts.factory;
     this.onFlowEnd = opts.onFlowEnd;
     this.isServerPort = opts.isServerPort;
@@ -410,7 +440,7 @@ class FlowTrackerImpl implements FlowTracker {
       all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
-      this.onFlowEnding?.(f.info, 2, f.info.firstFrame);
+      if (this.onFlowEnding) this.onFlowEnding(this.infoOf(f), 2, f.info.firstFrame);
       this.endFlow(f, open);
     }
     return this.stats;
@@ -550,9 +580,12 @@ class FlowTrackerImpl implements FlowTracker {
     const gapsBefore = me.gapBytes;
     const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
     let retransmission: boolean;
+    // A deferred consumer is made by the first payload; until then nothing is held that a call could deliver.
+    let consumer = f.consumer;
+    if (consumer === DEFERRED) consumer = declared > 0 && !(flags & RST) ? this.openConsumer(f) : null;
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
-    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, f.consumer);
-    if (flags & ACK && peer !== null) peer.acked(ackNum, f.consumer);
+    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
+    if (flags & ACK && peer !== null) peer.acked(ackNum, consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
@@ -610,7 +643,10 @@ class FlowTrackerImpl implements FlowTracker {
       f.pktS2c++;
       f.bytesS2c += declared;
     }
-    if (f.consumer && capturedEnd > u + 8) f.consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+    if (capturedEnd > u + 8) {
+      const consumer = f.consumer === DEFERRED ? this.openConsumer(f) : f.consumer;
+      if (consumer) consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+    }
   }
 
   // ---- ICMP --------------------------------------------------------------------------------------------
@@ -737,26 +773,30 @@ class FlowTrackerImpl implements FlowTracker {
     const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
     if (transport === 'tcp') this.stats.tcpFlows++;
     else this.stats.udpFlows++;
-    const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
-    const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
-    const clientIp = senderIsClient ? srcIp : dstIp;
-    const serverIp = senderIsClient ? dstIp : srcIp;
-    const clientPort = senderIsClient ? sport : dport;
-    const serverPort = senderIsClient ? dport : sport;
-    const info: FlowInfo = {
-      id,
-      transport,
-      clientIp,
-      clientPort,
-      serverIp,
-      serverPort,
-      client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
-      server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
-      roleBy,
-      firstFrame: frame,
-      start: time,
-    };
-    const Kind = proto === IPPROTO_TCP ? TcpFlow : Flow;
+    let info: FlowInfo | PendingInfo;
+    if (this.lazyConsumers) info = new PendingInfo(id, roleBy, frame, time);
+    else {
+      const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
+      const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
+      const clientIp = senderIsClient ? srcIp : dstIp;
+      const serverIp = senderIsClient ? dstIp : srcIp;
+      const clientPort = senderIsClient ? sport : dport;
+      const serverPort = senderIsClient ? dport : sport;
+      info = {
+        id,
+        transport,
+        clientIp,
+        clientPort,
+        serverIp,
+        serverPort,
+        client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
+        server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
+        roleBy,
+        firstFrame: frame,
+        start: time,
+      };
+    }
+    const Kind = transport === 'tcp' ? TcpFlow : Flow;
     const f = senderIsClient
       ? new Kind(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
       : new Kind(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
@@ -768,8 +808,39 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastFlow = f;
     this.lruAppend(f);
     this.lookupDirC2s = senderIsClient;
-    f.consumer = this.factory ? this.factory(info) : null;
+    if (this.factory) f.consumer = info instanceof PendingInfo ? DEFERRED : this.factory(info);
     return f;
+  }
+
+  /** The flow's FlowInfo, made now if it was pending. */
+  private infoOf(f: Flow): FlowInfo {
+    const pending = f.info;
+    if (!(pending instanceof PendingInfo)) return pending;
+    const v = f.version;
+    const clientIp = ipText(v, f.c0, f.c1, f.c2, f.c3);
+    const serverIp = ipText(v, f.s0, f.s1, f.s2, f.s3);
+    const info: FlowInfo = {
+      id: pending.id,
+      transport: f.proto === IPPROTO_TCP ? 'tcp' : 'udp',
+      clientIp,
+      clientPort: f.cPort,
+      serverIp,
+      serverPort: f.sPort,
+      client: endpointText(v, f.c0, clientIp, f.cPort),
+      server: endpointText(v, f.s0, serverIp, f.sPort),
+      roleBy: pending.roleBy,
+      firstFrame: pending.firstFrame,
+      start: pending.start,
+    };
+    f.info = info;
+    return info;
+  }
+
+  /** Makes a deferred consumer (lazyConsumers), at the flow's first payload. */
+  private openConsumer(f: Flow): FlowConsumer | null {
+    const consumer = this.factory!(this.infoOf(f));
+    f.consumer = consumer;
+    return consumer;
   }
 
   /** A packet of `f`: updates its last activity and its place in the LRU list. */
@@ -804,14 +875,14 @@ class FlowTrackerImpl implements FlowTracker {
     for (let f = this.closingHead; f; ) {
       const next = f.next as TcpFlow | null;
       if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) {
-        if (onEnding) onEnding(f.info, 0, f.closeFrame);
+        if (onEnding) onEnding(this.infoOf(f), 0, f.closeFrame);
         this.endFlow(f, false);
       }
       f = next;
     }
     while (this.lruHead && now - this.lruHead.lastTime >= this.idleTimeout) {
       this.stats.flowsExpired++;
-      if (onEnding) onEnding(this.lruHead.info, 1, this.lruHead.lastFrame);
+      if (onEnding) onEnding(this.infoOf(this.lruHead), 1, this.lruHead.lastFrame);
       this.endFlow(this.lruHead, false);
     }
   }
@@ -886,36 +957,46 @@ class FlowTrackerImpl implements FlowTracker {
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
+    // A consumer still deferred means no payload: nothing is held for it to flush.
+    let consumer = f.consumer;
     if (f instanceof TcpFlow) {
+      const sink = consumer === DEFERRED ? null : consumer;
       if (f.c2s) {
         const gc = f.c2s.gapBytes;
-        f.c2s.flush(f.consumer);
+        f.c2s.flush(sink);
         if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
       }
       if (f.s2c) {
         const gs = f.s2c.gapBytes;
-        f.s2c.flush(f.consumer);
+        f.s2c.flush(sink);
         if (f.s2c.gapBytes !== gs) this.mark(f, H_GAP + 8);
       }
     }
     const record = this.recordOf(f, openAtEnd);
-    if (f.consumer) f.consumer.end(record);
+    // Made now, the consumer takes the record, which carries everything a FlowInfo does.
+    if (consumer === DEFERRED) consumer = this.factory!(record);
+    if (consumer) consumer.end(record);
     if (this.onFlowEnd) this.onFlowEnd(record);
   }
 
   private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
-    const info = f.info;
     const t = f instanceof TcpFlow ? f : null;
+    // A flow whose FlowInfo is still pending gets its texts now, for the record only.
+    const info = f.info;
+    const made = !(info instanceof PendingInfo);
+    const v = f.version;
+    const clientIp = made ? info.clientIp : ipText(v, f.c0, f.c1, f.c2, f.c3);
+    const serverIp = made ? info.serverIp : ipText(v, f.s0, f.s1, f.s2, f.s3);
     // Fields listed one by one (not spread): object spread here showed up as a hot spot.
     const record: FlowRecord = {
       id: info.id,
-      transport: info.transport,
-      clientIp: info.clientIp,
-      clientPort: info.clientPort,
-      serverIp: info.serverIp,
-      serverPort: info.serverPort,
-      client: info.client,
-      server: info.server,
+      transport: f.proto === IPPROTO_TCP ? 'tcp' : 'udp',
+      clientIp,
+      clientPort: f.cPort,
+      serverIp,
+      serverPort: f.sPort,
+      client: made ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
+      server: made ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
       roleBy: info.roleBy,
       firstFrame: info.firstFrame,
       start: info.start,
