@@ -162,6 +162,8 @@ class Flow {
 
   /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
+  /** Made at the start; with lazyConsumers when the consumer is, or never (the record makes its own texts). */
+  info: FlowInfo | null = null;
   pktC2s = 0;
   pktS2c = 0;
   bytesC2s = 0;
@@ -175,37 +177,67 @@ class Flow {
 
   constructor(
     readonly key: number,
-    readonly proto: number,
-    readonly version: 4 | 6,
+    /** Transport protocol and IP version together (kindOf): one comparison in the lookup. */
+    readonly kind: number,
+    /** The client's and the server's address, their first 32 bits (all of an IPv4 address). */
     readonly c0: number,
-    readonly c1: number,
-    readonly c2: number,
-    readonly c3: number,
     readonly cPort: number,
     readonly s0: number,
-    readonly s1: number,
-    readonly s2: number,
-    readonly s3: number,
     readonly sPort: number,
-    /** Pending until made, with the consumer, by lazyConsumers. */
-    public info: FlowInfo | PendingInfo,
-  ) {
-    this.lastFrame = info.firstFrame;
-    this.lastTime = info.start;
-  }
-}
-
-/**
- * A flow's FlowInfo until it is made (lazyConsumers): what it is made from besides the flow's addresses, ports and
- * transport. Its texts (four strings, most of them the flow's own) are made only if it is needed.
- */
-class PendingInfo {
-  constructor(
+    /** The rest of both addresses of an IPv6 flow; null for IPv4 (most flows: six fewer fields each). */
+    readonly v6: Ipv6Rest | null,
     readonly id: number,
     readonly roleBy: FlowInfo['roleBy'],
     readonly firstFrame: number,
     readonly start: number,
+  ) {
+    this.lastFrame = firstFrame;
+    this.lastTime = start;
+  }
+
+  get isTcp(): boolean {
+    return this.kind >> 3 === IPPROTO_TCP;
+  }
+
+  get version(): 4 | 6 {
+    return this.v6 === null ? 4 : 6;
+  }
+}
+
+function kindOf(proto: number, version: 4 | 6): number {
+  return proto * 8 + version;
+}
+
+/** Words 1 to 3 of an IPv6 flow's client and server addresses. */
+class Ipv6Rest {
+  constructor(
+    readonly c1: number,
+    readonly c2: number,
+    readonly c3: number,
+    readonly s1: number,
+    readonly s2: number,
+    readonly s3: number,
   ) {}
+
+  /** Whether the packet's words 1 to 3 are those of a packet from the client to the server. */
+  forward(ip: IpPacket): boolean {
+    return this.c1 === ip.src1 && this.s1 === ip.dst1 && this.c2 === ip.src2 && this.s2 === ip.dst2 && this.c3 === ip.src3 && this.s3 === ip.dst3;
+  }
+
+  /** Whether they are those of a packet from the server to the client. */
+  reverse(ip: IpPacket): boolean {
+    return this.c1 === ip.dst1 && this.s1 === ip.src1 && this.c2 === ip.dst2 && this.s2 === ip.src2 && this.c3 === ip.dst3 && this.s3 === ip.src3;
+  }
+}
+
+function clientIpText(f: Flow): string {
+  const r = f.v6;
+  return r === null ? ipText(4, f.c0, 0, 0, 0) : ipText(6, f.c0, r.c1, r.c2, r.c3);
+}
+
+function serverIpText(f: Flow): string {
+  const r = f.v6;
+  return r === null ? ipText(4, f.s0, 0, 0, 0) : ipText(6, f.s0, r.s1, r.s2, r.s3);
 }
 
 /** A TCP flow: the handshake and teardown record, Zeek-style state and history, and both directions' reassembly. */
@@ -433,14 +465,14 @@ class FlowTrackerImpl implements FlowTracker {
     for (let f: Flow | null = this.closingHead; f; f = f.next) all.push(f);
     for (let f = this.lruHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
-    all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
+    all.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
     for (let i = 0; i < all.length; i++) {
       const f = all[i];
       // Let each flow go as soon as it is ended: the list would keep them all alive to the last.
       all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
-      if (this.onFlowEnding) this.onFlowEnding(this.infoOf(f), 2, f.info.firstFrame);
+      if (this.onFlowEnding) this.onFlowEnding(this.infoOf(f), 2, f.firstFrame);
       this.endFlow(f, open);
     }
     return this.stats;
@@ -689,42 +721,27 @@ class FlowTrackerImpl implements FlowTracker {
   private lastFlow: Flow | null = null;
 
   private lookup(proto: number, ip: IpPacket, sport: number, dport: number): Flow | null {
+    const kind = kindOf(proto, ip.version);
     const last = this.lastFlow;
-    if (last !== null && last.proto === proto && last.version === ip.version) {
-      if (
-        last.cPort === sport && last.sPort === dport &&
-        last.c0 === ip.src0 && last.s0 === ip.dst0 && last.c1 === ip.src1 && last.s1 === ip.dst1 &&
-        last.c2 === ip.src2 && last.s2 === ip.dst2 && last.c3 === ip.src3 && last.s3 === ip.dst3
-      ) {
+    if (last !== null && last.kind === kind) {
+      if (last.cPort === sport && last.sPort === dport && last.c0 === ip.src0 && last.s0 === ip.dst0 && (last.v6 === null || last.v6.forward(ip))) {
         this.lookupDirC2s = true;
         return last;
       }
-      if (
-        last.cPort === dport && last.sPort === sport &&
-        last.c0 === ip.dst0 && last.s0 === ip.src0 && last.c1 === ip.dst1 && last.s1 === ip.src1 &&
-        last.c2 === ip.dst2 && last.s2 === ip.src2 && last.c3 === ip.dst3 && last.s3 === ip.src3
-      ) {
+      if (last.cPort === dport && last.sPort === sport && last.c0 === ip.dst0 && last.s0 === ip.src0 && (last.v6 === null || last.v6.reverse(ip))) {
         this.lookupDirC2s = false;
         return last;
       }
     }
     const key = this.keyOf(proto, ip, sport, dport);
     for (let f = this.buckets[key & this.mask]; f; f = f.bucketNext) {
-      if (f.key !== key || f.proto !== proto || f.version !== ip.version) continue;
-      if (
-        f.cPort === sport && f.sPort === dport &&
-        f.c0 === ip.src0 && f.s0 === ip.dst0 && f.c1 === ip.src1 && f.s1 === ip.dst1 &&
-        f.c2 === ip.src2 && f.s2 === ip.dst2 && f.c3 === ip.src3 && f.s3 === ip.dst3
-      ) {
+      if (f.key !== key || f.kind !== kind) continue;
+      if (f.cPort === sport && f.sPort === dport && f.c0 === ip.src0 && f.s0 === ip.dst0 && (f.v6 === null || f.v6.forward(ip))) {
         this.lookupDirC2s = true;
         this.lastFlow = f;
         return f;
       }
-      if (
-        f.cPort === dport && f.sPort === sport &&
-        f.c0 === ip.dst0 && f.s0 === ip.src0 && f.c1 === ip.dst1 && f.s1 === ip.src1 &&
-        f.c2 === ip.dst2 && f.s2 === ip.src2 && f.c3 === ip.dst3 && f.s3 === ip.src3
-      ) {
+      if (f.cPort === dport && f.sPort === sport && f.c0 === ip.dst0 && f.s0 === ip.src0 && (f.v6 === null || f.v6.reverse(ip))) {
         this.lookupDirC2s = false;
         this.lastFlow = f;
         return f;
@@ -773,16 +790,19 @@ class FlowTrackerImpl implements FlowTracker {
     const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
     if (transport === 'tcp') this.stats.tcpFlows++;
     else this.stats.udpFlows++;
-    let info: FlowInfo | PendingInfo;
-    if (this.lazyConsumers) info = new PendingInfo(id, roleBy, frame, time);
-    else {
+    const Kind = transport === 'tcp' ? TcpFlow : Flow;
+    const kind = kindOf(proto, v);
+    const f = senderIsClient
+      ? new Kind(key, kind, ip.src0, sport, ip.dst0, dport, v === 6 ? new Ipv6Rest(ip.src1, ip.src2, ip.src3, ip.dst1, ip.dst2, ip.dst3) : null, id, roleBy, frame, time)
+      : new Kind(key, kind, ip.dst0, dport, ip.src0, sport, v === 6 ? new Ipv6Rest(ip.dst1, ip.dst2, ip.dst3, ip.src1, ip.src2, ip.src3) : null, id, roleBy, frame, time);
+    if (!this.lazyConsumers) {
       const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
       const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
       const clientIp = senderIsClient ? srcIp : dstIp;
       const serverIp = senderIsClient ? dstIp : srcIp;
       const clientPort = senderIsClient ? sport : dport;
       const serverPort = senderIsClient ? dport : sport;
-      info = {
+      f.info = {
         id,
         transport,
         clientIp,
@@ -796,10 +816,6 @@ class FlowTrackerImpl implements FlowTracker {
         start: time,
       };
     }
-    const Kind = transport === 'tcp' ? TcpFlow : Flow;
-    const f = senderIsClient
-      ? new Kind(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
-      : new Kind(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
     this.count++;
     if (this.count > this.buckets.length) this.growBuckets();
     const b = key & this.mask;
@@ -808,29 +824,28 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastFlow = f;
     this.lruAppend(f);
     this.lookupDirC2s = senderIsClient;
-    if (this.factory) f.consumer = info instanceof PendingInfo ? DEFERRED : this.factory(info);
+    if (this.factory) f.consumer = f.info === null ? DEFERRED : this.factory(f.info);
     return f;
   }
 
-  /** The flow's FlowInfo, made now if it was pending. */
+  /** The flow's FlowInfo, made now if it was not yet. */
   private infoOf(f: Flow): FlowInfo {
-    const pending = f.info;
-    if (!(pending instanceof PendingInfo)) return pending;
+    if (f.info !== null) return f.info;
     const v = f.version;
-    const clientIp = ipText(v, f.c0, f.c1, f.c2, f.c3);
-    const serverIp = ipText(v, f.s0, f.s1, f.s2, f.s3);
+    const clientIp = clientIpText(f);
+    const serverIp = serverIpText(f);
     const info: FlowInfo = {
-      id: pending.id,
-      transport: f.proto === IPPROTO_TCP ? 'tcp' : 'udp',
+      id: f.id,
+      transport: f.isTcp ? 'tcp' : 'udp',
       clientIp,
       clientPort: f.cPort,
       serverIp,
       serverPort: f.sPort,
       client: endpointText(v, f.c0, clientIp, f.cPort),
       server: endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: pending.roleBy,
-      firstFrame: pending.firstFrame,
-      start: pending.start,
+      roleBy: f.roleBy,
+      firstFrame: f.firstFrame,
+      start: f.start,
     };
     f.info = info;
     return info;
@@ -981,25 +996,24 @@ class FlowTrackerImpl implements FlowTracker {
 
   private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
     const t = f instanceof TcpFlow ? f : null;
-    // A flow whose FlowInfo is still pending gets its texts now, for the record only.
+    // A flow that never made its FlowInfo gets its texts now, for the record only.
     const info = f.info;
-    const made = !(info instanceof PendingInfo);
     const v = f.version;
-    const clientIp = made ? info.clientIp : ipText(v, f.c0, f.c1, f.c2, f.c3);
-    const serverIp = made ? info.serverIp : ipText(v, f.s0, f.s1, f.s2, f.s3);
+    const clientIp = info !== null ? info.clientIp : clientIpText(f);
+    const serverIp = info !== null ? info.serverIp : serverIpText(f);
     // Fields listed one by one (not spread): object spread here showed up as a hot spot.
     const record: FlowRecord = {
-      id: info.id,
-      transport: f.proto === IPPROTO_TCP ? 'tcp' : 'udp',
+      id: f.id,
+      transport: f.isTcp ? 'tcp' : 'udp',
       clientIp,
       clientPort: f.cPort,
       serverIp,
       serverPort: f.sPort,
-      client: made ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
-      server: made ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: info.roleBy,
-      firstFrame: info.firstFrame,
-      start: info.start,
+      client: info !== null ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
+      server: info !== null ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
+      roleBy: f.roleBy,
+      firstFrame: f.firstFrame,
+      start: f.start,
       state: t ? connState(t.cState, t.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
       history: t ? t.history : '',
       packets: { c2s: f.pktC2s, s2c: f.pktS2c },
