@@ -49,8 +49,8 @@ export interface FlowTrackerOptions {
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
   /**
-   * Flows held at once (default 100 000, about 70 MB of flow accounting); beyond it the least recently active
-   * flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
+   * Flows held at once (default 100 000: 26 to about 100 MB of flow accounting, by kind); beyond it the least
+   * recently active flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
    */
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
