@@ -114,6 +114,9 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     factory: hooks?.wrapFactory ? hooks.wrapFactory(dispatcher) : dispatcher,
     // The profile's ports decide who is the server on flows whose handshake was not captured.
     isServerPort: (port: number) => portMap.has(port),
+    // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
+    // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.
+    lazyConsumers: opts.classifyOnly === true && !observer && !hooks,
   });
 
   hooks?.onTracker?.(tracker);

@@ -42,7 +42,7 @@ export class JsonWriter {
   /** `indent` as JSON.stringify's third argument: a number of spaces, or 0 for compact JSON. */
   constructor(
     private readonly out: ChunkStream,
-    private readonly indent = 0,
+    readonly indent = 0,
   ) {}
 
   /** Raw text (brackets and separators the caller lays out itself). */
@@ -206,6 +206,12 @@ export class JsonArrayWriter {
   item(v: unknown): void {
     this.writer.text((this.count++ === 0 ? '[' : ',') + this.writer.lineStart(this.depth + 1));
     if (!this.writer.value(v, this.depth + 1)) this.writer.text('null');
+  }
+
+  /** An item already written as JSON text, laid out as JSON.stringify would at this array's depth + 1. */
+  itemText(json: string): void {
+    this.writer.text((this.count++ === 0 ? '[' : ',') + this.writer.lineStart(this.depth + 1));
+    this.writer.text(json);
   }
 
   /** item(), waiting for the stream whenever it asks to. */

@@ -49,8 +49,8 @@ export interface FlowTrackerOptions {
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
   /**
-   * Flows held at once (default 100 000, about 70 MB of flow accounting); beyond it the least recently active
-   * flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
+   * Flows held at once (default 100 000: 26 to about 100 MB of flow accounting, by kind); beyond it the least
+   * recently active flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
    */
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
@@ -67,6 +67,12 @@ export interface FlowTrackerOptions {
    * first frame). Shards of a parallel run use it to merge their flow ends in the single-threaded order.
    */
   onFlowEnding?(info: FlowInfo, phase: 0 | 1 | 2, key: number): void;
+  /**
+   * Makes a flow's FlowInfo and consumer only when the flow first carries payload, or when it ends (then with
+   * its record as the FlowInfo): for a factory that needs nothing at a flow's start, as `flows`' classification
+   * with no observer. A flow that never carries payload then holds neither, nor its endpoint texts, while open.
+   */
+  lazyConsumers?: boolean;
 }
 
 export interface FlowStats {
@@ -143,17 +149,21 @@ const MAX_ICMP_ERRORS_PER_FLOW = 64;
 /** Flow-table buckets to start with (a power of two); doubled whenever flows outnumber them. */
 const INITIAL_BUCKETS = 1024;
 
+/**
+ * One flow's accounting. What only TCP needs (handshake, teardown, reassembly) is in TcpFlow: a UDP flow, the
+ * bulk of a scan or a SPAN port's name chatter, is held for up to maxFlows flows later and should stay small.
+ */
 class Flow {
   /** Hash-chain link and LRU / closing list links. */
   bucketNext: Flow | null = null;
   prev: Flow | null = null;
   next: Flow | null = null;
   closing = false;
-  closeTime = 0;
-  /** Frame that started the closing (orders the closing list). */
-  closeFrame = 0;
 
+  /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
+  /** Made at the start; with lazyConsumers when the consumer is, or never (the record makes its own texts). */
+  info: FlowInfo | null = null;
   pktC2s = 0;
   pktS2c = 0;
   bytesC2s = 0;
@@ -162,6 +172,79 @@ class Flow {
   // undefined, and a field that once held undefined boxes every time stored into it (an allocation per packet).
   lastFrame = 0;
   lastTime = 0;
+  // Stays null until used: most flows never need it, and 100k open flows should stay small.
+  icmpErrors: IcmpErrorInfo[] | null = null;
+
+  constructor(
+    readonly key: number,
+    /** Transport protocol and IP version together (kindOf): one comparison in the lookup. */
+    readonly kind: number,
+    /** The client's and the server's address, their first 32 bits (all of an IPv4 address). */
+    readonly c0: number,
+    readonly cPort: number,
+    readonly s0: number,
+    readonly sPort: number,
+    /** The rest of both addresses of an IPv6 flow; null for IPv4 (most flows: six fewer fields each). */
+    readonly v6: Ipv6Rest | null,
+    readonly id: number,
+    readonly roleBy: FlowInfo['roleBy'],
+    readonly firstFrame: number,
+    readonly start: number,
+  ) {
+    this.lastFrame = firstFrame;
+    this.lastTime = start;
+  }
+
+  get isTcp(): boolean {
+    return this.kind >> 3 === IPPROTO_TCP;
+  }
+
+  get version(): 4 | 6 {
+    return this.v6 === null ? 4 : 6;
+  }
+}
+
+function kindOf(proto: number, version: 4 | 6): number {
+  return proto * 8 + version;
+}
+
+/** Words 1 to 3 of an IPv6 flow's client and server addresses. */
+class Ipv6Rest {
+  constructor(
+    readonly c1: number,
+    readonly c2: number,
+    readonly c3: number,
+    readonly s1: number,
+    readonly s2: number,
+    readonly s3: number,
+  ) {}
+
+  /** Whether the packet's words 1 to 3 are those of a packet from the client to the server. */
+  forward(ip: IpPacket): boolean {
+    return this.c1 === ip.src1 && this.s1 === ip.dst1 && this.c2 === ip.src2 && this.s2 === ip.dst2 && this.c3 === ip.src3 && this.s3 === ip.dst3;
+  }
+
+  /** Whether they are those of a packet from the server to the client. */
+  reverse(ip: IpPacket): boolean {
+    return this.c1 === ip.dst1 && this.s1 === ip.src1 && this.c2 === ip.dst2 && this.s2 === ip.src2 && this.c3 === ip.dst3 && this.s3 === ip.src3;
+  }
+}
+
+function clientIpText(f: Flow): string {
+  const r = f.v6;
+  return r === null ? ipText(4, f.c0, 0, 0, 0) : ipText(6, f.c0, r.c1, r.c2, r.c3);
+}
+
+function serverIpText(f: Flow): string {
+  const r = f.v6;
+  return r === null ? ipText(4, f.s0, 0, 0, 0) : ipText(6, f.s0, r.s1, r.s2, r.s3);
+}
+
+/** A TCP flow: the handshake and teardown record, Zeek-style state and history, and both directions' reassembly. */
+class TcpFlow extends Flow {
+  closeTime = 0;
+  /** Frame that started the closing (orders the closing list). */
+  closeFrame = 0;
   historyBits = 0;
   history = '';
   cState = EP_INACTIVE;
@@ -169,37 +252,23 @@ class Flow {
   syns = 0;
   firstSynTime = 0;
   lastSynTime = 0;
-  // Lists stay null until used: most flows never need them, and 100k open flows should stay small.
+  // Lists stay null until used.
   synFrames: number[] | null = null;
   synAckFrame = 0;
   rstFrame = 0;
   rstBy: Direction | undefined = undefined;
   finFrames: number[] | null = null;
   retransmissions = 0;
-  icmpErrors: IcmpErrorInfo[] | null = null;
   c2s: TcpDirection | null = null;
   s2c: TcpDirection | null = null;
-
-  constructor(
-    readonly key: number,
-    readonly proto: number,
-    readonly version: 4 | 6,
-    readonly c0: number,
-    readonly c1: number,
-    readonly c2: number,
-    readonly c3: number,
-    readonly cPort: number,
-    readonly s0: number,
-    readonly s1: number,
-    readonly s2: number,
-    readonly s3: number,
-    readonly sPort: number,
-    readonly info: FlowInfo,
-  ) {
-    this.lastFrame = info.firstFrame;
-    this.lastTime = info.start;
-  }
 }
+
+/** Stands for a consumer not made yet (lazyConsumers); never called. */
+const DEFERRED: FlowConsumer = {
+  data() {},
+  gap() {},
+  end() {},
+};
 
 /** Mixes one endpoint (address words and port) into 32 bits. */
 function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
@@ -298,8 +367,8 @@ class FlowTrackerImpl implements FlowTracker {
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
   /** Closed flows waiting out the linger. */
-  private closingHead: Flow | null = null;
-  private closingTail: Flow | null = null;
+  private closingHead: TcpFlow | null = null;
+  private closingTail: TcpFlow | null = null;
   private now = -Infinity;
   private lastSweep = -Infinity;
   private nextTcpId = 0;
@@ -317,10 +386,12 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
+  private readonly lazyConsumers: boolean;
 
   constructor(opts: FlowTrackerOptions) {
     this.externalSweep = opts.externalSweep ?? false;
     this.onFlowEnding = opts.onFlowEnding;
+    this.lazyConsumers = opts.lazyConsumers ?? false;
     this.factory = opts.factory;
     this.onFlowEnd = opts.onFlowEnd;
     this.isServerPort = opts.isServerPort;
@@ -391,17 +462,17 @@ class FlowTrackerImpl implements FlowTracker {
   finish(): FlowStats {
     this.fragments.finish();
     const all: Flow[] = [];
-    for (let f = this.closingHead; f; f = f.next) all.push(f);
+    for (let f: Flow | null = this.closingHead; f; f = f.next) all.push(f);
     for (let f = this.lruHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
-    all.sort((a, b) => a.info.firstFrame - b.info.firstFrame || a.info.id - b.info.id);
+    all.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
     for (let i = 0; i < all.length; i++) {
       const f = all[i];
       // Let each flow go as soon as it is ended: the list would keep them all alive to the last.
       all[i] = undefined!;
       const open = !f.closing;
       if (open) this.stats.openAtEnd++;
-      this.onFlowEnding?.(f.info, 2, f.info.firstFrame);
+      if (this.onFlowEnding) this.onFlowEnding(this.infoOf(f), 2, f.firstFrame);
       this.endFlow(f, open);
     }
     return this.stats;
@@ -459,7 +530,8 @@ class FlowTrackerImpl implements FlowTracker {
     const declared = declaredTotal > captured ? declaredTotal : captured;
     const missing = declared - captured;
 
-    let f = this.lookup(IPPROTO_TCP, ip, sport, dport);
+    // Only TCP flows are found under IPPROTO_TCP.
+    let f = this.lookup(IPPROTO_TCP, ip, sport, dport) as TcpFlow | null;
     let c2s = this.lookupDirC2s;
     const synOnly = (flags & (SYN | ACK)) === SYN;
     if (f && synOnly && this.isNewConnection(f, c2s, seq)) {
@@ -467,7 +539,7 @@ class FlowTrackerImpl implements FlowTracker {
       f = null;
     }
     if (!f) {
-      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time);
+      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time) as TcpFlow;
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
 
@@ -540,9 +612,12 @@ class FlowTrackerImpl implements FlowTracker {
     const gapsBefore = me.gapBytes;
     const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
     let retransmission: boolean;
+    // A deferred consumer is made by the first payload; until then nothing is held that a call could deliver.
+    let consumer = f.consumer;
+    if (consumer === DEFERRED) consumer = declared > 0 && !(flags & RST) ? this.openConsumer(f) : null;
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
-    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, f.consumer);
-    if (flags & ACK && peer !== null) peer.acked(ackNum, f.consumer);
+    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
+    if (flags & ACK && peer !== null) peer.acked(ackNum, consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
@@ -557,13 +632,13 @@ class FlowTrackerImpl implements FlowTracker {
    * A SYN on a known 4-tuple starts a new connection when the old one is over, or when it carries a new
    * initial sequence number (a retransmitted SYN carries the same one).
    */
-  private isNewConnection(f: Flow, c2s: boolean, seq: number): boolean {
+  private isNewConnection(f: TcpFlow, c2s: boolean, seq: number): boolean {
     const dir = c2s ? f.c2s : f.s2c;
     if (dir !== null && dir.synSeen) return seq !== dir.isn;
     return f.closing;
   }
 
-  private mark(f: Flow, bit: number): void {
+  private mark(f: TcpFlow, bit: number): void {
     const m = 1 << bit;
     if (f.historyBits & m) return;
     f.historyBits |= m;
@@ -600,7 +675,10 @@ class FlowTrackerImpl implements FlowTracker {
       f.pktS2c++;
       f.bytesS2c += declared;
     }
-    if (f.consumer && capturedEnd > u + 8) f.consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+    if (capturedEnd > u + 8) {
+      const consumer = f.consumer === DEFERRED ? this.openConsumer(f) : f.consumer;
+      if (consumer) consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+    }
   }
 
   // ---- ICMP --------------------------------------------------------------------------------------------
@@ -643,42 +721,27 @@ class FlowTrackerImpl implements FlowTracker {
   private lastFlow: Flow | null = null;
 
   private lookup(proto: number, ip: IpPacket, sport: number, dport: number): Flow | null {
+    const kind = kindOf(proto, ip.version);
     const last = this.lastFlow;
-    if (last !== null && last.proto === proto && last.version === ip.version) {
-      if (
-        last.cPort === sport && last.sPort === dport &&
-        last.c0 === ip.src0 && last.s0 === ip.dst0 && last.c1 === ip.src1 && last.s1 === ip.dst1 &&
-        last.c2 === ip.src2 && last.s2 === ip.dst2 && last.c3 === ip.src3 && last.s3 === ip.dst3
-      ) {
+    if (last !== null && last.kind === kind) {
+      if (last.cPort === sport && last.sPort === dport && last.c0 === ip.src0 && last.s0 === ip.dst0 && (last.v6 === null || last.v6.forward(ip))) {
         this.lookupDirC2s = true;
         return last;
       }
-      if (
-        last.cPort === dport && last.sPort === sport &&
-        last.c0 === ip.dst0 && last.s0 === ip.src0 && last.c1 === ip.dst1 && last.s1 === ip.src1 &&
-        last.c2 === ip.dst2 && last.s2 === ip.src2 && last.c3 === ip.dst3 && last.s3 === ip.src3
-      ) {
+      if (last.cPort === dport && last.sPort === sport && last.c0 === ip.dst0 && last.s0 === ip.src0 && (last.v6 === null || last.v6.reverse(ip))) {
         this.lookupDirC2s = false;
         return last;
       }
     }
     const key = this.keyOf(proto, ip, sport, dport);
     for (let f = this.buckets[key & this.mask]; f; f = f.bucketNext) {
-      if (f.key !== key || f.proto !== proto || f.version !== ip.version) continue;
-      if (
-        f.cPort === sport && f.sPort === dport &&
-        f.c0 === ip.src0 && f.s0 === ip.dst0 && f.c1 === ip.src1 && f.s1 === ip.dst1 &&
-        f.c2 === ip.src2 && f.s2 === ip.dst2 && f.c3 === ip.src3 && f.s3 === ip.dst3
-      ) {
+      if (f.key !== key || f.kind !== kind) continue;
+      if (f.cPort === sport && f.sPort === dport && f.c0 === ip.src0 && f.s0 === ip.dst0 && (f.v6 === null || f.v6.forward(ip))) {
         this.lookupDirC2s = true;
         this.lastFlow = f;
         return f;
       }
-      if (
-        f.cPort === dport && f.sPort === sport &&
-        f.c0 === ip.dst0 && f.s0 === ip.src0 && f.c1 === ip.dst1 && f.s1 === ip.src1 &&
-        f.c2 === ip.dst2 && f.s2 === ip.src2 && f.c3 === ip.dst3 && f.s3 === ip.src3
-      ) {
+      if (f.cPort === dport && f.sPort === sport && f.c0 === ip.dst0 && f.s0 === ip.src0 && (f.v6 === null || f.v6.reverse(ip))) {
         this.lookupDirC2s = false;
         this.lastFlow = f;
         return f;
@@ -727,28 +790,32 @@ class FlowTrackerImpl implements FlowTracker {
     const id = transport === 'tcp' ? this.nextTcpId++ : this.nextUdpId++;
     if (transport === 'tcp') this.stats.tcpFlows++;
     else this.stats.udpFlows++;
-    const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
-    const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
-    const clientIp = senderIsClient ? srcIp : dstIp;
-    const serverIp = senderIsClient ? dstIp : srcIp;
-    const clientPort = senderIsClient ? sport : dport;
-    const serverPort = senderIsClient ? dport : sport;
-    const info: FlowInfo = {
-      id,
-      transport,
-      clientIp,
-      clientPort,
-      serverIp,
-      serverPort,
-      client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
-      server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
-      roleBy,
-      firstFrame: frame,
-      start: time,
-    };
+    const Kind = transport === 'tcp' ? TcpFlow : Flow;
+    const kind = kindOf(proto, v);
     const f = senderIsClient
-      ? new Flow(key, proto, v, ip.src0, ip.src1, ip.src2, ip.src3, sport, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, info)
-      : new Flow(key, proto, v, ip.dst0, ip.dst1, ip.dst2, ip.dst3, dport, ip.src0, ip.src1, ip.src2, ip.src3, sport, info);
+      ? new Kind(key, kind, ip.src0, sport, ip.dst0, dport, v === 6 ? new Ipv6Rest(ip.src1, ip.src2, ip.src3, ip.dst1, ip.dst2, ip.dst3) : null, id, roleBy, frame, time)
+      : new Kind(key, kind, ip.dst0, dport, ip.src0, sport, v === 6 ? new Ipv6Rest(ip.dst1, ip.dst2, ip.dst3, ip.src1, ip.src2, ip.src3) : null, id, roleBy, frame, time);
+    if (!this.lazyConsumers) {
+      const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
+      const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
+      const clientIp = senderIsClient ? srcIp : dstIp;
+      const serverIp = senderIsClient ? dstIp : srcIp;
+      const clientPort = senderIsClient ? sport : dport;
+      const serverPort = senderIsClient ? dport : sport;
+      f.info = {
+        id,
+        transport,
+        clientIp,
+        clientPort,
+        serverIp,
+        serverPort,
+        client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
+        server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
+        roleBy,
+        firstFrame: frame,
+        start: time,
+      };
+    }
     this.count++;
     if (this.count > this.buckets.length) this.growBuckets();
     const b = key & this.mask;
@@ -757,8 +824,38 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastFlow = f;
     this.lruAppend(f);
     this.lookupDirC2s = senderIsClient;
-    f.consumer = this.factory ? this.factory(info) : null;
+    if (this.factory) f.consumer = f.info === null ? DEFERRED : this.factory(f.info);
     return f;
+  }
+
+  /** The flow's FlowInfo, made now if it was not yet. */
+  private infoOf(f: Flow): FlowInfo {
+    if (f.info !== null) return f.info;
+    const v = f.version;
+    const clientIp = clientIpText(f);
+    const serverIp = serverIpText(f);
+    const info: FlowInfo = {
+      id: f.id,
+      transport: f.isTcp ? 'tcp' : 'udp',
+      clientIp,
+      clientPort: f.cPort,
+      serverIp,
+      serverPort: f.sPort,
+      client: endpointText(v, f.c0, clientIp, f.cPort),
+      server: endpointText(v, f.s0, serverIp, f.sPort),
+      roleBy: f.roleBy,
+      firstFrame: f.firstFrame,
+      start: f.start,
+    };
+    f.info = info;
+    return info;
+  }
+
+  /** Makes a deferred consumer (lazyConsumers), at the flow's first payload. */
+  private openConsumer(f: Flow): FlowConsumer | null {
+    const consumer = this.factory!(this.infoOf(f));
+    f.consumer = consumer;
+    return consumer;
   }
 
   /** A packet of `f`: updates its last activity and its place in the LRU list. */
@@ -771,7 +868,7 @@ class FlowTrackerImpl implements FlowTracker {
     }
   }
 
-  private startClosing(f: Flow, time: number): void {
+  private startClosing(f: TcpFlow, time: number): void {
     this.lruUnlink(f);
     f.closing = true;
     f.closeTime = time;
@@ -791,16 +888,16 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastSweep = now;
     const onEnding = this.onFlowEnding;
     for (let f = this.closingHead; f; ) {
-      const next = f.next;
+      const next = f.next as TcpFlow | null;
       if (now - f.lastTime >= this.closeLinger && now - f.closeTime >= this.closeLinger) {
-        if (onEnding) onEnding(f.info, 0, f.closeFrame);
+        if (onEnding) onEnding(this.infoOf(f), 0, f.closeFrame);
         this.endFlow(f, false);
       }
       f = next;
     }
     while (this.lruHead && now - this.lruHead.lastTime >= this.idleTimeout) {
       this.stats.flowsExpired++;
-      if (onEnding) onEnding(this.lruHead.info, 1, this.lruHead.lastFrame);
+      if (onEnding) onEnding(this.infoOf(this.lruHead), 1, this.lruHead.lastFrame);
       this.endFlow(this.lruHead, false);
     }
   }
@@ -830,9 +927,9 @@ class FlowTrackerImpl implements FlowTracker {
 
   private closingUnlink(f: Flow): void {
     if (f.prev) f.prev.next = f.next;
-    else if (this.closingHead === f) this.closingHead = f.next;
+    else if (this.closingHead === f) this.closingHead = f.next as TcpFlow | null;
     if (f.next) f.next.prev = f.prev;
-    else if (this.closingTail === f) this.closingTail = f.prev;
+    else if (this.closingTail === f) this.closingTail = f.prev as TcpFlow | null;
     f.prev = f.next = null;
   }
 
@@ -875,56 +972,65 @@ class FlowTrackerImpl implements FlowTracker {
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
-    if (f.c2s || f.s2c) {
+    // A consumer still deferred means no payload: nothing is held for it to flush.
+    let consumer = f.consumer;
+    if (f instanceof TcpFlow) {
+      const sink = consumer === DEFERRED ? null : consumer;
       if (f.c2s) {
         const gc = f.c2s.gapBytes;
-        f.c2s.flush(f.consumer);
+        f.c2s.flush(sink);
         if (f.c2s.gapBytes !== gc) this.mark(f, H_GAP);
       }
       if (f.s2c) {
         const gs = f.s2c.gapBytes;
-        f.s2c.flush(f.consumer);
+        f.s2c.flush(sink);
         if (f.s2c.gapBytes !== gs) this.mark(f, H_GAP + 8);
       }
     }
     const record = this.recordOf(f, openAtEnd);
-    if (f.consumer) f.consumer.end(record);
+    // Made now, the consumer takes the record, which carries everything a FlowInfo does.
+    if (consumer === DEFERRED) consumer = this.factory!(record);
+    if (consumer) consumer.end(record);
     if (this.onFlowEnd) this.onFlowEnd(record);
   }
 
   private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
+    const t = f instanceof TcpFlow ? f : null;
+    // A flow that never made its FlowInfo gets its texts now, for the record only.
     const info = f.info;
-    const isTcp = info.transport === 'tcp';
+    const v = f.version;
+    const clientIp = info !== null ? info.clientIp : clientIpText(f);
+    const serverIp = info !== null ? info.serverIp : serverIpText(f);
     // Fields listed one by one (not spread): object spread here showed up as a hot spot.
     const record: FlowRecord = {
-      id: info.id,
-      transport: info.transport,
-      clientIp: info.clientIp,
-      clientPort: info.clientPort,
-      serverIp: info.serverIp,
-      serverPort: info.serverPort,
-      client: info.client,
-      server: info.server,
-      roleBy: info.roleBy,
-      firstFrame: info.firstFrame,
-      start: info.start,
-      state: isTcp ? connState(f.cState, f.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
-      history: f.history,
+      id: f.id,
+      transport: f.isTcp ? 'tcp' : 'udp',
+      clientIp,
+      clientPort: f.cPort,
+      serverIp,
+      serverPort: f.sPort,
+      client: info !== null ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
+      server: info !== null ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
+      roleBy: f.roleBy,
+      firstFrame: f.firstFrame,
+      start: f.start,
+      state: t ? connState(t.cState, t.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',
+      history: t ? t.history : '',
       packets: { c2s: f.pktC2s, s2c: f.pktS2c },
       payloadBytes: { c2s: f.bytesC2s, s2c: f.bytesS2c },
       lastFrame: f.lastFrame,
       end: f.lastTime,
-      syns: f.syns,
-      synSpan: f.syns > 1 ? f.lastSynTime - f.firstSynTime : 0,
-      synFrames: f.synFrames ?? [],
-      finFrames: f.finFrames ?? [],
-      retransmissions: f.retransmissions,
-      gapBytes: { c2s: f.c2s ? f.c2s.gapBytes : 0, s2c: f.s2c ? f.s2c.gapBytes : 0 },
+      syns: t ? t.syns : 0,
+      synSpan: t && t.syns > 1 ? t.lastSynTime - t.firstSynTime : 0,
+      synFrames: (t && t.synFrames) ?? [],
+      finFrames: (t && t.finFrames) ?? [],
+      retransmissions: t ? t.retransmissions : 0,
+      gapBytes: { c2s: t && t.c2s ? t.c2s.gapBytes : 0, s2c: t && t.s2c ? t.s2c.gapBytes : 0 },
       icmpErrors: f.icmpErrors ?? [],
       openAtEnd,
-      synAckFrame: f.synAckFrame || undefined,
-      rstFrame: f.rstFrame || undefined,
-      rstBy: f.rstBy,
+      synAckFrame: (t && t.synAckFrame) || undefined,
+      rstFrame: (t && t.rstFrame) || undefined,
+      rstBy: t ? t.rstBy : undefined,
     };
     return record;
   }
