@@ -1,5 +1,6 @@
 /** `ctiscope analyze`: the per-workstation login timelines. */
 
+import { HeapGovernor } from './heap-governor.js';
 import { writeJson } from './json-writer.js';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
@@ -39,6 +40,8 @@ export function exitCodeFor(doc: AnalysisDocument): number {
 export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRunOptions> = {}): Promise<AnalysisDocument> {
   const files = checkFiles(args.files);
   const progress = progressOptions();
+  // A capture of many flows or hosts lets the heap grow far past what it holds: see heap-governor.ts.
+  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
@@ -47,6 +50,10 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
     agent: args.agent,
     decode: { showSecrets: args.showSecrets },
     ...extra,
+    afterChunk: () => {
+      governor.check();
+      return extra.afterChunk?.();
+    },
     threads: args.threads,
   });
   progress.doneProgress();

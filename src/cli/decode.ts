@@ -1,5 +1,6 @@
 /** `ctiscope decode`: a readable protocol trace of every decoded message. */
 
+import { HeapGovernor } from './heap-governor.js';
 import { PROTOCOL_NAMES, type DecodedMessage, type ProtocolName } from '../decoders/types.js';
 import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, type CommonArgs } from './common.js';
@@ -66,6 +67,8 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     }
   });
   const progress = progressOptions();
+  // Long captures let the heap grow far past what it holds: see heap-governor.ts.
+  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
@@ -73,7 +76,10 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     // Bytes are kept only to be shown.
     decode: { showSecrets: args.showSecrets, keepRaw: args.hex },
     onFirstPacket: (time) => (firstPacketTime = time),
-    afterChunk: () => writer.ready(),
+    afterChunk: () => {
+      governor.check();
+      return writer.ready();
+    },
     onMessage(m) {
       if (args.stream !== undefined && m.flowId !== args.stream) return;
       if (args.server && !matchesServer(m, args.server)) return;

@@ -96,7 +96,11 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (cls) flow.cls = cls;
     const phase = ctx.flowPhase(flow, protocol);
     if (phase === undefined) return;
-    flow.host ??= ctx.hostFor(flow.info.clientIp, flow.info.start);
+    if (!flow.host) {
+      flow.host = ctx.hostFor(flow.info.clientIp, flow.info.start);
+      flow.host.openFlows++;
+      flow.hostCounted = true;
+    }
     const d = flow.cls?.desktop;
     const desktopPort = (d !== undefined && d !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
     // A client of a CTI server's own port is a desktop only when its session shows an agent of its own
@@ -239,6 +243,31 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
     if (analyzer.onUpdate) for (const s of touched) report(flow, s, true);
+    if (flow.hostCounted && --host.openFlows === 0 && isBare(host)) hosts.delete(host.ip);
+  }
+
+  /**
+   * A host that nothing has been learnt about: no step (nor a step id given out), no sign of a desktop or an
+   * agent. Its last flow gone, it is let go: on a SPAN port every client of every web and file server has a
+   * host, most of them with nothing but flows no timeline shows, and they would all be held to the end.
+   */
+  function isBare(h: HostState): boolean {
+    return (
+      h.steps.length === 0 &&
+      h.nextStepId === 1 &&
+      !h.desktopClient &&
+      h.desktopHints === undefined &&
+      h.agentId === undefined &&
+      h.extension === undefined &&
+      h.configuredNames === undefined &&
+      h.directoryAgentId === undefined &&
+      h.eventAgentId === undefined &&
+      h.eventExtension === undefined &&
+      h.dnsSteps === undefined &&
+      h.ctiConnections === undefined &&
+      h.serverSideCti !== true &&
+      h.reportedFindings === undefined
+    );
   }
 
   function isUnknownService(flow: FlowState): boolean {

@@ -211,6 +211,8 @@ export interface HostState {
   firstTime: number;
   lastTime: number;
   reportedFindings?: Set<string>;
+  /** Open flows whose host this is (FlowState.host): a bare host with none is let go (see analyzer.ts). */
+  openFlows: number;
 }
 
 export type SubjectKind = 'workstation' | 'cti-client' | 'agent';

@@ -35,6 +35,8 @@ export interface FlowState {
   info: FlowInfo;
   cls?: FlowClassification;
   host?: HostState;
+  /** `host` was given by classification and counted in its openFlows. */
+  hostCounted?: boolean;
   steps: StepState[];
   /** Requests awaiting a reply, by id; made on the first request (most flows of a scan never send one). */
   pending?: PendingRequests<PendingRequest>;
@@ -92,7 +94,7 @@ export class StepContext {
   hostFor(ip: string, time: number): HostState {
     let h = this.hosts.get(ip);
     if (!h) {
-      h = { ip, steps: [], nextStepId: 1, desktopClient: false, firstTime: time, lastTime: time };
+      h = { ip, steps: [], nextStepId: 1, desktopClient: false, firstTime: time, lastTime: time, openFlows: 0 };
       this.hosts.set(ip, h);
     }
     return h;
