@@ -159,6 +159,8 @@ class Flow {
   prev: Flow | null = null;
   next: Flow | null = null;
   closing = false;
+  /** The consumer wants no more datagrams of this UDP flow (its data() said so): they are only counted. */
+  muted = false;
 
   /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
@@ -675,9 +677,9 @@ class FlowTrackerImpl implements FlowTracker {
       f.pktS2c++;
       f.bytesS2c += declared;
     }
-    if (capturedEnd > u + 8) {
+    if (capturedEnd > u + 8 && !f.muted) {
       const consumer = f.consumer === DEFERRED ? this.openConsumer(f) : f.consumer;
-      if (consumer) consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time);
+      if (consumer && consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time) === false) f.muted = true;
     }
   }
 
