@@ -6,14 +6,14 @@
  * samples and public fixtures (ICMP errors, resets, services present and absent, content detection, flows open
  * at the end), and on records altered to carry strings JSON escapes and numbers it writes as null.
  */
-import { EventEmitter } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FlowBatch, FlowJsonLayout, FlowOutput, TABLE_HEADER, type FlowFormat } from '../../src/cli/flow-output.js';
 import { flowJson, flowRow, type FlowJson } from '../../src/cli/flows.js';
 import { columnWidths, tableHead, tableLine } from '../../src/cli/format.js';
-import { JsonArrayWriter, JsonWriter, type ChunkStream } from '../../src/cli/json-writer.js';
+import { JsonArrayWriter, JsonWriter } from '../../src/cli/json-writer.js';
+import { Collector } from './collector.js';
 import type { FlowClassification } from '../../src/decoders/profile.js';
 import type { FlowRecord } from '../../src/decoders/types.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
@@ -27,24 +27,6 @@ const FILES = [
 interface Ended {
   r: FlowRecord;
   cls: FlowClassification | undefined;
-}
-
-class Collector extends EventEmitter implements ChunkStream {
-  chunks: string[] = [];
-  constructor(public refuse = 0) {
-    super();
-  }
-  write(chunk: string): boolean {
-    this.chunks.push(chunk);
-    if (this.refuse-- > 0) {
-      setImmediate(() => this.emit('drain'));
-      return false;
-    }
-    return true;
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
 }
 
 /** Strings JSON.stringify escapes or keeps as they are. */
@@ -138,7 +120,7 @@ function reference(ended: Ended[], format: FlowFormat, size: number): string {
 }
 
 async function written(ended: Ended[], format: FlowFormat, size: number, holdAt: number, refuse = 0): Promise<string> {
-  const out = new Collector(refuse);
+  const out = new Collector(refuse, true);
   const writer = new JsonWriter(out, format === 'jsonl' ? 0 : 1);
   const output = new FlowOutput(writer, format, format === 'json' ? new JsonArrayWriter(writer) : undefined, size);
   for (let i = 0; i < ended.length; i++) {

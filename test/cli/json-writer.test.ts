@@ -4,23 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EventEmitter } from 'node:events';
-import { JsonArrayWriter, JsonLinesWriter, JsonWriter, type ChunkStream } from '../../src/cli/json-writer.js';
-
-class Collector extends EventEmitter implements ChunkStream {
-  chunks: string[] = [];
-  /** write() answers false this many times (a full pipe). */
-  constructor(public refuse = 0) {
-    super();
-  }
-  write(chunk: string): boolean {
-    this.chunks.push(chunk);
-    return this.refuse-- <= 0;
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+import { JsonArrayWriter, JsonLinesWriter, JsonWriter } from '../../src/cli/json-writer.js';
+import { Collector } from './collector.js';
 
 async function written(value: unknown, indent: number): Promise<string> {
   const out = new Collector();
