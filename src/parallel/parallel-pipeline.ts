@@ -9,7 +9,7 @@
  * events (names, warnings), gives flows their capture-wide numbers in order of creation, and replays it all
  * into the one analyzer, which therefore sees exactly the sequence a single-threaded run gives it.
  *
- * Known difference: the maxFlows bound (200,000 flows held at once) is per shard, so a capture that exceeds
+ * Known difference: the maxFlows bound (100,000 flows held at once) is per shard, so a capture that exceeds
  * it evicts later than a single-threaded run would.
  */
 
