@@ -130,6 +130,8 @@ export interface UiLiveFeedOptions {
 
 interface LiveClient {
   res: ServerResponse;
+  /** It has had a whole document (deltas need one to apply to). */
+  hasDoc: boolean;
 }
 
 /**
@@ -203,7 +205,12 @@ export class UiLiveFeed {
 
   /** Resolves when a page subscribes to /api/live (at once if one is), after `ms`, or when `signal` aborts. */
   waitForViewer(ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.clients.size > 0) return Promise.resolve(true);
+    if (this.clients.size > 0) {
+      // A page that came before the capture had a document sees the start now, before what is waited for begins.
+      this.latest();
+      this.catchUp();
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
       const done = (seen: boolean): void => {
         clearTimeout(timer);
@@ -258,10 +265,13 @@ export class UiLiveFeed {
     res.socket?.setNoDelay(true);
     // A reconnecting page waits 1 s, not the browser's default 3 s.
     res.write('retry: 1000\n\n');
-    const client: LiveClient = { res };
+    const client: LiveClient = { res, hasDoc: false };
     this.latest();
     const full = this.fullEvent();
-    if (full) res.write(full);
+    if (full) {
+      res.write(full);
+      client.hasDoc = true;
+    }
     res.write(this.statusEvent());
     if (this.stateValue === 'stopped') {
       res.end('event: end\ndata: {}\n\n');
@@ -294,9 +304,22 @@ export class UiLiveFeed {
     const doc = this.opts.snapshot();
     if (!doc) return;
     const delta = this.setDocument(doc);
+    this.catchUp();
     if (!delta) return;
     this.packetsAtStatus = packets;
-    this.broadcast(`event: delta\ndata: ${delta}\n\n`);
+    this.broadcast(`event: delta\ndata: ${delta}\n\n`, true);
+  }
+
+  /** Pages subscribed while there was no document yet get the whole one. */
+  private catchUp(): void {
+    let full: string | undefined;
+    for (const c of [...this.clients]) {
+      if (c.hasDoc) continue;
+      full ??= this.fullEvent();
+      if (!full) return;
+      this.write(c, full);
+      c.hasDoc = true;
+    }
   }
 
   /** Makes `doc` the current document; returns the delta event's data, or undefined when nothing changed. */
@@ -345,8 +368,9 @@ export class UiLiveFeed {
     return `event: status\ndata: ${JSON.stringify(this.status())}\n\n`;
   }
 
-  private broadcast(text: string): void {
-    for (const c of [...this.clients]) this.write(c, text);
+  /** To every page; a delta (`needsDoc`) only to those that have a document to apply it to. */
+  private broadcast(text: string, needsDoc = false): void {
+    for (const c of [...this.clients]) if (c.hasDoc || !needsDoc) this.write(c, text);
   }
 
   private write(c: LiveClient, text: string): void {
