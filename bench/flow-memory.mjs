@@ -4,7 +4,10 @@
 // kinds: unclaimed (an empty UDP datagram to a port no decoder claims), udp-unclaimed / tcp-unclaimed (a segment of
 // bytes no content probe claims, to such a port), tcp-syn (a scan's SYN), udp-classify (empty UDP through the
 // classify-only pipeline of `ctiscope flows`), ged188 (one OPEN_REQ each to the CTI port, decoded: a claimed flow),
-// ged188-analyze (the same through `analyze`'s pipeline: decoder and analyzer state, each client a workstation).
+// ged188-analyze (the same through `analyze`'s pipeline: decoder and analyzer state, each client a workstation),
+// reset-analyze (through `analyze`: a client sends bytes no decoder reads to a port no profile names, then resets;
+// capture time moves past the close linger, so every such flow has ended: what is measured is what the analyzer
+// keeps of a host it learnt nothing about, once its flows are gone).
 // Prints one JSON line: { kind, flows, bytesPerFlow }. Needs a build (dist/).
 import { createDecodePipeline } from '../dist/decode-pipeline.js';
 import { createPipeline } from '../dist/pipeline.js';
@@ -61,8 +64,9 @@ const NOT_A_PROTOCOL = new TextEncoder().encode('\u0000\u0000\u0000\u0000hello, 
 
 function pipelineFor(kind) {
   let messages = 0;
-  const pipeline = (kind === 'ged188-analyze' ? createPipeline : createDecodePipeline)({
-    analyze: kind === 'ged188-analyze',
+  const analyze = kind === 'ged188-analyze' || kind === 'reset-analyze';
+  const pipeline = (analyze ? createPipeline : createDecodePipeline)({
+    analyze,
     classifyOnly: kind === 'udp-classify',
     onMessage: () => messages++,
   });
@@ -82,8 +86,17 @@ function pipelineFor(kind) {
       if (kind === 'ged188' || kind === 'ged188-analyze') feed(ipv4(6, i, 42027, openReq(i + 1)));
       else if (kind === 'tcp-syn') feed(ipv4(6, i, 33333, new Uint8Array(0), 0x02));
       else if (kind === 'tcp-unclaimed') feed(ipv4(6, i, 33333, NOT_A_PROTOCOL));
+      else if (kind === 'reset-analyze') {
+        feed(ipv4(6, i, 33333, NOT_A_PROTOCOL));
+        feed(ipv4(6, i, 33333, new Uint8Array(0), 0x14, 1 + NOT_A_PROTOCOL.length));
+      }
       else if (kind === 'udp-unclaimed') feed(ipv4(17, i, 33333, NOT_A_PROTOCOL));
       else feed(ipv4(17, i, 33333, new Uint8Array(0)));
+    }
+    if (kind === 'reset-analyze') {
+      // Past the close linger: the next packet's sweep ends every reset flow (the flow it opens is one more).
+      packet.time += 10;
+      feed(ipv4(17, 1 << 20, 33333, new Uint8Array(0)));
     }
   };
   return { pipeline, open, messages: () => messages };

@@ -31,6 +31,12 @@ describe('heap per open flow (10,000 flows)', () => {
     expect(r.bytesPerFlow).toBeLessThanOrEqual(5 * 1024);
   });
 
+  it('reset-analyze (through analyze, flows nobody reads that reset and end): their hosts are not kept, under 32 B per flow (205 B before)', () => {
+    const r = bytesPerFlow('reset-analyze');
+    expect(r.messages).toBe(0);
+    expect(r.bytesPerFlow).toBeLessThan(32);
+  });
+
   it('ged188-analyze (the same through analyze: decoders, flow and host state, the step, the CTI session): at most 6 KB per flow', () => {
     const r = bytesPerFlow('ged188-analyze');
     expect(r.messages).toBe(10_000);
