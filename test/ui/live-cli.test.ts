@@ -53,7 +53,7 @@ describe('ctiscope ui --live: command line', () => {
 
 describe.skipIf(liveSkip !== '')('ctiscope ui --live -i lo', () => {
   it('the page\'s stream grows with the login as it happens; Ctrl-C prints the report and keeps the final timeline; a second Ctrl-C ends it', async () => {
-    const a = labAddresses(81);
+    const a = labAddresses(91);
     const agent = labAgent(a, 1);
     const server = await startCtiServer({ host: a.nodeA, port: 12028, login: 'refused' });
     const ui = run(['ui', '--live', '-i', 'lo', '-f', `tcp and host ${a.nodeA}`, '--port', '0']);
@@ -115,12 +115,12 @@ describe.skipIf(liveSkip !== '')('ctiscope ui --live -i lo', () => {
 
 describe.skipIf(labSkip !== '')('ctiscope lab --ui', () => {
   it('the run starts when the page subscribes, is streamed as it happens, and the final timeline stays until Ctrl-C', async () => {
-    const lab = run(['lab', '--ui', '--scenario', 'login-refused', '--network', '82', '--hold', '0.5']);
+    const lab = run(['lab', '--ui', '--scenario', 'login-refused', '--network', '92', '--hold', '0.5']);
     try {
       const url = (await lab.waitFor(/as it happens: (http:\/\/127\.0\.0\.1:\d+\/)/, 15_000))[1];
       // No desktop before the page is there.
       await new Promise((r) => setTimeout(r, 500));
-      expect(lab.stderr).not.toMatch(/desktop 127\.1\.82\.31/);
+      expect(lab.stderr).not.toMatch(/desktop 127\.1\.92\.31/);
       const { events, ended } = await readEvents(new URL('api/live', url).href, { timeoutMs: 30_000 });
       expect(ended).toBe(true);
       expect(events.at(-1)!.event).toBe('end');
