@@ -81,6 +81,14 @@ export class PduStream {
    */
   private inChunk = false;
   private chunkFrame = 0;
+  /**
+   * A message the caller counts past unread (skipMessage): its bytes still to come, the stream offset where it
+   * began, its length, and the frame of its latest bytes, for the report a gap or the end inside it makes.
+   */
+  private skipLeft = 0;
+  private skipAt = 0;
+  private skipLength = 0;
+  private skipFrame = 0;
   private readonly maxBuffered: number;
   /** The reused meta object when the framing allows it (metaIsTransient). */
   private readonly sharedMeta: PduMeta | undefined;
@@ -113,9 +121,42 @@ export class PduStream {
     this.streamOffset += n;
   }
 
+  /** Bytes of a message being counted past (skipMessage) still to come; 0 when none. */
+  get skipping(): number {
+    return this.skipLeft;
+  }
+
+  /**
+   * While idle: the caller counts past a message it does not read, `total` bytes long, of which `n` came in this
+   * chunk; the rest is passed with skipMore (or data) as it comes, never buffered. A gap or the end of the stream
+   * inside it is reported as for a message buffered whole.
+   */
+  skipMessage(n: number, total: number, frame: number): void {
+    if (n < total) {
+      this.skipLeft = total - n;
+      this.skipAt = this.streamOffset;
+      this.skipLength = total;
+      this.skipFrame = frame;
+    }
+    this.streamOffset += n;
+  }
+
+  /** `n` more bytes (at most `skipping`) of the message being counted past, carried by `frame`. */
+  skipMore(n: number, frame: number): void {
+    this.skipLeft -= n;
+    this.skipFrame = frame;
+    this.streamOffset += n;
+  }
+
   /** Appends in-order bytes carried by `frame`. */
   data(bytes: Uint8Array, frame: number, time: number): void {
     if (bytes.length === 0) return;
+    if (this.skipLeft > 0) {
+      const n = this.skipLeft < bytes.length ? this.skipLeft : bytes.length;
+      this.skipMore(n, frame);
+      if (n === bytes.length) return;
+      bytes = bytes.subarray(n);
+    }
     const offsetOfChunk = this.streamOffset + (this.end - this.start);
     if (this.end === this.start && !this.lost) {
       // Fast path: nothing buffered, so parse straight out of the caller's bytes.
@@ -143,14 +184,18 @@ export class PduStream {
   gap(length: number, frame: number, _time: number): void {
     this.reportUnfound();
     const buffered = this.end - this.start;
-    if (buffered > 0) {
+    // The message cut short: the one buffered, or the one being counted past.
+    const skipping = this.skipLeft > 0;
+    const cut = skipping ? this.skipLength - this.skipLeft : buffered;
+    if (cut > 0) {
       this.onAnomaly({
         code: 'message-cut-by-gap',
-        message: `${buffered} bytes of a message were followed by ${length} bytes that were not captured; that message is lost`,
+        message: `${cut} bytes of a message were followed by ${length} bytes that were not captured; that message is lost`,
         frame,
-        offset: this.streamOffset,
+        offset: skipping ? this.skipAt : this.streamOffset,
       });
     }
+    this.skipLeft = 0;
     this.streamOffset += buffered + length;
     this.start = this.end = 0;
     if (this.buf.length > KEEP_BUFFER_BYTES) this.buf = NO_BYTES;
@@ -162,15 +207,18 @@ export class PduStream {
   finish(): void {
     this.reportUnfound();
     const buffered = this.end - this.start;
-    if (buffered > 0) {
-      const frame = this.marks.length ? this.marks[this.marks.length - 1].frame : undefined;
+    const skipping = this.skipLeft > 0;
+    const cut = skipping ? this.skipLength - this.skipLeft : buffered;
+    if (cut > 0) {
+      const frame = skipping ? this.skipFrame : this.marks.length ? this.marks[this.marks.length - 1].frame : undefined;
       this.onAnomaly({
         code: 'incomplete-message',
-        message: `the stream ended ${buffered} bytes into a message that was never completed`,
+        message: `the stream ended ${cut} bytes into a message that was never completed`,
         frame,
-        offset: this.streamOffset,
+        offset: skipping ? this.skipAt : this.streamOffset,
       });
     }
+    this.skipLeft = 0;
     this.start = this.end = 0;
     this.marks.length = 0;
   }

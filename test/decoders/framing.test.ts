@@ -35,6 +35,39 @@ function collect(framing: PduFraming = toy) {
 describe('PduStream', () => {
   const stream = cat(msg('hello'), msg(''), msg('a longer message body'), msg('x'));
 
+  it('counts past a message the caller skips, across chunks, and goes on with the next one in step', () => {
+    const { s, pdus, anomalies } = collect();
+    const skipped = msg('not read by anyone');
+    s.skipMessage(5, skipped.length, 1);
+    expect(s.skipping).toBe(skipped.length - 5);
+    expect(s.idle).toBe(true);
+    s.skipMore(3, 2);
+    // data() takes the rest of the skipped message first, then parses what follows.
+    s.data(cat(skipped.subarray(8), msg('next')), 3, 0);
+    expect(s.skipping).toBe(0);
+    expect(pdus.map((p) => [p.body, p.meta.offset, p.meta.frames.join()])).toEqual([['next', skipped.length, '3']]);
+    s.finish();
+    expect(anomalies).toEqual([]);
+  });
+
+  it('reports a skipped message cut by a gap or by the end as one it had buffered', () => {
+    const skipped = msg('not read by anyone');
+    const a = collect();
+    a.s.data(msg('x'), 1, 0);
+    a.s.skipMessage(4, skipped.length, 2);
+    a.s.gap(10, 3, 0);
+    expect(a.anomalies.map((x) => [x.code, x.frame, x.offset, x.message])).toEqual([
+      ['message-cut-by-gap', 3, 3, '4 bytes of a message were followed by 10 bytes that were not captured; that message is lost'],
+    ]);
+    const b = collect();
+    b.s.skipMessage(4, skipped.length, 2);
+    b.s.skipMore(6, 5);
+    b.s.finish();
+    expect(b.anomalies.map((x) => [x.code, x.frame, x.offset, x.message])).toEqual([
+      ['incomplete-message', 5, 0, 'the stream ended 10 bytes into a message that was never completed'],
+    ]);
+  });
+
   it('splits several messages carried in one segment', () => {
     const { s, pdus, anomalies } = collect();
     s.data(stream, 7, 1.5);

@@ -83,15 +83,6 @@ class DirectionState {
   readonly records: PduStream;
   /** ChangeCipherSpec seen: later handshake records and alerts are encrypted. */
   ccs = false;
-  /**
-   * Bytes of a record being stepped over that are still to come (see TlsFlowDecoder.data), with the stream
-   * offset where that record began, its length and the frame of its latest bytes (for the anomaly that a gap
-   * or the end of the stream in the middle of it makes).
-   */
-  skip = 0;
-  skipStart = 0;
-  skipTotal = 0;
-  skipFrame = 0;
   hsBuf = NO_HANDSHAKE;
   /** Handshake stream position of hsBuf[0], and the bytes held. */
   hsBase = 0;
@@ -155,7 +146,7 @@ class TlsFlowDecoder implements StreamDecoder {
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
     const st = dir === 'c2s' ? this.c2s : this.s2c;
-    if (st.skip > 0 || st.records.idle) this.stepOver(st, bytes, frame, time);
+    if (st.records.idle) this.stepOver(st, bytes, frame, time);
     else st.records.data(bytes, frame, time);
   }
 
@@ -163,60 +154,31 @@ class TlsFlowDecoder implements StreamDecoder {
    * While the record stream is in step and holds nothing: the rest of a record being skipped, then every whole
    * or started record that record() would ignore (application data; handshake after ChangeCipherSpec), are
    * counted past without a copy. The rest (a header cut by the segment's end, alerts, handshake, anything odd)
-   * goes to the PduStream as before, from a record boundary.
+   * goes to the PduStream as before, from a record boundary. The PduStream keeps the count of a record stepped
+   * over across segments, and reports a gap or the end inside it as for a record it had buffered.
    */
   private stepOver(st: DirectionState, bytes: Uint8Array, frame: number, time: number): void {
     const records = st.records;
     const len = bytes.length;
     let pos = 0;
-    if (st.skip > 0) {
-      const n = st.skip < len ? st.skip : len;
-      st.skip -= n;
-      st.skipFrame = frame;
-      records.consumed(n);
-      pos = n;
+    const left = records.skipping;
+    if (left > 0) {
+      pos = left < len ? left : len;
+      records.skipMore(pos, frame);
     }
     while (len - pos >= 5) {
       const type = bytes[pos];
       if (!(type === 23 || (type === 22 && st.ccs)) || !plausibleRecordHeader(bytes, pos)) break;
       const total = 5 + readU16BE(bytes, pos + 3);
       const n = total < len - pos ? total : len - pos;
-      if (n < total) {
-        st.skip = total - n;
-        st.skipStart = records.nextOffset;
-        st.skipTotal = total;
-        st.skipFrame = frame;
-      }
-      records.consumed(n);
+      records.skipMessage(n, total, frame);
       pos += n;
     }
     if (pos < len) records.data(pos === 0 ? bytes : bytes.subarray(pos), frame, time);
   }
 
-  /**
-   * A record being stepped over was cut by a gap or the end of the stream: the anomaly the PduStream gives for
-   * a message it buffered (same code and words), since this one was counted past instead.
-   */
-  private cutSkipped(st: DirectionState, code: 'message-cut-by-gap' | 'incomplete-message', frame: number | undefined, gapLength = 0): void {
-    const had = st.skipTotal - st.skip;
-    st.skip = 0;
-    this.out.streamAnomaly(st.dir, {
-      code,
-      message:
-        code === 'message-cut-by-gap'
-          ? `${had} bytes of a message were followed by ${gapLength} bytes that were not captured; that message is lost`
-          : `the stream ended ${had} bytes into a message that was never completed`,
-      frame,
-      offset: st.skipStart,
-    });
-  }
-
   gap(dir: Direction, length: number, frame: number, time: number): void {
     const st = dir === 'c2s' ? this.c2s : this.s2c;
-    if (st.skip > 0) {
-      // The PduStream's own report, had it buffered the record; it then looks for the next record start.
-      this.cutSkipped(st, 'message-cut-by-gap', frame, length);
-    }
     st.records.gap(length, frame, time);
     if (st.hsLen > 0) {
       this.out.streamAnomaly(st.dir, {
@@ -230,7 +192,6 @@ class TlsFlowDecoder implements StreamDecoder {
 
   end(): void {
     for (const st of [this.c2s, this.s2c]) {
-      if (st.skip > 0) this.cutSkipped(st, 'incomplete-message', st.skipFrame);
       st.records.finish();
       if (st.hsLen > 0) {
         this.out.streamAnomaly(st.dir, {
