@@ -797,27 +797,7 @@ class FlowTrackerImpl implements FlowTracker {
     const f = senderIsClient
       ? new Kind(key, kind, ip.src0, sport, ip.dst0, dport, v === 6 ? new Ipv6Rest(ip.src1, ip.src2, ip.src3, ip.dst1, ip.dst2, ip.dst3) : null, id, roleBy, frame, time)
       : new Kind(key, kind, ip.dst0, dport, ip.src0, sport, v === 6 ? new Ipv6Rest(ip.dst1, ip.dst2, ip.dst3, ip.src1, ip.src2, ip.src3) : null, id, roleBy, frame, time);
-    if (!this.lazyConsumers) {
-      const srcIp = ipText(v, ip.src0, ip.src1, ip.src2, ip.src3);
-      const dstIp = ipText(v, ip.dst0, ip.dst1, ip.dst2, ip.dst3);
-      const clientIp = senderIsClient ? srcIp : dstIp;
-      const serverIp = senderIsClient ? dstIp : srcIp;
-      const clientPort = senderIsClient ? sport : dport;
-      const serverPort = senderIsClient ? dport : sport;
-      f.info = {
-        id,
-        transport,
-        clientIp,
-        clientPort,
-        serverIp,
-        serverPort,
-        client: endpointText(v, senderIsClient ? ip.src0 : ip.dst0, clientIp, clientPort),
-        server: endpointText(v, senderIsClient ? ip.dst0 : ip.src0, serverIp, serverPort),
-        roleBy,
-        firstFrame: frame,
-        start: time,
-      };
-    }
+    if (!this.lazyConsumers) this.infoOf(f);
     this.count++;
     if (this.count > this.buckets.length) this.growBuckets();
     const b = key & this.mask;

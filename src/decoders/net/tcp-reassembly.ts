@@ -58,9 +58,8 @@ export class TcpDirection {
   /** Bytes delivered through data() (captured and in order; counted, not handed over, once dataless). */
   deliveredBytes = 0;
   /**
-   * Nobody reads this direction's bytes any more (the sink said so, or the flow tracker for the peer's sake):
-   * segments are then only counted and put in sequence, with no view made and nothing copied; gaps are still
-   * reported.
+   * Nobody reads this direction's bytes any more (its sink's data() said so): segments are then only counted and
+   * put in sequence, with no view made and nothing copied; gaps are still reported.
    */
   dataless = false;
   /** NO_HELD (shared) until a segment has to be held: most directions never hold one. */
