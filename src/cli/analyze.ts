@@ -1,6 +1,6 @@
 /** `ctiscope analyze`: the per-workstation login timelines. */
 
-import { HeapGovernor } from './heap-governor.js';
+import { governedAfterChunk } from './heap-governor.js';
 import { writeJson } from './json-writer.js';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
@@ -40,8 +40,6 @@ export function exitCodeFor(doc: AnalysisDocument): number {
 export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRunOptions> = {}): Promise<AnalysisDocument> {
   const files = checkFiles(args.files);
   const progress = progressOptions();
-  // A capture of many flows or hosts lets the heap grow far past what it holds: see heap-governor.ts.
-  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
@@ -50,10 +48,8 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
     agent: args.agent,
     decode: { showSecrets: args.showSecrets },
     ...extra,
-    afterChunk: () => {
-      governor.check();
-      return extra.afterChunk?.();
-    },
+    // A capture of many flows or hosts lets the heap grow far past what it holds: see heap-governor.ts.
+    afterChunk: governedAfterChunk(extra.afterChunk),
     threads: args.threads,
   });
   progress.doneProgress();

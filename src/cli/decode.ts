@@ -1,6 +1,6 @@
 /** `ctiscope decode`: a readable protocol trace of every decoded message. */
 
-import { HeapGovernor } from './heap-governor.js';
+import { governedAfterChunk } from './heap-governor.js';
 import { PROTOCOL_NAMES, type DecodedMessage, type ProtocolName } from '../decoders/types.js';
 import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, type CommonArgs } from './common.js';
@@ -67,8 +67,6 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     }
   });
   const progress = progressOptions();
-  // Long captures let the heap grow far past what it holds: see heap-governor.ts.
-  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
@@ -76,10 +74,8 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     // Bytes are kept only to be shown.
     decode: { showSecrets: args.showSecrets, keepRaw: args.hex },
     onFirstPacket: (time) => (firstPacketTime = time),
-    afterChunk: () => {
-      governor.check();
-      return writer.ready();
-    },
+    // Long captures let the heap grow far past what it holds: see heap-governor.ts.
+    afterChunk: governedAfterChunk(() => writer.ready()),
     onMessage(m) {
       if (args.stream !== undefined && m.flowId !== args.stream) return;
       if (args.server && !matchesServer(m, args.server)) return;

@@ -7,7 +7,7 @@ import { CliError, checkFiles, printWarnings, progressOptions, type CommonArgs }
 import { ExitCode } from './exit-codes.js';
 import { formatDuration, table } from './format.js';
 import { FlowOutput, stateCell, TABLE_HEADER } from './flow-output.js';
-import { HeapGovernor } from './heap-governor.js';
+import { governedAfterChunk } from './heap-governor.js';
 import { JsonArrayWriter, JsonWriter } from './json-writer.js';
 
 export interface FlowsArgs extends CommonArgs {
@@ -104,16 +104,12 @@ export async function runFlows(args: FlowsArgs): Promise<void> {
   const writer = new JsonWriter(process.stdout, args.jsonl ? 0 : 1);
   const output = new FlowOutput(writer, args.jsonl ? 'jsonl' : args.json ? 'json' : 'table', args.json ? new JsonArrayWriter(writer) : undefined);
   const progress = progressOptions();
-  // A capture of many flows lets the heap grow far past what it holds: see heap-governor.ts.
-  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...progress,
     classifyOnly: true,
-    // The reader goes on once the output has taken what was made of the last chunk.
-    afterChunk: () => {
-      governor.check();
-      return output.pump();
-    },
+    // The reader goes on once the output has taken what was made of the last chunk; a capture of many flows
+    // lets the heap grow far past what it holds (see heap-governor.ts).
+    afterChunk: governedAfterChunk(() => output.pump()),
     // The flows still open end all at once: they are written afterwards, at the output's pace.
     beforeFinish: () => output.hold(),
     onFlowEnd: (r, cls) => output.add(r, cls),

@@ -39,3 +39,15 @@ export class HeapGovernor {
     setFlagsFromString(`--heap-growing-percent=${this.growingPercent}`);
   }
 }
+
+/**
+ * A reader's afterChunk that looks at the heap after every chunk (one governor for the run), then does `next`:
+ * how `flows`, `decode` and `analyze` read their input.
+ */
+export function governedAfterChunk(next?: () => Promise<void> | undefined): () => Promise<void> | undefined {
+  const governor = new HeapGovernor();
+  return () => {
+    governor.check();
+    return next?.();
+  };
+}
