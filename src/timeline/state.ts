@@ -186,6 +186,7 @@ export interface PendingRequest {
   time: number;
 }
 
+/** A field added here that records something learnt about the host must also be weighed in isBare (analyzer.ts). */
 export interface HostState {
   ip: string;
   steps: StepState[];

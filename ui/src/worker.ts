@@ -12,7 +12,6 @@
 /// <reference lib="webworker" />
 
 import { createDecodePipeline, createPipeline, sourceInfo } from '../../src/pipeline.js';
-import { hostOf } from '../../src/timeline/format.js';
 import { readCaptureBlob } from '../../src/capture/source-web.js';
 import { CaptureError, type CaptureSummary } from '../../src/capture/types.js';
 import { MessageStore } from './message-store.js';
@@ -132,13 +131,11 @@ async function runPasses(): Promise<void> {
 /** One pass of the decoders over the analysed file, keeping the messages whose client is one of `hosts`. */
 async function decodeHosts(from: NonNullable<typeof last>, hosts: ReadonlySet<string>, into: MessageStore): Promise<void> {
   // Only those hosts' flows are decoded (the others are counted by the flow table, as in the analysis, so that
-  // every flow ends where it did); the store files each message under its client's host.
+  // every flow ends where it did): every message is one of theirs, filed by the store under its client's host.
   const pipeline = createDecodePipeline({
     decode: { showSecrets: from.showSecrets, keepRaw: true },
     decodeFlow: (info) => hosts.has(info.clientIp),
-    onMessage: (m) => {
-      if (hosts.has(hostOf(m.client))) into.add(m);
-    },
+    onMessage: into.add,
   });
   try {
     await readCaptureBlob(from.file, pipeline.sink, { file: from.name });
