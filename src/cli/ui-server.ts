@@ -197,9 +197,9 @@ export class UiLiveFeed {
     this.dirty = true;
   };
 
-  /** The latest document, brought up to date first if anything changed since it was taken. */
+  /** The latest document, brought up to date first if anything changed since it was taken (or none was yet). */
   latest(): AnalysisDocument | undefined {
-    if (this.stateValue === 'capturing' && (this.dirty || this.opts.packets() !== this.packetsAtPublish)) this.publish();
+    if (this.stateValue === 'capturing' && (this.doc === undefined || this.dirty || this.opts.packets() !== this.packetsAtPublish)) this.publish();
     return this.doc;
   }
 
