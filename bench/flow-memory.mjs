@@ -69,6 +69,8 @@ function pipelineFor(kind) {
     analyze,
     classifyOnly: kind === 'udp-classify',
     onMessage: () => messages++,
+    // Every flow stays open: what is measured is the cost of one more open flow, not the flow table's budget.
+    maxFlows: 10_000_000,
   });
   const packet = { frame: 0, time: 1e9, linkType: 101, interfaceId: 0, caplen: 0, origLen: 0, data: new Uint8Array(0) };
   let next = 0;

@@ -37,6 +37,14 @@ export interface PipelineOptions {
   onWarning?(w: CaptureWarning): void;
   /** Live printing: a step or finding was added. */
   onUpdate?(update: AnalyzerUpdate): void;
+  /**
+   * The flow table's budget in flows of bare accounting (FlowTrackerOptions.maxFlows): default DECODE_FLOW_BUDGET
+   * when flows are decoded, the tracker's 100,000 for classification alone. bench/flow-memory.mjs raises it to
+   * measure what each open flow costs.
+   */
+  maxFlows?: number;
+  /** At finish, once the flows still open have ended and before the document is built (analyze: true). */
+  beforeDocument?(): void;
 }
 
 export interface PipelineResult {
@@ -71,6 +79,13 @@ export interface PipelineObserver {
   names(address: string, list: string[]): void;
   warning(w: CaptureWarning): void;
 }
+
+/**
+ * The flow table's budget when flows are decoded (FlowTrackerOptions.maxFlows, in flows of bare accounting): 50,000
+ * bare flows or 10,000 decoded ones (DECODED_FLOW_WEIGHT), some 50 MB. Past it the least recently active flows are
+ * finalised early. `flows`, which decodes nothing, keeps the tracker's own 100,000.
+ */
+export const DECODE_FLOW_BUDGET = 50_000;
 
 /**
  * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
@@ -109,7 +124,9 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     },
   });
 
+  const classifyOnly = opts.classifyOnly === true && !observer;
   const tracker = createFlowTracker({
+    maxFlows: opts.maxFlows ?? (classifyOnly ? undefined : DECODE_FLOW_BUDGET),
     ...hooks?.tracker,
     factory: hooks?.wrapFactory ? hooks.wrapFactory(dispatcher) : dispatcher,
     // The profile's ports decide who is the server on flows whose handshake was not captured.

@@ -36,6 +36,7 @@ export function createPipeline(opts: PipelineOptions = {}): Pipeline {
     },
     finish(source) {
       const result = pipeline.finish(source);
+      opts.beforeDocument?.();
       return { ...result, doc: analyzer.finish(source) };
     },
   };

@@ -1,6 +1,6 @@
 /** `ctiscope analyze`: the per-workstation login timelines. */
 
-import { governedAfterChunk } from './heap-governor.js';
+import { governedAfterChunk, HeapGovernor } from './heap-governor.js';
 import { writeJson } from './json-writer.js';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles, type FileRunOptions } from '../pipeline-node.js';
@@ -40,6 +40,7 @@ export function exitCodeFor(doc: AnalysisDocument): number {
 export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRunOptions> = {}): Promise<AnalysisDocument> {
   const files = checkFiles(args.files);
   const progress = progressOptions();
+  const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {
     ...profileOptions(args),
     ...progress,
@@ -49,7 +50,8 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
     decode: { showSecrets: args.showSecrets },
     ...extra,
     // A capture of many flows or hosts lets the heap grow far past what it holds: see heap-governor.ts.
-    afterChunk: governedAfterChunk(extra.afterChunk),
+    afterChunk: governedAfterChunk(extra.afterChunk, governor),
+    beforeDocument: () => governor.collect(),
     threads: args.threads,
   });
   progress.doneProgress();

@@ -92,6 +92,12 @@ export interface FlowRecord extends FlowInfo {
   icmpErrors: IcmpErrorInfo[];
   /** True when the flow was still open at the end of the capture (not closed, not expired). */
   openAtEnd: boolean;
+  /**
+   * Set when the flow table finalised the flow early, still open, to stay within its budget (FlowTrackerOptions'
+   * maxFlows): the capture time it did. The connection may have gone on (a later packet of it starts a new flow,
+   * known from the middle), so what it was still waiting for is judged as of this time, as at the end of a capture.
+   */
+  evictedAt: number | undefined;
 }
 
 /**
@@ -109,6 +115,12 @@ export interface FlowConsumer {
   gap(dir: Direction, length: number, frame: number, time: number): void;
   /** The flow is over (closed, reset, expired or the capture ended). */
   end(record: FlowRecord): void;
+  /**
+   * What holding this consumer's flow costs, in flows of bare accounting (about 1 KB each): a flow a decoder
+   * reads holds several times that. The flow table's budget (maxFlows) counts it; read after each delivery.
+   * Absent: 1.
+   */
+  readonly weight?: number;
 }
 
 /** Returns the consumer for a new flow, or null to ignore its payload. */

@@ -258,6 +258,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       const stats: FlowStats[] = doneReplies.map((d) => d!.flowStats);
       mergeAndReplay(byShard, readerBlocks.get(round));
       if (failure) throw failure;
+      opts.beforeDocument?.();
       return { flowStats: sumStats(stats), warnings, doc: analyzer.finish(source) };
     },
     async close() {

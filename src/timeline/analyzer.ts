@@ -16,7 +16,7 @@ import { STARTUP_PHASES } from './model.js';
 import { finalizeStep } from './describe.js';
 import { hostOf } from './format.js';
 import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
-import { buildDocument, buildView, buildWorkstation, type AnalysisState } from './document.js';
+import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisState } from './document.js';
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
 import { stepBuilderFor } from './steps/index.js';
 import { connectionStep } from './steps/connection.js';
@@ -171,6 +171,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   function flowEnd(r: FlowRecord, cls?: FlowClassification): void {
     touchTime(r.end);
+    if (r.evictedAt !== undefined) flowEvicted();
     const key = flowKey(r.transport, r.id);
     const flow = flows.get(key) ?? newFlow(r);
     flows.delete(key);
@@ -186,18 +187,23 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     // A flow whose content was to decide its phase (ordinary LDAP, GIOP found by content) and never did is not
     // a start-up step: a domain controller's refused port is no config failure.
     const phase = flow.byContent && !flow.contentConfirmed ? 'other' : (ctx.flowPhase(flow) ?? 'other');
+    // Finalised early by the flow table (its budget) or by the end of the capture: its replies may yet have come.
+    const evictedAt = r.evictedAt;
+    const open = r.openAtEnd || evictedAt !== undefined;
 
     // Requests left without a reply.
     if (flow.pending) {
       for (const p of flow.pending.values()) {
-        if (r.openAtEnd) {
+        if (open) {
+          // One on a flow let go early is judged as of then: its reply could only have come on the flow after.
+          if (evictedAt !== undefined) p.seenUntil = evictedAt;
           if (ctx.openPending.length < MAX_OPEN_PENDING) ctx.openPending.push(p);
         } else markUnanswered(p, r.end, r.finFrames[0] ?? r.rstFrame ?? r.lastFrame);
       }
       flow.pending = undefined;
     }
     const g = flow.ged;
-    if (g) endGedSession(g, r.end, r.openAtEnd === true, r.state, r.rstFrame ?? r.finFrames[0] ?? r.lastFrame, flow.steps[0]);
+    if (g) endGedSession(g, r.end, open, r.state, r.rstFrame ?? r.finFrames[0] ?? r.lastFrame, flow.steps[0]);
 
     const touched: StepState[] = [...flow.steps];
     if (r.transport === 'tcp' && phase !== 'other') {
@@ -292,7 +298,17 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
   }
 
-  function warning(w: { code: string; message: string; frame?: number; file?: string }): void {
+  /** One warning for every flow the flow table finalised early, its count kept up to date. */
+  let evictions: SourceWarning | undefined;
+  let evictedFlows = 0;
+  function flowEvicted(): void {
+    evictedFlows++;
+    const message = `${evictedFlows.toLocaleString('en-US')} flow${evictedFlows === 1 ? ' was' : 's were'} finalised before the end, still open, to keep memory bounded (more flows were open at once than the flow table holds); requests on them are not judged unanswered, and a later packet of one starts a new flow`;
+    if (evictions) evictions.message = message;
+    else evictions = warning({ code: 'flows-evicted', message });
+  }
+
+  function warning(w: { code: string; message: string; frame?: number; file?: string }): SourceWarning {
     const entry: SourceWarning = { code: w.code, message: w.message };
     if (w.frame !== undefined) entry.frame = w.frame;
     if (w.file !== undefined) entry.file = w.file;
@@ -300,6 +316,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (!truncation && /trunc/i.test(w.code)) truncation = entry;
     // Live capture reports its drop counters once, at the end; the latest word is the total.
     if (w.code === 'capture-dropped') captureDrops = entry;
+    return entry;
   }
 
   // ---------------------------------------------------------------- live updates
@@ -334,9 +351,9 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const aggregated = step.kind === 'cti-heartbeat' || step.kind === 'cti-events' || step.kind === 'cti-query' || step.kind === 'generic' || step.kind === 'ctios' || step.count > 1;
     if (last !== undefined && aggregated && last.startsWith(`${out.ok}|`) && !flowEnded) return;
     step.reportedKey = key;
-    const { facts: _f, kind: _k, flowStart: _s, replyTimeout: _r, label: _l, ...publicStep } = out;
+    const shown = publicStep(out);
     if (onWorkstation) {
-      analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: publicStep });
+      analyzer.onUpdate({ kind: 'step', workstation: host.ip, step: shown });
       announce(host.reportedFindings ??= new Set(), host.ip, undefined, buildWorkstation(host, state(now, host)).findings);
       return;
     }
@@ -345,12 +362,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       const desks = [...hosts.values()].filter((h) => isWorkstation(h) && h.steps.length > 0);
       const a = buildAgent(agent, st, desks, new Map(desks.map((h) => [h.ip, h])), new Set(), st.truncation !== undefined);
       const who = a.desktop ?? `agent ${a.id ?? a.instrument ?? '?'}`;
-      analyzer.onUpdate({ kind: 'step', workstation: who, subject: 'agent', step: publicStep });
+      analyzer.onUpdate({ kind: 'step', workstation: who, subject: 'agent', step: shown });
       announce((agent.reportedFindings ??= new Set()), who, 'agent', a.findings);
       return;
     }
     const client = flow.ged!.client!;
-    analyzer.onUpdate({ kind: 'step', workstation: client.host, subject: 'cti-client', step: publicStep });
+    analyzer.onUpdate({ kind: 'step', workstation: client.host, subject: 'cti-client', step: shown });
     announce((client.reportedFindings ??= new Set()), client.host, 'cti-client', buildCtiClient(client, st, st.truncation !== undefined).findings);
   }
 

@@ -25,7 +25,7 @@ export function formatBytes(n: number): string {
  */
 export function overdue(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {
   const limit = step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT;
-  return pending.filter((p) => now - p.time >= limit).map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
+  return pending.filter((p) => (p.seenUntil !== undefined && p.seenUntil < now ? p.seenUntil : now) - p.time >= limit).map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
 }
 
 function allUnanswered(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {

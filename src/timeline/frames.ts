@@ -43,9 +43,14 @@ export class FrameList {
   /** The kept frames, ascending. */
   list(): number[] {
     if (this.head === null) return [];
+    // slice and concat size the copy exactly (a document holds one per step); duplicates go in place.
     const all = this.tail === null ? this.head.slice() : this.head.concat(this.tail);
+    if (all.length === 1) return all;
     all.sort((a, b) => a - b);
-    return all.filter((f, i) => i === 0 || all[i - 1] !== f);
+    let n = 1;
+    for (let i = 1; i < all.length; i++) if (all[i] !== all[n - 1]) all[n++] = all[i];
+    if (n < all.length) all.length = n;
+    return all;
   }
 
   get capped(): boolean {

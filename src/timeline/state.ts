@@ -184,6 +184,8 @@ export interface PendingRequest {
   name: string;
   frame: number;
   time: number;
+  /** Its flow was finalised early (FlowRecord.evictedAt) at this time: whether it is overdue is judged as of then. */
+  seenUntil?: number;
 }
 
 /** A field added here that records something learnt about the host must also be weighed in isBare (analyzer.ts). */

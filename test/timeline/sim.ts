@@ -103,6 +103,7 @@ export class Sim {
       gapBytes: { c2s: 0, s2c: 0 },
       icmpErrors: icmp ? [{ frame: icmpFrame!, time: T0 + last + 0.001, kind: 'destination-unreachable', type: 3, code: 1, codeName: icmp.codeName, from: icmp.from }] : [],
       openAtEnd: false,
+      evictedAt: undefined,
     };
     this.an.flowEnd(record, cls);
   }
@@ -227,6 +228,7 @@ export class SimFlow {
       gapBytes: opts.gapBytes ?? { c2s: 0, s2c: 0 },
       icmpErrors: [],
       openAtEnd: state === 'S1',
+      evictedAt: undefined,
     };
     this.sim.an.flowEnd(record, this.cls);
     return record;
@@ -249,6 +251,7 @@ export class SimFlow {
       gapBytes: { c2s: 0, s2c: 0 },
       icmpErrors: [],
       openAtEnd: false,
+      evictedAt: undefined,
     };
     this.sim.an.flowEnd(record, this.cls);
   }

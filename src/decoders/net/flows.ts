@@ -49,8 +49,10 @@ export interface FlowTrackerOptions {
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
   /**
-   * Flows held at once (default 100 000: 26 to about 100 MB of flow accounting, by kind); beyond it the least
-   * recently active flow is finalised early, so a scan or a SPAN port with more flows stays in bounded memory.
+   * The flow table's budget, in flows of bare accounting held at once (default 100 000: 26 to about 100 MB, by
+   * kind). A flow counts 1, or its consumer's weight (a decoded flow several): beyond the budget the least
+   * recently active flows are finalised early (FlowRecord.evicted), so a scan, a SPAN port or a server with more
+   * flows than that stays in bounded memory.
    */
   maxFlows?: number;
   reassembly?: ReassemblyLimits;
@@ -161,6 +163,8 @@ class Flow {
   closing = false;
   /** The consumer wants no more datagrams of this UDP flow (its data() said so): they are only counted. */
   muted = false;
+  /** What the flow counts against the budget (its consumer's weight, as last read). */
+  weight = 1;
 
   /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
@@ -365,6 +369,8 @@ class FlowTrackerImpl implements FlowTracker {
   private buckets: Array<Flow | null> = new Array<Flow | null>(INITIAL_BUCKETS).fill(null);
   private mask = INITIAL_BUCKETS - 1;
   private count = 0;
+  /** Sum of the held flows' weights, against maxFlows. */
+  private weight = 0;
   /** Active flows, least recently active first. */
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
@@ -620,6 +626,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
     if (flags & ACK && peer !== null) peer.acked(ackNum, consumer);
+    if (consumer !== null && consumer.weight !== f.weight && consumer.weight !== undefined) this.weigh(f, consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
@@ -680,6 +687,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (capturedEnd > u + 8 && !f.muted) {
       const consumer = f.consumer === DEFERRED ? this.openConsumer(f) : f.consumer;
       if (consumer && consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time) === false) f.muted = true;
+      if (consumer !== null && consumer.weight !== f.weight && consumer.weight !== undefined) this.weigh(f, consumer);
     }
   }
 
@@ -765,7 +773,7 @@ class FlowTrackerImpl implements FlowTracker {
    * `flags` -1 means the flow is known only from a quoted header (its sender is treated as the first).
    */
   private createFlow(proto: number, ip: IpPacket, sport: number, dport: number, flags: number, frame: number, time: number): Flow {
-    if (this.count >= this.maxFlows) this.evictOne();
+    while (this.weight >= this.maxFlows && this.evictOne(null));
     let senderIsClient = true;
     let roleBy: FlowInfo['roleBy'] = 'first-packet';
     if (proto === IPPROTO_TCP && flags >= 0 && flags & SYN) {
@@ -799,6 +807,7 @@ class FlowTrackerImpl implements FlowTracker {
       : new Kind(key, kind, ip.dst0, dport, ip.src0, sport, v === 6 ? new Ipv6Rest(ip.dst1, ip.dst2, ip.dst3, ip.src1, ip.src2, ip.src3) : null, id, roleBy, frame, time);
     if (!this.lazyConsumers) this.infoOf(f);
     this.count++;
+    this.weight++;
     if (this.count > this.buckets.length) this.growBuckets();
     const b = key & this.mask;
     f.bucketNext = this.buckets[b];
@@ -806,8 +815,20 @@ class FlowTrackerImpl implements FlowTracker {
     this.lastFlow = f;
     this.lruAppend(f);
     this.lookupDirC2s = senderIsClient;
-    if (this.factory) f.consumer = f.info === null ? DEFERRED : this.factory(f.info);
+    if (this.factory) {
+      f.consumer = f.info === null ? DEFERRED : this.factory(f.info);
+      this.weigh(f, f.consumer);
+    }
     return f;
+  }
+
+  /** After a delivery to `f`'s consumer: takes up a change of its weight, evicting others beyond the budget. */
+  private weigh(f: Flow, consumer: FlowConsumer | null): void {
+    const w = consumer === null ? 1 : (consumer.weight ?? 1);
+    if (w === f.weight) return;
+    this.weight += w - f.weight;
+    f.weight = w;
+    while (this.weight > this.maxFlows && this.evictOne(f));
   }
 
   /** The flow's FlowInfo, made now if it was not yet. */
@@ -884,11 +905,14 @@ class FlowTrackerImpl implements FlowTracker {
     }
   }
 
-  private evictOne(): void {
+  /** Finalises the flow that is least missed (a closed one lingering, else the least recently active), never `keep`; false when there is none. */
+  private evictOne(keep: Flow | null): boolean {
     const victim = this.closingHead ?? this.lruHead;
-    if (!victim) return;
-    if (!victim.closing) this.stats.flowsEvicted++;
-    this.endFlow(victim, false);
+    if (!victim || victim === keep) return false;
+    const evicted = !victim.closing;
+    if (evicted) this.stats.flowsEvicted++;
+    this.endFlow(victim, false, evicted ? this.now : undefined);
+    return true;
   }
 
   private lruAppend(f: Flow): void {
@@ -949,11 +973,12 @@ class FlowTrackerImpl implements FlowTracker {
   }
 
   /** Finalises a flow: flushes reassembly, reports the record, forgets the flow. */
-  private endFlow(f: Flow, openAtEnd: boolean): void {
+  private endFlow(f: Flow, openAtEnd: boolean, evictedAt: number | undefined = undefined): void {
     if (f.closing) this.closingUnlink(f);
     else this.lruUnlink(f);
     this.removeFromTable(f);
     this.count--;
+    this.weight -= f.weight;
     // A consumer still deferred means no payload: nothing is held for it to flush.
     let consumer = f.consumer;
     if (f instanceof TcpFlow) {
@@ -969,14 +994,14 @@ class FlowTrackerImpl implements FlowTracker {
         if (f.s2c.gapBytes !== gs) this.mark(f, H_GAP + 8);
       }
     }
-    const record = this.recordOf(f, openAtEnd);
+    const record = this.recordOf(f, openAtEnd, evictedAt);
     // Made now, the consumer takes the record, which carries everything a FlowInfo does.
     if (consumer === DEFERRED) consumer = this.factory!(record);
     if (consumer) consumer.end(record);
     if (this.onFlowEnd) this.onFlowEnd(record);
   }
 
-  private recordOf(f: Flow, openAtEnd: boolean): FlowRecord {
+  private recordOf(f: Flow, openAtEnd: boolean, evictedAt: number | undefined): FlowRecord {
     const t = f instanceof TcpFlow ? f : null;
     // A flow that never made its FlowInfo gets its texts now, for the record only.
     const info = f.info;
@@ -1010,6 +1035,7 @@ class FlowTrackerImpl implements FlowTracker {
       gapBytes: { c2s: t && t.c2s ? t.c2s.gapBytes : 0, s2c: t && t.s2c ? t.s2c.gapBytes : 0 },
       icmpErrors: f.icmpErrors ?? [],
       openAtEnd,
+      evictedAt,
       synAckFrame: (t && t.synAckFrame) || undefined,
       rstFrame: (t && t.rstFrame) || undefined,
       rstBy: t ? t.rstBy : undefined,

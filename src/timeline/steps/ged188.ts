@@ -42,8 +42,9 @@ export interface GedFlowState {
   lastMessage: number;
   client?: CtiClientState;
   session: CtiSessionState;
-  /** Made when the session first names an agent (an unanswered OPEN_REQ never does). */
-  agents?: Map<AgentState, SessionAgent>;
+  /** The first agent the session names; the others by agent, made with the second (a desktop's session has one). */
+  firstAgent?: SessionAgent;
+  otherAgents?: Map<AgentState, SessionAgent>;
   /** The agent of the latest request: events that name no agent belong to it while the session has one. */
   lastAgent?: SessionAgent;
   /** The session spoke for more than one agent: a server's session, not a desktop's. */
@@ -147,12 +148,12 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
   const ext = str(m.fields.agentExtension);
   if (ext) agent.extension ??= ext;
   if (m.time > agent.lastTime) agent.lastTime = m.time;
-  const agents = (g.agents ??= new Map());
-  let sa = agents.get(agent);
+  let sa = g.firstAgent !== undefined && g.firstAgent.agent === agent ? g.firstAgent : g.otherAgents?.get(agent);
   if (!sa) {
     sa = { agent };
-    agents.set(agent, sa);
-    if (agents.size > 1 && !g.multiAgent) {
+    if (g.firstAgent === undefined) g.firstAgent = sa;
+    else (g.otherAgents ??= new Map()).set(agent, sa);
+    if (g.otherAgents !== undefined && !g.multiAgent) {
       g.multiAgent = true;
       flow.host!.serverSideCti = true;
     }
@@ -217,7 +218,9 @@ function missHeartbeat(h: NonNullable<StepState['facts']['heartbeat']>, frame: n
 }
 
 function namesOf(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  // slice sizes the copy exactly (filter grows it as it goes): a CTI client holds it to the end.
+  if (!Array.isArray(v)) return [];
+  return v.every((x) => typeof x === 'string') ? (v.slice() as string[]) : v.filter((x): x is string => typeof x === 'string');
 }
 
 export const ged188Steps: StepBuilder = {

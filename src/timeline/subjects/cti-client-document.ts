@@ -81,7 +81,8 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     services: { requested: c.servicesRequested, granted: c.servicesGranted },
     peripheralId: c.peripheralId,
     peripheralOnline: c.peripheralOnline,
-    servers,
+    // A copy of exact size: the list grew by push.
+    servers: servers.slice(),
     sessions: c.sessions.map((s) => ({ client: s.client, server: s.server, start: s.start, end: s.end, opened: s.opened, endState: s.endState ?? null })),
     agents: c.agents,
     events: eventsOf(c),

@@ -227,6 +227,55 @@ describe('expiry and bounds', () => {
     expect(stats.flowsEvicted).toBe(1);
     expect(ended[0]).toBe(2001);
   });
+
+  it('counts a consumer\'s weight against maxFlows: a heavy flow makes room by evicting the least recently active, marked evicted', () => {
+    // Ports 3000+ are weighed 4 by their consumer (a decoded flow), the others 1; the budget is 10.
+    const records: FlowRecord[] = [];
+    const tracker = createFlowTracker({
+      maxFlows: 10,
+      factory: (info) => {
+        const c = new RecordingConsumer(info) as RecordingConsumer & { weight: number };
+        c.weight = 1;
+        const data = c.data.bind(c);
+        c.data = (dir, b, frame) => {
+          if (info.clientPort >= 3000) c.weight = 4;
+          data(dir, b, frame);
+        };
+        return c;
+      },
+      onFlowEnd: (r) => records.push(r),
+    });
+    let t = 1;
+    const send = (port: number) => tracker.packet({ ...udpFrame(0, (t += 0.01), C, S, port, 53, text('q')), frame: Math.round(t * 100) });
+    for (const port of [2000, 2001, 2002, 2003, 2004, 2005]) send(port); // weight 6
+    expect(tracker.activeFlows).toBe(6);
+    send(3000); // 6 + 4 = 10: fits
+    expect(records).toHaveLength(0);
+    send(3001); // room for one more flow (2000 goes), then its weight of 4 takes three more (2001 to 2003)
+    expect(records.map((r) => r.clientPort)).toEqual([2000, 2001, 2002, 2003]);
+    expect(records.every((r) => r.evictedAt !== undefined && !r.openAtEnd)).toBe(true);
+    // Evicted at the time of the packet that needed the room.
+    expect(records[0].evictedAt).toBeCloseTo(records[0].end + 0.07, 9);
+    send(2004); // refreshed: now the most recent
+    send(2006); // 11: 2005 goes, the least recently active
+    expect(records.map((r) => r.clientPort).slice(4)).toEqual([2005]);
+    const stats = tracker.finish();
+    expect(stats.flowsEvicted).toBe(5);
+    const atEnd = records.slice(5);
+    expect(atEnd.map((r) => r.clientPort).sort()).toEqual([2004, 2006, 3000, 3001]);
+    expect(atEnd.every((r) => r.openAtEnd && r.evictedAt === undefined)).toBe(true);
+    expect(tracker.activeFlows).toBe(0);
+  });
+
+  it('a closed flow lingering is let go before an open one, and is not counted as evicted', () => {
+    const conv = new Conversation().handshake().c(F.RST, 101);
+    const other = udpFrame(0, conv.time + 0.01, C, S, 2000, 53, text('q'));
+    const third = udpFrame(0, conv.time + 0.02, C, S, 2001, 53, text('q'));
+    const { records, stats } = run([...conv.frames, other, third], { maxFlows: 2 });
+    expect(records[0].transport).toBe('tcp');
+    expect(records[0].evictedAt).toBeUndefined();
+    expect(stats.flowsEvicted).toBe(0);
+  });
 });
 
 describe('payload delivery', () => {
