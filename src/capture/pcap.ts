@@ -80,7 +80,7 @@ export class PcapParser implements RecordParser {
       pkt.time = view.getUint32(p, le) + view.getUint32(p + 4, le) / ups;
       pkt.caplen = caplen;
       pkt.origLen = plainLengths ? view.getUint32(p + 12, le) : this.originalLength(view, p);
-      pkt.data = bytes.subarray(p + RECORD_HEADER, next);
+      pkt.at(bytes, p + RECORD_HEADER, next);
       pkt.comment = undefined;
       state.deliver(pkt, true);
       p = next;

@@ -249,7 +249,7 @@ export class PcapngParser implements RecordParser {
     pkt.interfaceId = id;
     pkt.caplen = caplen;
     pkt.origLen = view.getUint32(p + 24, le);
-    pkt.data = bytes.subarray(p + 28, p + 28 + caplen);
+    pkt.at(bytes, p + 28, p + 28 + caplen);
     const optStart = p + 28 + ((caplen + 3) & ~3); // padding is relative to the block, not to the buffer
     pkt.comment = optStart < p + len - 4 ? this.packetComment(bytes, view, optStart, p + len - 4, base) : undefined;
     state.deliver(pkt, true);
@@ -290,7 +290,7 @@ export class PcapngParser implements RecordParser {
     pkt.interfaceId = 0;
     pkt.caplen = caplen;
     pkt.origLen = origLen;
-    pkt.data = bytes.subarray(p + 12, p + 12 + caplen);
+    pkt.at(bytes, p + 12, p + 12 + caplen);
     pkt.comment = undefined;
     state.deliver(pkt, false);
   }

@@ -38,6 +38,7 @@ export interface CapturedPacket {
   caplen: number;
   /** Length of the frame on the wire. */
   origLen: number;
+  /** The captured bytes (the file readers' packets make this view only when it is read: see ReaderPacket). */
   data: Uint8Array;
   /** pcapng opt_comment, when present. */
   comment?: string;

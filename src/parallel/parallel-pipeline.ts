@@ -9,8 +9,8 @@
  * events (names, warnings), gives flows their capture-wide numbers in order of creation, and replays it all
  * into the one analyzer, which therefore sees exactly the sequence a single-threaded run gives it.
  *
- * Known difference: the maxFlows bound (100,000 flows held at once) is per shard, so a capture that exceeds
- * it evicts later than a single-threaded run would.
+ * Known difference: the flow table's budget (maxFlows: DECODE_FLOW_BUDGET, decoded flows weighing more) is per
+ * shard, so a capture that exceeds it evicts later than a single-threaded run would.
  */
 
 import { Worker } from 'node:worker_threads';

@@ -11,6 +11,7 @@
  */
 
 import type { CapturedPacket } from '../../capture/types.js';
+import { ReaderPacket } from '../../capture/record-parser.js';
 import type {
   ConnState,
   Direction,
@@ -440,13 +441,17 @@ class FlowTrackerImpl implements FlowTracker {
       this.now = time;
       if (time - this.lastSweep >= 1 && !this.externalSweep) this.sweep(time);
     }
-    const data = p.data;
+    // A reader's packet is read in place, in the chunk it lies in (no view made per packet); others by their bytes.
+    const inPlace = p instanceof ReaderPacket;
+    const data = inPlace ? p.buffer : p.data;
+    const start = inPlace ? p.start : 0;
+    const end = inPlace ? p.end : data.length;
     const link = this.link;
-    const status = decodeLink(p.linkType, data, link);
+    const status = decodeLink(p.linkType, data, link, start, end);
     const ip = this.ip;
     let ok: boolean;
-    if (status === LinkStatus.IPV4) ok = decodeIpv4(data, link.offset, data.length, ip);
-    else if (status === LinkStatus.IPV6) ok = decodeIpv6(data, link.offset, data.length, ip);
+    if (status === LinkStatus.IPV4) ok = decodeIpv4(data, link.offset, end, ip);
+    else if (status === LinkStatus.IPV6) ok = decodeIpv6(data, link.offset, end, ip);
     else {
       if (status === LinkStatus.NOT_IP) stats.nonIp++;
       else if (status === LinkStatus.UNKNOWN_LINK) stats.unknownLinkTypes[p.linkType] = (stats.unknownLinkTypes[p.linkType] ?? 0) + 1;

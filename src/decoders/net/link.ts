@@ -60,14 +60,13 @@ function etherTypeToStatus(t: number): LinkStatusCode {
   return t === ETHERTYPE_IPV4 ? LinkStatus.IPV4 : t === ETHERTYPE_IPV6 ? LinkStatus.IPV6 : LinkStatus.NOT_IP;
 }
 
-/** Follows an Ethertype through any number of 802.1Q / 802.1ad tags, starting at `typeOffset`. */
-function decodeEtherType(data: Uint8Array, typeOffset: number, out: LinkLayer): LinkStatusCode {
-  const len = data.length;
+/** Follows an Ethertype through any number of 802.1Q / 802.1ad tags, starting at `typeOffset`; the frame ends at `len`. */
+function decodeEtherType(data: Uint8Array, typeOffset: number, end: number, out: LinkLayer): LinkStatusCode {
   let pos = typeOffset;
-  if (pos + 2 > len) return (out.status = LinkStatus.TRUNCATED);
+  if (pos + 2 > end) return (out.status = LinkStatus.TRUNCATED);
   let t = (data[pos] << 8) | data[pos + 1];
   while (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) {
-    if (pos + 6 > len) return (out.status = LinkStatus.TRUNCATED);
+    if (pos + 6 > end) return (out.status = LinkStatus.TRUNCATED);
     out.vlanId = ((data[pos + 2] << 8) | data[pos + 3]) & 0x0fff;
     out.vlanDepth++;
     pos += 4;
@@ -79,9 +78,9 @@ function decodeEtherType(data: Uint8Array, typeOffset: number, out: LinkLayer): 
   return (out.status = etherTypeToStatus(t));
 }
 
-function fromIpVersionNibble(data: Uint8Array, offset: number, out: LinkLayer): LinkStatusCode {
+function fromIpVersionNibble(data: Uint8Array, offset: number, end: number, out: LinkLayer): LinkStatusCode {
   out.offset = offset;
-  if (data.length <= offset) return (out.status = LinkStatus.TRUNCATED);
+  if (end <= offset) return (out.status = LinkStatus.TRUNCATED);
   const v = data[offset] >> 4;
   out.etherType = v === 4 ? ETHERTYPE_IPV4 : v === 6 ? ETHERTYPE_IPV6 : 0;
   return (out.status = v === 4 ? LinkStatus.IPV4 : v === 6 ? LinkStatus.IPV6 : LinkStatus.NOT_IP);
@@ -97,31 +96,33 @@ function fromAddressFamily(status: LinkStatusCode | undefined, out: LinkLayer): 
 }
 
 /**
- * Finds the network layer of one frame. Returns (and stores in out.status) a LinkStatus code; on IPV4 /
- * IPV6, `out.offset` is where the IP header starts.
+ * Finds the network layer of one frame, the bytes from `start` to `end` of `data` (by default all of it: the
+ * reader hands the buffer a packet lies in, to spare a view per packet). Returns (and stores in out.status) a
+ * LinkStatus code; on IPV4 / IPV6, `out.offset` is where the IP header starts, in `data`.
  */
-export function decodeLink(linkType: number, data: Uint8Array, out: LinkLayer): LinkStatusCode {
-  out.offset = 0;
+export function decodeLink(linkType: number, data: Uint8Array, out: LinkLayer, start = 0, end = data.length): LinkStatusCode {
+  out.offset = start;
   out.etherType = 0;
   out.vlanId = 0;
   out.vlanDepth = 0;
-  const len = data.length;
+  const len = end - start;
+  const s = start;
   switch (linkType) {
     case LinkType.ETHERNET:
       // destination(6) source(6) type(2)
-      return decodeEtherType(data, 12, out);
+      return decodeEtherType(data, s + 12, end, out);
     case LinkType.LINUX_SLL:
       // packet type(2) ARPHRD(2) address length(2) address(8) protocol(2)
       if (len < 16) return (out.status = LinkStatus.TRUNCATED);
-      return decodeEtherType(data, 14, out);
+      return decodeEtherType(data, s + 14, end, out);
     case LinkType.LINUX_SLL2:
       // protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) address length(1) address(8)
       if (len < 20) return (out.status = LinkStatus.TRUNCATED);
-      out.etherType = (data[0] << 8) | data[1];
-      out.offset = 20;
+      out.etherType = (data[s] << 8) | data[s + 1];
+      out.offset = s + 20;
       return (out.status = etherTypeToStatus(out.etherType));
     case LinkType.RAW:
-      return fromIpVersionNibble(data, 0, out);
+      return fromIpVersionNibble(data, s, end, out);
     case LinkType.IPV4:
       out.etherType = ETHERTYPE_IPV4;
       return (out.status = len > 0 ? LinkStatus.IPV4 : LinkStatus.TRUNCATED);
@@ -130,14 +131,14 @@ export function decodeLink(linkType: number, data: Uint8Array, out: LinkLayer): 
       return (out.status = len > 0 ? LinkStatus.IPV6 : LinkStatus.TRUNCATED);
     case LinkType.NULL: {
       if (len < 4) return (out.status = LinkStatus.TRUNCATED);
-      out.offset = 4;
+      out.offset = s + 4;
       // Host byte order of the machine that captured, which the file does not say: try both.
-      const le = data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24);
-      const be = (data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3];
+      const le = data[s] | (data[s + 1] << 8) | (data[s + 2] << 16) | (data[s + 3] << 24);
+      const be = (data[s] << 24) | (data[s + 1] << 16) | (data[s + 2] << 8) | data[s + 3];
       const byAf = addressFamilyToStatus(le) ?? addressFamilyToStatus(be);
       if (byAf !== undefined) return fromAddressFamily(byAf, out);
       // Some stacks put an Ethertype in the low 16 bits (seen as `0f 00 08 00`).
-      const et = (data[2] << 8) | data[3];
+      const et = (data[s + 2] << 8) | data[s + 3];
       if (et === ETHERTYPE_IPV4 || et === ETHERTYPE_IPV6) {
         out.etherType = et;
         return (out.status = etherTypeToStatus(et));
@@ -146,8 +147,8 @@ export function decodeLink(linkType: number, data: Uint8Array, out: LinkLayer): 
     }
     case LinkType.LOOP: {
       if (len < 4) return (out.status = LinkStatus.TRUNCATED);
-      out.offset = 4;
-      const be = (data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3];
+      out.offset = s + 4;
+      const be = (data[s] << 24) | (data[s + 1] << 16) | (data[s + 2] << 8) | data[s + 3];
       return fromAddressFamily(addressFamilyToStatus(be), out);
     }
     default:

@@ -6,9 +6,19 @@ import { bytes, ether, fragmentHeader, ipv4, ipv6, text, udp } from './packets.j
 const ip4 = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, payload: udp(1000, 53, text('hello')) });
 const ip6 = ipv6({ src: '2001:db8::1', dst: '2001:db8::2', proto: 17, payload: udp(1000, 53, text('hello')) });
 
+/**
+ * Decodes a frame alone and, as the readers hand it, in place inside a larger buffer (bytes before it, and bytes
+ * after its end that must not be read): both readings must agree, offsets shifted.
+ */
 function link(linkType: number, data: Uint8Array): LinkLayer {
   const out = new LinkLayer();
   decodeLink(linkType, data, out);
+  const pad = 37;
+  const chunk = new Uint8Array(pad + data.length + 64).fill(0x88);
+  chunk.set(data, pad);
+  const inPlace = new LinkLayer();
+  decodeLink(linkType, chunk, inPlace, pad, pad + data.length);
+  expect({ ...inPlace, offset: inPlace.offset - pad }).toEqual({ ...out });
   return out;
 }
 
