@@ -94,6 +94,8 @@ export const DECODE_FLOW_BUDGET = 50_000;
 export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver, hooks?: PipelineHooks): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
   const warnings: CaptureWarning[] = [];
+  // Classification alone (`flows`): no decoder runs, so nothing an observer would need.
+  const classifyOnly = opts.classifyOnly === true && !observer;
   const onMessage = opts.onMessage;
 
   const dispatcher = createDispatcher({
@@ -101,7 +103,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     portMap,
     decode: opts.decode ?? {},
     only: opts.only,
-    classifyOnly: opts.classifyOnly && !observer,
+    classifyOnly,
     decodeFlow: opts.decodeFlow,
     emit:
       observer && onMessage
@@ -124,7 +126,6 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     },
   });
 
-  const classifyOnly = opts.classifyOnly === true && !observer;
   const tracker = createFlowTracker({
     maxFlows: opts.maxFlows ?? (classifyOnly ? undefined : DECODE_FLOW_BUDGET),
     ...hooks?.tracker,
@@ -133,7 +134,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     isServerPort: (port: number) => portMap.has(port),
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.
-    lazyConsumers: opts.classifyOnly === true && !observer && !hooks,
+    lazyConsumers: classifyOnly && !hooks,
   });
 
   hooks?.onTracker?.(tracker);

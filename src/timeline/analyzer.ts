@@ -298,14 +298,19 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
   }
 
-  /** One warning for every flow the flow table finalised early, its count kept up to date. */
+  /**
+   * One warning for every flow the flow table finalised early: taken at the first, in its place among the
+   * warnings; its text, with the count, written when a document is built (evictionsText), not per flow.
+   */
   let evictions: SourceWarning | undefined;
   let evictedFlows = 0;
   function flowEvicted(): void {
     evictedFlows++;
-    const message = `${evictedFlows.toLocaleString('en-US')} flow${evictedFlows === 1 ? ' was' : 's were'} finalised before the end, still open, to keep memory bounded (more flows were open at once than the flow table holds); requests on them are not judged unanswered, and a later packet of one starts a new flow`;
-    if (evictions) evictions.message = message;
-    else evictions = warning({ code: 'flows-evicted', message });
+    evictions ??= warning({ code: 'flows-evicted', message: '' });
+  }
+
+  function evictionsText(n: number): string {
+    return `${n.toLocaleString('en-US')} flow${n === 1 ? ' was' : 's were'} finalised before the end, still open, to keep memory bounded (more flows were open at once than the flow table holds); what they still waited for is judged as of then, and a later packet of one starts a new flow`;
   }
 
   function warning(w: { code: string; message: string; frame?: number; file?: string }): SourceWarning {
@@ -384,6 +389,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   /** The state documents are built from; `only` limits the pending-request scan to one host (live updates). */
   function state(now: number, only?: HostState): AnalysisState {
+    if (evictions) evictions.message = evictionsText(evictedFlows);
     const open = new Map<StepState, PendingRequest[]>();
     const add = (p: PendingRequest): void => {
       const list = open.get(p.step);

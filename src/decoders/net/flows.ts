@@ -52,7 +52,7 @@ export interface FlowTrackerOptions {
   /**
    * The flow table's budget, in flows of bare accounting held at once (default 100 000: 26 to about 100 MB, by
    * kind). A flow counts 1, or its consumer's weight (a decoded flow several): beyond the budget the least
-   * recently active flows are finalised early (FlowRecord.evicted), so a scan, a SPAN port or a server with more
+   * recently active flows are finalised early (FlowRecord.evictedAt), so a scan, a SPAN port or a server with more
    * flows than that stays in bounded memory.
    */
   maxFlows?: number;
@@ -631,7 +631,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
     if (flags & ACK && peer !== null) peer.acked(ackNum, consumer);
-    if (consumer !== null && consumer.weight !== f.weight && consumer.weight !== undefined) this.weigh(f, consumer);
+    if (consumer !== null) this.weigh(f, consumer);
     if (retransmission) {
       f.retransmissions++;
       this.mark(f, H_RETRANS + shift);
@@ -692,7 +692,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (capturedEnd > u + 8 && !f.muted) {
       const consumer = f.consumer === DEFERRED ? this.openConsumer(f) : f.consumer;
       if (consumer && consumer.data(c2s ? 'c2s' : 's2c', buf.subarray(u + 8, capturedEnd), p.frame, p.time) === false) f.muted = true;
-      if (consumer !== null && consumer.weight !== f.weight && consumer.weight !== undefined) this.weigh(f, consumer);
+      if (consumer !== null) this.weigh(f, consumer);
     }
   }
 
@@ -821,16 +821,18 @@ class FlowTrackerImpl implements FlowTracker {
     this.lruAppend(f);
     this.lookupDirC2s = senderIsClient;
     if (this.factory) {
-      f.consumer = f.info === null ? DEFERRED : this.factory(f.info);
-      this.weigh(f, f.consumer);
+      const consumer = f.info === null ? DEFERRED : this.factory(f.info);
+      f.consumer = consumer;
+      if (consumer !== null) this.weigh(f, consumer);
     }
     return f;
   }
 
   /** After a delivery to `f`'s consumer: takes up a change of its weight, evicting others beyond the budget. */
-  private weigh(f: Flow, consumer: FlowConsumer | null): void {
-    const w = consumer === null ? 1 : (consumer.weight ?? 1);
-    if (w === f.weight) return;
+  private weigh(f: Flow, consumer: FlowConsumer): void {
+    // A consumer without a weight counts 1, as every flow does from the start.
+    const w = consumer.weight;
+    if (w === undefined || w === f.weight) return;
     this.weight += w - f.weight;
     f.weight = w;
     while (this.weight > this.maxFlows && this.evictOne(f));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFlowTracker, type FlowTrackerOptions } from '../../../src/decoders/net/index.js';
 import type { CapturedPacket } from '../../../src/capture/types.js';
 import type { FlowRecord } from '../../../src/decoders/types.js';
-import { bytes, ether, F, fragmentHeader, ipv4, ipv6, packet, RecordingConsumer, tcp, tcpFrame, text, udp, udpFrame } from './packets.js';
+import { bytes, ether, F, fragmentHeader, ipv4, ipv6, packet, RecordingConsumer, recordingTracker, tcp, tcpFrame, text, udp, udpFrame } from './packets.js';
 
 const C = '10.0.0.1';
 const S = '10.0.0.2';
@@ -32,17 +32,7 @@ class Conversation {
 }
 
 function run(frames: CapturedPacket[], opts: Partial<FlowTrackerOptions> = {}) {
-  const records: FlowRecord[] = [];
-  const consumers: RecordingConsumer[] = [];
-  const tracker = createFlowTracker({
-    factory: (info) => {
-      const c = new RecordingConsumer(info);
-      consumers.push(c);
-      return c;
-    },
-    onFlowEnd: (r) => records.push(r),
-    ...opts,
-  });
+  const { tracker, records, consumers } = recordingTracker(opts);
   frames.forEach((f, i) => {
     if (f.frame === 0) f.frame = i + 1;
     tracker.packet(f);

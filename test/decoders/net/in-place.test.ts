@@ -10,9 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { CapturedPacket } from '../../../src/capture/types.js';
 import { readCaptureBytes } from '../../../src/capture/reader.js';
 import { ReaderPacket } from '../../../src/capture/record-parser.js';
-import { createFlowTracker } from '../../../src/decoders/net/index.js';
 import type { FlowRecord } from '../../../src/decoders/types.js';
-import { RecordingConsumer } from './packets.js';
+import { recordingTracker } from './packets.js';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FILES = [
@@ -21,17 +20,7 @@ const FILES = [
 ];
 
 function track(file: string, copies: boolean): { records: FlowRecord[]; streams: string[]; inPlace: number } {
-  const records: FlowRecord[] = [];
-  const consumers: RecordingConsumer[] = [];
-  const tracker = createFlowTracker({
-    factory: (info) => {
-      const c = new RecordingConsumer(info);
-      consumers.push(c);
-      return c;
-    },
-    onFlowEnd: (r) => records.push(r),
-    maxFlows: 64,
-  });
+  const { tracker, records, consumers } = recordingTracker({ maxFlows: 64 });
   let inPlace = 0;
   const packet = (p: CapturedPacket): void => {
     if (p instanceof ReaderPacket) inPlace++;

@@ -2,6 +2,7 @@
 
 import type { CapturedPacket } from '../../../src/capture/types.js';
 import type { Direction, FlowConsumer, FlowInfo, FlowRecord } from '../../../src/decoders/types.js';
+import { createFlowTracker, type FlowTracker, type FlowTrackerOptions } from '../../../src/decoders/net/index.js';
 
 export function bytes(...parts: (Uint8Array | number[])[]): Uint8Array {
   const n = parts.reduce((s, p) => s + p.length, 0);
@@ -171,4 +172,20 @@ export class RecordingConsumer implements FlowConsumer {
       .map((e) => (e.kind === 'data' ? e.text : `[gap ${e.length}]`))
       .join('');
   }
+}
+
+/** A flow tracker whose every flow gets a RecordingConsumer, with the records of the flows it ended. */
+export function recordingTracker(opts: Partial<FlowTrackerOptions> = {}): { tracker: FlowTracker; records: FlowRecord[]; consumers: RecordingConsumer[] } {
+  const records: FlowRecord[] = [];
+  const consumers: RecordingConsumer[] = [];
+  const tracker = createFlowTracker({
+    factory: (info) => {
+      const c = new RecordingConsumer(info);
+      consumers.push(c);
+      return c;
+    },
+    onFlowEnd: (r) => records.push(r),
+    ...opts,
+  });
+  return { tracker, records, consumers };
 }
