@@ -149,8 +149,15 @@ export function buildAgent(a: AgentState, st: AnalysisState, workstations: reado
   };
 }
 
+/**
+ * String.prototype.localeCompare's orders (default locale), each from one collator made once: localeCompare with
+ * options makes a collator per call, which made sorting a server capture's agents a measurable part of the document.
+ */
+const compareText = new Intl.Collator().compare;
+const compareNumeric = new Intl.Collator(undefined, { numeric: true }).compare;
+
 export function buildAgents(st: AnalysisState, workstations: readonly HostState[], truncated: boolean): { agents: Agent[]; links: DesktopLinks } {
-  const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || a.key.localeCompare(b.key));
+  const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || compareText(a.key, b.key));
   const byIp = new Map(workstations.map((h) => [h.ip, h]));
   const taken = new Set<string>();
   const links: DesktopLinks = new Map();
@@ -160,6 +167,6 @@ export function buildAgents(st: AnalysisState, workstations: readonly HostState[
     agents.push(agent);
     if (agent.desktop && !links.has(agent.desktop)) links.set(agent.desktop, { agent, attempts: agent.attempts });
   }
-  agents.sort((x, y) => (x.id ?? '').localeCompare(y.id ?? '', undefined, { numeric: true }) || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
+  agents.sort((x, y) => compareNumeric(x.id ?? '', y.id ?? '') || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
   return { agents, links };
 }
