@@ -201,7 +201,40 @@ function desktopOf(h: HostState): DesktopKind {
 }
 
 /** Numeric order for IPv4 (10.10.20.9 before 10.10.20.10); IPv6 and others after, by text. */
+/** Scratch for compareHosts' fast path: the four parts of each address. */
+const partsA = new Float64Array(4);
+const partsB = new Float64Array(4);
+
+/** Reads a dotted quad of decimal digits into `out`; false for anything else (left to the general path). */
+function digitQuad(s: string, out: Float64Array): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 15) return false;
+    } else if (c === 46 && digits > 0 && part < 3) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return false;
+  }
+  if (part !== 3 || digits === 0) return false;
+  out[3] = value;
+  return true;
+}
+
+/**
+ * Addresses in numeric order (IPv4 first, by part), then the rest as text. Sorting thousands of workstations calls
+ * this a hundred thousand times: the usual case, two dotted quads, is read in place without a string made.
+ */
 export function compareHosts(a: string, b: string): number {
+  if (digitQuad(a, partsA) && digitQuad(b, partsB)) {
+    for (let i = 0; i < 4; i++) if (partsA[i] !== partsB[i]) return partsA[i] - partsB[i];
+    return 0;
+  }
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   if (pa.length === 4 && pb.length === 4 && pa.every(Number.isFinite) && pb.every(Number.isFinite)) {

@@ -4,7 +4,7 @@ import { Sim, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, 
 import { validateSchema, type JsonSchema } from '../../src/timeline/validate.js';
 import { createAnalyzer } from '../../src/timeline/analyzer.js';
 import { ANALYSIS_SCHEMA_ID, FINDING_KINDS } from '../../src/timeline/model.js';
-import { NO_DESKTOP_MESSAGE } from '../../src/timeline/document.js';
+import { NO_DESKTOP_MESSAGE, compareHosts } from '../../src/timeline/document.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/analysis.schema.json', import.meta.url), 'utf8')) as JsonSchema;
 const SRC = { files: ['a.pcapng'], packets: 10 };
@@ -79,5 +79,40 @@ describe('analysis document', () => {
     expect(validateSchema(s, 'none')).toEqual([]);
     expect(validateSchema(s, 0)).toHaveLength(1);
     expect(validateSchema(s, 1.5)).toHaveLength(1);
+  });
+});
+
+describe('compareHosts', () => {
+  // The order as it was defined before the in-place fast path: parts by Number, IPv4 first, then text.
+  const reference = (a: string, b: string): number => {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    const quad = (p: number[]) => p.length === 4 && p.every(Number.isFinite);
+    if (quad(pa) && quad(pb)) {
+      for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+      return 0;
+    }
+    if (quad(pa)) return -1;
+    if (quad(pb)) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  const odd = ['10.0.0.2', '10.0.0.10', '9.255.255.255', '010.1.2.3', '10.1.2.3', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.',
+    '1e2.0.0.1', '100.0.0.1', ' 1.2.3.4', '0x1.2.3.4', '1.2.3.4:5060', 'fe80::1', '::ffff:1.2.3.4', 'pc-01.example.com', '', '1.2.3.4 ',
+    '999.999.999.999', '1234567890123456.0.0.1', '0.0.0.0', '255.255.255.255'];
+
+  it('orders every pair as the split-and-Number definition does', () => {
+    for (const a of odd) for (const b of odd) expect(Math.sign(compareHosts(a, b)), `${a} vs ${b}`).toBe(Math.sign(reference(a, b)));
+  });
+
+  it('sorts generated addresses and names alike', async () => {
+    const fc = await import('fast-check');
+    const host = fc.oneof(
+      fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((p) => p.join('.')),
+      fc.tuple(fc.nat(9), fc.nat(9), fc.nat(9)).map((p) => p.join('.')),
+      fc.string({ unit: fc.constantFrom('0', '1', '.', ':', 'a', 'e', 'x', ' ') }),
+    );
+    fc.assert(fc.property(fc.array(host, { maxLength: 40 }), (list) => {
+      expect([...list].sort(compareHosts)).toEqual([...list].sort(reference));
+    }));
   });
 });
