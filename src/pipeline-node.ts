@@ -38,7 +38,10 @@ export interface FileRunOptions extends PipelineOptions {
  * From this size on, an analysis would use every core by default. It is infinite: on the 2-core development
  * machine the parallel run never beat one thread at any size on either bench workload (the main thread's
  * reading, routing and merging leave the second core too little; on CTI-heavy captures every decoded message
- * is copied between threads). Figures in the README's Performance; `--threads N` asks for it.
+ * is copied between threads), and `npm run bench:cores` shows that even an ideal two-shard decode, each worker
+ * reading the file itself and nothing handed back, is slower there than one thread (one thread already keeps
+ * V8's helper threads on the second core; a shard costs far more than half). Figures in the README's
+ * Performance; `--threads N` asks for it.
  */
 export const PARALLEL_MIN_BYTES = Infinity;
 
