@@ -140,8 +140,22 @@ class FlowDispatch implements FlowConsumer {
   /** False once no decoder reads the flow: the tracker then stops handing its bytes over. */
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void {
     if (this.probing) {
-      // The caller may reuse `bytes` after this call: keep a copy while probing.
-      (this.pending ??= []).push({ dir, bytes: bytes.slice(), frame, time });
+      if (this.pending === null) {
+        // The flow's first bytes are probed where they lie: most flows are decided by them, and then nothing is
+        // copied (a flow no decoder reads, the usual case on a SPAN port, costs no copy at all).
+        const verdict = this.decide(dir === 'c2s' ? bytes : NO_BYTES, dir === 's2c' ? bytes : NO_BYTES, bytes.length);
+        if (verdict !== undefined) {
+          this.settle(verdict);
+          if (this.decoder === null) return false;
+          this.decoder.data(dir, bytes, frame, time);
+          return true;
+        }
+        // Undecided: the caller may reuse `bytes` after this call, so keep a copy while probing.
+        this.pending = [{ dir, bytes: bytes.slice(), frame, time }];
+        this.pendingBytes = bytes.length;
+        return true;
+      }
+      this.pending.push({ dir, bytes: bytes.slice(), frame, time });
       this.pendingBytes += bytes.length;
       this.probe();
       return this.probing || this.decoder !== null;
@@ -186,29 +200,52 @@ class FlowDispatch implements FlowConsumer {
   }
 
   private probe(): void {
-    const { shared, info } = this;
     // Concatenate what each direction sent first, and ask each protocol.
     const pending = this.pending ?? [];
-    const first: Record<Direction, Uint8Array> = { c2s: joined(pending, 'c2s'), s2c: joined(pending, 's2c') };
+    const verdict = this.decide(joined(pending, 'c2s'), joined(pending, 's2c'), this.pendingBytes);
+    if (verdict !== undefined) this.settle(verdict);
+  }
+
+  /**
+   * The protocol the first bytes of each direction show ('unknown' when every probe says no, or when `seen` bytes
+   * are enough to stop asking), or undefined while some probe wants more.
+   */
+  private decide(c2s: Uint8Array, s2c: Uint8Array, seen: number): ProtocolName | 'unknown' | undefined {
+    const { shared, info } = this;
     let undecided = false;
     for (const name of PROBE_ORDER) {
       const entry = shared.registry[name];
       const probeFn = info.transport === 'tcp' ? entry?.probeTcp : entry?.probeUdp;
       if (!probeFn) continue;
-      for (const dir of ['c2s', 's2c'] as const) {
-        if (first[dir].length === 0) continue;
-        const verdict = probeFn(first[dir], dir);
-        if (verdict === 'yes') return this.settle(name);
+      if (c2s.length > 0) {
+        const verdict = probeFn(c2s, 'c2s');
+        if (verdict === 'yes') return name;
+        if (verdict === 'maybe') undecided = true;
+      }
+      if (s2c.length > 0) {
+        const verdict = probeFn(s2c, 's2c');
+        if (verdict === 'yes') return name;
         if (verdict === 'maybe') undecided = true;
       }
     }
-    if (!undecided || this.pendingBytes >= PROBE_LIMIT) this.settle('unknown');
+    return !undecided || seen >= PROBE_LIMIT ? 'unknown' : undefined;
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+/** What one direction sent while probing, as one array: the pending copy itself when there is one (the usual case). */
 function joined(pending: Pending[], dir: Direction): Uint8Array {
   let n = 0;
-  for (const p of pending) if (p.dir === dir) n += p.bytes.length;
+  let count = 0;
+  let only: Uint8Array = NO_BYTES;
+  for (const p of pending) {
+    if (p.dir !== dir) continue;
+    n += p.bytes.length;
+    count++;
+    only = p.bytes;
+  }
+  if (count <= 1) return only;
   const out = new Uint8Array(n);
   let o = 0;
   for (const p of pending) {
