@@ -200,7 +200,6 @@ function desktopOf(h: HostState): DesktopKind {
   return 'unknown';
 }
 
-/** Numeric order for IPv4 (10.10.20.9 before 10.10.20.10); IPv6 and others after, by text. */
 /** Scratch for compareHosts' fast path: the four parts of each address. */
 const partsA = new Float64Array(4);
 const partsB = new Float64Array(4);
@@ -227,8 +226,8 @@ function digitQuad(s: string, out: Float64Array): boolean {
 }
 
 /**
- * Addresses in numeric order (IPv4 first, by part), then the rest as text. Sorting thousands of workstations calls
- * this a hundred thousand times: the usual case, two dotted quads, is read in place without a string made.
+ * Numeric order for IPv4 (10.10.20.9 before 10.10.20.10); IPv6 and others after, by text. Sorting thousands of
+ * workstations calls this a hundred thousand times: the usual case, two dotted quads, is read in place.
  */
 export function compareHosts(a: string, b: string): number {
   if (digitQuad(a, partsA) && digitQuad(b, partsB)) {

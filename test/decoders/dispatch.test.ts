@@ -9,13 +9,12 @@ import { createDispatcher, type ProtocolRegistry } from '../../src/decoders/disp
 import { DEFAULT_PROFILES, PortMap, type FlowClassification } from '../../src/decoders/profile.js';
 import type { ContentProbe, Direction, FlowInfo, StreamDecoder } from '../../src/decoders/types.js';
 
-/** A protocol known by its first byte: 0x47 says yes, 0x3f maybe (give me more), anything else no. */
+/** A protocol the probe knows by a 0x47 anywhere in what it is shown; 0x3f first means maybe (show me more); else no. */
 function recorder() {
   const probed: Array<{ bytes: Uint8Array; copy: number[]; dir: Direction }> = [];
   const decoded: Array<{ bytes: Uint8Array; copy: number[]; dir: Direction; frame: number }> = [];
   const probe: ContentProbe = (b, dir) => {
     probed.push({ bytes: b, copy: [...b], dir });
-    // "maybe" until both directions together have shown a 0x47.
     if (b.includes(0x47)) return 'yes';
     return b[0] === 0x3f ? 'maybe' : 'no';
   };
