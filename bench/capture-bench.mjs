@@ -22,10 +22,11 @@
 // Prints the tables and writes bench/out/results.json. No wall-clock assertion anywhere: this reports, the
 // README records.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync, readFileSync, rmSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, statSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generated as generateWorkload } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -44,27 +45,7 @@ if (!existsSync(join(root, 'dist', 'bundle', 'pipeline.js')) || !existsSync(join
   spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }
 
-/** Writes a generated capture once (to a temporary name first, so an interrupted run leaves nothing half-made). */
-async function generated(kind, packets) {
-  const file = join(outDir, kind === 'cti' ? `span-${packets}-${workstations}.pcapng` : `mixed-${packets}-seed1.pcapng`);
-  if (existsSync(file)) return file;
-  const tmp = `${file}.part`;
-  const fd = openSync(tmp, 'w');
-  const t = performance.now();
-  const onChunk = (c) => writeSync(fd, c);
-  let r;
-  if (kind === 'cti') {
-    const { buildSpanCapture } = await import('../dist/lab/synth/span.js');
-    r = buildSpanCapture({ workstations, failureRate: 0.06, seed: 7, targetPackets: packets, onChunk });
-  } else {
-    const { buildMixedCapture } = await import('../dist/lab/synth/mixed.js');
-    r = buildMixedCapture({ seed: 1, targetPackets: packets, onChunk });
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  console.error(`bench: wrote ${file}: ${r.packets} packets, ${(r.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  return file;
-}
+const generated = (kind, packets) => generateWorkload(kind, packets, workstations);
 
 const DESCRIBE = {
   cti: (n) => `synthetic SPAN, ${workstations} CAD desktops (logins, then mostly CTI heartbeats), src/lab/synth/span.ts`,

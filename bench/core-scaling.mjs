@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the machine's cores give a sharded decode: the ceiling of any parallel analysis, measured.
 //
-//   node bench/core-scaling.mjs [--repeat 3] [FILE…]      (default: the bench's 1M-packet captures in bench/out/)
+//   node bench/core-scaling.mjs [--repeat 3] [FILE…]      (default: the bench's 1M-packet captures, bench/workloads.mjs)
 //
 // Per file and round, each in processes of their own (bench/shard-run.mjs):
 //   whole          the decode of every packet, one process (what one thread does today, without the timeline);
@@ -17,18 +17,18 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generated } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const at = args.indexOf('--repeat');
 const repeat = at >= 0 ? Math.max(1, Number(args[at + 1])) : 3;
 const given = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1));
-const files = given.length ? given : ['span-1000000-500.pcapng', 'mixed-1000000-seed1.pcapng'].map((f) => join(root, 'bench', 'out', f)).filter(existsSync);
-if (!files.length) {
-  console.error('core-scaling: no capture given and none in bench/out/ (npm run bench writes them)');
-  process.exit(2);
+if (!existsSync(join(root, 'dist', 'parallel', 'route.js')) || !existsSync(join(root, 'dist', 'lab', 'synth', 'mixed.js'))) {
+  spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }
-if (!existsSync(join(root, 'dist', 'parallel', 'route.js'))) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+// By default the bench's two 1M-packet workloads, written first if `npm run bench` has not yet.
+const files = given.length ? given : [await generated('cti', 1_000_000), await generated('mixed', 1_000_000)];
 
 /** Starts the given shard runs together; resolves with each one's line. */
 function together(runs) {
