@@ -54,6 +54,8 @@ export interface Analyzer {
 }
 
 const MAX_WARNINGS = 1000;
+/** A flow's steps until its first: never added to (newStep replaces it), shared by the many flows that get none. */
+const NO_STEPS: StepState[] = Object.freeze([]) as unknown as StepState[];
 const MAX_OPEN_PENDING = 10_000;
 
 /** "CTI server 42027", without repeating a port the label already names. */
@@ -122,7 +124,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   }
 
   function newFlow(info: FlowInfo): FlowState {
-    const f: FlowState = { key: flowKey(info.transport, info.id), info, steps: [], gapBytes: { c2s: 0, s2c: 0 } };
+    const f: FlowState = { key: flowKey(info.transport, info.id), info, steps: NO_STEPS };
     flows.set(f.key, f);
     return f;
   }
@@ -205,11 +207,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const g = flow.ged;
     if (g) endGedSession(g, r.end, open, r.state, r.rstFrame ?? r.finFrames[0] ?? r.lastFrame, flow.steps[0]);
 
-    const touched: StepState[] = [...flow.steps];
+    // Steps to report, for a live view only.
+    const touched: StepState[] | undefined = analyzer.onUpdate ? [...flow.steps] : undefined;
     if (r.transport === 'tcp' && phase !== 'other') {
       const conn = connectionStep(ctx, flow, r, phase);
       if (conn) {
-        if (!touched.includes(conn)) touched.push(conn);
+        if (touched && !touched.includes(conn)) touched.push(conn);
         // A CTI connection that never carried a message (side A unreachable, refused) belongs to the CTI client
         // this host holds or opens later: kept aside until the document is written.
         if (!g && conn.facts.conn?.failure && (flow.cls?.protocol === 'ged188' || flow.cls?.service === 'cti')) {
@@ -227,7 +230,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         conn.service = 'other-service';
         conn.label = `other service on port ${flow.info.serverPort}`;
       }
-      if (conn && !touched.includes(conn)) touched.push(conn);
+      if (conn && touched && !touched.includes(conn)) touched.push(conn);
     } else if (r.transport === 'udp' && r.icmpErrors.length > 0) {
       for (const s of flow.steps) {
         if (s.facts.dns && s.facts.dns.ok !== true) {
@@ -239,16 +242,16 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
 
-    const gapBytes = Math.max(r.gapBytes.c2s + r.gapBytes.s2c, flow.gapBytes.c2s + flow.gapBytes.s2c);
+    const gapBytes = Math.max(r.gapBytes.c2s + r.gapBytes.s2c, flow.gapBytes ? flow.gapBytes.c2s + flow.gapBytes.s2c : 0);
     if (gapBytes > 0 && phase !== 'other') {
       const target = flow.steps[0] ?? connectionStep(ctx, flow, r, phase, true);
       if (target) {
         const dir: Direction = flow.gapDir ?? (r.gapBytes.s2c > r.gapBytes.c2s ? 's2c' : 'c2s');
         target.facts.gap = { bytes: gapBytes, frame: flow.gapFrame ?? r.firstFrame, dir };
-        if (!touched.includes(target)) touched.push(target);
+        if (touched && !touched.includes(target)) touched.push(target);
       }
     }
-    if (analyzer.onUpdate) for (const s of touched) report(flow, s, true);
+    if (touched) for (const s of touched) report(flow, s, true);
     if (flow.hostCounted && --host.openFlows === 0 && isBare(host)) hosts.delete(host.ip);
   }
 
@@ -291,7 +294,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   function gap(flowId: number, dir: Direction, bytes: number, frame: number): void {
     const flow = flows.get(flowKey('tcp', flowId));
     if (!flow) return;
-    flow.gapBytes[dir] += bytes;
+    (flow.gapBytes ??= { c2s: 0, s2c: 0 })[dir] += bytes;
     if (flow.gapFrame === undefined) {
       flow.gapFrame = frame;
       flow.gapDir = dir;

@@ -46,7 +46,8 @@ export interface FlowState {
   ctios?: StepState;
   tls?: StepState;
   generic?: StepState;
-  gapBytes: { c2s: number; s2c: number };
+  /** Bytes lost in gaps, per direction; made by the first gap. */
+  gapBytes?: { c2s: number; s2c: number };
   /** Its content decides whether it is a start-up step (ordinary LDAP ports, GIOP found by content)… */
   byContent?: boolean;
   /** …and it did: the desktop's directory, a CAD object. */
