@@ -53,7 +53,7 @@ async function main(): Promise<void> {
           .option('explain', { type: 'boolean', default: false, describe: 'say in plain words what the desktop does at each step and why it matters' })
           .option('write-evidence', { type: 'string', describe: 'write the packets of the workstation\'s (or --agent\'s) flows and their DNS lookups to this pcapng, with comments on the frames its findings cite' })
           .option('color', { type: 'boolean', describe: 'colour the report (default: when stdout is a terminal)' })
-          .option('threads', { type: 'number', describe: 'threads to use (default 1): N > 1 tracks and decodes flows in N − 1 worker threads; same document either way' }),
+          .option('threads', { type: 'number', describe: 'threads to use (default 1): N > 1 tracks and decodes flows in N − 1 worker threads; same document either way, but slower than one thread on two cores (README, Performance)' }),
       (argv) => runAnalyze(argv as any),
     )
     .command(
