@@ -26,7 +26,8 @@ import { existsSync, mkdirSync, writeFileSync, statSync, readFileSync, rmSync } 
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generated as generateWorkload } from './workloads.mjs';
+import { median } from './median.mjs';
+import { generated as generateWorkload, outDir } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -38,7 +39,6 @@ const packetsWanted = Number(opt('packets', 1_000_000));
 const workstations = Number(opt('workstations', 500));
 const repeat = Math.max(1, Number(opt('repeat', 5)));
 const wanted = String(opt('workloads', 'cti,mixed')).split(',').filter(Boolean);
-const outDir = join(root, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
 if (!existsSync(join(root, 'dist', 'bundle', 'pipeline.js')) || !existsSync(join(root, 'dist', 'lab', 'synth', 'mixed.js'))) {
   console.error('bench: building first (npm run build)');
@@ -114,10 +114,6 @@ for (let round = 0; round < repeat; round++) {
   }
 }
 
-const median = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [`machine: ${cpus().length} cores, Node ${process.version}; ${repeat} interleaved rounds; medians, min–max in brackets`];
 const summary = {};

@@ -10,14 +10,15 @@
 //                  still have to hand its results to one thread and merge them;
 //   two wholes     two whole decodes started together: what the machine gives two independent jobs.
 // Reports medians (min–max), the speedup an ideal two-shard decode would have over one process
-// (whole / halves at once), and the CPU the sharding costs (both halves' CPU over the whole's).
-// No assertion: this reports, the README records.
+// (whole / halves at once), and the CPU the sharding costs (both halves' CPU over the whole's); every run is kept in
+// bench/out/core-scaling.json. No assertion: this reports, the README records.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generated } from './workloads.mjs';
+import { median } from './median.mjs';
+import { generated, outDir } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -46,10 +47,6 @@ function together(runs) {
   );
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const cell = (xs) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
 console.log(`core-scaling: ${availableParallelism()} cores, Node ${process.version}, ${repeat} rounds`);
@@ -87,3 +84,5 @@ for (const file of files) {
   console.log(`ideal two-shard speedup over one process: ${median(speedup).toFixed(2)}× (${Math.min(...speedup).toFixed(2)}–${Math.max(...speedup).toFixed(2)}); CPU of two shards over one whole: ${median(cpuCost).toFixed(2)}×`);
   results.push({ file, packets, rows, speedup, cpuCost });
 }
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'core-scaling.json'), JSON.stringify({ repeat, results, date: new Date().toISOString() }, null, 1));

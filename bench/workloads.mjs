@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const outDir = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
 /** The file of a workload, whether written yet or not. */
-export function workloadFile(kind, packets, workstations = 500) {
+function workloadFile(kind, packets, workstations = 500) {
   return join(outDir, kind === 'cti' ? `span-${packets}-${workstations}.pcapng` : `mixed-${packets}-seed1.pcapng`);
 }
 

@@ -150,14 +150,12 @@ class FlowDispatch implements FlowConsumer {
           this.decoder.data(dir, bytes, frame, time);
           return true;
         }
-        // Undecided: the caller may reuse `bytes` after this call, so keep a copy while probing.
-        this.pending = [{ dir, bytes: bytes.slice(), frame, time }];
-        this.pendingBytes = bytes.length;
-        return true;
       }
-      this.pending.push({ dir, bytes: bytes.slice(), frame, time });
+      // Undecided: the caller may reuse `bytes` after this call, so keep a copy while probing; a flow's first bytes
+      // were just probed, later ones are probed with what came before them.
+      (this.pending ??= []).push({ dir, bytes: bytes.slice(), frame, time });
       this.pendingBytes += bytes.length;
-      this.probe();
+      if (this.pending.length > 1) this.probe();
       return this.probing || this.decoder !== null;
     }
     if (this.decoder === null) return false;
