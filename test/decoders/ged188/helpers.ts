@@ -61,6 +61,9 @@ export function newDecoder(options: { showSecrets?: boolean; keepRaw?: boolean; 
   out: DecodedMessage[];
 } {
   const out: DecodedMessage[] = [];
-  const dec = createGed188StreamDecoder({ flow: FLOW, emit: (m) => out.push(m), options });
+  // A caller that keeps no message (forgetEmitted) keeps a copy of what it read during emit(): the decoder may
+  // fill the same object again for the next message.
+  const keep = options.forgetEmitted ? (m: DecodedMessage) => out.push(structuredClone(m)) : (m: DecodedMessage) => out.push(m);
+  const dec = createGed188StreamDecoder({ flow: FLOW, emit: keep, options });
   return { dec, out };
 }
