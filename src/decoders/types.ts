@@ -197,9 +197,8 @@ export interface DecodeOptions {
   /** Keep the message bytes in DecodedMessage.raw. */
   keepRaw?: boolean;
   /**
-   * The caller keeps no message after emit() returns (the analyzer), nor its fields or frame list: a decoder then
-   * holds only what pairing needs (frame, time, type) instead of the request itself, and no direction's last
-   * message, and may emit the next message in the same objects (GED-188 heartbeats). By default
+   * The caller keeps no message after emit() returns (the analyzer): a decoder then holds only what pairing
+   * needs (frame, time, type) instead of the request itself, and no direction's last message. By default
    * messages are completed after they were emitted, for callers that keep them (decode's output, the UI): a
    * request gets `pairedFrame` when its reply comes, the flow's leftover stream anomalies go on its
    * direction's last message. With this set, leftovers of a direction that emitted messages go nowhere, as

@@ -44,9 +44,7 @@ const observer: PipelineObserver = {
 
 let tracker: FlowTracker | undefined;
 let sweepFrame = 0;
-// The shard keeps every message until its block is sent (record above): its decoders must not reuse one
-// (DecodeOptions.forgetEmitted).
-const pipeline = createDecodePipeline({ ...options, decode: { ...options.decode, forgetEmitted: false }, analyze: false, classifyOnly: false }, observer, {
+const pipeline = createDecodePipeline({ ...options, analyze: false, classifyOnly: false }, observer, {
   tracker: {
     externalSweep: true,
     onFlowEnding(_info: FlowInfo, phase: 0 | 1 | 2, key: number) {

@@ -59,43 +59,6 @@ function plausibleAt(buf: Uint8Array, i: number, limit: number, opts: Ged188Deco
  * shared object stays in cache where one per flow would not.
  */
 const CHUNK_META: PduMeta = { offset: 0, frames: [], time: 0 };
-/** CHUNK_META's frame list: the one frame of the segment being split, copied by a message that is kept. */
-const CHUNK_FRAMES = [0];
-
-/**
- * The message an InvokeID-only message (a heartbeat, a plain confirmation) is emitted in when the caller keeps
- * none (forgetEmitted): filled in again for each instead of a message, its fields and its frame list made per
- * heartbeat, most of a long capture's messages. Every member a message of the kind can have is declared, so that
- * one left by the previous message (a reply's pairing) is cleared. An emit() that decodes another message before
- * it returns (transientInUse) gives that one objects of its own.
- */
-const TRANSIENT_FIELDS: Record<string, FieldValue> = {
-  messageType: 0,
-  invokeId: 0,
-  tagWidth: 1,
-  tagWidthEvidence: 'no-floating',
-  requestType: undefined as unknown as FieldValue,
-};
-const TRANSIENT_FRAMES = [0];
-const TRANSIENT: DecodedMessage = {
-  protocol: 'ged188',
-  flowId: 0,
-  transport: 'tcp',
-  client: '',
-  server: '',
-  direction: 'c2s',
-  frame: 0,
-  frames: TRANSIENT_FRAMES,
-  time: 0,
-  type: '',
-  fields: TRANSIENT_FIELDS,
-  summary: '',
-  offset: 0,
-  length: 0,
-  pairedFrame: undefined,
-  responseTime: undefined,
-};
-let transientInUse = false;
 
 /** Anomalies of the message being decoded (emptied after each). */
 const SCRATCH_ANOMALIES: Anomaly[] = [];
@@ -258,8 +221,7 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
         const n = ged188PduLength(bytes, pos, len - pos);
         if (n <= 0 || n > len - pos) break;
         meta.offset = stream.nextOffset;
-        CHUNK_FRAMES[0] = frame;
-        meta.frames = CHUNK_FRAMES;
+        meta.frames = [frame];
         meta.time = time;
         stream.consumed(n);
         this.onPdu(dir, pos === 0 && n === len ? bytes : bytes.subarray(pos, pos + n), meta);
@@ -354,10 +316,6 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
       // A heartbeat or a plain confirmation: its InvokeID is all there is (decodeGed188Message gives the
       // same; a test holds the two together). The session's tag width is reported, or none when unknown.
       invokeId = readU32BE(pdu, HEADER);
-      if (this.forget && queued === undefined && !this.keepRaw && !transientInUse) {
-        this.emitTransient(dir, type, invokeId, prefix, frame, pdu.length, meta);
-        return;
-      }
       name = messageTypeName(type);
       fields = invokeOnlyFields(type, invokeId, this.tagWidth ?? 1);
       fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
@@ -406,7 +364,7 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
       server: this.server,
       direction: dir,
       frame,
-      frames: meta.frames === CHUNK_FRAMES ? [frame] : meta.frames,
+      frames: meta.frames,
       time: meta.time,
       type: name,
       fields,
@@ -427,43 +385,6 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
       if (!this.forget) this.s2cLast = out;
     }
     this.emit(out);
-  }
-
-  /** An InvokeID-only message with no anomaly, for a caller that keeps none, in TRANSIENT (see there). */
-  private emitTransient(dir: Direction, type: number, invokeId: number, prefix: string, frame: number, length: number, meta: PduMeta): void {
-    const fields = TRANSIENT_FIELDS;
-    fields.messageType = type;
-    fields.invokeId = invokeId;
-    fields.tagWidth = this.tagWidth ?? 1;
-    fields.tagWidthEvidence = this.tagWidth === undefined ? 'no-floating' : (this.tagWidthSource ?? 'given');
-    fields.requestType = undefined as unknown as FieldValue;
-    const m = TRANSIENT;
-    m.flowId = this.flowId;
-    m.client = this.client;
-    m.server = this.server;
-    m.direction = dir;
-    m.frame = frame;
-    // A message split by the stream (PduStream) comes with a fresh list of its frames.
-    if (meta.frames === CHUNK_FRAMES) {
-      TRANSIENT_FRAMES[0] = frame;
-      m.frames = TRANSIENT_FRAMES;
-    } else m.frames = meta.frames;
-    m.time = meta.time;
-    m.type = messageTypeName(type);
-    m.summary = prefix + invokeId;
-    m.offset = meta.offset;
-    m.length = length;
-    m.pairedFrame = undefined;
-    m.responseTime = undefined;
-    this.pair(dir, type, m.type, invokeId, m);
-    if (dir === 'c2s') this.c2sEmitted = true;
-    else this.s2cEmitted = true;
-    transientInUse = true;
-    try {
-      this.emit(m);
-    } finally {
-      transientInUse = false;
-    }
   }
 
   /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */

@@ -61,9 +61,6 @@ export function newDecoder(options: { showSecrets?: boolean; keepRaw?: boolean; 
   out: DecodedMessage[];
 } {
   const out: DecodedMessage[] = [];
-  // A caller that keeps no message (forgetEmitted) keeps a copy of what it read during emit(): the decoder may
-  // fill the same object again for the next message.
-  const keep = options.forgetEmitted ? (m: DecodedMessage) => out.push(structuredClone(m)) : (m: DecodedMessage) => out.push(m);
-  const dec = createGed188StreamDecoder({ flow: FLOW, emit: keep, options });
+  const dec = createGed188StreamDecoder({ flow: FLOW, emit: (m) => out.push(m), options });
   return { dec, out };
 }
