@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One benchmark measurement in its own process (so peak RSS is this mode's alone):
 //   node bench/run-mode.mjs MODE FILE      MODE = read | flows | classify | decode | analyze
-// Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages.
+// Prints one JSON line: packets, bytes, seconds (in-process, from first byte to result), flows, messages (none
+// counted by analyze).
 import { statSync } from 'node:fs';
 // Each mode imports only what it runs, as the CLI commands do, from the same bundle (dist/bundle) the CLI runs.
 const { readCaptureFile } = await import('../dist/bundle/source-node.js');
@@ -31,8 +32,11 @@ if (mode === 'read') {
   // classify is the `flows` command's pipeline: flows named by port profile or content, no protocol decoded.
   // decode adds the decoders, as the `decode` command runs them (no timeline); analyze adds the analyzer.
   const { createDecodePipeline, sourceInfo } = await import('../dist/bundle/decode-pipeline.js');
+  // analyze takes no message callback, as `ctiscope analyze` takes none: with one the decoders would keep and
+  // complete every message for it (DecodeOptions.forgetEmitted), work the command does not do.
   const create = mode === 'analyze' ? (await import('../dist/bundle/pipeline.js')).createPipeline : createDecodePipeline;
-  const pipeline = create({ analyze: mode === 'analyze', classifyOnly: mode === 'classify', onMessage() { messages++; }, onFlowEnd() { flows++; } });
+  const onMessage = mode === 'analyze' ? undefined : () => messages++;
+  const pipeline = create({ analyze: mode === 'analyze', classifyOnly: mode === 'classify', onMessage, onFlowEnd() { flows++; } });
   summary = await readCaptureFile(file, { ...pipeline.sink, packet(p) { packets++; pipeline.sink.packet(p); } });
   const result = pipeline.finish(sourceInfo([file], [summary]));
   if (result.doc) flows = result.doc.workstations.length, (globalThis.workstations = result.doc.workstations.length);
