@@ -229,7 +229,10 @@ export const ged188Steps: StepBuilder = {
     g.lastMessage = m.time;
     // The client's last time is taken when its session ends (endGedSession), not per message: heartbeats are most messages.
     const c = g.client;
-    if (!g.multiAgent) noteAgentOnHost(flow, m);
+    // Heartbeats name no agent (their body is the InvokeID alone), and they are most of a long capture's messages:
+    // looking for agent fields in each of them took about a fifth of the analyzer's own time on a capture of idle
+    // desktops (its property loads see every kind of message's fields).
+    if (!g.multiAgent && m.type !== 'HEARTBEAT_REQ' && m.type !== 'HEARTBEAT_CONF') noteAgentOnHost(flow, m);
     const invoke = num(m.fields.invokeId);
     switch (m.type) {
       case 'OPEN_REQ': {
