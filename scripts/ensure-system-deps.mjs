@@ -2,13 +2,15 @@
 // Installs the Debian packages ctiscope's tests and live features use, when they are missing:
 // tcpdump (live capture backend), slapd (OpenLDAP: the lab's directory server), tshark (runs the generated
 // GED-188 Lua dissector in test/wireshark/ and reads back evidence captures), and chromium (browser tests of the UI)
-// when CTISCOPE_BROWSER_TESTS is not 0.
+// when CTISCOPE_BROWSER_TESTS is not 0. Further packages named on the command line (a program of the same name)
+// are installed too: `node scripts/ensure-system-deps.mjs valgrind` is how bench/instructions.mjs gets its counter.
 // Runs only as root with apt-get available (CI, fresh machines); otherwise it says what is missing and the
 // tests that need it skip with that reason. Never downloads anything but Debian packages.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const want = [{ bin: 'tcpdump', pkg: 'tcpdump' }, { bin: 'slapd', pkg: 'slapd' }, { bin: 'tshark', pkg: 'tshark' }];
+for (const extra of process.argv.slice(2)) want.push({ bin: extra, pkg: extra });
 if (process.env.CTISCOPE_BROWSER_TESTS !== '0' && existsSync(new URL('../ui', import.meta.url))) {
   want.push({ bin: 'chromium', pkg: 'chromium' });
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Instructions, not seconds: ctiscope's stages and tshark counted by valgrind (callgrind) on the same capture.
+//
+//   npm run bench:instructions [-- --packets 100000 --workloads cti,mixed --stages analyze,cli-analyze
+//                                  --base ../other-checkout --no-tshark]
+//
+// Wall times on a shared 2-core machine move by 15% or more from run to run, which hides any change smaller than
+// that (npm run bench needs many interleaved rounds to show a few percent). The number of instructions a run
+// executes barely moves: two runs of the same build differed by 0.6% (analyze, cti). So this bench answers two questions
+// the wall-clock bench answers only slowly:
+//   - how many instructions ctiscope spends against tshark's, per workload and stage (a ratio free of the
+//     machine's mood, though blind to cache misses and to a second core). Both programs' start (Node's and the
+//     bundle's; tshark's dissector registration, a good part of its count on a small capture) is measured on a
+//     capture of 1,000 packets of the same kind and taken off: the ratio is of the cost per packet;
+//   - with --base DIR (another checkout of ctiscope, built), what a change does: both builds counted on the same
+//     captures, the ratio per stage.
+// Node runs with --single-threaded (GC and compilation on the main thread, at points fixed by the program), so a
+// run's count does not depend on when helper threads got the CPU. valgrind is Debian's, installed when missing by
+// scripts/ensure-system-deps.mjs (as root).
+// Each run is about 30-60 times slower than natively: the default captures have 100,000 packets (the bench's
+// generators, bench/out/). At that size about a quarter of ctiscope's count is V8's optimising compiler and a few
+// percent parsing (callgrind_annotate on mixed classify: compiler 27%, JIT-compiled code 14%, GC 7%), more of it
+// on the larger capture than on the small one, so the count per packet overstates ctiscope's cost in a long run;
+// and instructions are not time (tshark's run more slowly each: the wall-clock ratios of npm run bench are about
+// twice these). Use it for A/B (--base), where both builds pay the same. Prints a table and writes
+// bench/out/instructions.json. No assertion anywhere.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generated, outDir } from './workloads.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const packets = Number(opt('packets', 100_000));
+const wanted = String(opt('workloads', 'cti,mixed')).split(',').filter(Boolean);
+const stageNames = String(opt('stages', 'read,classify,decode,analyze,cli-analyze')).split(',').filter(Boolean);
+const base = opt('base') ? resolve(opt('base')) : undefined;
+const withTshark = !args.includes('--no-tshark');
+
+const hasValgrind = () => spawnSync('sh', ['-c', 'command -v valgrind'], { stdio: 'ignore' }).status === 0;
+// Installed from Debian's packages by the project's own script when it can (as root), as the tests' tools are.
+if (!hasValgrind()) spawnSync(process.execPath, [join(root, 'scripts', 'ensure-system-deps.mjs'), 'valgrind'], { stdio: 'inherit' });
+if (!hasValgrind()) {
+  console.error('bench: valgrind not found (apt-get install -y valgrind)');
+  process.exit(2);
+}
+for (const dir of [root, base].filter(Boolean)) {
+  if (!existsSync(join(dir, 'dist', 'bundle', 'pipeline.js'))) {
+    console.error(`bench: ${dir} is not built (npm run build there)`);
+    process.exit(2);
+  }
+}
+
+/** The command of a stage in the checkout at `dir`: what bench/capture-bench.mjs runs, under one thread. */
+const STAGES = {
+  read: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'read', f], dir],
+  classify: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'classify', f], dir],
+  decode: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'decode', f], dir],
+  analyze: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'analyze', f], dir],
+  'cli-flows': (dir, f) => [process.execPath, ['--single-threaded', join(dir, 'bin', 'ctiscope.js'), 'flows', f, '--json'], dir],
+  'cli-analyze': (dir, f) => [process.execPath, ['--single-threaded', join(dir, 'bin', 'ctiscope.js'), 'analyze', f, '--json'], dir],
+};
+for (const s of stageNames) if (!STAGES[s]) throw new Error(`unknown stage ${s} (${Object.keys(STAGES).join(', ')})`);
+
+/**
+ * Instructions executed by a command under callgrind (every thread), from its summary line. run-mode.mjs loads the
+ * build it measures relative to itself, so a --base build's stages run that checkout's copy of it when it has one.
+ */
+function instructions(cmd, cmdArgs) {
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', cmd, ...cmdArgs], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const m = /Collected : (\d+)/.exec(r.stderr);
+  // analyze exits 1 or 4 when it found failed logins or no desktop: that is its answer, not an error.
+  if (!m || (r.status !== 0 && r.status !== 1 && r.status !== 4)) throw new Error(`${cmd} ${cmdArgs.join(' ')}: status ${r.status}\n${r.stderr.slice(-2000)}`);
+  return Number(m[1]);
+}
+
+/** A stage's command for the checkout at `dir`, using that checkout's run-mode.mjs when it has one. */
+function stageCommand(name, dir, file) {
+  const [cmd, cmdArgs] = STAGES[name](dir, file);
+  const own = join(dir, 'bench', 'run-mode.mjs');
+  return [cmd, cmdArgs.map((a) => (a === join(root, 'bench', 'run-mode.mjs') && existsSync(own) ? own : a))];
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const results = { packets, base: base ?? null, workloads: {} };
+const lines = [`valgrind callgrind, Node ${process.version} --single-threaded; instructions of every thread of the process, Node's start included`];
+const SMALL = 1000;
+/** Instructions per packet beyond the start: the run on the workload less the run on its 1,000-packet version. */
+const perPacket = (big, small) => (big - small) / (packets - SMALL);
+for (const kind of wanted) {
+  // The cti workload keeps its shape at any size: 2,000 packets per desktop (500 desktops at 1M packets).
+  const sized = (n) => generated(kind, n, kind === 'cti' ? Math.max(1, Math.round(n / 2000)) : undefined);
+  const file = await sized(packets);
+  const small = await sized(SMALL);
+  const w = (results.workloads[kind] = { file, small, stages: {} });
+  let peer;
+  if (withTshark) {
+    const run = (f) => instructions('tshark', ['-r', f, '-q', '-z', 'conv,tcp']);
+    w.tshark = { instructions: run(file), small: run(small) };
+    peer = perPacket(w.tshark.instructions, w.tshark.small);
+    console.error(`bench: ${kind} tshark: ${fmt(w.tshark.instructions / 1e6)} M, ${fmt(peer)} per packet`);
+  }
+  lines.push('', `### ${kind}: ${file}${peer !== undefined ? `; tshark -q -z conv,tcp ${fmt(w.tshark.instructions / 1e6)} M instructions, ${fmt(peer)} per packet beyond its start` : ''}`, '');
+  lines.push(`| stage | M instructions | per packet beyond the start | × tshark per packet |${base ? ' base M | this / base |' : ''}`);
+  lines.push(`|---|---:|---:|---:|${base ? '---:|---:|' : ''}`);
+  for (const s of stageNames) {
+    const n = instructions(...stageCommand(s, root, file));
+    const each = perPacket(n, instructions(...stageCommand(s, root, small)));
+    const b = base ? instructions(...stageCommand(s, base, file)) : undefined;
+    w.stages[s] = { instructions: n, perPacket: each, base: b ?? null };
+    const vs = peer !== undefined ? `${fmt(peer / each, 1)}×` : '';
+    lines.push(`| ${s} | ${fmt(n / 1e6)} | ${fmt(each)} | ${vs} |${b !== undefined ? ` ${fmt(b / 1e6)} | ${fmt(n / b, 3)} |` : ''}`);
+    console.error(`bench: ${kind} ${s}: ${fmt(n / 1e6)} M, ${fmt(each)} per packet${b !== undefined ? ` (base ${fmt(b / 1e6)} M)` : ''}`);
+  }
+}
+console.log(lines.join('\n'));
+writeFileSync(join(outDir, 'instructions.json'), JSON.stringify(results, null, 1) + '\n');
