@@ -28,13 +28,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.mjs';
 import { generated as generateWorkload, outDir } from './workloads.mjs';
+import { flag, opt } from './cli-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const packetsWanted = Number(opt('packets', 1_000_000));
 const workstations = Number(opt('workstations', 500));
 const repeat = Math.max(1, Number(opt('repeat', 5)));
@@ -82,8 +78,8 @@ function measure(cmd, cmdArgs, { gc = false } = {}) {
 }
 
 const node = process.execPath;
-const hasTshark = !args.includes('--no-tshark') && spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0;
-if (!hasTshark) console.error(args.includes('--no-tshark') ? 'bench: tshark skipped (--no-tshark): no ratio reported' : 'bench: tshark not found (apt-get install -y tshark): no ratio reported');
+const hasTshark = !flag('no-tshark') && spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0;
+if (!hasTshark) console.error(flag('no-tshark') ? 'bench: tshark skipped (--no-tshark): no ratio reported' : 'bench: tshark not found (apt-get install -y tshark): no ratio reported');
 
 const STAGES = [
   { name: 'read', label: 'read (reader only)', cmd: (f) => [node, ['--import', probe, join(root, 'bench', 'run-mode.mjs'), 'read', f]] },

@@ -11,12 +11,8 @@
 // Prints one JSON line: { kind, flows, bytesPerFlow }. Needs a build (dist/).
 import { createDecodePipeline } from '../dist/decode-pipeline.js';
 import { createPipeline } from '../dist/pipeline.js';
+import { opt } from './cli-args.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const flows = Number(opt('flows', 10000));
 const kind = opt('kind', 'unclaimed');
 if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');

@@ -29,18 +29,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generated, outDir } from './workloads.mjs';
+import { flag, opt } from './cli-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const packets = Number(opt('packets', 100_000));
 const wanted = String(opt('workloads', 'cti,mixed')).split(',').filter(Boolean);
 const stageNames = String(opt('stages', 'read,classify,decode,analyze,cli-analyze')).split(',').filter(Boolean);
 const base = opt('base') ? resolve(opt('base')) : undefined;
-const withTshark = !args.includes('--no-tshark');
+const withTshark = !flag('no-tshark');
 
 const hasValgrind = () => spawnSync('sh', ['-c', 'command -v valgrind'], { stdio: 'ignore' }).status === 0;
 // Installed from Debian's packages by the project's own script when it can (as root), as the tests' tools are.

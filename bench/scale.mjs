@@ -11,13 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonShapeCheck, writeUdpFlows } from './scale-captures.mjs';
+import { opt } from './cli-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const repro = opt('repro', join(root, '..', 'shared', 'repro'));
 const flows = Number(opt('flows', 1_000_000));
 const only = opt('only', undefined);

@@ -20,23 +20,20 @@ import { createServer, connect } from 'node:net';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { opt } from './cli-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const num = (name, dflt) => Number(opt(name, dflt));
 
 // Heap figures mean more after a collection: re-run with --expose-gc when it is not on.
 if (typeof globalThis.gc !== 'function') {
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
-const seconds = opt('minutes', 0) > 0 ? opt('minutes', 0) * 60 : opt('seconds', 60);
-const rate = opt('rate', 200);
-const sampleEvery = opt('sample', seconds >= 600 ? 30 : 5);
+const seconds = num('minutes', 0) > 0 ? num('minutes', 0) * 60 : num('seconds', 60);
+const rate = num('rate', 200);
+const sampleEvery = num('sample', seconds >= 600 ? 30 : 5);
 if (!(seconds > 0) || !(rate > 0) || !(sampleEvery > 0)) {
   console.error('soak: --seconds/--minutes, --rate and --sample must be positive numbers');
   process.exit(2);
