@@ -6,8 +6,8 @@
 //
 // Wall times on a shared 2-core machine move by 15% or more from run to run, which hides any change smaller than
 // that (npm run bench needs many interleaved rounds to show a few percent). The number of instructions a run
-// executes barely moves: two runs of the same build differed by 0.6% (analyze, cti). So this bench answers two questions
-// the wall-clock bench answers only slowly:
+// executes barely moves: two runs of the same build differed by 0.6% (analyze, cti) and 0.8% (read). So this bench
+// answers two questions the wall-clock bench answers only slowly:
 //   - how many instructions ctiscope spends against tshark's, per workload and stage (a ratio free of the
 //     machine's mood, though blind to cache misses and to a second core). Both programs' start (Node's and the
 //     bundle's; tshark's dissector registration, a good part of its count on a small capture) is measured on a
@@ -52,21 +52,18 @@ for (const dir of [root, base].filter(Boolean)) {
   }
 }
 
-/** The command of a stage in the checkout at `dir`: what bench/capture-bench.mjs runs, under one thread. */
+/**
+ * A stage's arguments to node for the checkout at `dir`: what bench/capture-bench.mjs runs. The checkout's own
+ * run-mode.mjs, which loads the build beside it.
+ */
 const STAGES = {
-  read: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'read', f], dir],
-  classify: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'classify', f], dir],
-  decode: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'decode', f], dir],
-  analyze: (dir, f) => [process.execPath, ['--single-threaded', join(root, 'bench', 'run-mode.mjs'), 'analyze', f], dir],
-  'cli-flows': (dir, f) => [process.execPath, ['--single-threaded', join(dir, 'bin', 'ctiscope.js'), 'flows', f, '--json'], dir],
-  'cli-analyze': (dir, f) => [process.execPath, ['--single-threaded', join(dir, 'bin', 'ctiscope.js'), 'analyze', f, '--json'], dir],
+  ...Object.fromEntries(['read', 'classify', 'decode', 'analyze'].map((mode) => [mode, (dir, f) => [join(dir, 'bench', 'run-mode.mjs'), mode, f]])),
+  'cli-flows': (dir, f) => [join(dir, 'bin', 'ctiscope.js'), 'flows', f, '--json'],
+  'cli-analyze': (dir, f) => [join(dir, 'bin', 'ctiscope.js'), 'analyze', f, '--json'],
 };
 for (const s of stageNames) if (!STAGES[s]) throw new Error(`unknown stage ${s} (${Object.keys(STAGES).join(', ')})`);
 
-/**
- * Instructions executed by a command under callgrind (every thread), from its summary line. run-mode.mjs loads the
- * build it measures relative to itself, so a --base build's stages run that checkout's copy of it when it has one.
- */
+/** Instructions executed by a command under callgrind (every thread), from its summary line. */
 function instructions(cmd, cmdArgs) {
   const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', cmd, ...cmdArgs], {
     encoding: 'utf8',
@@ -78,12 +75,8 @@ function instructions(cmd, cmdArgs) {
   return Number(m[1]);
 }
 
-/** A stage's command for the checkout at `dir`, using that checkout's run-mode.mjs when it has one. */
-function stageCommand(name, dir, file) {
-  const [cmd, cmdArgs] = STAGES[name](dir, file);
-  const own = join(dir, 'bench', 'run-mode.mjs');
-  return [cmd, cmdArgs.map((a) => (a === join(root, 'bench', 'run-mode.mjs') && existsSync(own) ? own : a))];
-}
+/** Instructions of a stage of the checkout at `dir` on `file`, Node on one thread. */
+const stageInstructions = (name, dir, file) => instructions(process.execPath, ['--single-threaded', ...STAGES[name](dir, file)]);
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const results = { packets, base: base ?? null, workloads: {} };
@@ -108,9 +101,9 @@ for (const kind of wanted) {
   lines.push(`| stage | M instructions | per packet beyond the start | × tshark per packet |${base ? ' base M | this / base |' : ''}`);
   lines.push(`|---|---:|---:|---:|${base ? '---:|---:|' : ''}`);
   for (const s of stageNames) {
-    const n = instructions(...stageCommand(s, root, file));
-    const each = perPacket(n, instructions(...stageCommand(s, root, small)));
-    const b = base ? instructions(...stageCommand(s, base, file)) : undefined;
+    const n = stageInstructions(s, root, file);
+    const each = perPacket(n, stageInstructions(s, root, small));
+    const b = base ? stageInstructions(s, base, file) : undefined;
     w.stages[s] = { instructions: n, perPacket: each, base: b ?? null };
     const vs = peer !== undefined ? `${fmt(peer / each, 1)}×` : '';
     lines.push(`| ${s} | ${fmt(n / 1e6)} | ${fmt(each)} | ${vs} |${b !== undefined ? ` ${fmt(b / 1e6)} | ${fmt(n / b, 3)} |` : ''}`);

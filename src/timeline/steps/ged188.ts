@@ -230,8 +230,7 @@ export const ged188Steps: StepBuilder = {
     // The client's last time is taken when its session ends (endGedSession), not per message: heartbeats are most messages.
     const c = g.client;
     // Heartbeats name no agent (their body is the InvokeID alone), and they are most of a long capture's messages:
-    // looking for agent fields in each of them took about a fifth of the analyzer's own time on a capture of idle
-    // desktops (its property loads see every kind of message's fields).
+    // not looking for agent fields in each saves 1% of the instructions of analysing a capture of idle desktops.
     if (!g.multiAgent && m.type !== 'HEARTBEAT_REQ' && m.type !== 'HEARTBEAT_CONF') noteAgentOnHost(flow, m);
     const invoke = num(m.fields.invokeId);
     switch (m.type) {
