@@ -164,6 +164,55 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     await page.close();
   });
 
+  test('findings are drawn in their severity\'s colour: a failover that worked is amber, not red', async () => {
+    const failover = join(REPO, 'samples', 'cti-standby-failover-noisy.pcapng');
+    const expected = await nodeAnalysis(failover);
+    const ws = expected.workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.findings.map((f) => f.severity)).toEqual(['warning', 'warning']);
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    const colours = (): Promise<{ fail: string; warn: string }> =>
+      page.evaluate(() => {
+        // The theme's colours as the page resolves them (a probe element, so the format matches getComputedStyle).
+        const probe = document.createElement('span');
+        document.body.append(probe);
+        const of = (v: string): string => ((probe.style.color = `var(${v})`), getComputedStyle(probe).color);
+        const out = { fail: of('--fail'), warn: of('--warn') };
+        probe.remove();
+        return out;
+      });
+    const listed = (on = page): Promise<Array<{ kind: string; text: string; border: string }>> =>
+      on.$$eval('#details [data-finding-kind]', (ps) => ps.map((p) => ({ kind: (p as HTMLElement).dataset.findingKind!, text: p.textContent!, border: getComputedStyle(p).borderLeftColor })));
+
+    await openCapture(page, failover);
+    const { fail, warn } = await colours();
+    expect(fail).not.toBe(warn);
+    const shown = await listed();
+    expect(shown.map((f) => f.kind)).toEqual(ws.findings.map((f) => f.kind));
+    for (const [i, f] of shown.entries()) {
+      expect(f.border).toBe(warn);
+      expect(f.text).toBe(`⚠ ${ws.findings[i].kind}: ${ws.findings[i].message}`);
+    }
+    // Opened, the finding's own sentence keeps the colour.
+    await page.locator('#details [data-finding-kind="failover"]').click();
+    expect(await page.locator('#details .finding-sentence').evaluate((p) => getComputedStyle(p).borderLeftColor)).toBe(warn);
+
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // An error stays red (a page of its own: openCapture waits for a state the first capture already left set).
+    const second = await newPage();
+    await second.page.goto(server.url);
+    await openCapture(second.page, LICENCE_REFUSED);
+    const refused = await listed(second.page);
+    const error = refused.find((f) => f.kind === 'licensing-failed')!;
+    expect(error.border).toBe(fail);
+    expect(error.text.startsWith('✗ licensing-failed: ')).toBe(true);
+    expect(second.errors).toEqual([]);
+    await second.page.close();
+  });
+
   test('an analysis JSON from the CLI opens too, and the summary counts outcomes', async () => {
     const doc = await nodeAnalysis(join(REPO, 'samples', 'span-many-agents.pcapng'));
     const path = join(work, 'span-analysis.json');

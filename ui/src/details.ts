@@ -179,7 +179,7 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
     frames.length ? filterRow(frameFilter(frames.length > 30 ? frames.slice(0, 30) : frames)) : null,
     d.flowId !== undefined ? filterRow(streamFilter(transportOf(step, ctx.messages), d.flowId)) : null,
     findings.length ? el('h4', { text: 'Findings' }) : null,
-    ...findings.map((f) => el('p', { class: 'sentence', text: `${f.kind}: ${f.message}` })),
+    ...findings.map(findingSentence),
     el('h4', { text: 'Messages' }),
     stepMessages(step, ctx),
   );
@@ -190,6 +190,19 @@ function stepMessages(step: Step, ctx: DetailsContext): Node {
   const list = messagesOfStep(step, ctx.messages, ctx.framesOnly);
   if (list.length === 0) return el('p', { class: 'muted', text: 'No decoded messages in this step (connection-level, or beyond the messages kept per workstation).' });
   return messageList(list, ctx);
+}
+
+/** A finding's mark: ✗ for an error, ⚠ for a warning, ℹ for a note (the colour says it again, for who sees colour). */
+export function severityMark(severity: Finding['severity']): string {
+  return severity === 'error' ? '✗' : severity === 'warning' ? '⚠' : 'ℹ';
+}
+
+/**
+ * A finding in a list: its mark, kind and sentence, bordered in its severity's colour. A warning (a failover that
+ * worked, a slow answer) is not drawn red beside a login that succeeded.
+ */
+export function findingSentence(f: Finding): HTMLParagraphElement {
+  return el('p', { class: `sentence ${f.severity}`, text: `${severityMark(f.severity)} ${f.kind}: ${f.message}` });
 }
 
 export function renderFinding(pane: HTMLElement, finding: Finding, ctx: DetailsContext): void {
@@ -204,8 +217,8 @@ export function renderFinding(pane: HTMLElement, finding: Finding, ctx: DetailsC
       })()
     : null;
   fill(pane,
-    el('h3', { text: `${finding.severity === 'error' ? '✗' : finding.severity === 'warning' ? '⚠' : 'ℹ'} ${finding.kind}` }),
-    el('p', { class: 'sentence finding-sentence', text: finding.message }),
+    el('h3', { text: `${severityMark(finding.severity)} ${finding.kind}` }),
+    el('p', { class: `sentence finding-sentence ${finding.severity}`, text: finding.message }),
     keyValues([
       ['severity', finding.severity],
       ['server', finding.server ?? 'capture-wide'],

@@ -9,7 +9,7 @@
 
 import { formatDuration } from '../../src/timeline/format.js';
 import type { Agent, CtiClient, Finding, LoginAttempt, Step, Workstation } from '../../src/timeline/model.js';
-import { el, fill, formatClock, keyValues, type Child } from './details.js';
+import { el, fill, findingSentence, formatClock, keyValues, type Child } from './details.js';
 import { PHASE_LABELS } from './lanes.js';
 import { outcomeBadge } from './outcome.js';
 import { viaText, type SubjectRef } from './subjects.js';
@@ -25,7 +25,7 @@ function findingList(findings: readonly Finding[], actions: OverviewActions): No
   if (!findings.length) return [];
   const out: Node[] = [el('h4', { text: 'Findings' })];
   findings.forEach((f, index) => {
-    const p = el('p', { class: 'sentence', text: `${f.kind}: ${f.message}` });
+    const p = findingSentence(f);
     p.tabIndex = 0;
     p.style.cursor = 'pointer';
     p.dataset.findingKind = f.kind;
