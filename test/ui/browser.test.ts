@@ -213,6 +213,30 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     await second.page.close();
   });
 
+  test('an incomplete workstation\'s line names the furthest start-up phase it reached, in amber like its badge', async () => {
+    // CTI OS side A refused, side B took the session, no login in the capture; the PC's own chatter runs to the end.
+    const sideDown = join(REPO, 'samples', 'ctios-side-down-noisy.pcapng');
+    const ws = (await nodeAnalysis(sideDown)).workstations[0];
+    expect(ws.outcome).toBe('incomplete');
+    expect(ws.steps.some((st) => st.phase === 'other')).toBe(true);
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, sideDown);
+    const line = page.locator('.ws-row:not([hidden]) .ws-failure').first();
+    expect(await line.textContent()).toBe('login not seen (last phase: CTI session)');
+    const [colour, warn] = await line.evaluate((el) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--warn)';
+      document.body.append(probe);
+      const out = [getComputedStyle(el).color, getComputedStyle(probe).color];
+      probe.remove();
+      return out;
+    });
+    expect(colour).toBe(warn);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('an analysis JSON from the CLI opens too, and the summary counts outcomes', async () => {
     const doc = await nodeAnalysis(join(REPO, 'samples', 'span-many-agents.pcapng'));
     const path = join(work, 'span-analysis.json');

@@ -58,7 +58,8 @@ export function failingStepText(ws: Workstation): string {
   }
   if (ws.failedPhase) return `${PHASE_LABELS[ws.failedPhase] ?? ws.failedPhase} failed`;
   if (ws.outcome === 'incomplete') {
-    const last = [...ws.steps].sort((a, b) => PHASE_ORDER.indexOf(b.phase) - PHASE_ORDER.indexOf(a.phase))[0];
+    // The furthest start-up phase reached: 'other' (the PC's own lookups and chatter, on every noisy capture) is none.
+    const last = ws.steps.filter((st) => st.phase !== 'other').sort((a, b) => PHASE_ORDER.indexOf(b.phase) - PHASE_ORDER.indexOf(a.phase))[0];
     return last ? `login not seen (last phase: ${PHASE_LABELS[last.phase] ?? last.phase})` : 'login not seen';
   }
   return '';
@@ -394,6 +395,8 @@ export class SubjectList {
     row.failure.textContent = failing ? `${outcome === 'failed' ? '✗ ' : ''}${failing}` : note;
     row.failure.title = [failing || note, detail].filter(Boolean).join(': ');
     row.failure.classList.toggle('note', !failing && !!note);
+    // Not seen is not refused: an incomplete subject's line is amber, as its badge is.
+    row.failure.classList.toggle('incomplete', !!failing && outcome === 'incomplete');
   }
 
   private onKey(e: KeyboardEvent): void {
