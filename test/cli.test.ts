@@ -193,6 +193,20 @@ describe('ctiscope analyze', () => {
     expect(r.stdout).toMatch(/out of service/);
   });
 
+  it('a PG\'s own peripheral error is named by its number and explained by the failure code, on the device the login named', () => {
+    // CTI OS server capture: agent 5053 logs in on instrument 30053 (no extension) and the PG answers
+    // CONTROL_FAILURE_CONF CF_INVALID_LOGON_DEVICE_SPECIFIED (260) with peripheral error 10140, a code of its own.
+    const r = ctiscope(['analyze', sample('ctios-server.pcapng'), '--agent', '5053', '--json']);
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as { agents: { id: string; findings: { kind: string; message: string }[]; attempts: { code: number | null; codeName: string | null }[] }[] };
+    const agent = doc.agents.find((a) => a.id === '5053')!;
+    const finding = agent.findings.find((f) => f.kind === 'agent-login-failed')!;
+    expect(finding.message).toContain('refused the login of agent 5053 on instrument 30053: SET_AGENT_STATE_REQ LOGIN → CONTROL_FAILURE_CONF peripheral error 10140, failure CF_INVALID_LOGON_DEVICE_SPECIFIED (260)');
+    expect(finding.message).toMatch(/: invalid logon device specified\.$/);
+    expect(finding.message).not.toMatch(/unknown/i);
+    expect(agent.attempts).toMatchObject([{ code: 10140, codeName: null }]);
+  });
+
   it('focuses on one workstation and merges several files in time order', () => {
     const span = doc(sample('span-many-agents.pcapng'), ['--workstation', '10.10.20.104']).doc;
     expect(span.workstations.map((w: { host: string }) => w.host)).toEqual(['10.10.20.104']);

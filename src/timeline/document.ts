@@ -72,7 +72,7 @@ export function subjectView(
   host: string,
   desktop: DesktopKind,
   steps: AnalyzedStep[],
-  agent: { id: string | null; extension: string | null },
+  agent: WorkstationView['agent'],
   st: AnalysisState,
   truncated: boolean,
 ): WorkstationView {

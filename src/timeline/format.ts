@@ -42,9 +42,9 @@ export function portOf(endpoint: string): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-/** A protocol code name made readable: "AGENT_DEVICE_OFF" → "agent device off". */
+/** A protocol code name made readable: "AGENT_DEVICE_OFF" → "agent device off", "CF_INVALID_LOGON_DEVICE_SPECIFIED" → "invalid logon device specified". */
 export function humanize(name: string): string {
-  return name.replace(/^E_CTI_/, '').replace(/_/g, ' ').toLowerCase();
+  return name.replace(/^(E_CTI_|CF_)/, '').replace(/_/g, ' ').toLowerCase();
 }
 
 /** "E_CTI_SERVER_NOT_MASTER (92)", or "status 92" when the decoder gave no name. */

@@ -237,7 +237,8 @@ export interface WorkstationView {
   addressesOf(name: string): string[];
   /** Names known for an address. */
   namesOf(address: string): string[];
-  agent: { id: string | null; extension: string | null };
+  /** `instrumentOnly`: no extension was seen and `extension` holds the agent's instrument (a UCCE login names that). */
+  agent: { id: string | null; extension: string | null; instrumentOnly?: boolean };
   /** An AGENT_STATE_EVENT confirmed a login. */
   loggedIn: boolean;
 }

@@ -1,5 +1,5 @@
 import type { Rule } from '../state.js';
-import { codeText, hostOf } from '../format.js';
+import { codeText, hostOf, humanize } from '../format.js';
 import { explainCtiStatus, explainPeripheralError } from './explain.js';
 import { makeFinding, serverText, severityFor } from './common.js';
 
@@ -9,14 +9,16 @@ export const diagnoseAgentLogin: Rule = (ws) =>
     .filter((s) => s.kind === 'cti-login' && s.facts.ged)
     .map((s) => {
       const g = s.facts.ged!;
-      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${ws.agent.extension ? ` on extension ${ws.agent.extension}` : ''}`;
+      const device = ws.agent.instrumentOnly ? 'instrument' : 'extension';
+      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${ws.agent.extension ? ` on ${device} ${ws.agent.extension}` : ''}`;
       let code: string;
       let why: string | undefined;
       if (g.reply === 'CONTROL_FAILURE_CONF') {
-        const periph = g.peripheralErrorCode ? `${g.peripheralErrorCode}${g.peripheralErrorCodeName ? ` (${g.peripheralErrorCodeName})` : ''}` : '';
+        const periph = !g.peripheralErrorCode ? '' : g.peripheralErrorCodeName ? `${g.peripheralErrorCode} (${g.peripheralErrorCodeName})` : `peripheral error ${g.peripheralErrorCode}`;
         const failure = g.failureCode ? `failure ${codeText(g.failureCodeName, g.failureCode)}` : '';
         code = `CONTROL_FAILURE_CONF ${[periph, failure].filter(Boolean).join(', ') || codeText(g.failureCodeName, g.failureCode)}`;
-        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCodeName ? codeText(g.failureCodeName, undefined) : undefined);
+        // A peripheral error ctiscope has no words for (a PG's own) is explained by the CTI server's failure code.
+        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCodeName ? humanize(g.failureCodeName) : undefined);
       } else {
         code = `${g.reply} ${codeText(g.statusName, g.status, 'status')}`;
         why = explainCtiStatus(g.statusName, hostOf(s.server));

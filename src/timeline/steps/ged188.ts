@@ -10,7 +10,7 @@
  * workstation.
  */
 
-import type { DecodedMessage } from '../../decoders/types.js';
+import type { DecodedMessage, FieldValue } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
 import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
@@ -223,6 +223,15 @@ function namesOf(v: unknown): string[] {
   return v.every((x) => typeof x === 'string') ? (v.slice() as string[]) : v.filter((x): x is string => typeof x === 'string');
 }
 
+/**
+ * A code's name, or none when the decoder's tables lack the code (it names it UNKNOWN_<n>): UCCE's peripheral
+ * errors are not tabulated, so a refusal by a PG names only the number, not "unknown 10140".
+ */
+function tabulatedName(v: FieldValue | undefined): string | undefined {
+  const name = str(v);
+  return name === undefined || /^UNKNOWN_\d+$/.test(name) ? undefined : name;
+}
+
 export const ged188Steps: StepBuilder = {
   message(ctx, flow, m) {
     const g = sessionOf(ctx, flow, m);
@@ -297,7 +306,7 @@ export const ged188Steps: StepBuilder = {
             failureCode: num(m.fields.failureCode),
             failureCodeName: str(m.fields.failureCodeName),
             peripheralErrorCode: num(m.fields.peripheralErrorCode),
-            peripheralErrorCodeName: str(m.fields.peripheralErrorCodeName),
+            peripheralErrorCodeName: tabulatedName(m.fields.peripheralErrorCodeName),
             frame: m.frame,
             time: m.time,
           };

@@ -122,7 +122,7 @@ export function buildAgent(a: AgentState, st: AnalysisState, workstations: reado
   const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
   const label = `agent ${a.id ?? '?'}${a.extension ? ` on ext ${a.extension}` : ''}`;
   const steps = finalizeSteps(ordered, st, label, ids);
-  const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null };
+  const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null, instrumentOnly: !a.extension && !!a.instrument };
   const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
   const findings = runRules(view);
   const attempts = a.attempts.map((at) => {
