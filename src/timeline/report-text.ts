@@ -104,7 +104,9 @@ function agentName(a: Agent): string {
 
 export function agentTitle(a: Agent): string {
   const parts = [`agent ${agentName(a)}`];
-  if (a.extension || a.instrument) parts.push(`ext ${a.extension ?? a.instrument}`);
+  // A UCCE login names the agent's instrument; an extension is shown only when one was seen.
+  if (a.extension) parts.push(`ext ${a.extension}`);
+  else if (a.instrument) parts.push(`instrument ${a.instrument}`);
   if (a.peripheralId !== null) parts.push(`peripheral ${a.peripheralId}`);
   if (a.via) parts.push(`via ${a.via.clientId ? `"${a.via.clientId}" ` : ''}${a.via.client} → ${a.via.server}`);
   if (a.desktop) parts.push(`desktop ${a.desktop}${a.desktopLink ? ` (by ${a.desktopLink.basis})` : ''}`);

@@ -122,14 +122,14 @@ describe('the reports of a server-side capture', () => {
     const text = renderTextReport(doc, { color: false, width: 120 });
     const client = text.indexOf('CTI client 10.20.0.5 · "CTIOSServer" · protocol v15');
     const table = text.search(/^agent\s+extension\s+via\s+outcome\s+cause\s+desktop$/m);
-    const failed = text.indexOf('agent 1002 · ext 4002 · peripheral 5000 · via "CTIOSServer"');
+    const failed = text.indexOf('agent 1002 · instrument 4002 · peripheral 5000 · via "CTIOSServer"');
     expect(client).toBeGreaterThanOrEqual(0);
     expect(table).toBeGreaterThan(client);
     expect(failed).toBeGreaterThan(table);
     expect(text).toMatch(/^1002\s+4002\s+CTIOSServer@10\.20\.0\.5:\d+\s+FAILED\s+agent-login-failed 10140 ERR_INVALID_PASSWORD\s+10\.1\.1\.22$/m);
     expect(text).toContain('desktop 10.1.1.22: CTIOS_CIL_CLIENT_ID (tag 217)');
     // Agents that logged in are in the table, not in detail.
-    expect(text).not.toContain('agent 1001 · ext 4001 · peripheral 5000 · via');
+    expect(text).not.toContain('agent 1001 · instrument 4001 · peripheral 5000 · via');
   });
 
   it('HTML: a section per CTI client and per failed agent, strings escaped', () => {

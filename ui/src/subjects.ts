@@ -257,7 +257,7 @@ export function viewTitle(view: TimelineView): string {
     const a = s.value;
     parts = [
       `agent ${a.id ?? '–'}`,
-      `ext ${a.extension ?? a.instrument ?? '–'}`,
+      a.extension ? `ext ${a.extension}` : a.instrument ? `instrument ${a.instrument}` : 'ext –',
       `via ${viaText(a)}`,
       `${outcome}${a.failedPhase ? ` at ${PHASE_LABELS[a.failedPhase]}` : ''}`,
       a.desktop ? `desktop ${a.desktop}${a.desktopLink ? ` (${a.desktopLink.basis})` : ''}` : '',
