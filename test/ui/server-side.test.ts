@@ -277,6 +277,20 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     }
   });
 
+  test('the summary of a PG capture (agents, no desktop) says why it has no login durations, not that none completed', async () => {
+    const pg = join(REPO, 'samples', 'pg-span-500.pcapng');
+    const doc = await nodeAnalysis(pg);
+    expect(doc.workstations).toHaveLength(0);
+    expect(doc.summary.agentsByOutcome['logged-in']).toBeGreaterThan(400);
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, pg);
+    await page.click('#view-summary');
+    expect(await page.locator('.login-durations p').textContent()).toBe('No desktop start-up in this capture: durations are measured on workstations, from their first step to the login.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('the summary counts agents and groups them by cause', async () => {
     const { page, errors } = await newPage();
     await page.goto(server.url);

@@ -80,11 +80,13 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
   kindBox.append(el('h3', undefined, 'Findings by kind'));
   if (kinds.length) kindBox.append(kindChart(kinds));
   else kindBox.append(el('p', 'muted', 'No findings.'));
-  const loginBox = el('div');
+  const loginBox = el('div', 'login-durations');
   loginBox.append(el('h3', undefined, 'Login durations'));
   const durations = doc.workstations.map((w) => w.loginSeconds).filter((x): x is number => x !== null && Number.isFinite(x));
   if (durations.length) loginBox.append(durationChart(durations));
-  else loginBox.append(el('p', 'muted', 'No completed logins.'));
+  // Durations are a workstation's, from its first step to its login: a server's capture of agents logged in
+  // by CTI clients has none, however many logged in.
+  else loginBox.append(el('p', 'muted', doc.workstations.length === 0 ? 'No desktop start-up in this capture: durations are measured on workstations, from their first step to the login.' : 'No workstation completed its login.'));
   charts.append(kindBox, loginBox);
 
   const warnings = src.warnings.length ? el('div') : null;
