@@ -115,6 +115,22 @@ export const WINDOWS_NAMES_PROFILE: PortProfile = {
 
 export const DEFAULT_PROFILES: PortProfile[] = [CAD_UCCX_PROFILE, CTIOS_UCCE_PROFILE, FINESSE_PROFILE, COMMON_PROFILE, WINDOWS_NAMES_PROFILE];
 
+const LABEL_BY_SERVICE = new Map<string, string>();
+/** By service and port: one service id ('cti') stands for UCCX's port and UCCE's sides alike. */
+const LABEL_BY_SERVICE_PORT = new Map<string, string>();
+for (const profile of DEFAULT_PROFILES) {
+  for (const s of profile.services) {
+    if (!LABEL_BY_SERVICE.has(s.service)) LABEL_BY_SERVICE.set(s.service, s.label);
+    for (const port of s.ports) if (!LABEL_BY_SERVICE_PORT.has(`${s.service}:${port}`)) LABEL_BY_SERVICE_PORT.set(`${s.service}:${port}`, s.label);
+  }
+}
+
+/** The default profiles' label of a service, on its server's port when given ("ip:port"); undefined for a service they lack. */
+export function defaultServiceLabel(service: string, server?: string): string | undefined {
+  const port = server ? server.slice(server.lastIndexOf(':') + 1) : undefined;
+  return (port !== undefined ? LABEL_BY_SERVICE_PORT.get(`${service}:${port}`) : undefined) ?? LABEL_BY_SERVICE.get(service);
+}
+
 /** How a flow's service was decided. */
 export type DetectedBy = 'port' | 'content' | 'user';
 

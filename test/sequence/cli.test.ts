@@ -48,6 +48,24 @@ describe('ctiscope sequence', () => {
     expect(lines[1]).toMatch(/desktop 10\.10\.20\.31 · DNS .*CAD LDAP directory .*licensing service \(LRM\) .*UCCX CTI server .*Cisco Desktop services/);
   });
 
+  it('draws one agent of a session shared by 500 with its own exchanges only, its CTI server named as UCCE names it', () => {
+    const r = ctiscope(['sequence', sample('pg-span-500'), '--agent', '5017', '--format', 'text']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('agent 5017 instrument 30017');
+    // 42027 is a UCCE CTI server's port, not UCCX's (12028).
+    expect(lines[1]).toBe('lifelines: CTI client 10.1.1.10 · CTI server (10.1.1.20:42027)');
+    const named = lines.filter((l) => /agent=\d+/.test(l));
+    expect(named.map((l) => /agent=(\d+)/.exec(l)![1])).toEqual(['5017', '5017', '5017']);
+    expect(named.map((l) => /: (\S+)/.exec(l)![1])).toEqual(['QUERY_AGENT_STATE_REQ', 'QUERY_AGENT_STATE_CONF', 'SET_AGENT_STATE_REQ']);
+    // Its refusal (the reply names no agent: paired by InvokeID), and no reply to another agent's request.
+    expect(lines.filter((l) => /: CONTROL_FAILURE_CONF /.test(l))).toHaveLength(1);
+    expect(lines.some((l) => /: (SET_AGENT_STATE_CONF|AGENT_STATE_EVENT)/.test(l))).toBe(false);
+    // The session's own messages stay: its open, and the heartbeats folded.
+    expect(r.stdout).toMatch(/: OPEN_REQ v=15/);
+    expect(r.stdout).toMatch(/HEARTBEAT ×\d+ every 30\.0 s, all answered/);
+  });
+
   it('draws unanswered SYNs and refusing RSTs as their own arrows, in red with their finding', () => {
     const stale = ctiscope(['sequence', sample('stale-ldap-failover'), '--format', 'text']).stdout;
     expect(stale).toMatch(/✗ desktop 10\.10\.20\.32 -x CAD LDAP directory 192\.168\.100\.9:38983: SYN ×3 over 9\.0 s: no answer\n\s+! server-unreachable: 192\.168\.100\.9:38983/);

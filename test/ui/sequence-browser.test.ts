@@ -58,6 +58,36 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     return { page, errors };
   }
 
+  test('an agent on a session shared by 500 (a PG capture): its own exchanges only, the refusal red; a CTI client: its session', async () => {
+    const pg = sample('pg-span-500');
+    // What the CLI draws for the same agent: the page must draw the same rows.
+    const cli = ctiscope(['sequence', pg, '--agent', '5017', '--format', 'text']);
+    const { page, errors } = await openSequence(pg);
+    // Failures first: the selection is the first refused agent.
+    expect(await page.locator('#ws-header h2').textContent()).toBe('agent 5017 @ 30017');
+    const rows = await page.$$eval('#sequence-view .seq-row.seq-message .seq-label', (els) => els.map((e) => e.textContent!));
+    expect(rows.length).toBeGreaterThan(4);
+    const named = rows.filter((l) => /agent=/.test(l));
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    for (const l of named) expect(l).toMatch(/agent=5017 /);
+    expect(rows.filter((l) => l.startsWith('SET_AGENT_STATE_REQ LOGIN'))).toHaveLength(1);
+    for (const l of rows) expect(cli).toContain(l.replace(/…$/, ''));
+    expect(await page.locator('#sequence-view .seq-row.seq-failed', { hasText: 'CONTROL_FAILURE_CONF' }).count()).toBe(1);
+    expect(await page.$$eval('#sequence-view .seq-header .seq-party text:first-of-type', (els) => els.map((e) => e.textContent))).toEqual(['CTI client', 'CTI server']);
+    // The session carries every agent's requests, more than the page keeps per host: it says so, and what draws them all.
+    expect(await page.locator('#sequence-view .seq-not-kept').textContent()).toMatch(/^[\d,]+ messages of the session this agent was logged in on are beyond those the page keeps and are not drawn: ctiscope sequence FILE --agent 5017 draws them all\.$/);
+
+    // The CTI client that spoke for it: its session, every agent's requests on it.
+    await page.selectOption('#kind-filter', 'cti-client');
+    await page.locator('.ws-row:not([hidden])').first().click();
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.waitForSelector('#sequence-view .seq-body');
+    const clientRows = await page.$$eval('#sequence-view .seq-row.seq-message .seq-label', (els) => els.map((e) => e.textContent!));
+    expect(new Set(clientRows.flatMap((l) => /agent=(\d+)/.exec(l)?.[1] ?? [])).size).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('shows every message of a login in order with its name; an arrow opens its details', async () => {
     const decoded = JSON.parse(ctiscope(['decode', sample('agent-login-refused'), '--json'])) as { type: string; summary: string; frame: number }[];
     const { page, errors } = await openSequence(sample('agent-login-refused'));

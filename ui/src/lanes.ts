@@ -3,7 +3,7 @@
  * DNS, phone…), in the order of the login phases; an agent's timeline adds its CTI client's and its desktop's.
  */
 
-import { DEFAULT_PROFILES, type Phase } from '../../src/decoders/profile.js';
+import { defaultServiceLabel, type Phase } from '../../src/decoders/profile.js';
 import { PHASE_ORDER, type Finding, type Step } from '../../src/timeline/model.js';
 import type { StoredMessage } from './message-store.js';
 
@@ -26,20 +26,9 @@ export interface LaneSource {
   allMessages: boolean;
 }
 
-const SERVICE_LABELS = new Map<string, string>();
-/** By service and port: one service id ('cti') stands for UCCX's port and UCCE's sides alike. */
-const PORT_LABELS = new Map<string, string>();
-for (const profile of DEFAULT_PROFILES) {
-  for (const s of profile.services) {
-    if (!SERVICE_LABELS.has(s.service)) SERVICE_LABELS.set(s.service, s.label);
-    for (const port of s.ports) if (!PORT_LABELS.has(`${s.service}:${port}`)) PORT_LABELS.set(`${s.service}:${port}`, s.label);
-  }
-}
-
 /** The profile's label of a service, on its server's port when given ("ip:port"). */
 export function serviceLabel(service: string, server?: string): string {
-  const port = server ? server.slice(server.lastIndexOf(':') + 1) : undefined;
-  return (port !== undefined ? PORT_LABELS.get(`${service}:${port}`) : undefined) ?? SERVICE_LABELS.get(service) ?? service.replace(/-/g, ' ');
+  return defaultServiceLabel(service, server) ?? service.replace(/-/g, ' ');
 }
 
 export const laneKey = (service: string, server: string, group = 'own'): string => `${group}\u0000${service}\u0000${server}`;

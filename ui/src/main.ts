@@ -10,7 +10,7 @@
  * redrawing what changed without losing the selection, the zoom or the scroll positions.
  */
 
-import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
+import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
 import { formatDuration } from '../../src/timeline/format.js';
 import { renderFinding, renderMessage, renderStep, type DetailsContext } from './details.js';
 import { exportPng, exportSvg } from './export.js';
@@ -738,8 +738,14 @@ function selectedWorkstation(): Workstation | null {
 }
 
 function showSequence(): void {
-  const ws = selectedWorkstation();
-  if (sequenceOn && ws && app.link.view === 'timeline') sequence.show(ws, app.messages.get(ws.host)?.messages ?? [], app.doc);
+  const view = timeline.view;
+  if (!sequenceOn || !view || app.link.view !== 'timeline') return;
+  // A host's messages beyond the first and last ones kept (message-store.ts) are not in the page.
+  const left = view.messageHosts.reduce((n, h) => {
+    const kept = app.messages.get(h);
+    return n + (kept ? Math.max(0, kept.total - kept.messages.length) : 0);
+  }, 0);
+  sequence.show(view.subject, viewMessages(view), app.doc, left);
 }
 
 const timeline = new Timeline({

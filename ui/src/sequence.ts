@@ -1,6 +1,7 @@
 /**
- * The sequence view: the selected workstation's login as a message sequence chart, beside the timeline (same
- * selection). Drawn by the same renderer as `ctiscope sequence` and the HTML report; the lifeline headers stick
+ * The sequence view: the selected subject's login as a message sequence chart, beside the timeline (same
+ * selection): a workstation's start-up, an agent's own exchanges on its CTI client's session, a CTI client's
+ * session. Drawn by the same renderer as `ctiscope sequence` and the HTML report; the lifeline headers stick
  * to the top while the rows scroll. Clicking an arrow opens that message's details.
  */
 
@@ -8,12 +9,13 @@ import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js'
 import { renderCompareBar } from './compare.js';
 import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
 import { renderSequenceHtml, renderSequenceSvg } from '../../src/timeline/sequence/render-svg.js';
-import { workstationSubject } from '../../src/timeline/sequence/subject.js';
+import { agentSubject, ctiClientSubject, workstationSubject } from '../../src/timeline/sequence/subject.js';
 import type { StoredMessage } from './message-store.js';
+import { KIND_NOUN, type Subject } from './subjects.js';
 
 export class SequenceView {
   private messages: readonly StoredMessage[] = [];
-  private shown: { ws: Workstation; count: number } | null = null;
+  private shown: { value: object; count: number; ws: Workstation | null } | null = null;
   private doc: AnalysisDocument | null = null;
   /** A second capture's analysis to compare with (read in the worker too). */
   private reference: { doc: AnalysisDocument; name: string } | null = null;
@@ -30,16 +32,28 @@ export class SequenceView {
     });
   }
 
-  /** Draws the workstation (only when it or its messages changed, so a live redraw keeps the scroll position). */
-  show(ws: Workstation, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null): void {
-    if (this.shown && this.shown.ws === ws && this.shown.count === messages.length) return;
+  /**
+   * Draws the subject with the messages of its hosts (only when it or its messages changed, so a live redraw keeps
+   * the scroll position). `messages` are the timeline's: a row's message index points into them.
+   */
+  show(s: Subject, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null, notKept = 0): void {
+    if (this.shown && this.shown.value === s.value && this.shown.count === messages.length) return;
     this.messages = messages;
     this.doc = doc;
-    this.shown = { ws, count: messages.length };
-    const diagram = buildSequence(workstationSubject(ws), messages);
+    this.shown = { value: s.value, count: messages.length, ws: s.kind === 'workstation' ? s.value : null };
+    const subject = s.kind === 'workstation' ? workstationSubject(s.value) : s.kind === 'agent' ? agentSubject(s.value) : ctiClientSubject(s.value);
+    const diagram = buildSequence(subject, messages);
     this.diagram = diagram;
     const scroll = this.container.querySelector('.seq-scroll')?.scrollTop ?? 0;
-    const note = messages.length === 0 ? '<p class="muted">No decoded messages for this workstation (an analysis JSON carries none): only connection attempts are drawn.</p>' : '';
+    const noun = KIND_NOUN[s.kind][0];
+    const option = s.kind === 'workstation' ? `--workstation ${s.value.host}` : s.kind === 'agent' ? `--agent ${s.value.id ?? '?'}` : `--cti-client ${s.value.host}`;
+    const note =
+      messages.length === 0
+        ? `<p class="muted">No decoded messages for this ${noun} (an analysis JSON carries none): only connection attempts are drawn.</p>`
+        : notKept > 0
+          ? // A CTI client's session carries every agent's requests: the page keeps the first and last of them only.
+            `<p class="muted seq-not-kept">${notKept.toLocaleString('en')} messages of ${s.kind === 'agent' ? 'the session this agent was logged in on' : `this ${noun}`} are beyond those the page keeps and are not drawn: <code>ctiscope sequence FILE ${escapeHtml(option)}</code> draws them all.</p>`
+          : '';
     // The renderer escapes every string that came from packets.
     this.container.innerHTML = `<div class="seq-compare"></div>${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
     this.renderCompare();
@@ -60,7 +74,8 @@ export class SequenceView {
 
   private renderCompare(pickReference = false): void {
     const target = this.container.querySelector<HTMLElement>('.seq-compare');
-    if (!target || !this.shown) return;
+    // Comparing start-ups is a workstation's: an agent's or a CTI client's view has no comparison bar.
+    if (!target || !this.shown?.ws) return;
     renderCompareBar(target, this.doc, this.shown.ws, { reference: this.reference, loadReference: this.loadReference, pickReference });
   }
 
@@ -81,4 +96,8 @@ export class SequenceView {
     row.classList.add('seq-selected');
     this.onMessage(m);
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

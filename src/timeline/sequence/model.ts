@@ -9,10 +9,10 @@
  */
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
-import { DEFAULT_PROFILES } from '../../decoders/profile.js';
+import { defaultServiceLabel } from '../../decoders/profile.js';
 import type { Finding, Severity, Step } from '../model.js';
 import { formatDuration, hostOf } from '../format.js';
-import { isSubjectFlow, isSubjectMessage, subjectFlowKeys, type SequenceSubject } from './subject.js';
+import { agentMessages, isSubjectFlow, isSubjectMessage, subjectFlowKeys, type SequenceSubject } from './subject.js';
 
 export interface SequenceParty {
   /** "P0", "P1", … (safe as an identifier in Mermaid and PlantUML). */
@@ -74,12 +74,9 @@ export interface SequenceOptions {
   maxLabel?: number;
 }
 
-const SERVICE_LABELS = new Map<string, string>();
-for (const p of DEFAULT_PROFILES) for (const s of p.services) if (!SERVICE_LABELS.has(s.service)) SERVICE_LABELS.set(s.service, s.label);
-
-/** A service id as a person names it ("licensing" → "licensing service (LRM)"). */
-export function serviceRole(service: string, protocol?: string): string {
-  return SERVICE_LABELS.get(service) ?? (service.startsWith('unknown') || service === '' ? `${protocol ?? 'other'} server` : service);
+/** A service id as a person names it ("licensing" → "licensing service (LRM)"), on its server's port when given (UCCE's CTI server is not UCCX's). */
+export function serviceRole(service: string, protocol?: string, server?: string): string {
+  return defaultServiceLabel(service, server) ?? (service.startsWith('unknown') || service === '' ? `${protocol ?? 'other'} server` : service);
 }
 
 const HEARTBEAT = /HEARTBEAT|keepalive|keep-alive/i;
@@ -128,7 +125,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   for (const h of subject.hosts) party(h, 'subject', subjectRole);
   const serverParty = (server: string, protocol?: string): number => {
     const step = stepByServer.get(server);
-    return party(server, 'server', serviceRole(step?.service ?? '', step?.protocol ?? protocol));
+    return party(server, 'server', serviceRole(step?.service ?? '', step?.protocol ?? protocol, server));
   };
   const clientParty = (client: string): number => party(hostOf(client), 'subject', subjectRole);
 
@@ -141,10 +138,15 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
   const raw: Raw[] = [];
   let order = 0;
-  const own: { m: DecodedMessage; index: number }[] = [];
+  let own: { m: DecodedMessage; index: number }[] = [];
   messages.forEach((m, index) => {
     if (isSubjectMessage(subject, keys, m)) own.push({ m, index });
   });
+  // An agent's flows are often a session shared with every other agent: only its own exchanges are drawn.
+  if (subject.kind === 'agent') {
+    const kept = new Set(agentMessages(subject, own.map((o) => o.m)));
+    own = own.filter((o) => kept.has(o.m));
+  }
   // Parties in order of first appearance in time.
   const firstUse: { time: number; server: string; protocol: string }[] = [];
   const stepOfFrame = new Map<number, Step>();

@@ -5,7 +5,7 @@
  */
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
-import type { AnalysisDocument, Finding, Step, Workstation } from '../model.js';
+import type { Agent, AnalysisDocument, CtiClient, Finding, Step, Workstation } from '../model.js';
 import { hostOf } from '../format.js';
 
 export type SubjectKind = 'workstation' | 'agent' | 'cti-client';
@@ -23,6 +23,8 @@ export interface SequenceSubject {
   failed: boolean;
   steps: Step[];
   findings: Finding[];
+  /** An agent's extension and instrument: how messages that name no AgentID name it. */
+  devices?: string[];
 }
 
 export interface SubjectSelector {
@@ -36,33 +38,12 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
   if (sel.agent !== undefined) {
     const a = (doc.agents ?? []).find((x) => x.id === sel.agent);
     if (!a) return (doc.agents ?? []).length ? `no agent ${sel.agent} in the capture (agents: ${listOf((doc.agents ?? []).map((x) => x.id ?? '?'))})` : `no agent ${sel.agent} in the capture`;
-    const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
-    return {
-      kind: 'agent',
-      id: a.id ?? '?',
-      title: `agent ${a.id ?? '?'}${a.extension ? ` ext ${a.extension}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`,
-      hosts,
-      start: a.start,
-      end: a.end,
-      failed: a.outcome === 'failed',
-      steps: a.steps,
-      findings: a.findings,
-    };
+    return agentSubject(a);
   }
   if (sel.ctiClient !== undefined) {
     const c = (doc.ctiClients ?? []).find((x) => x.host === sel.ctiClient);
     if (!c) return `no CTI client ${sel.ctiClient} in the capture (CTI clients: ${listOf((doc.ctiClients ?? []).map((x) => x.host))})`;
-    return {
-      kind: 'cti-client',
-      id: c.host,
-      title: `CTI client ${c.host}${c.clientId ? ` (${c.clientId})` : ''}`,
-      hosts: [c.host],
-      start: c.start,
-      end: c.end,
-      failed: c.outcome === 'failed',
-      steps: c.steps,
-      findings: c.findings,
-    };
+    return ctiClientSubject(c);
   }
   const list = doc.workstations;
   let ws = sel.workstation !== undefined ? list.find((w) => w.host === sel.workstation) : undefined;
@@ -73,6 +54,64 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
     else return `the capture has ${list.length} workstations; name one with --workstation (${listOf(list.map((w) => w.host))})`;
   }
   return workstationSubject(ws);
+}
+
+/** An agent as a subject: it speaks from its desktop and through the CTI client that logged it in. */
+export function agentSubject(a: Agent): SequenceSubject {
+  const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
+  return {
+    kind: 'agent',
+    id: a.id ?? '?',
+    title: `agent ${a.id ?? '?'}${a.extension ? ` ext ${a.extension}` : a.instrument ? ` instrument ${a.instrument}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`,
+    hosts,
+    start: a.start,
+    end: a.end,
+    failed: a.outcome === 'failed',
+    steps: a.steps,
+    findings: a.findings,
+    devices: [a.extension, a.instrument].filter((d): d is string => !!d),
+  };
+}
+
+export function ctiClientSubject(c: CtiClient): SequenceSubject {
+  return {
+    kind: 'cti-client',
+    id: c.host,
+    title: `CTI client ${c.host}${c.clientId ? ` (${c.clientId})` : ''}`,
+    hosts: [c.host],
+    start: c.start,
+    end: c.end,
+    failed: c.outcome === 'failed',
+    steps: c.steps,
+    findings: c.findings,
+  };
+}
+
+/**
+ * An agent's own messages among its session's, in time order. A CTI OS server's or Finesse's one session carries
+ * every agent's requests: kept are those naming this agent (AgentID, or the extension or instrument when no
+ * AgentID is given), the replies to them (InvokeID on the same flow), and what names no agent (the session's
+ * open, system events, heartbeats); dropped are those naming another agent and the replies to them.
+ */
+export function agentMessages<T extends Pick<DecodedMessage, 'flowId' | 'server' | 'direction' | 'fields'>>(subject: SequenceSubject, list: readonly T[]): T[] {
+  const devices = new Set(subject.devices ?? []);
+  const mine = new Set<string>();
+  const theirs = new Set<string>();
+  const out: T[] = [];
+  for (const m of list) {
+    const f = m.fields;
+    const agentId = typeof f.agentId === 'string' && f.agentId !== '' ? f.agentId : undefined;
+    const device = [f.agentInstrument, f.agentExtension].find((d): d is string => typeof d === 'string' && d !== '');
+    const invoke = typeof f.invokeId === 'number' ? `${flowKey(m.flowId, m.server)} ${f.invokeId}` : undefined;
+    let own: boolean;
+    if (agentId !== undefined) own = agentId === subject.id;
+    else if (device !== undefined && devices.size > 0) own = devices.has(device);
+    else if (invoke !== undefined && m.direction === 's2c') own = !theirs.has(invoke) || mine.has(invoke);
+    else own = true;
+    if (invoke !== undefined && m.direction === 'c2s' && (agentId !== undefined || device !== undefined)) (own ? mine : theirs).add(invoke);
+    if (own) out.push(m);
+  }
+  return out;
 }
 
 /** A workstation as a subject (the web UI has the workstation, not the whole document, at hand). */
