@@ -207,6 +207,23 @@ describe('ctiscope analyze', () => {
     expect(agent.attempts).toMatchObject([{ code: 10140, codeName: null }]);
   });
 
+  it('--explain says what each kind of step is for, and the PC\'s own lookups are named as noise, not as a dependency', () => {
+    const r = ctiscope(['analyze', sample('cti-standby-failover-noisy.pcapng'), '--explain']);
+    expect(r.status).toBe(0);
+    const part = r.stdout.slice(r.stdout.indexOf('What the steps mean'));
+    expect(part.length).toBeGreaterThan(0);
+    const after = (line: RegExp): string => {
+      const lines = part.split('\n');
+      const i = lines.findIndex((l) => line.test(l));
+      expect(i, String(line)).toBeGreaterThan(0);
+      return lines[i + 1].trim();
+    };
+    expect(after(/other ✓ other lookups: \d+ names/)).toMatch(/^The PC's own lookups and local name chatter .*not part of the start-up/);
+    expect(after(/dns ✓ DNS A uccx-a\.example\.com/)).toMatch(/^The desktop looks up the addresses of its servers by name/);
+    expect(after(/licensing ✓ acquireLicense/)).toMatch(/^CAD asks the licence manager \(LRM\) for a seat/);
+    expect(after(/cti-session ✗ OPEN_REQ → FAILURE_CONF E_CTI_SERVER_NOT_MASTER/)).toMatch(/^The desktop opens its CTI session/);
+  });
+
   it('focuses on one workstation and merges several files in time order', () => {
     const span = doc(sample('span-many-agents.pcapng'), ['--workstation', '10.10.20.104']).doc;
     expect(span.workstations.map((w: { host: string }) => w.host)).toEqual(['10.10.20.104']);

@@ -28,6 +28,7 @@ export const STEP_EXPLANATIONS: readonly StepExplanation[] = [
   { phase: 'login', text: 'The desktop logs the agent in on its extension (SET_AGENT_STATE LOGIN); the CTI server refuses when the phone is not registered or the agent is not configured.' },
   { phase: 'services', text: 'CAD registers with the desktop services (chat, recording and statistics, enterprise data); the agent can work without them, but features go missing.' },
   { phase: 'phone', text: 'The phone\'s own signalling; the agent\'s extension must be registered for the login to succeed.' },
+  { phase: 'other', service: 'dns-other', text: 'The PC\'s own lookups and local name chatter (Windows, the domain, other programs): shown so nothing is hidden, but not part of the start-up; names that do not resolve here are normal.' },
   { phase: 'other', text: 'Other traffic of the desktop with a server it depends on.' },
 ];
 
