@@ -199,6 +199,23 @@ describe('diagnoseAgentLogin', () => {
     expect(f[0].message).toContain('agent device out of service');
   });
 
+  it('a peripheral error with no name (a PG\'s own code): its number, explained by the failure code unless that is the generic 0', () => {
+    const refused = (failureCode: number, failureCodeName: string): string => {
+      const sim = new Sim();
+      const { flow, t } = ctiSession(sim, PC, NODE_A, 0, { login: 'none', agent: '1031', ext: '2031' });
+      flow.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { messageType: 38, invokeId: 3, agentState: 0, agentStateName: 'LOGIN', agentId: '1031', agentInstrument: '2031' }, t + 0.01);
+      // The decoder names a code its tables lack UNKNOWN_<n>.
+      flow.send('s2c', 'ged188', 'CONTROL_FAILURE_CONF', { messageType: 35, invokeId: 3, failureCode, failureCodeName, peripheralErrorCode: 10140, peripheralErrorCodeName: 'UNKNOWN_10140' }, t + 0.02);
+      flow.close(t + 0.03);
+      const f = diagnoseAgentLogin(view(sim));
+      expect(f).toHaveLength(1);
+      expect(f[0].message).not.toMatch(/unknown/i);
+      return f[0].message;
+    };
+    expect(refused(260, 'CF_INVALID_LOGON_DEVICE_SPECIFIED')).toMatch(/→ CONTROL_FAILURE_CONF peripheral error 10140, failure CF_INVALID_LOGON_DEVICE_SPECIFIED \(260\) \(frame \d+\): invalid logon device specified\.$/);
+    expect(refused(0, 'CF_GENERIC_UNSPECIFIED')).toMatch(/→ CONTROL_FAILURE_CONF peripheral error 10140 \(frame \d+\)\.$/);
+  });
+
   it('FAILURE_CONF to the login request', () => {
     const sim = new Sim();
     const cti = ctiSession(sim, PC, NODE_A, 0, { login: 'none' });

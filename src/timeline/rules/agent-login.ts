@@ -17,8 +17,9 @@ export const diagnoseAgentLogin: Rule = (ws) =>
         const periph = !g.peripheralErrorCode ? '' : g.peripheralErrorCodeName ? `${g.peripheralErrorCode} (${g.peripheralErrorCodeName})` : `peripheral error ${g.peripheralErrorCode}`;
         const failure = g.failureCode ? `failure ${codeText(g.failureCodeName, g.failureCode)}` : '';
         code = `CONTROL_FAILURE_CONF ${[periph, failure].filter(Boolean).join(', ') || codeText(g.failureCodeName, g.failureCode)}`;
-        // A peripheral error ctiscope has no words for (a PG's own) is explained by the CTI server's failure code.
-        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCodeName ? humanize(g.failureCodeName) : undefined);
+        // A peripheral error ctiscope has no words for (a PG's own) is explained by the CTI server's failure code,
+        // unless that is 0, CF_GENERIC_UNSPECIFIED, which explains nothing.
+        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCode && g.failureCodeName ? humanize(g.failureCodeName) : undefined);
       } else {
         code = `${g.reply} ${codeText(g.statusName, g.status, 'status')}`;
         why = explainCtiStatus(g.statusName, hostOf(s.server));
