@@ -59,32 +59,15 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
 /** An agent as a subject: it speaks from its desktop and through the CTI client that logged it in. */
 export function agentSubject(a: Agent): SequenceSubject {
   const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
+  const device = a.extension ? ` ext ${a.extension}` : a.instrument ? ` instrument ${a.instrument}` : '';
   return {
-    kind: 'agent',
-    id: a.id ?? '?',
-    title: `agent ${a.id ?? '?'}${a.extension ? ` ext ${a.extension}` : a.instrument ? ` instrument ${a.instrument}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`,
-    hosts,
-    start: a.start,
-    end: a.end,
-    failed: a.outcome === 'failed',
-    steps: a.steps,
-    findings: a.findings,
+    ...subjectOf('agent', a.id ?? '?', `agent ${a.id ?? '?'}${device}${a.desktop ? ` on ${a.desktop}` : ''}`, hosts, a),
     devices: [a.extension, a.instrument].filter((d): d is string => !!d),
   };
 }
 
 export function ctiClientSubject(c: CtiClient): SequenceSubject {
-  return {
-    kind: 'cti-client',
-    id: c.host,
-    title: `CTI client ${c.host}${c.clientId ? ` (${c.clientId})` : ''}`,
-    hosts: [c.host],
-    start: c.start,
-    end: c.end,
-    failed: c.outcome === 'failed',
-    steps: c.steps,
-    findings: c.findings,
-  };
+  return subjectOf('cti-client', c.host, `CTI client ${c.host}${c.clientId ? ` (${c.clientId})` : ''}`, [c.host], c);
 }
 
 /**
@@ -116,17 +99,12 @@ export function agentMessages<T extends Pick<DecodedMessage, 'flowId' | 'server'
 
 /** A workstation as a subject (the web UI has the workstation, not the whole document, at hand). */
 export function workstationSubject(ws: Workstation): SequenceSubject {
-  return {
-    kind: 'workstation',
-    id: ws.host,
-    title: `workstation ${ws.host}${ws.names.length ? ` (${ws.names[0]})` : ''}${ws.agent.id ? ` · agent ${ws.agent.id}` : ''}`,
-    hosts: [ws.host],
-    start: ws.start,
-    end: ws.end,
-    failed: ws.outcome === 'failed',
-    steps: ws.steps,
-    findings: ws.findings,
-  };
+  return subjectOf('workstation', ws.host, `workstation ${ws.host}${ws.names.length ? ` (${ws.names[0]})` : ''}${ws.agent.id ? ` · agent ${ws.agent.id}` : ''}`, [ws.host], ws);
+}
+
+/** What every kind of subject gives the same way. */
+function subjectOf(kind: SubjectKind, id: string, title: string, hosts: string[], v: Pick<Workstation, 'start' | 'end' | 'outcome' | 'steps' | 'findings'>): SequenceSubject {
+  return { kind, id, title, hosts, start: v.start, end: v.end, failed: v.outcome === 'failed', steps: v.steps, findings: v.findings };
 }
 
 function listOf(items: string[]): string {
