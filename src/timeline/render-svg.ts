@@ -7,10 +7,9 @@
 
 import type { Phase } from '../decoders/profile.js';
 import type { Finding, Step, Workstation } from './model.js';
-import { PHASE_ORDER } from './model.js';
 import { escapeXml } from './escape.js';
+import { phaseBands } from './phase-bands.js';
 import { formatDuration } from './format.js';
-import { maxOf, minOf } from '../array-loops.js';
 
 export interface SvgOptions {
   /** Total width in pixels (default 960). */
@@ -129,12 +128,10 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
     `<rect class="ct-bg" x="0" y="0" width="${width}" height="${height}"/>`,
   );
 
-  // Phase bands: from the first to the last step of each phase.
-  const phases = PHASE_ORDER.filter((p) => steps.some((s) => s.phase === p));
-  for (const p of phases) {
-    const ps = steps.filter((s) => s.phase === p);
-    const x1 = x(minOf(ps, (s) => s.start));
-    const x2 = Math.max(x1 + MIN_BAR, x(maxOf(ps, (s) => s.end)));
+  // Phase bands, as the web UI draws them (phase-bands.ts): side by side, none for the PC's own traffic.
+  for (const { phase: p, start, end } of phaseBands({ steps })) {
+    const x1 = x(start);
+    const x2 = Math.max(x1 + MIN_BAR, x(end));
     out.push(
       `<g class="ct-phase"><rect x="${fmt(x1)}" y="${PAD}" width="${fmt(x2 - x1)}" height="${PHASE_BAND - 4}" fill="${PHASE_COLORS[p]}" opacity="0.55"><title>${escapeXml(p)}</title></rect>` +
         (x2 - x1 > p.length * 6 ? `<text class="ct-text" x="${fmt(x1 + 3)}" y="${PAD + 12}">${escapeXml(p)}</text>` : '') +

@@ -152,6 +152,21 @@ describe('HTML report and SVG escape every string from packets', () => {
     expect(Math.min(...widths)).toBeGreaterThanOrEqual(4);
   });
 
+  it('the SVG of a noisy PC draws the start-up phases side by side, as the page does, with no band for the PC\'s own traffic', async () => {
+    const { analyzeFiles } = await import('../../src/pipeline-node.js');
+    const { phaseBands } = await import('../../src/timeline/phase-bands.js');
+    const { doc } = await analyzeFiles([new URL('../../samples/cti-standby-failover-noisy.pcapng', import.meta.url).pathname], { analyze: true });
+    const ws = doc!.workstations[0];
+    // The PC's lookups span the whole capture: a band of theirs would cover every other.
+    expect(ws.steps.some((st) => st.phase === 'other' && st.end - st.start > 60)).toBe(true);
+    const svg = renderTimelineSvg(ws, { width: 900 });
+    const bands = [...svg.matchAll(/<g class="ct-phase"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>([\w-]+)<\/title>/g)].map((m) => ({ phase: m[3], x1: Number(m[1]), x2: Number(m[1]) + Number(m[2]) }));
+    expect(bands.map((b) => b.phase)).toEqual(phaseBands(ws).map((b) => b.phase));
+    expect(bands.map((b) => b.phase)).toEqual(['dns', 'config', 'licensing', 'cti-session', 'login', 'services']);
+    // Side by side: a band overlaps the next by no more than the few pixels a short phase is widened to (MIN_BAR).
+    for (let i = 1; i < bands.length; i++) expect(bands[i].x1).toBeGreaterThanOrEqual(bands[i - 1].x2 - 4.5);
+  });
+
   it('escapeXml handles quotes, ampersands and characters XML cannot carry', () => {
     expect(escapeXml(`<a href="x">'&'</a>\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\ufffd');
   });

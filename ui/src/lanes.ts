@@ -122,32 +122,7 @@ export function findingTime(subject: { steps: readonly Step[]; end: number }, f:
   return subject.end;
 }
 
-export interface PhaseBand {
-  phase: Phase;
-  start: number;
-  end: number;
-}
-
-/**
- * Phase bands for the top of the timeline, left to right: each start-up phase runs from its first step to the
- * first step of the next phase (the last one to its last step's end), so long-lived steps such as heartbeats
- * do not make every band span the whole capture.
- */
-export function phaseBands(subject: { steps: readonly Step[] }): PhaseBand[] {
-  const firstStart = new Map<Phase, number>();
-  const lastEnd = new Map<Phase, number>();
-  for (const s of subject.steps) {
-    if (s.phase === 'other' || s.phase === 'phone') continue;
-    firstStart.set(s.phase, Math.min(firstStart.get(s.phase) ?? Infinity, s.start));
-    lastEnd.set(s.phase, Math.max(lastEnd.get(s.phase) ?? -Infinity, s.end));
-  }
-  const ordered = [...firstStart.entries()].sort((a, b) => a[1] - b[1]);
-  return ordered.map(([phase, start], i) => ({
-    phase,
-    start,
-    end: i + 1 < ordered.length ? Math.max(start, ordered[i + 1][1]) : Math.max(start, lastEnd.get(phase) ?? start),
-  }));
-}
+export { phaseBands, type PhaseBand } from '../../src/timeline/phase-bands.js';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   dns: 'name lookup',
