@@ -42,6 +42,11 @@ export function portOf(endpoint: string): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
+/** How an agent's phone is named: "ext 2031", or "instrument 30017" when a (UCCE) login named only its instrument. */
+export function agentDeviceText(a: { extension: string | null; instrument: string | null }): string | undefined {
+  return a.extension ? `ext ${a.extension}` : a.instrument ? `instrument ${a.instrument}` : undefined;
+}
+
 /** A protocol code name made readable: "AGENT_DEVICE_OFF" → "agent device off", "CF_INVALID_LOGON_DEVICE_SPECIFIED" → "invalid logon device specified". */
 export function humanize(name: string): string {
   return name.replace(/^(E_CTI_|CF_)/, '').replace(/_/g, ' ').toLowerCase();

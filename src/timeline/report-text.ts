@@ -7,7 +7,7 @@
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
 import { serverSideSubjects } from './model.js';
 import { describeFrames } from './frames.js';
-import { formatDuration } from './format.js';
+import { agentDeviceText, formatDuration } from './format.js';
 import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
@@ -104,9 +104,8 @@ function agentName(a: Agent): string {
 
 export function agentTitle(a: Agent): string {
   const parts = [`agent ${agentName(a)}`];
-  // A UCCE login names the agent's instrument; an extension is shown only when one was seen.
-  if (a.extension) parts.push(`ext ${a.extension}`);
-  else if (a.instrument) parts.push(`instrument ${a.instrument}`);
+  const device = agentDeviceText(a);
+  if (device) parts.push(device);
   if (a.peripheralId !== null) parts.push(`peripheral ${a.peripheralId}`);
   if (a.via) parts.push(`via ${a.via.clientId ? `"${a.via.clientId}" ` : ''}${a.via.client} → ${a.via.server}`);
   if (a.desktop) parts.push(`desktop ${a.desktop}${a.desktopLink ? ` (by ${a.desktopLink.basis})` : ''}`);

@@ -122,8 +122,6 @@ export function findingTime(subject: { steps: readonly Step[]; end: number }, f:
   return subject.end;
 }
 
-export { phaseBands, type PhaseBand } from '../../src/timeline/phase-bands.js';
-
 export const PHASE_LABELS: Record<Phase, string> = {
   dns: 'name lookup',
   config: 'config download',

@@ -5,7 +5,7 @@
  * hundreds of agents, scrolls as smoothly as one with three.
  */
 
-import { formatDuration, hostOf } from '../../src/timeline/format.js';
+import { agentDeviceText, formatDuration, hostOf } from '../../src/timeline/format.js';
 import { PHASE_ORDER, type Agent, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
 import { PHASE_LABELS } from './lanes.js';
@@ -376,7 +376,7 @@ export class SubjectList {
     } else if (s.kind === 'agent') {
       const a = s.value;
       row.host.textContent = a.id ?? '–';
-      row.name.textContent = a.extension ? `ext ${a.extension}` : a.instrument ? `instrument ${a.instrument}` : '';
+      row.name.textContent = agentDeviceText(a) ?? '';
       if (a.instrument && a.instrument !== a.extension) meta.push(`instrument ${a.instrument}`);
       meta.push(`via ${viaText(a)}`);
       if (a.desktop) meta.push(`desktop ${a.desktop}`);

@@ -9,6 +9,7 @@ import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js'
 import { renderCompareBar } from './compare.js';
 import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
 import { renderSequenceHtml, renderSequenceSvg } from '../../src/timeline/sequence/render-svg.js';
+import { escapeXml } from '../../src/timeline/escape.js';
 import { agentSubject, ctiClientSubject, workstationSubject } from '../../src/timeline/sequence/subject.js';
 import type { StoredMessage } from './message-store.js';
 import { KIND_NOUN, type Subject } from './subjects.js';
@@ -52,7 +53,7 @@ export class SequenceView {
         ? `<p class="muted">No decoded messages for this ${noun} (an analysis JSON carries none): only connection attempts are drawn.</p>`
         : notKept > 0
           ? // A CTI client's session carries every agent's requests: the page keeps the first and last of them only.
-            `<p class="muted seq-not-kept">${notKept.toLocaleString('en')} messages of ${s.kind === 'agent' ? 'the session this agent was logged in on' : `this ${noun}`} are beyond those the page keeps and are not drawn: <code>ctiscope sequence FILE ${escapeHtml(option)}</code> draws them all.</p>`
+            `<p class="muted seq-not-kept">${notKept.toLocaleString('en')} messages of ${s.kind === 'agent' ? 'the session this agent was logged in on' : `this ${noun}`} are beyond those the page keeps and are not drawn: <code>ctiscope sequence FILE ${escapeXml(option)}</code> draws them all.</p>`
           : '';
     // The renderer escapes every string that came from packets.
     this.container.innerHTML = `<div class="seq-compare"></div>${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
@@ -96,8 +97,4 @@ export class SequenceView {
     row.classList.add('seq-selected');
     this.onMessage(m);
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

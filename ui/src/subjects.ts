@@ -5,7 +5,7 @@
  */
 
 import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type Agent, type AnalysisDocument, type CtiClient, type Finding, type Outcome, type Step, type Workstation } from '../../src/timeline/model.js';
-import { formatDuration, hostOf } from '../../src/timeline/format.js';
+import { agentDeviceText, formatDuration, hostOf } from '../../src/timeline/format.js';
 import { PHASE_LABELS } from './lanes.js';
 import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
 
@@ -257,7 +257,7 @@ export function viewTitle(view: TimelineView): string {
     const a = s.value;
     parts = [
       `agent ${a.id ?? '–'}`,
-      a.extension ? `ext ${a.extension}` : a.instrument ? `instrument ${a.instrument}` : 'ext –',
+      agentDeviceText(a) ?? 'ext –',
       `via ${viaText(a)}`,
       `${outcome}${a.failedPhase ? ` at ${PHASE_LABELS[a.failedPhase]}` : ''}`,
       a.desktop ? `desktop ${a.desktop}${a.desktopLink ? ` (${a.desktopLink.basis})` : ''}` : '',

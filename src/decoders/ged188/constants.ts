@@ -897,6 +897,14 @@ export function controlFailureCodeName(n: number): string {
 export function controlFailureCodeDescription(n: number): string {
   return CONTROL_FAILURE_CODES.get(n)?.description ?? '';
 }
+/** The name a PeripheralErrorCode gets when no table has it (UCCE's are not tabulated): UNKNOWN_<n>. */
+export function untabulatedName(n: number): string {
+  return `UNKNOWN_${n}`;
+}
+/** True for a name untabulatedName made: a number, not a name. */
+export function isUntabulatedName(name: string): boolean {
+  return /^UNKNOWN_\d+$/.test(name);
+}
 /** UCCX PeripheralErrorCode name, or undefined (UCCE peripheral error codes are not tabulated here). */
 export function peripheralErrorCodeName(n: number): string | undefined {
   return lookupName(PERIPHERAL_ERROR_CODES, n);

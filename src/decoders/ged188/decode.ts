@@ -26,6 +26,7 @@ import {
   messageTypeName,
   peripheralErrorCodeDescription,
   peripheralErrorCodeName,
+  untabulatedName,
   peripheralTypeName,
   statusDescription,
   statusName,
@@ -412,7 +413,7 @@ function nameFixedField(fields: Record<string, FieldValue>, f: FieldAt, kind: Fi
       d = controlFailureCodeDescription(v);
       break;
     case 'peripheralErrorCode':
-      n = peripheralErrorCodeName(v) ?? `UNKNOWN_${v}`;
+      n = peripheralErrorCodeName(v) ?? untabulatedName(v);
       d = peripheralErrorCodeDescription(v);
       break;
     case 'agentState':

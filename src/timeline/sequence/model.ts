@@ -12,7 +12,7 @@ import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
 import { defaultServiceLabel } from '../../decoders/profile.js';
 import type { Finding, Severity, Step } from '../model.js';
 import { formatDuration, hostOf } from '../format.js';
-import { agentMessages, isSubjectFlow, isSubjectMessage, subjectFlowKeys, type SequenceSubject } from './subject.js';
+import { agentMessageFilter, isSubjectFlow, isSubjectMessage, subjectFlowKeys, type SequenceSubject } from './subject.js';
 
 export interface SequenceParty {
   /** "P0", "P1", … (safe as an identifier in Mermaid and PlantUML). */
@@ -138,15 +138,12 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
   const raw: Raw[] = [];
   let order = 0;
-  let own: { m: DecodedMessage; index: number }[] = [];
-  messages.forEach((m, index) => {
-    if (isSubjectMessage(subject, keys, m)) own.push({ m, index });
-  });
+  const own: { m: DecodedMessage; index: number }[] = [];
   // An agent's flows are often a session shared with every other agent: only its own exchanges are drawn.
-  if (subject.kind === 'agent') {
-    const kept = new Set(agentMessages(subject, own.map((o) => o.m)));
-    own = own.filter((o) => kept.has(o.m));
-  }
+  const agentOwns = subject.kind === 'agent' ? agentMessageFilter(subject) : undefined;
+  messages.forEach((m, index) => {
+    if (isSubjectMessage(subject, keys, m) && (!agentOwns || agentOwns(m))) own.push({ m, index });
+  });
   // Parties in order of first appearance in time.
   const firstUse: { time: number; server: string; protocol: string }[] = [];
   const stepOfFrame = new Map<number, Step>();

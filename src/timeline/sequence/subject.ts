@@ -6,7 +6,7 @@
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
 import type { Agent, AnalysisDocument, CtiClient, Finding, Step, Workstation } from '../model.js';
-import { hostOf } from '../format.js';
+import { agentDeviceText, hostOf } from '../format.js';
 
 export type SubjectKind = 'workstation' | 'agent' | 'cti-client';
 
@@ -59,9 +59,9 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
 /** An agent as a subject: it speaks from its desktop and through the CTI client that logged it in. */
 export function agentSubject(a: Agent): SequenceSubject {
   const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
-  const device = a.extension ? ` ext ${a.extension}` : a.instrument ? ` instrument ${a.instrument}` : '';
+  const device = agentDeviceText(a);
   return {
-    ...subjectOf('agent', a.id ?? '?', `agent ${a.id ?? '?'}${device}${a.desktop ? ` on ${a.desktop}` : ''}`, hosts, a),
+    ...subjectOf('agent', a.id ?? '?', `agent ${a.id ?? '?'}${device ? ` ${device}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`, hosts, a),
     devices: [a.extension, a.instrument].filter((d): d is string => !!d),
   };
 }
@@ -71,17 +71,16 @@ export function ctiClientSubject(c: CtiClient): SequenceSubject {
 }
 
 /**
- * An agent's own messages among its session's, in time order. A CTI OS server's or Finesse's one session carries
- * every agent's requests: kept are those naming this agent (AgentID, or the extension or instrument when no
- * AgentID is given), the replies to them (InvokeID on the same flow), and what names no agent (the session's
- * open, system events, heartbeats); dropped are those naming another agent and the replies to them.
+ * Whether each message, taken in time order, is the agent's own. A CTI OS server's or Finesse's one session carries
+ * every agent's requests: its own are those naming this agent (AgentID, or the extension or instrument when no
+ * AgentID is given), the replies to them (InvokeID on the same flow), and what names no agent (the session's open,
+ * system events, heartbeats); not its own are those naming another agent and the replies to them.
  */
-export function agentMessages<T extends Pick<DecodedMessage, 'flowId' | 'server' | 'direction' | 'fields'>>(subject: SequenceSubject, list: readonly T[]): T[] {
+export function agentMessageFilter(subject: SequenceSubject): (m: Pick<DecodedMessage, 'flowId' | 'server' | 'direction' | 'fields'>) => boolean {
   const devices = new Set(subject.devices ?? []);
   const mine = new Set<string>();
   const theirs = new Set<string>();
-  const out: T[] = [];
-  for (const m of list) {
+  return (m) => {
     const f = m.fields;
     const agentId = typeof f.agentId === 'string' && f.agentId !== '' ? f.agentId : undefined;
     const device = [f.agentInstrument, f.agentExtension].find((d): d is string => typeof d === 'string' && d !== '');
@@ -92,9 +91,8 @@ export function agentMessages<T extends Pick<DecodedMessage, 'flowId' | 'server'
     else if (invoke !== undefined && m.direction === 's2c') own = !theirs.has(invoke) || mine.has(invoke);
     else own = true;
     if (invoke !== undefined && m.direction === 'c2s' && (agentId !== undefined || device !== undefined)) (own ? mine : theirs).add(invoke);
-    if (own) out.push(m);
-  }
-  return out;
+    return own;
+  };
 }
 
 /** A workstation as a subject (the web UI has the workstation, not the whole document, at hand). */

@@ -12,6 +12,7 @@
 
 import type { DecodedMessage, FieldValue } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
+import { isUntabulatedName } from '../../decoders/ged188/constants.js';
 import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
@@ -229,7 +230,7 @@ function namesOf(v: unknown): string[] {
  */
 function tabulatedName(v: FieldValue | undefined): string | undefined {
   const name = str(v);
-  return name === undefined || /^UNKNOWN_\d+$/.test(name) ? undefined : name;
+  return name === undefined || isUntabulatedName(name) ? undefined : name;
 }
 
 export const ged188Steps: StepBuilder = {
