@@ -213,6 +213,7 @@ async function runPiece(args: LabArgs): Promise<void> {
           listen: [at],
           content: { agents: Array.from({ length: Math.max(1, args.agents ?? 8) }, (_, i) => labAgent(a, i + 1)), ctiServers: [a.nodeA, a.nodeB], ctiPort: LAB_PORTS.cti, heartbeatInterval: 30 },
           password: scenario === 'ldap-bind-refused' ? 'changed-on-the-server' : undefined,
+          probeFrom: a.filler,
           log,
         }),
       );

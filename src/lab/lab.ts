@@ -78,6 +78,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         content: { agents: plan.desktops.map((d) => d.agent), ctiServers: nodes, ctiPort: LAB_PORTS.cti, heartbeatInterval: heartbeat },
         password: plan.directoryPassword ?? LDAP_PASSWORD,
         slapd: opts.slapd,
+        probeFrom: addresses.filler,
         log,
       }),
     );

@@ -147,6 +147,11 @@ export interface LdapServerOptions {
   /** The rootdn's password (default the desktop's; another makes every bind fail with invalidCredentials). */
   password?: string;
   slapd?: string;
+  /**
+   * Loopback address the readiness probes connect from. The lab passes its housekeeping address, which its capture
+   * filter leaves out: a probe's connection, or its closing FINs, must not reach the capture as a 'workstation'.
+   */
+  probeFrom?: string;
   log?(line: string): void;
 }
 
@@ -155,11 +160,11 @@ export interface LdapServer extends LabServer {
 }
 
 /** Waits until something accepts on the endpoint (slapd is up). */
-async function waitForListener(e: Endpoint, deadline: number, child: ChildProcess): Promise<void> {
+async function waitForListener(e: Endpoint, deadline: number, child: ChildProcess, probeFrom: string | undefined): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new LabError(`slapd exited (code ${child.exitCode}) before listening on ${endpointText(e)}`, 'failed');
     const up = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: e.host, port: e.port });
+      const s = connect({ host: e.host, port: e.port, localAddress: probeFrom });
       s.once('connect', () => {
         s.destroy();
         resolve(true);
@@ -174,6 +179,7 @@ async function waitForListener(e: Endpoint, deadline: number, child: ChildProces
 
 export async function startLdapServer(opts: LdapServerOptions): Promise<LdapServer> {
   for (const e of opts.listen) assertLoopback(e.host, 'LDAP directory');
+  if (opts.probeFrom !== undefined) assertLoopback(opts.probeFrom, 'LDAP readiness probe');
   const executable = async (path: string): Promise<string | undefined> => access(path, constants.X_OK).then(() => path, () => undefined);
   const slapd = opts.slapd ? await executable(opts.slapd) : await findSlapd();
   const slapadd = opts.slapd ? await executable(join(dirname(opts.slapd), 'slapadd')) : await findSlapd('slapadd');
@@ -226,7 +232,7 @@ export async function startLdapServer(opts: LdapServerOptions): Promise<LdapServ
     child.on('error', () => undefined);
     const deadline = Date.now() + 10_000;
     try {
-      for (const e of opts.listen) await waitForListener(e, deadline, child);
+      for (const e of opts.listen) await waitForListener(e, deadline, child, opts.probeFrom);
     } catch (e) {
       const detail = stderr.trim().split('\n').slice(-3).join(' / ');
       if (/Address already in use/i.test(stderr)) throw new LabError(`LDAP directory: ${opts.listen.map(endpointText).join(', ')} already in use`, 'address-in-use');

@@ -32,7 +32,10 @@ export interface LabAddresses {
   nodeB: string;
   /** A directory host that never answers (stale-ip). */
   stale: string;
-  /** Source of the connections that make the stale host drop SYNs; left out of the capture. */
+  /**
+   * Source of the lab's own connections, left out of the capture: those that make the stale host drop SYNs, and the
+   * probes that wait for slapd to listen.
+   */
   filler: string;
   /** The agent PCs' addresses: desktop i (1-based) is `${desktopPrefix}${30 + i}`. */
   desktopPrefix: string;
@@ -44,7 +47,7 @@ export function labAddresses(n = 1): LabAddresses {
   return { nodeA: `127.0.${n}.1`, nodeB: `127.0.${n}.2`, stale: `127.0.${n}.9`, filler: `127.0.${n}.250`, desktopPrefix: `127.1.${n}.` };
 }
 
-/** The capture filter for a lab run: its servers' addresses, without the stale host's queue fillers. */
+/** The capture filter for a lab run: its servers' addresses, without the lab's own connections (queue fillers, probes). */
 export function labCaptureFilter(a: LabAddresses): string {
   const net = a.nodeA.replace(/\.\d+$/, '.0/24');
   return `tcp and net ${net} and not host ${a.filler}`;

@@ -8,11 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/capture/live-node.js';
+import { findExecutable, openLiveCapture } from '../../src/capture/live-node.js';
 import { runLabSession, type LabRunResult } from '../../src/cli/lab.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
-import { findSlapd } from '../../src/lab/ldap-server.js';
-import { LAB_SCENARIOS, type LabScenarioName } from '../../src/lab/scenarios.js';
+import { findSlapd, startLdapServer } from '../../src/lab/ldap-server.js';
+import { LAB_PORTS } from '../../src/lab/lab.js';
+import { LAB_SCENARIOS, labAddresses, labCaptureFilter, type LabScenarioName } from '../../src/lab/scenarios.js';
 import { isServerSideLabScenario } from '../../src/lab/server-side-lab.js';
 import type { AnalyzerUpdate } from '../../src/timeline/model.js';
 
@@ -110,6 +111,26 @@ describe.skipIf(skipReason !== '')('lab scenarios, captured live on lo', () => {
     });
   });
 
+  it("starting the directory puts nothing in the lab's capture (slapd's readiness probes come from the left-out address)", async () => {
+    // A probe from 127.0.0.1 reached the lab's capture when slapd closed it after the capture had started, and the
+    // analysis then had a workstation 127.0.0.1 the scenario never ran.
+    const a = labAddresses(42);
+    const seen: string[] = [];
+    const capture = await openLiveCapture({ iface: 'lo', filter: labCaptureFilter(a), snaplen: 256 }, { packet: (p) => seen.push(`frame ${p.frame}`) });
+    try {
+      const ldap = await startLdapServer({
+        listen: [a.nodeA, a.nodeB].map((host) => ({ host, port: LAB_PORTS.ldap })),
+        content: { agents: [], ctiServers: [a.nodeA, a.nodeB], ctiPort: LAB_PORTS.cti, heartbeatInterval: 30 },
+        probeFrom: a.filler,
+      });
+      await new Promise((r) => setTimeout(r, 300)); // slapd's side of the probes closes after they return
+      await ldap.close();
+    } finally {
+      await capture.stop();
+    }
+    expect(seen).toEqual([]);
+  });
+
   it('the lab refuses addresses outside loopback', async () => {
     const { startCtiServer } = await import('../../src/lab/cti-server.js');
     await expect(startCtiServer({ host: '0.0.0.0', port: 12028 })).rejects.toThrow(/not a loopback address/);
@@ -127,7 +148,6 @@ describe('lab without capture permission', () => {
   });
 
   it('names the package to install when slapd is missing', async () => {
-    const { startLdapServer } = await import('../../src/lab/ldap-server.js');
     const err = await startLdapServer({
       listen: [{ host: '127.0.41.1', port: 38983 }],
       content: { agents: [], ctiServers: ['127.0.41.1', '127.0.41.2'], ctiPort: 12028, heartbeatInterval: 30 },
