@@ -46,8 +46,8 @@ export interface AnalysisState {
 
 const DESKTOP_PRIORITY: DesktopKind[] = ['ctios', 'finesse', 'cad'];
 
-function agentOf(h: HostState): { id: string | null; extension: string | null } {
-  return { id: h.agentId ?? h.eventAgentId ?? h.directoryAgentId ?? null, extension: h.extension ?? h.eventExtension ?? null };
+function agentOf(h: HostState): WorkstationView['agent'] {
+  return { id: h.agentId ?? h.eventAgentId ?? h.directoryAgentId ?? null, extension: h.extension ?? h.eventExtension ?? null, instrument: null };
 }
 
 function agentLabel(agent: { id: string | null; extension: string | null }): string | undefined {
@@ -95,7 +95,7 @@ export function subjectView(
 /** The rules' view of one host: its steps in their public form plus the facts behind them. */
 export function buildView(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, linked?: { id: string | null; extension: string | null }): WorkstationView {
   const own = agentOf(h);
-  const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension } : own;
+  const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension, instrument: null } : own;
   const all = finalizeSteps(h.steps, st, agentLabel(agent));
   const steps = foldOtherLookups(all, h, st, loginStep(all) !== undefined);
   return subjectView('workstation', h.ip, desktopOf(h), steps, agent, st, truncated);
@@ -182,7 +182,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     host: h.ip,
     names: st.namesOf(h.ip),
     desktop: view.desktop,
-    agent,
+    agent: { id: agent.id, extension: agent.extension },
     outcome: outcome.outcome,
     failedPhase: outcome.failedPhase,
     failure: outcome.failure,

@@ -237,8 +237,8 @@ export interface WorkstationView {
   addressesOf(name: string): string[];
   /** Names known for an address. */
   namesOf(address: string): string[];
-  /** `instrumentOnly`: no extension was seen and `extension` holds the agent's instrument (a UCCE login names that). */
-  agent: { id: string | null; extension: string | null; instrumentOnly?: boolean };
+  /** Who the subject's login is for; `instrument` when a (UCCE) login named the agent's device by that alone. */
+  agent: { id: string | null; extension: string | null; instrument: string | null };
   /** An AGENT_STATE_EVENT confirmed a login. */
   loggedIn: boolean;
 }

@@ -9,8 +9,8 @@ export const diagnoseAgentLogin: Rule = (ws) =>
     .filter((s) => s.kind === 'cti-login' && s.facts.ged)
     .map((s) => {
       const g = s.facts.ged!;
-      const device = ws.agent.instrumentOnly ? 'instrument' : 'extension';
-      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${ws.agent.extension ? ` on ${device} ${ws.agent.extension}` : ''}`;
+      const device = ws.agent.extension ? `extension ${ws.agent.extension}` : ws.agent.instrument ? `instrument ${ws.agent.instrument}` : undefined;
+      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${device ? ` on ${device}` : ''}`;
       let code: string;
       let why: string | undefined;
       if (g.reply === 'CONTROL_FAILURE_CONF') {

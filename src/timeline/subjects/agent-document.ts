@@ -10,7 +10,7 @@ import type { AnalysisState } from '../document.js';
 import { maxOf, minOf } from '../../array-loops.js';
 import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import type { HostState, StepState } from '../state.js';
-import { hostOf } from '../format.js';
+import { agentDeviceText, hostOf } from '../format.js';
 import type { AgentState } from './agents.js';
 
 /** The longest a CTI OS server takes to act for a desktop, and the margin by which the nearest desktop must stand out. */
@@ -120,9 +120,10 @@ export function buildAgent(a: AgentState, st: AnalysisState, workstations: reado
   // Step ids within the agent: its steps may come from several hosts' sessions.
   const ordered = [...a.steps].sort((x, y) => x.start - y.start);
   const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
-  const label = `agent ${a.id ?? '?'}${a.extension ? ` on ext ${a.extension}` : ''}`;
+  const device = agentDeviceText({ extension: a.extension ?? null, instrument: a.instrument ?? null });
+  const label = `agent ${a.id ?? '?'}${device ? ` on ${device}` : ''}`;
   const steps = finalizeSteps(ordered, st, label, ids);
-  const ident = { id: a.id, extension: a.extension ?? a.instrument ?? null, instrumentOnly: !a.extension && !!a.instrument };
+  const ident = { id: a.id, extension: a.extension ?? null, instrument: a.instrument ?? null };
   const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
   const findings = runRules(view);
   const attempts = a.attempts.map((at) => {

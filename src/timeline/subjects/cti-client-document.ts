@@ -54,7 +54,7 @@ function eventsOf(c: CtiClientState): CtiClient['events'] {
 
 export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
   const steps = finalizeSteps(extra.length > 0 ? [...c.steps, ...extra] : c.steps, st, undefined);
-  const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null }, st, truncated);
+  const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null, instrument: null }, st, truncated);
   const findings = runRules(view);
   const servers: string[] = [];
   for (const s of c.sessions) if (!servers.includes(s.server)) servers.push(s.server);
