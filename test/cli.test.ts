@@ -170,6 +170,47 @@ describe('ctiscope analyze', () => {
     return { ...r, doc: JSON.parse(r.stdout) };
   };
 
+  it('a host that only checks the desktop services\' ports (connect, close, no data) is no workstation', () => {
+    // A monitor opens and closes connections to the UCCX node's LDAP, licensing, CTI and desktop-service ports
+    // during the licence-refused start-up; another host's connection is closed at once by the server, with no data.
+    const net = new SynthNet({ seed: 5, startTime: 1710230400 });
+    for (let round = 0; round < 3; round++) {
+      for (const port of [38983, 3000, 12028, 59004]) {
+        const c = net.tcp({ client: '10.10.20.250', server: '192.168.100.1', serverPort: port });
+        c.connect({ delay: 0.2 });
+        c.close('c2s', { delay: 0.001 });
+      }
+    }
+    const dropped = net.tcp({ client: '10.10.20.251', server: '192.168.100.1', serverPort: 12028 });
+    dropped.connect({ delay: 0.1 });
+    dropped.close('s2c', { delay: 0.001 });
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const monitor = join(dir, 'port-checks.pcapng');
+    writeFileSync(monitor, w.toBytes());
+
+    const alone = doc(sample('licence-refused.pcapng')).doc;
+    const both = doc(sample('licence-refused.pcapng'), [monitor]).doc;
+    expect(both.workstations.map((x: { host: string }) => x.host)).toEqual(['10.10.20.33', '10.10.20.251']);
+    expect(both.workstations[0]).toEqual(alone.workstations[0]);
+    expect(both.workstations[1]).toMatchObject({ outcome: 'incomplete', failedPhase: null });
+
+    // A capture of the monitor's checks alone says that is all it shows.
+    const onlyMonitor = join(dir, 'monitor-only.pcapng');
+    const net2 = new SynthNet({ seed: 6, startTime: 1710230400 });
+    for (const port of [38983, 3000, 12028]) net2.tcp({ client: '10.10.20.250', server: '192.168.100.1', serverPort: port }).connect().close('c2s');
+    const w2 = new PcapngWriter({ tsResolution: 'us' });
+    const i2 = w2.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of net2.collect()) w2.writePacket(i2, p.time, p.data);
+    writeFileSync(onlyMonitor, w2.toBytes());
+    const r = doc(onlyMonitor);
+    expect(r.status).toBe(4);
+    expect(r.doc.workstations).toEqual([]);
+    expect(r.doc.summary.message).toContain('10.10.20.250 only checked ports, 3 connections opened and closed with no data');
+  });
+
   it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {
     expect(ctiscope(['analyze', sample('licence-refused.pcapng')]).status).toBe(1);
     expect(ctiscope(['analyze', sample('cad-login-ok.pcapng')]).status).toBe(0);

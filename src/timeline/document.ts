@@ -12,6 +12,7 @@ import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { foldOtherLookups } from './lookups.js';
+import { onlyPortChecks } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
@@ -301,7 +302,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },
-    summary: summarize(workstations, agents, ctiClients, st.servicesSeen),
+    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, portCheckers(st)),
     workstations,
     ctiClients,
     agents,
@@ -313,6 +314,7 @@ export function summarize(
   agents: readonly Agent[] = [],
   ctiClients: readonly CtiClient[] = [],
   servicesSeen?: ReadonlySet<string>,
+  portChecks?: PortCheckers,
 ): AnalysisDocument['summary'] {
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byFindingKind: Partial<Record<FindingKind, number>> = {};
@@ -348,7 +350,7 @@ export function summarize(
   // Agents that no listed workstation stands for: a server-side capture.
   const serverSide = own.agents;
   let message: string;
-  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen);
+  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, portChecks);
   else if (serverSide.length === 0) message = wsMessage;
   else {
     const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups)}`];
@@ -409,10 +411,31 @@ function ctiClientsMessage(clients: readonly CtiClient[]): string {
   return `${clients.length === 1 ? '1 CTI client' : `${clients.length} CTI clients`} (${names.join(', ')}${more}), no agent login${failed > 0 ? `; ${failed} with a failed session` : ''}`;
 }
 
-/** Names only the services that really had no traffic. */
-function nothingFoundMessage(seen: ReadonlySet<string> | undefined): string {
+/** Hosts that only checked the desktop services' ports (steps/connection.ts, onlyPortChecks), and how often. */
+interface PortCheckers {
+  hosts: string[];
+  connections: number;
+}
+
+function portCheckers(st: AnalysisState): PortCheckers | undefined {
+  const hosts: string[] = [];
+  let connections = 0;
+  for (const h of st.hosts.values()) {
+    if (!h.desktopClient || !onlyPortChecks(h.steps)) continue;
+    hosts.push(h.ip);
+    for (const s of h.steps) if (s.facts.conn?.portCheck) connections += s.count;
+  }
+  return hosts.length > 0 ? { hosts: hosts.sort(compareHosts), connections } : undefined;
+}
+
+/** Names only the services that really had no traffic, and says so when the traffic there was only port checks. */
+function nothingFoundMessage(seen: ReadonlySet<string> | undefined, checks: PortCheckers | undefined): string {
   if (!seen || seen.size === 0) return NO_DESKTOP_MESSAGE;
-  return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session)`;
+  const who = checks ? (checks.hosts.length > 3 ? `${checks.hosts.slice(0, 3).join(', ')} and ${checks.hosts.length - 3} more` : checks.hosts.join(', ')) : '';
+  const why = checks
+    ? `: ${who} only checked ports, ${checks.connections === 1 ? 'a connection' : `${checks.connections} connections`} opened and closed with no data, as a monitor or a load balancer does`
+    : '';
+  return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session${why})`;
 }
 
 function summaryMessage(workstations: readonly Workstation[], groups: readonly SummaryGroup[]): string {

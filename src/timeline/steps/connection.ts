@@ -7,9 +7,33 @@ import type { FlowRecord } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
 import type { StepState } from '../state.js';
 import type { FlowState, StepContext } from './context.js';
+import { STARTUP_PHASES } from '../model.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
+
+/** The client's FIN or RST came before the server's (Zeek history: upper case is the client's). */
+function clientClosedFirst(history: string): boolean {
+  for (const c of history) {
+    if (c === 'F' || c === 'R') return true;
+    if (c === 'f' || c === 'r') return false;
+  }
+  return false;
+}
+
+/**
+ * True when all a host did toward the desktop's services was to check their ports: connections it opened and
+ * closed again with no byte either way, as a monitor or a load balancer does. Such a host is no workstation (a
+ * desktop sends its bind, request or OPEN_REQ at once); a host with any other start-up step stays one.
+ */
+export function onlyPortChecks(steps: readonly StepState[]): boolean {
+  let checks = false;
+  for (const s of steps) {
+    if (s.facts.conn?.portCheck) checks = true;
+    else if ((STARTUP_PHASES as readonly string[]).includes(s.phase)) return false;
+  }
+  return checks;
+}
 
 export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {
   const host = flow.host!;
@@ -25,6 +49,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   }
   if (!failure && flow.steps.length > 0 && !force) return undefined;
   if (!failure && !answered) return undefined;
+  const portCheck = !failure && r.synAckFrame !== undefined && r.payloadBytes.c2s === 0 && r.payloadBytes.s2c === 0 && clientClosedFirst(r.history);
 
   const bytes = { c2s: r.payloadBytes.c2s, s2c: r.payloadBytes.s2c };
   if (failure === 'unreachable' || failure === 'refused') {
@@ -71,6 +96,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
     duration: r.end - r.start,
     bytes,
   };
+  if (portCheck) s.facts.conn.portCheck = true;
   if (failure === 'reset') s.frames.add(r.rstFrame ?? r.lastFrame);
   else {
     s.frames.addAll(r.synFrames);
