@@ -170,7 +170,7 @@ describe('ctiscope analyze', () => {
     return { ...r, doc: JSON.parse(r.stdout) };
   };
 
-  it('a host that only checks the desktop services\' ports (connect, close, no data) is no workstation', () => {
+  it('a host that only probes the desktop services\' ports (checks: connect, close, no data; or a scan) is no workstation', () => {
     // A monitor opens and closes connections to the UCCX node's LDAP, licensing, CTI and desktop-service ports
     // during the licence-refused start-up; another host's connection is closed at once by the server, with no data.
     const net = new SynthNet({ seed: 5, startTime: 1710230400 });
@@ -180,6 +180,12 @@ describe('ctiscope analyze', () => {
         c.connect({ delay: 0.2 });
         c.close('c2s', { delay: 0.001 });
       }
+    }
+    // A scanner: every desktop port at once, refused but for LDAP, which it resets as soon as it answers.
+    for (const port of [38983, 3000, 12028, 42027, 42028, 59000, 59001, 59002, 59003]) {
+      const c = net.tcp({ client: '10.10.20.252', server: '192.168.100.1', serverPort: port });
+      if (port === 38983) c.connect({ delay: 0.5 }).reset('c2s');
+      else c.refuse({ delay: 0.5 });
     }
     const dropped = net.tcp({ client: '10.10.20.251', server: '192.168.100.1', serverPort: 12028 });
     dropped.connect({ delay: 0.1 });
@@ -196,6 +202,9 @@ describe('ctiscope analyze', () => {
     expect(both.workstations.map((x: { host: string }) => x.host)).toEqual(['10.10.20.33', '10.10.20.251']);
     expect(both.workstations[0]).toEqual(alone.workstations[0]);
     expect(both.workstations[1]).toMatchObject({ outcome: 'incomplete', failedPhase: null });
+    // The scanner's refused CTI port makes no CTI client either.
+    expect(both.ctiClients).toEqual(alone.ctiClients);
+    expect(both.summary.byOutcome).toEqual({ ...alone.summary.byOutcome, incomplete: alone.summary.byOutcome.incomplete + 1 });
 
     // A capture of the monitor's checks alone says that is all it shows.
     const onlyMonitor = join(dir, 'monitor-only.pcapng');
@@ -208,7 +217,7 @@ describe('ctiscope analyze', () => {
     const r = doc(onlyMonitor);
     expect(r.status).toBe(4);
     expect(r.doc.workstations).toEqual([]);
-    expect(r.doc.summary.message).toContain('10.10.20.250 only checked ports, 3 connections opened and closed with no data');
+    expect(r.doc.summary.message).toContain('10.10.20.250 only probed ports, 3 connection attempts with no data');
   });
 
   it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {

@@ -12,7 +12,7 @@ import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { foldOtherLookups } from './lookups.js';
-import { onlyPortChecks } from './steps/connection.js';
+import { onlyPortProbes } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
@@ -302,7 +302,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },
-    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, portCheckers(st)),
+    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, portProbers(st)),
     workstations,
     ctiClients,
     agents,
@@ -314,7 +314,7 @@ export function summarize(
   agents: readonly Agent[] = [],
   ctiClients: readonly CtiClient[] = [],
   servicesSeen?: ReadonlySet<string>,
-  portChecks?: PortCheckers,
+  probers?: PortProbers,
 ): AnalysisDocument['summary'] {
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byFindingKind: Partial<Record<FindingKind, number>> = {};
@@ -350,7 +350,7 @@ export function summarize(
   // Agents that no listed workstation stands for: a server-side capture.
   const serverSide = own.agents;
   let message: string;
-  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, portChecks);
+  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, probers);
   else if (serverSide.length === 0) message = wsMessage;
   else {
     const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups)}`];
@@ -411,29 +411,29 @@ function ctiClientsMessage(clients: readonly CtiClient[]): string {
   return `${clients.length === 1 ? '1 CTI client' : `${clients.length} CTI clients`} (${names.join(', ')}${more}), no agent login${failed > 0 ? `; ${failed} with a failed session` : ''}`;
 }
 
-/** Hosts that only checked the desktop services' ports (steps/connection.ts, onlyPortChecks), and how often. */
-interface PortCheckers {
+/** Hosts that only probed the desktop services' ports (steps/connection.ts, onlyPortProbes), and how often. */
+interface PortProbers {
   hosts: string[];
-  connections: number;
+  attempts: number;
 }
 
-function portCheckers(st: AnalysisState): PortCheckers | undefined {
+function portProbers(st: AnalysisState): PortProbers | undefined {
   const hosts: string[] = [];
-  let connections = 0;
+  let attempts = 0;
   for (const h of st.hosts.values()) {
-    if (!h.desktopClient || !onlyPortChecks(h.steps)) continue;
+    if (!(h.desktopClient || h.ctiConnections) || !onlyPortProbes(h.steps)) continue;
     hosts.push(h.ip);
-    for (const s of h.steps) if (s.facts.conn?.portCheck) connections += s.count;
+    for (const s of h.steps) if (s.kind === 'connection') attempts += s.count;
   }
-  return hosts.length > 0 ? { hosts: hosts.sort(compareHosts), connections } : undefined;
+  return hosts.length > 0 ? { hosts: hosts.sort(compareHosts), attempts } : undefined;
 }
 
-/** Names only the services that really had no traffic, and says so when the traffic there was only port checks. */
-function nothingFoundMessage(seen: ReadonlySet<string> | undefined, checks: PortCheckers | undefined): string {
+/** Names only the services that really had no traffic, and says so when that traffic only probed their ports. */
+function nothingFoundMessage(seen: ReadonlySet<string> | undefined, probers: PortProbers | undefined): string {
   if (!seen || seen.size === 0) return NO_DESKTOP_MESSAGE;
-  const who = checks ? (checks.hosts.length > 3 ? `${checks.hosts.slice(0, 3).join(', ')} and ${checks.hosts.length - 3} more` : checks.hosts.join(', ')) : '';
-  const why = checks
-    ? `: ${who} only checked ports, ${checks.connections === 1 ? 'a connection' : `${checks.connections} connections`} opened and closed with no data, as a monitor or a load balancer does`
+  const who = probers ? (probers.hosts.length > 3 ? `${probers.hosts.slice(0, 3).join(', ')} and ${probers.hosts.length - 3} more` : probers.hosts.join(', ')) : '';
+  const why = probers
+    ? `: ${who} only probed ports, ${probers.attempts === 1 ? 'a connection attempt' : `${probers.attempts} connection attempts`} with no data, as a monitor's checks or a port scan make`
     : '';
   return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session${why})`;
 }

@@ -7,7 +7,6 @@ import type { FlowRecord } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
 import type { StepState } from '../state.js';
 import type { FlowState, StepContext } from './context.js';
-import { STARTUP_PHASES } from '../model.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
@@ -21,18 +20,29 @@ function clientClosedFirst(history: string): boolean {
   return false;
 }
 
+/** Different server ports reached, with no byte of data anywhere, that make a host's attempts a port scan. */
+const SCAN_PORTS = 3;
+
 /**
- * True when all a host did toward the desktop's services was to check their ports: connections it opened and
- * closed again with no byte either way, as a monitor or a load balancer does. Such a host is no workstation (a
- * desktop sends its bind, request or OPEN_REQ at once); a host with any other start-up step stays one.
+ * True when all a host did toward the desktop's services was to probe their ports, so that it is no workstation:
+ * - port checks only: connections it opened and closed again with no byte either way, as a monitor or a load
+ *   balancer does (a desktop sends its bind, request or OPEN_REQ as soon as it is connected);
+ * - or a scan: attempts with no byte of data (refused, unanswered, checked) to SCAN_PORTS different ports or more.
+ *   A desktop that gets nowhere retries its one service, on the other node; it goes on to the next service only
+ *   after this one answered, with data.
+ * The PC's own lookups (the dns phase) do not count either way; any other step makes the host a workstation.
  */
-export function onlyPortChecks(steps: readonly StepState[]): boolean {
-  let checks = false;
+export function onlyPortProbes(steps: readonly StepState[]): boolean {
+  let checksOnly = true;
+  let ports: Set<string> | undefined;
   for (const s of steps) {
-    if (s.facts.conn?.portCheck) checks = true;
-    else if ((STARTUP_PHASES as readonly string[]).includes(s.phase)) return false;
+    if (s.phase === 'dns') continue;
+    const c = s.facts.conn;
+    if (s.kind !== 'connection' || !c || c.bytes.c2s > 0 || c.bytes.s2c > 0) return false;
+    if (!c.portCheck) checksOnly = false;
+    (ports ??= new Set()).add(s.server.slice(s.server.lastIndexOf(':') + 1));
   }
-  return checks;
+  return ports !== undefined && (checksOnly || ports.size >= SCAN_PORTS);
 }
 
 export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {

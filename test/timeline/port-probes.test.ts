@@ -1,0 +1,49 @@
+/**
+ * Hosts that only probe the desktop services' ports are no subjects; desktops that get nowhere stay workstations.
+ * A desktop retries its one service (on the other node) until it answers with data; a scanner goes through ports.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { Sim, NODE_A, NODE_B } from './sim.js';
+
+const SRC = { files: ['probes.pcapng'], packets: 10 };
+
+describe('port probes', () => {
+  it('a desktop whose directory refuses it on both nodes is a failed workstation', () => {
+    const sim = new Sim();
+    sim.failedConnect('10.10.20.41', NODE_A, 38983, [0], 'REJ');
+    sim.failedConnect('10.10.20.41', NODE_B, 38983, [0.2], 'REJ');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations.map((w) => [w.host, w.outcome, w.failedPhase])).toEqual([['10.10.20.41', 'failed', 'config']]);
+  });
+
+  it('a CTI OS desktop refused on both servers, or a CTI client on both sides, stays a subject', () => {
+    const sim = new Sim();
+    sim.failedConnect('10.10.20.42', NODE_A, 42028, [0], 'REJ');
+    sim.failedConnect('10.10.20.42', NODE_B, 42028, [0.1], 'S0');
+    sim.failedConnect('10.20.0.5', NODE_A, 42027, [0], 'REJ');
+    sim.failedConnect('10.20.0.5', NODE_B, 43027, [0.1], 'REJ');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations.map((w) => w.host)).toEqual(['10.10.20.42']);
+    expect(doc.ctiClients.map((c) => [c.host, c.outcome])).toEqual([['10.20.0.5', 'failed']]);
+  });
+
+  it('attempts with no data to three different services are a scan: no workstation, no CTI client, and the summary says why', () => {
+    const sim = new Sim();
+    sim.failedConnect('10.10.20.99', NODE_A, 38983, [0], 'REJ');
+    sim.failedConnect('10.10.20.99', NODE_A, 3000, [0.001], 'REJ');
+    sim.failedConnect('10.10.20.99', NODE_A, 42027, [0.002], 'S0');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations).toEqual([]);
+    expect(doc.ctiClients).toEqual([]);
+    expect(doc.summary.message).toContain('10.10.20.99 only probed ports, 3 connection attempts with no data');
+  });
+
+  it('two services are not yet a scan', () => {
+    const sim = new Sim();
+    sim.failedConnect('10.10.20.43', NODE_A, 38983, [0], 'REJ');
+    sim.failedConnect('10.10.20.43', NODE_A, 3000, [0.001], 'REJ');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations.map((w) => w.host)).toEqual(['10.10.20.43']);
+  });
+});
