@@ -9,6 +9,7 @@
 import type { FlowClassification } from '../decoders/profile.js';
 import type { FlowRecord, IcmpErrorInfo } from '../decoders/types.js';
 import { formatDuration, tableHead } from './format.js';
+import { roundSeconds } from '../timeline/format.js';
 import type { JsonArrayWriter, JsonWriter } from './json-writer.js';
 
 export const TABLE_HEADER = ['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'retx', 'frame'];
@@ -59,6 +60,11 @@ const NUMS = 15;
 const F_UDP = 1;
 const F_OPEN_AT_END = 2;
 
+/** A held flow's duration as flowJson gives it (rounded to the microsecond). */
+function durationAt(n: Float64Array, o: number): number {
+  return roundSeconds(Math.max(0, n[o + N_END] - n[o + N_START]));
+}
+
 // A flow's texts, TEXTS per flow; service, protocol and detectedBy only for a classified flow, rstBy only if set.
 const T_CLIENT = 0;
 const T_SERVER = 1;
@@ -101,7 +107,7 @@ export class FlowBatch {
     n[o + N_START] = r.start;
     n[o + N_END] = r.end;
     n[o + N_SYNS] = r.syns;
-    n[o + N_SYN_SPAN] = r.synSpan;
+    n[o + N_SYN_SPAN] = roundSeconds(r.synSpan);
     n[o + N_RETRANSMISSIONS] = r.retransmissions;
     n[o + N_GAP_C2S] = r.gapBytes.c2s;
     n[o + N_GAP_S2C] = r.gapBytes.s2c;
@@ -175,7 +181,7 @@ export class FlowBatch {
     widths[4] = Math.max(widths[4], state);
     widths[5] = Math.max(widths[5], decimalLength(n[o + N_PKT_C2S]) + 1 + decimalLength(n[o + N_PKT_S2C]));
     widths[6] = Math.max(widths[6], decimalLength(n[o + N_BYTES_C2S]) + 1 + decimalLength(n[o + N_BYTES_S2C]));
-    widths[7] = Math.max(widths[7], durationLength(Math.max(0, n[o + N_END] - n[o + N_START])));
+    widths[7] = Math.max(widths[7], durationLength(durationAt(n, o)));
     widths[8] = Math.max(widths[8], retransmissions ? decimalLength(retransmissions) : 0);
     widths[9] = Math.max(widths[9], decimalLength(n[o + N_FIRST_FRAME]));
   }
@@ -196,7 +202,7 @@ export class FlowBatch {
       stateCell(transport, t[to + T_STATE]!, n[o + N_SYNS], n[o + N_SYN_SPAN]).padEnd(widths[4]) + '  ' +
       `${n[o + N_PKT_C2S]}/${n[o + N_PKT_S2C]}`.padEnd(widths[5]) + '  ' +
       `${n[o + N_BYTES_C2S]}/${n[o + N_BYTES_S2C]}`.padEnd(widths[6]) + '  ' +
-      formatDuration(Math.max(0, n[o + N_END] - n[o + N_START])).padEnd(widths[7]) + '  ' +
+      formatDuration(durationAt(n, o)).padEnd(widths[7]) + '  ' +
       (retransmissions ? String(retransmissions) : '').padEnd(widths[8]) + '  ' +
       String(n[o + N_FIRST_FRAME]).padEnd(widths[9]);
     return line.trimEnd();
@@ -228,7 +234,7 @@ export class FlowBatch {
       L.lastFrame + num(n[o + N_LAST_FRAME]) +
       L.start + num(start) +
       L.end + num(end) +
-      L.duration + num(Math.max(0, end - start)) +
+      L.duration + num(durationAt(n, o)) +
       L.syns + num(n[o + N_SYNS]) +
       L.synSpan + num(n[o + N_SYN_SPAN]) +
       L.retransmissions + num(n[o + N_RETRANSMISSIONS]) +

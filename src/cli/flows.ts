@@ -6,6 +6,7 @@ import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, progressOptions, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { formatDuration, table } from './format.js';
+import { roundSeconds } from '../timeline/format.js';
 import { FlowOutput, stateCell, TABLE_HEADER } from './flow-output.js';
 import { governedAfterChunk } from './heap-governor.js';
 import { JsonArrayWriter, JsonWriter } from './json-writer.js';
@@ -61,9 +62,9 @@ export function flowJson(r: FlowRecord, cls: FlowClassification | undefined): Fl
     lastFrame: r.lastFrame,
     start: r.start,
     end: r.end,
-    duration: Math.max(0, r.end - r.start),
+    duration: roundSeconds(Math.max(0, r.end - r.start)),
     syns: r.syns,
-    synSpan: r.synSpan,
+    synSpan: roundSeconds(r.synSpan),
     retransmissions: r.retransmissions,
     gapBytes: { ...r.gapBytes },
     ...(r.rstBy ? { rstBy: r.rstBy } : {}),

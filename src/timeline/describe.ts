@@ -5,7 +5,7 @@
 
 import type { StepDetail } from './model.js';
 import type { AnalyzedStep, PendingRequest, StepState, UnansweredRequest } from './state.js';
-import { codeText, formatDuration, plural } from './format.js';
+import { codeText, formatDuration, plural, roundSeconds } from './format.js';
 
 /** Seconds to wait for a reply when the service sets no replyTimeout. */
 export const DEFAULT_REPLY_TIMEOUT = 15;
@@ -230,7 +230,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
   const detail: StepDetail = {};
   if (s.flowId !== undefined) detail.flowId = s.flowId;
   if (s.messages > 0) detail.messages = s.messages;
-  if (s.firstResponseTime !== undefined) detail.responseTime = round(s.firstResponseTime);
+  if (s.firstResponseTime !== undefined) detail.responseTime = roundSeconds(s.firstResponseTime);
   if (s.count > 1) detail.count = s.count;
   const missed = unanswered.length + (s.facts.heartbeat?.missed ?? 0);
   if (missed > 0) detail.missed = missed;
@@ -243,7 +243,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
   if (c) {
     detail.connState = c.state;
     if (c.syns > 0) detail.syns = c.syns;
-    if (c.synSpan > 0) detail.synSpan = round(c.synSpan);
+    if (c.synSpan > 0) detail.synSpan = roundSeconds(c.synSpan);
     if (c.bytes.c2s + c.bytes.s2c > 0) detail.bytes = { ...c.bytes };
   }
   if (s.facts.opaque) detail.bytes = { ...s.facts.opaque.bytes };
@@ -291,6 +291,3 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}

@@ -11,6 +11,7 @@ import type { AgentState } from './subjects/agents.js';
 import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
+import { roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
 import { onlyPortProbes } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
@@ -298,7 +299,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       packets: source.packets,
       start: start ?? null,
       end: end ?? null,
-      duration: start !== null && start !== undefined && end !== null && end !== undefined ? Math.round((end - start) * 1e6) / 1e6 : null,
+      duration: start !== null && start !== undefined && end !== null && end !== undefined ? roundSeconds(end - start) : null,
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },

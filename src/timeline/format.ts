@@ -59,3 +59,11 @@ export function codeText(name: string | undefined, code: number | undefined, wha
   if (code !== undefined) return `${what} ${code}`;
   return `unknown ${what}`;
 }
+
+/**
+ * Seconds rounded to the microsecond. Times are epoch seconds in a double (about 0.24 µs apart near 2024), so a
+ * difference of two carries noise below that: 1.1767199039459229 for 1.17672.
+ */
+export function roundSeconds(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
