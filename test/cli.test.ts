@@ -17,6 +17,16 @@ const fixture = (name: string) => join(root, 'test', 'fixtures', 'public', name)
 const sample = (name: string) => join(root, 'samples', name);
 const expected = (name: string) => JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'public', 'expected', `${name}.json`), 'utf8'));
 
+/** Writes what the synthetic network produced as a pcapng in a new temporary folder; returns its path. */
+function writeSynth(net: SynthNet, name: string): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+  for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
+  const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), name);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
 function ctiscope(args: string[], input?: Uint8Array) {
   const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'buffer', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
@@ -147,12 +157,7 @@ describe('ctiscope decode', () => {
     c.send('c2s', openReq({ invokeId: 1, versionNumber: 14, servicesRequested: ['CLIENT_EVENTS'], clientId: 'probe', agentExtension: '2001' }));
     c.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS'], agentState: 'LOGOUT' }), { delay: 0.004 });
     c.close('c2s');
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-    for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
-    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
-    const file = join(dir, 'cti-12999.pcapng');
-    writeFileSync(file, w.toBytes());
+    const file = writeSynth(net, 'cti-12999.pcapng');
 
     const byContent = JSON.parse(ctiscope(['decode', file, '--json']).stdout) as { protocol: string; type: string }[];
     expect(byContent.map((m) => `${m.protocol} ${m.type}`)).toEqual(['ged188 OPEN_REQ', 'ged188 OPEN_CONF']);
@@ -190,12 +195,7 @@ describe('ctiscope analyze', () => {
     const dropped = net.tcp({ client: '10.10.20.251', server: '192.168.100.1', serverPort: 12028 });
     dropped.connect({ delay: 0.1 });
     dropped.close('s2c', { delay: 0.001 });
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-    for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
-    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
-    const monitor = join(dir, 'port-checks.pcapng');
-    writeFileSync(monitor, w.toBytes());
+    const monitor = writeSynth(net, 'port-checks.pcapng');
 
     const alone = doc(sample('licence-refused.pcapng')).doc;
     const both = doc(sample('licence-refused.pcapng'), [monitor]).doc;
@@ -207,13 +207,9 @@ describe('ctiscope analyze', () => {
     expect(both.summary.byOutcome).toEqual({ ...alone.summary.byOutcome, incomplete: alone.summary.byOutcome.incomplete + 1 });
 
     // A capture of the monitor's checks alone says that is all it shows.
-    const onlyMonitor = join(dir, 'monitor-only.pcapng');
     const net2 = new SynthNet({ seed: 6, startTime: 1710230400 });
     for (const port of [38983, 3000, 12028]) net2.tcp({ client: '10.10.20.250', server: '192.168.100.1', serverPort: port }).connect().close('c2s');
-    const w2 = new PcapngWriter({ tsResolution: 'us' });
-    const i2 = w2.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-    for (const p of net2.collect()) w2.writePacket(i2, p.time, p.data);
-    writeFileSync(onlyMonitor, w2.toBytes());
+    const onlyMonitor = writeSynth(net2, 'monitor-only.pcapng');
     const r = doc(onlyMonitor);
     expect(r.status).toBe(4);
     expect(r.doc.workstations).toEqual([]);
