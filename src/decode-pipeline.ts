@@ -130,8 +130,12 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     maxFlows: opts.maxFlows ?? (classifyOnly ? undefined : DECODE_FLOW_BUDGET),
     ...hooks?.tracker,
     factory: hooks?.wrapFactory ? hooks.wrapFactory(dispatcher) : dispatcher,
-    // The profile's ports decide who is the server on flows whose handshake was not captured.
-    isServerPort: (port: number) => portMap.has(port),
+    // The profile's ports decide who is the server on flows whose handshake was not captured, on the transports their
+    // protocols run over: a UDP datagram from a PC's ephemeral port 59010 is no desktop service's (those are TCP).
+    isServerPort: (port, transport) => {
+      const def = portMap.lookup(port);
+      return def !== undefined && (def.protocol === 'opaque' || DEFAULT_REGISTRY[def.protocol]?.[transport] !== undefined);
+    },
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.
     lazyConsumers: classifyOnly && !hooks,

@@ -5,10 +5,12 @@
  * unexpected port is recognised from its first bytes (GIOP magic, a GED-188 header with OPEN_REQ, a BER
  * LDAPMessage, a TLS record, a SIP start line). The profile wins when both apply; content detection is
  * reported as such ("detected by content"). Bytes seen while probing are replayed to the chosen decoder,
- * so nothing is lost.
+ * so nothing is lost. One exception to the profile: a TCP stream whose start was captured and whose first bytes
+ * cannot be the port's protocol (an HTTP request on 3000, MSRPC on a 59000-range port) is detected by content
+ * instead, as if no profile named the port; until those bytes come such a flow is not classified.
  */
 
-import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe } from './types.js';
+import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe, StartContradicts } from './types.js';
 import { PortMap, type FlowClassification, type Phase, type ServiceDef } from './profile.js';
 
 /** What the dispatcher knows about one protocol. */
@@ -20,6 +22,8 @@ export interface ProtocolEntry {
   /** Content probes, tried on flows the profile does not name. */
   probeTcp?: ContentProbe;
   probeUdp?: ContentProbe;
+  /** Says when a TCP stream's first bytes cannot be this protocol, so the port that named it was wrong. */
+  startContradicts?: StartContradicts;
   /** Phase and service name used when the protocol was found by content. */
   phase: Phase;
 }
@@ -113,7 +117,9 @@ class FlowDispatch implements FlowConsumer {
   /** Bytes seen while probing, to replay; made on the first such bytes. */
   private pending: Pending[] | null = null;
   private pendingBytes = 0;
-  private readonly def: ServiceDef | undefined;
+  private def: ServiceDef | undefined;
+  /** Named by the port, waiting for its first bytes to confirm it (startContradicts). */
+  private verifying = false;
   /** FlowConsumer.weight: more once a decoder reads the flow. */
   weight = 1;
 
@@ -128,17 +134,38 @@ class FlowDispatch implements FlowConsumer {
     const def = opts.portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? opts.portMap.lookup(info.clientPort) : undefined);
     this.def = def;
     if (def && (def.protocol === 'opaque' || registry[def.protocol as ProtocolName]?.[info.transport])) {
-      this.cls = shared.classify(info, def.protocol, def);
-      opts.classified?.(info, this.cls);
-      if (def.protocol !== 'opaque') this.decoder = shared.decoderFor(info, def.protocol as ProtocolName);
-      if (this.decoder !== null) this.weight = DECODED_FLOW_WEIGHT;
+      // Only the default profiles' ports are checked (the user's --port is taken at its word), and only on a stream
+      // whose first bytes are its start: a flow picked up mid-stream may begin anywhere in a message.
+      const check = def.detectedBy === 'port' && info.roleBy === 'syn' && info.transport === 'tcp' && def.protocol !== 'opaque';
+      if (check && registry[def.protocol as ProtocolName]!.startContradicts) this.verifying = true;
+      else this.classifyByPort(def);
     } else {
       this.probing = true;
     }
   }
 
+  private classifyByPort(def: ServiceDef): void {
+    const { shared, info } = this;
+    this.verifying = false;
+    this.cls = shared.classify(info, def.protocol, def);
+    shared.opts.classified?.(info, this.cls);
+    if (def.protocol !== 'opaque') this.decoder = shared.decoderFor(info, def.protocol as ProtocolName);
+    if (this.decoder !== null) this.weight = DECODED_FLOW_WEIGHT;
+  }
+
+  /** The flow's first bytes: the port's protocol, or, when they cannot be, content detection as for any port. */
+  private verify(dir: Direction, bytes: Uint8Array): void {
+    const def = this.def!;
+    if (bytes.length > 0 && this.shared.registry[def.protocol as ProtocolName]!.startContradicts!(bytes, dir)) {
+      this.verifying = false;
+      this.def = undefined;
+      this.probing = true;
+    } else this.classifyByPort(def);
+  }
+
   /** False once no decoder reads the flow: the tracker then stops handing its bytes over. */
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void {
+    if (this.verifying) this.verify(dir, bytes);
     if (this.probing) {
       if (this.pending === null) {
         // The flow's first bytes are probed where they lie: most flows are decided by them, and then nothing is
@@ -163,6 +190,8 @@ class FlowDispatch implements FlowConsumer {
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
+    // A hole before the first bytes: nothing to check them by, so the port stands.
+    if (this.verifying) this.classifyByPort(this.def!);
     this.shared.opts.gap?.(this.info, dir, length, frame);
     if (this.probing) {
       // A hole before the protocol is known: decide on what we have, then pass the gap on.
@@ -172,6 +201,7 @@ class FlowDispatch implements FlowConsumer {
   }
 
   end(record: FlowRecord): void {
+    if (this.verifying) this.classifyByPort(this.def!);
     if (this.probing) this.settle('unknown');
     this.decoder?.end();
     this.shared.opts.flowEnd?.(record, this.cls);

@@ -229,3 +229,10 @@ export type StreamDecoderFactory = (ctx: StreamDecoderContext) => StreamDecoder;
  * protocol is spoken. 'maybe' means "need more bytes". Used for streams on unexpected ports.
  */
 export type ContentProbe = (firstBytes: Uint8Array, dir: Direction) => 'yes' | 'no' | 'maybe';
+
+/**
+ * True when the first bytes of a stream whose start was captured cannot be this protocol, whatever the port says
+ * (an HTTP request on the licensing port, MSRPC on a desktop-service port). A loose test of the fixed start of
+ * the protocol's first message only: too few bytes, or anything the protocol could begin with, is false.
+ */
+export type StartContradicts = (firstBytes: Uint8Array, dir: Direction) => boolean;

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, type ProtocolRegistry } from '../../src/decoders/dispatch.js';
-import { DEFAULT_PROFILES, PortMap, type FlowClassification } from '../../src/decoders/profile.js';
-import type { ContentProbe, Direction, FlowInfo, StreamDecoder } from '../../src/decoders/types.js';
+import { DEFAULT_PROFILES, PortMap, type FlowClassification, type ServiceDef } from '../../src/decoders/profile.js';
+import { DEFAULT_REGISTRY } from '../../src/decoders/registry.js';
+import type { ContentProbe, Direction, FlowInfo, FlowRecord, StreamDecoder } from '../../src/decoders/types.js';
 
 /** A protocol the probe knows by a 0x47 anywhere in what it is shown; 0x3f first means maybe (show me more); else no. */
 function recorder() {
@@ -111,5 +112,63 @@ describe('content detection', () => {
     expect(consumer.data('c2s', big, 4, 0.1)).toBe(false);
     expect(r.probed[0].bytes).toBe(big);
     expect(r.classified.map((c) => c.protocol)).toEqual(['unknown']);
+  });
+});
+
+describe('a port whose first bytes say otherwise', () => {
+  const te = new TextEncoder();
+  const HTTP = te.encode('GET /d/wallboard HTTP/1.1\r\nHost: app:3000\r\n\r\n');
+  const GIOP_REQUEST = new Uint8Array([0x47, 0x49, 0x4f, 0x50, 1, 2, 1, 0, 0, 0, 0, 0]);
+  const record = { state: 'SF' } as unknown as FlowRecord;
+
+  function dispatch(ports: ServiceDef[] = []) {
+    const classified: FlowClassification[] = [];
+    const dispatcher = createDispatcher({
+      registry: DEFAULT_REGISTRY,
+      portMap: new PortMap(DEFAULT_PROFILES, ports),
+      decode: {},
+      emit() {},
+      classified: (_info, cls) => classified.push(cls),
+    });
+    return { dispatcher, classified };
+  }
+  const licensingFlow = (roleBy: FlowInfo['roleBy']): FlowInfo => ({ ...info(), serverPort: 3000, server: '10.0.0.2:3000', roleBy });
+
+  it('an HTTP request on the licensing port, its handshake captured, is not licensing: content decides', () => {
+    const r = dispatch();
+    const consumer = r.dispatcher(licensingFlow('syn'))!;
+    expect(r.classified).toEqual([]); // not before its first bytes
+    consumer.data('c2s', HTTP, 4, 0.1);
+    consumer.end(record);
+    expect(r.classified.map((c) => [c.service, c.protocol, c.phase])).toEqual([['port-3000', 'unknown', 'other']]);
+  });
+
+  it('GIOP on the licensing port is licensing, decoded from its first bytes', () => {
+    const r = dispatch();
+    const consumer = r.dispatcher(licensingFlow('syn'))!;
+    consumer.data('c2s', GIOP_REQUEST, 4, 0.1);
+    expect(r.classified.map((c) => [c.service, c.protocol, c.detectedBy])).toEqual([['licensing', 'giop', 'port']]);
+  });
+
+  it('the port stands when the bytes cannot be judged: a flow picked up mid-stream, a hole first, no payload, or the user\'s --port', () => {
+    const mid = dispatch();
+    mid.dispatcher(licensingFlow('port'))!.data('c2s', HTTP, 4, 0.1);
+    const hole = dispatch();
+    const h = hole.dispatcher(licensingFlow('syn'))!;
+    h.gap('c2s', 1000, 4, 0.1);
+    h.data('c2s', HTTP, 5, 0.2);
+    const empty = dispatch();
+    empty.dispatcher(licensingFlow('syn'))!.end(record);
+    const user = dispatch([{ service: 'licensing', label: 'licensing', protocol: 'giop', phase: 'licensing', ports: [3000] }]);
+    user.dispatcher(licensingFlow('syn'))!.data('c2s', HTTP, 4, 0.1);
+    for (const r of [mid, hole, empty, user]) expect(r.classified.map((c) => [c.service, c.protocol])).toEqual([['licensing', 'giop']]);
+  });
+
+  it('MSRPC on a desktop-service port is no desktop service', () => {
+    const rpc = dispatch();
+    const c = rpc.dispatcher({ ...info(), serverPort: 59003, server: '10.0.0.2:59003' })!;
+    c.data('c2s', new Uint8Array([5, 0, 11, 3, 16, 0, 0, 0, 72, 0, 0, 0, 1, 0, 0, 0]), 4, 0.1);
+    c.end(record);
+    expect(rpc.classified.map((x) => [x.service, x.protocol])).toEqual([['port-59003', 'unknown']]);
   });
 });

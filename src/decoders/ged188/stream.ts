@@ -9,6 +9,7 @@ import { PduStream, readU32BE, type PduFraming, type PduMeta } from '../framing.
 import type {
   Anomaly,
   ContentProbe,
+  StartContradicts,
   DecodedMessage,
   FieldValue,
   Direction,
@@ -452,6 +453,13 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
 
 /** One decoder per TCP flow carrying GED-188 / Unified CCX CTI. */
 export const createGed188StreamDecoder: StreamDecoderFactory = (ctx) => new Ged188StreamDecoder(ctx);
+
+/** A GED-188 stream starts with a message header: a body length in range and a known message type. */
+export const ged188StartContradicts: StartContradicts = (b) => {
+  if (b.length < HEADER) return false;
+  const len = readU32BE(b, 0);
+  return len > MAX_BODY_LENGTH || !isKnownMessageType(readU32BE(b, 4));
+};
 
 /**
  * Content detection (reference §5): a plausible header followed by OPEN_REQ from the client or OPEN_CONF /

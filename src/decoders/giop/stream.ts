@@ -9,6 +9,7 @@ import { formatResponseTime, MessageEmitter } from '../emit.js';
 import { PduStreamPair, type PduMeta } from '../framing.js';
 import type {
   ContentProbe,
+  StartContradicts,
   DecodedMessage,
   Direction,
   StreamDecoder,
@@ -298,6 +299,16 @@ class GiopFlowDecoder implements StreamDecoder {
 
 /** GIOP/IIOP over TCP. */
 export const createGiopStreamDecoder: StreamDecoderFactory = (ctx) => new GiopFlowDecoder(ctx);
+
+/** A GIOP stream starts with the `GIOP` (or `ZIOP`) magic. */
+export const giopStartContradicts: StartContradicts = (b) => {
+  const n = Math.min(b.length, 4);
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (i === 0 ? c !== 0x47 && c !== 0x5a : c !== MAGIC_BYTES[i]) return true;
+  }
+  return false;
+};
 
 /** `GIOP` magic, version 1.0–1.3 and a known message type (ZIOP, compressed GIOP, counts too). */
 export const probeGiop: ContentProbe = (b) => {

@@ -16,6 +16,7 @@ import { PduStream, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
+  StartContradicts,
   DecodedMessage,
   Direction,
   StreamDecoder,
@@ -289,6 +290,9 @@ export const createLdapStreamDecoder: StreamDecoderFactory = (ctx) => new LdapFl
 
 /** Connectionless LDAP over UDP (389): whole LDAPMessages in each datagram. */
 export const createLdapDatagramDecoder: StreamDecoderFactory = (ctx) => new LdapFlowDecoder(ctx, true);
+
+/** An LDAP stream starts with an LDAPMessage, a BER SEQUENCE (0x30). */
+export const ldapStartContradicts: StartContradicts = (b) => b.length > 0 && b[0] !== 0x30;
 
 /**
  * Content probe: the first bytes must be an LDAPMessage header (SEQUENCE, INTEGER messageID, an

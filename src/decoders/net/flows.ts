@@ -43,8 +43,8 @@ export interface FlowTrackerOptions {
   factory?: FlowConsumerFactory;
   /** Called once per flow when it is finalised (closed and lingered, idle, evicted, or at finish()). */
   onFlowEnd?(r: FlowRecord): void;
-  /** True for ports that identify a server (profile ports). Consulted when no handshake says who is who. */
-  isServerPort?(port: number): boolean;
+  /** True for ports that identify a server (profile ports) on this transport. Consulted when no handshake says who is who. */
+  isServerPort?(port: number, transport: Transport): boolean;
   /** Seconds of capture time without a packet before a flow is finalised (default 300). */
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
@@ -391,7 +391,7 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly maxFlows: number;
   private readonly factory: FlowConsumerFactory | undefined;
   private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
-  private readonly isServerPort: ((port: number) => boolean) | undefined;
+  private readonly isServerPort: ((port: number, transport: Transport) => boolean) | undefined;
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
@@ -786,8 +786,9 @@ class FlowTrackerImpl implements FlowTracker {
       senderIsClient = !(flags & ACK);
     } else {
       const isServer = this.isServerPort;
-      const dServer = isServer ? isServer(dport) : false;
-      const sServer = isServer ? isServer(sport) : false;
+      const t: Transport = proto === IPPROTO_TCP ? 'tcp' : 'udp';
+      const dServer = isServer ? isServer(dport, t) : false;
+      const sServer = isServer ? isServer(sport, t) : false;
       if (dServer !== sServer) {
         roleBy = 'port';
         senderIsClient = dServer;

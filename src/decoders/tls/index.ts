@@ -16,6 +16,7 @@ import { MessageEmitter } from '../emit.js';
 import { PduStream, readU16BE } from '../framing.js';
 import type {
   ContentProbe,
+  StartContradicts,
   DecodedMessage,
   Direction,
   FieldValue,
@@ -300,6 +301,9 @@ export const createTlsStreamDecoder: StreamDecoderFactory = (ctx) => new TlsFlow
  * ServerHello (from the server). Only that shape counts, since other record types start with bytes
  * (0x14–0x17) common in binary protocols.
  */
+/** A TLS stream starts with a record: content type 20–24 (a handshake, almost always). */
+export const tlsStartContradicts: StartContradicts = (b) => b.length > 0 && (b[0] < 20 || b[0] > 24);
+
 export const probeTls: ContentProbe = (b, dir) => {
   if (b.length === 0) return 'maybe';
   if (b[0] !== 22) return 'no';
