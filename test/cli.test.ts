@@ -213,7 +213,35 @@ describe('ctiscope analyze', () => {
     const r = doc(onlyMonitor);
     expect(r.status).toBe(4);
     expect(r.doc.workstations).toEqual([]);
-    expect(r.doc.summary.message).toContain('10.10.20.250 only probed ports, 3 connection attempts with no data');
+    expect(r.doc.summary.message).toContain('10.10.20.250 only made connection attempts that carried no data (3: port checks');
+  });
+
+  it('a web app on the licensing port is no licensing step, and a PC\'s UDP from a port the desktop services use over TCP is its own', () => {
+    // An agent PC opens a wallboard on an intranet server's port 3000 (HTTP), finds another such server down
+    // (refused), and has a media stream from its ephemeral port 59010. None of it is a desktop's start-up.
+    const net = new SynthNet({ seed: 11 });
+    const te = new TextEncoder();
+    const web = net.tcp({ client: '10.10.20.31', server: '10.5.0.7', serverPort: 3000 });
+    web.connect();
+    web.send('c2s', te.encode('GET /d/wallboard HTTP/1.1\r\nHost: grafana:3000\r\n\r\n'));
+    web.send('s2c', te.encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'), { delay: 0.01 });
+    web.close('c2s');
+    net.tcp({ client: '10.10.20.31', server: '10.5.0.8', serverPort: 3000 }).refuse({ delay: 0.1 });
+    const media = net.udp({ client: '10.10.20.31', clientPort: 59010, server: '52.112.0.5', serverPort: 3478 });
+    for (let i = 0; i < 3; i++) {
+      media.send('c2s', new Uint8Array(100));
+      media.send('s2c', new Uint8Array(100));
+    }
+    const file = writeSynth(net, 'web-on-3000.pcapng');
+    const flows = JSON.parse(ctiscope(['flows', file, '--json']).stdout) as { client: string; server: string; service?: string }[];
+    expect(flows.map((f) => [f.client.replace(/:\d+$/, ''), f.server, f.service ?? null])).toEqual([
+      ['10.10.20.31', '10.5.0.7:3000', null],
+      ['10.10.20.31', '10.5.0.8:3000', 'licensing'],
+      ['10.10.20.31', '52.112.0.5:3478', null],
+    ]);
+    const r = doc(file);
+    expect(r.status).toBe(4);
+    expect(r.doc.workstations).toEqual([]);
   });
 
   it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {

@@ -19,7 +19,7 @@ import type { HostState, PendingRequest, StepState, WorkstationView } from './st
 import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisState } from './document.js';
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
 import { stepBuilderFor } from './steps/index.js';
-import { connectionStep, onlyPortProbes } from './steps/connection.js';
+import { connectionStep, noDesktopInConnections } from './steps/connection.js';
 import { endGedSession } from './steps/ged188.js';
 import { addAgentStep } from './subjects/agents.js';
 import { addClientStep } from './subjects/cti-clients.js';
@@ -336,7 +336,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   }
 
   function isWorkstation(h: HostState): boolean {
-    return h.desktopClient && !serverIps.has(h.ip) && !h.serverSideCti && !onlyPortProbes(h.steps);
+    return h.desktopClient && !serverIps.has(h.ip) && !h.serverSideCti && !noDesktopInConnections(h.steps);
   }
 
   function report(flow: FlowState, step: StepState, flowEnded: boolean): void {

@@ -13,7 +13,7 @@ import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
-import { onlyPortProbes } from './steps/connection.js';
+import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
 
 export const CTISCOPE_VERSION = '0.1.0';
@@ -303,7 +303,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },
-    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, portProbers(st)),
+    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, noDesktopHosts(st)),
     workstations,
     ctiClients,
     agents,
@@ -315,7 +315,7 @@ export function summarize(
   agents: readonly Agent[] = [],
   ctiClients: readonly CtiClient[] = [],
   servicesSeen?: ReadonlySet<string>,
-  probers?: PortProbers,
+  noDesktop?: NoDesktopHosts,
 ): AnalysisDocument['summary'] {
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byFindingKind: Partial<Record<FindingKind, number>> = {};
@@ -351,7 +351,7 @@ export function summarize(
   // Agents that no listed workstation stands for: a server-side capture.
   const serverSide = own.agents;
   let message: string;
-  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, probers);
+  if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, noDesktop);
   else if (serverSide.length === 0) message = wsMessage;
   else {
     const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups)}`];
@@ -412,29 +412,29 @@ function ctiClientsMessage(clients: readonly CtiClient[]): string {
   return `${clients.length === 1 ? '1 CTI client' : `${clients.length} CTI clients`} (${names.join(', ')}${more}), no agent login${failed > 0 ? `; ${failed} with a failed session` : ''}`;
 }
 
-/** Hosts that only probed the desktop services' ports (steps/connection.ts, onlyPortProbes), and how often. */
-interface PortProbers {
+/** Hosts whose connections to the desktop services showed no desktop (steps/connection.ts, noDesktopInConnections). */
+interface NoDesktopHosts {
   hosts: string[];
   attempts: number;
 }
 
-function portProbers(st: AnalysisState): PortProbers | undefined {
+function noDesktopHosts(st: AnalysisState): NoDesktopHosts | undefined {
   const hosts: string[] = [];
   let attempts = 0;
   for (const h of st.hosts.values()) {
-    if (!(h.desktopClient || h.ctiConnections) || !onlyPortProbes(h.steps)) continue;
+    if (!(h.desktopClient || h.ctiConnections) || !noDesktopInConnections(h.steps)) continue;
     hosts.push(h.ip);
     for (const s of h.steps) if (s.kind === 'connection') attempts += s.count;
   }
   return hosts.length > 0 ? { hosts: hosts.sort(compareHosts), attempts } : undefined;
 }
 
-/** Names only the services that really had no traffic, and says so when that traffic only probed their ports. */
-function nothingFoundMessage(seen: ReadonlySet<string> | undefined, probers: PortProbers | undefined): string {
+/** Names only the services that really had no traffic, and says so when that traffic carried no data at all. */
+function nothingFoundMessage(seen: ReadonlySet<string> | undefined, none: NoDesktopHosts | undefined): string {
   if (!seen || seen.size === 0) return NO_DESKTOP_MESSAGE;
-  const who = probers ? (probers.hosts.length > 3 ? `${probers.hosts.slice(0, 3).join(', ')} and ${probers.hosts.length - 3} more` : probers.hosts.join(', ')) : '';
-  const why = probers
-    ? `: ${who} only probed ports, ${probers.attempts === 1 ? 'a connection attempt' : `${probers.attempts} connection attempts`} with no data, as a monitor's checks or a port scan make`
+  const who = none ? (none.hosts.length > 3 ? `${none.hosts.slice(0, 3).join(', ')} and ${none.hosts.length - 3} more` : none.hosts.join(', ')) : '';
+  const why = none
+    ? `: ${who} only made connection attempts that carried no data (${none.attempts === 1 ? 'one' : none.attempts}: port checks, a port scan, or another program on a port a desktop service also uses)`
     : '';
   return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session${why})`;
 }

@@ -44,7 +44,7 @@ export interface ConnFacts {
   bytes: { c2s: number; s2c: number };
   /** True when the client sent its FIN before the server's RST (a normal close, not a reset). */
   closedByClient?: boolean;
-  /** Opened and closed by the client with no byte either way: a port check (steps/connection.ts, onlyPortProbes). */
+  /** Opened and closed by the client with no byte either way: a port check (steps/connection.ts, noDesktopInConnections). */
   portCheck?: true;
 }
 

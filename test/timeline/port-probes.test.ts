@@ -1,6 +1,7 @@
 /**
- * Hosts that only probe the desktop services' ports are no subjects; desktops that get nowhere stay workstations.
- * A desktop retries its one service (on the other node) until it answers with data; a scanner goes through ports.
+ * Hosts whose connections to the desktop services show no desktop are no subjects (port checks, a scan, another
+ * program on a port a later service uses); desktops that get nowhere stay workstations. A desktop retries its one
+ * service (on the other node) until it answers with data; a scanner goes through ports.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { Sim, NODE_A, NODE_B } from './sim.js';
 
 const SRC = { files: ['probes.pcapng'], packets: 10 };
 
-describe('port probes', () => {
+describe('connections that show no desktop', () => {
   it('a desktop whose directory refuses it on both nodes is a failed workstation', () => {
     const sim = new Sim();
     sim.failedConnect('10.10.20.41', NODE_A, 38983, [0], 'REJ');
@@ -36,7 +37,7 @@ describe('port probes', () => {
     const doc = sim.an.finish({ ...SRC, packets: sim.frame });
     expect(doc.workstations).toEqual([]);
     expect(doc.ctiClients).toEqual([]);
-    expect(doc.summary.message).toContain('10.10.20.99 only probed ports, 3 connection attempts with no data');
+    expect(doc.summary.message).toContain('10.10.20.99 only made connection attempts that carried no data (3: port checks');
   });
 
   it('two services are not yet a scan', () => {
@@ -45,5 +46,14 @@ describe('port probes', () => {
     sim.failedConnect('10.10.20.43', NODE_A, 3000, [0.001], 'REJ');
     const doc = sim.an.finish({ ...SRC, packets: sim.frame });
     expect(doc.workstations.map((w) => w.host)).toEqual(['10.10.20.43']);
+  });
+
+  it('attempts only at services a desktop reaches later (licensing, desktop services) are no desktop: another program on the port', () => {
+    const sim = new Sim();
+    sim.failedConnect('10.10.20.44', '10.5.0.8', 3000, [0], 'REJ');
+    sim.failedConnect('10.10.20.45', NODE_A, 59004, [0], 'S0');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations).toEqual([]);
+    expect(doc.summary.message).toContain('10.10.20.44, 10.10.20.45 only made connection attempts that carried no data (2: ');
   });
 });

@@ -29,6 +29,15 @@ function view(sim: Sim): WorkstationView {
   return views[0];
 }
 
+/**
+ * The desktop's configuration download, two seconds before the failure a test is about (a desktop reaches its
+ * licensing service only after its directory); returns the frames it took.
+ */
+function configured(sim: Sim): number {
+  ldapStep(sim, PC, NODE_A, -2);
+  return sim.frame;
+}
+
 /** A healthy start-up, on which no rule may find anything. */
 function healthy(): WorkstationView {
   const sim = new Sim();
@@ -53,10 +62,12 @@ describe('diagnoseUnreachable', () => {
 
   it('reports an ICMP unreachable with its sender', () => {
     const sim = new Sim();
+    // The desktop has its configuration (a desktop reaches licensing only after its directory).
+    const n = configured(sim);
     sim.failedConnect(PC, STALE, 3000, [0], 'S0', { codeName: 'host-unreachable', from: '10.10.20.1' });
     const f = diagnoseUnreachable(view(sim));
-    expect(f[0].message).toContain('ICMP host-unreachable from 10.10.20.1 (frame 2)');
-    expect(f[0].frames).toEqual([1, 2]);
+    expect(f[0].message).toContain(`ICMP host-unreachable from 10.10.20.1 (frame ${n + 2})`);
+    expect(f[0].frames).toEqual([n + 1, n + 2]);
   });
 
   it('is a warning when another node then worked', () => {
@@ -70,17 +81,19 @@ describe('diagnoseUnreachable', () => {
 describe('diagnoseRefused', () => {
   it('folds retries to one server into one finding', () => {
     const sim = new Sim();
+    const n = configured(sim);
     sim.failedConnect(PC, NODE_A, 3000, [0], 'REJ');
     sim.failedConnect(PC, NODE_A, 3000, [5], 'REJ');
     const f = diagnoseRefused(view(sim));
     expect(f).toHaveLength(1);
-    expect(f[0].message).toContain('refused 2 connection attempts over 5.0 s: SYN answered by RST (frame 2)');
+    expect(f[0].message).toContain(`refused 2 connection attempts over 5.0 s: SYN answered by RST (frame ${n + 2})`);
     expect(f[0].message).toContain('nothing listens on port 3000');
-    expect(f[0].frames).toEqual([1, 2, 3, 4]);
+    expect(f[0].frames).toEqual([n + 1, n + 2, n + 3, n + 4]);
   });
 
   it('keeps separate servers separate', () => {
     const sim = new Sim();
+    configured(sim);
     sim.failedConnect(PC, NODE_A, 3000, [0], 'REJ');
     sim.failedConnect(PC, NODE_B, 3000, [0.5], 'REJ');
     expect(diagnoseRefused(view(sim)).map((f) => f.server)).toEqual(['192.168.100.1:3000', '192.168.100.2:3000']);
@@ -168,6 +181,7 @@ describe('diagnoseLicensing', () => {
 
   it('no licensing service reachable', () => {
     const sim = new Sim();
+    configured(sim);
     sim.failedConnect(PC, NODE_A, 3000, [0], 'REJ');
     sim.failedConnect(PC, NODE_B, 3000, [1], 'REJ');
     const f = diagnoseLicensing(view(sim));
@@ -248,6 +262,7 @@ describe('diagnoseFailover', () => {
 
   it('no failover when nothing worked afterwards', () => {
     const sim = new Sim();
+    configured(sim);
     sim.failedConnect(PC, NODE_A, 3000, [0], 'REJ');
     sim.failedConnect(PC, NODE_B, 3000, [1], 'REJ');
     expect(diagnoseFailover(view(sim))).toEqual([]);

@@ -23,26 +23,33 @@ function clientClosedFirst(history: string): boolean {
 /** Different server ports reached, with no byte of data anywhere, that make a host's attempts a port scan. */
 const SCAN_PORTS = 3;
 
+/** Phases no desktop starts with: CAD reaches licensing and its services only after its directory and CTI server. */
+const LATER_PHASES: ReadonlySet<string> = new Set(['licensing', 'services']);
+
 /**
- * True when all a host did toward the desktop's services was to probe their ports, so that it is no workstation:
- * - port checks only: connections it opened and closed again with no byte either way, as a monitor or a load
- *   balancer does (a desktop sends its bind, request or OPEN_REQ as soon as it is connected);
- * - or a scan: attempts with no byte of data (refused, unanswered, checked) to SCAN_PORTS different ports or more.
- *   A desktop that gets nowhere retries its one service, on the other node; it goes on to the next service only
- *   after this one answered, with data.
+ * True when a host's connections toward the desktop services show no desktop, so that it is no workstation (nor a
+ * CTI client): none carried a byte of data, and
+ * - they were port checks only: opened and closed again by the host, as a monitor or a load balancer does (a
+ *   desktop sends its bind, request or OPEN_REQ as soon as it is connected);
+ * - or they reached SCAN_PORTS different ports or more: a scan (a desktop that gets nowhere retries its one
+ *   service, on the other node, and goes on to the next only once this one answered);
+ * - or they reached only services a desktop comes to later (LATER_PHASES): with no directory, CTI or web-desktop
+ *   attempt before them they are another program's on a port the desktop also uses (3000 is a common web port).
  * The PC's own lookups (the dns phase) do not count either way; any other step makes the host a workstation.
  */
-export function onlyPortProbes(steps: readonly StepState[]): boolean {
+export function noDesktopInConnections(steps: readonly StepState[]): boolean {
   let checksOnly = true;
+  let laterOnly = true;
   let ports: Set<string> | undefined;
   for (const s of steps) {
     if (s.phase === 'dns') continue;
     const c = s.facts.conn;
     if (s.kind !== 'connection' || !c || c.bytes.c2s > 0 || c.bytes.s2c > 0) return false;
     if (!c.portCheck) checksOnly = false;
+    if (!LATER_PHASES.has(s.phase)) laterOnly = false;
     (ports ??= new Set()).add(s.server.slice(s.server.lastIndexOf(':') + 1));
   }
-  return ports !== undefined && (checksOnly || ports.size >= SCAN_PORTS);
+  return ports !== undefined && (checksOnly || laterOnly || ports.size >= SCAN_PORTS);
 }
 
 export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {

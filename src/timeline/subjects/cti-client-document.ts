@@ -6,7 +6,7 @@ import { maxOf, minOf } from '../../array-loops.js';
 import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
-import { onlyPortProbes } from '../steps/connection.js';
+import { noDesktopInConnections } from '../steps/connection.js';
 
 /**
  * The failed CTI connections of a host that carried no message go to the host's CTI client whose first session
@@ -23,7 +23,7 @@ export function assignCtiConnections(st: AnalysisState): Map<CtiClientState, Ste
   // A host none of whose CTI connections ever carried a message (never reached either side) is a CTI client too,
   // unless it is a workstation, whose own timeline shows them, or all it did was probe ports (a scan).
   for (const h of st.hosts.values()) {
-    if (!h.ctiConnections || byHost.has(h.ip) || (st.isWorkstation(h) && h.steps.length > 0) || onlyPortProbes(h.steps)) continue;
+    if (!h.ctiConnections || byHost.has(h.ip) || (st.isWorkstation(h) && h.steps.length > 0) || noDesktopInConnections(h.steps)) continue;
     byHost.set(h.ip, [newCtiClient(`${h.ip}|@unreached`, h.ip, undefined, h.ctiConnections[0].start)]);
   }
   for (const [ip, clients] of byHost) {
