@@ -8,7 +8,7 @@
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import type { DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
 import { createDispatcher } from './decoders/dispatch.js';
-import { DEFAULT_PROFILES, PortMap, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
+import { DEFAULT_PROFILES, PortMap, portCanNameServer, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
 import { createFlowTracker, type FlowStats, type FlowTracker, type FlowTrackerOptions } from './decoders/net/index.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './timeline/model.js';
@@ -131,10 +131,11 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     ...hooks?.tracker,
     factory: hooks?.wrapFactory ? hooks.wrapFactory(dispatcher) : dispatcher,
     // The profile's ports decide who is the server on flows whose handshake was not captured, on the transports their
-    // protocols run over: a UDP datagram from a PC's ephemeral port 59010 is no desktop service's (those are TCP).
-    isServerPort: (port, transport) => {
+    // protocols run over (a UDP datagram from a PC's ephemeral port 59010 is no desktop service's: those are TCP),
+    // and a dynamic-range port only facing another (portCanNameServer).
+    isServerPort: (port, transport, peerPort) => {
       const def = portMap.lookup(port);
-      return def !== undefined && (def.protocol === 'opaque' || DEFAULT_REGISTRY[def.protocol]?.[transport] !== undefined);
+      return def !== undefined && portCanNameServer(port, peerPort) && (def.protocol === 'opaque' || DEFAULT_REGISTRY[def.protocol]?.[transport] !== undefined);
     },
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.

@@ -11,7 +11,7 @@
  */
 
 import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe, StartContradicts } from './types.js';
-import { PortMap, type FlowClassification, type Phase, type ServiceDef } from './profile.js';
+import { PortMap, portCanNameServer, type FlowClassification, type Phase, type ServiceDef } from './profile.js';
 
 /** What the dispatcher knows about one protocol. */
 export interface ProtocolEntry {
@@ -130,8 +130,12 @@ class FlowDispatch implements FlowConsumer {
     const { opts, registry } = shared;
     opts.flowStart?.(info);
     if (opts.decodeFlow !== undefined && !opts.decodeFlow(info)) return;
-    // The profile names the server port (or, for a flow whose roles were guessed, the client port).
-    const def = opts.portMap.lookup(info.serverPort) ?? (info.roleBy !== 'syn' ? opts.portMap.lookup(info.clientPort) : undefined);
+    // The profile names the server port (or, for a flow whose roles were guessed, the client port; and then a port in
+    // the dynamic range only facing another, as the flow tracker guessed the roles).
+    const guessed = info.roleBy !== 'syn';
+    const def =
+      (!guessed || portCanNameServer(info.serverPort, info.clientPort) ? opts.portMap.lookup(info.serverPort) : undefined) ??
+      (guessed && portCanNameServer(info.clientPort, info.serverPort) ? opts.portMap.lookup(info.clientPort) : undefined);
     this.def = def;
     if (def && (def.protocol === 'opaque' || registry[def.protocol as ProtocolName]?.[info.transport])) {
       // Only the default profiles' ports are checked (the user's --port is taken at its word), and only on a stream

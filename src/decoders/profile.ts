@@ -131,6 +131,19 @@ export function defaultServiceLabel(service: string, server?: string): string | 
   return (port !== undefined ? LABEL_BY_SERVICE_PORT.get(`${service}:${port}`) : undefined) ?? LABEL_BY_SERVICE.get(service);
 }
 
+/** Where the dynamic (ephemeral) ports begin: Windows gives its clients' own ends 49152–65535. */
+export const DYNAMIC_PORTS_FROM = 49152;
+
+/**
+ * True when a profile port may name the server of a flow whose handshake was not captured: always, but for a
+ * port in the dynamic range facing one below it. A PC's own end of any connection can be 59004 (in the CAD
+ * services' range) while the server's is, say, 5223; a desktop's own connection to a CAD service has its client
+ * end in the dynamic range too.
+ */
+export function portCanNameServer(port: number, peerPort: number): boolean {
+  return port < DYNAMIC_PORTS_FROM || peerPort >= DYNAMIC_PORTS_FROM;
+}
+
 /** How a flow's service was decided. */
 export type DetectedBy = 'port' | 'content' | 'user';
 

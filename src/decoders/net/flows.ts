@@ -43,8 +43,11 @@ export interface FlowTrackerOptions {
   factory?: FlowConsumerFactory;
   /** Called once per flow when it is finalised (closed and lingered, idle, evicted, or at finish()). */
   onFlowEnd?(r: FlowRecord): void;
-  /** True for ports that identify a server (profile ports) on this transport. Consulted when no handshake says who is who. */
-  isServerPort?(port: number, transport: Transport): boolean;
+  /**
+   * True for ports that identify a server (profile ports) on this transport, facing `peerPort`. Consulted when no
+   * handshake says who is who.
+   */
+  isServerPort?(port: number, transport: Transport, peerPort: number): boolean;
   /** Seconds of capture time without a packet before a flow is finalised (default 300). */
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
@@ -391,7 +394,7 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly maxFlows: number;
   private readonly factory: FlowConsumerFactory | undefined;
   private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
-  private readonly isServerPort: ((port: number, transport: Transport) => boolean) | undefined;
+  private readonly isServerPort: ((port: number, transport: Transport, peerPort: number) => boolean) | undefined;
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
@@ -787,8 +790,8 @@ class FlowTrackerImpl implements FlowTracker {
     } else {
       const isServer = this.isServerPort;
       const t: Transport = proto === IPPROTO_TCP ? 'tcp' : 'udp';
-      const dServer = isServer ? isServer(dport, t) : false;
-      const sServer = isServer ? isServer(sport, t) : false;
+      const dServer = isServer ? isServer(dport, t, sport) : false;
+      const sServer = isServer ? isServer(sport, t, dport) : false;
       if (dServer !== sServer) {
         roleBy = 'port';
         senderIsClient = dServer;
