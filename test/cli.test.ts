@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { validateSchema } from '../src/timeline/validate.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
 import { openReq, openConf } from '../src/decoders/ged188/encode.js';
+import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 
@@ -242,6 +243,48 @@ describe('ctiscope analyze', () => {
     const r = doc(file);
     expect(r.status).toBe(4);
     expect(r.doc.workstations).toEqual([]);
+  });
+
+  it('connections picked up mid-stream: a PC\'s own port in the CAD services\' range names no service, a desktop\'s CTI session still shows it', () => {
+    // Each connection began before the capture: its handshake is not in it. The PC of the noisy CAD sample has two
+    // connections whose own ends are 59004 and 59010 (to a push service on 5223, and to a server's dynamic 50443),
+    // and another PC heartbeats with the CTI server on 12028.
+    const record = new Uint8Array(200);
+    record.set([0x17, 3, 3, 0, 195]);
+    const push = new SynthNet({ seed: 21, startTime: 1710230410 });
+    const a = push.tcp({ client: '10.10.20.31', clientPort: 59004, server: '17.57.146.20', serverPort: 5223 }).connect();
+    const b = push.tcp({ client: '10.10.20.31', clientPort: 59010, server: '20.190.1.1', serverPort: 50443 }).connect();
+    for (let i = 0; i < 4; i++) for (const c of [a, b]) {
+      c.send('c2s', record, { delay: 0.5 });
+      c.send('s2c', record, { delay: 0.05 });
+    }
+    const late = new SynthNet({ seed: 22, startTime: 1710230410 });
+    const agent = { host: '10.10.20.61', pcName: 'AGENTPC-061', agentId: '1061', extension: '2061', instrument: '2061', password: 'x', teamId: 1 };
+    const cti = late.tcp({ client: agent.host, server: '192.168.100.1', serverPort: 12028 }).connect();
+    for (let i = 1; i <= 4; i++) {
+      cti.send('c2s', ged.heartbeatReq(i), { delay: 1 });
+      cti.send('s2c', ged.heartbeatConf(i), { delay: 0.002 });
+    }
+    // Drop each connection's handshake (its first three packets on each network).
+    const packets = [...push.collect().slice(6), ...late.collect().slice(3)].sort((x, y) => x.time - y.time);
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of packets) w.writePacket(iface, p.time, p.data);
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'mid-stream.pcapng');
+    writeFileSync(file, w.toBytes());
+
+    const flows = JSON.parse(ctiscope(['flows', file, '--json']).stdout) as { client: string; server: string; service?: string }[];
+    const byServer = new Map(flows.map((f) => [f.server, f]));
+    expect(byServer.get('17.57.146.20:5223')).toMatchObject({ client: '10.10.20.31:59004' });
+    expect(byServer.get('17.57.146.20:5223')!.service).toBeUndefined();
+    expect(byServer.get('192.168.100.1:12028')).toMatchObject({ client: expect.stringMatching(/^10\.10\.20\.61:/), service: 'cti' });
+
+    const alone = doc(sample('cad-login-ok-noisy.pcapng')).doc;
+    const both = doc(sample('cad-login-ok-noisy.pcapng'), [file]).doc;
+    expect(both.workstations.map((x: { host: string }) => x.host)).toEqual(['10.10.20.31', '10.10.20.61']);
+    expect(both.workstations[0].outcome).toBe(alone.workstations[0].outcome);
+    expect(both.workstations[0].steps.map((st: { summary: string }) => st.summary)).toEqual(alone.workstations[0].steps.map((st: { summary: string }) => st.summary));
+    expect(both.workstations[1].steps.map((st: { phase: string }) => st.phase)).toContain('cti-session');
   });
 
   it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {

@@ -114,8 +114,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     flow.byContent = byContent && !desktopPort && proto !== 'ged188';
     if ((STARTUP_PHASES as readonly string[]).includes(phase)) {
       if (!byContent || desktopPort) {
-        flow.host.desktopClient = true;
-        serverIps.add(flow.info.serverIp);
+        if (flow.info.roleBy !== 'syn' && flow.info.transport === 'tcp') {
+          // Picked up mid-stream: a PC's own end may be the desktop port (its ephemeral 59004 to a server's 5223).
+          flow.desktopUnconfirmed = true;
+          flow.byContent = true;
+        } else {
+          flow.host.desktopClient = true;
+          serverIps.add(flow.info.serverIp);
+        }
       }
       if (servicesSeen.size < 16) servicesSeen.add(serviceText(flow.cls?.label ?? protocol ?? 'service', flow.info.serverPort));
     }
@@ -167,6 +173,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const host = flow.host;
     if (!host) return;
     if (m.time > host.lastTime) host.lastTime = m.time;
+    if (flow.desktopUnconfirmed && (m.anomalies === undefined || m.anomalies.length === 0)) {
+      flow.desktopUnconfirmed = false;
+      flow.contentConfirmed = true;
+      host.desktopClient = true;
+      serverIps.add(flow.info.serverIp);
+    }
     const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
     if (touched && analyzer.onUpdate) report(flow, touched, false);
   }

@@ -52,6 +52,11 @@ export interface FlowState {
   byContent?: boolean;
   /** …and it did: the desktop's directory, a CAD object. */
   contentConfirmed?: boolean;
+  /**
+   * On a desktop port, but its roles were guessed (no handshake captured): it shows a desktop only once a message
+   * of its protocol decodes cleanly (analyzer.ts, message), not by its port, which may be either end's.
+   */
+  desktopUnconfirmed?: boolean;
   gapFrame?: number;
   gapDir?: Direction;
 }
