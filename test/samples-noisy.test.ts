@@ -145,6 +145,18 @@ describe('the Windows background, as the decoders read it (cad-login-ok-noisy)',
     for (const s of sni) expect(resolved.has(s)).toBe(true);
   });
 
+  it("meets the desktop's ports by chance: a wallboard on 3000 and a push channel from the PC's own 59004, read as neither licensing nor a desktop service", () => {
+    const bg = twin('cad-login-ok-noisy').noisy.packets;
+    const touches = (ip: string, port: number): boolean =>
+      bg.some((p) => isIpv4(p.data) && (ipAt(p.data, 26) === ip || ipAt(p.data, 30) === ip) && [(p.data[34] << 8) | p.data[35], (p.data[36] << 8) | p.data[37]].includes(port));
+    expect(touches(WINDOWS_SITE.wallboard.ip, 3000)).toBe(true);
+    expect(touches('203.0.113.87', 59004)).toBe(true);
+    // The push channel began before the capture: no SYN of it is in it.
+    expect(bg.some((p) => isIpv4(p.data) && ipAt(p.data, 30) === '203.0.113.87' && (p.data[47] & 0x02) !== 0)).toBe(false);
+    expect(msgs.filter((m) => m.server.startsWith(`${WINDOWS_SITE.wallboard.ip}:`) || m.client.startsWith(`${WINDOWS_SITE.wallboard.ip}:`))).toEqual([]);
+    expect(msgs.filter((m) => m.client.startsWith('203.0.113.87:') || m.server.startsWith('203.0.113.87:'))).toEqual([]);
+  });
+
   it('has the domain: CLDAP pings (connectionless LDAP), Kerberos, an LDAP session with SASL, references, noSuchObject and a referral, SMB', () => {
     const cldap = by('ldap').filter((m) => m.fields.connectionless === true);
     expect(cldap.filter((m) => m.type === 'searchRequest')).toHaveLength(2);

@@ -13,7 +13,10 @@
  * - the domain: CLDAP pings to two DCs, Kerberos TGS exchanges, an LDAP session on 389 (rootDSE, a SASL
  *   GSS-SPNEGO bind, a subtree search answered with continuation references, a noSuchObject with its matchedDN,
  *   a referral), an SMB2 session to SYSVOL;
- * - HTTPS to a dozen web hosts (TLS 1.3, with SNI), each right after its lookup.
+ * - HTTPS to a dozen web hosts (TLS 1.3, with SNI), each right after its lookup;
+ * - traffic that meets the desktop's ports by chance: an intranet wallboard on port 3000 (the CAD licensing port,
+ *   a web app's default too) polled over HTTP, and a push channel the PC opened before the capture began, whose
+ *   own end is 59004 (in the CAD services' range, as a Windows PC's ephemeral port can be).
  *
  * The frames come from their own SynthNet, so merged (`mergeCaptures`) into a scenario they change none of
  * the desktop's own bytes or timings. On a SPAN port (`vantage: 'span'`) only the PC's unicast traffic to the
@@ -70,6 +73,8 @@ export const WINDOWS_SITE = {
   dhcp: '10.1.0.20',
   /** Hosts on the PC's own /24, by last octet. */
   lan: { gateway: 254, printer: 250, nas: 240, tv: 245, neighbours: [201, 202, 203, 205, 208, 212] },
+  /** An intranet wallboard, a web app on port 3000. */
+  wallboard: { ip: '10.1.0.30', name: 'wallboard.corp.example.com' },
   /** Single-label names users and old mappings make Windows look for (none exists but the NAS). */
   singleLabel: ['FILESRV01', 'PRINTSRV', 'SCANNER-3F', 'NAS01'],
 } as const;
@@ -489,6 +494,46 @@ function https(b: Background, rng: Rng, t: number, h: (typeof WEB_HOSTS)[number]
   b.net.retireClock(clock);
 }
 
+// ------------------------------------------------------------------------- the desktop's ports, by chance
+
+const text = new TextEncoder();
+
+/** The wallboard's queue figures, polled every ten seconds or so: a connection per poll (no keep-alive). */
+function wallboard(b: Background, rng: Rng): void {
+  const w = WINDOWS_SITE.wallboard;
+  for (let t = rng.between(0.5, 5); t < b.end - 1; t += rng.between(8, 12)) {
+    const { clock, conv } = b.tcp(t, w.ip, 3000, rng.between(0.0005, 0.002));
+    conv.connect();
+    conv.send('c2s', text.encode(`GET /api/ds/query?from=now-5m HTTP/1.1\r\nHost: ${w.name}:3000\r\nAccept: application/json\r\n\r\n`));
+    const body = `{"results":{"A":{"frames":[{"queue":"Sales","waiting":${rng.int(0, 9)},"agents":${rng.int(3, 40)}}]}}}`;
+    conv.send('s2c', text.encode(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`), {
+      delay: rng.between(0.005, 0.03),
+    });
+    conv.close('c2s', { delay: 0.001 });
+    b.net.retireClock(clock);
+  }
+}
+
+/** The push service the PC keeps a channel to. */
+const PUSH = { name: 'push.example.net', address: '203.0.113.87', port: 5223, clientPort: 59004 } as const;
+
+/** The push channel, opened half a minute before the window: only its keep-alives fall in it, no handshake. */
+function pushChannel(o: WindowsNoiseOptions, rng: Rng): SynthPacket[] {
+  const lead = 30;
+  const net = new SynthNet({ seed: rng.nextUint32(), startTime: o.startTime + o.from - lead, vantage: o.vantage ?? 'client' });
+  const clock = net.newClock(0);
+  const conv = net.tcp({ client: o.host, clientPort: PUSH.clientPort, server: PUSH.address, serverPort: PUSH.port, clock, rtt: rng.between(0.02, 0.05) });
+  conv.connect();
+  conv.send('c2s', tlsClientHello(rng, PUSH.name));
+  conv.send('s2c', tlsServerHello13(rng, rng.int(2500, 4200)), { delay: rng.between(0.002, 0.01) });
+  conv.send('c2s', [tlsClientFinished(rng), tlsApplicationData(rng, rng.int(100, 300))], { delay: 0.0005, coalesce: true });
+  while (clock.now < lead + (o.to - o.from)) {
+    conv.send('c2s', tlsApplicationData(rng, rng.int(20, 60)), { delay: rng.between(10, 20) });
+    conv.send('s2c', tlsApplicationData(rng, rng.int(20, 60)), { delay: rng.between(0.02, 0.05) });
+  }
+  return net.collect();
+}
+
 // ---------------------------------------------------------------------------------------------- all
 
 /** The background frames of one PC over the window, in time order (times in epoch seconds). */
@@ -529,7 +574,10 @@ export function windowsNoise(o: WindowsNoiseOptions): SynthPacket[] {
     const answered = webLookup(b, web, t, h);
     if (!b.span) https(b, web, answered + web.between(0.0005, 0.01), h);
   }
-  return b.net.collect().filter((p) => p.time <= o.startTime + o.to && p.time >= o.startTime + o.from);
+  // What the desktop's ports meet by chance, on the PC only (none of it crosses the servers' segment).
+  if (!b.span) wallboard(b, rng.fork(10));
+  const packets = b.span ? b.net.collect() : mergeCaptures(b.net.collect(), pushChannel(o, rng.fork(11)));
+  return packets.filter((p) => p.time <= o.startTime + o.to && p.time >= o.startTime + o.from);
 }
 
 /** Two captures' frames as one, in time order; at equal times `a`'s frame comes first. */
