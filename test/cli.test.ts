@@ -245,7 +245,7 @@ describe('ctiscope analyze', () => {
     expect(r.doc.workstations).toEqual([]);
   });
 
-  it('connections picked up mid-stream: a PC\'s own port in the CAD services\' range names no service, a desktop\'s CTI session still shows it', () => {
+  it('connections picked up mid-stream: a PC\'s own port in the CAD services\' range names no service; a desktop\'s CTI session, or its page beside a new connection, still shows it', () => {
     // Each connection began before the capture: its handshake is not in it. The PC of the noisy CAD sample has two
     // connections whose own ends are 59004 and 59010 (to a push service on 5223, and to a server's dynamic 50443),
     // and another PC heartbeats with the CTI server on 12028.
@@ -265,8 +265,18 @@ describe('ctiscope analyze', () => {
       cti.send('c2s', ged.heartbeatReq(i), { delay: 1 });
       cti.send('s2c', ged.heartbeatConf(i), { delay: 0.002 });
     }
-    // Drop each connection's handshake (its first three packets on each network).
-    const packets = [...push.collect().slice(6), ...late.collect().slice(3)].sort((x, y) => x.time - y.time);
+    // A Finesse desktop whose page connection (8445) predates the capture and whose notification channel (7443)
+    // opens in it: the first is its step too, once the second shows the PC is a desktop.
+    const finesseOld = new SynthNet({ seed: 23, startTime: 1710230410 });
+    const page = finesseOld.tcp({ client: '10.10.20.62', server: '10.20.0.40', serverPort: 8445 }).connect();
+    const finesseNew = new SynthNet({ seed: 24, startTime: 1710230411 });
+    const bosh = finesseNew.tcp({ client: '10.10.20.62', server: '10.20.0.40', serverPort: 7443 }).connect();
+    for (let i = 0; i < 3; i++) for (const c of [page, bosh]) {
+      c.send('c2s', record, { delay: 0.5 });
+      c.send('s2c', record, { delay: 0.05 });
+    }
+    // Drop each old connection's handshake (its first three packets on each network).
+    const packets = [...push.collect().slice(6), ...late.collect().slice(3), ...finesseOld.collect().slice(3), ...finesseNew.collect()].sort((x, y) => x.time - y.time);
     const w = new PcapngWriter({ tsResolution: 'us' });
     const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
     for (const p of packets) w.writePacket(iface, p.time, p.data);
@@ -281,10 +291,11 @@ describe('ctiscope analyze', () => {
 
     const alone = doc(sample('cad-login-ok-noisy.pcapng')).doc;
     const both = doc(sample('cad-login-ok-noisy.pcapng'), [file]).doc;
-    expect(both.workstations.map((x: { host: string }) => x.host)).toEqual(['10.10.20.31', '10.10.20.61']);
+    expect(both.workstations.map((x: { host: string }) => x.host)).toEqual(['10.10.20.31', '10.10.20.61', '10.10.20.62']);
     expect(both.workstations[0].outcome).toBe(alone.workstations[0].outcome);
     expect(both.workstations[0].steps.map((st: { summary: string }) => st.summary)).toEqual(alone.workstations[0].steps.map((st: { summary: string }) => st.summary));
     expect(both.workstations[1].steps.map((st: { phase: string }) => st.phase)).toContain('cti-session');
+    expect(both.workstations[2].steps.map((st: { server: string }) => st.server).sort()).toEqual(['10.20.0.40:7443', '10.20.0.40:8445']);
   });
 
   it('exits 1 when a login failed, 0 when all logged in, 4 when nothing conclusive', () => {

@@ -199,8 +199,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (!host) return;
     if (r.end > host.lastTime) host.lastTime = r.end;
     // A flow whose content was to decide its phase (ordinary LDAP, GIOP found by content) and never did is not
-    // a start-up step: a domain controller's refused port is no config failure.
-    const phase = flow.byContent && !flow.contentConfirmed ? 'other' : (ctx.flowPhase(flow) ?? 'other');
+    // a start-up step: a domain controller's refused port is no config failure. One on a desktop port picked up
+    // mid-stream is, when its client is a desktop by other evidence: its port did not make it one.
+    const undecided = flow.byContent && !flow.contentConfirmed && !(flow.desktopUnconfirmed && host.desktopClient);
+    const phase = undecided ? 'other' : (ctx.flowPhase(flow) ?? 'other');
     // Finalised early by the flow table (its budget) or by the end of the capture: its replies may yet have come.
     const evictedAt = r.evictedAt;
     const open = r.openAtEnd || evictedAt !== undefined;
