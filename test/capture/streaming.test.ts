@@ -67,8 +67,9 @@ describe('zero copy', () => {
   });
 });
 
-describe('speed', () => {
-  it('reads 200k EPBs (≈110 MB) quickly', () => {
+describe('a large capture in chunks', () => {
+  // Its speed is measured by the bench against tshark (npm run bench), never asserted here.
+  it('reads 200k EPBs (≈110 MB) fed in 1 MiB chunks, every packet whole', () => {
     const w = new PcapngWriter({ chunkSize: 1 << 22 });
     const iface = w.addInterface(1);
     const data = payload(1, 534);
@@ -76,7 +77,6 @@ describe('speed', () => {
     const bytes = w.toBytes();
     let n = 0;
     let sum = 0;
-    const t0 = performance.now();
     // 1 MiB chunks, as source-node reads them.
     const reader = createCaptureReader({
       packet: (p) => {
@@ -86,61 +86,7 @@ describe('speed', () => {
     });
     for (let at = 0; at < bytes.length; at += 1 << 20) reader.push(bytes.subarray(at, at + (1 << 20)));
     reader.end();
-    const ms = performance.now() - t0;
     expect(n).toBe(200_000);
     expect(sum).toBe(200_000 * 534);
-    // ~5× the budget of "1M packets in well under a second": generous for slow CI machines.
-    expect(ms).toBeLessThan(1000);
-  });
-});
-
-describe('fuzzing (bounded)', () => {
-  /** Reads in one push and in small pushes; only CaptureError may escape. */
-  function survive(bytes: Uint8Array): void {
-    for (const chunks of [[bytes.length || 1], [3, 17]]) {
-      try {
-        readChunked(bytes, chunks);
-      } catch (e) {
-        if (!(e instanceof CaptureError)) throw e;
-      }
-    }
-  }
-
-  it('random bytes behind a valid magic never throw anything but CaptureError', () => {
-    const magics = [
-      [0xd4, 0xc3, 0xb2, 0xa1],
-      [0xa1, 0xb2, 0x3c, 0x4d],
-      [0x0a, 0x0d, 0x0d, 0x0a],
-    ];
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 600 }), (m, rest) => {
-        survive(concat(Uint8Array.from(magics[m]), rest));
-      }),
-      { numRuns: Number(process.env.CAPTURE_FUZZ_RUNS ?? 300), seed: 42 },
-    );
-  });
-
-  it('mutated fixtures never throw anything but CaptureError', () => {
-    const sources = [
-      'pcapng-testgen__le_test202.pcapng',
-      'pcapng-testgen__be_test202.pcapng',
-      'ndpi__avast_securedns.pcapng',
-      'pcapplusplus__ldap.pcapng',
-      'tcpdump__tcp-handshake-nano.pcap',
-      'pcapplusplus__nanosecs_big_endian.pcap',
-    ].map(fixture);
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: sources.length - 1 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
-        fc.nat(),
-        (which, edits, cutSeed) => {
-          const bytes = sources[which].slice();
-          for (const [pos, value] of edits) bytes[pos % bytes.length] = value;
-          survive(bytes.subarray(0, bytes.length - (cutSeed % 64)));
-        },
-      ),
-      { numRuns: Number(process.env.CAPTURE_FUZZ_RUNS ?? 250), seed: 7 },
-    );
   });
 });

@@ -182,7 +182,19 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
     const screenBefore = await rowOnScreen(chosen);
     expect(screenBefore).not.toBeNull();
 
-    await page.evaluate(() => ((window as unknown as { __gaps: number[] }).__gaps = []));
+    await page.evaluate(() => {
+      const w = window as unknown as { __gaps: number[]; __rows: { added: number; removed: number } };
+      w.__gaps = [];
+      // Rows made or thrown away while the updates come: none, if the list reuses its rows as it should.
+      w.__rows = { added: 0, removed: 0 };
+      const isRow = (n: Node): boolean => n instanceof HTMLElement && n.classList.contains('ws-row');
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.addedNodes) if (isRow(n)) w.__rows.added++;
+          for (const n of r.removedNodes) if (isRow(n)) w.__rows.removed++;
+        }
+      }).observe(document.getElementById('ws-list')!, { childList: true, subtree: true });
+    });
     const publishedBefore = feed.published;
     const started = performance.now();
     for (let at = half; at < packets.length; at += chunk) {
@@ -206,9 +218,12 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
     gaps.sort((a, b) => a - b);
     const p95 = gaps[Math.floor(gaps.length * 0.95)];
     writeFileSync(artifactPath('live-300-frames.json'), JSON.stringify({ workstations: expected.workstations.length, packets: packets.length, documents: published, feedingMs: feeding, frames: gaps.length, p95, max: gaps.at(-1) }, null, 1));
-    // Throttled on the server (250 ms) and drawn once per frame on the page: a handful of documents, smooth frames.
+    // Throttled on the server (250 ms): a handful of documents. Each is drawn into the same few rows, a screenful
+    // of the hundreds of workstations, none made or thrown away (the frame times are in the artifact, for people:
+    // a test asserts no wall-clock time, which a loaded machine stretches).
     expect(published).toBeLessThanOrEqual(Math.ceil(feeding / 250) + 2);
-    expect(p95).toBeLessThan(100);
+    expect(await page.evaluate(() => (window as unknown as { __rows: { added: number; removed: number } }).__rows)).toEqual({ added: 0, removed: 0 });
+    expect(await page.locator('.ws-row').count()).toBeLessThan(expected.workstations.length / 4);
     expect(errors).toEqual([]);
     await page.close();
   });

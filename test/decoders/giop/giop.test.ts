@@ -473,7 +473,6 @@ describe('bounded fuzz: no throw, no hang', () => {
   ];
 
   test('mutated real and encoded messages', () => {
-    const started = Date.now();
     for (let i = 0; i < 3000; i++) {
       const b = samples[i % samples.length].slice();
       const flips = 1 + rand(6);
@@ -482,7 +481,6 @@ describe('bounded fuzz: no throw, no hang', () => {
       const m = decodeGiopMessage(cut);
       expect(typeof m.summary).toBe('string');
     }
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   test('random bytes through the stream decoder, in random segment sizes, with gaps', () => {
