@@ -120,7 +120,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
           flow.byContent = true;
         } else {
           flow.host.desktopClient = true;
-          serverIps.add(flow.info.serverIp);
+          if (!serverIps.has(flow.info.serverIp)) flow.serverUnconfirmed = true;
         }
       }
       if (servicesSeen.size < 16) servicesSeen.add(serviceText(flow.cls?.label ?? protocol ?? 'service', flow.info.serverPort));
@@ -173,6 +173,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const host = flow.host;
     if (!host) return;
     if (m.time > host.lastTime) host.lastTime = m.time;
+    if (flow.serverUnconfirmed) {
+      flow.serverUnconfirmed = false;
+      serverIps.add(flow.info.serverIp);
+    }
     if (flow.desktopUnconfirmed && (m.anomalies === undefined || m.anomalies.length === 0)) {
       flow.desktopUnconfirmed = false;
       flow.contentConfirmed = true;
@@ -198,6 +202,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const host = flow.host;
     if (!host) return;
     if (r.end > host.lastTime) host.lastTime = r.end;
+    if (flow.serverUnconfirmed && r.payloadBytes.c2s + r.payloadBytes.s2c > 0) serverIps.add(flow.info.serverIp);
     // A flow whose content was to decide its phase (ordinary LDAP, GIOP found by content) and never did is not
     // a start-up step: a domain controller's refused port is no config failure. One on a desktop port picked up
     // mid-stream is, when its client is a desktop by other evidence: its port did not make it one.

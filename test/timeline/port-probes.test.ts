@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { Sim, NODE_A, NODE_B } from './sim.js';
+import { Sim, NODE_A, NODE_B, cadLoginOk } from './sim.js';
 
 const SRC = { files: ['probes.pcapng'], packets: 10 };
 
@@ -55,5 +55,13 @@ describe('connections that show no desktop', () => {
     const doc = sim.an.finish({ ...SRC, packets: sim.frame });
     expect(doc.workstations).toEqual([]);
     expect(doc.summary.message).toContain('10.10.20.44, 10.10.20.45 only made connection attempts that carried no data (2: ');
+  });
+
+  it("a scan of a PC's own ports, all refused, leaves the PC a workstation (the PC is no server for it)", () => {
+    const sim = new Sim();
+    cadLoginOk(sim, '10.10.20.31', 0, { heartbeats: 2 });
+    for (const [i, port] of [38983, 3000, 12028, 59000, 59004].entries()) sim.failedConnect('10.10.20.99', '10.10.20.31', port, [1 + i * 0.001], 'REJ');
+    const doc = sim.an.finish({ ...SRC, packets: sim.frame });
+    expect(doc.workstations.map((w) => [w.host, w.outcome])).toEqual([['10.10.20.31', 'logged-in']]);
   });
 });

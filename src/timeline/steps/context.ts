@@ -57,6 +57,11 @@ export interface FlowState {
    * of its protocol decodes cleanly (analyzer.ts, message), not by its port, which may be either end's.
    */
   desktopUnconfirmed?: boolean;
+  /**
+   * Its server is a desktop server by the port alone so far: it counts as one (no workstation, whatever else it
+   * does) once the flow carries data. A scan of a PC's ports, all refused, made the PC a 'server'.
+   */
+  serverUnconfirmed?: boolean;
   gapFrame?: number;
   gapDir?: Direction;
 }
