@@ -7,7 +7,7 @@
 
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
 import type { DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
-import { createDispatcher } from './decoders/dispatch.js';
+import { createDispatcher, serviceRunsOver } from './decoders/dispatch.js';
 import { DEFAULT_PROFILES, PortMap, portCanNameServer, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
 import { createFlowTracker, type FlowStats, type FlowTracker, type FlowTrackerOptions } from './decoders/net/index.js';
@@ -135,7 +135,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     // and a dynamic-range port only facing another (portCanNameServer).
     isServerPort: (port, transport, peerPort) => {
       const def = portMap.lookup(port);
-      return def !== undefined && portCanNameServer(port, peerPort) && (def.protocol === 'opaque' || DEFAULT_REGISTRY[def.protocol]?.[transport] !== undefined);
+      return def !== undefined && portCanNameServer(port, peerPort) && serviceRunsOver(def, DEFAULT_REGISTRY, transport);
     },
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.

@@ -30,6 +30,11 @@ export interface ProtocolEntry {
 
 export type ProtocolRegistry = Partial<Record<ProtocolName, ProtocolEntry>>;
 
+/** True when a profile's service can be read on this transport: opaque, or its protocol has a decoder for it. */
+export function serviceRunsOver(def: ServiceDef, registry: ProtocolRegistry, transport: FlowInfo['transport']): boolean {
+  return def.protocol === 'opaque' || registry[def.protocol]?.[transport] !== undefined;
+}
+
 export interface DispatchOptions {
   registry: ProtocolRegistry;
   portMap: PortMap;
@@ -118,8 +123,8 @@ class FlowDispatch implements FlowConsumer {
   private pending: Pending[] | null = null;
   private pendingBytes = 0;
   private def: ServiceDef | undefined;
-  /** Named by the port, waiting for its first bytes to confirm it (startContradicts). */
-  private verifying = false;
+  /** Named by the port, waiting for its first bytes: the check they must pass (the protocol's startContradicts). */
+  private verifying: StartContradicts | undefined;
   /** FlowConsumer.weight: more once a decoder reads the flow. */
   weight = 1;
 
@@ -137,12 +142,12 @@ class FlowDispatch implements FlowConsumer {
       (!guessed || portCanNameServer(info.serverPort, info.clientPort) ? opts.portMap.lookup(info.serverPort) : undefined) ??
       (guessed && portCanNameServer(info.clientPort, info.serverPort) ? opts.portMap.lookup(info.clientPort) : undefined);
     this.def = def;
-    if (def && (def.protocol === 'opaque' || registry[def.protocol as ProtocolName]?.[info.transport])) {
+    if (def && serviceRunsOver(def, registry, info.transport)) {
       // Only the default profiles' ports are checked (the user's --port is taken at its word), and only on a stream
       // whose first bytes are its start: a flow picked up mid-stream may begin anywhere in a message.
       const check = def.detectedBy === 'port' && info.roleBy === 'syn' && info.transport === 'tcp' && def.protocol !== 'opaque';
-      if (check && registry[def.protocol as ProtocolName]!.startContradicts) this.verifying = true;
-      else this.classifyByPort(def);
+      this.verifying = check ? registry[def.protocol as ProtocolName]!.startContradicts : undefined;
+      if (!this.verifying) this.classifyByPort(def);
     } else {
       this.probing = true;
     }
@@ -150,7 +155,7 @@ class FlowDispatch implements FlowConsumer {
 
   private classifyByPort(def: ServiceDef): void {
     const { shared, info } = this;
-    this.verifying = false;
+    this.verifying = undefined;
     this.cls = shared.classify(info, def.protocol, def);
     shared.opts.classified?.(info, this.cls);
     if (def.protocol !== 'opaque') this.decoder = shared.decoderFor(info, def.protocol as ProtocolName);
@@ -158,18 +163,17 @@ class FlowDispatch implements FlowConsumer {
   }
 
   /** The flow's first bytes: the port's protocol, or, when they cannot be, content detection as for any port. */
-  private verify(dir: Direction, bytes: Uint8Array): void {
-    const def = this.def!;
-    if (bytes.length > 0 && this.shared.registry[def.protocol as ProtocolName]!.startContradicts!(bytes, dir)) {
-      this.verifying = false;
+  private verify(contradicts: StartContradicts, dir: Direction, bytes: Uint8Array): void {
+    if (bytes.length > 0 && contradicts(bytes, dir)) {
+      this.verifying = undefined;
       this.def = undefined;
       this.probing = true;
-    } else this.classifyByPort(def);
+    } else this.classifyByPort(this.def!);
   }
 
   /** False once no decoder reads the flow: the tracker then stops handing its bytes over. */
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void {
-    if (this.verifying) this.verify(dir, bytes);
+    if (this.verifying) this.verify(this.verifying, dir, bytes);
     if (this.probing) {
       if (this.pending === null) {
         // The flow's first bytes are probed where they lie: most flows are decided by them, and then nothing is

@@ -311,12 +311,8 @@ export const giopStartContradicts: StartContradicts = (b) => {
 };
 
 /** `GIOP` magic, version 1.0–1.3 and a known message type (ZIOP, compressed GIOP, counts too). */
-export const probeGiop: ContentProbe = (b) => {
-  const n = Math.min(b.length, 4);
-  for (let i = 0; i < n; i++) {
-    const c = b[i];
-    if (i === 0 ? c !== 0x47 && c !== 0x5a : c !== MAGIC_BYTES[i]) return 'no';
-  }
+export const probeGiop: ContentProbe = (b, dir) => {
+  if (giopStartContradicts(b, dir)) return 'no';
   if (b.length < 8) return 'maybe';
   return plausibleGiopHeader(b, 0, b.length) ? 'yes' : 'no';
 };

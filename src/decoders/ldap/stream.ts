@@ -300,7 +300,7 @@ export const ldapStartContradicts: StartContradicts = (b) => b.length > 0 && b[0
  */
 export const probeLdap: ContentProbe = (b, dir) => {
   if (b.length === 0) return 'maybe';
-  if (b[0] !== 0x30) return 'no';
+  if (ldapStartContradicts(b, dir)) return 'no';
   if (b.length < 8) return 'maybe';
   if (!plausibleLdapStart(b, 0, b.length)) {
     // Not enough bytes to see the op tag yet?

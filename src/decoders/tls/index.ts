@@ -296,14 +296,14 @@ class TlsFlowDecoder implements StreamDecoder {
 
 export const createTlsStreamDecoder: StreamDecoderFactory = (ctx) => new TlsFlowDecoder(ctx);
 
+/** A TLS stream starts with a record: content type 20–24 (a handshake, almost always). */
+export const tlsStartContradicts: StartContradicts = (b) => b.length > 0 && (b[0] < 20 || b[0] > 24);
+
 /**
  * Content probe: a handshake record whose first message is a ClientHello (from the client) or a
  * ServerHello (from the server). Only that shape counts, since other record types start with bytes
  * (0x14–0x17) common in binary protocols.
  */
-/** A TLS stream starts with a record: content type 20–24 (a handshake, almost always). */
-export const tlsStartContradicts: StartContradicts = (b) => b.length > 0 && (b[0] < 20 || b[0] > 24);
-
 export const probeTls: ContentProbe = (b, dir) => {
   if (b.length === 0) return 'maybe';
   if (b[0] !== 22) return 'no';

@@ -7,6 +7,7 @@ import type { FlowRecord } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
 import type { StepState } from '../state.js';
 import type { FlowState, StepContext } from './context.js';
+import { portOf } from '../format.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
@@ -40,14 +41,14 @@ const LATER_PHASES: ReadonlySet<string> = new Set(['licensing', 'services']);
 export function noDesktopInConnections(steps: readonly StepState[]): boolean {
   let checksOnly = true;
   let laterOnly = true;
-  let ports: Set<string> | undefined;
+  let ports: Set<number | null> | undefined;
   for (const s of steps) {
     if (s.phase === 'dns') continue;
     const c = s.facts.conn;
     if (s.kind !== 'connection' || !c || c.bytes.c2s > 0 || c.bytes.s2c > 0) return false;
     if (!c.portCheck) checksOnly = false;
     if (!LATER_PHASES.has(s.phase)) laterOnly = false;
-    (ports ??= new Set()).add(s.server.slice(s.server.lastIndexOf(':') + 1));
+    (ports ??= new Set()).add(portOf(s.server));
   }
   return ports !== undefined && (checksOnly || laterOnly || ports.size >= SCAN_PORTS);
 }
