@@ -19,7 +19,7 @@ export function phaseBands(subject: { steps: readonly Step[] }): PhaseBand[] {
   const firstStart = new Map<Phase, number>();
   const lastEnd = new Map<Phase, number>();
   for (const s of subject.steps) {
-    if (s.phase === 'other' || s.phase === 'phone') continue;
+    if (!isStartUpPhase(s.phase)) continue;
     firstStart.set(s.phase, Math.min(firstStart.get(s.phase) ?? Infinity, s.start));
     lastEnd.set(s.phase, Math.max(lastEnd.get(s.phase) ?? -Infinity, s.end));
   }
@@ -29,4 +29,9 @@ export function phaseBands(subject: { steps: readonly Step[] }): PhaseBand[] {
     start,
     end: i + 1 < ordered.length ? Math.max(start, ordered[i + 1][1]) : Math.max(start, lastEnd.get(phase) ?? start),
   }));
+}
+
+/** A phase of the start-up: not the PC's own traffic ('other'), nor the phone's. */
+export function isStartUpPhase(p: Phase): boolean {
+  return p !== 'other' && p !== 'phone';
 }

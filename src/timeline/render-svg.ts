@@ -23,9 +23,16 @@ export interface SvgOptions {
 const LANE_HEIGHT = 22;
 const LABEL_WIDTH = 230;
 const PHASE_BAND = 20;
-const AXIS_HEIGHT = 30;
+/** The axis: its line, a row of times and, below it, a row of the breaks' durations. */
+const AXIS_HEIGHT = 42;
 const BREAK_WIDTH = 26;
+/** Room an axis label takes ("+123.456s"); a stretch closer than this to the last label gets only its tick. */
+const AXIS_LABEL_WIDTH = 62;
+/** Room a break's duration takes ("≈1 min 47 s" in 9 px type); a closer break gets only its mark. */
+const BREAK_LABEL_WIDTH = 56;
 const MIN_BAR = 4;
+/** Width of a character of a finding's label (10 px type), to keep the label inside the chart. */
+const FINDING_CHAR_WIDTH = 5.6;
 const PAD = 8;
 
 const PHASE_COLORS: Record<Phase, string> = {
@@ -46,23 +53,34 @@ interface Segment {
   width: number;
 }
 
-/** Busy stretches of the timeline (step intervals merged, with idle gaps longer than `breakAfter` cut out). */
+/**
+ * Busy stretches of the timeline: the times at which steps start and end, clustered, with a new stretch after
+ * every stretch of more than `breakAfter` seconds in which no step starts or ends. A step's length alone makes
+ * no stretch: a session's heartbeats or the PC's own lookups last the whole capture, and as one stretch they
+ * left the start-up a few pixels of the width (a step that lasts longer than a break is drawn across it).
+ */
 function segments(steps: readonly Step[], breakAfter: number): { start: number; end: number }[] {
-  const spans = steps.map((s) => ({ start: s.start, end: Math.max(s.end, s.start) })).sort((a, b) => a.start - b.start);
+  const times: number[] = [];
+  for (const s of steps) times.push(s.start, Math.max(s.end, s.start));
+  times.sort((a, b) => a - b);
   const out: { start: number; end: number }[] = [];
-  for (const s of spans) {
+  for (const t of times) {
     const last = out[out.length - 1];
-    if (last && s.start - last.end <= breakAfter) last.end = Math.max(last.end, s.end);
-    else out.push({ ...s });
+    if (last && t - last.end <= breakAfter) last.end = t;
+    else out.push({ start: t, end: t });
   }
   return out;
 }
 
-/** Maps times to x: each busy stretch gets width by the square root of its length; breaks get a fixed width. */
-function timeScale(steps: readonly Step[], x0: number, width: number, breakAfter: number): { x(t: number): number; segs: Segment[] } {
+/**
+ * Maps times to x: each busy stretch gets width by the square root of its length; breaks get a fixed width (less
+ * when there are so many that they would take more than a third of the chart).
+ */
+function timeScale(steps: readonly Step[], x0: number, width: number, breakAfter: number): { x(t: number): number; segs: Segment[]; breakWidth: number } {
   const spans = segments(steps, breakAfter);
-  if (spans.length === 0) return { x: () => x0, segs: [] };
-  const avail = Math.max(60, width - BREAK_WIDTH * (spans.length - 1));
+  const breakWidth = spans.length > 1 ? Math.min(BREAK_WIDTH, width / 3 / (spans.length - 1)) : BREAK_WIDTH;
+  if (spans.length === 0) return { x: () => x0, segs: [], breakWidth };
+  const avail = Math.max(60, width - breakWidth * (spans.length - 1));
   const weights = spans.map((s) => Math.sqrt(Math.max(s.end - s.start, 0.002)));
   const total = weights.reduce((a, b) => a + b, 0);
   const segs: Segment[] = [];
@@ -70,13 +88,13 @@ function timeScale(steps: readonly Step[], x0: number, width: number, breakAfter
   spans.forEach((s, i) => {
     const w = (avail * weights[i]) / total;
     segs.push({ ...s, x, width: w });
-    x += w + BREAK_WIDTH;
+    x += w + breakWidth;
   });
   const map = (t: number): number => {
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i];
       if (t <= s.end || i === segs.length - 1) {
-        if (t < s.start) return i === 0 ? s.x : s.x - BREAK_WIDTH / 2;
+        if (t < s.start) return i === 0 ? s.x : s.x - breakWidth / 2;
         const span = s.end - s.start;
         const f = span > 0 ? Math.min(1, (t - s.start) / span) : 0;
         return s.x + f * s.width;
@@ -84,7 +102,7 @@ function timeScale(steps: readonly Step[], x0: number, width: number, breakAfter
     }
     return x0;
   };
-  return { x: map, segs };
+  return { x: map, segs, breakWidth };
 }
 
 function laneKey(s: Step): string {
@@ -110,7 +128,7 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   }
   const chartX = LABEL_WIDTH;
   const chartW = width - LABEL_WIDTH - PAD * 2;
-  const { x, segs } = timeScale(steps, chartX, chartW, breakAfter);
+  const { x, segs, breakWidth } = timeScale(steps, chartX, chartW, breakAfter);
   const top = PAD + PHASE_BAND + 4;
   const height = top + lanes.length * LANE_HEIGHT + AXIS_HEIGHT + PAD;
   const origin = ws.start;
@@ -161,21 +179,33 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
 
   // Findings: a marker at the end of their step, with the kind as a label.
   const labelled = new Set<string>();
-  for (const f of ws.findings) out.push(findingMarker(f, barOf, labelled, chartX, top));
+  for (const f of ws.findings) out.push(findingMarker(f, barOf, labelled, chartX, top, width - PAD));
 
-  // Axis with a tick at the start of each busy stretch and a break mark between stretches.
+  // Axis with a tick at the start of each busy stretch (labelled where there is room) and a break mark between
+  // stretches.
   const axisY = top + lanes.length * LANE_HEIGHT + 6;
   out.push(`<line class="ct-axis" x1="${chartX}" y1="${axisY}" x2="${width - PAD}" y2="${axisY}"/>`);
+  let labelledTo = -Infinity;
+  let breakLabelledTo = -Infinity;
   segs.forEach((s, i) => {
     out.push(`<line class="ct-axis" x1="${fmt(s.x)}" y1="${axisY}" x2="${fmt(s.x)}" y2="${axisY + 5}"/>`);
-    out.push(`<text class="ct-text ct-dim" x="${fmt(s.x)}" y="${axisY + 17}">+${(s.start - origin).toFixed(3)}s</text>`);
+    // The last labels end at their tick rather than run off the chart.
+    const end = s.x + AXIS_LABEL_WIDTH > width - PAD;
+    if ((end ? s.x - AXIS_LABEL_WIDTH : s.x) >= labelledTo) {
+      out.push(`<text class="ct-text ct-dim" x="${fmt(s.x)}" y="${axisY + 17}"${end ? ' text-anchor="end"' : ''}>+${(s.start - origin).toFixed(3)}s</text>`);
+      labelledTo = s.x + AXIS_LABEL_WIDTH;
+    }
     if (i > 0) {
-      const bx = s.x - BREAK_WIDTH / 2;
+      const bx = s.x - breakWidth / 2;
       const idle = s.start - segs[i - 1].end;
+      let label = '';
+      if (bx - BREAK_LABEL_WIDTH / 2 >= breakLabelledTo && bx + BREAK_LABEL_WIDTH / 2 <= width) {
+        label = `<text class="ct-text ct-dim" x="${fmt(bx)}" y="${axisY + 31}" font-size="9" text-anchor="middle">≈${escapeXml(formatDuration(idle))}</text>`;
+        breakLabelledTo = bx + BREAK_LABEL_WIDTH / 2;
+      }
       out.push(
         `<g class="ct-gap"><path class="ct-break" d="M${fmt(bx - 4)} ${axisY - 5} l4 -4 l4 8 l4 -8"/>` +
-          `<title>${escapeXml(`${formatDuration(idle)} with no activity (compressed)`)}</title>` +
-          `<text class="ct-text ct-dim" x="${fmt(bx - 8)}" y="${axisY - 9}" font-size="9">≈${escapeXml(formatDuration(idle))}</text></g>`,
+          `<title>${escapeXml(`${formatDuration(idle)} in which no step starts or ends (compressed)`)}</title>${label}</g>`,
       );
     }
   });
@@ -183,13 +213,17 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   return out.join('\n');
 }
 
-function findingMarker(f: Finding, barOf: Map<string, { x: number; y: number; w: number }>, labelled: Set<string>, chartX: number, top: number): string {
+function findingMarker(f: Finding, barOf: Map<string, { x: number; y: number; w: number }>, labelled: Set<string>, chartX: number, top: number, right: number): string {
   const bar = f.step ? barOf.get(f.step) : undefined;
   const cx = bar ? bar.x + bar.w : chartX;
   const cy = bar ? bar.y + (LANE_HEIGHT - 10) / 2 : top;
   const cls = f.severity === 'error' ? 'ct-mark' : 'ct-warn';
   const key = `${f.step}|${f.kind}`;
-  const label = labelled.has(f.step ?? '') ? '' : `<text class="ct-text" x="${fmt(cx + 7)}" y="${fmt(cy + 4)}" font-size="10">${escapeXml(f.kind)}</text>`;
+  // A label that would run past the chart's right edge goes to the left of its marker.
+  const left = cx + 7 + f.kind.length * FINDING_CHAR_WIDTH > right;
+  const label = labelled.has(f.step ?? '')
+    ? ''
+    : `<text class="ct-text" x="${fmt(left ? cx - 8 : cx + 7)}" y="${fmt(cy + 4)}" font-size="10"${left ? ' text-anchor="end"' : ''}>${escapeXml(f.kind)}</text>`;
   labelled.add(f.step ?? '');
   return `<g class="ct-finding" data-kind="${escapeXml(f.kind)}" data-key="${escapeXml(key)}"><path class="${cls}" d="M${fmt(cx)} ${fmt(cy - 6)} l6 12 h-12 z"><title>${escapeXml(`${f.severity} ${f.kind}: ${f.message}`)}</title></path>${label}</g>`;
 }

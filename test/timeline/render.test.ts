@@ -167,6 +167,48 @@ describe('HTML report and SVG escape every string from packets', () => {
     for (let i = 1; i < bands.length; i++) expect(bands[i].x1).toBeGreaterThanOrEqual(bands[i - 1].x2 - 4.5);
   });
 
+  it('the start-up takes most of the SVG\'s width, whatever lasts around it, and no axis label runs into another', async () => {
+    const { analyzeFiles } = await import('../../src/pipeline-node.js');
+    const width = 960;
+    const chart = width - 230 - 16;
+    for (const [sample, host] of [
+      // Minutes of the PC's own lookups around a failed start-up of a second.
+      ['span-many-agents-noisy', '10.10.20.101'],
+      // A start-up of a second, then heartbeats every 30 s for a minute.
+      ['cad-login-ok', '10.10.20.31'],
+      ['cad-login-ok-noisy', '10.10.20.31'],
+      ['stale-ldap-failover-noisy', '10.10.20.32'],
+    ]) {
+      const { doc } = await analyzeFiles([new URL(`../../samples/${sample}.pcapng`, import.meta.url).pathname], { analyze: true });
+      const ws = doc!.workstations.find((w) => w.host === host)!;
+      const svg = renderTimelineSvg(ws, { width });
+      const bands = [...svg.matchAll(/<g class="ct-phase"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[2]));
+      // Before, the PC's lookups (or the heartbeats) made one stretch of the whole capture: 4 px a phase.
+      expect(bands.reduce((a, b) => a + b, 0) / chart, sample).toBeGreaterThan(0.5);
+      // Axis texts (times below the axis, durations of breaks under them): one row each, none overlapping, all inside.
+      const rows = new Map<string, { x: number; anchor: string; text: string }[]>();
+      for (const m of svg.matchAll(/<text class="ct-text ct-dim" x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)) {
+        const anchor = /text-anchor="(\w+)"/.exec(m[3])?.[1] ?? 'start';
+        if (!rows.has(m[2])) rows.set(m[2], []);
+        rows.get(m[2])!.push({ x: Number(m[1]), anchor, text: m[4] });
+      }
+      expect(rows.size, sample).toBeGreaterThan(0);
+      for (const row of rows.values()) {
+        // 5.5 px a character of 11 px type (9 px for the durations: narrower still).
+        const spans = row.map((t) => {
+          const w = t.text.length * 5.5;
+          const x0 = t.anchor === 'end' ? t.x - w : t.anchor === 'middle' ? t.x - w / 2 : t.x;
+          return [x0, x0 + w];
+        }).sort((a, b) => a[0] - b[0]);
+        for (const [x0, x1] of spans) {
+          expect(x0, sample).toBeGreaterThanOrEqual(0);
+          expect(x1, sample).toBeLessThanOrEqual(width);
+        }
+        for (let i = 1; i < spans.length; i++) expect(spans[i][0], sample).toBeGreaterThanOrEqual(spans[i - 1][1]);
+      }
+    }
+  });
+
   it('escapeXml handles quotes, ampersands and characters XML cannot carry', () => {
     expect(escapeXml(`<a href="x">'&'</a>\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\ufffd');
   });

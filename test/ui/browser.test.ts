@@ -237,6 +237,31 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     await page.close();
   });
 
+  test('on a noisy PC the start-up takes most of the timeline\'s width, the PC\'s own traffic squeezed around it', async () => {
+    // Three minutes of the PC's lookups and directory traffic around a start-up of a second, refused a licence.
+    const noisy = join(REPO, 'samples', 'span-many-agents-noisy.pcapng');
+    const { page, errors } = await newPage(1400, 900);
+    await page.goto(server.url);
+    await openCapture(page, noisy);
+    const shown = await page.evaluate(() => {
+      const plot = Number(document.querySelector('.tl-clip-rect')!.getAttribute('width'));
+      let bands = 0;
+      for (const r of document.querySelectorAll('rect.tl-phase-band')) {
+        const x = Number(r.getAttribute('x'));
+        const w = Number(r.getAttribute('width'));
+        bands += Math.max(0, Math.min(plot, x + w) - Math.max(0, x));
+      }
+      return { plot, bands };
+    });
+    expect(shown.plot).toBeGreaterThan(300);
+    // Before, every lookup cut the scale and the start-up's phases had a tenth of the width.
+    expect(shown.bands / shown.plot).toBeGreaterThan(0.6);
+    // The PC's own lookups are still drawn, on their lane.
+    expect(await page.locator('text.tl-lane-label', { hasText: 'dns other' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('an analysis JSON from the CLI opens too, and the summary counts outcomes', async () => {
     const doc = await nodeAnalysis(join(REPO, 'samples', 'span-many-agents.pcapng'));
     const path = join(work, 'span-analysis.json');

@@ -38,8 +38,8 @@ describe('compressed time scale', () => {
 
   test('monotonic, spans the width, and invert undoes it', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 600, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.boolean(), (offsets, compress) => {
-        const s = buildTimeScale(offsets.map((o) => T0 + o), 800, { compress });
+      fc.property(fc.array(fc.double({ min: 0, max: 600, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.boolean(), fc.array(fc.double({ min: -300, max: 900, noNaN: true }), { maxLength: 40 }), (offsets, compress, around) => {
+        const s = buildTimeScale(offsets.map((o) => T0 + o), 800, { compress, around: around.map((o) => T0 + o) });
         expect(s(s.domain[0])).toBeCloseTo(0, 6);
         expect(s(s.domain[1])).toBeCloseTo(800, 6);
         let last = -Infinity;
@@ -53,6 +53,38 @@ describe('compressed time scale', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  // A noisy PC: its own lookups every 2 s for three minutes around a start-up of a second at +60 s.
+  const startUp = [60, 60.002, 60.2, 60.25, 60.5, 60.52, 60.9, 61].map((t) => T0 + t);
+  const noise = Array.from({ length: 91 }, (_, i) => T0 + i * 2 + 0.7);
+
+  test('the PC\'s own traffic around a start-up is placed on the scale but does not shape it', () => {
+    const alone = buildTimeScale(startUp, 1000, { compress: true });
+    const s = buildTimeScale(startUp, 1000, { compress: true, around: noise });
+    // Without the start-up's share of the width protected, the 90 lookups' stretches took most of it.
+    const shaped = buildTimeScale([...startUp, ...noise], 1000, { compress: true });
+    expect(shaped(T0 + 61) - shaped(T0 + 60)).toBeLessThan(300);
+    expect(s(T0 + 61) - s(T0 + 60)).toBeGreaterThan(700);
+    // Noise between the start-up's events makes no cut: the start-up's stretches are those it has alone.
+    expect(s.segments.some((g) => g.t0 === T0 + 60.7)).toBe(false);
+    const cutsInside = (sc: typeof s) => sc.segments.filter((g) => g.t0 >= T0 + 60 && g.t1 <= T0 + 61).map((g) => g.t0);
+    expect(cutsInside(s)).toEqual(cutsInside(alone));
+    // Every lookup is still on the scale, in order, before and after the start-up.
+    expect(s.domain[0]).toBeLessThan(noise[0]);
+    expect(s.domain[1]).toBeGreaterThan(noise[noise.length - 1]);
+    for (let i = 1; i < noise.length; i++) expect(s(noise[i])).toBeGreaterThan(s(noise[i - 1]));
+    // Linear, the lookups only widen the domain.
+    const linear = buildTimeScale(startUp, 1000, { compress: false, around: noise });
+    expect(linear.domain[0]).toBeLessThan(noise[0]);
+    expect(linear(T0 + 61) - linear(T0 + 60)).toBeLessThan(10);
+  });
+
+  test('with events around it only, a scale is made of those', () => {
+    const s = buildTimeScale([], 800, { compress: true, around: noise });
+    expect(s.domain[0]).toBeLessThan(noise[0]);
+    expect(s.domain[1]).toBeGreaterThan(noise[noise.length - 1]);
+    expect(s(noise[45]) - s(noise[44])).toBeGreaterThan(4);
   });
 
   test('ticks stay inside uncompressed stretches and are labelled relative to the start', () => {

@@ -4,6 +4,9 @@ import type { Selection } from 'd3';
 import { formatDuration } from '../../src/timeline/format.js';
 import { axisTicks, relativeLabel, type TimeScale } from './scales.js';
 
+/** Narrowest compressed gap that is drawn as a break. */
+const MIN_BREAK_PX = 8;
+
 export interface AxisGeometry {
   /** Screen x of a base-pixel position (the zoom transform). */
   toPx(u: number): number;
@@ -69,7 +72,9 @@ export function drawBreaks(
   g: AxisGeometry,
 ): void {
   const gaps = scale.segments.filter((s) => s.compressed).map((s) => ({ s, x0: g.toPx(s.u0), x1: g.toPx(s.u1) }));
-  const visible = gaps.filter((d) => d.x1 >= 0 && d.x0 <= g.plotWidth);
+  // A gap drawn only a few pixels wide (the PC's own traffic around the start-up) gets no mark: a row of them
+  // would hide the axis; zoomed in, it is wide enough again.
+  const visible = gaps.filter((d) => d.x1 >= 0 && d.x0 <= g.plotWidth && d.x1 - d.x0 >= MIN_BREAK_PX);
   const gap = layer
     .selectAll<SVGGElement, (typeof visible)[number]>('g.tl-gap')
     .data(visible, (d) => String(d.s.t0))

@@ -34,7 +34,22 @@ export interface TimeScaleOptions {
   idleThreshold?: number;
   /** Smallest width of the stretch between two events, in pixels. */
   minSegmentPx?: number;
+  /**
+   * Times of the PC's own traffic and other events that should not shape the scale: between the first and the
+   * last event time they are only placed on it, and before and after those they get a small share of the width
+   * (see squeezeOutside), so that minutes of a noisy PC's lookups do not squeeze a start-up of a second into a
+   * corner.
+   */
+  around?: Iterable<number>;
 }
+
+/**
+ * The most the stretches before the first event, and those after the last, may weigh together, as a share of
+ * what the stretches between them weigh (so at most about a tenth and a sixth of the width), and the smallest width of each.
+ */
+const BEFORE_FOCUS_SHARE = 0.1;
+const AFTER_FOCUS_SHARE = 0.2;
+const OUTSIDE_FOCUS_MIN_PX = 1;
 
 /** Sorted distinct event times; times closer than `epsilon` are merged. */
 export function distinctTimes(times: Iterable<number>, epsilon = 1e-6): number[] {
@@ -53,12 +68,21 @@ export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts
   const threshold = opts.idleThreshold ?? 0.5;
   const minPx = opts.minSegmentPx ?? 12;
   let events = distinctTimes(eventTimes);
+  let aroundTimes = opts.around ? distinctTimes(opts.around) : [];
+  if (events.length === 0) {
+    events = aroundTimes;
+    aroundTimes = [];
+  }
   if (events.length === 0) events = [0, 1];
-  if (events.length === 1) events = [events[0] - 0.5, events[0] + 0.5];
+  if (events.length === 1 && aroundTimes.length === 0) events = [events[0] - 0.5, events[0] + 0.5];
+  const focus: [number, number] = [events[0], events[events.length - 1]];
+  const before = aroundTimes.filter((t) => t < focus[0] - 1e-6);
+  const after = aroundTimes.filter((t) => t > focus[1] + 1e-6);
+  const all = [...before, ...events, ...after];
 
-  const span = events[events.length - 1] - events[0];
+  const span = all[all.length - 1] - all[0];
   const pad = Math.max(span * 0.03, 1e-3);
-  const cuts = opts.compress ? [events[0] - pad, ...events, events[events.length - 1] + pad] : [events[0] - pad, events[events.length - 1] + pad];
+  const cuts = opts.compress ? [all[0] - pad, ...all, all[all.length - 1] + pad] : [all[0] - pad, all[all.length - 1] + pad];
 
   const n = cuts.length - 1;
   const durations = new Array<number>(n);
@@ -67,6 +91,8 @@ export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts
     durations[i] = cuts[i + 1] - cuts[i];
     weights[i] = opts.compress ? gapWeight(durations[i], threshold) : durations[i];
   }
+  const floors = new Array<number>(n).fill(opts.compress ? minPx : 0);
+  if (opts.compress && before.length + after.length > 0) squeezeOutside(cuts, weights, floors, focus, minPx);
   if (opts.compress && n > 2) {
     // The padding at both ends gets a fixed share, so the first and last steps never sit on the edge.
     let inner = 0;
@@ -74,7 +100,7 @@ export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts
     weights[0] = inner * 0.03;
     weights[n - 1] = inner * 0.06;
   }
-  const px = distributeWidth(weights, width, opts.compress ? minPx : 0);
+  const px = distributeWidth(weights, width, floors);
 
   const segments: TimeSegment[] = [];
   let u = 0;
@@ -85,23 +111,50 @@ export function buildTimeScale(eventTimes: Iterable<number>, width: number, opts
   return makeScale(segments, width);
 }
 
-/** Pixels per segment proportional to weight, with a floor; segments at the floor are fixed and the rest share what is left. */
-function distributeWidth(weights: number[], width: number, minPx: number): number[] {
+/**
+ * Scales down the weights of the stretches wholly before and wholly after `focus` (the padding at both ends
+ * excepted) so that each side weighs at most its share of the inside: however many events the PC's own traffic
+ * makes around a start-up, and for however long, the start-up keeps most of the width.
+ */
+function squeezeOutside(cuts: readonly number[], weights: number[], floors: number[], focus: readonly [number, number], minPx: number): void {
   const n = weights.length;
-  if (minPx * n >= width) return weights.map(() => width / n);
+  let inside = 0;
+  let before = 0;
+  let after = 0;
+  for (let i = 1; i < n - 1; i++) {
+    if (cuts[i + 1] <= focus[0]) before += weights[i];
+    else if (cuts[i] >= focus[1]) after += weights[i];
+    else inside += weights[i];
+  }
+  const beforeFactor = before > inside * BEFORE_FOCUS_SHARE ? (inside * BEFORE_FOCUS_SHARE) / before : 1;
+  const afterFactor = after > inside * AFTER_FOCUS_SHARE ? (inside * AFTER_FOCUS_SHARE) / after : 1;
+  for (let i = 1; i < n - 1; i++) {
+    const outside = cuts[i + 1] <= focus[0] ? beforeFactor : cuts[i] >= focus[1] ? afterFactor : 0;
+    if (outside === 0) continue;
+    weights[i] *= outside;
+    floors[i] = Math.min(minPx, OUTSIDE_FOCUS_MIN_PX);
+  }
+}
+
+/** Pixels per segment proportional to weight, each with a floor; segments at their floor are fixed and the rest share what is left. */
+function distributeWidth(weights: number[], width: number, floors: number[]): number[] {
+  const n = weights.length;
+  let floorSum = 0;
+  for (const f of floors) floorSum += f;
+  if (floorSum >= width) return floors.map((f) => (floorSum > 0 ? (f / floorSum) * width : width / n));
   const fixed = new Array<boolean>(n).fill(false);
   let px = new Array<number>(n).fill(0);
   for (let pass = 0; pass < 4; pass++) {
     let freeWidth = width;
     let freeWeight = 0;
     for (let i = 0; i < n; i++) {
-      if (fixed[i]) freeWidth -= minPx;
+      if (fixed[i]) freeWidth -= floors[i];
       else freeWeight += weights[i];
     }
     let changed = false;
-    px = weights.map((w, i) => (fixed[i] ? minPx : freeWeight > 0 ? (w / freeWeight) * freeWidth : freeWidth / n));
+    px = weights.map((w, i) => (fixed[i] ? floors[i] : freeWeight > 0 ? (w / freeWeight) * freeWidth : freeWidth / n));
     for (let i = 0; i < n; i++) {
-      if (!fixed[i] && px[i] < minPx) {
+      if (!fixed[i] && px[i] < floors[i]) {
         fixed[i] = true;
         changed = true;
       }

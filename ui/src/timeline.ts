@@ -13,7 +13,7 @@ import { formatDuration, hostOf } from '../../src/timeline/format.js';
 import type { Finding, Step } from '../../src/timeline/model.js';
 import { drawAxis, drawBreaks } from './axis.js';
 import { buildLanes, findingTime, laneKey, laneOfMessage, PHASE_LABELS, type Lane } from './lanes.js';
-import { phaseBands } from '../../src/timeline/phase-bands.js';
+import { isStartUpPhase, phaseBands } from '../../src/timeline/phase-bands.js';
 import type { StoredMessage } from './message-store.js';
 import { ownGroup, viewTitle, type TimelineView } from './subjects.js';
 import { buildTimeScale, type TimeScale } from './scales.js';
@@ -324,11 +324,17 @@ export class Timeline {
     const width = Math.max(640, this.opts.container.clientWidth);
     this.plotWidth = width - MARGIN_LEFT - MARGIN_RIGHT;
 
-    const times: number[] = [ws.start, ws.end];
-    for (const g of ws.groups) for (const s of g.steps) times.push(s.start, s.end);
+    // The start-up's steps and their messages shape the time scale; the PC's own traffic, which on a noisy
+    // capture goes on for minutes around a start-up of a second, is only placed on it (scales.ts).
+    const startUp: number[] = [];
+    const around: number[] = [ws.start, ws.end];
+    for (const g of ws.groups) for (const s of g.steps) (isStartUpPhase(s.phase) ? startUp : around).push(s.start, s.end);
     // Only messages drawn on a lane set the time range (an agent's view leaves the rest of its host's traffic out).
-    for (const m of this.messages) if (laneOfMessage(this.lanes, ws.groups, m)) times.push(m.time);
-    this.scale = buildTimeScale(times, this.plotWidth, { compress: this.compress });
+    for (const m of this.messages) {
+      const lane = laneOfMessage(this.lanes, ws.groups, m);
+      if (lane) (isStartUpPhase(lane.phase) ? startUp : around).push(m.time);
+    }
+    this.scale = buildTimeScale(startUp, this.plotWidth, { compress: this.compress, around });
 
     const lanesTop = this.lanesTop();
     this.laneY = new Map(this.lanes.map((l, i) => [l.key, lanesTop + WS_LANE + i * LANE_HEIGHT]));
