@@ -68,9 +68,14 @@ const VERB: Record<Phase, { did: string; noun: string }> = {
   other: { did: 'talked to', noun: 'other services' },
 };
 
-/** Start-up steps only: heartbeats and the close of a session say nothing about how the start-up went. */
+/**
+ * Start-up steps only: heartbeats and the close of a session say nothing about how the start-up went, and the
+ * PC's own traffic ('other': its lookups, the domain's directory, other programs) is no part of it. A noisy PC
+ * compared with a quiet one otherwise parted at 'other', and every step of it came out a second late, timed from
+ * its first lookup rather than from its start-up's first step.
+ */
 function startupSteps(s: SequenceSubject): Step[] {
-  return s.steps.filter((st) => !/heartbeat/i.test(st.summary) && !/^CTI messages: CLOSE/.test(st.summary)).sort((a, b) => a.start - b.start);
+  return s.steps.filter((st) => st.phase !== 'other' && !/heartbeat/i.test(st.summary) && !/^CTI messages: CLOSE/.test(st.summary)).sort((a, b) => a.start - b.start);
 }
 
 function attempts(steps: readonly Step[], phase: Phase): Attempt[] {
@@ -202,6 +207,8 @@ function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: numb
 /** The comparison as terminal text. */
 export function renderComparisonText(c: Comparison, width = 110): string {
   const out = [`working: ${c.good.title}`, `failing: ${c.bad.title}`, ''];
+  if (c.good.outcome === 'failed' && c.bad.outcome === 'ok') out.push('Note: the working one (the first capture) failed and the failing one logged in: were they given the other way round?', '');
+  else if (c.bad.outcome === 'ok') out.push('Note: the failing one (the second capture) did not fail.', '');
   out.push(c.divergence ? `First difference: ${c.divergence.sentence}` : 'The two start-ups went through the same servers with the same results.');
   out.push('');
   const signed = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`);

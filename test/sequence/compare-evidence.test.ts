@@ -49,6 +49,31 @@ describe('ctiscope compare', () => {
     expect(r.stdout).toMatch(/The two start-ups went through the same servers with the same results\./);
     expect(r.stdout).toMatch(/licensing\s+✓ \+0\.310s 192\.168\.100\.1:3000 17 ms\s+✓ \+0\.310s 192\.168\.100\.1:3000 17 ms\s+\+0 ms/);
   });
+
+  // A noisy PC's own lookups and directory traffic are no step of its start-up: each sample against its noisy
+  // twin (the same start-up amid Windows background) parts nowhere, and step for step at the same times.
+  it.each(['cad-login-ok', 'licence-refused', 'stale-ldap-failover', 'cti-standby-failover', 'agent-login-refused'])('%s against its noisy twin: no difference, no step later', (name) => {
+    const r = ctiscope(['compare', sample(name), sample(`${name}-noisy`), '--json']);
+    expect(r.status, r.stdout).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.divergence).toBeNull();
+    expect(c.steps.map((s: { phase: string }) => s.phase)).not.toContain('other');
+    for (const s of c.steps) {
+      expect(s.good && s.bad, JSON.stringify(s)).toBeTruthy();
+      expect(Math.abs(s.startDelta)).toBeLessThan(0.001);
+    }
+    expect(c.totals.bad).toBeCloseTo(c.totals.good, 3);
+  });
+
+  it('says when the captures look the wrong way round, or the failing one did not fail', () => {
+    const swapped = ctiscope(['compare', sample('agent-login-refused'), sample('cad-login-ok')]);
+    expect(swapped.status).toBe(1);
+    expect(swapped.stdout).toMatch(/^Note: the working one \(the first capture\) failed and the failing one logged in: were they given the other way round\?$/m);
+    const both = ctiscope(['compare', sample('cad-login-ok'), sample('cad-login-ok-noisy')]);
+    expect(both.stdout).toMatch(/^Note: the failing one \(the second capture\) did not fail\.$/m);
+    const usual = ctiscope(['compare', sample('cad-login-ok'), sample('licence-refused')]);
+    expect(usual.stdout).not.toMatch(/^Note:/m);
+  });
 });
 
 interface FlowOut {
