@@ -362,6 +362,22 @@ describe('ctiscope analyze', () => {
     expect(m.source.packets).toBe(two.source.packets + doc(sample('agent-login-refused.pcapng')).doc.source.packets);
   });
 
+  it('a workstation or agent not in the capture is a mistake in the command: one line naming those it holds, exit 2', () => {
+    for (const w of ['10.9.9.9', 'notanip', '192.168.100.1']) {
+      const r = ctiscope(['analyze', sample('span-many-agents.pcapng'), '--workstation', w, '--json']);
+      expect(r.status, w).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`ctiscope: no workstation ${w} in the capture (workstations: 10.10.20.11, 10.10.20.12, 10.10.20.13, 10.10.20.14, 10.10.20.15, 10.10.20.16, 10.10.20.17, 10.10.20.18, …)\n`);
+    }
+    const agent = ctiscope(['analyze', sample('pg-span-500.pcapng'), '--agent', '9999']);
+    expect(agent.status).toBe(2);
+    expect(agent.stderr).toMatch(/^ctiscope: no agent 9999 in the capture \(agents: 5001, 5002, .*…\)\n$/);
+    // A CTI client's host is found too: the CTI OS server's session, with its agents.
+    const client = doc(sample('ctios-server.pcapng'), ['--workstation', '10.1.1.10']).doc;
+    expect(client.workstations).toEqual([]);
+    expect(client.ctiClients.map((c: { host: string }) => c.host)).toEqual(['10.1.1.10']);
+  });
+
   it('writes a self-contained HTML report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
     const out = join(dir, 'report.html');

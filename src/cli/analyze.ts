@@ -64,6 +64,10 @@ export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRu
 export async function runAnalyze(args: AnalyzeArgs): Promise<void> {
   const extras = args.writeEvidence || args.explain || args.html ? (await import('./analyze-extras.js')).prepareExtras(args) : undefined;
   const doc = await analyzeToDocument(args, extras?.options);
+  // A subject asked for by name that the capture does not hold is a mistake in the command, as for sequence and
+  // compare: said in one line (the summary's, naming those it holds), with nothing written.
+  const missing = (args.agent !== undefined && doc.agents.length === 0) || (args.workstation !== undefined && doc.workstations.length === 0 && doc.ctiClients.length === 0);
+  if (missing) throw new CliError(doc.summary.message, ExitCode.USAGE);
   const extraText = (await extras?.after(doc)) ?? '';
   if (args.html) {
     const { renderHtmlReport } = await import('../timeline/report-html.js');

@@ -258,8 +258,10 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   const workstationHosts = [...st.hosts.values()].filter((h) => st.isWorkstation(h) && h.steps.length > 0);
   const { agents: allAgents, links } = buildAgents(st, workstationHosts, truncated);
   const workstations: Workstation[] = [];
+  const allHosts: string[] = [];
   for (const h of workstationHosts) {
     const ws = buildWorkstation(h, st, truncated, links);
+    allHosts.push(ws.host);
     if (matchesFilter(ws, st.filter)) workstations.push(ws);
   }
   workstations.sort((a, b) => compareHosts(a.host, b.host));
@@ -272,7 +274,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   const extra = assignCtiConnections(st);
   for (const c of new Set([...st.ctiClients.values(), ...extra.keys()])) {
     const cc = buildCtiClient(c, st, truncated, extra.get(c));
-    if (!focused || shownHosts.has(cc.host) || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
+    if (!focused || shownHosts.has(cc.host) || cc.host === st.filter || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
   }
   ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));
   if (st.agentFilter !== undefined) {
@@ -303,11 +305,32 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
       truncated: source.truncated === true || st.truncation !== undefined,
       warnings,
     },
-    summary: summarize(workstations, agents, ctiClients, st.servicesSeen, noDesktopHosts(st)),
+    summary: { ...summarize(workstations, agents, ctiClients, st.servicesSeen, noDesktopHosts(st)), ...notInCapture(st, workstations, ctiClients, agents, allHosts, allAgents) },
     workstations,
     ctiClients,
     agents,
   };
+}
+
+/** The summary's message when the workstation or agent asked for is not in the capture, naming those that are. */
+function notInCapture(
+  st: AnalysisState,
+  workstations: readonly Workstation[],
+  ctiClients: readonly CtiClient[],
+  agents: readonly Agent[],
+  allHosts: string[],
+  allAgents: readonly Agent[],
+): { message: string } | undefined {
+  const list = (items: string[]): string => (items.length > 8 ? `${items.slice(0, 8).join(', ')}, …` : items.join(', '));
+  if (st.agentFilter !== undefined && agents.length === 0) {
+    const ids = allAgents.map((a) => a.id ?? '?');
+    return { message: `no agent ${st.agentFilter} in the capture${ids.length ? ` (agents: ${list(ids)})` : ''}` };
+  }
+  if (st.filter !== undefined && workstations.length === 0 && ctiClients.length === 0) {
+    allHosts.sort(compareHosts);
+    return { message: `no workstation ${st.filter} in the capture${allHosts.length ? ` (workstations: ${list(allHosts)})` : ''}` };
+  }
+  return undefined;
 }
 
 export function summarize(
