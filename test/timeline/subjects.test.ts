@@ -115,6 +115,20 @@ describe('a CTI OS server capture', () => {
   });
 });
 
+describe('a refusal by the CTI server itself', () => {
+  it('is explained by its failure code, not by the peripheral error 0 it carries (DEFAULT_ERROR_CODE, "unknown problem")', () => {
+    const sim = new Sim();
+    const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+    const t = open(cti, 0.001, 'CTIOSServer');
+    login(cti, 2, '1005', '4005', t);
+    cti.send('s2c', 'ged188', 'CONTROL_FAILURE_CONF', { messageType: 35, invokeId: 2, failureCode: 257, failureCodeName: 'CF_INVALID_PASSWORD_SPECIFIED', peripheralErrorCode: 0, peripheralErrorCodeName: 'DEFAULT_ERROR_CODE' }, t + 0.01);
+    const doc = sim.an.finish(SRC);
+    const agent = doc.agents.find((a) => a.id === '1005')!;
+    const f = agent.findings.find((x) => x.kind === 'agent-login-failed')!;
+    expect(f.message).toMatch(/SET_AGENT_STATE_REQ LOGIN → CONTROL_FAILURE_CONF failure CF_INVALID_PASSWORD_SPECIFIED \(257\) \(frame \d+\): invalid password specified\.$/);
+  });
+});
+
 describe('the reports of a server-side capture', () => {
   const doc = ctiosServerCapture();
 

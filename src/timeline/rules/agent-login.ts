@@ -18,8 +18,10 @@ export const diagnoseAgentLogin: Rule = (ws) =>
         const failure = g.failureCode ? `failure ${codeText(g.failureCodeName, g.failureCode)}` : '';
         code = `CONTROL_FAILURE_CONF ${[periph, failure].filter(Boolean).join(', ') || codeText(g.failureCodeName, g.failureCode)}`;
         // A peripheral error ctiscope has no words for (a PG's own) is explained by the CTI server's failure code,
-        // unless that is 0, CF_GENERIC_UNSPECIFIED, which explains nothing.
-        why = explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) ?? (g.failureCode && g.failureCodeName ? humanize(g.failureCodeName) : undefined);
+        // unless that is 0, CF_GENERIC_UNSPECIFIED, which explains nothing; so is peripheral error 0
+        // (DEFAULT_ERROR_CODE, "unknown problem"), which a refusal by the CTI server itself carries.
+        const peripheralWhy = g.peripheralErrorCode ? explainPeripheralError(g.peripheralErrorCodeName, g.peripheralErrorCode) : undefined;
+        why = peripheralWhy ?? (g.failureCode && g.failureCodeName ? humanize(g.failureCodeName) : undefined);
       } else {
         code = `${g.reply} ${codeText(g.statusName, g.status, 'status')}`;
         why = explainCtiStatus(g.statusName, hostOf(s.server));
