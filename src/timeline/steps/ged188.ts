@@ -159,10 +159,13 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
       flow.host!.serverSideCti = true;
     }
     if (g.client) {
-      g.client.agents++;
       // An ALL_EVENTS client names no peripheral in its open; its agents' requests do.
       if (g.client.peripheralId === null && periph !== null) g.client.peripheralId = periph;
-      if (!agent.clients.includes(g.client)) agent.clients.push(g.client);
+      // Counted once per client: after a failover the client's second session speaks for the same agents.
+      if (!agent.clients.includes(g.client)) {
+        agent.clients.push(g.client);
+        g.client.agents++;
+      }
     }
     if (!g.multiAgent) agent.desktopSession ??= flow.info.clientIp;
   }
