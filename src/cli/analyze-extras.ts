@@ -14,9 +14,9 @@ import { explainStep } from '../timeline/explain-steps.js';
 import { formatDuration, hostOf } from '../timeline/format.js';
 import type { HtmlReportOptions } from '../timeline/report-html.js';
 import { buildSequence } from '../timeline/sequence/model.js';
-import type { AnalysisDocument } from '../timeline/model.js';
+import type { AnalysisDocument, Step } from '../timeline/model.js';
 import { DETAIL_LIMIT } from '../timeline/report-text.js';
-import { findSubject, type SequenceSubject } from '../timeline/sequence/subject.js';
+import { agentSubject, findSubject, workstationSubject } from '../timeline/sequence/subject.js';
 import { CliError } from './common.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -130,17 +130,9 @@ function mergePlans(a: EvidencePlan, b: EvidencePlan | undefined): EvidencePlan 
 /** Each shown subject's steps with what they mean, each explanation once per subject. */
 export function explainReport(doc: AnalysisDocument, verbose: boolean): string {
   const list = doc.workstations.length > DETAIL_LIMIT && !verbose ? doc.workstations.filter((w) => w.outcome !== 'logged-in') : doc.workstations;
-  const subjects: SequenceSubject[] = [];
-  for (const w of list) {
-    const s = findSubject(doc, { workstation: w.host });
-    if (typeof s !== 'string') subjects.push(s);
-  }
-  if (subjects.length === 0) {
-    for (const a of doc.agents ?? []) {
-      const s = findSubject(doc, { agent: a.id ?? '' });
-      if (typeof s !== 'string') subjects.push(s);
-    }
-  }
+  // Every step, the PC's own lookups too (a sequence subject leaves those out): what they are is worth saying.
+  const subjects: { title: string; steps: readonly Step[]; start: number; end: number }[] = list.map((w) => ({ ...w, title: workstationSubject(w).title }));
+  if (subjects.length === 0) for (const a of doc.agents ?? []) subjects.push({ ...a, title: agentSubject(a).title });
   const out: string[] = ['', 'What the steps mean'];
   for (const s of subjects) {
     out.push('', `${s.title}`);

@@ -7,6 +7,7 @@
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
 import type { Agent, AnalysisDocument, CtiClient, Finding, Step, Workstation } from '../model.js';
 import { agentDeviceText, hostOf } from '../format.js';
+import { maxOf, minOf } from '../../array-loops.js';
 
 export type SubjectKind = 'workstation' | 'agent' | 'cti-client';
 
@@ -100,9 +101,16 @@ export function workstationSubject(ws: Workstation): SequenceSubject {
   return subjectOf('workstation', ws.host, `workstation ${ws.host}${ws.names.length ? ` (${ws.names[0]})` : ''}${ws.agent.id ? ` · agent ${ws.agent.id}` : ''}`, [ws.host], ws);
 }
 
-/** What every kind of subject gives the same way. */
+/**
+ * What every kind of subject gives the same way. The PC's own traffic ('other': its lookups of names that are not
+ * the desktop's, other programs) is no part of a login: a noisy PC's diagram drew a hundred lookups around its
+ * start-up, and its evidence file held them. The subject starts and ends with the steps it keeps.
+ */
 function subjectOf(kind: SubjectKind, id: string, title: string, hosts: string[], v: Pick<Workstation, 'start' | 'end' | 'outcome' | 'steps' | 'findings'>): SequenceSubject {
-  return { kind, id, title, hosts, start: v.start, end: v.end, failed: v.outcome === 'failed', steps: v.steps, findings: v.findings };
+  const steps = v.steps.filter((s) => s.phase !== 'other');
+  const start = steps.length ? minOf(steps, (s) => s.start) : v.start;
+  const end = steps.length ? maxOf(steps, (s) => s.end) : v.end;
+  return { kind, id, title, hosts, start, end, failed: v.outcome === 'failed', steps, findings: v.findings };
 }
 
 function listOf(items: string[]): string {
