@@ -105,20 +105,21 @@ function otherLookupsStep(list: readonly AnalyzedStep[]): AnalyzedStep {
   let start = Infinity;
   let end = -Infinity;
   let messages = 0;
-  let failed = 0;
   const frames: number[] = [];
   for (const s of list) {
     start = Math.min(start, s.start);
     end = Math.max(end, s.end);
     messages += s.detail?.messages ?? 0;
-    if (!s.ok) failed++;
     for (const fr of s.frames) if (frames.length < 20) frames.push(fr);
   }
   frames.sort((a, b) => a - b);
   const dns = list.filter((s) => s.facts.dns);
-  const names = dns.slice(0, 3).map((s) => s.facts.dns!.qname);
-  const more = dns.length > 3 ? `, … ${dns.length - 3} more` : '';
-  const unanswered = failed > 0 ? `; ${failed} not resolved (normal for names that are not the desktop's)` : '';
+  // Names, not lookups: a name asked for A and AAAA, or again later, is one name.
+  const distinct = [...new Set(dns.map((s) => s.facts.dns!.qname.toLowerCase()))];
+  const names = distinct.slice(0, 3);
+  const more = distinct.length > 3 ? `, … ${distinct.length - 3} more` : '';
+  const unresolved = new Set(dns.filter((s) => !s.ok).map((s) => s.facts.dns!.qname.toLowerCase())).size;
+  const unanswered = unresolved > 0 ? `; ${unresolved} not resolved (normal for names that are not the desktop's)` : '';
   const protocols = [...new Set(list.filter((s) => !s.facts.dns).map((s) => s.protocol.toUpperCase()))];
   const local = protocols.length > 0 ? `${dns.length > 0 ? '; ' : ''}${protocols.join(', ')} on the local network` : '';
   return {
@@ -130,7 +131,7 @@ function otherLookupsStep(list: readonly AnalyzedStep[]): AnalyzedStep {
     start,
     end,
     ok: true,
-    summary: `other lookups: ${dns.length > 0 ? `${plural(dns.length, 'name')} (${names.join(', ')}${more})${unanswered}` : ''}${local}`,
+    summary: `other lookups: ${dns.length > 0 ? `${plural(distinct.length, 'name')} (${names.join(', ')}${more})${unanswered}` : ''}${local}`,
     frames,
     ...(messages > 0 ? { detail: { messages, count: dns.length } } : { detail: { count: dns.length } }),
     facts: {},

@@ -30,8 +30,35 @@ function clean(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '·');
 }
 
+/**
+ * A word too long for a line of its own (a domain's SRV name, an LDAP DN, a CORBA repository ID) in pieces that
+ * fit `room`, each cut after a dot, slash, comma, colon or equals sign where one falls in the second half of the
+ * room, else at the room's end.
+ */
+function splitLongWord(w: string, room: number): string[] {
+  if (room < 8 || w.length <= room) return [w];
+  const out: string[] = [];
+  let rest = w;
+  while (rest.length > room) {
+    let cut = room;
+    for (let i = room - 1; i >= room / 2; i--) {
+      if ('./,:='.includes(rest[i])) {
+        cut = i + 1;
+        break;
+      }
+    }
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  if (rest) out.push(rest);
+  return out;
+}
+
 function wrap(text: string, width: number, indent: string, firstIndent = indent): string[] {
-  const words = text.split(/\s+/).filter(Boolean);
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((w) => splitLongWord(w, width - indent.length));
   const lines: string[] = [];
   let line = firstIndent;
   let fresh = true;

@@ -99,6 +99,19 @@ describe('aggregation and bounded memory', () => {
     expect(other[0].summary).toMatch(/^other lookups: 64 names \(host0\.example\.com, /);
   });
 
+  it('other lookups count names, not lookups: a name asked for twice is one name, failed or not', () => {
+    const sim = new Sim();
+    // Windows asks for A and AAAA at once, and again later.
+    let at = 0;
+    for (const name of ['update.googleapis.com', 'wpad.corp.example.com', 'clients2.google.com', 'update.googleapis.com']) {
+      for (const qtype of ['A', 'AAAA'] as const) sim.dns(PC, '192.168.100.53', name, (at += 0.5), name.startsWith('wpad') ? { rcode: 3, rcodeName: 'NXDOMAIN' } : { addresses: ['203.0.113.9'] }, qtype);
+      at += 30;
+    }
+    ldapStep(sim, PC, NODE_A, 10);
+    const other = sim.an.finish(SRC).workstations[0].steps.find((s) => s.service === 'dns-other')!;
+    expect(other.summary).toBe("other lookups: 3 names (update.googleapis.com, wpad.corp.example.com, clients2.google.com); 1 not resolved (normal for names that are not the desktop's)");
+  });
+
   it('FrameList keeps the first 20 and the last 5', () => {
     const fl = new FrameList();
     for (let i = 1; i <= 100; i++) fl.add(i);

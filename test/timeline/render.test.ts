@@ -209,6 +209,17 @@ describe('HTML report and SVG escape every string from packets', () => {
     }
   });
 
+  it('the text report keeps to its width: a word longer than a line (a domain\'s SRV name) is cut after a dot', async () => {
+    const { analyzeFiles } = await import('../../src/pipeline-node.js');
+    const { doc } = await analyzeFiles([new URL('../../samples/licence-refused-noisy.pcapng', import.meta.url).pathname], { analyze: true });
+    for (const width of [80, 100]) {
+      const text = renderTextReport(doc!, { color: false, width, verbose: true });
+      // The timeline's rows and their wrapped lines (the summary sentences stay whole, for copying).
+      for (const line of text.split('\n').filter((l) => l.startsWith('  '))) expect(line.length, line).toBeLessThanOrEqual(width);
+      expect(text).toMatch(/\(_ldap\._tcp\.[\w.-]*\.\n\s+[\w.-]*corp\.example\.com,/);
+    }
+  });
+
   it('escapeXml handles quotes, ampersands and characters XML cannot carry', () => {
     expect(escapeXml(`<a href="x">'&'</a>\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\ufffd');
   });

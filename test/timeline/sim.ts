@@ -109,7 +109,8 @@ export class Sim {
   }
 
   /** A DNS query and, unless `answer` is null, its response, on its own UDP flow. */
-  dns(clientIp: string, serverIp: string, qname: string, at: number, answer: { addresses?: string[]; rcode?: number; rcodeName?: string; after?: number } | null): void {
+  dns(clientIp: string, serverIp: string, qname: string, at: number, answer: { addresses?: string[]; rcode?: number; rcodeName?: string; after?: number } | null, qtype: 'A' | 'AAAA' = 'A'): void {
+    const qt = qtype === 'A' ? 1 : 28;
     const id = this.udpIds++;
     const clientPort = this.nextPort++;
     const info: FlowInfo = {
@@ -128,7 +129,7 @@ export class Sim {
     const flow = new SimFlow(this, info, classify(id, 53));
     this.an.flowStart(info, flow.cls);
     const qid = 0x1000 + id;
-    flow.send('c2s', 'dns', 'query', { id: qid, qname, qtype: 1, qtypeName: 'A' }, at);
+    flow.send('c2s', 'dns', 'query', { id: qid, qname, qtype: qt, qtypeName: qtype }, at);
     if (answer) {
       const rcode = answer.rcode ?? 0;
       const addresses = answer.addresses ?? [];
@@ -139,11 +140,11 @@ export class Sim {
         {
           id: qid,
           qname,
-          qtype: 1,
-          qtypeName: 'A',
+          qtype: qt,
+          qtypeName: qtype,
           rcode,
           rcodeName: answer.rcodeName ?? (rcode === 0 ? 'NOERROR' : rcode === 3 ? 'NXDOMAIN' : rcode === 2 ? 'SERVFAIL' : `RCODE${rcode}`),
-          answers: addresses.map((a) => ({ name: qname, type: 1, typeName: 'A', ttl: 300, data: a })),
+          answers: addresses.map((a) => ({ name: qname, type: qt, typeName: qtype, ttl: 300, data: a })),
           addresses,
         },
         at + (answer.after ?? 0.002),
