@@ -117,6 +117,38 @@ describe('ctiscope flows', () => {
 });
 
 describe('ctiscope decode', () => {
+  it('--stream takes a flow as `flows` names it (tcp/N, udp/N), or N for either transport, and refuses anything else', () => {
+    const file = sample('cad-login-ok.pcapng');
+    const flows = (only: string[]) => [...new Set((JSON.parse(ctiscope(['decode', file, '--json', ...only]).stdout) as { transport: string; flowId: number }[]).map((m) => `${m.transport}/${m.flowId}`))].sort();
+    expect(flows(['--stream', 'tcp/2'])).toEqual(['tcp/2']);
+    expect(flows(['--stream', 'udp/0'])).toEqual(['udp/0']);
+    // N alone is tcp.stream N or udp.stream N, as Wireshark numbers each transport's streams.
+    expect(flows(['--stream', '0'])).toEqual(['tcp/0', 'udp/0']);
+    for (const bad of ['abc', 'tcp/x', 'sctp/1']) {
+      const r = ctiscope(['decode', file, '--stream', bad]);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr).toBe(`ctiscope: --stream ${bad}: not a flow (tcp/N, udp/N or N, as \`ctiscope flows\` lists them)\n`);
+    }
+  });
+
+  it('an option given no value, or a number option given something else, is a usage error, not ignored', () => {
+    const file = sample('cad-login-ok.pcapng');
+    for (const [args, message] of [
+      [['analyze', file, '--html'], '--html needs a value'],
+      [['analyze', file, '--write-evidence'], '--write-evidence needs a value'],
+      [['analyze', file, '-w'], '--workstation needs a value'],
+      [['sequence', file, '-o'], '--output needs a value'],
+      [['analyze', file, '--threads', 'abc'], '--threads needs a number'],
+    ] as const) {
+      const r = ctiscope([...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`ctiscope: ${message}\nRun 'ctiscope --help' for usage.\n`);
+    }
+    // No command at all names every command.
+    expect(ctiscope([]).stderr).toMatch(/^ctiscope: name a command: analyze, sequence, compare, flows, decode, live, ui, lab, demo or wireshark-dissector\n/);
+  });
+
   it('prints GIOP operations and reply status like tshark', () => {
     const r = ctiscope(['decode', fixture('ndpi__corba.pcap'), '--json', '--protocol', 'giop']);
     expect(r.status).toBe(0);

@@ -12,7 +12,8 @@ import { JsonArrayWriter, JsonLinesWriter, JsonWriter } from './json-writer.js';
 export interface DecodeArgs extends CommonArgs {
   json: boolean;
   jsonl?: boolean;
-  stream?: number;
+  /** tcp/N, udp/N, or N (either transport's stream N). */
+  stream?: string;
   server?: string;
   protocol?: string[];
   hex: boolean;
@@ -47,11 +48,19 @@ export function matchesServer(m: DecodedMessage, server: string): boolean {
   return m.server === server || m.server.replace(/^\[?([^\]]*)\]?:\d+$/, '$1') === server;
 }
 
+/** `--stream`: tcp/N or udp/N, as `flows` names a flow, or N alone (tcp.stream or udp.stream N, as Wireshark numbers them). */
+function parseStream(text: string): { transport: 'tcp' | 'udp' | undefined; id: number } {
+  const m = /^(?:(tcp|udp)\/)?(\d+)$/.exec(text.trim());
+  if (!m) throw new CliError(`--stream ${text}: not a flow (tcp/N, udp/N or N, as \`ctiscope flows\` lists them)`, ExitCode.USAGE);
+  return { transport: m[1] as 'tcp' | 'udp' | undefined, id: Number(m[2]) };
+}
+
 export async function runDecode(args: DecodeArgs): Promise<void> {
   const files = checkFiles(args.files);
   const only = args.protocol?.length ? new Set(args.protocol.flatMap((p) => p.split(',')) as ProtocolName[]) : undefined;
   for (const p of only ?? []) if (!PROTOCOLS.includes(p)) throw new CliError(`--protocol ${p}: unknown (one of ${PROTOCOLS.join(', ')})`, ExitCode.USAGE);
   if (args.json && args.jsonl) throw new CliError('--json and --jsonl: choose one', ExitCode.USAGE);
+  const stream = args.stream === undefined ? undefined : parseStream(String(args.stream));
   // The trace is written as it goes (in capture order, see CaptureOrder): nothing but a window is kept.
   const writer = new JsonWriter(process.stdout, args.jsonl ? 0 : 1);
   const list = args.jsonl ? new JsonLinesWriter(writer) : args.json ? new JsonArrayWriter(writer) : undefined;
@@ -77,7 +86,7 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     // Long captures let the heap grow far past what it holds: see heap-governor.ts.
     afterChunk: governedAfterChunk(() => writer.ready()),
     onMessage(m) {
-      if (args.stream !== undefined && m.flowId !== args.stream) return;
+      if (stream && (m.flowId !== stream.id || (stream.transport !== undefined && m.transport !== stream.transport))) return;
       if (args.server && !matchesServer(m, args.server)) return;
       order.push(m);
     },

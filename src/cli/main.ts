@@ -32,6 +32,24 @@ const decodeOptions = (y: any) =>
     .option('profile', { type: 'string', describe: 'JSON profile file with extra services ({ "services": [...] })' })
     .option('show-secrets', { type: 'boolean', default: false, describe: 'show passwords (GED-188 tags 2 and 49, LDAP simple bind) instead of <redacted>' });
 
+/**
+ * Every option given a value that is no value: `--html` with nothing after it (yargs makes it '', and the report
+ * was silently not written), or a number option given something else (`--threads abc`, NaN). Checked for every
+ * command; the message names the option as the user typed it.
+ */
+function givenValues(argv: Record<string, unknown>): true | string {
+  for (const [key, value] of Object.entries(argv)) {
+    // One name per option: yargs also stores each under its camelCase name and its alias.
+    if (key === '_' || key === '$0' || key.length === 1 || /[A-Z]/.test(key) || key === 'files' || key === 'good' || key === 'bad') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      // A string is yargs' message (a thrown error would read as ctiscope's own failure).
+      if (v === '') return `--${key} needs a value`;
+      if (typeof v === 'number' && Number.isNaN(v)) return `--${key} needs a number`;
+    }
+  }
+  return true;
+}
+
 /** yargs drops a bare `-` positional; carry it through under a name no file can have. */
 export const STDIN_ARG = '\u0000stdin';
 
@@ -100,7 +118,7 @@ async function main(): Promise<void> {
         decodeOptions(fileArgs(y))
           .option('json', { type: 'boolean', default: false, describe: 'print an array of decoded messages (written as they are decoded)' })
           .option('jsonl', { type: 'boolean', default: false, describe: 'print one decoded message per line (JSON Lines)' })
-          .option('stream', { type: 'number', describe: 'only this flow (tcp.stream / udp.stream number)' })
+          .option('stream', { type: 'string', describe: 'only this flow: tcp/N or udp/N as `flows` names it (N alone: tcp.stream or udp.stream N)' })
           .option('server', { type: 'string', describe: 'only flows to this server (ip:port or ip)' })
           .option('protocol', { type: 'string', array: true, describe: `only these protocols (${PROTOCOL_NAMES.join(', ')})` })
           .option('hex', { type: 'boolean', default: false, describe: 'show each message\'s bytes' }),
@@ -177,7 +195,8 @@ async function main(): Promise<void> {
     )
     .command('wireshark-dissector', 'print the GED-188 Lua dissector for Wireshark/tshark, generated from ctiscope\'s protocol tables (README: install)', (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write it to this file instead of standard output' }), async (a: any) => (await import('./wireshark-dissector.js')).runWiresharkDissector(a))
     .option('debug', { type: 'boolean', default: false, global: true, describe: 'on an internal error, print its stack trace' })
-    .demandCommand(1, 'name a command: analyze, flows, decode, ui or demo')
+    .demandCommand(1, 'name a command: analyze, sequence, compare, flows, decode, live, ui, lab, demo or wireshark-dissector')
+    .check(givenValues, true)
     .strict()
     .epilogue(EXIT_CODES_HELP)
     .help()
@@ -185,7 +204,9 @@ async function main(): Promise<void> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own errors (YError) and a failed check (its message, passed as the error too) are usage errors;
+      // anything else is ours.
+      if (err instanceof Error && err.name !== 'YError') throw err;
       process.stderr.write(`ctiscope: ${msg}\nRun 'ctiscope --help' for usage.\n`);
       process.exit(ExitCode.USAGE);
     });
