@@ -130,7 +130,20 @@ describe('ctiscope sequence', () => {
     const agent = ctiscope(['sequence', sample('span-many-agents'), '--agent', '1104', '--format', 'text']);
     expect(agent.status).toBe(0);
     expect(agent.stdout).toMatch(/^agent 1104/);
-    expect(agent.stdout).toMatch(/✗ UCCX CTI server → CTI client 10\.10\.20\.104: CONTROL_FAILURE_CONF/);
+    // A CAD agent's CTI client is its desktop, and named so.
+    expect(agent.stdout).toMatch(/✗ UCCX CTI server → desktop 10\.10\.20\.104: CONTROL_FAILURE_CONF/);
+  });
+
+  it('a CTI OS agent: its desktop is no empty lifeline, the refusal names the PG\'s code by number, and the desktop\'s own diagram places the refusal when it came', () => {
+    const agent = ctiscope(['sequence', sample('ctios-server'), '--agent', '5053', '--format', 'text']).stdout;
+    // The desktop's CTI OS traffic is its own, not the agent's requests: no line for it (it read "CTI client 10.10.40.53").
+    expect(agent.split('\n')[1]).toBe('lifelines: CTI client 10.1.1.10 · CTI server (10.1.1.20:42027)');
+    expect(agent).toMatch(/^ +\+12\.857s ✗ CTI server → CTI client 10\.1\.1\.10: CONTROL_FAILURE_CONF peripheral error 10140 CF_INVALID_LOGON_DEVICE_SPECIFIED \(260\)$/m);
+    const desktop = ctiscope(['sequence', sample('ctios-server'), '--workstation', '10.10.40.53', '--format', 'text']).stdout;
+    // The refusal is on the CTI OS server's session, in none of the desktop's flows: a note at the attempt's time
+    // (it sat at +0.000s as "desktop ⇄ desktop").
+    expect(desktop).toMatch(/^ +\+1\.026s ✗ note: agent-login-failed$/m);
+    expect(desktop).not.toMatch(/desktop 10\.10\.40\.53 ⇄ desktop 10\.10\.40\.53/);
   });
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('writes PNG through headless Chromium, at the SVG\'s width', () => {

@@ -26,6 +26,7 @@ import {
   messageTypeName,
   peripheralErrorCodeDescription,
   peripheralErrorCodeName,
+  isUntabulatedName,
   untabulatedName,
   peripheralTypeName,
   statusDescription,
@@ -797,7 +798,9 @@ function summarize(name: string, f: Record<string, FieldValue>): string {
       return f.status === undefined ? `${name}${invoke}` : `${name}${invoke} ${f.statusName} (${f.status})`;
     case 'CONTROL_FAILURE_CONF': {
       const per = f.peripheralErrorCode as number | undefined;
-      const perPart = per ? ` ${per} ${f.peripheralErrorCodeName}` : '';
+      // A PG's own codes are not tabulated: their number alone says as much as UNKNOWN_10140 would.
+      const perName = f.peripheralErrorCodeName as string | undefined;
+      const perPart = per ? (perName === undefined || isUntabulatedName(perName) ? ` peripheral error ${per}` : ` ${per} ${perName}`) : '';
       const cf = f.failureCode === undefined ? '' : ` ${f.failureCodeName} (${f.failureCode})`;
       return `CONTROL_FAILURE_CONF${invoke}${perPart}${cf}`;
     }

@@ -122,12 +122,13 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     return i;
   };
   const subjectRole = subject.kind === 'workstation' ? 'desktop' : 'CTI client';
-  for (const h of subject.hosts) party(h, 'subject', subjectRole);
+  const roleOfHost = (h: string): string => (h === subject.desktop ? 'desktop' : subjectRole);
+  for (const h of subject.hosts) party(h, 'subject', roleOfHost(h));
   const serverParty = (server: string, protocol?: string): number => {
     const step = stepByServer.get(server);
     return party(server, 'server', serviceRole(step?.service ?? '', step?.protocol ?? protocol, server));
   };
-  const clientParty = (client: string): number => party(hostOf(client), 'subject', subjectRole);
+  const clientParty = (client: string): number => party(hostOf(client), 'subject', roleOfHost(hostOf(client)));
 
   /** A row before folding, with what folding and party placement need. */
   interface Raw extends SequenceRow {
@@ -315,11 +316,14 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     i++;
   }
 
-  // Findings that cite no drawn frame still belong in the picture: a note at their step's time.
+  // Findings that cite no drawn frame still belong in the picture: a note at their step's time, or at the time of
+  // the login attempt they cite (a CTI OS desktop's refusal is on the CTI OS server's session, in none of the
+  // desktop's flows), else at the start.
   for (const f of errorFindings) {
     if (placed.has(f)) continue;
     const step = subject.steps.find((s) => s.id === f.step);
-    const time = step?.start ?? subject.start;
+    const attempt = step ? undefined : subject.attempts.find((a) => a.frames.some((fr) => f.frames.includes(fr)));
+    const time = step?.start ?? attempt?.time ?? subject.start;
     const p = step ? (partyIndex.get(step.server) ?? 0) : 0;
     const note: SequenceRow = { kind: 'note', time, from: 0, to: p, label: `${f.kind}`, frames: f.frames, failed: f.severity === 'error', findings: [{ kind: f.kind, severity: f.severity, message: f.message }], step: f.step };
     let at = rows.findIndex((r) => r.time > time);
@@ -328,5 +332,24 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
 
   const origin = Math.min(subject.start, raw.length ? raw[0].time : subject.start);
-  return { title: subject.title, origin, parties, rows, messages: own.length };
+  return { title: subject.title, origin, ...withoutIdleParties(parties, rows), messages: own.length };
+}
+
+/**
+ * Leaves out the lifelines no message touches (an agent's desktop whose own traffic the capture does not hold drew
+ * an empty line), renumbering the rest in order; idle stretches and notes about no drawn server go over the first.
+ */
+function withoutIdleParties(parties: SequenceParty[], rows: SequenceRow[]): { parties: SequenceParty[]; rows: SequenceRow[] } {
+  const used = new Set<number>();
+  for (const r of rows) if (r.kind !== 'idle' && r.kind !== 'note') used.add(r.from).add(r.to);
+  for (const r of rows) if (r.kind === 'note' && r.to !== 0) used.add(r.to);
+  if (used.size === 0 || used.size === parties.length) return { parties, rows };
+  const index = new Map<number, number>();
+  const kept: SequenceParty[] = [];
+  parties.forEach((p, i) => {
+    if (!used.has(i)) return;
+    index.set(i, kept.length);
+    kept.push({ ...p, id: `P${kept.length}` });
+  });
+  return { parties: kept, rows: rows.map((r) => ({ ...r, from: index.get(r.from) ?? 0, to: index.get(r.to) ?? 0 })) };
 }

@@ -122,14 +122,16 @@ export function renderSequenceTextListing(d: SequenceDiagram, width = 100): stri
   const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   for (const r of d.rows) {
     const t = relTime(r.time, d.origin).padStart(10);
-    const mark = r.failed ? '✗ ' : '  ';
-    if (r.kind === 'idle') out.push(`${t}  ⋯ ${r.label} ⋯`);
+    const mark = r.failed ? ' ✗ ' : '   ';
+    if (r.kind === 'idle') out.push(`${t}   ⋯ ${r.label} ⋯`);
+    // A note between a party and itself (a finding about a server not drawn) is a note, not an exchange.
+    else if (r.kind === 'note' && r.from === r.to) out.push(`${t}${mark}note: ${r.label}`);
     else if (r.kind === 'heartbeats' || r.kind === 'note') out.push(`${t}${mark}${names[r.from]} ⇄ ${names[r.to]}: ${r.label}`);
     else {
       const arrow = r.kind === 'syn' && /no answer/.test(r.label) ? '-x' : '→';
-      out.push(`${t}${mark}${clip(`${names[r.from]} ${arrow} ${names[r.to]}: ${r.label}`, width - 12)}`);
+      out.push(`${t}${mark}${clip(`${names[r.from]} ${arrow} ${names[r.to]}: ${r.label}`, width - 13)}`);
     }
-    for (const f of r.findings) out.push(`${' '.repeat(12)}${f.severity === 'error' ? '✗' : '!'} ${f.kind}: ${f.message}`);
+    for (const f of r.findings) out.push(`${' '.repeat(13)}${f.severity === 'error' ? '✗' : '!'} ${f.kind}: ${f.message}`);
   }
   return out.join('\n') + '\n';
 }

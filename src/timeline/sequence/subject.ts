@@ -5,7 +5,7 @@
  */
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
-import type { Agent, AnalysisDocument, CtiClient, Finding, Step, Workstation } from '../model.js';
+import type { Agent, AnalysisDocument, CtiClient, Finding, LoginAttempt, Step, Workstation } from '../model.js';
 import { agentDeviceText, hostOf } from '../format.js';
 import { maxOf, minOf } from '../../array-loops.js';
 
@@ -26,6 +26,13 @@ export interface SequenceSubject {
   findings: Finding[];
   /** An agent's extension and instrument: how messages that name no AgentID name it. */
   devices?: string[];
+  /**
+   * Login attempts made for the subject, with their time and frames: a CTI OS desktop's are made on the CTI OS
+   * server's session, in no flow of the desktop's, and a finding about one is placed by them.
+   */
+  attempts: readonly Pick<LoginAttempt, 'time' | 'frames'>[];
+  /** The desktop PC among the hosts, when there is one (an agent speaks from its desktop and through a CTI client). */
+  desktop: string | null;
 }
 
 export interface SubjectSelector {
@@ -64,6 +71,7 @@ export function agentSubject(a: Agent): SequenceSubject {
   return {
     ...subjectOf('agent', a.id ?? '?', `agent ${a.id ?? '?'}${device ? ` ${device}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`, hosts, a),
     devices: [a.extension, a.instrument].filter((d): d is string => !!d),
+    desktop: a.desktop,
   };
 }
 
@@ -106,11 +114,11 @@ export function workstationSubject(ws: Workstation): SequenceSubject {
  * the desktop's, other programs) is no part of a login: a noisy PC's diagram drew a hundred lookups around its
  * start-up, and its evidence file held them. The subject starts and ends with the steps it keeps.
  */
-function subjectOf(kind: SubjectKind, id: string, title: string, hosts: string[], v: Pick<Workstation, 'start' | 'end' | 'outcome' | 'steps' | 'findings'>): SequenceSubject {
+function subjectOf(kind: SubjectKind, id: string, title: string, hosts: string[], v: Pick<Workstation, 'start' | 'end' | 'outcome' | 'steps' | 'findings'> & { attempts?: readonly LoginAttempt[] }): SequenceSubject {
   const steps = v.steps.filter((s) => s.phase !== 'other');
   const start = steps.length ? minOf(steps, (s) => s.start) : v.start;
   const end = steps.length ? maxOf(steps, (s) => s.end) : v.end;
-  return { kind, id, title, hosts, start, end, failed: v.outcome === 'failed', steps, findings: v.findings };
+  return { kind, id, title, hosts, start, end, failed: v.outcome === 'failed', steps, findings: v.findings, attempts: v.attempts ?? [], desktop: kind === 'workstation' ? id : null };
 }
 
 function listOf(items: string[]): string {
