@@ -126,6 +126,7 @@ async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipe
   const frameOffsets: number[] = [];
   let frameBase = 0;
   let lastEnd = -Infinity;
+  let lastEndFile = '';
 
   let pipelineSink = pipeline.sink;
   const onFirstPacket = opts.onFirstPacket;
@@ -181,13 +182,16 @@ async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipe
       if (summary.firstTime !== undefined && summary.firstTime < lastEnd) {
         const w: CaptureWarning = {
           code: 'overlapping-files',
-          message: `${path} starts before the previous file ends; merge overlapping captures with mergecap first for an exact time order`,
+          message: `${path} starts before ${lastEndFile} ends (the files are read in order of their first packet); merge overlapping captures with mergecap first for an exact time order`,
           file: path,
         };
         pipeline.sink.warning?.(w);
         extraWarnings.push(w);
       }
-      if (summary.lastTime !== undefined) lastEnd = Math.max(lastEnd, summary.lastTime);
+      if (summary.lastTime !== undefined && summary.lastTime > lastEnd) {
+        lastEnd = summary.lastTime;
+        lastEndFile = path;
+      }
     }
   }
   const merged = mergedCapturesNote(order, summaries);

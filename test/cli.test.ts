@@ -1,6 +1,6 @@
 // The `ctiscope` command as a user runs it: output contracts, exit codes, error messages, standard input.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -392,6 +392,27 @@ describe('ctiscope analyze', () => {
     const m = JSON.parse(merged.stdout);
     expect(m.source.files).toHaveLength(2);
     expect(m.source.packets).toBe(two.source.packets + doc(sample('agent-login-refused.pcapng')).doc.source.packets);
+    // Files are read in order of their first packet, whatever order they were given in; an overlap names both.
+    const overlap = ctiscope(['analyze', sample('cad-login-ok.pcapng'), sample('agent-login-refused.pcapng')]);
+    expect(overlap.stderr).toContain(`ctiscope: warning: ${sample('cad-login-ok.pcapng')} starts before ${sample('agent-login-refused.pcapng')} ends (the files are read in order of their first packet)`);
+  });
+
+  it('demo prints the analysis once, then where the page is', async () => {
+    const child = spawn(process.execPath, [bin, 'demo', '--port', '0'], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (out.includes('Press Ctrl-C to stop.')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }).finally(() => child.kill('SIGINT'));
+    expect(out).toMatch(/ctiscope ui: http:\/\/127\.0\.0\.1:\d+\/\nPress Ctrl-C to stop\.\n/);
+    const summary = '10.10.20.33 (agent 1033) failed at licensing:';
+    expect(out.split(summary).length - 1).toBe(1);
   });
 
   it('a workstation or agent not in the capture is a mistake in the command: one line naming those it holds, exit 2', () => {

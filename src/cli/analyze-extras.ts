@@ -11,7 +11,7 @@ import type { DecodedMessage, FlowRecord } from '../decoders/types.js';
 import type { FileRunOptions } from '../pipeline-node.js';
 import { EvidenceFilter, planEvidence, type EvidencePlan } from '../timeline/evidence.js';
 import { explainStep } from '../timeline/explain-steps.js';
-import { formatDuration, hostOf } from '../timeline/format.js';
+import { formatDuration, hostOf, plural } from '../timeline/format.js';
 import type { HtmlReportOptions } from '../timeline/report-html.js';
 import { buildSequence } from '../timeline/sequence/model.js';
 import type { AnalysisDocument, Step } from '../timeline/model.js';
@@ -116,7 +116,7 @@ async function writeEvidence(doc: AnalysisDocument, flows: FlowRecord[], args: E
     throw new CliError(`--write-evidence ${args.writeEvidence}: ${(e as Error).message}`, ExitCode.USAGE);
   }
   const commented = writer.frames.filter((f) => plan.comments.has(f)).length;
-  return `evidence written to ${args.writeEvidence}: ${writer.frames.length} packets of ${plan.flows.length} flows (${subject.title}), ${commented} frames commented`;
+  return `evidence written to ${args.writeEvidence}: ${plural(writer.frames.length, 'packet')} of ${plural(plan.flows.length, 'flow')} (${subject.title}), ${plural(commented, 'frame')} commented`;
 }
 
 function mergePlans(a: EvidencePlan, b: EvidencePlan | undefined): EvidencePlan {

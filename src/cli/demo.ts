@@ -18,5 +18,5 @@ export async function runDemo(args: { ui?: boolean; port?: number }): Promise<vo
   process.exitCode = 0;
   if (args.ui === false) return;
   process.stdout.write(`\nThe same timeline as a picture, in your browser (nothing leaves this machine):\n`);
-  await runUi({ files: [file], port: args.port, anyPortIfBusy: args.port === undefined });
+  await runUi({ files: [file], port: args.port, anyPortIfBusy: args.port === undefined, summaryShown: true });
 }

@@ -40,6 +40,8 @@ export interface UiArgs {
   showSecrets?: boolean;
   /** Use any free port when --port is busy (the demo). */
   anyPortIfBusy?: boolean;
+  /** The analysis was just printed (the demo): the banner does not say its summary again. */
+  summaryShown?: boolean;
 }
 
 /** Opens the URL in the desktop's browser, if there is one; failing quietly is fine (the URL is printed). */
@@ -128,8 +130,8 @@ export async function runUi(args: UiArgs): Promise<void> {
   }
 
   const server = await serve(args, { doc, messages });
-  const what = doc ? `${doc.summary.message}` : 'drop a capture on the page to analyse it in the browser';
-  process.stdout.write(`ctiscope ui: ${server.url}\n${what}\nPress Ctrl-C to stop.\n`);
+  const what = args.summaryShown ? '' : `${doc ? doc.summary.message : 'drop a capture on the page to analyse it in the browser'}\n`;
+  process.stdout.write(`ctiscope ui: ${server.url}\n${what}Press Ctrl-C to stop.\n`);
   if (args.open) openBrowser(server.url);
   await untilSignal();
   await server.close();

@@ -8,7 +8,7 @@
  */
 
 import type { Phase } from '../decoders/profile.js';
-import type { Finding, Step } from './model.js';
+import type { Finding, Outcome, Step } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import { formatDuration } from './format.js';
 import type { SequenceSubject } from './sequence/subject.js';
@@ -43,8 +43,9 @@ export interface Divergence {
 }
 
 export interface Comparison {
-  good: { title: string; outcome: string };
-  bad: { title: string; outcome: string };
+  /** The subjects' outcomes, as the analysis document gives them ('logged-in', 'failed', 'incomplete'). */
+  good: { title: string; outcome: Outcome };
+  bad: { title: string; outcome: Outcome };
   divergence: Divergence | null;
   steps: AlignedStep[];
   /** Total start-up time of each side, first step to last start-up step. */
@@ -179,8 +180,8 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
   }
   const span = (steps: Step[], origin: number): number => (steps.length ? maxOf(steps, (s) => s.end) - origin : 0);
   return {
-    good: { title: good.title, outcome: good.failed ? 'failed' : 'ok' },
-    bad: { title: bad.title, outcome: bad.failed ? 'failed' : 'ok' },
+    good: { title: good.title, outcome: good.outcome },
+    bad: { title: bad.title, outcome: bad.outcome },
     divergence,
     steps: aligned,
     totals: { good: span(gs, g0), bad: span(bs, b0) },
@@ -207,8 +208,8 @@ function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: numb
 /** The comparison as terminal text. */
 export function renderComparisonText(c: Comparison, width = 110): string {
   const out = [`working: ${c.good.title}`, `failing: ${c.bad.title}`, ''];
-  if (c.good.outcome === 'failed' && c.bad.outcome === 'ok') out.push('Note: the working one (the first capture) failed and the failing one logged in: were they given the other way round?', '');
-  else if (c.bad.outcome === 'ok') out.push('Note: the failing one (the second capture) did not fail.', '');
+  if (c.good.outcome === 'failed' && c.bad.outcome === 'logged-in') out.push('Note: the working one (the first capture) failed and the failing one logged in: were they given the other way round?', '');
+  else if (c.bad.outcome !== 'failed') out.push(`Note: the failing one (the second capture) did not fail (${c.bad.outcome}).`, '');
   out.push(c.divergence ? `First difference: ${c.divergence.sentence}` : 'The two start-ups went through the same servers with the same results.');
   out.push('');
   const signed = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`);

@@ -5,7 +5,7 @@
  */
 
 import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
-import type { Agent, AnalysisDocument, CtiClient, Finding, LoginAttempt, Step, Workstation } from '../model.js';
+import type { Agent, AnalysisDocument, CtiClient, Finding, LoginAttempt, Outcome, Step, Workstation } from '../model.js';
 import { agentDeviceText, hostOf } from '../format.js';
 import { maxOf, minOf } from '../../array-loops.js';
 
@@ -22,6 +22,7 @@ export interface SequenceSubject {
   start: number;
   end: number;
   failed: boolean;
+  outcome: Outcome;
   steps: Step[];
   findings: Finding[];
   /** An agent's extension and instrument: how messages that name no AgentID name it. */
@@ -118,7 +119,7 @@ function subjectOf(kind: SubjectKind, id: string, title: string, hosts: string[]
   const steps = v.steps.filter((s) => s.phase !== 'other');
   const start = steps.length ? minOf(steps, (s) => s.start) : v.start;
   const end = steps.length ? maxOf(steps, (s) => s.end) : v.end;
-  return { kind, id, title, hosts, start, end, failed: v.outcome === 'failed', steps, findings: v.findings, attempts: v.attempts ?? [], desktop: kind === 'workstation' ? id : null };
+  return { kind, id, title, hosts, start, end, failed: v.outcome === 'failed', outcome: v.outcome, steps, findings: v.findings, attempts: v.attempts ?? [], desktop: kind === 'workstation' ? id : null };
 }
 
 function listOf(items: string[]): string {
