@@ -115,6 +115,37 @@ describe('a CTI OS server capture', () => {
   });
 });
 
+describe('an agent logged out and in again', () => {
+  it('has a state query per login attempt, not one "×2" step spanning both', () => {
+    const sim = new Sim();
+    const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+    const query = (invokeId: number, at: number) => {
+      cti.send('c2s', 'ged188', 'QUERY_AGENT_STATE_REQ', { messageType: 43, invokeId, peripheralId: 5000, agentId: '1007', agentInstrument: '4007' }, at);
+      cti.send('s2c', 'ged188', 'QUERY_AGENT_STATE_CONF', { messageType: 44, invokeId, agentState: 1, agentStateName: 'LOGOUT' }, at + 0.005);
+    };
+    open(cti, 0.001, 'CTIOSServer');
+    query(2, 1);
+    login(cti, 3, '1007', '4007', 1.01);
+    ok(cti, 3, '1007', 1.02);
+    // Polls after a login are a step of their own, however many.
+    query(4, 5);
+    query(8, 15);
+    cti.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { messageType: 38, invokeId: 5, peripheralId: 5000, agentState: 1, agentStateName: 'LOGOUT', agentId: '1007', agentInstrument: '4007' }, 30);
+    cti.send('s2c', 'ged188', 'SET_AGENT_STATE_CONF', { messageType: 39, invokeId: 5 }, 30.01);
+    query(6, 40);
+    login(cti, 7, '1007', '4007', 40.01);
+    ok(cti, 7, '1007', 40.02);
+    const agent = sim.an.finish(SRC).agents.find((a) => a.id === '1007')!;
+    const queries = agent.steps.filter((st) => st.summary.startsWith('QUERY_AGENT_STATE_REQ'));
+    expect(queries.map((q) => [Math.round(q.start - T0), q.detail?.count ?? 1])).toEqual([
+      [1, 1],
+      [5, 2],
+      [40, 1],
+    ]);
+    expect(agent.attempts.map((a) => a.outcome)).toEqual(['logged-in', 'logged-in']);
+  });
+});
+
 describe('a refusal by the CTI server itself', () => {
   it('is explained by its failure code, not by the peripheral error 0 it carries (DEFAULT_ERROR_CODE, "unknown problem")', () => {
     const sim = new Sim();

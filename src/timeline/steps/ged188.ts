@@ -324,6 +324,10 @@ export const ged188Steps: StepBuilder = {
         noteDesktop(flow, g);
         const cil = str(m.fields.ctiosCilClientId) || undefined;
         if (sa && cil) sa.agent.cilClientId ??= cil;
+        // A login or a logout ends the agent's state queries so far: the queries before each login (an agent that
+        // logged out and in again) are a step each, not one "×2" spanning both, and a desktop's polls after its
+        // login are one step of their own.
+        if (sa && (isLoginRequest(m) || stateName(m) === 'LOGOUT')) sa.query = undefined;
         if (isLoginRequest(m)) {
           const s = sa ? agentStep(ctx, flow, g, sa, m, 'cti-login', 'login') : gedStep(ctx, flow, m, 'cti-login', 'login');
           if (!s) return undefined;
