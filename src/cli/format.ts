@@ -5,8 +5,10 @@ export function formatDuration(seconds: number): string {
   if (seconds < 0.001) return `${(seconds * 1e6).toFixed(0)} µs`;
   if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)} ms`;
   if (seconds < 120) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-  const m = Math.floor(seconds / 60);
-  return m < 120 ? `${m} min ${Math.round(seconds - m * 60)} s` : `${(seconds / 3600).toFixed(1)} h`;
+  // Whole seconds first: 179.7 s reads "3 min 0 s", not "2 min 60 s".
+  const whole = Math.round(seconds);
+  const m = Math.floor(whole / 60);
+  return m < 120 ? `${m} min ${whole - m * 60} s` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** Column widths of a table: each column's longest cell, header included, never narrower than `atLeast`. */

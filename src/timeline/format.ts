@@ -4,15 +4,20 @@
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   if (seconds < 0.001) return seconds === 0 ? '0 ms' : '<1 ms';
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  if (seconds < 3600) {
-    const m = Math.floor(seconds / 60);
-    const s = Math.round(seconds - m * 60);
+  // Each branch rounds to the unit it shows first, so that 59.97 s reads "1 min", not "60.0 s" or "59 min 60 s".
+  const ms = Math.round(seconds * 1000);
+  if (ms < 1000) return `${ms} ms`;
+  const tenths = Math.round(seconds * 10);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const wholeSeconds = Math.round(seconds);
+  if (wholeSeconds < 3600) {
+    const m = Math.floor(wholeSeconds / 60);
+    const s = wholeSeconds - m * 60;
     return s === 0 ? `${m} min` : `${m} min ${s} s`;
   }
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds - h * 3600) / 60);
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes - h * 60;
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
