@@ -95,6 +95,25 @@ describe('ctiscope flows', () => {
     expect(r.stderr).toMatch(/byte 0|offset 0/);
   });
 
+  it('takes a file cut inside its file header, and gzip holding no capture, as bad input (exit 3, one line naming the file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));
+    const cutPcapng = join(dir, 'cut.pcapng');
+    writeFileSync(cutPcapng, readFileSync(sample('cad-login-ok.pcapng')).subarray(0, 10));
+    const cutPcap = join(dir, 'cut.pcap');
+    writeFileSync(cutPcap, readFileSync(fixture('zeek__ldap_simpleauth.pcap')).subarray(0, 20));
+    const text = join(dir, 'notes.gz');
+    writeFileSync(text, gzipSync(Buffer.from('hello\n')));
+    for (const [file, says] of [[cutPcapng, /ends inside the file header/], [cutPcap, /ends inside the file header of 24 bytes \(20 bytes present\)/], [text, /not a pcap or pcapng file: byte 0/]] as const) {
+      for (const command of ['analyze', 'flows', 'sequence']) {
+        const r = ctiscope([command, file]);
+        expect(r.status, `${command} ${file}: ${r.stderr}`).toBe(3);
+        expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+        expect(r.stderr).toContain(file);
+        expect(r.stderr).toMatch(says);
+      }
+    }
+  });
+
   it('analyses a truncated capture up to the cut and warns with the file and byte offset', () => {
     const whole = readFileSync(fixture('zeek__ldap_simpleauth.pcap'));
     const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cli-'));

@@ -170,6 +170,16 @@ class ChunkedCaptureReader implements CaptureReader {
         need = undefined;
       }
       const size = need !== undefined && need > this.pendingLen ? ` of ${need} bytes` : '';
+      if (this.consumed === 0) {
+        // Cut inside the file header: no packet can follow, so this is bad input, not a short capture.
+        this.failure = new CaptureError(
+          `${state.where}: input ends inside the file header${size} (${this.pendingLen} bytes present), no packets`,
+          'truncated-header',
+          state.file,
+          0,
+        );
+        throw this.failure;
+      }
       state.warn(
         'truncated-record',
         `${state.where}: input ends inside a record${size} that starts at byte ${this.consumed} ` +

@@ -189,15 +189,24 @@ export async function readCaptureStream(
       }
       return reader.end();
     }
+    // The reader's own error (not a capture, bad record) is kept here: pipeline() may report it as the
+    // AbortError of the stages it tears down instead.
+    let readerError: unknown;
     try {
       await pipeline(Readable.from(counted(head)), createGunzip(), async (unzipped: AsyncIterable<Uint8Array>) => {
         for await (const chunk of unzipped) {
-          reader.push(plain(chunk));
+          try {
+            reader.push(plain(chunk));
+          } catch (e) {
+            readerError = e;
+            throw e;
+          }
           const wait = afterChunk?.();
           if (wait) await wait;
         }
       });
     } catch (e) {
+      if (readerError !== undefined) throw readerError;
       const z = e as NodeJS.ErrnoException;
       if (z.code === 'Z_BUF_ERROR') {
         // The compressed stream stops early (a file still being written, a cut download): what was

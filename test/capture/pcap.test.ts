@@ -109,12 +109,9 @@ describe('classic pcap', () => {
     expect(err.message).toContain('3.4');
   });
 
-  it('reports a header cut short as truncation, not as an error', () => {
-    const r = readAll(pcapHeader({ le: true }).subarray(0, 10), 'short.pcap');
-    expect(r.summary.truncated).toBe(true);
-    expect(r.summary.packets).toBe(0);
-    expect(r.warnings[0].code).toBe('truncated-record');
-    expect(r.warnings[0].offset).toBe(0);
+  it('rejects a file cut inside its file header (no packet can follow), naming the file and the header size', () => {
+    const err = expectCaptureError(() => readAll(pcapHeader({ le: true }).subarray(0, 10), 'short.pcap'), 'truncated-header', 0);
+    expect(err.message).toBe('short.pcap: input ends inside the file header of 24 bytes (10 bytes present), no packets');
   });
 });
 
