@@ -126,6 +126,14 @@ describe('ctiscope flows', () => {
     expect(r.stderr).toMatch(new RegExp(`warning: .*${cut.replace(/[/.]/g, '\\$&')}.*byte \\d+`));
   });
 
+  it('--threads takes a whole number of 1 or more', () => {
+    for (const bad of ['0', '-3', '2.5']) {
+      const r = ctiscope(['analyze', sample('cad-login-ok.pcapng'), '--threads', bad]);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr).toBe(`ctiscope: --threads ${bad}: a whole number of threads, 1 to 64\n`);
+    }
+  });
+
   it('names a missing file and exits 3; a bad option exits 2', () => {
     const r = ctiscope(['flows', '/nonexistent/x.pcap']);
     expect(r.status).toBe(3);
@@ -136,6 +144,25 @@ describe('ctiscope flows', () => {
 });
 
 describe('ctiscope decode', () => {
+  it('a --stream the capture does not have, or a --server that is no address, is a usage error naming what the capture holds', () => {
+    const file = sample('cad-login-ok.pcapng');
+    const r = ctiscope(['decode', file, '--stream', 'tcp/99', '--json']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.stderr).toBe('ctiscope: --stream tcp/99: the capture has 6 TCP flows (tcp/0 to tcp/5) and 1 UDP flow (udp/0)\n');
+    // A flow that exists but carries nothing of the chosen protocol: said, exit 0.
+    const none = ctiscope(['decode', file, '--stream', 'tcp/2', '--protocol', 'dns']);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toBe('no decoded message matches --stream tcp/2 --protocol dns\n');
+    for (const bad of ['999.1.1.1', '10.1.1.1:99999', 'pg-a']) {
+      const s = ctiscope(['decode', file, '--server', bad]);
+      expect(s.status, bad).toBe(2);
+      expect(s.stderr).toBe(`ctiscope: --server ${bad}: not an address (IP or IP:PORT, [IPv6]:PORT)\n`);
+    }
+    expect(ctiscope(['decode', file, '--server', '192.168.100.1:12028']).stdout).toContain('OPEN_REQ');
+    expect(ctiscope(['decode', file, '--server', '192.168.100.1']).stdout).toContain('acquireLicense');
+  });
+
   it('--stream takes a flow as `flows` names it (tcp/N, udp/N), or N for either transport, and refuses anything else', () => {
     const file = sample('cad-login-ok.pcapng');
     const flows = (only: string[]) => [...new Set((JSON.parse(ctiscope(['decode', file, '--json', ...only]).stdout) as { transport: string; flowId: number }[]).map((m) => `${m.transport}/${m.flowId}`))].sort();

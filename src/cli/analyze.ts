@@ -39,6 +39,9 @@ export function exitCodeFor(doc: AnalysisDocument): number {
 
 export async function analyzeToDocument(args: AnalyzeArgs, extra: Partial<FileRunOptions> = {}): Promise<AnalysisDocument> {
   const files = checkFiles(args.files);
+  if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1 || args.threads > 64)) {
+    throw new CliError(`--threads ${args.threads}: a whole number of threads, 1 to 64`, ExitCode.USAGE);
+  }
   const progress = progressOptions();
   const governor = new HeapGovernor();
   const result = await analyzeFiles(files, {

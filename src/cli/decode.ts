@@ -55,12 +55,25 @@ function parseStream(text: string): { transport: 'tcp' | 'udp' | undefined; id: 
   return { transport: m[1] as 'tcp' | 'udp' | undefined, id: Number(m[2]) };
 }
 
+/** `--server`: an IPv4 or IPv6 address, with or without a port ("10.1.1.5", "10.1.1.5:42027", "[2001:db8::5]:389"). */
+function checkServer(text: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$/.exec(text);
+  const v6 = /^(?:\[([0-9a-fA-F:.]+)\]:(\d{1,5})|([0-9a-fA-F:.]*:[0-9a-fA-F:.]*))$/.exec(text);
+  const port = v4?.[5] ?? v6?.[2];
+  const ok = v4 ? v4.slice(1, 5).every((b) => Number(b) <= 255) : v6 !== null;
+  if (!ok || (port !== undefined && Number(port) > 65535)) {
+    throw new CliError(`--server ${text}: not an address (IP or IP:PORT, [IPv6]:PORT)`, ExitCode.USAGE);
+  }
+  return text;
+}
+
 export async function runDecode(args: DecodeArgs): Promise<void> {
   const files = checkFiles(args.files);
   const only = args.protocol?.length ? new Set(args.protocol.flatMap((p) => p.split(',')) as ProtocolName[]) : undefined;
   for (const p of only ?? []) if (!PROTOCOLS.includes(p)) throw new CliError(`--protocol ${p}: unknown (one of ${PROTOCOLS.join(', ')})`, ExitCode.USAGE);
   if (args.json && args.jsonl) throw new CliError('--json and --jsonl: choose one', ExitCode.USAGE);
   const stream = args.stream === undefined ? undefined : parseStream(String(args.stream));
+  if (args.server !== undefined) checkServer(args.server);
   // The trace is written as it goes (in capture order, see CaptureOrder): nothing but a window is kept.
   const writer = new JsonWriter(process.stdout, args.jsonl ? 0 : 1);
   const list = args.jsonl ? new JsonLinesWriter(writer) : args.json ? new JsonArrayWriter(writer) : undefined;
@@ -104,8 +117,18 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
     return writer.ready();
   });
   if (list instanceof JsonArrayWriter) list.close();
-  if (!list && written === 0) writer.text('no decodable messages (run `ctiscope flows` to see the connections)\n');
+  const chosen = [stream && `--stream ${args.stream}`, args.server && `--server ${args.server}`, only && `--protocol ${[...only].join(',')}`].filter(Boolean).join(' ');
+  if (!list && written === 0) {
+    writer.text(chosen ? `no decoded message matches ${chosen}\n` : 'no decodable messages (run `ctiscope flows` to see the connections)\n');
+  }
   await writer.end();
+  // A flow the capture does not have is a mistake in the command, said after the (empty) trace.
+  if (stream && written === 0) {
+    const { tcpFlows, udpFlows } = result.flowStats;
+    const has = (n: number, t: string) => (n === 0 ? `no ${t} flows` : `${n} ${t} flow${n === 1 ? '' : 's'} (${t.toLowerCase()}/0${n > 1 ? ` to ${t.toLowerCase()}/${n - 1}` : ''})`);
+    const absent = stream.transport === 'tcp' ? stream.id >= tcpFlows : stream.transport === 'udp' ? stream.id >= udpFlows : stream.id >= tcpFlows && stream.id >= udpFlows;
+    if (absent) throw new CliError(`--stream ${args.stream}: the capture has ${has(tcpFlows, 'TCP')} and ${has(udpFlows, 'UDP')}`, ExitCode.USAGE);
+  }
 }
 
 /** One message of the text trace: its line, its anomalies, its bytes with --hex. */
