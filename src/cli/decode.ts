@@ -1,11 +1,13 @@
 /** `ctiscope decode`: a readable protocol trace of every decoded message. */
 
+import { isIP } from 'node:net';
 import { governedAfterChunk } from './heap-governor.js';
 import { PROTOCOL_NAMES, type DecodedMessage, type ProtocolName } from '../decoders/types.js';
 import { analyzeFiles } from '../pipeline-node.js';
 import { CliError, checkFiles, printWarnings, profileOptions, progressOptions, type CommonArgs } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { formatDuration } from './format.js';
+import { plural } from '../timeline/format.js';
 import { CaptureOrder } from './capture-order.js';
 import { JsonArrayWriter, JsonLinesWriter, JsonWriter } from './json-writer.js';
 
@@ -56,15 +58,12 @@ function parseStream(text: string): { transport: 'tcp' | 'udp' | undefined; id: 
 }
 
 /** `--server`: an IPv4 or IPv6 address, with or without a port ("10.1.1.5", "10.1.1.5:42027", "[2001:db8::5]:389"). */
-function checkServer(text: string): string {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$/.exec(text);
-  const v6 = /^(?:\[([0-9a-fA-F:.]+)\]:(\d{1,5})|([0-9a-fA-F:.]*:[0-9a-fA-F:.]*))$/.exec(text);
-  const port = v4?.[5] ?? v6?.[2];
-  const ok = v4 ? v4.slice(1, 5).every((b) => Number(b) <= 255) : v6 !== null;
-  if (!ok || (port !== undefined && Number(port) > 65535)) {
-    throw new CliError(`--server ${text}: not an address (IP or IP:PORT, [IPv6]:PORT)`, ExitCode.USAGE);
-  }
-  return text;
+function checkServer(text: string): void {
+  const withPort = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);
+  const version = isIP(withPort ? withPort[1] : text);
+  // A bracketed address is an IPv6 one; a port is at most 65535.
+  const bad = version === 0 || (withPort !== null && ((text.startsWith('[') && version !== 6) || Number(withPort[2]) > 65535));
+  if (bad) throw new CliError(`--server ${text}: not an address (IP or IP:PORT, [IPv6]:PORT)`, ExitCode.USAGE);
 }
 
 export async function runDecode(args: DecodeArgs): Promise<void> {
@@ -125,7 +124,7 @@ export async function runDecode(args: DecodeArgs): Promise<void> {
   // A flow the capture does not have is a mistake in the command, said after the (empty) trace.
   if (stream && written === 0) {
     const { tcpFlows, udpFlows } = result.flowStats;
-    const has = (n: number, t: string) => (n === 0 ? `no ${t} flows` : `${n} ${t} flow${n === 1 ? '' : 's'} (${t.toLowerCase()}/0${n > 1 ? ` to ${t.toLowerCase()}/${n - 1}` : ''})`);
+    const has = (n: number, t: string) => (n === 0 ? `no ${t} flows` : `${plural(n, `${t} flow`)} (${t.toLowerCase()}/0${n > 1 ? ` to ${t.toLowerCase()}/${n - 1}` : ''})`);
     const absent = stream.transport === 'tcp' ? stream.id >= tcpFlows : stream.transport === 'udp' ? stream.id >= udpFlows : stream.id >= tcpFlows && stream.id >= udpFlows;
     if (absent) throw new CliError(`--stream ${args.stream}: the capture has ${has(tcpFlows, 'TCP')} and ${has(udpFlows, 'UDP')}`, ExitCode.USAGE);
   }
