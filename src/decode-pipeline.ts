@@ -75,7 +75,7 @@ export interface PipelineObserver {
   message(m: DecodedMessage): void;
   flowStart(info: FlowInfo, cls: FlowClassification): void;
   flowEnd(r: FlowRecord, cls: FlowClassification | undefined): void;
-  gap(flowId: number, dir: Direction, length: number, frame: number): void;
+  gap(flowId: number, dir: Direction, length: number, frame: number, time: number): void;
   names(address: string, list: string[]): void;
   warning(w: CaptureWarning): void;
 }
@@ -121,8 +121,8 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
       observer?.flowEnd(r, cls);
       opts.onFlowEnd?.(r, cls);
     },
-    gap(info, dir, length, frame) {
-      observer?.gap(info.id, dir, length, frame);
+    gap(info, dir, length, frame, time) {
+      observer?.gap(info.id, dir, length, frame, time);
     },
   });
 

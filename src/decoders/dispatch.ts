@@ -47,7 +47,7 @@ export interface DispatchOptions {
   /** Called when a flow ends, with the classification if there was one. */
   flowEnd?(record: FlowRecord, cls: FlowClassification | undefined): void;
   /** Called for every hole in a flow's payload (segments not captured). */
-  gap?(info: FlowInfo, dir: Direction, length: number, frame: number): void;
+  gap?(info: FlowInfo, dir: Direction, length: number, frame: number, time: number): void;
   /** Restrict decoding to these protocols (decode --protocol). */
   only?: ReadonlySet<ProtocolName>;
   /** Classify flows (by port or content) but decode nothing: the connection table needs only the service names. */
@@ -200,7 +200,7 @@ class FlowDispatch implements FlowConsumer {
   gap(dir: Direction, length: number, frame: number, time: number): void {
     // A hole before the first bytes: nothing to check them by, so the port stands.
     if (this.verifying) this.classifyByPort(this.def!);
-    this.shared.opts.gap?.(this.info, dir, length, frame);
+    this.shared.opts.gap?.(this.info, dir, length, frame, time);
     if (this.probing) {
       // A hole before the protocol is known: decide on what we have, then pass the gap on.
       this.settle('unknown');

@@ -110,7 +110,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
           break;
         }
         case 'g':
-          analyzer.gap(map.tcp.get(e[1])!, e[2], e[3], e[4]);
+          analyzer.gap(map.tcp.get(e[1])!, e[2], e[3], e[4], e[5]);
           break;
       }
     }

@@ -20,7 +20,7 @@ export type ShardEvent =
   | ['s', FlowInfo, FlowClassification]
   | ['m', DecodedMessage]
   | ['e', FlowRecord, FlowClassification | undefined]
-  | ['g', number, Direction, number, number];
+  | ['g', number, Direction, number, number, number];
 
 /**
  * Events that happened together, at one place in the single-threaded order: (frame, part, phase, key)

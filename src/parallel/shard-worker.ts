@@ -37,7 +37,7 @@ const observer: PipelineObserver = {
   message: (m) => record(['m', m]),
   flowStart: (info, cls) => record(['s', info, cls]),
   flowEnd: (r, cls) => record(['e', r, cls]),
-  gap: (flowId, dir, length, frame) => record(['g', flowId, dir, length, frame]),
+  gap: (flowId, dir, length, frame, time) => record(['g', flowId, dir, length, frame, time]),
   names() {},
   warning() {},
 };

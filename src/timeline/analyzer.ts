@@ -13,7 +13,7 @@ import type { DecodedMessage, Direction, FlowInfo, FlowRecord, ProtocolName } fr
 import type { FlowClassification } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
-import { finalizeStep } from './describe.js';
+import { DEFAULT_REPLY_TIMEOUT, finalizeStep } from './describe.js';
 import { hostOf } from './format.js';
 import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
 import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisState } from './document.js';
@@ -45,7 +45,7 @@ export interface Analyzer {
   flowEnd(r: FlowRecord, cls?: FlowClassification): void;
   names(address: string, names: string[]): void;
   warning(w: { code: string; message: string; frame?: number; file?: string }): void;
-  gap(flowId: number, dir: Direction, bytes: number, frame: number): void;
+  gap(flowId: number, dir: Direction, bytes: number, frame: number, time: number): void;
   finish(source: SourceInfo): AnalysisDocument;
   snapshot(source: SourceInfo): AnalysisDocument;
   /** The rules' view of every workstation at this point (for tools and tests that run one rule alone). */
@@ -310,13 +310,32 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     return false;
   }
 
-  function gap(flowId: number, dir: Direction, bytes: number, frame: number): void {
+  function gap(flowId: number, dir: Direction, bytes: number, frame: number, time: number): void {
     const flow = flows.get(flowKey('tcp', flowId));
     if (!flow) return;
     (flow.gapBytes ??= { c2s: 0, s2c: 0 })[dir] += bytes;
     if (flow.gapFrame === undefined) {
       flow.gapFrame = frame;
       flow.gapDir = dir;
+    }
+    if (dir === 's2c') markRepliesInGap(flow, frame, time);
+  }
+
+  /**
+   * The capture lost bytes from the server, proven at `frame` (the peer's ACK, or the first segment after the hole):
+   * a request sent before then whose reply was still due may have been answered in them. It waits on as before, and
+   * a reply that comes later still answers it; if none does, it is not counted as unanswered (markUnanswered).
+   */
+  function markRepliesInGap(flow: FlowState, frame: number, time: number): void {
+    if (flow.pending) {
+      for (const p of flow.pending.values()) {
+        if (p.gapFrame === undefined && p.frame < frame && time - p.time < (p.step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT)) p.gapFrame = frame;
+      }
+    }
+    const g = flow.ged;
+    if (g?.heartbeatPending?.size) {
+      const limit = g.heartbeat?.replyTimeout ?? 10;
+      for (const p of g.heartbeatPending.values()) if (p.gapFrame === undefined && p.frame < frame && time - p.time < limit) p.gapFrame = frame;
     }
   }
 
@@ -424,7 +443,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     for (const f of flows.values()) {
       if (only && f.host !== only) continue;
       const hb = f.ged?.heartbeat;
-      if (hb && f.ged!.heartbeatPending) for (const p of f.ged!.heartbeatPending.values()) add({ step: hb, name: 'HEARTBEAT_REQ', frame: p.frame, time: p.time });
+      if (hb && f.ged!.heartbeatPending) for (const p of f.ged!.heartbeatPending.values()) add({ step: hb, name: 'HEARTBEAT_REQ', frame: p.frame, time: p.time, gapFrame: p.gapFrame });
     }
     return {
       hosts,

@@ -25,11 +25,31 @@ export function formatBytes(n: number): string {
  */
 export function overdue(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {
   const limit = step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT;
-  return pending.filter((p) => (p.seenUntil !== undefined && p.seenUntil < now ? p.seenUntil : now) - p.time >= limit).map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
+  return pending
+    .filter((p) => p.gapFrame === undefined && (p.seenUntil !== undefined && p.seenUntil < now ? p.seenUntil : now) - p.time >= limit)
+    .map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
 }
 
 function allUnanswered(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {
   return (step.facts.unanswered ?? []).concat(overdue(step, pending, now));
+}
+
+/** Requests with no reply captured whose reply may be in bytes the capture lost: neither answered nor unanswered. */
+function allUncaptured(step: StepState, pending: readonly PendingRequest[]): UnansweredRequest[] {
+  const open = pending.filter((p) => p.gapFrame !== undefined).map((p) => ({ name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame }));
+  return open.length > 0 ? (step.facts.uncaptured ?? []).concat(open) : (step.facts.uncaptured ?? []);
+}
+
+/** "reply not captured (the capture lost bytes from the server, frame 43)". */
+export function uncapturedText(u: UnansweredRequest): string {
+  return `reply not captured (the capture lost bytes from the server${u.gapFrame !== undefined ? `, frame ${u.gapFrame}` : ''})`;
+}
+
+/** A step's result as described: `unseen` when the reply that decides it is in bytes the capture lost. */
+interface Described {
+  ok: boolean;
+  summary: string;
+  unseen?: true;
 }
 
 function typeCounts(counts: Map<string, number>, limit = 6): string {
@@ -44,7 +64,7 @@ function unansweredText(u: UnansweredRequest): string {
   return 'no reply';
 }
 
-function describeConnection(s: StepState): { ok: boolean; summary: string } {
+function describeConnection(s: StepState): Described {
   const c = s.facts.conn!;
   const attempts = c.attempts > 1 ? ` (${c.attempts} attempts over ${formatDuration(c.span)})` : '';
   switch (c.failure) {
@@ -68,7 +88,7 @@ function describeConnection(s: StepState): { ok: boolean; summary: string } {
   }
 }
 
-function describeLdap(s: StepState, unanswered: UnansweredRequest[]): { ok: boolean; summary: string } {
+function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[]): Described {
   const l = s.facts.ldap!;
   const who = l.bindDn !== undefined ? `LDAP bind as ${l.bindDn || '(anonymous)'}` : 'LDAP';
   const searches = l.searches > 0 ? `${l.bindDn !== undefined ? ' and' : ''} ${plural(l.searches, 'search', 'searches')}` : '';
@@ -78,12 +98,14 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[]): { ok: bool
     return { ok: false, summary: `${who}${searches} → ${l.error.op} ${codeText(l.error.name, l.error.code, 'result')}${diag}` };
   }
   if (unanswered.length > 0) return { ok: false, summary: `${who}${searches} → ${unanswered[0].name}: ${unansweredText(unanswered[0])}` };
+  if (uncaptured.length > 0 && s.answered === 0) return { ok: true, unseen: true, summary: `${who}${searches} → ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` };
+  const lost = uncaptured.length > 0 ? `; ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` : '';
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
   const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
-  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}` };
+  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${lost}` };
 }
 
-function describeGiop(s: StepState, unanswered: UnansweredRequest[]): { ok: boolean; summary: string } {
+function describeGiop(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[]): Described {
   const g = s.facts.giop!;
   const op = s.count > 1 ? `${g.operation} ×${s.count}` : g.operation;
   const rt = s.firstResponseTime !== undefined ? ` in ${formatDuration(s.firstResponseTime)}` : '';
@@ -94,8 +116,9 @@ function describeGiop(s: StepState, unanswered: UnansweredRequest[]): { ok: bool
   if (unanswered.length > 0 && (s.lastOk === false || s.answered === 0)) {
     return { ok: false, summary: `${op} → ${unansweredText(unanswered[unanswered.length - 1])}` };
   }
+  if (s.answered === 0 && uncaptured.length > 0) return { ok: true, unseen: true, summary: `${op} → ${uncapturedText(uncaptured[uncaptured.length - 1])}` };
   if (s.answered === 0) return { ok: s.lastOk !== false, summary: `${op} → waiting for a reply` };
-  const missed = unanswered.length > 0 ? `, ${unanswered.length} unanswered` : '';
+  const missed = (unanswered.length > 0 ? `, ${unanswered.length} unanswered` : '') + (uncaptured.length > 0 ? `, ${uncaptured.length} ${uncaptured.length === 1 ? 'reply' : 'replies'} not captured` : '');
   const slow = s.count > 1 && s.facts.slowest ? ` (slowest ${formatDuration(s.facts.slowest.responseTime)})` : rt;
   return { ok: s.lastOk !== false, summary: `${op} → ${g.lastStatus ?? 'reply'}${slow}${missed}` };
 }
@@ -109,7 +132,7 @@ function gedFailureText(f: NonNullable<StepState['facts']['ged']>): string {
   return `${f.reply} ${codeText(f.statusName, f.status, 'status')}`;
 }
 
-function describeCti(s: StepState, unanswered: UnansweredRequest[], agentLabel?: string): { ok: boolean; summary: string } {
+function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[], agentLabel?: string): Described {
   const f = s.facts;
   const rt = s.firstResponseTime !== undefined ? ` in ${formatDuration(s.firstResponseTime)}` : '';
   switch (s.kind) {
@@ -123,6 +146,7 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], agentLabel?:
         return { ok: true, summary: `OPEN_REQ → OPEN_CONF${rt}${extra.length ? ` (${extra.join(', ')})` : ''}` };
       }
       if (unanswered.length > 0) return { ok: false, summary: `OPEN_REQ → ${unansweredText(unanswered[0])}` };
+      if (uncaptured.length > 0) return { ok: true, unseen: true, summary: `OPEN_REQ → ${uncapturedText(uncaptured[0])}` };
       return { ok: true, summary: 'OPEN_REQ → waiting for OPEN_CONF' };
     }
     case 'cti-login': {
@@ -134,11 +158,13 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], agentLabel?:
       }
       if (l.confirmed) return { ok: true, summary: `SET_AGENT_STATE_REQ ${l.requested} → SET_AGENT_STATE_CONF${rt}; no AGENT_STATE_EVENT yet` };
       if (unanswered.length > 0) return { ok: false, summary: `SET_AGENT_STATE_REQ ${l.requested} → ${unansweredText(unanswered[0])}` };
+      if (uncaptured.length > 0) return { ok: true, unseen: true, summary: `SET_AGENT_STATE_REQ ${l.requested} → ${uncapturedText(uncaptured[0])}` };
       return { ok: true, summary: `SET_AGENT_STATE_REQ ${l.requested} → waiting for a reply` };
     }
     case 'cti-query': {
       if (f.ged) return { ok: s.lastOk !== false, summary: `QUERY_AGENT_STATE_REQ → ${gedFailureText(f.ged)}` };
       if (s.answered === 0 && unanswered.length > 0) return { ok: false, summary: `QUERY_AGENT_STATE_REQ → ${unansweredText(unanswered[0])}` };
+      if (s.answered === 0 && uncaptured.length > 0) return { ok: true, unseen: true, summary: `QUERY_AGENT_STATE_REQ → ${uncapturedText(uncaptured[0])}` };
       const n = s.count > 1 ? ` ×${s.count}` : '';
       return { ok: true, summary: `QUERY_AGENT_STATE_REQ${n} → agent state ${f.query?.stateName ?? '?'}${rt}` };
     }
@@ -146,10 +172,12 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], agentLabel?:
       const h = f.heartbeat!;
       const every = h.sent > 1 ? ` every ${formatDuration((h.lastSent - h.firstSent) / (h.sent - 1))}` : '';
       const missed = h.missed + unanswered.length;
-      if (missed === 0) return { ok: true, summary: `${plural(h.sent, 'heartbeat')}${every}, all answered` };
+      const unseenCount = (h.uncaptured ?? 0) + uncaptured.length;
+      const unseen = unseenCount > 0 ? `${unseenCount} ${unseenCount === 1 ? 'reply' : 'replies'} not captured (the capture lost bytes from the server)` : '';
+      if (missed === 0) return { ok: true, summary: `${plural(h.sent, 'heartbeat')}${every}, ${unseen ? `none unanswered; ${unseen}` : 'all answered'}` };
       const run = Math.max(h.maxConsecutive, h.consecutive + unanswered.length);
       const ok = run < HEARTBEAT_MISS_LIMIT;
-      return { ok, summary: `${plural(h.sent, 'heartbeat')}${every}, ${missed} unanswered${run > 1 ? ` (${run} in a row)` : ''}` };
+      return { ok, summary: `${plural(h.sent, 'heartbeat')}${every}, ${missed} unanswered${run > 1 ? ` (${run} in a row)` : ''}${unseen ? `, ${unseen}` : ''}` };
     }
     default: {
       const e = f.events!;
@@ -159,7 +187,7 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], agentLabel?:
   }
 }
 
-function describeDns(s: StepState, unanswered: UnansweredRequest[]): { ok: boolean; summary: string } {
+function describeDns(s: StepState, unanswered: UnansweredRequest[]): Described {
   const d = s.facts.dns!;
   const q = `DNS ${d.qtype} ${d.qname}`;
   const n = d.queries > 1 ? ` (${d.queries} queries)` : '';
@@ -173,7 +201,7 @@ function describeDns(s: StepState, unanswered: UnansweredRequest[]): { ok: boole
   return { ok: true, summary: `${q} → waiting for an answer${n}` };
 }
 
-function describeTls(s: StepState): { ok: boolean; summary: string } {
+function describeTls(s: StepState): Described {
   const t = s.facts.tls!;
   const sni = t.serverName ? ` (SNI ${t.serverName})` : '';
   const seen = t.handshakes.length > 0 ? t.handshakes.join(', ') : 'TLS records';
@@ -191,23 +219,24 @@ function describeTls(s: StepState): { ok: boolean; summary: string } {
 /** The public form of a step at time `now`; `pending` are its requests still waiting on open connections. */
 export function finalizeStep(s: StepState, pending: readonly PendingRequest[], now: number, agentLabel?: string): AnalyzedStep {
   const unanswered = allUnanswered(s, pending, now);
-  let r: { ok: boolean; summary: string };
+  const uncaptured = allUncaptured(s, pending);
+  let r: Described;
   switch (s.kind) {
     case 'connection':
       r = describeConnection(s);
       break;
     case 'ldap':
-      r = describeLdap(s, unanswered);
+      r = describeLdap(s, unanswered, uncaptured);
       break;
     case 'giop':
-      r = describeGiop(s, unanswered);
+      r = describeGiop(s, unanswered, uncaptured);
       break;
     case 'cti-open':
     case 'cti-login':
     case 'cti-query':
     case 'cti-heartbeat':
     case 'cti-events':
-      r = describeCti(s, unanswered, agentLabel);
+      r = describeCti(s, unanswered, uncaptured, agentLabel);
       break;
     case 'ctios': {
       const o = s.facts.opaque!;
@@ -266,7 +295,10 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     if (s.facts.tls.alert.code !== undefined) detail.code = s.facts.tls.alert.code;
     detail.codeName = s.facts.tls.alert.description;
   }
-  const waiting = pending.length - overdue(s, pending, now).length;
+  const openInGap = pending.filter((p) => p.gapFrame !== undefined).length;
+  const notCaptured = (s.facts.uncapturedTotal ?? 0) + openInGap + (s.facts.heartbeat?.uncaptured ?? 0);
+  if (notCaptured > 0) detail.uncaptured = notCaptured;
+  const waiting = pending.length - overdue(s, pending, now).length - openInGap;
   if (waiting > 0) detail.pending = waiting;
 
   const frames = s.frames.list();
@@ -279,6 +311,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     start: s.start,
     end: s.end,
     ok: r.ok,
+    ...(r.unseen ? { notCaptured: true as const } : {}),
     summary: r.summary,
     frames,
     ...(s.frames.capped ? { framesTotal: s.frames.total } : {}),
@@ -288,6 +321,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     flowStart: s.flowStart,
     replyTimeout: s.replyTimeout,
     label: s.label,
+    ...(uncaptured.length > 0 ? { uncaptured } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, W
 import { finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
+import { isStartupPhase } from './rules/common.js';
 import type { AgentState } from './subjects/agents.js';
 import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
@@ -136,6 +137,7 @@ export function publicStep(s: AnalyzedStep): Workstation['steps'][number] {
     start: s.start,
     end: s.end,
     ok: s.ok,
+    ...(s.notCaptured ? { notCaptured: true as const } : {}),
     summary: s.summary,
     frames: s.frames,
   };
@@ -472,7 +474,9 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
       return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after the start-up began` : ''}${fo > 0 ? ', after a failover' : ''}`;
     }
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}: ${ws.failure?.message ?? 'see its steps'}`;
-    return `${who}: the start-up is not complete in this capture`;
+    // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
+    const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
+    return `${who}: the start-up is not complete in this capture${unseen ? `: at ${unseen.phase}, ${unseen.summary}` : ''}`;
   }
   const loggedIn = workstations.filter((w) => w.outcome === 'logged-in');
   const failovers = loggedIn.filter((w) => w.findings.some((f) => f.kind === 'failover')).length;

@@ -72,3 +72,16 @@ export function codeText(name: string | undefined, code: number | undefined, wha
 export function roundSeconds(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
+
+/** How a step reads at a glance: worked, failed, or its deciding reply is in bytes the capture lost. */
+export type StepState = 'ok' | 'fail' | 'unseen';
+
+export function stepState(step: { ok: boolean; notCaptured?: true }): StepState {
+  return !step.ok ? 'fail' : step.notCaptured ? 'unseen' : 'ok';
+}
+
+/** ✓, ✗, or ? for a step whose reply the capture lost. */
+export function stepGlyph(step: { ok: boolean; notCaptured?: true }): string {
+  const s = stepState(step);
+  return s === 'ok' ? '✓' : s === 'fail' ? '✗' : '?';
+}

@@ -65,6 +65,8 @@ export interface StepDetail {
   codeName?: string;
   /** Requests still waiting for a reply when the step was reported. */
   pending?: number;
+  /** Requests whose reply may be in bytes the capture lost (the peer acknowledged bytes it never showed): not counted as unanswered. */
+  uncaptured?: number;
 }
 
 /** One step of a workstation's timeline: an exchange (or a group of like exchanges) with one server. */
@@ -80,7 +82,13 @@ export interface Step {
   /** Seconds since the epoch. */
   start: number;
   end: number;
+  /** False when the capture shows the step failing; true when it shows it working, or cannot tell (`notCaptured`). */
   ok: boolean;
+  /**
+   * The reply that decides the step is in bytes the capture lost (the desktop acknowledged data the capture never
+   * showed): not a failure, but not seen to succeed either.
+   */
+  notCaptured?: true;
   /** One sentence: what happened, with its result and duration. */
   summary: string;
   /** Frame numbers (capped: the first 20 and the last 5); `framesTotal` tells how many there were when capped. */

@@ -9,6 +9,8 @@
 export interface PendingHeartbeat {
   frame: number;
   time: number;
+  /** The capture lost bytes from the server (a gap starting at this frame) while its reply was due. */
+  gapFrame?: number;
 }
 
 export class PendingRequests<V extends { time: number }> {

@@ -9,7 +9,7 @@ import type { Phase } from '../decoders/profile.js';
 import type { Finding, Step, Workstation } from './model.js';
 import { escapeXml } from './escape.js';
 import { phaseBands } from './phase-bands.js';
-import { formatDuration } from './format.js';
+import { formatDuration, stepGlyph, stepState } from './format.js';
 
 export interface SvgOptions {
   /** Total width in pixels (default 960). */
@@ -139,7 +139,7 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
     `<title id="${id}-title">${escapeXml(`Timeline of ${title}`)}</title>`,
     '<style>' +
       '.ct-bg{fill:#fff}.ct-text{font:11px system-ui,sans-serif;fill:#222}.ct-dim{fill:#666}.ct-lane{fill:#f4f4f4}' +
-      '.ct-ok{fill:#2e9d5b}.ct-fail{fill:#d62f2f}.ct-mark{fill:#d62f2f;stroke:#fff;stroke-width:1}.ct-warn{fill:#e8a317;stroke:#fff;stroke-width:1}' +
+      '.ct-ok{fill:#2e9d5b}.ct-fail{fill:#d62f2f}.ct-unseen{fill:#e8a317}.ct-mark{fill:#d62f2f;stroke:#fff;stroke-width:1}.ct-warn{fill:#e8a317;stroke:#fff;stroke-width:1}' +
       '.ct-axis{stroke:#999;stroke-width:1}.ct-break{stroke:#999;stroke-width:1.5;fill:none}' +
       '@media (prefers-color-scheme:dark){.ct-bg{fill:#16181c}.ct-text{fill:#ddd}.ct-dim{fill:#999}.ct-lane{fill:#23262b}.ct-mark,.ct-warn{stroke:#16181c}}' +
       '</style>',
@@ -173,8 +173,8 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
     const w = Math.max(MIN_BAR, x(s.end) - x1);
     const y = top + i * LANE_HEIGHT + 5;
     barOf.set(s.id, { x: x1, y, w });
-    const tip = `${s.ok ? '✓' : '✗'} ${s.phase}: ${s.summary} (+${(s.start - origin).toFixed(3)} s, ${formatDuration(s.end - s.start)})`;
-    out.push(`<rect class="${s.ok ? 'ct-ok' : 'ct-fail'}" data-step="${escapeXml(s.id)}" x="${fmt(x1)}" y="${y}" width="${fmt(w)}" height="${LANE_HEIGHT - 10}" rx="2"><title>${escapeXml(tip)}</title></rect>`);
+    const tip = `${stepGlyph(s)} ${s.phase}: ${s.summary} (+${(s.start - origin).toFixed(3)} s, ${formatDuration(s.end - s.start)})`;
+    out.push(`<rect class="ct-${stepState(s)}" data-step="${escapeXml(s.id)}" x="${fmt(x1)}" y="${y}" width="${fmt(w)}" height="${LANE_HEIGHT - 10}" rx="2"><title>${escapeXml(tip)}</title></rect>`);
   }
 
   // Findings: a marker at the end of their step, with the kind as a label.

@@ -75,7 +75,7 @@ function subjectSection(x: Section, open: boolean): string {
   const seen = new Set<string>();
   const rows = x.subject.steps
     .map((s) => {
-      const mark = s.ok ? '<span class="ok">✓ ok</span>' : '<span class="failed">✗ failed</span>';
+      const mark = !s.ok ? '<span class="failed">✗ failed</span>' : s.notCaptured ? '<span class="warning">? not captured</span>' : '<span class="ok">✓ ok</span>';
       return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}${explained(s, seen)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
     })
     .join('\n');

@@ -209,7 +209,7 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
 }
 
 function renderStep(s: Step, origin: number, phaseWidth: number, width: number, findings: Finding[], paint: Paint): string[] {
-  const mark = s.ok ? paint('green', '✓ ok    ') : paint('red', '✗ FAILED');
+  const mark = s.ok ? (s.notCaptured ? paint('yellow', '? unseen') : paint('green', '✓ ok    ')) : paint('red', '✗ FAILED');
   const dur = formatDuration(s.end - s.start).padStart(9);
   const head = `  ${relTime(s.start, origin).padStart(10)} ${dur}  ${s.phase.padEnd(phaseWidth)}  ${mark} `;
   const visibleHead = head.replace(/\x1b\[[0-9;]*m/g, '');

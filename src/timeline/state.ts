@@ -55,6 +55,8 @@ export interface UnansweredRequest {
   /** The connection ended (at `closedAt`) before any reply. */
   closedAt?: number;
   closeFrame?: number;
+  /** Its reply may be in bytes the capture lost (a gap from the server starting at this frame): not counted as unanswered. */
+  gapFrame?: number;
 }
 
 export interface LateReply {
@@ -82,6 +84,9 @@ export interface StepFacts {
   conn?: ConnFacts;
   unanswered?: UnansweredRequest[];
   unansweredTotal?: number;
+  /** Requests with no captured reply whose reply may be in bytes the capture lost (capped), and how many in all. */
+  uncaptured?: UnansweredRequest[];
+  uncapturedTotal?: number;
   late?: LateReply[];
   /** The slowest answered exchange. */
   slowest?: LateReply;
@@ -120,6 +125,8 @@ export interface StepFacts {
     missedFrames: number[];
     firstSent: number;
     lastSent: number;
+    /** Heartbeats with no captured reply whose reply may be in bytes the capture lost: neither answered nor missed. */
+    uncaptured?: number;
   };
   events?: {
     counts: Map<string, number>;
@@ -188,6 +195,8 @@ export interface PendingRequest {
   time: number;
   /** Its flow was finalised early (FlowRecord.evictedAt) at this time: whether it is overdue is judged as of then. */
   seenUntil?: number;
+  /** The capture lost bytes from the server (a gap starting at this frame) while its reply was due. */
+  gapFrame?: number;
 }
 
 /** A field added here that records something learnt about the host must also be weighed in isBare (analyzer.ts). */
@@ -245,7 +254,8 @@ export interface WorkstationView {
   loggedIn: boolean;
 }
 
-export type AnalyzedStep = Step & { facts: StepFacts; kind: StepKind; flowStart: number; replyTimeout?: number; label: string };
+/** `uncaptured`: its requests whose reply may be in bytes the capture lost, judged or still waiting (capped). */
+export type AnalyzedStep = Step & { facts: StepFacts; kind: StepKind; flowStart: number; replyTimeout?: number; label: string; uncaptured?: UnansweredRequest[] };
 
 export type SubjectView = WorkstationView;
 

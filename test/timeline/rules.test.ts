@@ -364,11 +364,11 @@ describe('diagnoseCaptureGaps', () => {
   it('bytes missed on a CTI flow', () => {
     const sim = new Sim();
     const cti = ctiSession(sim, PC, NODE_A, 0, { login: 'ok' });
-    sim.an.gap(cti.flow.info.id, 's2c', 1380, 42);
+    sim.an.gap(cti.flow.info.id, 's2c', 1380, 42, 5);
     cti.flow.close(10, 'SF');
     const f = diagnoseCaptureGaps(view(sim));
     expect(f).toHaveLength(1);
-    expect(f[0].message).toContain('1.3 KB from 192.168.100.1:12028 (UCCX CTI server) were not captured, starting at frame 42');
+    expect(f[0].message).toContain('1.3 KB from 192.168.100.1:12028 (UCCX CTI server) were not captured (found at frame 42)');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 
 import type { FieldValue } from '../../src/decoders/types.js';
-import { formatDuration } from '../../src/timeline/format.js';
+import { formatDuration, stepGlyph } from '../../src/timeline/format.js';
 import type { Finding, Step } from '../../src/timeline/model.js';
 import { PHASE_LABELS, serviceLabel } from './lanes.js';
 import type { StoredMessage } from './message-store.js';
@@ -172,7 +172,7 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
   ];
   const findings = ws.findings.filter((f) => f.step === step.id);
   fill(pane,
-    el('h3', { text: `${step.ok ? '✓' : '✗'} Step ${step.id}` }),
+    el('h3', { text: `${stepGlyph(step)} Step ${step.id}` }),
     el('p', { class: `sentence${step.ok ? ' ok' : ''}`, text: step.summary }),
     keyValues(rows),
     el('h4', { text: 'Wireshark filter' }),
@@ -209,7 +209,7 @@ export function renderFinding(pane: HTMLElement, finding: Finding, ctx: DetailsC
   const step = finding.step ? ctx.subject.steps.find((s) => s.id === finding.step) : undefined;
   const stepLink = step
     ? (() => {
-        const a = el('button', { text: `${step.ok ? '✓' : '✗'} ${step.summary}`, title: 'Show this step' });
+        const a = el('button', { text: `${stepGlyph(step)} ${step.summary}`, title: 'Show this step' });
         a.type = 'button';
         a.className = 'link-step';
         a.addEventListener('click', () => ctx.openStep(step));
@@ -337,7 +337,7 @@ export function renderMessage(pane: HTMLElement, m: StoredMessage, ctx: DetailsC
   const step = ctx.subject.steps.find((s) => messagesOfStep(s, [m], ctx.framesOnly).length > 0);
   const stepButton = step
     ? (() => {
-        const b = el('button', { text: `${step.ok ? '✓' : '✗'} ${step.summary}` });
+        const b = el('button', { text: `${stepGlyph(step)} ${step.summary}` });
         b.type = 'button';
         b.className = 'link-step';
         b.addEventListener('click', () => ctx.openStep(step));

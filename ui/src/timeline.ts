@@ -9,7 +9,7 @@
  */
 
 import * as d3 from 'd3';
-import { formatDuration, hostOf } from '../../src/timeline/format.js';
+import { formatDuration, hostOf, stepGlyph, stepState } from '../../src/timeline/format.js';
 import type { Finding, Step } from '../../src/timeline/model.js';
 import { drawAxis, drawBreaks } from './axis.js';
 import { buildLanes, findingTime, laneKey, laneOfMessage, PHASE_LABELS, type Lane } from './lanes.js';
@@ -539,7 +539,7 @@ export class Timeline {
     const barTop = (LANE_HEIGHT - BAR_HEIGHT) / 2;
     bar
       .select('rect')
-      .attr('class', (d) => `tl-step ${d.step.ok ? 'ok' : 'fail'}${isFocused(d) ? ' focused' : ''}`)
+      .attr('class', (d) => `tl-step ${stepState(d.step)}${isFocused(d) ? ' focused' : ''}`)
       .attr('x', (d) => d.x0)
       .attr('width', (d) => d.w)
       .attr('y', (d) => d.y + barTop)
@@ -551,11 +551,11 @@ export class Timeline {
       .text((d) => fitText(d.step.summary, Math.min(d.x0 + d.w, this.plotWidth) - Math.max(d.x0, 0) - 8, FONTS.step));
     bar
       .select('text:nth-of-type(2)')
-      .attr('class', (d) => `tl-glyph ${d.step.ok ? 'ok' : 'fail'}`)
+      .attr('class', (d) => `tl-glyph ${stepState(d.step)}`)
       .attr('x', (d) => d.x0 + d.w + 3)
       .attr('y', (d) => d.y + barTop + 13)
-      .text((d) => (d.step.ok ? '✓' : '✗'));
-    bar.select('title').text((d) => `${d.step.ok ? '✓' : '✗'} ${d.step.summary}`);
+      .text((d) => stepGlyph(d.step));
+    bar.select('title').text((d) => `${stepGlyph(d.step)} ${d.step.summary}`);
   }
 
   private drawMessages(lanesTop: number): void {
@@ -714,7 +714,7 @@ export class Timeline {
 export function describeItem(item: TimelineItem): string {
   switch (item.kind) {
     case 'step':
-      return `${item.step.ok ? 'step ✓' : 'step ✗'} ${item.step.summary}`;
+      return `step ${stepGlyph(item.step)} ${item.step.summary}`;
     case 'finding':
       return `finding ${item.finding.kind}: ${item.finding.message}`;
     case 'message':

@@ -631,9 +631,10 @@ class FlowTrackerImpl implements FlowTracker {
     // A deferred consumer is made by the first payload; until then nothing is held that a call could deliver.
     let consumer = f.consumer;
     if (consumer === DEFERRED) consumer = declared > 0 && !(flags & RST) ? this.openConsumer(f) : null;
+    // The ACK first: the sender had the peer's bytes it acknowledges before it sent this segment's.
+    if (flags & ACK && peer !== null) peer.acked(ackNum, p.frame, p.time, consumer);
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
-    if (flags & ACK && peer !== null) peer.acked(ackNum, consumer);
     if (consumer !== null) this.weigh(f, consumer);
     if (retransmission) {
       f.retransmissions++;

@@ -4,8 +4,10 @@
  * Segments are delivered once, in order, each with the frame that carried it. Bytes seen again
  * (retransmissions, overlaps) are trimmed. Segments that arrive ahead of a hole are copied and held (up to
  * a bound) until the hole fills; a hole that will never fill (the peer acknowledged data past it, the bound
- * is reached, or the stream ends) is reported as a gap and delivery carries on after it. Sequence numbers
- * are compared modulo 2^32, so streams that wrap around are handled.
+ * is reached, or the stream ends) is reported as a gap and delivery carries on after it. Bytes the peer
+ * acknowledged that the capture never showed at all (a reply dropped at the capture point, with nothing after
+ * it yet) are a gap too, reported at the ACK that proved them once that is beyond doubt (see acked()).
+ * Sequence numbers are compared modulo 2^32, so streams that wrap around are handled.
  */
 
 import type { Direction } from '../types.js';
@@ -43,6 +45,13 @@ const NO_HELD: HeldSegment[] = [];
 /** A hole acknowledged by the peer is believed only within this distance (guards against bogus ACKs). */
 const MAX_ACK_JUMP = 1 << 30;
 
+/**
+ * An ACK for bytes not seen is believed once a later packet of the peer, this many seconds on, still acknowledges
+ * them (or this side's next segment starts past them, or the stream ends): a capture that shows an ACK just before
+ * the data it acknowledges (two interfaces merged, a SPAN port's reordering) loses nothing.
+ */
+const UNSEEN_ACK_SETTLE = 0.2;
+
 export class TcpDirection {
   /** True once a base sequence number is known (SYN, or the first segment with data). */
   started = false;
@@ -69,6 +78,8 @@ export class TcpDirection {
   private heldBytes = 0;
   private readonly maxSegments: number;
   private readonly maxBytes: number;
+  /** Bytes acknowledged by the peer but not captured, up to `ack`, since the ACK in `frame`; made when first needed (one field per direction, not three). */
+  private unseen: { ack: number; frame: number; time: number } | null = null;
 
   constructor(
     readonly dir: Direction,
@@ -122,6 +133,8 @@ export class TcpDirection {
       this.finSeq = at;
     }
     if (declared === 0) {
+      // A FIN past bytes the peer acknowledged: they will not come.
+      if (fin && this.unseen !== null && ((seq - this.nextSeq) | 0) > 0) this.settleUnseen(seq, sink);
       if (retransmission) this.retransmissions++;
       return retransmission;
     }
@@ -130,6 +143,8 @@ export class TcpDirection {
       this.started = true;
       this.nextSeq = seq;
     }
+    // Data that starts past bytes the peer acknowledged: those are lost, not late.
+    if (this.unseen !== null && ((seq - this.nextSeq) | 0) > 0) this.settleUnseen(seq, sink);
     for (;;) {
       const ahead = (seq - this.nextSeq) | 0;
       if (ahead <= 0) {
@@ -150,28 +165,52 @@ export class TcpDirection {
       if (this.held.length > 0) this.skipFirstHole(sink);
       else this.skipTo(seq, frame, time, sink);
     }
+    if (this.unseen !== null && ((this.nextSeq - this.unseen.ack) | 0) >= 0) this.unseen = null;
     if (retransmission) this.retransmissions++;
     return retransmission;
   }
 
   /**
-   * The peer acknowledged everything before `ack`. A hole before held segments that the peer has already
-   * received will never be filled by this capture: report it and deliver what follows.
+   * The peer acknowledged everything before `ack`, in the packet `frame` at `time`. A hole before held segments
+   * that the peer has already received will never be filled by this capture: report it and deliver what follows.
+   * Acknowledged bytes past everything seen are noted, and reported as a gap once settled (UNSEEN_ACK_SETTLE).
    */
-  acked(ack: number, sink: StreamSink | null): void {
-    if (!this.started || this.heldCount === 0) return;
+  acked(ack: number, frame: number, time: number, sink: StreamSink | null): void {
+    if (!this.started) return;
     let limit = ack | 0;
     if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
-    const jump = (limit - this.nextSeq) | 0;
+    let jump = (limit - this.nextSeq) | 0;
     if (jump <= 0 || jump > MAX_ACK_JUMP) return;
-    while (this.held.length > 0 && ((limit - this.held[0].seq) | 0) >= 0 && ((this.held[0].seq - this.nextSeq) | 0) > 0) {
-      this.skipFirstHole(sink);
+    if (this.heldCount > 0) {
+      while (this.held.length > 0 && ((limit - this.held[0].seq) | 0) >= 0 && ((this.held[0].seq - this.nextSeq) | 0) > 0) {
+        this.skipFirstHole(sink);
+      }
+      if (this.held.length > 0) return;
+      jump = (limit - this.nextSeq) | 0;
+      if (jump <= 0) return;
     }
+    // One byte past the last seen is a FIN the capture missed, not data.
+    if (jump === 1 && !this.finSeen) return;
+    const u = this.unseen;
+    if (u === null) {
+      this.unseen = { ack: limit, frame, time };
+      return;
+    }
+    if (((limit - u.ack) | 0) > 0) u.ack = limit;
+    if (frame !== u.frame && time - u.time >= UNSEEN_ACK_SETTLE) this.settleUnseen(u.ack, sink);
   }
 
-  /** The stream is over: whatever is held is delivered, with gaps for the holes before it. */
+  /** The stream is over: whatever is held is delivered, with gaps for the holes before it and after it. */
   flush(sink: StreamSink | null): void {
     while (this.held.length > 0) this.skipFirstHole(sink);
+    if (this.unseen !== null) this.settleUnseen(this.unseen.ack, sink);
+  }
+
+  /** The acknowledged bytes not seen, up to `upTo` at most, are lost: a gap at the ACK that first proved them. */
+  private settleUnseen(upTo: number, sink: StreamSink | null): void {
+    const u = this.unseen!;
+    this.skipTo(((upTo - u.ack) | 0) < 0 ? upTo : u.ack, u.frame, u.time, sink);
+    if (((this.nextSeq - u.ack) | 0) >= 0) this.unseen = null;
   }
 
   private deliver(

@@ -217,6 +217,13 @@ export function absorb(step: StepState, m: DecodedMessage): void {
 export function markUnanswered(p: PendingRequest, closedAt: number | undefined, closeFrame: number | undefined): void {
   const s = p.step;
   const f = s.facts;
+  if (p.gapFrame !== undefined) {
+    // Its reply may be among the bytes the capture lost: not seen is not unanswered.
+    f.uncapturedTotal = (f.uncapturedTotal ?? 0) + 1;
+    f.uncaptured ??= [];
+    if (f.uncaptured.length < 10) f.uncaptured.push({ name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame });
+    return;
+  }
   // A request older than one that was answered was skipped by the server; only the latest decides the step.
   const superseded = s.lastAnsweredRequest !== undefined && p.time < s.lastAnsweredRequest;
   f.unansweredTotal = (f.unansweredTotal ?? 0) + 1;

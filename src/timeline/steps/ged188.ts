@@ -429,7 +429,7 @@ export const ged188Steps: StepBuilder = {
         const h = s.facts.heartbeat!;
         const limit = s.replyTimeout ?? 10;
         // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => missHeartbeat(h, p.frame));
+        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => (p.gapFrame !== undefined ? (h.uncaptured = (h.uncaptured ?? 0) + 1) : missHeartbeat(h, p.frame)));
         absorb(s, m);
         s.count++;
         h.sent++;
@@ -493,7 +493,12 @@ export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, 
   if (g.client && end > g.client.lastTime) g.client.lastTime = end;
   g.session.endState = endState;
   const h = g.heartbeat?.facts.heartbeat;
-  if (h && g.heartbeatPending) for (const p of g.heartbeatPending.values()) if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
+  if (h && g.heartbeatPending) {
+    for (const p of g.heartbeatPending.values()) {
+      if (p.gapFrame !== undefined) h.uncaptured = (h.uncaptured ?? 0) + 1;
+      else if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
+    }
+  }
   // A CTI session that fell silent for its IdleTimeout and was then torn down.
   if (g.idleTimeout !== undefined && !openAtEnd) {
     const silence = end - g.lastMessage;

@@ -11,7 +11,7 @@ class Sink implements StreamSink {
     this.out.push(new TextDecoder('latin1').decode(b.slice()));
     this.frames.push(frame);
   }
-  gap(_dir: Direction, length: number, frame: number): void {
+  gap(_dir: Direction, length: number, frame: number, _time = 0): void {
     this.out.push(`[gap ${length}]`);
     this.frames.push(frame);
   }
@@ -120,9 +120,9 @@ describe('TcpDirection', () => {
     syn(d, 100);
     seg(d, sink, 100, 0, '0123', 2);
     seg(d, sink, 100, 10, 'ABCD', 3); // bytes 4..9 were never captured
-    d.acked(100 + 1 + 8, sink); // an ACK inside the hole: nothing proven past the hole's end yet
+    d.acked(100 + 1 + 8, 0, 0, sink); // an ACK inside the hole: nothing proven past the hole's end yet
     expect(sink.stream).toBe('0123');
-    d.acked(100 + 1 + 14, sink);
+    d.acked(100 + 1 + 14, 0, 0, sink);
     expect(sink.stream).toBe('0123[gap 6]ABCD');
     expect(sink.frames).toEqual([2, 3, 3]);
     expect(d.gapBytes).toBe(6);
@@ -136,8 +136,8 @@ describe('TcpDirection', () => {
     syn(d, 0);
     seg(d, sink, 0, 0, 'ab', 2);
     seg(d, sink, 0, 5, 'fg', 3);
-    d.acked(3, sink);
-    d.acked((1 << 30) + 100, sink);
+    d.acked(3, 0, 0, sink);
+    d.acked((1 << 30) + 100, 0, 0, sink);
     expect(sink.stream).toBe('ab');
     d.flush(sink);
     expect(sink.stream).toBe('ab[gap 3]fg');
@@ -250,5 +250,94 @@ describe('TcpDirection', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('TcpDirection: bytes the peer acknowledged that the capture never showed', () => {
+  /** An ACK from the peer in frame `frame` at time `time` for relative offset `upTo` of a stream based at isn+1. */
+  const ack = (d: TcpDirection, sink: Sink, isn: number, upTo: number, frame: number, time: number) => d.acked((isn + 1 + upTo) | 0, frame, time, sink);
+
+  it('a reply dropped at the capture point with nothing after it is a gap once a later ACK still claims it, at the first ACK', () => {
+    const d = new TcpDirection('s2c');
+    const sink = new Sink();
+    const times: number[] = [];
+    sink.gap = (_dir: Direction, length: number, frame: number, time: number) => {
+      sink.out.push(`[gap ${length}]`);
+      sink.frames.push(frame);
+      times.push(time);
+    };
+    syn(d, 500);
+    seg(d, sink, 500, 0, 'reply1', 3);
+    ack(d, sink, 500, 6, 4, 0.01); // what was seen: nothing to say
+    ack(d, sink, 500, 16, 6, 0.5); // 10 bytes acknowledged, none captured: noted, not yet believed
+    expect(sink.out).toEqual(['reply1']);
+    ack(d, sink, 500, 16, 7, 0.55); // too soon after: still a possible reordering
+    expect(sink.out).toEqual(['reply1']);
+    ack(d, sink, 500, 16, 9, 30.5);
+    expect(sink.out).toEqual(['reply1', '[gap 10]']);
+    expect(sink.frames).toEqual([3, 6]);
+    expect(times).toEqual([0.5]);
+    expect(d.gapBytes).toBe(10);
+    // What follows the hole is delivered as usual.
+    seg(d, sink, 500, 16, 'reply3', 10);
+    expect(sink.out).toEqual(['reply1', '[gap 10]', 'reply3']);
+  });
+
+  it('an ACK captured just before the data it acknowledges loses nothing', () => {
+    const d = new TcpDirection('s2c');
+    const sink = new Sink();
+    syn(d, 500);
+    ack(d, sink, 500, 6, 2, 0.1);
+    seg(d, sink, 500, 0, 'reply1', 3);
+    ack(d, sink, 500, 6, 4, 5);
+    d.flush(sink);
+    expect(sink.out).toEqual(['reply1']);
+    expect(d.gapBytes).toBe(0);
+    expect(d.retransmissions).toBe(0);
+  });
+
+  it('data that starts past acknowledged bytes settles them at once, as does the end of the stream', () => {
+    const d = new TcpDirection('s2c');
+    const sink = new Sink();
+    syn(d, 500);
+    ack(d, sink, 500, 8, 2, 0.1);
+    seg(d, sink, 500, 8, 'next', 3);
+    expect(sink.out).toEqual(['[gap 8]', 'next']);
+    expect(sink.frames).toEqual([2, 3]);
+    ack(d, sink, 500, 20, 4, 0.2);
+    d.flush(sink);
+    expect(sink.out).toEqual(['[gap 8]', 'next', '[gap 8]']);
+    expect(sink.frames).toEqual([2, 3, 4]);
+  });
+
+  it('one byte past the last seen is a FIN the capture missed, not data; a FIN past acknowledged bytes settles them', () => {
+    const d = new TcpDirection('s2c');
+    const sink = new Sink();
+    syn(d, 500);
+    seg(d, sink, 500, 0, 'bye', 2);
+    ack(d, sink, 500, 4, 3, 0.1);
+    ack(d, sink, 500, 4, 5, 9);
+    d.flush(sink);
+    expect(sink.out).toEqual(['bye']);
+
+    const e = new TcpDirection('s2c');
+    const sink2 = new Sink();
+    syn(e, 500);
+    ack(e, sink2, 500, 12, 2, 0.1);
+    seg(e, sink2, 500, 12, '', 3, { fin: true });
+    expect(sink2.out).toEqual(['[gap 12]']);
+    expect(sink2.frames).toEqual([2]);
+  });
+
+  it('an ACK past held segments and past the bytes after them reports both holes', () => {
+    const d = new TcpDirection('s2c');
+    const sink = new Sink();
+    syn(d, 500);
+    seg(d, sink, 500, 4, 'held', 2); // bytes 0-3 missing
+    ack(d, sink, 500, 12, 3, 0.1); // acknowledges the held segment and 4 bytes after it
+    expect(sink.out).toEqual(['[gap 4]', 'held']);
+    d.flush(sink);
+    expect(sink.out).toEqual(['[gap 4]', 'held', '[gap 4]']);
+    expect(sink.frames).toEqual([2, 2, 3]);
   });
 });

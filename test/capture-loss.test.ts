@@ -1,0 +1,123 @@
+// Packets lost at the capture point, not on the network: the sample login with one server packet taken out, as
+// `editcap in out N` does. The desktop acknowledged the missing bytes, so the server did send them: the built CLI
+// must say the reply was not captured, never that the server failed to answer.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCaptureBytes } from '../src/capture/reader.js';
+import { PcapngWriter } from '../src/capture/writer.js';
+import type { CapturedPacket } from '../src/capture/types.js';
+import type { AnalysisDocument } from '../src/timeline/model.js';
+
+const root = join(__dirname, '..');
+const bin = join(root, 'bin', 'ctiscope.js');
+const dir = mkdtempSync(join(tmpdir(), 'ctiscope-loss-'));
+
+/** The sample with the given frames left out, written as a new pcapng; returns its path. */
+function withoutFrames(...frames: number[]): string {
+  const packets: CapturedPacket[] = [];
+  readCaptureBytes(new Uint8Array(readFileSync(join(root, 'samples', 'cad-login-ok.pcapng'))), {
+    packet: (p) => packets.push({ ...p, data: p.data.slice() }),
+  });
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
+  for (const p of packets) if (!frames.includes(p.frame)) w.writePacket(iface, p.time, p.data);
+  const file = join(dir, `without-${frames.join('-')}.pcapng`);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
+function analyze(file: string): { status: number | null; doc: AnalysisDocument; text: string } {
+  const json = spawnSync(process.execPath, [bin, 'analyze', file, '--json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const text = spawnSync(process.execPath, [bin, 'analyze', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: json.status, doc: JSON.parse(json.stdout) as AnalysisDocument, text: text.stdout };
+}
+
+const errorsOf = (doc: AnalysisDocument) => doc.workstations.flatMap((w) => w.findings.filter((f) => f.severity === 'error'));
+
+describe('a reply the capture lost is not a server that did not answer', () => {
+  it('the whole sample, as a control: logged in, no capture gap', () => {
+    const { status, doc } = analyze(join(root, 'samples', 'cad-login-ok.pcapng'));
+    expect(status).toBe(0);
+    expect(doc.workstations[0].outcome).toBe('logged-in');
+    expect(doc.workstations[0].findings.filter((f) => f.kind === 'capture-gap')).toEqual([]);
+  });
+
+  it('the licence reply (frame 26) lost: the licensing step is not captured, not failed, and the PC logged in', () => {
+    const { status, doc, text } = analyze(withoutFrames(26));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    expect(ws.outcome).toBe('logged-in');
+    expect(errorsOf(doc)).toEqual([]);
+    const lic = ws.steps.find((s) => s.phase === 'licensing')!;
+    expect(lic.ok).toBe(true);
+    expect(lic.notCaptured).toBe(true);
+    expect(lic.summary).toBe('acquireLicense → reply not captured (the capture lost bytes from the server, frame 26)');
+    expect(lic.detail?.uncaptured).toBe(1);
+    const gap = ws.findings.find((f) => f.kind === 'capture-gap')!;
+    expect(gap.severity).toBe('warning');
+    expect(gap.message).toContain('44 bytes from 192.168.100.1:3000');
+    expect(gap.message).toContain('The reply to acquireLicense (frame 25) may be among them, so it is not counted as unanswered.');
+    expect(gap.frames).toEqual([25, 26]);
+    expect(text).toMatch(/licensing\s+\? unseen\s+acquireLicense → reply not captured/);
+  });
+
+  it('the OPEN_CONF (frame 32) lost: the CTI session is not failed, the login that followed stands', () => {
+    const { status, doc } = analyze(withoutFrames(32));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    expect(ws.outcome).toBe('logged-in');
+    expect(errorsOf(doc)).toEqual([]);
+    const open = ws.steps.find((s) => s.phase === 'cti-session' && s.summary.startsWith('OPEN_REQ'))!;
+    expect(open.notCaptured).toBe(true);
+    expect(open.summary).toContain('OPEN_REQ → reply not captured');
+  });
+
+  it('the LDAP bindResponse (frame 9) lost: the searches answered, so the directory step worked; the lost reply is named', () => {
+    const { status, doc } = analyze(withoutFrames(9));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    expect(ws.outcome).toBe('logged-in');
+    expect(errorsOf(doc)).toEqual([]);
+    const ldap = ws.steps.find((s) => s.phase === 'config')!;
+    expect(ldap.ok).toBe(true);
+    expect(ldap.notCaptured).toBeUndefined();
+    expect(ldap.summary).toContain('; bind: reply not captured');
+  });
+
+  it('the login reply (frame 38) lost: incomplete, exit 4, and the summary says the capture lost the reply; no timeout', () => {
+    const { status, doc, text } = analyze(withoutFrames(38));
+    const ws = doc.workstations[0];
+    expect(status).toBe(4);
+    expect(ws.outcome).toBe('incomplete');
+    expect(errorsOf(doc)).toEqual([]);
+    expect(ws.findings.some((f) => f.kind === 'timeout')).toBe(false);
+    const login = ws.steps.find((s) => s.summary.startsWith('SET_AGENT_STATE_REQ LOGIN'))!;
+    expect(login.notCaptured).toBe(true);
+    // Found by the desktop's ACK in frame 42 (frame 43 of the whole sample): nothing came from the server after it until the heartbeat.
+    expect(login.summary).toBe('SET_AGENT_STATE_REQ LOGIN → reply not captured (the capture lost bytes from the server, frame 42)');
+    expect(doc.summary.message).toBe(
+      '10.10.20.31 (agent 1031): the start-up is not complete in this capture: at login, SET_AGENT_STATE_REQ LOGIN → reply not captured (the capture lost bytes from the server, frame 42)',
+    );
+    expect(text).toContain('… INCOMPLETE');
+  });
+
+  it('a heartbeat reply (frame 59) lost: not counted as unanswered', () => {
+    const { status, doc } = analyze(withoutFrames(59));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    const hb = ws.steps.find((s) => s.summary.includes('heartbeat'))!;
+    expect(hb.ok).toBe(true);
+    expect(hb.summary).toMatch(/^2 heartbeats every 30\.0 s, none unanswered; 1 reply not captured/);
+    expect(hb.detail?.missed).toBeUndefined();
+    expect(hb.detail?.uncaptured).toBe(1);
+  });
+
+  it('the last heartbeat reply (frame 64) lost at the end of the capture: not "all answered"', () => {
+    const { doc } = analyze(withoutFrames(64));
+    const hb = doc.workstations[0].steps.find((s) => s.summary.includes('heartbeat'))!;
+    expect(hb.summary).toMatch(/none unanswered; 1 reply not captured/);
+  });
+});
