@@ -12,7 +12,7 @@ import type { AgentState } from './subjects/agents.js';
 import type { CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
-import { roundSeconds } from './format.js';
+import { otherStartupsText, roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
 import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
@@ -191,6 +191,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     failedPhase: outcome.failedPhase,
     failure: outcome.failure,
     loginSeconds: outcome.loginSeconds,
+    ...(outcome.startup ? { startup: outcome.startup } : {}),
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime,
     end: steps.length > 0 ? maxOf(steps, (s) => s.end) : h.lastTime,
     attempts,
@@ -469,11 +470,15 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
   if (workstations.length === 1) {
     const ws = workstations[0];
     const who = `${ws.host}${ws.agent.id ? ` (agent ${ws.agent.id})` : ''}`;
+    const su = ws.startup;
+    const others = su ? ` (${otherStartupsText(su)})` : '';
     if (ws.outcome === 'logged-in') {
       const fo = ws.findings.filter((f) => f.kind === 'failover').length;
-      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after the start-up began` : ''}${fo > 0 ? ', after a failover' : ''}`;
+      const began = su ? `its start-up ${su.index} of ${su.count} began` : 'the start-up began';
+      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${fo > 0 ? ', after a failover' : ''}`;
     }
-    if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}: ${ws.failure?.message ?? 'see its steps'}`;
+    const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
+    if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
     // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
     const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
     return `${who}: the start-up is not complete in this capture${unseen ? `: at ${unseen.phase}, ${unseen.summary}` : ''}`;

@@ -85,3 +85,8 @@ export function stepGlyph(step: { ok: boolean; notCaptured?: true }): string {
   const s = stepState(step);
   return s === 'ok' ? '✓' : s === 'fail' ? '✗' : '?';
 }
+
+/** "start-up 1 logged in, start-up 3 failed at licensing": how a restarted desktop's other start-ups ended. */
+export function otherStartupsText(su: { others: readonly { index: number; outcome: string; failedPhase: string | null }[] }): string {
+  return su.others.map((o) => `start-up ${o.index} ${o.outcome === 'logged-in' ? 'logged in' : o.outcome === 'failed' ? `failed at ${o.failedPhase ?? '?'}` : 'shows no end'}`).join(', ');
+}

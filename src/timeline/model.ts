@@ -229,8 +229,13 @@ export interface Workstation {
   outcome: Outcome;
   failedPhase: Phase | null;
   failure: FailureCause | null;
-  /** From the first start-up step to the AGENT_STATE_EVENT that confirmed the login. */
+  /** From the first step of the start-up that logged in to the AGENT_STATE_EVENT that confirmed the login. */
   loginSeconds: number | null;
+  /**
+   * Present when the desktop started up more than once in the capture (restarted): the outcome is the latest start-up's
+   * that shows an end, start-up `index` of `count`; `others` says how each other one ended by itself.
+   */
+  startup?: { index: number; count: number; others: { index: number; outcome: Outcome; failedPhase: Phase | null }[] };
   start: number;
   end: number;
   /** Every login attempt the desktop made (or, for a CTI OS desktop, that was made for it). */

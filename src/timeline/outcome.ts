@@ -5,6 +5,7 @@ import type { FailureCause, Finding, FindingKind, Outcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
 import { isStartupPhase, recoveryOf, stepText } from './rules/common.js';
+import { splitStartups, type Startup } from './startups.js';
 
 /** DNS lookups this close before the first desktop step belong to the start-up. */
 const DNS_LEAD_SECONDS = 10;
@@ -22,6 +23,8 @@ export interface OutcomeResult {
   failedPhase: Phase | null;
   failure: FailureCause | null;
   loginSeconds: number | null;
+  /** When the desktop started up more than once: which start-up the outcome is (1-based), of how many, and how the others ended. */
+  startup?: { index: number; count: number; others: { index: number; outcome: Outcome; failedPhase: Phase | null }[] };
 }
 
 /** The step whose AGENT_STATE_EVENT confirmed a login, if any. */
@@ -36,26 +39,56 @@ export function unrecoveredFailures(ws: WorkstationView): AnalyzedStep[] {
     .sort((a, b) => a.start - b.start || PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase));
 }
 
+/**
+ * The outcome of the latest start-up that shows an end (a confirmed login, or a failure nothing later made up for):
+ * a desktop that logged in and then, restarted, was refused a licence is not logged in. Within a start-up a login
+ * stands over failures it got past.
+ */
 export function decideOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
-  const login = loginStep(ws.steps);
+  const startups = splitStartups(ws.steps);
+  const failedAll = unrecoveredFailures(ws);
+  const ends = startups.map((su) => endOf(ws, su, failedAll, findings));
+  for (let i = startups.length - 1; i >= 0; i--) {
+    const r = ends[i];
+    if (!r) continue;
+    if (startups.length > 1) {
+      // How each other start-up ended by itself: a failure the next start-up made up for is still its end.
+      const others: NonNullable<OutcomeResult['startup']>['others'] = [];
+      for (const su of startups) {
+        if (su === startups[i]) continue;
+        const local = unrecoveredFailures({ ...ws, steps: su.steps });
+        const end = endOf(ws, su, local, findings);
+        others.push({ index: su.index, outcome: end?.outcome ?? 'incomplete', failedPhase: end?.failedPhase ?? null });
+      }
+      r.startup = { index: startups[i].index, count: startups.length, others };
+    }
+    return r;
+  }
+  // No step failed, but a rule named a phase's failure by its consequence (a missing entry the desktop stopped at).
+  const named = findings.find((f) => f.severity === 'error' && f.step !== null && Object.values(PHASE_FINDING).includes(f.kind));
+  const step = named ? ws.steps.find((s) => s.id === named.step) : undefined;
+  if (named && step && isStartupPhase(step.phase)) {
+    return { outcome: 'failed', failedPhase: step.phase, failure: { phase: step.phase, step: named.step, kind: named.kind, server: named.server, message: named.message }, loginSeconds: null };
+  }
+  return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
+}
+
+/** How one start-up ended, or undefined when it shows no end (still going, or only a directory read mid-session). */
+function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedStep[], findings: readonly Finding[]): OutcomeResult | undefined {
+  const login = loginStep(su.steps);
   if (login) {
-    const first = startupStart(ws.steps);
+    // DNS lookups just before the start-up's first step are its own (the lookups step may have begun long before).
+    const lead = ws.steps.filter((s) => s.phase === 'dns' && s.start <= su.start && su.start - s.start <= DNS_LEAD_SECONDS);
+    const first = startupStart([...lead, ...su.steps]);
     const event = login.facts.login!.event!;
     return { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: round(event.time - Math.min(first, login.start)) };
   }
-  const failed = unrecoveredFailures(ws);
-  if (failed.length === 0) {
-    // No step failed, but a rule named a phase's failure by its consequence (a missing entry the desktop stopped at).
-    const named = findings.find((f) => f.severity === 'error' && f.step !== null && Object.values(PHASE_FINDING).includes(f.kind));
-    const step = named ? ws.steps.find((s) => s.id === named.step) : undefined;
-    if (named && step && isStartupPhase(step.phase)) {
-      return { outcome: 'failed', failedPhase: step.phase, failure: { phase: step.phase, step: named.step, kind: named.kind, server: named.server, message: named.message }, loginSeconds: null };
-    }
-    return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
-  }
+  const ids = new Set(su.steps.map((s) => s.id));
+  const failed = failedAll.filter((s) => ids.has(s.id));
+  if (failed.length === 0) return undefined;
   const step = failed[0];
   const phase = step.phase;
-  const phaseSteps = new Set(ws.steps.filter((s) => s.phase === phase).map((s) => s.id));
+  const phaseSteps = new Set(su.steps.filter((s) => s.phase === phase).map((s) => s.id));
   const errors = findings.filter((f) => f.severity === 'error' && f.step !== null && phaseSteps.has(f.step));
   const named = errors.find((f) => f.kind === PHASE_FINDING[phase]);
   const cause = named ?? errors.find((f) => f.step === step.id) ?? errors[0];

@@ -79,13 +79,14 @@ function relTime(t: number, origin: number): string {
 }
 
 export function outcomeBadge(ws: Workstation): string {
+  const which = ws.startup ? ` (start-up ${ws.startup.index} of ${ws.startup.count})` : '';
   switch (ws.outcome) {
     case 'logged-in':
-      return `✓ LOGGED IN${ws.loginSeconds !== null ? ` in ${formatDuration(ws.loginSeconds)}` : ''}`;
+      return `✓ LOGGED IN${ws.loginSeconds !== null ? ` in ${formatDuration(ws.loginSeconds)}` : ''}${which}`;
     case 'failed':
-      return `✗ FAILED at ${ws.failedPhase ?? '?'}`;
+      return `✗ FAILED at ${ws.failedPhase ?? '?'}${which}`;
     default:
-      return '… INCOMPLETE';
+      return `… INCOMPLETE${which}`;
   }
 }
 

@@ -11,7 +11,7 @@
  */
 
 import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
-import { formatDuration } from '../../src/timeline/format.js';
+import { formatDuration, otherStartupsText } from '../../src/timeline/format.js';
 import { renderFinding, renderMessage, renderStep, type DetailsContext } from './details.js';
 import { exportPng, exportSvg } from './export.js';
 import { formatHash, linkedSubject, linkSubject, parseHash, type LinkState } from './hash.js';
@@ -531,7 +531,7 @@ function renderSubjectHeader(s: Subject): void {
   if (s.kind === 'workstation') {
     const ws = s.value;
     h2.textContent = ws.host;
-    parts = [ws.names.join(', '), `agent ${ws.agent.id ?? '–'}`, `ext ${ws.agent.extension ?? '–'}`, ws.desktop !== 'unknown' ? ws.desktop.toUpperCase() : '', ws.loginSeconds !== null ? `login in ${formatDuration(ws.loginSeconds)}` : ''];
+    parts = [ws.names.join(', '), `agent ${ws.agent.id ?? '–'}`, `ext ${ws.agent.extension ?? '–'}`, ws.desktop !== 'unknown' ? ws.desktop.toUpperCase() : '', ws.loginSeconds !== null ? `login in ${formatDuration(ws.loginSeconds)}` : '', ws.startup ? `start-up ${ws.startup.index} of ${ws.startup.count} (${otherStartupsText(ws.startup)})` : ''];
     banner = failureBanner(ws.failure, ws.outcome, ws.failedPhase);
   } else if (s.kind === 'agent') {
     const a = s.value;

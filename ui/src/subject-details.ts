@@ -7,7 +7,7 @@
  * Built with createElement/textContent only: packet strings never become markup.
  */
 
-import { formatDuration } from '../../src/timeline/format.js';
+import { formatDuration, otherStartupsText } from '../../src/timeline/format.js';
 import type { Agent, CtiClient, Finding, LoginAttempt, Step, Workstation } from '../../src/timeline/model.js';
 import { el, fill, findingSentence, formatClock, keyValues, type Child } from './details.js';
 import { PHASE_LABELS } from './lanes.js';
@@ -68,6 +68,7 @@ export function renderWorkstationOverview(pane: HTMLElement, ws: Workstation, ag
       ['outcome', ws.outcome],
       ['failed phase', ws.failedPhase ? PHASE_LABELS[ws.failedPhase] : ''],
       ['login duration', ws.loginSeconds !== null ? formatDuration(ws.loginSeconds) : ''],
+      ['start-ups', ws.startup ? `${ws.startup.count}: this outcome is start-up ${ws.startup.index}'s; ${otherStartupsText(ws.startup)}` : ''],
       ['first packet', formatClock(ws.start)],
       ['steps', String(ws.steps.length)],
     ]),
