@@ -76,8 +76,8 @@ export class TcpDirection {
   /** held.length, read on every segment and ACK without touching the (nearly always empty) array. */
   private heldCount = 0;
   private heldBytes = 0;
-  private readonly maxSegments: number;
-  private readonly maxBytes: number;
+  /** The limits object the caller passed (shared by every direction of a tracker: one field, not two). */
+  private readonly limits: ReassemblyLimits;
   /** Bytes acknowledged by the peer but not captured, up to `ack`, since the ACK in `frame`; made when first needed (one field per direction, not three). */
   private unseen: { ack: number; frame: number; time: number } | null = null;
 
@@ -85,8 +85,7 @@ export class TcpDirection {
     readonly dir: Direction,
     limits: ReassemblyLimits = {},
   ) {
-    this.maxSegments = limits.maxSegments ?? 256;
-    this.maxBytes = limits.maxBytes ?? 1 << 20;
+    this.limits = limits;
   }
 
   /** Out-of-order segments currently held. */
@@ -157,7 +156,7 @@ export class TcpDirection {
         retransmission = true;
         break;
       }
-      if (this.held.length < this.maxSegments && this.heldBytes + captured <= this.maxBytes) {
+      if (this.held.length < (this.limits.maxSegments ?? 256) && this.heldBytes + captured <= (this.limits.maxBytes ?? 1 << 20)) {
         this.hold(seq, buf, offset, captured, missing, frame, time, sink);
         break;
       }
