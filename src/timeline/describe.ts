@@ -295,7 +295,8 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     if (s.facts.tls.alert.code !== undefined) detail.code = s.facts.tls.alert.code;
     detail.codeName = s.facts.tls.alert.description;
   }
-  const openInGap = pending.filter((p) => p.gapFrame !== undefined).length;
+  // allUncaptured added the waiting requests in a gap after the judged ones.
+  const openInGap = uncaptured.length - (s.facts.uncaptured?.length ?? 0);
   const notCaptured = (s.facts.uncapturedTotal ?? 0) + openInGap + (s.facts.heartbeat?.uncaptured ?? 0);
   if (notCaptured > 0) detail.uncaptured = notCaptured;
   const waiting = pending.length - overdue(s, pending, now).length - openInGap;

@@ -109,6 +109,13 @@ export interface Finding {
   frames: number[];
 }
 
+/** Which start-up of a restarted desktop its outcome is (1-based, of `count`), and how each other one ended by itself. */
+export interface StartupOutcome {
+  index: number;
+  count: number;
+  others: { index: number; outcome: Outcome; failedPhase: Phase | null }[];
+}
+
 /** Why a workstation failed: the finding that names the cause of its failed phase. */
 export interface FailureCause {
   phase: Phase;
@@ -235,7 +242,7 @@ export interface Workstation {
    * Present when the desktop started up more than once in the capture (restarted): the outcome is the latest start-up's
    * that shows an end, start-up `index` of `count`; `others` says how each other one ended by itself.
    */
-  startup?: { index: number; count: number; others: { index: number; outcome: Outcome; failedPhase: Phase | null }[] };
+  startup?: StartupOutcome;
   start: number;
   end: number;
   /** Every login attempt the desktop made (or, for a CTI OS desktop, that was made for it). */

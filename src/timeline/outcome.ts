@@ -1,7 +1,7 @@
 /** A workstation's outcome: logged in, failed in a named phase, or not visible to the end. */
 
 import type { Phase } from '../decoders/profile.js';
-import type { FailureCause, Finding, FindingKind, Outcome } from './model.js';
+import type { FailureCause, Finding, FindingKind, Outcome, StartupOutcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
 import { isStartupPhase, recoveryOf, stepText } from './rules/common.js';
@@ -24,7 +24,7 @@ export interface OutcomeResult {
   failure: FailureCause | null;
   loginSeconds: number | null;
   /** When the desktop started up more than once: which start-up the outcome is (1-based), of how many, and how the others ended. */
-  startup?: { index: number; count: number; others: { index: number; outcome: Outcome; failedPhase: Phase | null }[] };
+  startup?: StartupOutcome;
 }
 
 /** The step whose AGENT_STATE_EVENT confirmed a login, if any. */
@@ -53,7 +53,7 @@ export function decideOutcome(ws: WorkstationView, findings: readonly Finding[])
     if (!r) continue;
     if (startups.length > 1) {
       // How each other start-up ended by itself: a failure the next start-up made up for is still its end.
-      const others: NonNullable<OutcomeResult['startup']>['others'] = [];
+      const others: StartupOutcome['others'] = [];
       for (const su of startups) {
         if (su === startups[i]) continue;
         const local = unrecoveredFailures({ ...ws, steps: su.steps });

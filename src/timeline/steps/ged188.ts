@@ -214,6 +214,12 @@ function agentEvents(ctx: StepContext, flow: FlowState, g: GedFlowState, sa: Ses
   return sa.events;
 }
 
+/** A heartbeat with no reply captured: missed, unless its reply was due in bytes the capture lost. */
+function unansweredHeartbeat(h: NonNullable<StepState['facts']['heartbeat']>, p: PendingHeartbeat): void {
+  if (p.gapFrame !== undefined) h.uncaptured = (h.uncaptured ?? 0) + 1;
+  else missHeartbeat(h, p.frame);
+}
+
 function missHeartbeat(h: NonNullable<StepState['facts']['heartbeat']>, frame: number): void {
   h.missed++;
   h.consecutive++;
@@ -429,7 +435,7 @@ export const ged188Steps: StepBuilder = {
         const h = s.facts.heartbeat!;
         const limit = s.replyTimeout ?? 10;
         // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => (p.gapFrame !== undefined ? (h.uncaptured = (h.uncaptured ?? 0) + 1) : missHeartbeat(h, p.frame)));
+        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => unansweredHeartbeat(h, p));
         absorb(s, m);
         s.count++;
         h.sent++;
@@ -495,8 +501,7 @@ export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, 
   const h = g.heartbeat?.facts.heartbeat;
   if (h && g.heartbeatPending) {
     for (const p of g.heartbeatPending.values()) {
-      if (p.gapFrame !== undefined) h.uncaptured = (h.uncaptured ?? 0) + 1;
-      else if (!openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) missHeartbeat(h, p.frame);
+      if (p.gapFrame !== undefined || !openAtEnd || end - p.time >= (g.heartbeat!.replyTimeout ?? 10)) unansweredHeartbeat(h, p);
     }
   }
   // A CTI session that fell silent for its IdleTimeout and was then torn down.
