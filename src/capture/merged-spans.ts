@@ -26,7 +26,17 @@ export function mergedCapturesNote(files: readonly string[], summaries: readonly
   });
   const timed = summaries.filter((s) => s.firstTime !== undefined && s.lastTime !== undefined);
   let gaps = 0;
-  for (let i = 1; i < timed.length; i++) gaps += Math.max(0, timed[i].firstTime! - timed[i - 1].lastTime!);
+  let overlapping = false;
+  let end = -Infinity;
+  for (const s of timed) {
+    if (s.firstTime! < end) overlapping = true;
+    else if (end > -Infinity) gaps += s.firstTime! - end;
+    end = Math.max(end, s.lastTime!);
+  }
   const idle = gaps > 60 ? `; ${span(gaps)} between them has no packets, so the total span is not one capture's length` : '';
-  return { code: 'merged-captures', message: `${summaries.length} captures merged in time order: ${parts.join('; ')}${idle}` };
+  // The files are read one after another, each whole: only when their spans do not overlap is that time order.
+  const how = overlapping
+    ? 'read one after another in order of their first packet (their spans overlap, so the packets are not in one time order; merge them with mergecap first)'
+    : 'merged in time order';
+  return { code: 'merged-captures', message: `${summaries.length} captures ${how}: ${parts.join('; ')}${idle}` };
 }

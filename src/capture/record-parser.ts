@@ -37,6 +37,12 @@ export function normalizeLinkType(linkType: number): number {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * A packet this much earlier than the latest before it means the file is not in time order (appended captures,
+ * `mergecap -a`); less is the ordinary jitter between interfaces of one pcapng.
+ */
+const OUT_OF_ORDER_SECONDS = 1;
+
 /** Keep at most this many warnings in the summary (the sink still gets all): hostile input stays bounded. */
 const MAX_KEPT_WARNINGS = 200;
 
@@ -99,6 +105,8 @@ export class ReadState {
   readonly warnings: CaptureWarning[] = [];
   readonly comments: string[] = [];
   private droppedWarnings = 0;
+  /** Packets more than OUT_OF_ORDER_SECONDS earlier than one before them; the first is warned about. */
+  private outOfOrder = 0;
   private readonly sinkPacket: (p: CapturedPacket) => void;
 
   constructor(
@@ -121,8 +129,20 @@ export class ReadState {
       const t = p.time;
       if (t < this.firstTime) this.firstTime = t;
       if (t > this.lastTime) this.lastTime = t;
+      else if (t < this.lastTime - OUT_OF_ORDER_SECONDS && this.outOfOrder++ === 0) this.warnOutOfOrder(p);
     }
     this.sinkPacket(p);
+  }
+
+  private warnOutOfOrder(p: CapturedPacket): void {
+    const behind = this.lastTime - p.time;
+    this.warn(
+      'out-of-order',
+      `${this.where}: frame ${p.frame} is ${behind.toFixed(1)} s earlier than a packet before it: the capture is not in time order, ` +
+        'so step times and durations may be wrong; sort it with reordercap (or merge files with mergecap, not mergecap -a) first',
+      undefined,
+      p.frame,
+    );
   }
 
   warn(code: string, message: string, offset?: number, frame?: number): void {
@@ -139,6 +159,13 @@ export class ReadState {
 
   summary(truncated: boolean): CaptureSummary {
     const warnings = this.warnings.slice();
+    if (this.outOfOrder > 1) {
+      warnings.push({
+        code: 'out-of-order',
+        message: `${this.where}: ${this.outOfOrder} packets in all are more than ${OUT_OF_ORDER_SECONDS} s earlier than one before them`,
+        file: this.file,
+      });
+    }
     if (this.droppedWarnings > 0) {
       warnings.push({
         code: 'warnings-dropped',
