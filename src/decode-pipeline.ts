@@ -6,7 +6,7 @@
  */
 
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
-import type { DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
+import type { ContentProbe, DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
 import { createDispatcher, serviceRunsOver } from './decoders/dispatch.js';
 import { DEFAULT_PROFILES, PortMap, portCanNameServer, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
@@ -137,6 +137,14 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
       const def = portMap.lookup(port);
       return def !== undefined && portCanNameServer(port, peerPort) && serviceRunsOver(def, DEFAULT_REGISTRY, transport);
     },
+    // Both ports a profile's (a client's own port may be one: 3000 towards 42027): the payload's content, probed as
+    // what a client of the one port sends and as what the server on the other sends, says who is who when only
+    // one reading fits.
+    senderIsClientByContent: (payload, sport, dport, transport) => {
+      const asClient = probeOf(portMap.lookup(dport), transport)?.(payload, 'c2s') === 'yes';
+      const asServer = probeOf(portMap.lookup(sport), transport)?.(payload, 's2c') === 'yes';
+      return asClient === asServer ? undefined : asClient;
+    },
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.
     lazyConsumers: classifyOnly && !hooks,
@@ -217,6 +225,13 @@ export function sourceInfo(files: string[], summaries: CaptureSummary[], extraWa
       ...(w.file !== undefined ? { file: w.file } : {}),
     })),
   };
+}
+
+/** The content probe of the protocol a profile port names, on this transport. */
+function probeOf(def: ServiceDef | undefined, transport: FlowInfo['transport']): ContentProbe | undefined {
+  if (def === undefined || def.protocol === 'opaque') return undefined;
+  const entry = DEFAULT_REGISTRY[def.protocol];
+  return transport === 'tcp' ? entry?.probeTcp : entry?.probeUdp;
 }
 
 function dedupeWarnings(ws: CaptureWarning[]): CaptureWarning[] {

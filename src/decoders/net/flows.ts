@@ -48,6 +48,12 @@ export interface FlowTrackerOptions {
    * handshake says who is who.
    */
   isServerPort?(port: number, transport: Transport, peerPort: number): boolean;
+  /**
+   * When both ports name a server and no handshake says who is who (a CTI client whose own port happens to be a
+   * profile port, say 3000, talking to 42027): whether the first packet's payload is what a client of `dport` sends
+   * (true) or what the server on `sport` sends (false); undefined when its content does not tell.
+   */
+  senderIsClientByContent?(payload: Uint8Array, sport: number, dport: number, transport: Transport): boolean | undefined;
   /** Seconds of capture time without a packet before a flow is finalised (default 300). */
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
@@ -189,15 +195,19 @@ class Flow {
     readonly key: number,
     /** Transport protocol and IP version together (kindOf): one comparison in the lookup. */
     readonly kind: number,
-    /** The client's and the server's address, their first 32 bits (all of an IPv4 address). */
-    readonly c0: number,
-    readonly cPort: number,
-    readonly s0: number,
-    readonly sPort: number,
+    /**
+     * The client's and the server's address, their first 32 bits (all of an IPv4 address). Swapped only while
+     * roleBy is 'pending' (swapRoles).
+     */
+    public c0: number,
+    public cPort: number,
+    public s0: number,
+    public sPort: number,
     /** The rest of both addresses of an IPv6 flow; null for IPv4 (most flows: six fewer fields each). */
-    readonly v6: Ipv6Rest | null,
+    public v6: Ipv6Rest | null,
     readonly id: number,
-    readonly roleBy: FlowInfo['roleBy'],
+    /** 'pending': both ports name a server and nothing said who is who yet; the first payload may (settleRoles). */
+    public roleBy: FlowInfo['roleBy'] | 'pending',
     readonly firstFrame: number,
     readonly start: number,
   ) {
@@ -271,6 +281,38 @@ class TcpFlow extends Flow {
   retransmissions = 0;
   c2s: TcpDirection | null = null;
   s2c: TcpDirection | null = null;
+}
+
+/** Client becomes server and server client, with every per-direction count and state (settleRoles). */
+function swapRoles(f: TcpFlow): void {
+  const c0 = f.c0;
+  const cPort = f.cPort;
+  f.c0 = f.s0;
+  f.cPort = f.sPort;
+  f.s0 = c0;
+  f.sPort = cPort;
+  const r = f.v6;
+  if (r !== null) f.v6 = new Ipv6Rest(r.s1, r.s2, r.s3, r.c1, r.c2, r.c3);
+  const pkt = f.pktC2s;
+  f.pktC2s = f.pktS2c;
+  f.pktS2c = pkt;
+  const bytes = f.bytesC2s;
+  f.bytesC2s = f.bytesS2c;
+  f.bytesS2c = bytes;
+  const dir = f.c2s;
+  f.c2s = f.s2c;
+  f.s2c = dir;
+  if (f.c2s !== null) f.c2s.dir = 'c2s';
+  if (f.s2c !== null) f.s2c.dir = 's2c';
+  const state = f.cState;
+  f.cState = f.sState;
+  f.sState = state;
+  // History: the client's letters are upper case and in the low 8 bits, the server's lower case and in the high.
+  f.historyBits = ((f.historyBits & 0xff) << 8) | ((f.historyBits >> 8) & 0xff);
+  let h = '';
+  for (const ch of f.history) h += ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
+  f.history = h;
+  if (f.rstBy !== undefined) f.rstBy = f.rstBy === 'c2s' ? 's2c' : 'c2s';
 }
 
 /** Stands for a consumer not made yet (lazyConsumers); never called. */
@@ -395,6 +437,7 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly factory: FlowConsumerFactory | undefined;
   private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
   private readonly isServerPort: ((port: number, transport: Transport, peerPort: number) => boolean) | undefined;
+  private readonly senderIsClientByContent: FlowTrackerOptions['senderIsClientByContent'];
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
@@ -407,6 +450,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.factory = opts.factory;
     this.onFlowEnd = opts.onFlowEnd;
     this.isServerPort = opts.isServerPort;
+    this.senderIsClientByContent = opts.senderIsClientByContent;
     this.idleTimeout = opts.idleTimeout ?? 300;
     this.closeLinger = opts.closeLinger ?? 2;
     this.maxFlows = opts.maxFlows ?? 100_000;
@@ -555,9 +599,10 @@ class FlowTrackerImpl implements FlowTracker {
       f = null;
     }
     if (!f) {
-      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time) as TcpFlow;
+      f = this.createFlow(IPPROTO_TCP, ip, sport, dport, flags, p.frame, p.time, t + headerLength) as TcpFlow;
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
+    if (f.roleBy === 'pending' && captured > 0 && !(flags & RST)) c2s = this.settleRoles(f, c2s, buf.subarray(t + headerLength, t + headerLength + captured), sport, dport);
 
     // A direction's reassembly state is made when that side first sends: a scan's SYN costs one, not two.
     const me = c2s ? (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits)) : (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits));
@@ -647,6 +692,21 @@ class FlowTrackerImpl implements FlowTracker {
   }
 
   /**
+   * The first payload of a flow whose roles were only guessed from two server ports: when its content says the
+   * sender is the other side, client and server are swapped (nothing was delivered or named yet). Returns whether
+   * the sender is now the client.
+   */
+  private settleRoles(f: TcpFlow, c2s: boolean, payload: Uint8Array, sport: number, dport: number): boolean {
+    f.roleBy = 'port';
+    if (f.info !== null || f.syns !== 0 || f.synAckFrame !== 0) return c2s;
+    const senderIsClient = this.senderIsClientByContent!(payload, sport, dport, 'tcp');
+    if (senderIsClient === undefined || senderIsClient === c2s) return c2s;
+    swapRoles(f);
+    if (this.lastFlow === f) this.lookupDirC2s = !c2s;
+    return !c2s;
+  }
+
+  /**
    * A SYN on a known 4-tuple starts a new connection when the old one is over, or when it carries a new
    * initial sequence number (a retransmitted SYN carries the same one).
    */
@@ -683,7 +743,7 @@ class FlowTrackerImpl implements FlowTracker {
     let f = this.lookup(IPPROTO_UDP, ip, sport, dport);
     let c2s = this.lookupDirC2s;
     if (!f) {
-      f = this.createFlow(IPPROTO_UDP, ip, sport, dport, 0, p.frame, p.time);
+      f = this.createFlow(IPPROTO_UDP, ip, sport, dport, 0, p.frame, p.time, u + 8);
       c2s = this.lookupDirC2s;
     } else this.touch(f, p);
     if (c2s) {
@@ -779,12 +839,14 @@ class FlowTrackerImpl implements FlowTracker {
   /**
    * Chooses client and server: the SYN sender is the client and the SYN-ACK sender the server; else a
    * server port (profile, or below 1024) names the server; else the first packet's sender is the client.
+   * When both ports are server ports, the first payload's content may tell (senderIsClientByContent; it starts at
+   * `payloadAt` in ip.buf), else the lower port is the server's.
    * `flags` -1 means the flow is known only from a quoted header (its sender is treated as the first).
    */
-  private createFlow(proto: number, ip: IpPacket, sport: number, dport: number, flags: number, frame: number, time: number): Flow {
+  private createFlow(proto: number, ip: IpPacket, sport: number, dport: number, flags: number, frame: number, time: number, payloadAt = -1): Flow {
     while (this.weight >= this.maxFlows && this.evictOne(null));
     let senderIsClient = true;
-    let roleBy: FlowInfo['roleBy'] = 'first-packet';
+    let roleBy: Flow['roleBy'] = 'first-packet';
     if (proto === IPPROTO_TCP && flags >= 0 && flags & SYN) {
       roleBy = 'syn';
       senderIsClient = !(flags & ACK);
@@ -793,13 +855,22 @@ class FlowTrackerImpl implements FlowTracker {
       const t: Transport = proto === IPPROTO_TCP ? 'tcp' : 'udp';
       const dServer = isServer ? isServer(dport, t, sport) : false;
       const sServer = isServer ? isServer(sport, t, dport) : false;
-      if (dServer !== sServer) {
+      const byContent =
+        dServer && sServer && payloadAt >= 0 && payloadAt < ip.payloadEnd && this.senderIsClientByContent
+          ? this.senderIsClientByContent(ip.buf.subarray(payloadAt, ip.payloadEnd), sport, dport, t)
+          : undefined;
+      if (byContent !== undefined) {
+        roleBy = 'port';
+        senderIsClient = byContent;
+      } else if (dServer !== sServer) {
         roleBy = 'port';
         senderIsClient = dServer;
       } else if (sport !== dport) {
         const low = sport < dport ? sport : dport;
         if (low < 1024 || (dServer && sServer)) {
-          roleBy = 'port';
+          // Both profile ports and no payload yet (a pure ACK of a connection picked up mid-stream): the lower port
+          // for now, and the first payload may still tell otherwise.
+          roleBy = dServer && sServer && proto === IPPROTO_TCP && payloadAt >= ip.payloadEnd && this.senderIsClientByContent ? 'pending' : 'port';
           senderIsClient = dport === low;
         }
       }
@@ -815,7 +886,8 @@ class FlowTrackerImpl implements FlowTracker {
     const f = senderIsClient
       ? new Kind(key, kind, ip.src0, sport, ip.dst0, dport, v === 6 ? new Ipv6Rest(ip.src1, ip.src2, ip.src3, ip.dst1, ip.dst2, ip.dst3) : null, id, roleBy, frame, time)
       : new Kind(key, kind, ip.dst0, dport, ip.src0, sport, v === 6 ? new Ipv6Rest(ip.dst1, ip.dst2, ip.dst3, ip.src1, ip.src2, ip.src3) : null, id, roleBy, frame, time);
-    if (!this.lazyConsumers) this.infoOf(f);
+    // A flow whose roles may still change makes its FlowInfo (and consumer) at its first payload.
+    if (!this.lazyConsumers && roleBy !== 'pending') this.infoOf(f);
     this.count++;
     this.weight++;
     if (this.count > this.buckets.length) this.growBuckets();
@@ -858,7 +930,7 @@ class FlowTrackerImpl implements FlowTracker {
       serverPort: f.sPort,
       client: endpointText(v, f.c0, clientIp, f.cPort),
       server: endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: f.roleBy,
+      roleBy: f.roleBy === 'pending' ? 'port' : f.roleBy,
       firstFrame: f.firstFrame,
       start: f.start,
     };
@@ -1030,7 +1102,7 @@ class FlowTrackerImpl implements FlowTracker {
       serverPort: f.sPort,
       client: info !== null ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
       server: info !== null ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: f.roleBy,
+      roleBy: f.roleBy === 'pending' ? 'port' : f.roleBy,
       firstFrame: f.firstFrame,
       start: f.start,
       state: t ? connState(t.cState, t.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',

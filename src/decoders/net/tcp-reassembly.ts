@@ -82,7 +82,8 @@ export class TcpDirection {
   private unseen: { ack: number; frame: number; time: number } | null = null;
 
   constructor(
-    readonly dir: Direction,
+    /** Mutable only for a flow whose roles are settled by its first payload (flows.ts, swapRoles). */
+    public dir: Direction,
     limits: ReassemblyLimits = {},
   ) {
     this.limits = limits;
