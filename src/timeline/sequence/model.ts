@@ -8,7 +8,7 @@
  * its flow records; every renderer (SVG, Mermaid, PlantUML, text, the web UI) draws this and nothing else.
  */
 
-import type { DecodedMessage, FlowRecord } from '../../decoders/types.js';
+import type { DecodedMessage, Direction, FlowRecord } from '../../decoders/types.js';
 import { defaultServiceLabel } from '../../decoders/profile.js';
 import type { Finding, Severity, Step } from '../model.js';
 import { formatDuration, hostOf } from '../format.js';
@@ -101,6 +101,11 @@ export function messageLabel(m: Pick<DecodedMessage, 'summary' | 'type'>, maxLab
 }
 
 /** The subject's sequence diagram. `flows` may be omitted (the web UI has none): SYN and RST rows then come from the steps. */
+/** Connection states (Zeek's) in which the server never sent a SYN-ACK. */
+const UNANSWERED_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'SH']);
+/** Who reset an answered connection, by its state (its last frame is the RST). */
+const RESET_BY: Partial<Record<string, Direction>> = { RSTO: 'c2s', RSTR: 's2c', RSTRH: 's2c' };
+
 export function buildSequence(subject: SequenceSubject, messages: readonly DecodedMessage[], flows?: readonly FlowRecord[], opts: SequenceOptions = {}): SequenceDiagram {
   const idleAfter = opts.idleAfter ?? 5;
   const foldAt = opts.foldHeartbeats ?? 4;
@@ -212,20 +217,34 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
       if (!st || (s.detail?.messages ?? 0) > 0) continue;
       const client = subject.hosts[0] ?? 'client';
       const refused = st === 'REJ';
-      const synFrames = refused ? s.frames.filter((_, i) => i % 2 === 0) : s.frames;
-      const rst = refused ? s.frames[s.frames.length - 1] : undefined;
+      // The SYN-ACK came (Zeek's states): a connection that was answered, then reset or left silent, is no
+      // unanswered SYN; one picked up mid-stream (no SYN in the step) gets no connect row at all.
+      const answered = !UNANSWERED_STATES.has(st);
+      const syns = s.detail?.syns ?? (answered ? 0 : 1);
+      const synFrames = refused ? s.frames.filter((_, i) => i % 2 === 0) : answered ? s.frames.slice(0, syns > 0 ? 1 : 0) : s.frames;
+      const resetBy = refused ? 's2c' : RESET_BY[st];
+      const attempts = s.detail?.count ?? 1;
+      if (refused && attempts > 1 && syns === attempts && s.frames.length === 2 * attempts) {
+        // Several refused connects folded into one step, one SYN and its RST each: a SYN and an RST row per attempt,
+        // as the flows would give them (the step keeps only the first and last time: the others are spread between).
+        for (let i = 0; i < attempts; i++) {
+          const at = s.start + ((s.end - s.start) * i) / (attempts - 1);
+          connectionRows({ server: s.server, client, start: at, end: at, state: st, syns: 1, synSpan: 0, synFrames: [s.frames[2 * i]], answered: false, rstFrame: s.frames[2 * i + 1], rstBy: 's2c' });
+        }
+        continue;
+      }
       connectionRows({
         server: s.server,
         client,
         start: s.start,
         end: s.end,
         state: st,
-        syns: s.detail?.syns ?? 1,
+        syns: answered ? 0 : syns,
         synSpan: s.detail?.synSpan ?? 0,
         synFrames,
-        answered: false,
-        rstFrame: rst,
-        rstBy: refused ? 's2c' : undefined,
+        answered: answered && syns > 0,
+        rstFrame: resetBy !== undefined ? s.frames[s.frames.length - 1] : undefined,
+        rstBy: resetBy,
       });
     }
   }

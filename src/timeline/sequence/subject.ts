@@ -146,8 +146,12 @@ export function isSubjectMessage(subject: SequenceSubject, keys: ReadonlySet<str
   return subject.steps.some((s) => s.detail?.flowId === undefined && s.server === m.server && m.time >= s.start - 1e-6 && m.time <= s.end + 1e-6);
 }
 
-export function isSubjectFlow(subject: SequenceSubject, keys: ReadonlySet<string>, f: Pick<FlowRecord, 'id' | 'server' | 'clientIp' | 'start' | 'end'>): boolean {
+export function isSubjectFlow(subject: SequenceSubject, keys: ReadonlySet<string>, f: Pick<FlowRecord, 'id' | 'server' | 'clientIp' | 'start' | 'end' | 'synFrames'>): boolean {
   if (keys.has(flowKey(f.id, f.server))) return true;
   if (!subject.hosts.includes(f.clientIp)) return false;
-  return subject.steps.some((s) => s.detail?.flowId === undefined && s.server === f.server && f.start <= s.end + 1e-6 && f.end >= s.start - 1e-6);
+  // A retry folded into an earlier attempt's step (refused or unanswered connects) is named by its SYN's frame only.
+  const syn = f.synFrames[0];
+  return subject.steps.some(
+    (s) => s.server === f.server && ((s.detail?.flowId === undefined && f.start <= s.end + 1e-6 && f.end >= s.start - 1e-6) || (syn !== undefined && s.frames.includes(syn))),
+  );
 }
