@@ -6,7 +6,7 @@
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
@@ -67,10 +67,22 @@ export function watchErrors(page: Page): string[] {
 
 /** Chooses a file with the page's file input and waits until the analysis is shown. */
 export async function openCapture(page: Page, path: string, timeout = 60_000): Promise<void> {
+  const name = basename(path);
+  await page.evaluate(() => {
+    document.getElementById('error')!.hidden = true;
+  });
   await page.setInputFiles('#file-input', path);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', undefined, { timeout });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  if (state !== 'ready') throw new Error(`analysis failed: ${await page.textContent('#error')}`);
+  // Ready with this file's name on show (a page already showing another file is 'ready' from the start), or an error.
+  await page.waitForFunction(
+    (n) =>
+      document.body.dataset.state === 'error' ||
+      !document.getElementById('error')!.hidden ||
+      (document.body.dataset.state === 'ready' && (document.getElementById('source-name')!.textContent ?? '').startsWith(`${n} — `)),
+    name,
+    { timeout },
+  );
+  const failed = await page.evaluate(() => document.body.dataset.state === 'error' || !document.getElementById('error')!.hidden);
+  if (failed) throw new Error(`analysis failed: ${await page.textContent('#error')}`);
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -239,6 +239,33 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
       expect(lines.map((l) => Number(l.split('\t')[0]))).toEqual([5, 6, 7, 11, 12, 13]);
       expect(lines[0]).toMatch(/\tctiscope: server-unreachable: 192\.168\.100\.9:38983/);
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a file that cannot be read leaves the capture on show working: its evidence, its messages, its name', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await openCapture(page, sample('licence-refused'));
+    const bad = join(work, 'not-a-capture.pcap');
+    writeFileSync(bad, 'this is a text file, not a capture\n'.repeat(20));
+    await page.setInputFiles('#file-input', bad);
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error')).toMatch(/^Could not analyse not-a-capture\.pcap: .*not-a-capture\.pcap.* \(still showing licence-refused\.pcapng\)/);
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
+    expect(await page.locator('#source-name').textContent()).toMatch(/^licence-refused\.pcapng — /);
+    // The worker still holds the file on show: the evidence is cut from it, and a step's messages come.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-evidence')]);
+    expect(download.suggestedFilename()).toBe('ctiscope-evidence-10.10.20.33.pcapng');
+    await page.locator('.tl-step.fail').first().click();
+    await page.waitForSelector('#details li[data-type]');
+    expect(await page.locator('#details li[data-type]').count()).toBeGreaterThan(0);
+    // A comparison capture that cannot be read is named as such, not as the capture on show.
+    await page.click('#view-sequence');
+    await page.setInputFiles('#compare-file', bad);
+    await page.waitForFunction(() => /capture to compare with/.test(document.getElementById('error')?.textContent ?? ''));
+    expect(await page.textContent('#error')).toMatch(/^Could not read the capture to compare with, not-a-capture\.pcap: /);
     expect(errors).toEqual([]);
     await page.close();
   });

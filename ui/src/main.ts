@@ -41,6 +41,8 @@ interface HostMessages {
 const app = {
   doc: null as AnalysisDocument | null,
   sourceName: '',
+  /** The file being read (the capture on show keeps its name until the new one is analysed). */
+  loadingName: '',
   messageSource: 'none' as MessageSource,
   messages: new Map<string, HostMessages>(),
   link: parseHash(location.hash),
@@ -82,13 +84,18 @@ function onWorkerMessage(msg: FromWorker): void {
       break;
     case 'done':
       hideProgress();
-      setDocument(msg.doc, app.sourceName, 'worker');
+      setDocument(msg.doc, msg.name, 'worker');
       $('source-name').title = `analysed in this tab in ${msg.elapsed.toFixed(2)} s`;
       break;
     case 'error':
       hideProgress();
       setState(app.doc ? 'ready' : 'error');
-      showError(`Could not analyse ${app.sourceName}: ${msg.message}`);
+      // The capture on show (if any) stays, and keeps working: the worker kept its file and messages.
+      showError(
+        msg.reference
+          ? `Could not read the capture to compare with, ${msg.name}: ${msg.message}`
+          : `Could not analyse ${msg.name ?? app.sourceName}: ${msg.message}${app.doc ? ` (still showing ${app.sourceName})` : ''}`,
+      );
       break;
     case 'reference':
       hideProgress();
@@ -112,7 +119,7 @@ function onWorkerMessage(msg: FromWorker): void {
 async function loadFile(file: File): Promise<void> {
   clearError();
   stopLive();
-  app.sourceName = file.name;
+  app.loadingName = file.name;
   const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
   if (/\.json$/i.test(file.name) || head[0] === 0x7b) {
     try {
@@ -683,7 +690,7 @@ function showProgress(done: number, total: number, text: string): void {
   $('progress').hidden = false;
   const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
   $('progress-fill').style.width = `${pct.toFixed(1)}%`;
-  $('progress-text').textContent = `${app.sourceName}: ${pct.toFixed(0)} % · ${text}`;
+  $('progress-text').textContent = `${app.loadingName || app.sourceName}: ${pct.toFixed(0)} % · ${text}`;
 }
 
 function hideProgress(): void {
@@ -727,7 +734,8 @@ const sequence = new SequenceView(
   $('sequence-view'),
   (m) => openItem({ kind: 'message', message: m, time: m.time }),
   (file) => {
-    showProgress(0, file.size, `${file.name}: reading for the comparison`);
+    app.loadingName = file.name;
+    showProgress(0, file.size, 'reading for the comparison');
     post({ type: 'analyze', file, name: file.name, showSecrets: false, reference: true });
   },
 );

@@ -10,8 +10,9 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; bytesRead: number; totalBytes: number; packets: number }
-  | { type: 'done'; doc: AnalysisDocument; elapsed: number }
-  | { type: 'error'; message: string }
+  | { type: 'done'; doc: AnalysisDocument; name: string; elapsed: number }
+  /** `name`: the capture the error is about (absent: a pass over the analysed one); `reference`: a comparison's. */
+  | { type: 'error'; message: string; name?: string; reference?: boolean }
   | { type: 'reference'; doc: AnalysisDocument; name: string }
   | { type: 'messages'; host: string; requestId: number; messages: StoredMessage[]; total: number }
   | { type: 'evidence'; host: string; requestId: number; bytes?: Uint8Array; error?: string };

@@ -38,15 +38,9 @@ function post(msg: FromWorker): void {
 
 async function analyze(file: Blob, name: string, showSecrets: boolean, reference = false): Promise<void> {
   const started = performance.now();
-  // A reference capture (for a comparison) leaves the current analysis, its messages and its file in place.
+  // The current analysis, its messages and its file stay until the new one is done: a file that cannot be read
+  // (or a reference capture, for a comparison) leaves the capture on show working.
   const flows: FlowRecord[] = [];
-  if (!reference) {
-    last = null;
-    generation++;
-    store = new MessageStore({ hideSecretBytes: !showSecrets });
-    loaded.clear();
-    answerEmpty();
-  }
   const pipeline = createPipeline({
     analyze: true,
     decode: { showSecrets },
@@ -85,8 +79,12 @@ async function analyze(file: Blob, name: string, showSecrets: boolean, reference
   const result = pipeline.finish(sourceInfo([name], summaries));
   if (!result.doc) throw new Error('the pipeline returned no analysis document');
   if (reference) return post({ type: 'reference', doc: result.doc, name });
+  generation++;
+  store = new MessageStore({ hideSecretBytes: !showSecrets });
+  loaded.clear();
+  answerEmpty();
   last = { file, name, doc: result.doc, flows, showSecrets };
-  post({ type: 'done', doc: result.doc, elapsed: (performance.now() - started) / 1000 });
+  post({ type: 'done', doc: result.doc, name, elapsed: (performance.now() - started) / 1000 });
 }
 
 function reply(host: string, requestId: number): void {
@@ -150,7 +148,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === 'analyze') {
     analyze(msg.file, msg.name, msg.showSecrets, msg.reference).catch((e: unknown) => {
-      post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      post({ type: 'error', message: e instanceof Error ? e.message : String(e), name: msg.name, reference: msg.reference });
     });
   } else if (msg.type === 'messages') {
     requestMessages(msg.host, msg.requestId);
