@@ -38,7 +38,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   const good = await load(args.good, sel(0), args);
   const bad = await load(args.bad, sel(1), args);
   const c = compareSubjects(good, bad);
-  if (args.json) process.stdout.write(JSON.stringify({ good: { file: args.good, ...c.good }, bad: { file: args.bad, ...c.bad }, divergence: c.divergence, totals: c.totals, steps: c.steps }, null, 1) + '\n');
+  if (args.json) process.stdout.write(JSON.stringify({ good: { file: args.good, ...c.good }, bad: { file: args.bad, ...c.bad }, divergence: c.divergence, otherServers: c.otherServers, totals: c.totals, steps: c.steps }, null, 1) + '\n');
   else process.stdout.write(renderComparisonText(c, process.stdout.columns ?? 110));
   process.exitCode = c.divergence ? ExitCode.LOGIN_FAILED : ExitCode.OK;
 }

@@ -47,10 +47,28 @@ export interface Comparison {
   good: { title: string; outcome: Outcome };
   bad: { title: string; outcome: Outcome };
   divergence: Divergence | null;
+  /** Phases before the divergence (or anywhere, when there is none) where the two used other servers and both worked. */
+  otherServers: ServerDifference[];
   steps: AlignedStep[];
   /** Total start-up time of each side, first step to last start-up step. */
   totals: { good: number; bad: number };
 }
+
+export interface ServerDifference {
+  phase: Phase;
+  good: string[];
+  bad: string[];
+}
+
+/** The comparison's headline: the first difference, or that there is none (and which servers differed). */
+export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServers'>): string {
+  const others = c.otherServers.map((d) => `${d.phase} (the working desktop: ${d.good.join(', ') || 'none'}; this one: ${d.bad.join(', ') || 'none'})`);
+  if (c.divergence) return `First difference: ${c.divergence.sentence}${others.length ? ` Before it, both worked through other servers in ${others.join('; ')}.` : ''}`;
+  if (others.length) return `The two start-ups had the same results; both worked through other servers in ${others.join('; ')}.`;
+  return 'The two start-ups went through the same servers with the same results.';
+}
+
+const allOk = (a: readonly Attempt[]): boolean => a.every((x) => x.ok);
 
 interface Attempt {
   server: string;
@@ -137,7 +155,7 @@ function describeDivergence(phase: Phase, good: Attempt[], bad: Attempt[], goodF
   const goodPart = g
     ? g.ok
       ? `the working desktop ${v.did} ${g.server}`
-      : `the working desktop failed here too (${g.server}, ${failureClause(g, goodFindings)})`
+      : `the desktop taken as working failed here as well (${g.server}, ${failureClause(g, goodFindings)})`
     : `the working desktop needed no ${v.noun}`;
   let badPart: string;
   if (!b0) badPart = `this one never got to its ${v.noun}`;
@@ -158,11 +176,17 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
   const g0 = gs[0]?.start ?? good.start;
   const b0 = bs[0]?.start ?? bad.start;
   let divergence: Divergence | null = null;
+  const otherServers: ServerDifference[] = [];
   const aligned: AlignedStep[] = [];
   for (const phase of PHASE_ORDER) {
     const ga = attempts(gs, phase);
     const ba = attempts(bs, phase);
-    if (!divergence && !sameAttempts(ga, ba)) divergence = describeDivergence(phase, ga, ba, good.findings, bad.findings);
+    if (!divergence && !sameAttempts(ga, ba)) {
+      // Another server (or other lookups) with nothing failing on either side is how the two are set up, not where
+      // they part: said beside the result, never as the first difference.
+      if (allOk(ga) && allOk(ba)) otherServers.push({ phase, good: ga.map((a) => a.server), bad: ba.map((a) => a.server) });
+      else divergence = describeDivergence(phase, ga, ba, good.findings, bad.findings);
+    }
     // Pair the phase's steps: same service and server first, then same service, in order.
     const gp = gs.filter((s) => s.phase === phase);
     const bp = bs.filter((s) => s.phase === phase);
@@ -183,6 +207,7 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
     good: { title: good.title, outcome: good.outcome },
     bad: { title: bad.title, outcome: bad.outcome },
     divergence,
+    otherServers,
     steps: aligned,
     totals: { good: span(gs, g0), bad: span(bs, b0) },
   };
@@ -210,7 +235,7 @@ export function renderComparisonText(c: Comparison, width = 110): string {
   const out = [`working: ${c.good.title}`, `failing: ${c.bad.title}`, ''];
   if (c.good.outcome === 'failed' && c.bad.outcome === 'logged-in') out.push('Note: the working one (the first capture) failed and the failing one logged in: were they given the other way round?', '');
   else if (c.bad.outcome !== 'failed') out.push(`Note: the failing one (the second capture) did not fail (${c.bad.outcome}).`, '');
-  out.push(c.divergence ? `First difference: ${c.divergence.sentence}` : 'The two start-ups went through the same servers with the same results.');
+  out.push(comparisonHeadline(c));
   out.push('');
   const signed = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`);
   const cell = (s: StepSide | null, n: number): string => {

@@ -1,9 +1,12 @@
 // `ctiscope compare` over pairs of reference samples, and `analyze --write-evidence` read back by ctiscope and tshark.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCaptureBytes } from '../../src/capture/reader.js';
+import { PcapngWriter } from '../../src/capture/writer.js';
+import { rewriteAddress } from '../rewrite-address.js';
 
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -63,6 +66,34 @@ describe('ctiscope compare', () => {
       expect(Math.abs(s.startDelta)).toBeLessThan(0.001);
     }
     expect(c.totals.bad).toBeCloseTo(c.totals.good, 3);
+  });
+
+  it('another directory server that worked is no first difference: the licence refused later is, the other server said beside it', () => {
+    // licence-refused with its LDAP server moved from 192.168.100.1 to 192.168.100.2 (the PC's other UCCX node).
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('licence-refused'))), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        const d = p.data;
+        const tcp = d[12] === 8 && d[13] === 0 && d[23] === 6 ? 14 + (d[14] & 15) * 4 : -1;
+        const ldap = tcp > 0 && [(d[tcp] << 8) | d[tcp + 1], (d[tcp + 2] << 8) | d[tcp + 3]].includes(38983);
+        w.writePacket(iface, p.time, ldap ? rewriteAddress(d, [192, 168, 100, 1], [192, 168, 100, 2]) : d.slice());
+      },
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-compare-')), 'licence-refused-ldap-b.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = ctiscope(['compare', sample('cad-login-ok'), file, '--json']);
+    expect(r.status).toBe(1);
+    const c = JSON.parse(r.stdout);
+    expect(c.divergence).toMatchObject({ phase: 'licensing', goodServer: '192.168.100.1:3000', badServer: '192.168.100.1:3000' });
+    expect(c.otherServers).toEqual([{ phase: 'config', good: ['192.168.100.1:38983'], bad: ['192.168.100.2:38983'] }]);
+    const text = ctiscope(['compare', sample('cad-login-ok'), file]).stdout;
+    expect(text).toMatch(/^First difference: licensing: .* Before it, both worked through other servers in config \(the working desktop: 192\.168\.100\.1:38983; this one: 192\.168\.100\.2:38983\)\.$/m);
+    // licence-refused against that copy of itself: the same results, so no difference, and the other server said.
+    const same = ctiscope(['compare', sample('licence-refused'), file]);
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/^The two start-ups had the same results; both worked through other servers in config /m);
   });
 
   it('says when the captures look the wrong way round, or the failing one did not fail', () => {

@@ -3,7 +3,7 @@
  * a broken one), with the first difference in one sentence and the steps side by side, as `ctiscope compare`.
  */
 
-import { compareSubjects, type Comparison } from '../../src/timeline/compare.js';
+import { compareSubjects, comparisonHeadline, type Comparison } from '../../src/timeline/compare.js';
 import { formatDuration } from '../../src/timeline/format.js';
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
 import { workstationSubject } from '../../src/timeline/sequence/subject.js';
@@ -84,7 +84,7 @@ export function renderCompareBar(target: HTMLElement, doc: AnalysisDocument | nu
 
 export function renderComparison(c: Comparison): HTMLElement {
   const box = el('div', 'comparison');
-  box.append(el('p', 'sentence compare-divergence', c.divergence ? `First difference: ${c.divergence.sentence}` : 'The two start-ups went through the same servers with the same results.'));
+  box.append(el('p', 'sentence compare-divergence', comparisonHeadline(c)));
   const table = el('table', 'compare-table');
   const head = el('tr');
   for (const h of ['phase', c.good.title, c.bad.title, 'later by']) head.append(el('th', undefined, h));

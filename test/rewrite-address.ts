@@ -1,0 +1,33 @@
+// Test captures made from the samples with an address changed, their checksums made right again.
+
+function checksum(b: Uint8Array, start: number, end: number, initial = 0): number {
+  let sum = initial;
+  for (let i = start; i < end; i += 2) sum += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
+/** An Ethernet/IPv4 frame with one address replaced, its IP and TCP/UDP checksums made right again. */
+export function rewriteAddress(data: Uint8Array, from: number[], to: number[]): Uint8Array {
+  const b = data.slice();
+  if (b[12] !== 0x08 || b[13] !== 0x00) return b;
+  const ip = 14;
+  const ihl = (b[ip] & 15) * 4;
+  for (const at of [ip + 12, ip + 16]) if (from.every((x, i) => b[at + i] === x)) b.set(to, at);
+  b[ip + 10] = b[ip + 11] = 0;
+  const c = ~checksum(b, ip, ip + ihl) & 0xffff;
+  b[ip + 10] = c >> 8;
+  b[ip + 11] = c & 0xff;
+  const proto = b[ip + 9];
+  const l4 = ip + ihl;
+  const end = ip + ((b[ip + 2] << 8) | b[ip + 3]);
+  const at = proto === 6 ? 16 : proto === 17 ? 6 : -1;
+  if (at < 0 || end > b.length) return b;
+  b[l4 + at] = b[l4 + at + 1] = 0;
+  const pseudo = checksum(b, ip + 12, ip + 20) + proto + (end - l4);
+  let s = ~checksum(b, l4, end, pseudo) & 0xffff;
+  if (proto === 17 && s === 0) s = 0xffff;
+  b[l4 + at] = s >> 8;
+  b[l4 + at + 1] = s & 0xff;
+  return b;
+}
