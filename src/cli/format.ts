@@ -2,9 +2,12 @@
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '';
-  if (seconds < 0.001) return `${(seconds * 1e6).toFixed(0)} µs`;
-  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)} ms`;
-  if (seconds < 120) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  // Each unit is chosen by the value rounded as it would be shown: 119.96 s reads "2 min 0 s", not "120.0 s".
+  if (Math.round(seconds * 1e6) < 1000) return `${Math.round(seconds * 1e6)} µs`;
+  if (Math.round(seconds * 1e4) < 100) return `${(seconds * 1000).toFixed(1)} ms`;
+  if (Math.round(seconds * 1000) < 1000) return `${Math.round(seconds * 1000)} ms`;
+  if (Math.round(seconds * 100) < 1000) return `${seconds.toFixed(2)} s`;
+  if (Math.round(seconds * 10) < 1200) return `${seconds.toFixed(1)} s`;
   // Whole seconds first: 179.7 s reads "3 min 0 s", not "2 min 60 s".
   const whole = Math.round(seconds);
   const m = Math.floor(whole / 60);

@@ -293,7 +293,11 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
     pushAll(out, summaryTable(doc, paint));
     out.push('');
   }
-  if (many) out.push(paint('dim', `${doc.workstations.length} workstations: showing the ${detailed.length} that failed (use --verbose for all)`), '');
+  if (many) {
+    const n = doc.workstations.length;
+    const which = detailed.length === 0 ? `none failed, so none is shown step by step` : `showing the ${detailed.length === 1 ? 'one' : detailed.length} that failed`;
+    out.push(paint('dim', `${n} workstations: ${which} (use --verbose for all)`), '');
+  }
   for (const ws of detailed) {
     pushAll(out, renderWorkstation(ws, width, paint));
     out.push('');

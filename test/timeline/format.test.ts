@@ -27,4 +27,14 @@ describe('the terminal tables\' formatDuration', () => {
     expect(tableDuration(179.7)).toBe('3 min 0 s');
     expect(tableDuration(125.2)).toBe('2 min 5 s');
   });
+  it('chooses each unit by the value rounded as shown: never "120.0 s", "10.00 s", "1000 ms" or "1000 µs"', async () => {
+    const { formatDuration: tableDuration } = await import('../../src/cli/format.js');
+    expect(tableDuration(119.96)).toBe('2 min 0 s');
+    expect(tableDuration(119.94)).toBe('119.9 s');
+    expect(tableDuration(9.996)).toBe('10.0 s');
+    expect(tableDuration(0.9996)).toBe('1.00 s');
+    expect(tableDuration(0.00996)).toBe('10 ms');
+    expect(tableDuration(0.0009996)).toBe('1.0 ms');
+    expect([tableDuration(0.0004), tableDuration(0.0058), tableDuration(0.795), tableDuration(60.8)]).toEqual(['400 µs', '5.8 ms', '795 ms', '60.8 s']);
+  });
 });

@@ -66,10 +66,18 @@ describe('text report', () => {
     const text = renderTextReport(doc, { color: false });
     expect(text).toContain('10.10.20.50 · CAD · ✗ FAILED at licensing');
     expect(text).not.toContain('10.10.20.100 · agent');
-    expect(text).toContain('showing the 1 that failed');
+    expect(text).toContain(`${DETAIL_LIMIT + 4} workstations: showing the one that failed (use --verbose for all)`);
     const lines = text.split('\n');
     expect(lines.findIndex((l) => l.startsWith('10.10.20.50 '))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('host ')));
     expect(renderTextReport(doc, { color: false, verbose: true })).toContain('10.10.20.100 · agent 1031 ext 2031');
+  });
+
+  it('with many workstations and none failed, says so rather than "showing the 0 that failed"', () => {
+    const sim = new Sim();
+    for (let i = 0; i <= DETAIL_LIMIT + 2; i++) cadLoginOk(sim, `10.10.20.${100 + i}`, i);
+    const text = renderTextReport(sim.an.finish(SRC), { color: false });
+    expect(text).toContain(`${DETAIL_LIMIT + 3} workstations: none failed, so none is shown step by step (use --verbose for all)`);
+    expect(text).not.toMatch(/showing the 0/);
   });
 
   it('the empty case prints the plain message', () => {
