@@ -121,3 +121,27 @@ describe('a reply the capture lost is not a server that did not answer', () => {
     expect(hb.summary).toMatch(/none unanswered; 1 reply not captured/);
   });
 });
+
+describe('a capture started after the desktop did', () => {
+  it('begins at the CTI session: an info note that configuration and licence are not in it, no error, logged in', () => {
+    const before = Array.from({ length: 27 }, (_, i) => i + 1);
+    const { status, doc, text } = analyze(withoutFrames(...before));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    expect(ws.outcome).toBe('logged-in');
+    expect(errorsOf(doc)).toEqual([]);
+    const late = ws.findings.filter((f) => f.kind === 'capture-started-late');
+    expect(late).toHaveLength(1);
+    expect(late[0].severity).toBe('info');
+    // Frames 28–30 of the sample (the CTI connection's handshake) are frames 1–3 of the cut capture; its OPEN_REQ is 4.
+    expect(late[0].message).toBe(
+      'The capture has no configuration download or licence for this desktop: it begins with its CTI session with 192.168.100.1:12028 (frame 4), so the desktop started before the capture did (or the capture did not see that traffic: a capture filter, another path). Those steps cannot be judged here; start the capture before the desktop to see them.',
+    );
+    expect(text).toContain('capture-started-late');
+    // The start-up's length is not known: no login time, and the summary says why.
+    expect(ws.loginSeconds).toBeNull();
+    expect(doc.summary.message).toBe('10.10.20.31 (agent 1031) logged in (the capture began after its start-up did, so how long it took is not known)');
+    // The whole sample has its configuration and licence: no such note.
+    expect(analyze(join(root, 'samples', 'cad-login-ok.pcapng')).doc.workstations[0].findings.map((f) => f.kind)).not.toContain('capture-started-late');
+  });
+});

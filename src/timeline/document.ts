@@ -475,7 +475,8 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
     if (ws.outcome === 'logged-in') {
       const fo = ws.findings.filter((f) => f.kind === 'failover').length;
       const began = su ? `its start-up ${su.index} of ${su.count} began` : 'the start-up began';
-      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${fo > 0 ? ', after a failover' : ''}`;
+      const late = ws.findings.some((f) => f.kind === 'capture-started-late') ? ' (the capture began after its start-up did, so how long it took is not known)' : '';
+      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${late}${fo > 0 ? ', after a failover' : ''}`;
     }
     const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;

@@ -31,6 +31,7 @@ export const FINDING_KINDS = [
   'tls-failure',
   'capture-gap',
   'truncated-capture',
+  'capture-started-late',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

@@ -81,7 +81,9 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
     const lead = ws.steps.filter((s) => s.phase === 'dns' && s.start <= su.start && su.start - s.start <= DNS_LEAD_SECONDS);
     const first = startupStart([...lead, ...su.steps]);
     const event = login.facts.login!.event!;
-    return { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: round(event.time - Math.min(first, login.start)) };
+    // A capture that began after the start-up did (rules/capture-start.ts) cannot time it.
+    const late = findings.some((f) => f.kind === 'capture-started-late');
+    return { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: late ? null : round(event.time - Math.min(first, login.start)) };
   }
   const ids = new Set(su.steps.map((s) => s.id));
   const failed = failedAll.filter((s) => ids.has(s.id));

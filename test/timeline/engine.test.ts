@@ -139,7 +139,8 @@ describe('outcome', () => {
 
   it('a failed login retried with success is logged-in, with the failure kept as a warning', () => {
     const sim = new Sim();
-    const cti = ctiSession(sim, PC, NODE_A, 0, { login: 'none' });
+    // The desktop's configuration and licence first (well within the first second), as CAD does.
+    const cti = ctiSession(sim, PC, NODE_A, licensingStep(sim, PC, NODE_A, ldapStep(sim, PC, NODE_A, 0)), { login: 'none' });
     cti.flow.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { invokeId: 5, agentState: 0, agentStateName: 'LOGIN', agentId: '1031' }, 1);
     cti.flow.send('s2c', 'ged188', 'CONTROL_FAILURE_CONF', { invokeId: 5, failureCode: 0, peripheralErrorCode: 88004, peripheralErrorCodeName: 'AGENT_DEVICE_OFF' }, 1.01);
     cti.flow.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { invokeId: 6, agentState: 0, agentStateName: 'LOGIN', agentId: '1031' }, 20);

@@ -26,7 +26,8 @@ export type FindingKind =
   | 'dns-failure'
   | 'tls-failure'
   | 'capture-gap'
-  | 'truncated-capture';
+  | 'truncated-capture'
+  | 'capture-started-late';
 
 export interface ExpectedWorkstation {
   host: string;

@@ -22,6 +22,7 @@ import { diagnoseCaptureGaps } from './gaps.js';
 import { diagnoseTruncation } from './truncation.js';
 import { diagnoseCaptureDrops } from './drops.js';
 import { diagnoseCtiFailover } from './cti-failover.js';
+import { diagnoseCaptureStart } from './capture-start.js';
 
 const W: readonly SubjectKind[] = ['workstation'];
 const WC: readonly SubjectKind[] = ['workstation', 'cti-client'];
@@ -46,6 +47,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseCaptureGaps', rule: diagnoseCaptureGaps, subjects: WC },
   { name: 'diagnoseCaptureDrops', rule: diagnoseCaptureDrops, subjects: ALL },
   { name: 'diagnoseTruncation', rule: diagnoseTruncation, subjects: ALL },
+  { name: 'diagnoseCaptureStart', rule: diagnoseCaptureStart, subjects: W },
 ];
 
 export {
@@ -66,4 +68,5 @@ export {
   diagnoseCaptureDrops,
   diagnoseTruncation,
   diagnoseCtiFailover,
+  diagnoseCaptureStart,
 };

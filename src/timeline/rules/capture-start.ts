@@ -1,0 +1,30 @@
+import type { Rule } from '../state.js';
+import { STARTUP_PHASES } from '../model.js';
+import { makeFinding } from './common.js';
+
+/**
+ * A CAD desktop reads its configuration (LDAP) and gets a licence before it opens its CTI session. When neither is in
+ * the capture but later steps are, the capture began after them: say so, so that a login with no configuration step
+ * is not read as a desktop that skipped one, and so that the capture can be started earlier next time.
+ */
+export const diagnoseCaptureStart: Rule = (ws) => {
+  if (ws.subject !== 'workstation' || ws.desktop !== 'cad') return [];
+  let first: (typeof ws.steps)[number] | undefined;
+  for (const s of ws.steps) {
+    if (s.phase === 'config' || s.phase === 'licensing') return [];
+    if (!STARTUP_PHASES.includes(s.phase)) continue;
+    if (first === undefined || s.start < first.start) first = s;
+  }
+  if (first === undefined) return [];
+  const at = first.frames[0];
+  const what = first.phase === 'cti-session' ? 'its CTI session' : first.phase === 'login' ? 'its agent login' : 'its desktop services';
+  return [
+    makeFinding(
+      'capture-started-late',
+      'info',
+      first,
+      `The capture has no configuration download or licence for this desktop: it begins with ${what} with ${first.server}${at !== undefined ? ` (frame ${at})` : ''}, so the desktop started before the capture did (or the capture did not see that traffic: a capture filter, another path). Those steps cannot be judged here; start the capture before the desktop to see them.`,
+      at !== undefined ? [at] : [],
+    ),
+  ];
+};
