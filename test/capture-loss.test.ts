@@ -145,3 +145,16 @@ describe('a capture started after the desktop did', () => {
     expect(analyze(join(root, 'samples', 'cad-login-ok.pcapng')).doc.workstations[0].findings.map((f) => f.kind)).not.toContain('capture-started-late');
   });
 });
+
+describe('compare with a capture that lost a reply', () => {
+  it('the step whose reply was lost is "?" on its side, not ✓ or ✗; the totals say what they measure', () => {
+    const lost = withoutFrames(26);
+    const cmp = (extra: string[]) => spawnSync(process.execPath, [bin, 'compare', join(root, 'samples', 'cad-login-ok.pcapng'), lost, ...extra], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const c = JSON.parse(cmp(['--json']).stdout);
+    const lic = c.steps.find((s: { phase: string }) => s.phase === 'licensing');
+    expect([lic.good.notCaptured, lic.bad.notCaptured]).toEqual([undefined, true]);
+    const text = cmp([]).stdout;
+    expect(text).toMatch(/^licensing\s+✓ \+0\.310s 192\.168\.100\.1:3000 17 ms\s+\? \+0\.310s 192\.168\.100\.1:3000 /m);
+    expect(text).toMatch(/^start-up, first step to end of last: working 1\.0 s, failing /m);
+  });
+});

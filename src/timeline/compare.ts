@@ -28,6 +28,8 @@ export interface StepSide {
   step: string;
   server: string;
   ok: boolean;
+  /** Its reply may be in bytes the capture lost (Step.notCaptured): neither worked nor failed as far as is seen. */
+  notCaptured?: boolean;
   /** Seconds from the subject's first step. */
   at: number;
   duration: number;
@@ -214,7 +216,9 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
 }
 
 function side(s: Step, origin: number): StepSide {
-  return { step: s.id, server: s.server, ok: s.ok, at: s.start - origin, duration: s.end - s.start, summary: s.summary };
+  const out: StepSide = { step: s.id, server: s.server, ok: s.ok, at: s.start - origin, duration: s.end - s.start, summary: s.summary };
+  if (s.notCaptured) out.notCaptured = true;
+  return out;
 }
 
 function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: number): AlignedStep {
@@ -230,6 +234,17 @@ function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: numb
   };
 }
 
+/** ✓ worked, ✗ failed, ? its reply is not in the capture (the capture lost bytes from the server). */
+export function sideGlyph(s: Pick<StepSide, 'ok' | 'notCaptured'>): string {
+  return s.notCaptured ? '?' : s.ok ? '✓' : '✗';
+}
+
+/**
+ * What the totals measure: first start-up step to the end of the last, services included. Not the login time that
+ * analyze reports (first step to the AGENT_STATE_EVENT), which ends earlier.
+ */
+export const TOTALS_LABEL = 'start-up, first step to end of last';
+
 /** The comparison as terminal text. */
 export function renderComparisonText(c: Comparison, width = 110): string {
   const out = [`working: ${c.good.title}`, `failing: ${c.bad.title}`, ''];
@@ -240,12 +255,12 @@ export function renderComparisonText(c: Comparison, width = 110): string {
   const signed = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`);
   const cell = (s: StepSide | null, n: number): string => {
     if (!s) return '—'.padEnd(n);
-    const t = `${s.ok ? '✓' : '✗'} +${s.at.toFixed(3)}s ${s.server} ${formatDuration(s.duration)}`;
+    const t = `${sideGlyph(s)} +${s.at.toFixed(3)}s ${s.server} ${formatDuration(s.duration)}`;
     return t.length > n ? `${t.slice(0, n - 1)}…` : t.padEnd(n);
   };
   const w = Math.max(30, Math.floor((width - 34) / 2));
   out.push(`${'phase'.padEnd(12)}${'working'.padEnd(w)} ${'failing'.padEnd(w)} later by`);
   for (const r of c.steps) out.push(`${r.phase.padEnd(12)}${cell(r.good, w)} ${cell(r.bad, w)} ${signed(r.startDelta)}`);
-  out.push('', `start-up: working ${formatDuration(c.totals.good)}, failing ${formatDuration(c.totals.bad)}`);
+  out.push('', `${TOTALS_LABEL}: working ${formatDuration(c.totals.good)}, failing ${formatDuration(c.totals.bad)}`);
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import { axisTicks, buildTimeScale, relativeLabel } from '../../ui/src/scales.js
 import { formatHash, parseHash, DEFAULT_LINK_STATE } from '../../ui/src/hash.js';
 import { MessageStore } from '../../ui/src/message-store.js';
 import { compareAddresses, sortWorkstations } from '../../ui/src/list.js';
+import { byOutcome } from '../../ui/src/compare.js';
 import type { DecodedMessage } from '../../src/decoders/types.js';
 import type { Workstation } from '../../src/timeline/model.js';
 
@@ -176,5 +177,17 @@ describe('workstation list order', () => {
     });
     const sorted = sortWorkstations([ws('10.0.0.2', 'logged-in'), ws('10.0.0.10', 'failed'), ws('10.0.0.3', 'incomplete'), ws('10.0.0.9', 'failed')], 'outcome');
     expect(sorted.map((w) => w.host)).toEqual(['10.0.0.9', '10.0.0.10', '10.0.0.3', '10.0.0.2']);
+  });
+});
+
+describe('compare candidates', () => {
+  test('working logins first, then by address as numbers: 10.10.20.9 before 10.10.20.10', () => {
+    const ws = [
+      { host: '10.10.20.10', outcome: 'logged-in' },
+      { host: '10.10.20.100', outcome: 'failed' },
+      { host: '10.10.20.9', outcome: 'logged-in' },
+      { host: '10.10.20.2', outcome: 'failed' },
+    ] as const;
+    expect(byOutcome(ws).map((w) => w.host)).toEqual(['10.10.20.9', '10.10.20.10', '10.10.20.2', '10.10.20.100']);
   });
 });

@@ -3,7 +3,8 @@
  * a broken one), with the first difference in one sentence and the steps side by side, as `ctiscope compare`.
  */
 
-import { compareSubjects, comparisonHeadline, type Comparison } from '../../src/timeline/compare.js';
+import { compareSubjects, comparisonHeadline, sideGlyph, TOTALS_LABEL, type Comparison } from '../../src/timeline/compare.js';
+import { compareAddresses } from './list.js';
 import { formatDuration } from '../../src/timeline/format.js';
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
 import { workstationSubject } from '../../src/timeline/sequence/subject.js';
@@ -25,8 +26,8 @@ export interface CompareBarOptions {
 }
 
 /** Working logins first: the usual question is "what does a good one do that this one does not". */
-function byOutcome(list: readonly Workstation[]): Workstation[] {
-  return [...list].sort((a, b) => Number(b.outcome === 'logged-in') - Number(a.outcome === 'logged-in') || a.host.localeCompare(b.host));
+export function byOutcome<W extends Pick<Workstation, 'host' | 'outcome'>>(list: readonly W[]): W[] {
+  return [...list].sort((a, b) => Number(b.outcome === 'logged-in') - Number(a.outcome === 'logged-in') || compareAddresses(a.host, b.host));
 }
 
 /** The bar above the sequence: pick a workstation, of this capture or another, to compare the selected one with. */
@@ -93,13 +94,13 @@ export function renderComparison(c: Comparison): HTMLElement {
     const tr = el('tr');
     tr.append(el('td', undefined, r.phase));
     for (const s of [r.good, r.bad]) {
-      const td = el('td', s && !s.ok ? 'fail' : undefined, s ? `${s.ok ? '✓' : '✗'} +${s.at.toFixed(3)} s ${s.server} · ${formatDuration(s.duration)}` : '—');
+      const td = el('td', s ? (s.notCaptured ? 'unseen' : !s.ok ? 'fail' : undefined) : undefined, s ? `${sideGlyph(s)} +${s.at.toFixed(3)} s ${s.server} · ${formatDuration(s.duration)}` : '—');
       if (s) td.title = s.summary;
       tr.append(td);
     }
     tr.append(el('td', 'num', r.startDelta === null ? '' : `${r.startDelta >= 0 ? '+' : '−'}${formatDuration(Math.abs(r.startDelta))}`));
     table.append(tr);
   }
-  box.append(table, el('p', 'muted', `start-up: ${formatDuration(c.totals.good)} against ${formatDuration(c.totals.bad)}`));
+  box.append(table, el('p', 'muted', `${TOTALS_LABEL}: ${formatDuration(c.totals.good)} against ${formatDuration(c.totals.bad)}`));
   return box;
 }
