@@ -291,6 +291,9 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     if (le.code !== undefined) detail.code = le.code;
     if (le.name) detail.codeName = le.name;
   }
+  // A CORBA exception is named by its repository id (IDL:com/cisco/cad/LRM/NoLicenseAvailable:1.0).
+  const ex = s.facts.giop?.exception;
+  if (ex?.id && detail.codeName === undefined) detail.codeName = ex.id;
   if (s.facts.tls?.alert) {
     if (s.facts.tls.alert.code !== undefined) detail.code = s.facts.tls.alert.code;
     detail.codeName = s.facts.tls.alert.description;

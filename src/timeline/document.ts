@@ -351,10 +351,11 @@ export function summarize(
     for (const f of ws.findings) byFindingKind[f.kind] = (byFindingKind[f.kind] ?? 0) + 1;
     const kind = ws.outcome === 'failed' ? ws.failure?.kind ?? null : null;
     const server = ws.outcome === 'failed' ? ws.failure?.server ?? null : null;
-    const key = `${ws.outcome}|${kind}|${server}|${ws.outcome === 'failed' && !kind ? ws.failedPhase : ''}`;
+    const cause = ws.outcome === 'failed' ? failureCause(ws) : null;
+    const key = `${ws.outcome}|${kind}|${cause}|${server}|${ws.outcome === 'failed' && !kind ? ws.failedPhase : ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { outcome: ws.outcome, kind, server, count: 0, hosts: [] };
+      g = { outcome: ws.outcome, kind, cause, server, count: 0, hosts: [] };
       groups.set(key, g);
     }
     g.count++;
@@ -395,6 +396,21 @@ export function summarize(
     ctiClients: ctiClients.length,
     message,
   };
+}
+
+/** The failing step's code by name and number ("AGENT_DEVICE_OFF (88004)"), or by one of them; null without. */
+function failureCause(ws: Workstation): string | null {
+  const id = ws.failure?.step;
+  const d = id ? ws.steps.find((s) => s.id === id)?.detail : undefined;
+  if (!d) return null;
+  if (d.codeName && d.code !== undefined) return `${d.codeName} (${d.code})`;
+  return d.codeName ?? (d.code !== undefined ? String(d.code) : null);
+}
+
+/** A cause as the summary line says it: a repository id by its last name (NoLicenseAvailable), others as they are. */
+function shortCause(cause: string): string {
+  const idl = /^IDL:(?:.*\/)?([^/:]+):[\d.]+$/.exec(cause);
+  return idl ? idl[1] : cause;
 }
 
 function groupAgents(agents: readonly Agent[]): AgentSummaryGroup[] {
@@ -491,7 +507,7 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
   for (const g of groups) {
     if (g.outcome !== 'failed') continue;
     const what = g.kind ?? `failed at ${workstations.find((w) => w.host === g.hosts[0])?.failedPhase ?? '?'}`;
-    parts.push(`${g.count} ${what}${g.server ? ` on ${g.server}` : ''}`);
+    parts.push(`${g.count} ${what}${g.cause ? ` ${shortCause(g.cause)}` : ''}${g.server ? ` on ${g.server}` : ''}`);
   }
   const incomplete = workstations.length - loggedIn.length - workstations.filter((w) => w.outcome === 'failed').length;
   if (incomplete > 0) parts.push(`${incomplete} incomplete`);

@@ -273,6 +273,12 @@ export interface SummaryGroup {
   outcome: Outcome;
   /** The finding kind that explains the group (null for plain successes). */
   kind: FindingKind | null;
+  /**
+   * The failing step's code, by name and number where it has both ("AGENT_DEVICE_OFF (88004)", "invalidCredentials
+   * (49)", a CORBA exception's repository id): failures of one kind on one server but for other reasons are other
+   * groups. Null when the step has none; absent in documents written before it.
+   */
+  cause?: string | null;
   server: string | null;
   count: number;
   hosts: string[];

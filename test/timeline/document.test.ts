@@ -21,6 +21,25 @@ function busyDocument() {
   return sim.an.finish({ ...SRC, packets: sim.frame, truncated: true });
 }
 
+describe('summary groups', () => {
+  it('failures of one kind on one server but with other codes are other groups, each code named', () => {
+    const sim = new Sim();
+    const startup = (pc: string, at: number) => licensingStep(sim, pc, NODE_A, ldapStep(sim, pc, NODE_A, at));
+    for (const [i, pc] of ['10.10.20.21', '10.10.20.22'].entries()) ctiSession(sim, pc, NODE_A, startup(pc, i), { login: 'device-off' });
+    const pc = '10.10.20.23';
+    const cti = ctiSession(sim, pc, NODE_A, startup(pc, 3), { login: 'none' });
+    cti.flow.send('c2s', 'ged188', 'SET_AGENT_STATE_REQ', { invokeId: 5, agentState: 0, agentStateName: 'LOGIN', agentId: '1031' }, 4);
+    cti.flow.send('s2c', 'ged188', 'CONTROL_FAILURE_CONF', { invokeId: 5, failureCode: 0, peripheralErrorCode: 10140, peripheralErrorCodeName: 'INVALID_PASSWORD' }, 4.01);
+    const doc = sim.an.finish(SRC);
+    expect(validateSchema(schema, doc)).toEqual([]);
+    expect(doc.summary.groups.map((g) => [g.kind, g.cause, g.server, g.hosts])).toEqual([
+      ['agent-login-failed', 'AGENT_DEVICE_OFF (88004)', `${NODE_A}:12028`, ['10.10.20.21', '10.10.20.22']],
+      ['agent-login-failed', 'INVALID_PASSWORD (10140)', `${NODE_A}:12028`, ['10.10.20.23']],
+    ]);
+    expect(doc.summary.message).toBe(`2 agent-login-failed AGENT_DEVICE_OFF (88004) on ${NODE_A}:12028, 1 agent-login-failed INVALID_PASSWORD (10140) on ${NODE_A}:12028`);
+  });
+});
+
 describe('analysis document', () => {
   it('validates against schema/analysis.schema.json', () => {
     const doc = busyDocument();

@@ -45,7 +45,7 @@ describe('text report', () => {
     expect(text).toMatch(/ERROR licensing-failed/);
     expect(text).toMatch(/\+0\.000s/);
     expect(text).toContain('host         agent  outcome    failing step                  cause');
-    expect(text.trimEnd().split('\n').pop()).toBe('1 logged in, 1 licensing-failed on 192.168.100.1:3000');
+    expect(text.trimEnd().split('\n').pop()).toBe('1 logged in, 1 licensing-failed NoLicenseAvailable on 192.168.100.1:3000');
     expect(text).not.toMatch(/\x1b\[/);
   });
 

@@ -214,7 +214,7 @@ describe('reference scenarios (SCENARIOS.md), fed as the pipeline would', () => 
     expect(kinds(by['10.10.20.105'])).toEqual(['failover', 'server-unreachable']);
     expect(by['10.10.20.105'].outcome).toBe('logged-in');
     expect(doc.summary.byOutcome).toEqual({ 'logged-in': 36, failed: 4, incomplete: 0 });
-    expect(doc.summary.message).toBe('36 logged in (1 after a failover), 3 licensing-failed on 192.168.100.1:3000, 1 agent-login-failed on 192.168.100.1:12028');
+    expect(doc.summary.message).toBe('36 logged in (1 after a failover), 3 licensing-failed NoLicenseAvailable on 192.168.100.1:3000, 1 agent-login-failed AGENT_DEVICE_OFF (88004) on 192.168.100.1:12028');
     expect(doc.summary.groups[0]).toMatchObject({ outcome: 'failed', kind: 'licensing-failed', server: '192.168.100.1:3000', count: 3, hosts: ['10.10.20.101', '10.10.20.102', '10.10.20.103'] });
     expect(doc.summary.byFindingKind).toEqual({ 'server-unreachable': 1, 'licensing-failed': 3, 'agent-login-failed': 1, failover: 1 });
   });

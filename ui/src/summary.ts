@@ -57,7 +57,7 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
     const hosts = g.hosts.slice(0, 6).join(', ') + (g.hosts.length > 6 ? `, … (${g.hosts.length - 6} more)` : '');
     const badgeCell = el('td');
     badgeCell.append(outcomeBadge(document, g.outcome));
-    tr.append(badgeCell, el('td', undefined, g.kind ?? '—'), el('td', 'mono', g.server ?? '—'), el('td', undefined, String(g.count)), el('td', 'mono', hosts));
+    tr.append(badgeCell, el('td', undefined, g.kind ? `${g.kind}${g.cause ? ` · ${g.cause}` : ''}` : '—'), el('td', 'mono', g.server ?? '—'), el('td', undefined, String(g.count)), el('td', 'mono', hosts));
     tr.title = 'Open the first workstation of this group';
     tr.addEventListener('click', () => {
       if (g.hosts[0]) actions.openSubject({ kind: 'workstation', key: g.hosts[0] });
