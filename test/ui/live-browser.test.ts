@@ -13,6 +13,7 @@ import { createLiveSession, type LiveSession } from '../../src/cli/live.js';
 import { startUiServer, UiLiveFeed, type UiServer } from '../../src/cli/ui-server.js';
 import { MessageStore } from '../../src/message-store.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
+import { stepTitle } from '../../ui/src/details.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, REPO, removeDir, watchErrors } from './browser.js';
 import { writeSpanCapture } from './captures.js';
 import { readPackets, replay } from './live-sse.js';
@@ -84,7 +85,7 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
     const window: [number, number] = [ws.start, ws.start + 0.2];
     await page.evaluate(({ host, w }) => (location.hash = `ws=${host}&t=${w[0].toFixed(6)}~${w[1].toFixed(6)}`), { host: ws.host, w: window });
     await page.locator('.tl-step-g[data-step="s1"] rect').click();
-    expect(await page.textContent('#details h3')).toBe('✓ Step s1');
+    expect(await page.textContent('#details h3[data-step="s1"]')).toBe(`✓ ${stepTitle(ws.steps[0])}`);
     const windowParam = (): Promise<string | null> => page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('t'));
     const zoomed = `${window[0].toFixed(6)}~${window[1].toFixed(6)}`;
     expect(await windowParam()).toBe(zoomed);
@@ -97,7 +98,7 @@ describe.skipIf(browserSkipReason !== null)('live web UI in Chromium', () => {
     // Still zoomed on the first 0.2 s (the failed step, later, is off screen), still showing step s1.
     expect(await windowParam()).toBe(zoomed);
     expect(await page.locator('.tl-step.fail').count()).toBe(0);
-    expect(await page.textContent('#details h3')).toBe('✓ Step s1');
+    expect(await page.textContent('#details h3[data-step="s1"]')).toBe(`✓ ${stepTitle(ws.steps[0])}`);
     expect(await page.locator('.tl-step-g[data-step="s1"] rect').getAttribute('class')).toContain('focused');
     await page.screenshot({ path: artifactPath('live-capturing-zoomed.png') });
 

@@ -146,6 +146,11 @@ function messageList(messages: readonly StoredMessage[], ctx: DetailsContext): H
   return ul;
 }
 
+/** A step's heading: its phase and server ("Licensing · 192.168.100.1:3000"). */
+export function stepTitle(step: Pick<Step, 'phase' | 'server'>): string {
+  return `${PHASE_LABELS[step.phase] ?? step.phase} · ${step.server}`;
+}
+
 export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): void {
   const ws = ctx.subject;
   const d = step.detail ?? {};
@@ -171,8 +176,11 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
     ['frames', frames.length ? `${frames.join(', ')}${step.framesTotal && step.framesTotal > frames.length ? ` (${step.framesTotal} in all)` : ''}` : null],
   ];
   const findings = ws.findings.filter((f) => f.step === step.id);
+  // Named as a person reads it (the phase and the server), not by the document's step id.
+  const title = el('h3', { text: `${stepGlyph(step)} ${stepTitle(step)}` });
+  title.dataset.step = step.id;
   fill(pane,
-    el('h3', { text: `${stepGlyph(step)} Step ${step.id}` }),
+    title,
     el('p', { class: `sentence${step.ok ? ' ok' : ''}`, text: step.summary }),
     keyValues(rows),
     el('h4', { text: 'Wireshark filter' }),
