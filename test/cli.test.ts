@@ -73,6 +73,14 @@ describe('ctiscope flows', () => {
     expect(r.stdout).toMatch(/3\.3\.3\.3:443 .*S0 no answer \(3 SYNs over 3\.\d+ s\)/);
   });
 
+  it('a flow known only from an ICMP error\'s quoted header is listed as such and not counted as a flow (tshark has no stream for it)', () => {
+    const r = ctiscope(['flows', fixture('zeek__icmp-destunreach-udp.pcap')]);
+    expect(r.status).toBe(0);
+    expect(expected('zeek__icmp-destunreach-udp.pcap').udp_streams).toEqual([]);
+    expect(r.stdout).toMatch(/^udp\/0 +192\.168\.1\.102:59207 +192\.168\.1\.1:53 +dns +ICMP error only +0\/0 /m);
+    expect(r.stdout).toMatch(/^1 packet, 0 flows \(and 1 known only from an ICMP error, listed with no packets\), /m);
+  });
+
   it('reads standard input, gzip-compressed or not', () => {
     const bytes = readFileSync(fixture('zeek__ldap-who-am-i.pcap'));
     for (const input of [bytes, gzipSync(bytes)]) {

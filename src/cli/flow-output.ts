@@ -31,8 +31,12 @@ export const STATE_WORDS: Record<string, string> = {
   OTH: 'mid-stream',
 };
 
+/** The state cell of a flow with no packet of its own: known only from the header an ICMP error quoted. */
+export const ICMP_ONLY_STATE = 'ICMP error only';
+
 /** The table's state cell. */
-export function stateCell(transport: string, state: string, syns: number, synSpan: number): string {
+export function stateCell(transport: string, state: string, syns: number, synSpan: number, packets = 1): string {
+  if (packets === 0) return ICMP_ONLY_STATE;
   if (transport === 'udp') return 'UDP';
   return `${state} ${STATE_WORDS[state] ?? ''}`.trim() + (syns > 1 ? ` (${syns} SYNs over ${formatDuration(synSpan)})` : '');
 }
@@ -177,7 +181,7 @@ export class FlowBatch {
     widths[1] = Math.max(widths[1], t[to + T_CLIENT]!.length);
     widths[2] = Math.max(widths[2], t[to + T_SERVER]!.length);
     widths[3] = Math.max(widths[3], (t[to + T_SERVICE] ?? '').length);
-    const state = udp ? 3 : syns > 1 ? stateCell('tcp', t[to + T_STATE]!, syns, n[o + N_SYN_SPAN]).length : plainStateLength(t[to + T_STATE]!);
+    const state = n[o + N_PKT_C2S] + n[o + N_PKT_S2C] === 0 ? ICMP_ONLY_STATE.length : udp ? 3 : syns > 1 ? stateCell('tcp', t[to + T_STATE]!, syns, n[o + N_SYN_SPAN]).length : plainStateLength(t[to + T_STATE]!);
     widths[4] = Math.max(widths[4], state);
     widths[5] = Math.max(widths[5], decimalLength(n[o + N_PKT_C2S]) + 1 + decimalLength(n[o + N_PKT_S2C]));
     widths[6] = Math.max(widths[6], decimalLength(n[o + N_BYTES_C2S]) + 1 + decimalLength(n[o + N_BYTES_S2C]));
@@ -199,7 +203,7 @@ export class FlowBatch {
       t[to + T_CLIENT]!.padEnd(widths[1]) + '  ' +
       t[to + T_SERVER]!.padEnd(widths[2]) + '  ' +
       (t[to + T_SERVICE] ?? '').padEnd(widths[3]) + '  ' +
-      stateCell(transport, t[to + T_STATE]!, n[o + N_SYNS], n[o + N_SYN_SPAN]).padEnd(widths[4]) + '  ' +
+      stateCell(transport, t[to + T_STATE]!, n[o + N_SYNS], n[o + N_SYN_SPAN], n[o + N_PKT_C2S] + n[o + N_PKT_S2C]).padEnd(widths[4]) + '  ' +
       `${n[o + N_PKT_C2S]}/${n[o + N_PKT_S2C]}`.padEnd(widths[5]) + '  ' +
       `${n[o + N_BYTES_C2S]}/${n[o + N_BYTES_S2C]}`.padEnd(widths[6]) + '  ' +
       formatDuration(durationAt(n, o)).padEnd(widths[7]) + '  ' +
@@ -388,6 +392,8 @@ export type FlowFormat = 'table' | 'json' | 'jsonl';
 export class FlowOutput {
   /** Flows ended so far. */
   count = 0;
+  /** Of them, flows with no packet of their own (known only from an ICMP error's quoted header): tshark counts none. */
+  icmpOnly = 0;
   private batch = new FlowBatch();
   /** Sorted batches being written, oldest first: written at the output's pace (see pump). */
   private readonly sorted: { batch: FlowBatch; order: Uint32Array; widths: number[] | undefined; next: number }[] = [];
@@ -411,6 +417,7 @@ export class FlowOutput {
   /** A flow ended. */
   add(r: FlowRecord, cls: FlowClassification | undefined): void {
     this.count++;
+    if (r.packets.c2s + r.packets.s2c === 0) this.icmpOnly++;
     if (this.format === 'jsonl') {
       if (this.held) return this.held.add(r, cls);
       const one = this.batch;

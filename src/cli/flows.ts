@@ -80,7 +80,7 @@ export function flowRow(f: FlowJson): string[] {
     f.client,
     f.server,
     f.service ?? '',
-    stateCell(f.transport, f.state, f.syns, f.synSpan),
+    stateCell(f.transport, f.state, f.syns, f.synSpan, f.packets.c2s + f.packets.s2c),
     `${f.packets.c2s}/${f.packets.s2c}`,
     `${f.payloadBytes.c2s}/${f.payloadBytes.s2c}`,
     formatDuration(f.duration),
@@ -121,8 +121,10 @@ export async function runFlows(args: FlowsArgs): Promise<void> {
   await output.end();
   if (!args.json && !args.jsonl) {
     const s = result.source;
-    const count = output.count;
-    writer.text(`\n${s.packets} packets, ${count} flow${count === 1 ? '' : 's'}` + (s.duration !== null ? `, ${formatDuration(s.duration)}` : '') + '\n');
+    // Flows as tshark counts them (those with packets); those an ICMP error alone names are listed, said apart.
+    const count = output.count - output.icmpOnly;
+    const icmp = output.icmpOnly > 0 ? ` (and ${output.icmpOnly} known only from an ICMP error, listed with no packets)` : '';
+    writer.text(`\n${s.packets} packet${s.packets === 1 ? '' : 's'}, ${count} flow${count === 1 ? '' : 's'}${icmp}` + (s.duration !== null ? `, ${formatDuration(s.duration)}` : '') + '\n');
   }
   await writer.end();
   process.exitCode = result.errors.length && result.source.packets === 0 ? ExitCode.BAD_INPUT : ExitCode.OK;
