@@ -498,7 +498,15 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
     // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
     const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
-    return `${who}: the start-up is not complete in this capture${unseen ? `: at ${unseen.phase}, ${unseen.summary}` : ''}`;
+    if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;
+    // A CTI OS desktop's login is inside a format that is not public: what can be said is whether its session is up.
+    const ctios = ws.desktop === 'ctios' ? ws.steps.filter((s) => s.protocol === 'ctios' && s.ok && !s.notCaptured) : [];
+    if (ctios.length > 0) {
+      const last = ctios[ctios.length - 1];
+      const fo = ws.findings.some((f) => f.kind === 'failover') ? ', after a failover' : '';
+      return `${who}: its CTI OS session with ${last.server} is up${fo}; whether the agent logged in cannot be seen (the CTI OS format is not public)`;
+    }
+    return `${who}: the start-up is not complete in this capture`;
   }
   const loggedIn = workstations.filter((w) => w.outcome === 'logged-in');
   const failovers = loggedIn.filter((w) => w.findings.some((f) => f.kind === 'failover')).length;
