@@ -407,6 +407,13 @@ describe('ctiscope analyze', () => {
     expect(r.stdout).toMatch(/out of service/);
   });
 
+  it('a CTI OS server\'s session, opened for all agents, is not said to have an agent in state UNKNOWN; a desktop\'s names its agent\'s state', () => {
+    const server = JSON.parse(ctiscope(['analyze', sample('ctios-server.pcapng'), '--json']).stdout) as { ctiClients: { steps: { summary: string }[] }[] };
+    expect(server.ctiClients[0].steps[0].summary).toMatch(/^OPEN_REQ → OPEN_CONF in \d+ ms \(peripheral online\)$/);
+    const desktop = JSON.parse(ctiscope(['analyze', sample('cad-login-ok.pcapng'), '--json']).stdout) as { workstations: { steps: { summary: string }[] }[] };
+    expect(desktop.workstations[0].steps.map((x) => x.summary)).toContain('OPEN_REQ → OPEN_CONF in 16 ms (peripheral online, agent LOGOUT)');
+  });
+
   it('a PG\'s own peripheral error is named by its number and explained by the failure code, on the device the login named', () => {
     // CTI OS server capture: agent 5053 logs in on instrument 30053 (no extension) and the PG answers
     // CONTROL_FAILURE_CONF CF_INVALID_LOGON_DEVICE_SPECIFIED (260) with peripheral error 10140, a code of its own.

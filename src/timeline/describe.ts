@@ -142,7 +142,8 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: 
         const extra: string[] = [];
         if (f.open.peripheralOnline === false) extra.push('peripheral offline');
         else if (f.open.peripheralOnline === true) extra.push('peripheral online');
-        if (f.open.agentStateName) extra.push(`agent ${f.open.agentStateName}`);
+        // A session not opened for one agent (a CTI OS server's, a bridge's) gets AgentState UNKNOWN: nothing to say.
+        if (f.open.agentStateName && f.open.agentStateName !== 'UNKNOWN') extra.push(`agent ${f.open.agentStateName}`);
         return { ok: true, summary: `OPEN_REQ → OPEN_CONF${rt}${extra.length ? ` (${extra.join(', ')})` : ''}` };
       }
       if (unanswered.length > 0) return { ok: false, summary: `OPEN_REQ → ${unansweredText(unanswered[0])}` };
