@@ -414,6 +414,17 @@ describe('ctiscope analyze', () => {
     expect(desktop.workstations[0].steps.map((x) => x.summary)).toContain('OPEN_REQ → OPEN_CONF in 16 ms (peripheral online, agent LOGOUT)');
   });
 
+  it('a CTI OS desktop whose agent\'s login the CTI OS server\'s session shows says where it is seen, not that it cannot be', () => {
+    const doc = JSON.parse(ctiscope(['analyze', sample('ctios-server.pcapng'), '--json']).stdout) as { workstations: { host: string; outcome: string; steps: { protocol: string; summary: string }[] }[] };
+    const ws = doc.workstations.find((w) => w.host === '10.10.40.51')!;
+    expect(ws.outcome).toBe('logged-in');
+    const session = ws.steps.find((x) => x.protocol === 'ctios')!;
+    expect(session.summary).toMatch(/\(CTI OS format is not public; agent 5051's login is seen on the CTI OS server's session with the CTI server\)$/);
+    // A CTI OS desktop captured on its own (no server session in the capture) still says the login cannot be seen.
+    const alone = JSON.parse(ctiscope(['analyze', sample('ctios-side-down.pcapng'), '--json']).stdout) as typeof doc;
+    expect(alone.workstations[0].steps.find((x) => x.protocol === 'ctios' && !/refused/.test(x.summary))!.summary).toMatch(/\(CTI OS format is not public: the login itself cannot be seen\)$/);
+  });
+
   it('a PG\'s own peripheral error is named by its number and explained by the failure code, on the device the login named', () => {
     // CTI OS server capture: agent 5053 logs in on instrument 30053 (no extension) and the PG answers
     // CONTROL_FAILURE_CONF CF_INVALID_LOGON_DEVICE_SPECIFIED (260) with peripheral error 10140, a code of its own.

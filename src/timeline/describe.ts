@@ -7,6 +7,9 @@ import type { StepDetail } from './model.js';
 import type { AnalyzedStep, PendingRequest, StepState, UnansweredRequest } from './state.js';
 import { codeText, formatDuration, plural, roundSeconds } from './format.js';
 
+/** Why a CTI OS session's step cannot show the login (document.ts says where it is seen instead, when it is). */
+export const CTIOS_LOGIN_UNSEEN = 'CTI OS format is not public: the login itself cannot be seen';
+
 /** Seconds to wait for a reply when the service sets no replyTimeout. */
 export const DEFAULT_REPLY_TIMEOUT = 15;
 
@@ -243,7 +246,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
       const o = s.facts.opaque!;
       r = {
         ok: true,
-        summary: `CTI OS session with ${s.server}: ${plural(o.messages, 'segment')}, ${formatBytes(o.bytes.c2s + o.bytes.s2c)} over ${formatDuration(s.end - s.start)} (CTI OS format is not public: the login itself cannot be seen)`,
+        summary: `CTI OS session with ${s.server}: ${plural(o.messages, 'segment')}, ${formatBytes(o.bytes.c2s + o.bytes.s2c)} over ${formatDuration(s.end - s.start)} (${CTIOS_LOGIN_UNSEEN})`,
       };
       break;
     }
