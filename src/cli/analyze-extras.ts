@@ -9,7 +9,7 @@ import type { CapturedPacket } from '../capture/types.js';
 import { EvidenceWriter } from '../capture/evidence-writer.js';
 import type { DecodedMessage, FlowRecord } from '../decoders/types.js';
 import type { FileRunOptions } from '../pipeline-node.js';
-import { EvidenceFilter, planEvidence, type EvidencePlan } from '../timeline/evidence.js';
+import { EvidenceFilter, mergeEvidencePlans, planEvidence } from '../timeline/evidence.js';
 import { explainStep } from '../timeline/explain-steps.js';
 import { formatDuration, hostOf, plural } from '../timeline/format.js';
 import type { HtmlReportOptions } from '../timeline/report-html.js';
@@ -86,7 +86,7 @@ async function writeEvidence(doc: AnalysisDocument, flows: FlowRecord[], args: E
   // An agent's evidence includes its desktop's start-up when the capture shows the desktop.
   const desktop = subject.kind === 'agent' ? (doc.agents ?? []).find((a) => a.id === subject.id)?.desktop : undefined;
   const desktopSubject = desktop && doc.workstations.some((w) => w.host === desktop) ? findSubject(doc, { workstation: desktop }) : undefined;
-  const plan = mergePlans(planEvidence(subject, flows), typeof desktopSubject === 'object' ? planEvidence(desktopSubject, flows) : undefined);
+  const plan = mergeEvidencePlans([planEvidence(subject, flows), ...(typeof desktopSubject === 'object' ? [planEvidence(desktopSubject, flows)] : [])]);
   const filter = new EvidenceFilter(plan);
   const writer = new EvidenceWriter(plan.comments, `ctiscope evidence: ${subject.title}, from ${doc.source.files.join(', ')}`);
   // The files in the order the analysis read them, frames numbered on across files as it did.
@@ -117,14 +117,6 @@ async function writeEvidence(doc: AnalysisDocument, flows: FlowRecord[], args: E
   }
   const commented = writer.frames.filter((f) => plan.comments.has(f)).length;
   return `evidence written to ${args.writeEvidence}: ${plural(writer.frames.length, 'packet')} of ${plural(plan.flows.length, 'flow')} (${subject.title}), ${plural(commented, 'frame')} commented`;
-}
-
-function mergePlans(a: EvidencePlan, b: EvidencePlan | undefined): EvidencePlan {
-  if (!b) return a;
-  const flows = [...new Set([...a.flows, ...b.flows])].sort((x, y) => x.firstFrame - y.firstFrame);
-  const comments = new Map(a.comments);
-  for (const [frame, list] of b.comments) comments.set(frame, [...new Set([...(comments.get(frame) ?? []), ...list])]);
-  return { flows, comments };
 }
 
 /** Each shown subject's steps with what they mean, each explanation once per subject. */

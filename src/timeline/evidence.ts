@@ -21,6 +21,15 @@ export interface EvidencePlan {
   comments: Map<number, string[]>;
 }
 
+/** Several subjects' plans as one (an agent and its desktop): their flows once each, in order, every comment of each frame. */
+export function mergeEvidencePlans(plans: readonly EvidencePlan[]): EvidencePlan {
+  if (plans.length === 1) return plans[0];
+  const flows = [...new Set(plans.flatMap((p) => p.flows))].sort((x, y) => x.firstFrame - y.firstFrame);
+  const comments = new Map<number, string[]>();
+  for (const p of plans) for (const [frame, list] of p.comments) comments.set(frame, [...new Set([...(comments.get(frame) ?? []), ...list])]);
+  return { flows, comments };
+}
+
 /** The subject's flows and DNS lookups among `flows`, and the comments for its findings' frames. */
 export function planEvidence(subject: SequenceSubject, flows: readonly FlowRecord[]): EvidencePlan {
   const keys = subjectFlowKeys(subject);

@@ -14,6 +14,7 @@ import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { AnalysisDocument } from '../../src/timeline/model.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { HOSTILE, writeHostileCapture, writeSpanCapture } from './captures.js';
+import { PHASE_LABELS } from '../../ui/src/lanes.js';
 
 const LICENCE_REFUSED = join(REPO, 'samples', 'licence-refused.pcapng');
 const LOGIN_REFUSED = join(REPO, 'samples', 'agent-login-refused.pcapng');
@@ -375,6 +376,173 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     expect(await page.locator('.failure-banner').textContent()).toContain(HOSTILE.agentId);
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
     await page.close();
+  });
+
+  test('a list row shows its failure\'s cause in whole lines inside the row, two at most, the full sentence as its title', async () => {
+    const span = join(REPO, 'samples', 'span-many-agents.pcapng');
+    const expected = await nodeAnalysis(span);
+    const { page, errors } = await newPage(1400, 900);
+    await page.goto(server.url);
+    await openCapture(page, span);
+    const rows = await page.locator('.ws-row:not([hidden])').evaluateAll((els) =>
+      els.map((el) => {
+        const row = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        const failure = el.querySelector<HTMLElement>('.ws-failure')!;
+        const box = failure.getBoundingClientRect();
+        return {
+          host: (el as HTMLElement).dataset.key!,
+          top: Number(/translateY\(([\d.]+)px\)/.exec((el as HTMLElement).style.transform)![1]),
+          height: row.height,
+          contentBottom: row.bottom - parseFloat(style.paddingBottom) - parseFloat(style.borderBottomWidth),
+          failureBottom: box.bottom,
+          failureHeight: box.height,
+          lineHeight: parseFloat(getComputedStyle(failure).lineHeight),
+          text: failure.textContent ?? '',
+          title: failure.title,
+        };
+      }),
+    );
+    const failed = rows.filter((r) => r.text.startsWith('✗ '));
+    expect(failed.length).toBe(expected.workstations.filter((w) => w.outcome === 'failed').length);
+    for (const r of failed) {
+      // Whole lines, two at most, none cut by the row's edge: the failing step's answer, the finding's sentence as the title.
+      expect(r.failureHeight).toBeLessThanOrEqual(2 * r.lineHeight + 0.5);
+      const lines = r.failureHeight / r.lineHeight;
+      expect(Math.abs(lines - Math.round(lines))).toBeLessThan(0.1);
+      expect(r.failureBottom).toBeLessThanOrEqual(r.contentBottom + 0.5);
+      const ws = expected.workstations.find((w) => w.host === r.host)!;
+      const step = ws.steps.find((st) => st.id === ws.failure!.step)!;
+      expect(r.text).toBe(`✗ ${PHASE_LABELS[ws.failure!.phase]}: ${step.summary}`);
+      expect(r.title).toContain(ws.failure!.message);
+    }
+    // The reason is on show, not cut off after the server's names.
+    expect(failed.find((r) => r.host === '10.10.20.101')!.text).toMatch(/NoLicenseAvailable/);
+    // Rows are as tall as the list places them apart (virtualisation and stylesheet agree).
+    const byTop = [...rows].sort((a, b) => a.top - b.top);
+    for (let i = 1; i < byTop.length; i++) expect(byTop[i].top - byTop[i - 1].top).toBeCloseTo(byTop[i - 1].height, 1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('at 800 × 700 the list, the timeline and the details are side by side or stacked, none cut off or drawn over another', async () => {
+    const span = join(REPO, 'samples', 'span-many-agents.pcapng');
+    const { page, errors } = await newPage(800, 700);
+    await page.goto(server.url);
+    await openCapture(page, span);
+    const rect = (sel: string) => page.locator(sel).evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect);
+    const panes = { list: await rect('.list-pane'), center: await rect('#center'), details: await rect('#details') };
+    const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    expect(overlap(panes.list, panes.center)).toBe(false);
+    expect(overlap(panes.list, panes.details)).toBe(false);
+    expect(overlap(panes.center, panes.details)).toBe(false);
+    for (const p of Object.values(panes)) {
+      expect(p.left).toBeGreaterThanOrEqual(0);
+      expect(p.right).toBeLessThanOrEqual(800);
+      expect(p.bottom).toBeLessThanOrEqual(700);
+      expect(p.width).toBeGreaterThanOrEqual(240);
+      expect(p.height).toBeGreaterThanOrEqual(200);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    // The file name stays readable beside the buttons.
+    expect((await rect('#source-name')).width).toBeGreaterThan(150);
+    // The timeline is drawn at its own size, not shrunk into the pane.
+    const svg = await page.locator('#timeline svg').evaluate((e) => ({ drawn: e.getBoundingClientRect().width, width: Number(e.getAttribute('width')) }));
+    expect(svg.drawn).toBeCloseTo(svg.width, 0);
+    expect(svg.drawn).toBeLessThanOrEqual(panes.center.width);
+    // A row of the list is whole in view, and a step clicked on the timeline opens in the details, in view.
+    const row = await rect('.ws-row[aria-selected="true"]');
+    expect(row.bottom).toBeLessThanOrEqual(panes.list.bottom);
+    await page.locator('.tl-step.fail').first().click();
+    await page.waitForSelector('#details h3');
+    const heading = await rect('#details h3');
+    expect(heading.top).toBeGreaterThanOrEqual(panes.details.top);
+    expect(heading.bottom).toBeLessThanOrEqual(panes.details.bottom);
+    await page.screenshot({ path: artifactPath('narrow-800.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the time axis never draws two labels over each other: breaks of close idle gaps and ticks beside them', async () => {
+    const { page, errors } = await newPage(1700, 900);
+    await page.goto(server.url);
+    // Three SYNs to a dead LDAP server (0, 3 and 9 s) then the working one at 21 s; a CTI failover's gaps.
+    const overlaps = () =>
+      page.evaluate(() => {
+        const labels = [...document.querySelectorAll('#timeline .tl-tick text, #timeline .tl-break-label')]
+          .filter((e) => (e.textContent ?? '') !== '')
+          .map((e) => ({ text: e.textContent!, r: e.getBoundingClientRect() }));
+        const out: string[] = [];
+        for (let i = 0; i < labels.length; i++)
+          for (let j = i + 1; j < labels.length; j++) {
+            const a = labels[i].r;
+            const b = labels[j].r;
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(`${labels[i].text} / ${labels[j].text}`);
+          }
+        return { out, durations: labels.filter((l) => /^≈ \d/.test(l.text)).length };
+      });
+    let durations = 0;
+    for (const name of ['stale-ldap-failover', 'cti-failover']) {
+      await openCapture(page, join(REPO, 'samples', `${name}.pcapng`));
+      for (const width of [800, 1200, 1700, 2000]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.click('#reset-zoom');
+        await page.waitForTimeout(200);
+        const box = (await page.locator('#timeline svg').boundingBox())!;
+        for (let zoom = 0; zoom < 3; zoom++) {
+          const found = await overlaps();
+          expect(found.out, `${name} at ${width} px, zoom step ${zoom}`).toEqual([]);
+          durations += found.durations;
+          await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6);
+          await page.mouse.wheel(0, -240);
+          await page.waitForTimeout(150);
+        }
+      }
+    }
+    // Breaks still say how long they lasted where there is room.
+    expect(durations).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a second capture opened on the page starts at its own first subject; a deep link holds for the first capture only', async () => {
+    const span = join(REPO, 'samples', 'span-many-agents.pcapng');
+    const noisy = join(REPO, 'samples', 'span-many-agents-noisy.pcapng');
+    const selected = (page: Page) =>
+      page.evaluate(() => {
+        const row = document.querySelector<HTMLElement>('.ws-row[aria-selected="true"]');
+        return { key: row?.dataset.key, top: row?.style.transform, header: document.querySelector('#ws-header h2')?.textContent, hash: location.hash };
+      });
+    const firstOfList = { top: 'translateY(0px)' };
+
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, span);
+    await page.fill('#filter', '10.10.20.31');
+    await page.locator('.ws-row[data-key="10.10.20.31"]').click();
+    await page.fill('#filter', '');
+    expect(await selected(page)).toMatchObject({ header: '10.10.20.31' });
+    await page.waitForFunction(() => location.hash === '#ws=10.10.20.31');
+    // The second capture has a 10.10.20.31 too: its first subject is selected all the same, failures first.
+    await openCapture(page, noisy);
+    const second = await selected(page);
+    expect(second).toMatchObject(firstOfList);
+    expect(second.key).not.toBe('10.10.20.31');
+    expect(second.header).toBe(second.key);
+    expect(await page.locator('.ws-row[aria-selected="true"] .badge').textContent()).toBe('✗ failed');
+    await page.waitForFunction((k) => location.hash === `#ws=${k}`, second.key);
+
+    // Opened with a link: the first capture shows the linked workstation; the next one its own first.
+    const linked = await newPage();
+    await linked.page.goto(`${server.url}#ws=10.10.20.105`);
+    await openCapture(linked.page, span);
+    expect(await selected(linked.page)).toMatchObject({ key: '10.10.20.105', header: '10.10.20.105' });
+    await openCapture(linked.page, noisy);
+    expect(await selected(linked.page)).toMatchObject({ ...firstOfList, key: second.key });
+    expect(errors).toEqual([]);
+    expect(linked.errors).toEqual([]);
+    await page.close();
+    await linked.page.close();
   });
 
   test('1,000 workstations from a SPAN capture: the list is virtualised and scrolls (frame times reported)', async () => {

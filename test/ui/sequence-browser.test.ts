@@ -243,6 +243,60 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('the evidence of an agent and of a CTI client (a CTI OS server capture): cut for the CTI client\'s host, named for the subject', async () => {
+    const capture = sample('ctios-server');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await openCapture(page, capture);
+    const flows = (f: string) => (JSON.parse(ctiscope(['flows', f, '--json'])) as { client: string; server: string }[]).map((x) => `${x.client} ${x.server}`).sort();
+    const download = async (name: string): Promise<string> => {
+      const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click('#export-evidence')]);
+      const out = join(work, name);
+      await d.saveAs(out);
+      expect(d.suggestedFilename()).toBe(name);
+      return out;
+    };
+
+    // The refused agent: its login requests went over the CTIOSServer session from 10.1.1.10; its desktop's flows
+    // come too, as `analyze --agent --write-evidence` writes them.
+    await page.selectOption('#kind-filter', 'agent');
+    await page.locator('.ws-row[data-kind="agent"][data-key="5000/5053"]').click();
+    expect(await page.locator('#ws-header h2').textContent()).toBe('agent 5053 @ 30053');
+    const button = page.locator('#export-evidence');
+    expect(await button.isVisible()).toBe(true);
+    expect(await button.isEnabled()).toBe(true);
+    expect(await button.getAttribute('title')).toContain('10.1.1.10');
+    const agentOut = await download('ctiscope-evidence-agent-5000_5053.pcapng');
+    const cli = join(work, 'evidence-5053-cli.pcapng');
+    ctiscope(['analyze', capture, '--agent', '5053', '--write-evidence', cli]);
+    expect(flows(agentOut)).toEqual(flows(cli));
+    expect(flows(agentOut)).toContain('10.1.1.10:50064 10.1.1.20:42027');
+    const tshark = spawnSync('tshark', ['-r', agentOut, '-Y', 'frame.comment', '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' });
+    if (tshark.status === 0) expect(tshark.stdout).toMatch(/ctiscope: agent-login-failed: .*agent 5053/);
+
+    // The CTI client: its session, from its host only.
+    await page.selectOption('#kind-filter', 'cti-client');
+    await page.locator('.ws-row[data-kind="cti-client"]').first().click();
+    expect(await page.locator('#ws-header h2').textContent()).toBe('CTIOSServer @ 10.1.1.10');
+    const clientFlows = flows(await download('ctiscope-evidence-cti-client-10.1.1.10_CTIOSServer.pcapng'));
+    expect(clientFlows).toContain('10.1.1.10:50064 10.1.1.20:42027');
+    expect(clientFlows.every((f) => f.startsWith('10.1.1.10:'))).toBe(true);
+
+    // No subject leaves a dead button: each one's is enabled, or disabled saying why.
+    await page.selectOption('#kind-filter', 'all');
+    const keys = await page.locator('.ws-row:not([hidden])').evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.kind!, (e as HTMLElement).dataset.key!]));
+    expect(keys.length).toBeGreaterThan(6);
+    for (const [kind, key] of keys) {
+      await page.locator(`.ws-row[data-kind="${kind}"][data-key="${key}"]`).click();
+      expect(await button.isVisible()).toBe(true);
+      if (!(await button.isEnabled())) expect(await button.getAttribute('title')).toMatch(/^No evidence: ./);
+      else expect(await button.getAttribute('title')).toMatch(/^Download .*'s packets/);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('a file that cannot be read leaves the capture on show working: its evidence, its messages, its name', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     const errors = watchErrors(page);

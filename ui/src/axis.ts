@@ -2,10 +2,14 @@
 
 import type { Selection } from 'd3';
 import { formatDuration } from '../../src/timeline/format.js';
-import { axisTicks, relativeLabel, type TimeScale } from './scales.js';
+import { axisTicks, relativeLabel, type AxisTick, type TimeScale, type TimeSegment } from './scales.js';
 
 /** Narrowest compressed gap that is drawn as a break. */
 const MIN_BREAK_PX = 8;
+/** Narrowest break whose label says how long the gap lasted (narrower ones get "≈" alone). */
+const MIN_BREAK_DURATION_PX = 44;
+/** Least room between two labels of the axis. */
+const LABEL_GAP_PX = 6;
 
 export interface AxisGeometry {
   /** Screen x of a base-pixel position (the zoom transform). */
@@ -17,15 +21,75 @@ export interface AxisGeometry {
   gridTop: number;
   gridBottom: number;
   origin: number;
+  /** Widths of a tick's label and of a break's label, in pixels, in the fonts they are drawn in. */
+  tickLabelWidth(text: string): number;
+  breakLabelWidth(text: string): number;
 }
 
+interface PlacedTick extends AxisTick {
+  label: string;
+}
+
+interface PlacedGap {
+  s: TimeSegment;
+  x0: number;
+  x1: number;
+  /** "≈ 12.2 s", "≈", or '' where no label fits beside its neighbours. */
+  label: string;
+}
+
+/**
+ * The time axis: its ticks and the breaks of the compressed idle gaps, whose labels share one row. No two labels
+ * overlap: tick labels are thinned first (left to right), then each break gets its duration where that fits
+ * between them, else "≈" alone, else no label (its title still says how long it lasted).
+ */
 export function drawAxis(
   axis: Selection<SVGGElement, unknown, null, undefined>,
   grid: Selection<SVGGElement, unknown, null, undefined>,
+  breaks: Selection<SVGGElement, unknown, null, undefined>,
   scale: TimeScale,
   g: AxisGeometry,
 ): void {
-  const ticks = axisTicks(scale, g.toPx, g.plotWidth);
+  const taken: { x0: number; x1: number }[] = [];
+  const free = (x0: number, x1: number): boolean => taken.every((t) => x1 + LABEL_GAP_PX <= t.x0 || x0 >= t.x1 + LABEL_GAP_PX);
+  const ticks: PlacedTick[] = [];
+  for (const t of axisTicks(scale, g.toPx, g.plotWidth)) {
+    const label = relativeLabel(t.time, g.origin, t.step);
+    const half = g.tickLabelWidth(label) / 2;
+    if (!free(t.x - half, t.x + half)) continue;
+    taken.push({ x0: t.x - half, x1: t.x + half });
+    ticks.push({ ...t, label });
+  }
+  const gaps: PlacedGap[] = [];
+  for (const s of scale.segments) {
+    if (!s.compressed) continue;
+    const x0 = g.toPx(s.u0);
+    const x1 = g.toPx(s.u1);
+    // A gap drawn only a few pixels wide (the PC's own traffic around the start-up) gets no mark: a row of them
+    // would hide the axis; zoomed in, it is wide enough again.
+    if (x1 < 0 || x0 > g.plotWidth || x1 - x0 < MIN_BREAK_PX) continue;
+    const mid = (x0 + x1) / 2;
+    const candidates = x1 - x0 >= MIN_BREAK_DURATION_PX ? [`≈ ${formatDuration(s.t1 - s.t0)}`, '≈'] : ['≈'];
+    let label = '';
+    for (const text of candidates) {
+      const half = g.breakLabelWidth(text) / 2;
+      if (!free(mid - half, mid + half)) continue;
+      taken.push({ x0: mid - half, x1: mid + half });
+      label = text;
+      break;
+    }
+    gaps.push({ s, x0, x1, label });
+  }
+  drawTicks(axis, grid, ticks, g);
+  drawBreaks(breaks, gaps, g);
+}
+
+function drawTicks(
+  axis: Selection<SVGGElement, unknown, null, undefined>,
+  grid: Selection<SVGGElement, unknown, null, undefined>,
+  ticks: readonly PlacedTick[],
+  g: AxisGeometry,
+): void {
   axis
     .selectAll<SVGLineElement, unknown>('line.tl-axis-baseline')
     .data([0])
@@ -36,7 +100,7 @@ export function drawAxis(
     .attr('y1', g.axisTop + g.axisHeight - 0.5)
     .attr('y2', g.axisTop + g.axisHeight - 0.5);
   const tick = axis
-    .selectAll<SVGGElement, (typeof ticks)[number]>('g.tl-tick')
+    .selectAll<SVGGElement, PlacedTick>('g.tl-tick')
     .data(ticks, (d) => String(d.time))
     .join((enter) => {
       const t = enter.append('g').attr('class', 'tl-tick');
@@ -53,10 +117,10 @@ export function drawAxis(
     .select('text')
     .attr('y', g.axisTop + g.axisHeight - 9)
     .attr('text-anchor', 'middle')
-    .text((d) => relativeLabel(d.time, g.origin, d.step));
+    .text((d) => d.label);
 
   grid
-    .selectAll<SVGLineElement, (typeof ticks)[number]>('line')
+    .selectAll<SVGLineElement, PlacedTick>('line')
     .data(ticks, (d) => String(d.time))
     .join('line')
     .attr('x1', (d) => d.x)
@@ -66,18 +130,10 @@ export function drawAxis(
 }
 
 /** Marks compressed idle gaps across the lanes, with how long they lasted. */
-export function drawBreaks(
-  layer: Selection<SVGGElement, unknown, null, undefined>,
-  scale: TimeScale,
-  g: AxisGeometry,
-): void {
-  const gaps = scale.segments.filter((s) => s.compressed).map((s) => ({ s, x0: g.toPx(s.u0), x1: g.toPx(s.u1) }));
-  // A gap drawn only a few pixels wide (the PC's own traffic around the start-up) gets no mark: a row of them
-  // would hide the axis; zoomed in, it is wide enough again.
-  const visible = gaps.filter((d) => d.x1 >= 0 && d.x0 <= g.plotWidth && d.x1 - d.x0 >= MIN_BREAK_PX);
+function drawBreaks(layer: Selection<SVGGElement, unknown, null, undefined>, gaps: readonly PlacedGap[], g: AxisGeometry): void {
   const gap = layer
-    .selectAll<SVGGElement, (typeof visible)[number]>('g.tl-gap')
-    .data(visible, (d) => String(d.s.t0))
+    .selectAll<SVGGElement, PlacedGap>('g.tl-gap')
+    .data(gaps, (d) => String(d.s.t0))
     .join((enter) => {
       const e = enter.append('g').attr('class', 'tl-gap');
       e.append('rect').attr('class', 'tl-break');
@@ -96,6 +152,6 @@ export function drawBreaks(
     .attr('x', (d) => (d.x0 + d.x1) / 2)
     .attr('y', g.axisTop + g.axisHeight - 9)
     .attr('text-anchor', 'middle')
-    .text((d) => (d.x1 - d.x0 >= 44 ? `≈ ${formatDuration(d.s.t1 - d.s.t0)}` : '≈'));
+    .text((d) => d.label);
   gap.select('title').text((d) => `idle ${formatDuration(d.s.t1 - d.s.t0)} (compressed)`);
 }

@@ -14,7 +14,11 @@ import { allSubjects, causeText, KIND_NOUN, SUBJECT_KINDS, viaText, type Subject
 export type SortKey = 'outcome' | 'host' | 'start' | 'login' | 'agent';
 export type KindFilter = 'all' | SubjectKind;
 
-const ROW_HEIGHT = 58;
+/**
+ * Height of every row, in pixels: the rows are placed by it, and the stylesheet sizes them by it (the list sets
+ * --ws-row-height). Room for the name, one line of facts and two of the failure's cause.
+ */
+const ROW_HEIGHT = 76;
 const OVERSCAN = 6;
 const OUTCOME_RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
 const KIND_TAG: Record<SubjectKind, string> = { agent: 'agent', 'cti-client': 'CTI', workstation: 'PC' };
@@ -54,7 +58,11 @@ export function compareAddresses(a: string, b: string): number {
 
 export function failingStepText(ws: Workstation): string {
   if (ws.failure) {
-    return `${PHASE_LABELS[ws.failure.phase] ?? ws.failure.phase}: ${ws.failure.message}`;
+    // The failing step's own line says the answer in a few words ("acquireLicense → USER_EXCEPTION …"), where the
+    // finding's sentence starts with the server's names and ends with its reason, past what two lines show; the
+    // sentence is the row's title.
+    const step = ws.failure.step ? ws.steps.find((st) => st.id === ws.failure!.step) : undefined;
+    return `${PHASE_LABELS[ws.failure.phase] ?? ws.failure.phase}: ${step ? step.summary : ws.failure.message}`;
   }
   if (ws.failedPhase) return `${PHASE_LABELS[ws.failedPhase] ?? ws.failedPhase} failed`;
   if (ws.outcome === 'incomplete') {
@@ -161,6 +169,7 @@ export class SubjectList {
     const doc = opts.container.ownerDocument;
     this.spacer = doc.createElement('div');
     this.spacer.className = 'ws-list-spacer';
+    opts.container.style.setProperty('--ws-row-height', `${ROW_HEIGHT}px`);
     opts.container.append(this.spacer);
     opts.container.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
     opts.container.addEventListener('keydown', (e) => this.onKey(e));
@@ -366,6 +375,7 @@ export class SubjectList {
       if (ws.desktop !== 'unknown') meta.push(ws.desktop.toUpperCase());
       if (ws.loginSeconds !== null) meta.push(`login ${formatDuration(ws.loginSeconds)}`);
       failing = failingStepText(ws);
+      detail = ws.failure?.message ?? '';
       const a = entry.agent;
       if (a && ws.outcome !== 'failed') {
         // The login went through the CTI OS server: say how it went for the agent tied to this desktop.

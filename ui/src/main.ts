@@ -10,7 +10,7 @@
  * redrawing what changed without losing the selection, the zoom or the scroll positions.
  */
 
-import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
+import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
 import { formatDuration, otherStartupsText } from '../../src/timeline/format.js';
 import { renderFinding, renderMessage, renderStep, type DetailsContext } from './details.js';
 import { exportPng, exportSvg } from './export.js';
@@ -26,7 +26,7 @@ import { agentsOfCtiClient, agentsOfDesktop, agentTitle, findSubject, groupOf, i
 import { renderSummary } from './summary.js';
 import { Timeline, sameItem, type TimelineItem } from './timeline.js';
 import { SequenceView } from './sequence.js';
-import { downloadEvidence } from './evidence.js';
+import { downloadEvidence, evidenceTarget } from './evidence.js';
 import { appendExplanation } from './explain.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -49,6 +49,10 @@ const app = {
   detailsItem: null as TimelineItem | null,
   requestId: 0,
 };
+
+/** The subject and zoom of the link the page was opened with (`#ws=…`), until the first capture shown takes them. */
+const openedWith = linkedSubject(app.link);
+let openingLink: { ref: SubjectRef; window: [number, number] | null } | null = openedWith ? { ref: openedWith, window: app.link.window } : null;
 
 const body = document.body;
 const setState = (s: 'empty' | 'loading' | 'ready' | 'error'): void => {
@@ -102,8 +106,8 @@ function onWorkerMessage(msg: FromWorker): void {
       sequence.setReference(msg.doc, msg.name);
       break;
     case 'evidence':
-      if (msg.bytes) downloadEvidence(msg.bytes, msg.host);
-      else showError(`No evidence for ${msg.host}: ${msg.error ?? 'unknown error'}`);
+      if (msg.bytes && msg.fileName) downloadEvidence(msg.bytes, msg.fileName);
+      else showError(`No evidence for the ${KIND_NOUN[msg.subject.kind][0]} ${msg.subject.key}: ${msg.error ?? 'unknown error'}`);
       break;
     case 'messages': {
       const resolve = pendingMessageRequests.get(msg.requestId);
@@ -427,22 +431,26 @@ function setDocument(doc: AnalysisDocument, name: string, source: MessageSource)
   app.doc = doc;
   app.sourceName = name;
   app.messageSource = source;
-  // The evidence is cut from the dropped file's bytes, which only the worker holds.
-  $('export-evidence').hidden = source !== 'worker';
   app.messages.clear();
   app.detailsItem = null;
   $('source-name').textContent = `${name} — ${doc.summary.message}`;
   $('empty').hidden = true;
   list.setData(doc);
   syncKindFilter();
-  const linked = linkedSubject(app.link);
+  // The link the page was opened with is for the first capture it shows; a capture opened after it starts at its
+  // own first subject (the list's order), whatever the previous one had selected.
+  const opening = openingLink;
+  openingLink = null;
+  const linked = opening && findSubject(doc, opening.ref) ? opening.ref : null;
   const first = list.visible[0]?.subject;
-  const wanted: SubjectRef | null = linked && findSubject(doc, linked) ? linked : first ? { kind: first.kind, key: first.key } : null;
-  const window = wanted === linked ? app.link.window : null;
+  const wanted: SubjectRef | null = linked ?? (first ? { kind: first.kind, key: first.key } : null);
+  const window = linked ? opening!.window : null;
+  if (!wanted) linkSubject(app.link, null);
   setState('ready');
   applyView();
   if (wanted) selectSubject(wanted, { window, reveal: true });
   else {
+    syncEvidenceButton();
     $('timeline-view').hidden = true;
     $('details').replaceChildren(
       paragraph(
@@ -512,7 +520,23 @@ function selectSubject(ref: SubjectRef, opts: { window?: [number, number] | null
       });
     }
   }
+  syncEvidenceButton();
   writeHash();
+}
+
+/**
+ * The evidence button, for the subject on show: hidden where the page holds no capture bytes to cut it from (an
+ * analysis JSON, a served document: only the worker holds a dropped file's), disabled with the reason where the
+ * subject has no host to cut it for.
+ */
+function syncEvidenceButton(): void {
+  const button = $<HTMLButtonElement>('export-evidence');
+  const ref = linkedSubject(app.link);
+  button.hidden = app.messageSource !== 'worker' || !app.doc || !ref;
+  if (button.hidden || !app.doc || !ref) return;
+  const target = evidenceTarget(app.doc, ref);
+  button.disabled = typeof target === 'string';
+  button.title = typeof target === 'string' ? `No evidence: ${target}` : `Download ${target.description} as a pcapng, findings as packet comments; built in this tab`;
 }
 
 function failureBanner(failure: { message: string } | null, outcome: Outcome, failedPhase: keyof typeof PHASE_LABELS | null): HTMLElement | null {
@@ -679,6 +703,8 @@ window.addEventListener('hashchange', () => {
   if (ladderChanged) timeline.setLadder(next.ladder);
   if (compressChanged) timeline.setCompress(next.compress);
   const ref = linkedSubject(next);
+  // A link edited before any capture is shown is the one the first capture opens with.
+  if (!app.doc) openingLink = ref ? { ref, window: next.window } : null;
   if (ref && (!sameRef(ref, linkedSubject(app.link)) || JSON.stringify(next.window) !== JSON.stringify(app.link.window))) {
     selectSubject(ref, { window: next.window });
   }
@@ -739,12 +765,6 @@ const sequence = new SequenceView(
     post({ type: 'analyze', file, name: file.name, showSecrets: false, reference: true });
   },
 );
-/** The workstation on show, if the selection is one (the sequence view and the evidence are a workstation's). */
-function selectedWorkstation(): Workstation | null {
-  const s = timeline.view?.subject;
-  return s && s.kind === 'workstation' ? s.value : null;
-}
-
 function showSequence(): void {
   const view = timeline.view;
   if (!sequenceOn || !view || app.link.view !== 'timeline') return;
@@ -811,8 +831,8 @@ $('export-svg').addEventListener('click', () => {
   if (node) exportSvg(node, exportName('svg'));
 });
 $('export-evidence').addEventListener('click', () => {
-  const ws = selectedWorkstation();
-  if (ws && app.messageSource === 'worker') post({ type: 'evidence', host: ws.host, requestId: ++app.requestId });
+  const ref = linkedSubject(app.link);
+  if (ref && app.messageSource === 'worker') post({ type: 'evidence', subject: ref, requestId: ++app.requestId });
 });
 $('export-png').addEventListener('click', () => {
   const node = exportNode();

@@ -2,11 +2,12 @@
 
 import type { AnalysisDocument } from '../../src/timeline/model.js';
 import type { StoredMessage } from './message-store.js';
+import type { SubjectRef } from './subjects.js';
 
 export type ToWorker =
   | { type: 'analyze'; file: Blob; name: string; showSecrets: boolean; /** A second capture to compare with: the current analysis stays. */ reference?: boolean }
   | { type: 'messages'; host: string; requestId: number }
-  | { type: 'evidence'; host: string; requestId: number };
+  | { type: 'evidence'; subject: SubjectRef; requestId: number };
 
 export type FromWorker =
   | { type: 'progress'; bytesRead: number; totalBytes: number; packets: number }
@@ -15,4 +16,5 @@ export type FromWorker =
   | { type: 'error'; message: string; name?: string; reference?: boolean }
   | { type: 'reference'; doc: AnalysisDocument; name: string }
   | { type: 'messages'; host: string; requestId: number; messages: StoredMessage[]; total: number }
-  | { type: 'evidence'; host: string; requestId: number; bytes?: Uint8Array; error?: string };
+  /** `fileName`: the download's (it names the subject); `error`: why there is no evidence. */
+  | { type: 'evidence'; subject: SubjectRef; requestId: number; fileName?: string; bytes?: Uint8Array; error?: string };

@@ -11,7 +11,7 @@
 import * as d3 from 'd3';
 import { formatDuration, hostOf, stepGlyph, stepState } from '../../src/timeline/format.js';
 import type { Finding, Step } from '../../src/timeline/model.js';
-import { drawAxis, drawBreaks } from './axis.js';
+import { drawAxis } from './axis.js';
 import { buildLanes, findingTime, laneKey, laneOfMessage, PHASE_LABELS, type Lane } from './lanes.js';
 import { isStartUpPhase, phaseBands } from '../../src/timeline/phase-bands.js';
 import type { StoredMessage } from './message-store.js';
@@ -59,6 +59,8 @@ export const FONTS = {
   finding: `600 12px ${FONT}`,
   title: `600 13px ${FONT}`,
   ladder: '10px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+  tick: `11px ${FONT}`,
+  breakLabel: `10.5px ${FONT}`,
 };
 
 let measureContext: CanvasRenderingContext2D | null | undefined;
@@ -457,9 +459,10 @@ export class Timeline {
       gridTop: lanesTop,
       gridBottom: bottom,
       origin: ws.start,
+      tickLabelWidth: (text: string) => textWidth(text, FONTS.tick),
+      breakLabelWidth: (text: string) => textWidth(text, FONTS.breakLabel),
     };
-    drawAxis(this.layers.axis, this.layers.grid, this.scale, geometry);
-    drawBreaks(this.layers.breaks, this.scale, geometry);
+    drawAxis(this.layers.axis, this.layers.grid, this.layers.breaks, this.scale, geometry);
     this.drawPhases(lanesTop, bottom);
     this.drawSteps();
     this.drawMessages(lanesTop);

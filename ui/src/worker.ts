@@ -153,12 +153,12 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   } else if (msg.type === 'messages') {
     requestMessages(msg.host, msg.requestId);
   } else if (msg.type === 'evidence') {
-    const { host, requestId } = msg;
-    if (!last) post({ type: 'evidence', host, requestId, error: 'no capture analysed in this tab' });
+    const { subject, requestId } = msg;
+    if (!last) post({ type: 'evidence', subject, requestId, error: 'no capture analysed in this tab' });
     else
-      buildEvidence(last.file, last.name, last.doc, last.flows, host).then(
-        (r) => post(typeof r === 'string' ? { type: 'evidence', host, requestId, error: r } : { type: 'evidence', host, requestId, bytes: r }),
-        (e: unknown) => post({ type: 'evidence', host, requestId, error: e instanceof Error ? e.message : String(e) }),
+      buildEvidence(last.file, last.name, last.doc, last.flows, subject).then(
+        (r) => post(typeof r === 'string' ? { type: 'evidence', subject, requestId, error: r } : { type: 'evidence', subject, requestId, fileName: r.fileName, bytes: r.bytes }),
+        (e: unknown) => post({ type: 'evidence', subject, requestId, error: e instanceof Error ? e.message : String(e) }),
       );
   }
 };
