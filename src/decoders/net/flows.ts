@@ -144,6 +144,11 @@ const EP_CLOSED = 5;
 const EP_RESET = 6;
 
 /** History letters, one bit each per direction; upper case from the client. */
+/** tshark's out-of-order window when the handshake's round trip is not known (its 3 ms default), in 0.1 ms. */
+const OUT_OF_ORDER_WINDOW = 30;
+/** Round trips are kept in µs as small integers; longer ones (over 17 min) are cut to this. */
+const MAX_RTT_US = 0x3fffffff;
+
 const HISTORY_LETTERS = 'SHADFRTG';
 const H_SYN = 0;
 const H_SYNACK = 1;
@@ -275,8 +280,13 @@ class TcpFlow extends Flow {
   // Lists stay null until used.
   synFrames: number[] | null = null;
   synAckFrame = 0;
-  rstFrame = 0;
-  rstBy: Direction | undefined = undefined;
+  /** The first RST's frame, negative when the server sent it (one field for both: 10,000s of flows stay small). */
+  rstAt = 0;
+  /**
+   * The handshake's round trip, µs (first packet to the client's ACK of the SYN-ACK), as tshark's initial RTT; 0 when
+   * not seen. Bytes repeated within it of the segment that last brought new ones are out of order, not retransmitted.
+   */
+  firstRttUs = 0;
   finFrames: number[] | null = null;
   retransmissions = 0;
   c2s: TcpDirection | null = null;
@@ -312,7 +322,7 @@ function swapRoles(f: TcpFlow): void {
   let h = '';
   for (const ch of f.history) h += ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
   f.history = h;
-  if (f.rstBy !== undefined) f.rstBy = f.rstBy === 'c2s' ? 's2c' : 'c2s';
+  f.rstAt = -f.rstAt;
 }
 
 /** Stands for a consumer not made yet (lazyConsumers); never called. */
@@ -641,10 +651,7 @@ class FlowTrackerImpl implements FlowTracker {
     }
     if (flags & RST) {
       this.mark(f, H_RST + shift);
-      if (f.rstFrame === 0) {
-        f.rstFrame = p.frame;
-        f.rstBy = c2s ? 'c2s' : 's2c';
-      }
+      if (f.rstAt === 0) f.rstAt = c2s ? p.frame : -p.frame;
     }
     if ((flags & (ACK | SYN | FIN | RST)) === ACK && declared === 0) this.mark(f, H_ACK + shift);
 
@@ -655,6 +662,7 @@ class FlowTrackerImpl implements FlowTracker {
       const peerState = c2s ? f.sState : f.cState;
       if ((after === EP_SYN_SENT || after === EP_SYN_ACK_SENT) && (peerState === EP_SYN_ACK_SENT || peerState === EP_SYN_SENT || peerState === EP_ESTABLISHED)) {
         after = EP_ESTABLISHED;
+        if (c2s && peerState === EP_SYN_ACK_SENT && f.syns > 0 && f.firstRttUs === 0) f.firstRttUs = Math.min(MAX_RTT_US, Math.max(1, Math.round((p.time - f.start) * 1e6)));
         if (peerState !== EP_ESTABLISHED) {
           if (c2s) f.sState = EP_ESTABLISHED;
           else f.cState = EP_ESTABLISHED;
@@ -679,7 +687,11 @@ class FlowTrackerImpl implements FlowTracker {
     // The ACK first: the sender had the peer's bytes it acknowledges before it sent this segment's.
     if (flags & ACK && peer !== null) peer.acked(ackNum, p.frame, p.time, consumer);
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
-    else retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer);
+    else {
+      // tshark's out-of-order window: the handshake's round trip, else 3 ms (in the 0.1 ms units segment() counts in).
+      const window = f.firstRttUs !== 0 ? Math.max(1, Math.round(f.firstRttUs / 100)) : OUT_OF_ORDER_WINDOW;
+      retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, window);
+    }
     if (consumer !== null) this.weigh(f, consumer);
     if (retransmission) {
       f.retransmissions++;
@@ -1121,8 +1133,8 @@ class FlowTrackerImpl implements FlowTracker {
       openAtEnd,
       evictedAt,
       synAckFrame: (t && t.synAckFrame) || undefined,
-      rstFrame: (t && t.rstFrame) || undefined,
-      rstBy: t ? t.rstBy : undefined,
+      rstFrame: t && t.rstAt !== 0 ? Math.abs(t.rstAt) : undefined,
+      rstBy: t && t.rstAt !== 0 ? (t.rstAt > 0 ? 'c2s' : 's2c') : undefined,
     };
     return record;
   }

@@ -52,25 +52,30 @@ const MAX_ACK_JUMP = 1 << 30;
  */
 const UNSEEN_ACK_SETTLE = 0.2;
 
+/** advancedAt's modulus: 2^30 units of 0.1 ms (29.8 h), so that it stays a small integer. */
+const TIME_MASK = 0x3fffffff;
+
+/** TcpDirection's flags, in one small integer (a field each cost 4 bytes per direction, on 100,000s of flows). */
+const STARTED = 1;
+const SYN_SEEN = 2;
+const FIN_SEEN = 4;
+const DATALESS = 8;
+
 export class TcpDirection {
-  /** True once a base sequence number is known (SYN, or the first segment with data). */
-  started = false;
+  private flags = 0;
   /** Sequence number of the next byte to deliver. */
   nextSeq = 0;
-  synSeen = false;
   isn = 0;
-  finSeen = false;
   /** Sequence number just past the last data byte, where the FIN sits. */
   finSeq = 0;
-  retransmissions = 0;
+  /**
+   * When a segment last brought new bytes, in 0.1 ms modulo 2^30 (a small integer, not a boxed double: flows are
+   * many): bytes already seen that come within the out-of-order window of it are out of order (tshark's rule).
+   */
+  advancedAt = 0;
   gapBytes = 0;
   /** Bytes delivered through data() (captured and in order; counted, not handed over, once dataless). */
   deliveredBytes = 0;
-  /**
-   * Nobody reads this direction's bytes any more (its sink's data() said so): segments are then only counted and
-   * put in sequence, with no view made and nothing copied; gaps are still reported.
-   */
-  dataless = false;
   /** NO_HELD (shared) until a segment has to be held: most directions never hold one. */
   private held: HeldSegment[] = NO_HELD;
   /** held.length, read on every segment and ACK without touching the (nearly always empty) array. */
@@ -89,6 +94,39 @@ export class TcpDirection {
     this.limits = limits;
   }
 
+  /** True once a base sequence number is known (SYN, or the first segment with data). */
+  get started(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+  set started(v: boolean) {
+    this.flags = v ? this.flags | STARTED : this.flags & ~STARTED;
+  }
+
+  get synSeen(): boolean {
+    return (this.flags & SYN_SEEN) !== 0;
+  }
+  set synSeen(v: boolean) {
+    this.flags = v ? this.flags | SYN_SEEN : this.flags & ~SYN_SEEN;
+  }
+
+  get finSeen(): boolean {
+    return (this.flags & FIN_SEEN) !== 0;
+  }
+  set finSeen(v: boolean) {
+    this.flags = v ? this.flags | FIN_SEEN : this.flags & ~FIN_SEEN;
+  }
+
+  /**
+   * Nobody reads this direction's bytes any more (its sink's data() said so): segments are then only counted and
+   * put in sequence, with no view made and nothing copied; gaps are still reported.
+   */
+  get dataless(): boolean {
+    return (this.flags & DATALESS) !== 0;
+  }
+  set dataless(v: boolean) {
+    this.flags = v ? this.flags | DATALESS : this.flags & ~DATALESS;
+  }
+
   /** Out-of-order segments currently held. */
   get heldSegments(): number {
     return this.held.length;
@@ -97,7 +135,9 @@ export class TcpDirection {
   /**
    * One segment from this direction. The payload is buf[offset, offset+captured); `missing` more bytes
    * were declared by the IP header but cut by the snaplen. Returns true when it counts as a retransmission
-   * (data already seen, or a repeated SYN or FIN).
+   * (data already seen, or a repeated SYN or FIN). Bytes already seen that come within `window` (0.1 ms units; the
+   * handshake's round trip, or 3 ms) of the last segment that brought new ones, and do not end where the highest
+   * seen do, are out of order, as tshark tells them apart, and not counted.
    */
   segment(
     seq: number,
@@ -110,6 +150,7 @@ export class TcpDirection {
     frame: number,
     time: number,
     sink: StreamSink | null,
+    window = 0,
   ): boolean {
     let retransmission = false;
     seq = seq | 0;
@@ -135,7 +176,6 @@ export class TcpDirection {
     if (declared === 0) {
       // A FIN past bytes the peer acknowledged: they will not come.
       if (fin && this.unseen !== null && ((seq - this.nextSeq) | 0) > 0) this.settleUnseen(seq, sink);
-      if (retransmission) this.retransmissions++;
       return retransmission;
     }
     if (!this.started) {
@@ -145,16 +185,18 @@ export class TcpDirection {
     }
     // Data that starts past bytes the peer acknowledged: those are lost, not late.
     if (this.unseen !== null && ((seq - this.nextSeq) | 0) > 0) this.settleUnseen(seq, sink);
+    const now = Math.round(time * 1e4) & TIME_MASK;
+    let repeated = false;
     for (;;) {
       const ahead = (seq - this.nextSeq) | 0;
       if (ahead <= 0) {
-        if (ahead < 0) retransmission = true;
+        repeated = ahead < 0;
         this.deliver(seq, buf, offset, captured, missing, frame, time, sink);
         this.drain(sink);
         break;
       }
       if (this.isHeld(seq, declared)) {
-        retransmission = true;
+        repeated = true;
         break;
       }
       if (this.held.length < (this.limits.maxSegments ?? 256) && this.heldBytes + captured <= (this.limits.maxBytes ?? 1 << 20)) {
@@ -166,7 +208,10 @@ export class TcpDirection {
       else this.skipTo(seq, frame, time, sink);
     }
     if (this.unseen !== null && ((this.nextSeq - this.unseen.ack) | 0) >= 0) this.unseen = null;
-    if (retransmission) this.retransmissions++;
+    if (repeated) {
+      const outOfOrder = window > 0 && ((now - this.advancedAt) & TIME_MASK) < window && this.endsBeforeHighest(seq, declared);
+      if (!outOfOrder) retransmission = true;
+    } else this.advancedAt = now;
     return retransmission;
   }
 
@@ -268,6 +313,19 @@ export class TcpDirection {
     this.gapBytes += length;
     if (sink) sink.gap(this.dir, length, frame, time);
     this.nextSeq = seq;
+  }
+
+  /**
+   * Whether bytes seq…seq+declared end short of (or past) the highest sequence number seen, not exactly at it
+   * (tshark's test; a FIN counts as the byte after the data, as its sequence number says).
+   */
+  private endsBeforeHighest(seq: number, declared: number): boolean {
+    let highest = this.finSeen && ((this.finSeq + 1 - this.nextSeq) | 0) > 0 ? (this.finSeq + 1) | 0 : this.nextSeq;
+    for (const h of this.held) {
+      const end = (h.seq + h.captured + h.missing) | 0;
+      if (((end - highest) | 0) > 0) highest = end;
+    }
+    return ((seq + declared - highest) | 0) !== 0;
   }
 
   private isHeld(seq: number, declared: number): boolean {

@@ -4,6 +4,16 @@ import { TcpDirection, type StreamSink } from '../../../src/decoders/net/tcp-rea
 import type { Direction } from '../../../src/decoders/types.js';
 import { text } from './packets.js';
 
+/** A direction that tallies the segments it called retransmissions (the flow table keeps the count per flow). */
+class CountingDirection extends TcpDirection {
+  retransmissions = 0;
+  override segment(...args: Parameters<TcpDirection['segment']>): boolean {
+    const r = super.segment(...args);
+    if (r) this.retransmissions++;
+    return r;
+  }
+}
+
 class Sink implements StreamSink {
   out: string[] = [];
   frames: number[] = [];
@@ -35,7 +45,7 @@ function syn(d: TcpDirection, isn: number, frame = 1): boolean {
 
 describe('TcpDirection', () => {
   it('delivers in-order segments as they come, each with its frame', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 1000);
     seg(d, sink, 1000, 0, 'hello ', 2);
@@ -46,7 +56,7 @@ describe('TcpDirection', () => {
   });
 
   it('a sink that wants no more bytes gets none: later segments are counted and sequenced, gaps still reported', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new (class extends Sink {
       override data(dir: Direction, b: Uint8Array, frame: number): boolean {
         super.data(dir, b, frame);
@@ -67,7 +77,7 @@ describe('TcpDirection', () => {
   });
 
   it('buffers out-of-order segments, keeping their own frames', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 5);
     seg(d, sink, 5, 8, 'CCCC', 2);
@@ -81,7 +91,7 @@ describe('TcpDirection', () => {
   });
 
   it('delivers retransmitted and overlapping bytes once and counts retransmissions', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 0, 'abcdef', 2);
@@ -93,8 +103,29 @@ describe('TcpDirection', () => {
     expect(d.retransmissions).toBe(2);
   });
 
+  it('tells out-of-order repeats from retransmissions as tshark does: soon after the last new bytes, not ending at the highest', () => {
+    const d = new CountingDirection('c2s');
+    const sink = new Sink();
+    syn(d, 0);
+    let frame = 2;
+    // 30 units of 0.1 ms: tshark's 3 ms window when the handshake's round trip is unknown.
+    const send = (seq: number, len: number, time: number, window = 30) => d.segment(seq, false, false, new Uint8Array(len), 0, len, 0, frame++, time, sink, window);
+    expect(send(1, 100, 1000)).toBe(false);
+    expect(send(101, 100, 1000.0001)).toBe(false); // the highest byte seen is now 200
+    expect(send(1, 100, 1000.001)).toBe(false); // 0.9 ms after the last new bytes, ending short of the highest: out of order
+    expect(send(101, 100, 1000.002)).toBe(true); // ends at the highest: a retransmission, however soon
+    expect(send(1, 100, 1000.5)).toBe(true); // 500 ms on: a retransmission
+    expect(send(1, 100, 1000.5001, 0)).toBe(true); // no window (a caller that does not tell them apart): every repeat counts
+    expect(send(201, 10, 1000.6)).toBe(false);
+    // A FIN is the sequence number after the data: bytes ending at the last data byte do not end at the highest.
+    expect(d.segment(211, false, true, new Uint8Array(0), 0, 0, 0, frame++, 1000.6, sink, 30)).toBe(false);
+    expect(send(201, 10, 1000.601)).toBe(false);
+    expect(d.retransmissions).toBe(3);
+    expect(sink.stream.length).toBe(210);
+  });
+
   it('counts a repeated out-of-order segment as a retransmission, not twice-held', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 4, 'EFGH', 2);
@@ -105,7 +136,7 @@ describe('TcpDirection', () => {
   });
 
   it('counts a repeated SYN and a repeated FIN', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     expect(syn(d, 77)).toBe(false);
     expect(syn(d, 77)).toBe(true);
@@ -115,7 +146,7 @@ describe('TcpDirection', () => {
   });
 
   it('reports a hole the peer acknowledged past, then carries on', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     syn(d, 100);
     seg(d, sink, 100, 0, '0123', 2);
@@ -131,7 +162,7 @@ describe('TcpDirection', () => {
   });
 
   it('ignores ACKs that do not pass a hole, and bogus far jumps', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 0, 'ab', 2);
@@ -144,7 +175,7 @@ describe('TcpDirection', () => {
   });
 
   it('skips the oldest hole when the out-of-order bound is reached', () => {
-    const d = new TcpDirection('c2s', { maxSegments: 3 });
+    const d = new CountingDirection('c2s', { maxSegments: 3 });
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 0, 'a', 2);
@@ -155,7 +186,7 @@ describe('TcpDirection', () => {
     seg(d, sink, 0, 8, 'i', 6);
     expect(sink.stream).toBe('a[gap 1]c');
     expect(d.heldSegments).toBe(3);
-    const bytes = new TcpDirection('c2s', { maxBytes: 8 });
+    const bytes = new CountingDirection('c2s', { maxBytes: 8 });
     const s2 = new Sink();
     syn(bytes, 0);
     seg(bytes, s2, 0, 10, '12345', 2);
@@ -164,7 +195,7 @@ describe('TcpDirection', () => {
   });
 
   it('handles sequence numbers that wrap around 2^32', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     const isn = 0xfffffff8 | 0; // data starts 7 bytes before the wrap
     syn(d, isn);
@@ -179,7 +210,7 @@ describe('TcpDirection', () => {
   });
 
   it('starts mid-stream at the first sequence number seen', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     seg(d, sink, 5_000_000, 0, 'mid', 1);
     seg(d, sink, 5_000_000, 3, 'dle', 2);
@@ -189,7 +220,7 @@ describe('TcpDirection', () => {
   });
 
   it('delivers what a snaplen left and a gap for the rest', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 0, 'abc', 2, { missing: 5 });
@@ -199,7 +230,7 @@ describe('TcpDirection', () => {
   });
 
   it('flushes held segments with gaps when the stream ends', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     const sink = new Sink();
     syn(d, 0);
     seg(d, sink, 0, 3, 'def', 2);
@@ -210,7 +241,7 @@ describe('TcpDirection', () => {
   });
 
   it('keeps sequence bookkeeping without a sink (no copies)', () => {
-    const d = new TcpDirection('c2s');
+    const d = new CountingDirection('c2s');
     syn(d, 0);
     d.segment(1 + 4, false, false, new Uint8Array(4), 0, 4, 0, 2, 2, null);
     d.segment(1, false, false, new Uint8Array(4), 0, 4, 0, 3, 3, null);
@@ -239,7 +270,7 @@ describe('TcpDirection', () => {
             [seq[j], seq[k]] = [seq[k], seq[j]];
           }
           for (const r of repeats) seq.splice(r % (seq.length + 1), 0, pieces[r % pieces.length]);
-          const d = new TcpDirection('c2s');
+          const d = new CountingDirection('c2s');
           const sink = new Sink();
           syn(d, isn);
           seq.forEach(([a, b], i) => seg(d, sink, isn, a, original.slice(a, b), i + 2));
@@ -258,7 +289,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   const ack = (d: TcpDirection, sink: Sink, isn: number, upTo: number, frame: number, time: number) => d.acked((isn + 1 + upTo) | 0, frame, time, sink);
 
   it('a reply dropped at the capture point with nothing after it is a gap once a later ACK still claims it, at the first ACK', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     const times: number[] = [];
     sink.gap = (_dir: Direction, length: number, frame: number, time: number) => {
@@ -284,7 +315,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   });
 
   it('an ACK captured just before the data it acknowledges loses nothing', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     syn(d, 500);
     ack(d, sink, 500, 6, 2, 0.1);
@@ -297,7 +328,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   });
 
   it('data that starts past acknowledged bytes settles them at once, as does the end of the stream', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     syn(d, 500);
     ack(d, sink, 500, 8, 2, 0.1);
@@ -311,7 +342,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   });
 
   it('one byte past the last seen is a FIN the capture missed, not data; a FIN past acknowledged bytes settles them', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     syn(d, 500);
     seg(d, sink, 500, 0, 'bye', 2);
@@ -320,7 +351,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
     d.flush(sink);
     expect(sink.out).toEqual(['bye']);
 
-    const e = new TcpDirection('s2c');
+    const e = new CountingDirection('s2c');
     const sink2 = new Sink();
     syn(e, 500);
     ack(e, sink2, 500, 12, 2, 0.1);
@@ -330,7 +361,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   });
 
   it('an ACK past held segments and past the bytes after them reports both holes', () => {
-    const d = new TcpDirection('s2c');
+    const d = new CountingDirection('s2c');
     const sink = new Sink();
     syn(d, 500);
     seg(d, sink, 500, 4, 'held', 2); // bytes 0-3 missing
