@@ -11,6 +11,7 @@ import { openReq, openConf } from '../src/decoders/ged188/encode.js';
 import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
+import { readCaptureBytes } from '../src/capture/reader.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -398,6 +399,28 @@ describe('ctiscope analyze', () => {
       expect(validateSchema(schema, d), f).toEqual([]);
       expect(d.schema).toBe('ctiscope/analysis@2');
     }
+  });
+
+  it('a desktop whose only directory host never answers, and that tries no other, is told why it did not fall over', () => {
+    // stale-ldap-failover up to frame 7: three SYNs to the stale 192.168.100.9, and then the capture ends with no
+    // attempt at another directory (the sample's desktop goes on to 192.168.100.2 at frame 8).
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('stale-ldap-failover.pcapng'))), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        if (p.frame <= 7) w.writePacket(iface, p.time, p.data.slice());
+      },
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'only-stale-ldap.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = ctiscope(['analyze', file, '--json']);
+    expect(r.status).toBe(1);
+    const ws = JSON.parse(r.stdout).workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure.kind]).toEqual(['failed', 'config', 'config-download-failed']);
+    expect(ws.failure.message).toMatch(/192\.168\.100\.9:38983 never answered: 3 SYNs over 9\.0 s\. The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured/);
+    // The whole sample did fall over: no such sentence there.
+    expect(ctiscope(['analyze', sample('stale-ldap-failover.pcapng')]).stdout).not.toMatch(/tried no other directory/);
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

@@ -167,6 +167,18 @@ describe('diagnoseConfigDownload', () => {
     expect(f[0].message).toContain('No usable directory');
     expect(f[0].message).toContain('192.168.100.9:38983 never answered');
     expect(f[0].message).toContain('192.168.100.2:38983 refused the connection');
+    // Two directories tried: the desktop did fall over.
+    expect(f[0].message).not.toContain('tried no other directory');
+  });
+
+  it('one directory host never reached and no other tried: the missing second LDAP host is named', () => {
+    const sim = new Sim();
+    sim.failedConnect(PC, STALE, 38983, [0, 3, 9], 'S0');
+    const f = diagnoseConfigDownload(view(sim));
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toBe(
+      'No usable directory: the desktop could not read its configuration. 192.168.100.9:38983 never answered: 3 SYNs over 9.0 s. The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured (LDAP Host 2 in its site setup), and older CAD versions do not fall over at all.',
+    );
   });
 });
 

@@ -34,6 +34,12 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   const failed = config.filter((s) => !s.ok && !recoveryOf(ws, s));
   if (failed.length === 0) return out;
   const tried = failed.map(stepText).join('; ');
-  out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.`, framesOf(failed)));
+  // One directory host, never reached, and no other tried: the desktop has (or uses) no second one (Cisco TAC: CAD
+  // with LDAP Host 1 down logs no agent in when LDAP Host 2 is not set, and older CAD versions never fall over).
+  const oneHost = new Set(failed.map((s) => s.server)).size === 1 && failed.every((s) => s.facts.conn?.failure === 'unreachable' || s.facts.conn?.failure === 'refused');
+  const second = oneHost
+    ? ` The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured (LDAP Host 2 in its site setup), and older CAD versions do not fall over at all.`
+    : '';
+  out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.${second}`, framesOf(failed)));
   return out;
 };
