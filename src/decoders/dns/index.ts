@@ -13,6 +13,7 @@ import { MessageEmitter } from '../emit.js';
 import { PduStreamPair, readU16BE } from '../framing.js';
 import type {
   ContentProbe,
+  DecodedMessage,
   Direction,
   FieldValue,
   ProtocolName,
@@ -41,6 +42,12 @@ export {
 const PAIRING_WINDOW_SECONDS = 120;
 /** Pending queries kept per flow: bounds memory on a flow full of unanswered queries. */
 const MAX_PENDING = 4096;
+/**
+ * A response captured before its query (two taps whose clocks are apart, merged by time) waits this long for it,
+ * and at most this many such responses per flow.
+ */
+const EARLY_RESPONSE_SECONDS = 0.5;
+const MAX_EARLY = 64;
 
 interface PendingQuery {
   frame: number;
@@ -119,6 +126,8 @@ export const DNS_FORMAT: DnsFormat = { protocol: 'dns', dialect: DNS_DIALECT, fi
 class DnsFlowDecoder implements StreamDecoder {
   /** Queries awaiting their response, by id; made on the first query (a DNS flow is often one datagram). */
   private pending: Map<number, PendingQuery> | undefined = undefined;
+  /** Responses with no query yet, by id, not emitted until their query comes (or does not, in time). */
+  private early: Map<number, DecodedMessage> | undefined = undefined;
   private readonly streams: PduStreamPair | null;
   private readonly out: MessageEmitter;
 
@@ -148,8 +157,21 @@ class DnsFlowDecoder implements StreamDecoder {
 
   end(): void {
     this.streams?.finish();
+    this.emitEarly(Infinity);
     this.out.finish();
     this.pending = undefined;
+  }
+
+  /** Emits, unpaired, the early responses that waited long enough by `time` for a query. */
+  private emitEarly(time: number): void {
+    const early = this.early;
+    if (early === undefined) return;
+    for (const [id, r] of early) {
+      if (time - r.time < EARLY_RESPONSE_SECONDS) continue;
+      early.delete(id);
+      this.out.emit(r);
+    }
+    if (early.size === 0) this.early = undefined;
   }
 
   private message(dir: Direction, body: Uint8Array, frames: number[], time: number, offset: number, length: number): void {
@@ -158,7 +180,18 @@ class DnsFlowDecoder implements StreamDecoder {
     const msg = this.out.message(dir, m.response ? 'response' : 'query', f.fields(m), f.summary(m), frames, time, offset, length, body);
     const frame = msg.frame;
     this.out.attachAnomalies(msg, m.anomalies);
+    this.emitEarly(time);
     if (!m.response) {
+      const early = this.early?.get(m.id);
+      if (early !== undefined && time - early.time < EARLY_RESPONSE_SECONDS) {
+        // Its response was captured first: the query, then the response, paired (no time between them is known).
+        this.early!.delete(m.id);
+        this.out.emit(msg);
+        early.pairedFrame = frame;
+        early.responseTime = 0;
+        this.out.emit(early);
+        return;
+      }
       const pending = (this.pending ??= new Map());
       const prior = pending.get(m.id);
       // A retransmitted query keeps the first one's time, as the user waited from then.
@@ -172,6 +205,15 @@ class DnsFlowDecoder implements StreamDecoder {
         msg.pairedFrame = q.frame;
         msg.responseTime = time - q.time;
         this.pending!.delete(m.id);
+      } else if (!q && !this.streams && f.protocol === 'dns') {
+        // No query yet on this datagram flow: it may be captured just after (UDP has no ACK to tell). Only unicast
+        // DNS: mDNS and LLMNR announce without being asked.
+        if ((this.early?.size ?? 0) >= MAX_EARLY) this.emitEarly(Infinity);
+        const early = (this.early ??= new Map());
+        if (!early.has(m.id)) {
+          early.set(m.id, msg);
+          return;
+        }
       }
     }
     this.out.emit(msg);

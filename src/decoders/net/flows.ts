@@ -36,7 +36,7 @@ import {
   skipIpv6ExtensionHeaders,
 } from './ip.js';
 import { decodeLink, LinkLayer, LinkStatus } from './link.js';
-import { TcpDirection, type ReassemblyLimits } from './tcp-reassembly.js';
+import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
 
 export interface FlowTrackerOptions {
   /** Creates the consumer of each new flow's payload (null: count only). */
@@ -293,6 +293,26 @@ class TcpFlow extends Flow {
   s2c: TcpDirection | null = null;
 }
 
+/**
+ * A segment whose ACK covers bytes of the peer the capture has not shown yet (a reply captured before its request):
+ * delivered once they come, so that a decoder reads the request before its reply.
+ */
+interface HeldBackSegment {
+  c2s: boolean;
+  seq: number;
+  syn: boolean;
+  fin: boolean;
+  data: Uint8Array;
+  missing: number;
+  frame: number;
+  time: number;
+  ack: number;
+  window: number;
+}
+
+/** Segments a flow holds back at most, in all, before it stops waiting for the peer's bytes. */
+const MAX_HELD_BACK = 64;
+
 /** Client becomes server and server client, with every per-direction count and state (settleRoles). */
 function swapRoles(f: TcpFlow): void {
   const c0 = f.c0;
@@ -452,6 +472,11 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
   private readonly lazyConsumers: boolean;
+  /**
+   * Segments held back until the peer's bytes they acknowledge are seen (holdBack), by flow: a map beside the flows,
+   * not a field of each, as nearly no flow ever needs it.
+   */
+  private readonly heldBack = new Map<TcpFlow, HeldBackSegment[]>();
 
   constructor(opts: FlowTrackerOptions) {
     this.externalSweep = opts.externalSweep ?? false;
@@ -614,9 +639,17 @@ class FlowTrackerImpl implements FlowTracker {
     } else this.touch(f, p);
     if (f.roleBy === 'pending' && captured > 0 && !(flags & RST)) c2s = this.settleRoles(f, c2s, buf.subarray(t + headerLength, t + headerLength + captured), sport, dport);
 
+    // Segments held back for bytes the peer acknowledged: once a packet comes this long after them, those bytes are lost.
+    const waiting = this.heldBack.size === 0 ? undefined : this.heldBack.get(f);
+    if (waiting !== undefined && p.time - waiting[0].time >= UNSEEN_ACK_SETTLE) this.releaseHeldBack(f, true);
+
     // A direction's reassembly state is made when that side first sends: a scan's SYN costs one, not two.
     const me = c2s ? (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits)) : (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits));
-    const peer = c2s ? f.s2c : f.c2s;
+    // A SYN-ACK acknowledges the peer's initial sequence number: its stream starts there, even when its SYN is captured
+    // later (two taps' clocks apart) or not at all, so that bytes this side acknowledges are known to be the peer's.
+    const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
+    const peer = synAck ? (c2s ? (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits)) : (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits))) : c2s ? f.s2c : f.c2s;
+    if (synAck) peer!.startAt(ackNum);
     const shift = c2s ? 0 : 8;
     if (c2s) {
       f.pktC2s++;
@@ -690,7 +723,18 @@ class FlowTrackerImpl implements FlowTracker {
     else {
       // tshark's out-of-order window: the handshake's round trip, else 3 ms (in the 0.1 ms units segment() counts in).
       const window = f.firstRttUs !== 0 ? Math.max(1, Math.round(f.firstRttUs / 100)) : OUT_OF_ORDER_WINDOW;
-      retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, window);
+      const held = this.heldBack.size === 0 ? null : (this.heldBack.get(f) ?? null);
+      if ((held !== null && held[0].c2s === c2s) || (held === null && declared > 0 && flags & ACK && peer !== null && peer.waitsFor(ackNum))) {
+        // This side had the peer's bytes when it sent these: they come later in the capture (or not at all).
+        this.holdBack(f, { c2s, seq, syn: (flags & SYN) !== 0, fin: (flags & FIN) !== 0, data: buf.slice(t + headerLength, t + headerLength + captured), missing, frame: p.frame, time: p.time, ack: ackNum, window });
+        retransmission = false;
+      } else {
+        // The peer sending past the bytes the held-back segments acknowledged: those were lost, so the held-back
+        // segments came before this one.
+        if (held !== null && declared > 0 && ((seq - held[0].ack) | 0) >= 0 && me.waitsFor(held[0].ack)) this.releaseHeldBack(f, true);
+        retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, window);
+        if (held !== null && this.heldBack.has(f)) this.releaseHeldBack(f, false);
+      }
     }
     if (consumer !== null) this.weigh(f, consumer);
     if (retransmission) {
@@ -701,6 +745,47 @@ class FlowTrackerImpl implements FlowTracker {
     if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
 
     if (!f.closing && (flags & RST || (f.c2s !== null && f.s2c !== null && f.c2s.finSeen && f.s2c.finSeen))) this.startClosing(f, p.time);
+  }
+
+  private holdBack(f: TcpFlow, seg: HeldBackSegment): void {
+    let list = this.heldBack.get(f);
+    if (list === undefined) this.heldBack.set(f, (list = []));
+    list.push(seg);
+    if (list.length >= MAX_HELD_BACK) this.releaseHeldBack(f, true);
+  }
+
+  /**
+   * Delivers the held-back segments once the peer's bytes they acknowledge have been seen, or, `lost`, at once: the
+   * peer's missing bytes are then a gap, reported before them (a reply whose request the capture lost).
+   */
+  private releaseHeldBack(f: TcpFlow, lost: boolean): void {
+    const list = this.heldBack.get(f)!;
+    const c2s = list[0].c2s;
+    const me = c2s ? f.c2s! : f.s2c!;
+    const peer = c2s ? f.s2c : f.c2s;
+    // Each segment waits for what it acknowledges: the first ones may go while later ones still wait.
+    let ready = 0;
+    if (lost) ready = list.length;
+    else while (ready < list.length && (peer === null || !peer.waitsFor(list[ready].ack))) ready++;
+    if (ready === 0) return;
+    if (ready < list.length) this.heldBack.set(f, list.slice(ready));
+    else this.heldBack.delete(f);
+    let consumer = f.consumer;
+    if (consumer === DEFERRED) consumer = this.openConsumer(f);
+    const shift = c2s ? 0 : 8;
+    const gapsBefore = me.gapBytes;
+    const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
+    if (lost && peer !== null) peer.settleUnseenNow(consumer);
+    for (let i = 0; i < ready; i++) {
+      const h = list[i];
+      if (me.segment(h.seq, h.syn, h.fin, h.data, 0, h.data.length, h.missing, h.frame, h.time, consumer, h.window)) {
+        f.retransmissions++;
+        this.mark(f, H_RETRANS + shift);
+      }
+    }
+    if (consumer !== null) this.weigh(f, consumer);
+    if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
+    if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
   }
 
   /**
@@ -1070,6 +1155,8 @@ class FlowTrackerImpl implements FlowTracker {
 
   /** Finalises a flow: flushes reassembly, reports the record, forgets the flow. */
   private endFlow(f: Flow, openAtEnd: boolean, evictedAt: number | undefined = undefined): void {
+    // Segments still held back for the peer's bytes: those will not come (delivered while the flow still counts).
+    if (this.heldBack.size !== 0 && f instanceof TcpFlow && this.heldBack.has(f)) this.releaseHeldBack(f, true);
     if (f.closing) this.closingUnlink(f);
     else this.lruUnlink(f);
     this.removeFromTable(f);

@@ -50,7 +50,7 @@ const MAX_ACK_JUMP = 1 << 30;
  * them (or this side's next segment starts past them, or the stream ends): a capture that shows an ACK just before
  * the data it acknowledges (two interfaces merged, a SPAN port's reordering) loses nothing.
  */
-const UNSEEN_ACK_SETTLE = 0.2;
+export const UNSEEN_ACK_SETTLE = 0.2;
 
 /** advancedAt's modulus: 2^30 units of 0.1 ms (29.8 h), so that it stays a small integer. */
 const TIME_MASK = 0x3fffffff;
@@ -176,6 +176,7 @@ export class TcpDirection {
     if (declared === 0) {
       // A FIN past bytes the peer acknowledged: they will not come.
       if (fin && this.unseen !== null && ((seq - this.nextSeq) | 0) > 0) this.settleUnseen(seq, sink);
+      this.dropSeenUnseen();
       return retransmission;
     }
     if (!this.started) {
@@ -207,7 +208,7 @@ export class TcpDirection {
       if (this.held.length > 0) this.skipFirstHole(sink);
       else this.skipTo(seq, frame, time, sink);
     }
-    if (this.unseen !== null && ((this.nextSeq - this.unseen.ack) | 0) >= 0) this.unseen = null;
+    this.dropSeenUnseen();
     if (repeated) {
       const outOfOrder = window > 0 && ((now - this.advancedAt) & TIME_MASK) < window && this.endsBeforeHighest(seq, declared);
       if (!outOfOrder) retransmission = true;
@@ -243,6 +244,43 @@ export class TcpDirection {
     }
     if (((limit - u.ack) | 0) > 0) u.ack = limit;
     if (frame !== u.frame && time - u.time >= UNSEEN_ACK_SETTLE) this.settleUnseen(u.ack, sink);
+  }
+
+  /** The peer's SYN-ACK acknowledged `ack`: this direction's first byte, when nothing of it was seen yet. */
+  startAt(ack: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.nextSeq = ack | 0;
+  }
+
+  /**
+   * Whether `ack` acknowledges bytes of this direction not delivered yet: the peer had them when it sent its
+   * segment, so the capture shows them later (taken out of order, or two taps' clocks apart) or lost them.
+   */
+  waitsFor(ack: number): boolean {
+    if (!this.started) return false;
+    let limit = ack | 0;
+    if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
+    const jump = (limit - this.nextSeq) | 0;
+    if (jump <= 0 || jump > MAX_ACK_JUMP) return false;
+    // One byte past the last seen is a FIN the capture missed, not data.
+    return !(jump === 1 && !this.finSeen);
+  }
+
+  /**
+   * Forgets acknowledged bytes once everything up to them has been seen: the data, and the FIN, which takes a
+   * sequence number of its own (a peer's FIN-ACK captured before this side's FIN acknowledges one past the data).
+   */
+  private dropSeenUnseen(): void {
+    const u = this.unseen;
+    if (u === null) return;
+    const seen = this.finSeen && this.nextSeq === this.finSeq ? (this.finSeq + 1) | 0 : this.nextSeq;
+    if (((seen - u.ack) | 0) >= 0) this.unseen = null;
+  }
+
+  /** The acknowledged bytes not seen are lost now, not late: the gap is reported at once. */
+  settleUnseenNow(sink: StreamSink | null): void {
+    if (this.unseen !== null) this.settleUnseen(this.unseen.ack, sink);
   }
 
   /** The stream is over: whatever is held is delivered, with gaps for the holes before it and after it. */

@@ -175,7 +175,8 @@ export class StepContext {
     if (!p) return undefined;
     flow.pending!.delete(id);
     const s = p.step;
-    const rt = m.time - p.time;
+    // A reply captured before its request (two taps' clocks apart) took no time that the capture can tell.
+    const rt = Math.max(0, m.time - p.time);
     s.answered++;
     if (s.lastAnsweredRequest === undefined || p.time > s.lastAnsweredRequest) s.lastAnsweredRequest = p.time;
     if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
