@@ -423,6 +423,26 @@ describe('ctiscope analyze', () => {
     expect(ctiscope(['analyze', sample('stale-ldap-failover.pcapng')]).stdout).not.toMatch(/tried no other directory/);
   });
 
+  it('a RST whose SYN the capture lost is a refused connection, not one "reset after 0 ms"', () => {
+    // licensing-down without frame 22, the SYN to 192.168.100.1:3000: only the server's RST-ACK of that attempt is left.
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('licensing-down.pcapng'))), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        if (p.frame !== 22) w.writePacket(iface, p.time, p.data.slice());
+      },
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'licensing-down-no-syn.pcapng');
+    writeFileSync(file, w.toBytes());
+    const doc = JSON.parse(ctiscope(['analyze', file, '--json']).stdout);
+    const full = JSON.parse(ctiscope(['analyze', sample('licensing-down.pcapng'), '--json']).stdout);
+    const kinds = (d: { workstations: { findings: { kind: string }[] }[] }) => d.workstations[0].findings.map((f) => f.kind);
+    expect(kinds(doc)).toEqual(kinds(full));
+    expect(kinds(doc)).not.toContain('connection-reset');
+    expect(doc.workstations[0].failure.message).toBe(full.workstations[0].failure.message);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

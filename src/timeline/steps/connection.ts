@@ -55,10 +55,13 @@ export function noDesktopInConnections(steps: readonly StepState[]): boolean {
 
 export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {
   const host = flow.host!;
-  const answered = r.synAckFrame !== undefined || r.packets.s2c > 0;
+  // A server whose only packet is a RST, with no SYN-ACK, did not accept the connection: its SYN may simply not be in
+  // the capture (RST-ACK Seq=1 Ack=1 answers a SYN), which makes it refused, never "reset after 0 ms".
+  const onlyRst = r.synAckFrame === undefined && r.rstBy === 's2c' && r.packets.s2c === 1 && r.payloadBytes.s2c === 0 && r.payloadBytes.c2s === 0;
+  const answered = !onlyRst && (r.synAckFrame !== undefined || r.packets.s2c > 0);
   const icmp = r.icmpErrors.find((e) => e.kind === 'destination-unreachable') ?? r.icmpErrors[0];
   let failure: 'unreachable' | 'refused' | 'reset' | undefined;
-  if (r.state === 'REJ') failure = 'refused';
+  if (r.state === 'REJ' || onlyRst) failure = 'refused';
   else if (!answered && (r.state === 'S0' || r.state === 'RSTOS0' || r.state === 'SH' || icmp)) failure = 'unreachable';
   else if (icmp && r.packets.s2c === 0) failure = 'unreachable';
   else if (r.rstBy === 's2c' && answered) {
