@@ -145,6 +145,14 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
       const asServer = probeOf(portMap.lookup(sport), transport)?.(payload, 's2c') === 'yes';
       return asClient === asServer ? undefined : asClient;
     },
+    // Said at the first such packet, so that a capture of a link type ctiscope cannot read is never taken for one
+    // with no desktop traffic in it.
+    onUnsupportedLink: (linkType, frame) =>
+      sink.warning?.({
+        code: 'unsupported-link-type',
+        message: `frame ${frame}: link type ${linkType}${LINK_TYPE_NAMES[linkType] ? ` (${LINK_TYPE_NAMES[linkType]})` : ''} is not one ctiscope reads, so its packets are counted but not decoded (it reads Ethernet, raw IP, Linux cooked SLL and SLL2, and BSD and OpenBSD loopback)`,
+        frame,
+      }),
     // Classification alone, with no one to tell when a flow starts, needs a flow's dispatch only once it carries
     // payload (content detection) or ends: a flow without payload then holds no FlowInfo or dispatch while open.
     lazyConsumers: classifyOnly && !hooks,
@@ -226,6 +234,25 @@ export function sourceInfo(files: string[], summaries: CaptureSummary[], extraWa
     })),
   };
 }
+
+/** Names of link types met in captures that ctiscope does not read, for the warning (tcpdump's LINKTYPE_ names). */
+const LINK_TYPE_NAMES: Record<number, string> = {
+  6: 'IEEE 802.5 Token Ring',
+  9: 'PPP',
+  10: 'FDDI',
+  50: 'PPP over HDLC',
+  104: 'Cisco HDLC',
+  105: 'IEEE 802.11',
+  119: 'Prism 802.11',
+  127: 'radiotap 802.11',
+  147: 'user-defined (DLT_USER0)',
+  192: 'PPI',
+  195: 'IEEE 802.15.4',
+  201: 'Bluetooth HCI',
+  204: 'PPP with direction',
+  220: 'USB Linux mmapped',
+  249: 'netlink',
+};
 
 /** The content probe of the protocol a profile port names, on this transport. */
 function probeOf(def: ServiceDef | undefined, transport: FlowInfo['transport']): ContentProbe | undefined {

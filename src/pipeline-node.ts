@@ -204,8 +204,24 @@ async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipe
   } catch (e) {
     throw asInternalError(opts.analyze ? 'analysing' : 'decoding', e);
   }
+  // Warnings the decoding itself raised (a link type it cannot read), beside the readers': every command says them.
+  const said = new Set(source.warnings.map((w) => `${w.code}|${w.message}`));
+  for (const w of result.warnings) {
+    // Only the decoding's own (the readers' are in their summaries already, bounded there).
+    if (!DECODING_WARNINGS.has(w.code) || said.has(`${w.code}|${w.message}`)) continue;
+    said.add(`${w.code}|${w.message}`);
+    // Named by the file its frame is in (frame numbers run on across files).
+    let i = frameOffsets.length - 1;
+    while (i > 0 && w.frame !== undefined && frameOffsets[i] >= w.frame) i--;
+    const file = order[i];
+    const message = file !== undefined && file !== '-' ? `${file}: ${w.message}` : w.message;
+    source.warnings.push(w.frame !== undefined ? { code: w.code, message, frame: w.frame } : { code: w.code, message });
+  }
   return { ...result, source, summaries, errors, frameOffsets };
 }
+
+/** Warning codes the decoding raises itself, not the capture readers. */
+const DECODING_WARNINGS: ReadonlySet<string> = new Set(['unsupported-link-type']);
 
 async function orderByStart(paths: string[]): Promise<string[]> {
   const starts = await Promise.all(paths.map(async (p) => ({ p, t: await firstPacketTime(p) })));

@@ -82,6 +82,21 @@ describe('ctiscope flows', () => {
     expect(r.stdout).toMatch(/^1 packet, 0 flows \(and 1 known only from an ICMP error, listed with no packets\), /m);
   });
 
+  it('a link type it cannot read is said, naming the file and the first frame, not passed over as a capture with nothing in it', () => {
+    // The sample's frames under link type 9 (PPP), which ctiscope does not decode.
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(9, { snaplen: 65535 });
+    readCaptureBytes(new Uint8Array(readFileSync(sample('cad-login-ok.pcapng'))), { packet: (p) => void w.writePacket(iface, p.time, p.data.slice()) });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'ppp.pcapng');
+    writeFileSync(file, w.toBytes());
+    const flows = ctiscope(['flows', file]);
+    expect(flows.stderr).toMatch(/warning: .*ppp\.pcapng: frame 1: link type 9 \(PPP\) is not one ctiscope reads, so its packets are counted but not decoded/);
+    const doc = JSON.parse(ctiscope(['analyze', file, '--json']).stdout);
+    expect(doc.source.warnings.map((x: { code: string }) => x.code)).toContain('unsupported-link-type');
+    // Once per link type, not per packet.
+    expect(flows.stderr.match(/unsupported|not one ctiscope reads/g)).toHaveLength(1);
+  });
+
   it('reads standard input, gzip-compressed or not', () => {
     const bytes = readFileSync(fixture('zeek__ldap-who-am-i.pcap'));
     for (const input of [bytes, gzipSync(bytes)]) {

@@ -48,6 +48,8 @@ export interface FlowTrackerOptions {
    * handshake says who is who.
    */
   isServerPort?(port: number, transport: Transport, peerPort: number): boolean;
+  /** The first packet of a link type no decoder reads (its packets are counted, not read): once per link type. */
+  onUnsupportedLink?(linkType: number, frame: number): void;
   /**
    * When both ports name a server and no handshake says who is who (a CTI client whose own port happens to be a
    * profile port, say 3000, talking to 42027): whether the first packet's payload is what a client of `dport` sends
@@ -468,6 +470,7 @@ class FlowTrackerImpl implements FlowTracker {
   private readonly onFlowEnd: ((r: FlowRecord) => void) | undefined;
   private readonly isServerPort: ((port: number, transport: Transport, peerPort: number) => boolean) | undefined;
   private readonly senderIsClientByContent: FlowTrackerOptions['senderIsClientByContent'];
+  private readonly onUnsupportedLink: FlowTrackerOptions['onUnsupportedLink'];
   private readonly reassemblyLimits: ReassemblyLimits;
   private readonly externalSweep: boolean;
   private readonly onFlowEnding: FlowTrackerOptions['onFlowEnding'];
@@ -486,6 +489,7 @@ class FlowTrackerImpl implements FlowTracker {
     this.onFlowEnd = opts.onFlowEnd;
     this.isServerPort = opts.isServerPort;
     this.senderIsClientByContent = opts.senderIsClientByContent;
+    this.onUnsupportedLink = opts.onUnsupportedLink;
     this.idleTimeout = opts.idleTimeout ?? 300;
     this.closeLinger = opts.closeLinger ?? 2;
     this.maxFlows = opts.maxFlows ?? 100_000;
@@ -536,7 +540,11 @@ class FlowTrackerImpl implements FlowTracker {
     else if (status === LinkStatus.IPV6) ok = decodeIpv6(data, link.offset, end, ip);
     else {
       if (status === LinkStatus.NOT_IP) stats.nonIp++;
-      else if (status === LinkStatus.UNKNOWN_LINK) stats.unknownLinkTypes[p.linkType] = (stats.unknownLinkTypes[p.linkType] ?? 0) + 1;
+      else if (status === LinkStatus.UNKNOWN_LINK) {
+        const seen = stats.unknownLinkTypes[p.linkType] ?? 0;
+        stats.unknownLinkTypes[p.linkType] = seen + 1;
+        if (seen === 0) this.onUnsupportedLink?.(p.linkType, p.frame);
+      }
       else stats.malformed++;
       return;
     }
