@@ -29,6 +29,21 @@ function writeSynth(net: SynthNet, name: string): string {
   return file;
 }
 
+/** A sample with only the frames `keep` takes, written as a new pcapng named `name`; returns its path. */
+function sampleFrames(from: string, name: string, keep: (frame: number) => boolean): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  let iface = -1;
+  readCaptureBytes(new Uint8Array(readFileSync(sample(from))), {
+    packet(p) {
+      if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+      if (keep(p.frame)) w.writePacket(iface, p.time, p.data.slice());
+    },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), name);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
 function ctiscope(args: string[], input?: Uint8Array) {
   const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'buffer', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
@@ -419,16 +434,7 @@ describe('ctiscope analyze', () => {
   it('a desktop whose only directory host never answers, and that tries no other, is told why it did not fall over', () => {
     // stale-ldap-failover up to frame 7: three SYNs to the stale 192.168.100.9, and then the capture ends with no
     // attempt at another directory (the sample's desktop goes on to 192.168.100.2 at frame 8).
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    let iface = -1;
-    readCaptureBytes(new Uint8Array(readFileSync(sample('stale-ldap-failover.pcapng'))), {
-      packet(p) {
-        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-        if (p.frame <= 7) w.writePacket(iface, p.time, p.data.slice());
-      },
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'only-stale-ldap.pcapng');
-    writeFileSync(file, w.toBytes());
+    const file = sampleFrames('stale-ldap-failover.pcapng', 'only-stale-ldap.pcapng', (f) => f <= 7);
     const r = ctiscope(['analyze', file, '--json']);
     expect(r.status).toBe(1);
     const ws = JSON.parse(r.stdout).workstations[0];
@@ -440,22 +446,21 @@ describe('ctiscope analyze', () => {
 
   it('a RST whose SYN the capture lost is a refused connection, not one "reset after 0 ms"', () => {
     // licensing-down without frame 22, the SYN to 192.168.100.1:3000: only the server's RST-ACK of that attempt is left.
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    let iface = -1;
-    readCaptureBytes(new Uint8Array(readFileSync(sample('licensing-down.pcapng'))), {
-      packet(p) {
-        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-        if (p.frame !== 22) w.writePacket(iface, p.time, p.data.slice());
-      },
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'licensing-down-no-syn.pcapng');
-    writeFileSync(file, w.toBytes());
+    const file = sampleFrames('licensing-down.pcapng', 'licensing-down-no-syn.pcapng', (f) => f !== 22);
     const doc = JSON.parse(ctiscope(['analyze', file, '--json']).stdout);
     const full = JSON.parse(ctiscope(['analyze', sample('licensing-down.pcapng'), '--json']).stdout);
     const kinds = (d: { workstations: { findings: { kind: string }[] }[] }) => d.workstations[0].findings.map((f) => f.kind);
     expect(kinds(doc)).toEqual(kinds(full));
     expect(kinds(doc)).not.toContain('connection-reset');
     expect(doc.workstations[0].failure.message).toBe(full.workstations[0].failure.message);
+  });
+
+  it('one DNS answer the capture lost is a warning saying so, not an error about the name', () => {
+    // ctios-side-down without frame 2, the answer for ctiosa.example.com; the resolver answered the next query.
+    const doc = JSON.parse(ctiscope(['analyze', sampleFrames('ctios-side-down.pcapng', 'no-dns-answer.pcapng', (f) => f !== 2), '--json']).stdout);
+    const dns = doc.workstations[0].findings.filter((f: { kind: string }) => f.kind === 'dns-failure');
+    expect(dns.map((f: { severity: string }) => f.severity)).toEqual(['warning']);
+    expect(dns[0].message).toMatch(/^no answer to the desktop's one query for ctiosa\.example\.com \(A\) is in the capture, .*more likely one the capture lost/);
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

@@ -347,6 +347,19 @@ describe('diagnoseDns', () => {
     expect(diagnoseDns(view(sim))[0].message).toContain('no answer');
   });
 
+  it('one query with no answer, from a resolver that answered the desktop\'s other lookups: likely lost by the capture, a warning', () => {
+    const sim = new Sim();
+    sim.dns(PC, '192.168.100.53', 'uccx-a.example.com', 0, null);
+    sim.dns(PC, '192.168.100.53', 'uccx-b.example.com', 0.01, { addresses: [NODE_B] });
+    sim.failedConnect(PC, STALE, 38983, [10], 'S0');
+    const f = diagnoseDns(view(sim));
+    expect(f).toHaveLength(1);
+    expect(f[0].severity).toBe('warning');
+    expect(f[0].message).toBe(
+      "no answer to the desktop's one query for uccx-a.example.com (A) is in the capture, although 192.168.100.53:53 answered its other lookups and the query was not asked again: the answer is more likely one the capture lost than a name that does not resolve.",
+    );
+  });
+
   it('an unrelated failed name on a desktop that logged in is not a finding', () => {
     const sim = new Sim();
     sim.dns(PC, '192.168.100.53', 'wpad.example.com', 0, { rcode: 3 });

@@ -20,8 +20,14 @@ export const diagnoseDns: Rule = (ws) => {
     if (ws.loggedIn && !isDesktopName) continue;
     const reason = d.lastFailure?.reason ?? 'no answer';
     const where = known.length > 0 ? `; elsewhere in the capture it resolves to ${known.join(', ')}, which this desktop never reached` : '';
-    const message = `the desktop could not resolve ${d.qname} (${d.qtype}): ${reason}${d.queries > 1 ? ` after ${d.queries} queries` : ''} from ${s.server}${where}.`;
-    out.push(makeFinding('dns-failure', ws.loggedIn ? 'warning' : 'error', s, message, d.lastFailure ? [d.lastFailure.frame] : s.frames));
+    // One query, no answer, from a server that answered this desktop's other lookups: a resolver that did not answer
+    // would have been asked again; more likely the capture lost the answer.
+    const lostAnswer =
+      d.queries === 1 && d.responses === 0 && !d.rcodeName && ws.steps.some((o) => o !== s && o.server === s.server && (o.facts.dns?.responses ?? 0) > 0);
+    const message = lostAnswer
+      ? `no answer to the desktop's one query for ${d.qname} (${d.qtype}) is in the capture, although ${s.server} answered its other lookups and the query was not asked again: the answer is more likely one the capture lost than a name that does not resolve${where}.`
+      : `the desktop could not resolve ${d.qname} (${d.qtype}): ${reason}${d.queries > 1 ? ` after ${d.queries} queries` : ''} from ${s.server}${where}.`;
+    out.push(makeFinding('dns-failure', ws.loggedIn || lostAnswer ? 'warning' : 'error', s, message, d.lastFailure ? [d.lastFailure.frame] : s.frames));
   }
   return out;
 };
