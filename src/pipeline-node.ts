@@ -13,6 +13,7 @@ import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from
 import { CaptureError } from './capture/types.js';
 import { readCaptureFile, readCaptureStream, type CaptureErrorWithSummary } from './capture/source-node.js';
 import { mergedCapturesNote } from './capture/merged-spans.js';
+import { unreadableRest } from './capture/unreadable.js';
 import { createDecodePipeline, sourceInfo, type PipelineOptions, type PipelineResult, type ReadSource } from './decode-pipeline.js';
 import { asInternalError } from './internal-error.js';
 
@@ -175,6 +176,12 @@ async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipe
       pipeline.sink.warning?.(w);
       extraWarnings.push(w);
       summary = (e as CaptureErrorWithSummary).summary;
+      if (summary && summary.packets > 0) {
+        const rest = unreadableRest(path, e, summary, fileSize(path));
+        summary = rest.summary;
+        pipeline.sink.warning?.(rest.warning);
+        extraWarnings.push(rest.warning);
+      }
     }
     if (summary) {
       summaries.push(summary);
@@ -218,6 +225,16 @@ async function runFiles(paths: string[], opts: FileRunOptions, pipeline: RunPipe
     source.warnings.push(w.frame !== undefined ? { code: w.code, message, frame: w.frame } : { code: w.code, message });
   }
   return { ...result, source, summaries, errors, frameOffsets };
+}
+
+/** The file's size, or undefined for standard input or a file that cannot be looked at. */
+function fileSize(path: string): number | undefined {
+  if (path === '-') return undefined;
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Warning codes the decoding raises itself, not the capture readers. */

@@ -9,7 +9,7 @@ import { validateSchema } from '../src/timeline/validate.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
 import { openReq, openConf } from '../src/decoders/ged188/encode.js';
 import { cti as ged } from '../src/lab/synth/ged.js';
-import { PcapngWriter } from '../src/capture/writer.js';
+import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 import { readCaptureBytes } from '../src/capture/reader.js';
 
@@ -110,6 +110,37 @@ describe('ctiscope flows', () => {
     expect(doc.source.warnings.map((x: { code: string }) => x.code)).toContain('unsupported-link-type');
     // Once per link type, not per packet.
     expect(flows.stderr.match(/unsupported|not one ctiscope reads/g)).toHaveLength(1);
+  });
+
+  it('a record that cannot be read mid-file is a capture cut there: TRUNCATED, its finding, and "nothing found" said of the part read', () => {
+    /** The sample as classic pcap (µs), the record of frame `bad` claiming 2^31 − 1 captured bytes. */
+    const corrupt = (bad: number): string => {
+      const w = new PcapWriter(LinkType.ETHERNET);
+      const starts: number[] = [];
+      let at = 24;
+      readCaptureBytes(new Uint8Array(readFileSync(sample('cad-login-ok.pcapng'))), {
+        packet(p) {
+          starts.push(at);
+          at += 16 + p.data.length;
+          w.writePacket(p.time, p.data.slice());
+        },
+      });
+      const bytes = w.toBytes();
+      new DataView(bytes.buffer, bytes.byteOffset).setUint32(starts[bad - 1] + 8, 0x7fffffff, true);
+      const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), `corrupt-${bad}.pcap`);
+      writeFileSync(file, bytes);
+      return file;
+    };
+    const late = ctiscope(['analyze', corrupt(38), '--json']);
+    const doc = JSON.parse(late.stdout);
+    expect(doc.source.truncated).toBe(true);
+    expect(doc.source.packets).toBe(37);
+    const cut = doc.source.warnings.find((w: { code: string }) => w.code === 'truncated-unreadable');
+    expect(cut.message).toMatch(/corrupt-38\.pcap could not be read past byte \d+ \([\d,]+ more bytes not read\): pcap record claims 2147483647 captured bytes/);
+    expect(doc.workstations[0].findings.map((f: { kind: string }) => f.kind)).toContain('truncated-capture');
+    expect(late.stderr).toMatch(/could not be read past byte/);
+    const early = JSON.parse(ctiscope(['analyze', corrupt(4), '--json']).stdout);
+    expect(early.summary.message).toMatch(/^no agent desktop start-up in this capture: .*, in the 3 packets read \(the rest of the capture could not be read\)$/);
   });
 
   it('reads standard input, gzip-compressed or not', () => {

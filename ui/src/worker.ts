@@ -14,6 +14,7 @@
 import { createDecodePipeline, createPipeline, sourceInfo } from '../../src/pipeline.js';
 import { readCaptureBlob } from '../../src/capture/source-web.js';
 import { CaptureError, type CaptureSummary } from '../../src/capture/types.js';
+import { unreadableRest } from '../../src/capture/unreadable.js';
 import { MessageStore } from './message-store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { FlowRecord } from '../../src/decoders/types.js';
@@ -73,7 +74,12 @@ async function analyze(file: Blob, name: string, showSecrets: boolean, reference
     // Packets before a fatal error were analysed; keep them and say what stopped the reading.
     pipeline.sink.warning?.({ code: e.code, message: e.message, file: name, offset: e.offset, frame: e.frame });
     const partial = (e as CaptureError & { summary?: CaptureSummary }).summary;
-    if (partial) summaries.push(partial);
+    if (partial) {
+      // As the CLI does: the rest of the file is missing, as from a capture cut short.
+      const rest = unreadableRest(name, e, partial, file.size);
+      pipeline.sink.warning?.(rest.warning);
+      summaries.push(rest.summary);
+    }
   }
   post({ type: 'progress', bytesRead: file.size, totalBytes: file.size, packets });
   const result = pipeline.finish(sourceInfo([name], summaries));
