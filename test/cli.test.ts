@@ -494,6 +494,17 @@ describe('ctiscope analyze', () => {
     expect(dns[0].message).toMatch(/^no answer to the desktop's one query for ctiosa\.example\.com \(A\) is in the capture, .*more likely one the capture lost/);
   });
 
+  it('an OPEN_CONF whose OPEN_REQ the capture lost still opens the session: the failover that worked is one', () => {
+    // cti-standby-failover without frame 39, the desktop's OPEN_REQ to the master node after the standby refused it.
+    const doc = JSON.parse(ctiscope(['analyze', sampleFrames('cti-standby-failover.pcapng', 'no-open-req.pcapng', (f) => f !== 39), '--json']).stdout);
+    const full = JSON.parse(ctiscope(['analyze', sample('cti-standby-failover.pcapng'), '--json']).stdout);
+    const ws = doc.workstations[0];
+    const kinds = (w: { findings: { kind: string; severity: string }[] }) => w.findings.filter((f) => f.kind !== 'capture-gap').map((f) => `${f.kind} ${f.severity}`);
+    expect(kinds(ws)).toEqual(kinds(full.workstations[0]));
+    expect(ws.steps.map((x: { summary: string }) => x.summary)).toContainEqual(expect.stringMatching(/^OPEN_CONF, its OPEN_REQ not in the capture \(peripheral online/));
+    expect(doc.summary.message).toBe(full.summary.message);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

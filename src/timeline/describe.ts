@@ -147,7 +147,8 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: 
         else if (f.open.peripheralOnline === true) extra.push('peripheral online');
         // A session not opened for one agent (a CTI OS server's, a bridge's) gets AgentState UNKNOWN: nothing to say.
         if (f.open.agentStateName && f.open.agentStateName !== 'UNKNOWN') extra.push(`agent ${f.open.agentStateName}`);
-        return { ok: true, summary: `OPEN_REQ → OPEN_CONF${rt}${extra.length ? ` (${extra.join(', ')})` : ''}` };
+        const head = f.open.requestUnseen ? 'OPEN_CONF, its OPEN_REQ not in the capture' : `OPEN_REQ → OPEN_CONF${rt}`;
+        return { ok: true, summary: `${head}${extra.length ? ` (${extra.join(', ')})` : ''}` };
       }
       if (unanswered.length > 0) return { ok: false, summary: `OPEN_REQ → ${unansweredText(unanswered[0])}` };
       if (uncaptured.length > 0) return { ok: true, unseen: true, summary: `OPEN_REQ → ${uncapturedText(uncaptured[0])}` };

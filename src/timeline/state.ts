@@ -108,7 +108,7 @@ export interface StepFacts {
     exception?: { status: string; id?: string; minorCode?: number; frame: number; time: number };
   };
   ged?: GedFailure;
-  open?: { confirmed: boolean; idleTimeout?: number; peripheralOnline?: boolean; agentStateName?: string; servicesGranted?: string[] };
+  open?: { confirmed: boolean; /** Its OPEN_REQ is not in the capture (an OPEN_CONF alone opened the step). */ requestUnseen?: boolean; idleTimeout?: number; peripheralOnline?: boolean; agentStateName?: string; servicesGranted?: string[] };
   login?: {
     requested: string;
     confirmed: boolean;

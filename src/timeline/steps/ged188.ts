@@ -280,8 +280,17 @@ export const ged188Steps: StepBuilder = {
       }
       case 'OPEN_CONF': {
         const p = ctx.resolve(flow, invoke, m);
-        const s = p?.step ?? g.open;
-        if (!s || !s.facts.open) return gedEvents(ctx, flow, g, m);
+        let s = p?.step ?? g.open;
+        if (!s) {
+          // Its OPEN_REQ is not in the capture (lost, or sent just before the capture began): the session opened all
+          // the same, and a failover to this server worked.
+          s = sessionStep(ctx, flow, g, m, 'cti-open', 'cti-session');
+          if (!s) return undefined;
+          g.open = s;
+          s.count++;
+          s.facts.open = { confirmed: false, requestUnseen: true, idleTimeout: g.idleTimeout };
+        }
+        if (!s.facts.open) return gedEvents(ctx, flow, g, m);
         absorb(s, m);
         s.lastOk = true;
         s.facts.open.confirmed = true;
