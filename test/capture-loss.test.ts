@@ -122,6 +122,20 @@ describe('a reply the capture lost is not a server that did not answer', () => {
   });
 });
 
+describe('a capture started during the configuration download', () => {
+  it('the LDAP connection under way at frame 12: an info note, no login time, no error', () => {
+    const { status, doc } = analyze(withoutFrames(...Array.from({ length: 11 }, (_, i) => i + 1)));
+    const ws = doc.workstations[0];
+    expect(status).toBe(0);
+    expect(errorsOf(doc)).toEqual([]);
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.loginSeconds).toBeNull();
+    const late = ws.findings.filter((f) => f.kind === 'capture-started-late');
+    expect(late.map((f) => f.severity)).toEqual(['info']);
+    expect(late[0].message).toMatch(/^The capture began during this desktop's start-up: its configuration download with 192\.168\.100\.1:38983 \(frame \d+\) was already under way \(the start of its connection is not in the capture\)/);
+  });
+});
+
 describe('a capture started after the desktop did', () => {
   it('begins at the CTI session: an info note that configuration and licence are not in it, no error, logged in', () => {
     const before = Array.from({ length: 27 }, (_, i) => i + 1);

@@ -81,6 +81,8 @@ export interface GedFailure {
 }
 
 export interface StepFacts {
+  /** Its TCP connection was under way when the capture began (no SYN in it). */
+  midStream?: true;
   conn?: ConnFacts;
   unanswered?: UnansweredRequest[];
   unansweredTotal?: number;

@@ -10,13 +10,28 @@ import { makeFinding } from './common.js';
 export const diagnoseCaptureStart: Rule = (ws) => {
   if (ws.subject !== 'workstation' || ws.desktop !== 'cad') return [];
   let first: (typeof ws.steps)[number] | undefined;
+  let early = false;
   for (const s of ws.steps) {
-    if (s.phase === 'config' || s.phase === 'licensing') return [];
     if (!STARTUP_PHASES.includes(s.phase)) continue;
+    if (s.phase === 'config' || s.phase === 'licensing') early = true;
     if (first === undefined || s.start < first.start) first = s;
   }
   if (first === undefined) return [];
   const at = first.frames[0];
+  if (early) {
+    // The configuration or licence is here, but its connection was already under way when the capture began.
+    if (!first.facts.midStream || (first.phase !== 'config' && first.phase !== 'licensing')) return [];
+    const what = first.phase === 'config' ? 'configuration download' : 'licence request';
+    return [
+      makeFinding(
+        'capture-started-late',
+        'info',
+        first,
+        `The capture began during this desktop's start-up: its ${what} with ${first.server}${at !== undefined ? ` (frame ${at})` : ''} was already under way (the start of its connection is not in the capture), so how long the start-up took is not known and what came before it cannot be judged.`,
+        at !== undefined ? [at] : [],
+      ),
+    ];
+  }
   const what = first.phase === 'cti-session' ? 'its CTI session' : first.phase === 'login' ? 'its agent login' : 'its desktop services';
   return [
     makeFinding(

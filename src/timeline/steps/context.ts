@@ -144,7 +144,7 @@ export class StepContext {
       count: 0,
       answered: 0,
       lastOk: null,
-      facts: {},
+      facts: flow.info.transport === 'tcp' && flow.info.roleBy !== 'syn' ? { midStream: true } : {},
     };
     if (!detached) {
       // A first step makes a list of one: push() on [] reserves 17 slots, and most flows (and a scan's hosts) have one.
