@@ -4,23 +4,18 @@
 // read the login as it happened, never as a request nobody answered.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCaptureBytes } from '../src/capture/reader.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import type { CapturedPacket } from '../src/capture/types.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
+import { packetsOf } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
 const dir = mkdtempSync(join(tmpdir(), 'ctiscope-reordered-'));
 
-function packetsOf(sample: string): CapturedPacket[] {
-  const out: CapturedPacket[] = [];
-  readCaptureBytes(new Uint8Array(readFileSync(join(root, 'samples', sample))), { packet: (p) => out.push({ ...p, data: p.data.slice() }) });
-  return out;
-}
 
 function write(name: string, packets: CapturedPacket[]): string {
   const w = new PcapngWriter({ tsResolution: 'us' });

@@ -4,24 +4,18 @@
 // The outcome is the latest start-up's; the built CLI says which start-up it is and how the other ended.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCaptureBytes } from '../src/capture/reader.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import type { CapturedPacket } from '../src/capture/types.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
-import { rewriteAddress as rewrite } from './rewrite-address.js';
+import { packetsOf, rewriteAddress as rewrite } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
 const dir = mkdtempSync(join(tmpdir(), 'ctiscope-restart-'));
 
-function packetsOf(sample: string): CapturedPacket[] {
-  const out: CapturedPacket[] = [];
-  readCaptureBytes(new Uint8Array(readFileSync(join(root, 'samples', sample))), { packet: (p) => out.push({ ...p, data: p.data.slice() }) });
-  return out;
-}
 
 /** `first`, then `second` rewritten to 10.10.20.31 and starting `gap` seconds after `first` ends. */
 function restart(first: CapturedPacket[], second: CapturedPacket[], gap: number, name: string): string {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCaptureBytes } from '../../src/capture/reader.js';
 import { PcapngWriter } from '../../src/capture/writer.js';
-import { rewriteAddress } from '../rewrite-address.js';
+import { rewriteAddress } from '../sample-packets.js';
 
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'bin', 'ctiscope.js');

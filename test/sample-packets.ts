@@ -1,4 +1,15 @@
-// Test captures made from the samples with an address changed, their checksums made right again.
+// Test captures made from the samples: a sample's packets, kept (copied), and a frame with an address changed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCaptureBytes } from '../src/capture/reader.js';
+import type { CapturedPacket } from '../src/capture/types.js';
+
+/** Every packet of samples/`sample`, each with its own copy of the bytes. */
+export function packetsOf(sample: string): CapturedPacket[] {
+  const out: CapturedPacket[] = [];
+  readCaptureBytes(new Uint8Array(readFileSync(join(__dirname, '..', 'samples', sample))), { packet: (p) => out.push({ ...p, data: p.data.slice() }) });
+  return out;
+}
 
 function checksum(b: Uint8Array, start: number, end: number, initial = 0): number {
   let sum = initial;
