@@ -196,6 +196,16 @@ describe('ctiscope flows', () => {
     expect(r.stderr).toMatch(new RegExp(`warning: .*${cut.replace(/[/.]/g, '\\$&')}.*byte \\d+`));
   });
 
+  it('a capture cut inside a record points its truncated-capture finding at the last whole packet, as tshark numbers them', () => {
+    const whole = readFileSync(sample('cad-login-ok.pcapng'));
+    const cut = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'cut-in-ldap.pcapng');
+    writeFileSync(cut, whole.subarray(0, 3000)); // inside frame 13, the first LDAP search reply
+    const doc = JSON.parse(ctiscope(['analyze', cut, '--json']).stdout);
+    expect(doc.source.packets).toBe(12);
+    const f = doc.workstations[0].findings.find((x: { kind: string }) => x.kind === 'truncated-capture');
+    expect(f.frames).toEqual([12]);
+  });
+
   it('--threads takes a whole number of 1 or more', () => {
     for (const bad of ['0', '-3', '2.5']) {
       const r = ctiscope(['analyze', sample('cad-login-ok.pcapng'), '--threads', bad]);

@@ -185,7 +185,8 @@ class ChunkedCaptureReader implements CaptureReader {
         `${state.where}: input ends inside a record${size} that starts at byte ${this.consumed} ` +
           `(${this.pendingLen} bytes present, after ${state.frames} packets)`,
         this.consumed,
-        state.frames + 1,
+        // The last complete packet, the one the truncated-capture finding points at: the cut record is no frame.
+        state.frames || undefined,
       );
     }
     this.ended = state.summary(truncated);
