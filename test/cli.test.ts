@@ -515,6 +515,18 @@ describe('ctiscope analyze', () => {
     expect(doc.summary.message).toBe(full.summary.message);
   });
 
+  it('a refusal whose request the capture lost is shown as such (unseen), not folded into a ✓ "CTI messages" step', () => {
+    // cti-failover without frame 64, side B's SET_AGENT_STATE_REQ for agent 5203; its CONTROL_FAILURE_CONF (74) stays.
+    const doc = JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'no-login-req.pcapng', (f) => f !== 64), '--json']).stdout);
+    const steps = doc.ctiClients[0].steps as { ok: boolean; notCaptured?: boolean; summary: string }[];
+    const refused = steps.find((x) => /refused a request that is not in the capture/.test(x.summary))!;
+    expect(refused.summary).toMatch(/CONTROL_FAILURE_CONF failure CF_RESOURCE_OUT_OF_SERVICE \(34\) \(frame 74\) refused a request that is not in the capture$/);
+    expect([refused.ok, refused.notCaptured]).toEqual([true, true]);
+    // The whole sample pairs it with its request: no such step.
+    const full = JSON.parse(ctiscope(['analyze', sample('cti-failover.pcapng'), '--json']).stdout);
+    expect(JSON.stringify(full)).not.toMatch(/not in the capture/);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -188,6 +188,11 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: 
     default: {
       const e = f.events!;
       const close = e.closeBy ? `; session closed by the ${e.closeBy === 'c2s' ? 'desktop' : 'server'}${e.closeStatusName ? ` (${e.closeStatusName})` : ''}` : '';
+      // A refusal whose request the capture does not hold (lost, or sent before it began): something was refused, but
+      // what cannot be seen, so the step is neither ✓ nor ✗ and says so.
+      if (f.ged && f.ged.request === 'request') {
+        return { ok: true, unseen: true, summary: `CTI messages: ${typeCounts(e.counts)}${close}; ${gedFailureText(f.ged)} (frame ${f.ged.frame}) refused a request that is not in the capture` };
+      }
       return { ok: true, summary: `CTI messages: ${typeCounts(e.counts)}${close}` };
     }
   }
