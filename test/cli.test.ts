@@ -204,6 +204,9 @@ describe('ctiscope flows', () => {
     expect(doc.source.packets).toBe(12);
     const f = doc.workstations[0].findings.find((x: { kind: string }) => x.kind === 'truncated-capture');
     expect(f.frames).toEqual([12]);
+    // The search whose reply was cut off is said to be waiting, not counted among those answered.
+    const config = doc.workstations[0].steps.find((x: { phase: string }) => x.phase === 'config');
+    expect(config.summary).toMatch(/and 2 searches: 1 entry, \d+ ms; 1 still waiting for its reply$/);
   });
 
   it('--threads takes a whole number of 1 or more', () => {

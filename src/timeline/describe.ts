@@ -91,7 +91,7 @@ function describeConnection(s: StepState): Described {
   }
 }
 
-function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[]): Described {
+function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[], waiting: number): Described {
   const l = s.facts.ldap!;
   const who = l.bindDn !== undefined ? `LDAP bind as ${l.bindDn || '(anonymous)'}` : 'LDAP';
   const searches = l.searches > 0 ? `${l.bindDn !== undefined ? ' and' : ''} ${plural(l.searches, 'search', 'searches')}` : '';
@@ -105,7 +105,9 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured:
   const lost = uncaptured.length > 0 ? `; ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` : '';
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
   const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
-  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${lost}` };
+  // Requests with no reply yet, within their timeout (the capture ended, or was cut, before it): not answered either.
+  const open = waiting > 0 ? `; ${waiting} still waiting for ${waiting === 1 ? 'its reply' : 'their replies'}` : '';
+  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${lost}${open}` };
 }
 
 function describeGiop(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[]): Described {
@@ -237,7 +239,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
       r = describeConnection(s);
       break;
     case 'ldap':
-      r = describeLdap(s, unanswered, uncaptured);
+      r = describeLdap(s, unanswered, uncaptured, pending.length - overdue(s, pending, now).length - pending.filter((p) => p.gapFrame !== undefined).length);
       break;
     case 'giop':
       r = describeGiop(s, unanswered, uncaptured);
