@@ -145,12 +145,12 @@ const EP_ESTABLISHED = 4;
 const EP_CLOSED = 5;
 const EP_RESET = 6;
 
-/** History letters, one bit each per direction; upper case from the client. */
 /** tshark's out-of-order window when the handshake's round trip is not known (its 3 ms default), in 0.1 ms. */
 const OUT_OF_ORDER_WINDOW = 30;
-/** Round trips are kept in µs as small integers; longer ones (over 17 min) are cut to this. */
-const MAX_RTT_US = 0x3fffffff;
+/** Round trips are kept in 0.1 ms as small integers; longer ones (over 29 h) are cut to this. */
+const MAX_RTT = 0x3fffffff;
 
+/** History letters, one bit each per direction; upper case from the client. */
 const HISTORY_LETTERS = 'SHADFRTG';
 const H_SYN = 0;
 const H_SYNACK = 1;
@@ -285,10 +285,11 @@ class TcpFlow extends Flow {
   /** The first RST's frame, negative when the server sent it (one field for both: 10,000s of flows stay small). */
   rstAt = 0;
   /**
-   * The handshake's round trip, µs (first packet to the client's ACK of the SYN-ACK), as tshark's initial RTT; 0 when
-   * not seen. Bytes repeated within it of the segment that last brought new ones are out of order, not retransmitted.
+   * The handshake's round trip in 0.1 ms, the units TcpDirection.segment() takes its out-of-order window in (first
+   * packet to the client's ACK of the SYN-ACK, as tshark's initial RTT); 0 when not seen. Bytes repeated within it of
+   * the segment that last brought new ones are out of order, not retransmitted.
    */
-  firstRttUs = 0;
+  firstRtt = 0;
   finFrames: number[] | null = null;
   retransmissions = 0;
   c2s: TcpDirection | null = null;
@@ -309,11 +310,20 @@ interface HeldBackSegment {
   frame: number;
   time: number;
   ack: number;
-  window: number;
 }
 
 /** Segments a flow holds back at most, in all, before it stops waiting for the peer's bytes. */
 const MAX_HELD_BACK = 64;
+
+/** tshark's out-of-order window for the flow's segments: the handshake's round trip, else 3 ms (0.1 ms units). */
+function outOfOrderWindow(f: TcpFlow): number {
+  return f.firstRtt !== 0 ? f.firstRtt : OUT_OF_ORDER_WINDOW;
+}
+
+/** How the roles were chosen, as FlowInfo says it: roles still to be settled by content were chosen by the ports. */
+function publicRoleBy(f: Flow): FlowInfo['roleBy'] {
+  return f.roleBy === 'pending' ? 'port' : f.roleBy;
+}
 
 /** Client becomes server and server client, with every per-direction count and state (settleRoles). */
 function swapRoles(f: TcpFlow): void {
@@ -648,8 +658,8 @@ class FlowTrackerImpl implements FlowTracker {
     if (f.roleBy === 'pending' && captured > 0 && !(flags & RST)) c2s = this.settleRoles(f, c2s, buf.subarray(t + headerLength, t + headerLength + captured), sport, dport);
 
     // Segments held back for bytes the peer acknowledged: once a packet comes this long after them, those bytes are lost.
-    const waiting = this.heldBack.size === 0 ? undefined : this.heldBack.get(f);
-    if (waiting !== undefined && p.time - waiting[0].time >= UNSEEN_ACK_SETTLE) this.releaseHeldBack(f, true);
+    const waiting = this.heldBackOf(f);
+    if (waiting !== null && p.time - waiting[0].time >= UNSEEN_ACK_SETTLE) this.releaseHeldBack(f, true);
 
     // A direction's reassembly state is made when that side first sends: a scan's SYN costs one, not two.
     const me = c2s ? (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits)) : (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits));
@@ -703,7 +713,7 @@ class FlowTrackerImpl implements FlowTracker {
       const peerState = c2s ? f.sState : f.cState;
       if ((after === EP_SYN_SENT || after === EP_SYN_ACK_SENT) && (peerState === EP_SYN_ACK_SENT || peerState === EP_SYN_SENT || peerState === EP_ESTABLISHED)) {
         after = EP_ESTABLISHED;
-        if (c2s && peerState === EP_SYN_ACK_SENT && f.syns > 0 && f.firstRttUs === 0) f.firstRttUs = Math.min(MAX_RTT_US, Math.max(1, Math.round((p.time - f.start) * 1e6)));
+        if (c2s && peerState === EP_SYN_ACK_SENT && f.syns > 0 && f.firstRtt === 0) f.firstRtt = Math.min(MAX_RTT, Math.max(1, Math.round((p.time - f.start) * 1e4)));
         if (peerState !== EP_ESTABLISHED) {
           if (c2s) f.sState = EP_ESTABLISHED;
           else f.cState = EP_ESTABLISHED;
@@ -729,28 +739,22 @@ class FlowTrackerImpl implements FlowTracker {
     if (flags & ACK && peer !== null) peer.acked(ackNum, p.frame, p.time, consumer);
     if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
     else {
-      // tshark's out-of-order window: the handshake's round trip, else 3 ms (in the 0.1 ms units segment() counts in).
-      const window = f.firstRttUs !== 0 ? Math.max(1, Math.round(f.firstRttUs / 100)) : OUT_OF_ORDER_WINDOW;
-      const held = this.heldBack.size === 0 ? null : (this.heldBack.get(f) ?? null);
+      const held = this.heldBackOf(f);
       if ((held !== null && held[0].c2s === c2s) || (held === null && declared > 0 && flags & ACK && peer !== null && peer.waitsFor(ackNum))) {
         // This side had the peer's bytes when it sent these: they come later in the capture (or not at all).
-        this.holdBack(f, { c2s, seq, syn: (flags & SYN) !== 0, fin: (flags & FIN) !== 0, data: buf.slice(t + headerLength, t + headerLength + captured), missing, frame: p.frame, time: p.time, ack: ackNum, window });
+        this.holdBack(f, { c2s, seq, syn: (flags & SYN) !== 0, fin: (flags & FIN) !== 0, data: buf.slice(t + headerLength, t + headerLength + captured), missing, frame: p.frame, time: p.time, ack: ackNum });
         retransmission = false;
       } else {
         // The peer sending past the bytes the held-back segments acknowledged: those were lost, so the held-back
         // segments came before this one.
         if (held !== null && declared > 0 && ((seq - held[0].ack) | 0) >= 0 && me.waitsFor(held[0].ack)) this.releaseHeldBack(f, true);
-        retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, window);
+        retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, outOfOrderWindow(f));
         if (held !== null && this.heldBack.has(f)) this.releaseHeldBack(f, false);
       }
     }
     if (consumer !== null) this.weigh(f, consumer);
-    if (retransmission) {
-      f.retransmissions++;
-      this.mark(f, H_RETRANS + shift);
-    }
-    if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
-    if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
+    if (retransmission) this.countRetransmission(f, shift);
+    this.markGaps(f, shift, me, peer, gapsBefore, peerGapsBefore);
 
     if (!f.closing && (flags & RST || (f.c2s !== null && f.s2c !== null && f.c2s.finSeen && f.s2c.finSeen))) this.startClosing(f, p.time);
   }
@@ -784,14 +788,27 @@ class FlowTrackerImpl implements FlowTracker {
     const gapsBefore = me.gapBytes;
     const peerGapsBefore = peer !== null ? peer.gapBytes : 0;
     if (lost && peer !== null) peer.settleUnseenNow(consumer);
+    const window = outOfOrderWindow(f);
     for (let i = 0; i < ready; i++) {
       const h = list[i];
-      if (me.segment(h.seq, h.syn, h.fin, h.data, 0, h.data.length, h.missing, h.frame, h.time, consumer, h.window)) {
-        f.retransmissions++;
-        this.mark(f, H_RETRANS + shift);
-      }
+      if (me.segment(h.seq, h.syn, h.fin, h.data, 0, h.data.length, h.missing, h.frame, h.time, consumer, window)) this.countRetransmission(f, shift);
     }
     if (consumer !== null) this.weigh(f, consumer);
+    this.markGaps(f, shift, me, peer, gapsBefore, peerGapsBefore);
+  }
+
+  /** Segments of `f` held back for the peer's bytes, or null (nearly always: the map is then not even looked in). */
+  private heldBackOf(f: TcpFlow): HeldBackSegment[] | null {
+    return this.heldBack.size === 0 ? null : (this.heldBack.get(f) ?? null);
+  }
+
+  private countRetransmission(f: TcpFlow, shift: number): void {
+    f.retransmissions++;
+    this.mark(f, H_RETRANS + shift);
+  }
+
+  /** Marks a gap in the history of each direction whose gap count grew past the one taken before (`shift`: the sender's). */
+  private markGaps(f: TcpFlow, shift: number, me: TcpDirection, peer: TcpDirection | null, gapsBefore: number, peerGapsBefore: number): void {
     if (me.gapBytes !== gapsBefore) this.mark(f, H_GAP + shift);
     if (peer !== null && peer.gapBytes !== peerGapsBefore) this.mark(f, H_GAP + 8 - shift);
   }
@@ -1035,7 +1052,7 @@ class FlowTrackerImpl implements FlowTracker {
       serverPort: f.sPort,
       client: endpointText(v, f.c0, clientIp, f.cPort),
       server: endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: f.roleBy === 'pending' ? 'port' : f.roleBy,
+      roleBy: publicRoleBy(f),
       firstFrame: f.firstFrame,
       start: f.start,
     };
@@ -1164,7 +1181,7 @@ class FlowTrackerImpl implements FlowTracker {
   /** Finalises a flow: flushes reassembly, reports the record, forgets the flow. */
   private endFlow(f: Flow, openAtEnd: boolean, evictedAt: number | undefined = undefined): void {
     // Segments still held back for the peer's bytes: those will not come (delivered while the flow still counts).
-    if (this.heldBack.size !== 0 && f instanceof TcpFlow && this.heldBack.has(f)) this.releaseHeldBack(f, true);
+    if (f instanceof TcpFlow && this.heldBackOf(f) !== null) this.releaseHeldBack(f, true);
     if (f.closing) this.closingUnlink(f);
     else this.lruUnlink(f);
     this.removeFromTable(f);
@@ -1209,7 +1226,7 @@ class FlowTrackerImpl implements FlowTracker {
       serverPort: f.sPort,
       client: info !== null ? info.client : endpointText(v, f.c0, clientIp, f.cPort),
       server: info !== null ? info.server : endpointText(v, f.s0, serverIp, f.sPort),
-      roleBy: f.roleBy === 'pending' ? 'port' : f.roleBy,
+      roleBy: publicRoleBy(f),
       firstFrame: f.firstFrame,
       start: f.start,
       state: t ? connState(t.cState, t.sState, f.bytesC2s + f.bytesS2c > 0) : 'OTH',

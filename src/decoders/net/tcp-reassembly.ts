@@ -99,21 +99,21 @@ export class TcpDirection {
     return (this.flags & STARTED) !== 0;
   }
   set started(v: boolean) {
-    this.flags = v ? this.flags | STARTED : this.flags & ~STARTED;
+    this.setFlag(STARTED, v);
   }
 
   get synSeen(): boolean {
     return (this.flags & SYN_SEEN) !== 0;
   }
   set synSeen(v: boolean) {
-    this.flags = v ? this.flags | SYN_SEEN : this.flags & ~SYN_SEEN;
+    this.setFlag(SYN_SEEN, v);
   }
 
   get finSeen(): boolean {
     return (this.flags & FIN_SEEN) !== 0;
   }
   set finSeen(v: boolean) {
-    this.flags = v ? this.flags | FIN_SEEN : this.flags & ~FIN_SEEN;
+    this.setFlag(FIN_SEEN, v);
   }
 
   /**
@@ -124,7 +124,11 @@ export class TcpDirection {
     return (this.flags & DATALESS) !== 0;
   }
   set dataless(v: boolean) {
-    this.flags = v ? this.flags | DATALESS : this.flags & ~DATALESS;
+    this.setFlag(DATALESS, v);
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
   }
 
   /** Out-of-order segments currently held. */
@@ -223,8 +227,7 @@ export class TcpDirection {
    */
   acked(ack: number, frame: number, time: number, sink: StreamSink | null): void {
     if (!this.started) return;
-    let limit = ack | 0;
-    if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
+    const limit = this.dataLimit(ack);
     let jump = (limit - this.nextSeq) | 0;
     if (jump <= 0 || jump > MAX_ACK_JUMP) return;
     if (this.heldCount > 0) {
@@ -233,10 +236,8 @@ export class TcpDirection {
       }
       if (this.held.length > 0) return;
       jump = (limit - this.nextSeq) | 0;
-      if (jump <= 0) return;
     }
-    // One byte past the last seen is a FIN the capture missed, not data.
-    if (jump === 1 && !this.finSeen) return;
+    if (!this.isUnseen(jump)) return;
     const u = this.unseen;
     if (u === null) {
       this.unseen = { ack: limit, frame, time };
@@ -258,13 +259,19 @@ export class TcpDirection {
    * segment, so the capture shows them later (taken out of order, or two taps' clocks apart) or lost them.
    */
   waitsFor(ack: number): boolean {
-    if (!this.started) return false;
-    let limit = ack | 0;
-    if (this.finSeen && ((limit - this.finSeq) | 0) === 1) limit = this.finSeq;
-    const jump = (limit - this.nextSeq) | 0;
-    if (jump <= 0 || jump > MAX_ACK_JUMP) return false;
+    return this.started && this.isUnseen((this.dataLimit(ack) - this.nextSeq) | 0);
+  }
+
+  /** The data an ACK of `ack` covers ends there, or at the FIN's sequence number when it acknowledges the FIN. */
+  private dataLimit(ack: number): number {
+    const limit = ack | 0;
+    return this.finSeen && ((limit - this.finSeq) | 0) === 1 ? this.finSeq : limit;
+  }
+
+  /** Whether acknowledging `jump` bytes past the last delivered means bytes not seen (yet). */
+  private isUnseen(jump: number): boolean {
     // One byte past the last seen is a FIN the capture missed, not data.
-    return !(jump === 1 && !this.finSeen);
+    return jump > 0 && jump <= MAX_ACK_JUMP && !(jump === 1 && !this.finSeen);
   }
 
   /**
