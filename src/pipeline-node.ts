@@ -88,13 +88,8 @@ function threadsFor(paths: string[], opts: FileRunOptions): number {
   // same; so callers that keep messages stay on one thread unless they ask.
   if (opts.onMessage) return 1;
   let bytes = 0;
-  for (const p of paths) {
-    try {
-      bytes += statSync(p).size;
-    } catch {
-      // Unreadable: the read reports it.
-    }
-  }
+  // An unreadable file counts nothing here: the read reports it.
+  for (const p of paths) bytes += fileSize(p) ?? 0;
   return bytes >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? availableParallelism() : 1;
 }
 

@@ -27,10 +27,18 @@ export function formatBytes(n: number): string {
  * unanswered even though the connection is still open.
  */
 export function overdue(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {
-  const limit = step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT;
-  return pending
-    .filter((p) => p.gapFrame === undefined && (p.seenUntil !== undefined && p.seenUntil < now ? p.seenUntil : now) - p.time >= limit)
-    .map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
+  return pending.filter((p) => p.gapFrame === undefined && isOverdue(step, p, now)).map((p) => ({ name: p.name, frame: p.frame, time: p.time }));
+}
+
+function isOverdue(step: StepState, p: PendingRequest, now: number): boolean {
+  return (p.seenUntil !== undefined && p.seenUntil < now ? p.seenUntil : now) - p.time >= (step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT);
+}
+
+/** Requests still waiting at `now` within their reply timeout, their reply not in a gap: neither answered nor unanswered. */
+function stillWaiting(step: StepState, pending: readonly PendingRequest[], now: number): number {
+  let n = 0;
+  for (const p of pending) if (p.gapFrame === undefined && !isOverdue(step, p, now)) n++;
+  return n;
 }
 
 function allUnanswered(step: StepState, pending: readonly PendingRequest[], now: number): UnansweredRequest[] {
@@ -105,7 +113,7 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured:
   const lost = uncaptured.length > 0 ? `; ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` : '';
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
   const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
-  // Requests with no reply yet, within their timeout (the capture ended, or was cut, before it): not answered either.
+  // The capture ended, or was cut, before their replies.
   const open = waiting > 0 ? `; ${waiting} still waiting for ${waiting === 1 ? 'its reply' : 'their replies'}` : '';
   return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${lost}${open}` };
 }
@@ -239,7 +247,7 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
       r = describeConnection(s);
       break;
     case 'ldap':
-      r = describeLdap(s, unanswered, uncaptured, pending.length - overdue(s, pending, now).length - pending.filter((p) => p.gapFrame !== undefined).length);
+      r = describeLdap(s, unanswered, uncaptured, stillWaiting(s, pending, now));
       break;
     case 'giop':
       r = describeGiop(s, unanswered, uncaptured);

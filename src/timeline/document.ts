@@ -481,13 +481,13 @@ function noDesktopHosts(st: AnalysisState): NoDesktopHosts | undefined {
   return hosts.length > 0 ? { hosts: hosts.sort(compareHosts), attempts } : undefined;
 }
 
-/** Names only the services that really had no traffic, and says so when that traffic carried no data at all. */
 /** "Nothing found" in a capture not read to its end is said of the part read only. */
 function readPartNote<T extends { message: string }>(summary: T, truncated: boolean, packets: number): T {
   if (!truncated || !summary.message.startsWith('no ')) return summary;
   return { ...summary, message: `${summary.message}, in the ${packets.toLocaleString('en-US')} packet${packets === 1 ? '' : 's'} read (the rest of the capture could not be read)` };
 }
 
+/** Names only the services that really had no traffic, and says so when that traffic carried no data at all. */
 function nothingFoundMessage(seen: ReadonlySet<string> | undefined, none: NoDesktopHosts | undefined): string {
   if (!seen || seen.size === 0) return NO_DESKTOP_MESSAGE;
   const who = none ? (none.hosts.length > 3 ? `${none.hosts.slice(0, 3).join(', ')} and ${none.hosts.length - 3} more` : none.hosts.join(', ')) : '';

@@ -51,14 +51,18 @@ export function drawAxis(
   g: AxisGeometry,
 ): void {
   const taken: { x0: number; x1: number }[] = [];
-  const free = (x0: number, x1: number): boolean => taken.every((t) => x1 + LABEL_GAP_PX <= t.x0 || x0 >= t.x1 + LABEL_GAP_PX);
+  // Takes the room a label centred at `x` needs, if no label placed so far is in it.
+  const claim = (x: number, width: number): boolean => {
+    const x0 = x - width / 2;
+    const x1 = x + width / 2;
+    if (!taken.every((t) => x1 + LABEL_GAP_PX <= t.x0 || x0 >= t.x1 + LABEL_GAP_PX)) return false;
+    taken.push({ x0, x1 });
+    return true;
+  };
   const ticks: PlacedTick[] = [];
   for (const t of axisTicks(scale, g.toPx, g.plotWidth)) {
     const label = relativeLabel(t.time, g.origin, t.step);
-    const half = g.tickLabelWidth(label) / 2;
-    if (!free(t.x - half, t.x + half)) continue;
-    taken.push({ x0: t.x - half, x1: t.x + half });
-    ticks.push({ ...t, label });
+    if (claim(t.x, g.tickLabelWidth(label))) ticks.push({ ...t, label });
   }
   const gaps: PlacedGap[] = [];
   for (const s of scale.segments) {
@@ -68,16 +72,8 @@ export function drawAxis(
     // A gap drawn only a few pixels wide (the PC's own traffic around the start-up) gets no mark: a row of them
     // would hide the axis; zoomed in, it is wide enough again.
     if (x1 < 0 || x0 > g.plotWidth || x1 - x0 < MIN_BREAK_PX) continue;
-    const mid = (x0 + x1) / 2;
     const candidates = x1 - x0 >= MIN_BREAK_DURATION_PX ? [`≈ ${formatDuration(s.t1 - s.t0)}`, '≈'] : ['≈'];
-    let label = '';
-    for (const text of candidates) {
-      const half = g.breakLabelWidth(text) / 2;
-      if (!free(mid - half, mid + half)) continue;
-      taken.push({ x0: mid - half, x1: mid + half });
-      label = text;
-      break;
-    }
+    const label = candidates.find((text) => claim((x0 + x1) / 2, g.breakLabelWidth(text))) ?? '';
     gaps.push({ s, x0, x1, label });
   }
   drawTicks(axis, grid, ticks, g);

@@ -18,28 +18,16 @@ export const diagnoseCaptureStart: Rule = (ws) => {
   }
   if (first === undefined) return [];
   const at = first.frames[0];
+  const where = `${first.server}${at !== undefined ? ` (frame ${at})` : ''}`;
+  let message: string;
   if (early) {
     // The configuration or licence is here, but its connection was already under way when the capture began.
     if (!first.facts.midStream || (first.phase !== 'config' && first.phase !== 'licensing')) return [];
     const what = first.phase === 'config' ? 'configuration download' : 'licence request';
-    return [
-      makeFinding(
-        'capture-started-late',
-        'info',
-        first,
-        `The capture began during this desktop's start-up: its ${what} with ${first.server}${at !== undefined ? ` (frame ${at})` : ''} was already under way (the start of its connection is not in the capture), so how long the start-up took is not known and what came before it cannot be judged.`,
-        at !== undefined ? [at] : [],
-      ),
-    ];
+    message = `The capture began during this desktop's start-up: its ${what} with ${where} was already under way (the start of its connection is not in the capture), so how long the start-up took is not known and what came before it cannot be judged.`;
+  } else {
+    const what = first.phase === 'cti-session' ? 'its CTI session' : first.phase === 'login' ? 'its agent login' : 'its desktop services';
+    message = `The capture has no configuration download or licence for this desktop: it begins with ${what} with ${where}, so the desktop started before the capture did (or the capture did not see that traffic: a capture filter, another path). Those steps cannot be judged here; start the capture before the desktop to see them.`;
   }
-  const what = first.phase === 'cti-session' ? 'its CTI session' : first.phase === 'login' ? 'its agent login' : 'its desktop services';
-  return [
-    makeFinding(
-      'capture-started-late',
-      'info',
-      first,
-      `The capture has no configuration download or licence for this desktop: it begins with ${what} with ${first.server}${at !== undefined ? ` (frame ${at})` : ''}, so the desktop started before the capture did (or the capture did not see that traffic: a capture filter, another path). Those steps cannot be judged here; start the capture before the desktop to see them.`,
-      at !== undefined ? [at] : [],
-    ),
-  ];
+  return [makeFinding('capture-started-late', 'info', first, message, at !== undefined ? [at] : [])];
 };

@@ -100,12 +100,12 @@ export function messageLabel(m: Pick<DecodedMessage, 'summary' | 'type'>, maxLab
   return s;
 }
 
-/** The subject's sequence diagram. `flows` may be omitted (the web UI has none): SYN and RST rows then come from the steps. */
 /** Connection states (Zeek's) in which the server never sent a SYN-ACK. */
 const UNANSWERED_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'SH']);
 /** Who reset an answered connection, by its state (its last frame is the RST). */
 const RESET_BY: Partial<Record<string, Direction>> = { RSTO: 'c2s', RSTR: 's2c', RSTRH: 's2c' };
 
+/** The subject's sequence diagram. `flows` may be omitted (the web UI has none): SYN and RST rows then come from the steps. */
 export function buildSequence(subject: SequenceSubject, messages: readonly DecodedMessage[], flows?: readonly FlowRecord[], opts: SequenceOptions = {}): SequenceDiagram {
   const idleAfter = opts.idleAfter ?? 5;
   const foldAt = opts.foldHeartbeats ?? 4;
