@@ -530,6 +530,39 @@ describe('ctiscope analyze', () => {
     expect(JSON.stringify(full)).not.toMatch(/not in the capture/);
   });
 
+  it('an agent that the side failed over to reports LOGOUT, with no login there since, is not logged in', () => {
+    // cti-failover without frame 64, side B's SET_AGENT_STATE_REQ LOGIN for agent 5203: side A had logged it in,
+    // side B's QUERY_AGENT_STATE_CONF (frame 63) says LOGOUT, and nothing later says otherwise.
+    const agents = (d: { agents: { id: string; outcome: string; state: string; failure: { kind: string; message: string } | null; findings: { kind: string; severity: string; frames: number[] }[] }[] }) =>
+      new Map(d.agents.map((a) => [a.id, a]));
+    const file = sampleFrames('cti-failover.pcapng', 'no-login-req.pcapng', (f) => f !== 64);
+    const cut = agents(JSON.parse(ctiscope(['analyze', file, '--json']).stdout));
+    const a = cut.get('5203')!;
+    expect([a.outcome, a.state, a.failure?.kind]).toEqual(['failed', 'LOGOUT', 'agent-logged-out']);
+    expect(a.failure!.message).toBe(
+      'agent 5203 on extension 30203 was logged in on 10.1.1.20:42027, but after the CTI client moved to 10.1.1.21:43027 that server reported it LOGOUT ' +
+        '(QUERY_AGENT_STATE_CONF, frame 63), and no login of it there is in the capture: the login did not carry over the failover, so the agent is not logged in on the side now serving its calls.',
+    );
+    expect(a.findings.map((f) => [f.kind, f.severity, f.frames])).toEqual([['agent-logged-out', 'error', [63]]]);
+    // The four logged in again on side B stay logged in.
+    for (const id of ['5201', '5202', '5204', '5205']) expect([id, cut.get(id)!.outcome, cut.get(id)!.findings]).toEqual([id, 'logged-in', []]);
+    const text = ctiscope(['analyze', file]).stdout;
+    expect(text).toMatch(/^5203 +30203 +FinesseA@10\.1\.2\.30:51821 +FAILED +agent-logged-out/m);
+    expect(text).toMatch(/5 agents: 4 logged in, 1 agent-logged-out on 10\.1\.1\.21:43027/);
+
+    // The whole sample: side B refused 5203's login, which is the cause; no login said lost.
+    const full = agents(JSON.parse(ctiscope(['analyze', sample('cti-failover.pcapng'), '--json']).stdout));
+    expect(full.get('5203')!.failure!.kind).toBe('agent-login-failed');
+    expect([...full.values()].flatMap((x) => x.findings.map((f) => f.kind))).not.toContain('agent-logged-out');
+
+    // Cut 4 ms after side B's LOGOUT for 5203 (frames after 66 gone): its new login may simply be past the end.
+    const early = agents(JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'cut-after-query.pcapng', (f) => f <= 66 && f !== 64), '--json']).stdout));
+    expect([early.get('5203')!.outcome, early.get('5203')!.findings.map((f) => `${f.kind} ${f.severity}`)]).toEqual(['incomplete', ['agent-logged-out warning']]);
+    // Without side B's word on 5203 (its query and reply lost as well), nothing says the login was lost.
+    const silent = agents(JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'no-side-b-query.pcapng', (f) => ![54, 63, 64].includes(f)), '--json']).stdout));
+    expect([silent.get('5203')!.outcome, silent.get('5203')!.findings]).toEqual(['logged-in', []]);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -24,6 +24,7 @@ export const FINDING_KINDS = [
   'licensing-failed',
   'cti-open-failed',
   'agent-login-failed',
+  'agent-logged-out',
   'failover',
   'slow-step',
   'heartbeat-lost',

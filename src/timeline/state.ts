@@ -3,6 +3,7 @@
  * Rules read these (through `WorkstationView`); the document carries only the public `Step` shape.
  */
 
+import type { AgentStateReport } from './subjects/agents.js';
 import type { Direction } from '../decoders/types.js';
 import type { DesktopKind, Phase } from '../decoders/profile.js';
 import type { Finding, SourceWarning, Step } from './model.js';
@@ -254,6 +255,8 @@ export interface WorkstationView {
   agent: { id: string | null; extension: string | null; instrument: string | null };
   /** An AGENT_STATE_EVENT confirmed a login. */
   loggedIn: boolean;
+  /** An agent's: each CTI server's first and latest word on its state since its latest login request. */
+  agentReports?: readonly { first: AgentStateReport; last: AgentStateReport }[];
 }
 
 /** `uncaptured`: its requests whose reply may be in bytes the capture lost, judged or still waiting (capped). */

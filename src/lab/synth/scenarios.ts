@@ -20,6 +20,7 @@ export type FindingKind =
   | 'licensing-failed'
   | 'cti-open-failed'
   | 'agent-login-failed'
+  | 'agent-logged-out'
   | 'failover'
   | 'slow-step'
   | 'heartbeat-lost'

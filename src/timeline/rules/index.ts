@@ -13,6 +13,7 @@ import { diagnoseConfigDownload } from './config.js';
 import { diagnoseLicensing } from './licensing.js';
 import { diagnoseCtiOpen } from './cti-open.js';
 import { diagnoseAgentLogin } from './agent-login.js';
+import { diagnoseAgentLoggedOut } from './agent-logged-out.js';
 import { diagnoseFailover } from './failover.js';
 import { diagnoseSlowSteps } from './slow.js';
 import { diagnoseHeartbeats } from './heartbeats.js';
@@ -38,6 +39,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseLicensing', rule: diagnoseLicensing, subjects: W },
   { name: 'diagnoseCtiOpen', rule: diagnoseCtiOpen, subjects: WC },
   { name: 'diagnoseAgentLogin', rule: diagnoseAgentLogin, subjects: WA },
+  { name: 'diagnoseAgentLoggedOut', rule: diagnoseAgentLoggedOut, subjects: ['agent'] },
   { name: 'diagnoseFailover', rule: diagnoseFailover, subjects: W },
   { name: 'diagnoseCtiFailover', rule: diagnoseCtiFailover, subjects: ['cti-client'] },
   { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },
@@ -59,6 +61,7 @@ export {
   diagnoseLicensing,
   diagnoseCtiOpen,
   diagnoseAgentLogin,
+  diagnoseAgentLoggedOut,
   diagnoseFailover,
   diagnoseSlowSteps,
   diagnoseHeartbeats,

@@ -16,7 +16,7 @@ import { isUntabulatedName } from '../../decoders/ged188/constants.js';
 import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
-import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, type AgentState } from '../subjects/agents.js';
+import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, noteStateReport, startStateReports, type AgentState } from '../subjects/agents.js';
 import { absorb, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
 
 const NO_PERIPHERAL = 0xffffffff;
@@ -343,6 +343,7 @@ export const ged188Steps: StepBuilder = {
         // logged out and in again) are a step each, not one "×2" spanning both, and a desktop's polls after its
         // login are one step of their own.
         if (sa && (isLoginRequest(m) || stateName(m) === 'LOGOUT')) sa.query = undefined;
+        if (sa && isLoginRequest(m)) startStateReports(sa.agent);
         if (isLoginRequest(m)) {
           const s = sa ? agentStep(ctx, flow, g, sa, m, 'cti-login', 'login') : gedStep(ctx, flow, m, 'cti-login', 'login');
           if (!s) return undefined;
@@ -390,7 +391,7 @@ export const ged188Steps: StepBuilder = {
         const named = str(m.fields.agentId) || str(m.fields.agentInstrument) || str(m.fields.agentExtension);
         const sa = named ? agentOf(ctx, flow, g, m) : g.multiAgent ? undefined : g.lastAgent;
         const st = stateName(m);
-        if (sa && st) sa.agent.lastState = st;
+        if (sa && st) noteStateReport(sa.agent, { server: flow.info.server, state: st, message: 'AGENT_STATE_EVENT', frame: m.frame, time: m.time });
         const l = sa?.login;
         if (l && l.facts.login && !l.facts.login.event && !l.facts.ged && st !== 'LOGOUT') {
           absorb(l, m);
@@ -431,7 +432,11 @@ export const ged188Steps: StepBuilder = {
         if (!s) return undefined;
         absorb(s, m);
         s.lastOk = true;
-        if (s.facts.query) s.facts.query.stateName = stateName(m);
+        const st = stateName(m);
+        if (s.facts.query) s.facts.query.stateName = st;
+        const named = str(m.fields.agentId) || str(m.fields.agentInstrument) || str(m.fields.agentExtension);
+        const sa = named ? agentOf(ctx, flow, g, m) : undefined;
+        if (sa && st) noteStateReport(sa.agent, { server: flow.info.server, state: st, message: 'QUERY_AGENT_STATE_CONF', frame: m.frame, time: m.time });
         return s;
       }
       case 'HEARTBEAT_REQ': {

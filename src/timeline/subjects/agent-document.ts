@@ -11,14 +11,11 @@ import { maxOf, minOf } from '../../array-loops.js';
 import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import type { HostState, StepState } from '../state.js';
 import { agentDeviceText, hostOf } from '../format.js';
-import type { AgentState } from './agents.js';
+import { isLoggedInState, type AgentState } from './agents.js';
 
 /** The longest a CTI OS server takes to act for a desktop, and the margin by which the nearest desktop must stand out. */
 const TIMING_WINDOW = 2;
 const TIMING_MARGIN = 0.25;
-
-/** States in which an agent is logged in. */
-const LOGGED_IN_STATES = /^(AVAILABLE|READY|NOT_READY|TALKING|WORK_READY|WORK_NOT_READY|RESERVED|HOLD|BUSY_OTHER|ACTIVE|PAUSED|INTERRUPTED)$/;
 
 export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[] }>;
 
@@ -101,11 +98,13 @@ function linkDesktop(
 }
 
 function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], findings: Agent['findings'], steps: ReturnType<typeof finalizeSteps>): Pick<Agent, 'outcome' | 'failedPhase' | 'failure'> {
+  // A login that did not carry over a failover (the new side says LOGOUT, and no login there came after) decides;
+  // when the capture ends just after that report, the end is not seen.
+  const lost = findings.find((f) => f.kind === 'agent-logged-out');
+  if (lost?.severity === 'error') return { outcome: 'failed', failedPhase: 'login', failure: { phase: 'login', step: lost.step, kind: lost.kind, server: lost.server, message: lost.message } };
+  if (lost) return { outcome: 'incomplete', failedPhase: null, failure: null };
   const last = attempts[attempts.length - 1];
-  if (!last) {
-    const on = agent.lastState !== undefined && LOGGED_IN_STATES.test(agent.lastState);
-    return { outcome: on ? 'logged-in' : 'incomplete', failedPhase: null, failure: null };
-  }
+  if (!last) return { outcome: isLoggedInState(agent.lastState) ? 'logged-in' : 'incomplete', failedPhase: null, failure: null };
   if (last.outcome !== 'failed') return { outcome: last.outcome, failedPhase: null, failure: null };
   const f = findings.find((x) => x.step === last.step && x.kind === 'agent-login-failed') ?? findings.find((x) => x.step === last.step);
   const step = steps.find((s) => s.id === last.step);
@@ -125,6 +124,7 @@ export function buildAgent(a: AgentState, st: AnalysisState, workstations: reado
   const steps = finalizeSteps(ordered, st, label, ids);
   const ident = { id: a.id, extension: a.extension ?? null, instrument: a.instrument ?? null };
   const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
+  if (a.reports) view.agentReports = [...a.reports.values()];
   const findings = runRules(view);
   const attempts = a.attempts.map((at) => {
     const step = steps.find((s) => s.id === ids.get(at.step))!;

@@ -38,12 +38,47 @@ export interface AgentState {
   via?: { client: string; server: string; clientId: string | null; host: string };
   /** Last state an AGENT_STATE_EVENT or QUERY_AGENT_STATE_CONF reported. */
   lastState?: string;
+  /**
+   * Each server's first and latest report of the agent's state since its latest login request, by server
+   * ("ip:port"): after a failover, the new side's first word on an agent logged in on the old side tells whether
+   * the login carried over.
+   */
+  reports?: Map<string, { first: AgentStateReport; last: AgentStateReport }>;
   /** The agent's first request went out on a desktop's own session (a CAD desktop). */
   desktopSession?: string;
   firstTime: number;
   lastTime: number;
   /** Findings already announced to the live listener. */
   reportedFindings?: Set<string>;
+}
+
+/** States in which an agent is logged in. */
+const LOGGED_IN_STATES = /^(AVAILABLE|READY|NOT_READY|TALKING|WORK_READY|WORK_NOT_READY|RESERVED|HOLD|BUSY_OTHER|ACTIVE|PAUSED|INTERRUPTED)$/;
+
+export function isLoggedInState(state: string | undefined): boolean {
+  return state !== undefined && LOGGED_IN_STATES.test(state);
+}
+
+/** A CTI server's word on an agent's state: which message said it, and when. */
+export interface AgentStateReport {
+  server: string;
+  state: string;
+  message: 'AGENT_STATE_EVENT' | 'QUERY_AGENT_STATE_CONF';
+  frame: number;
+  time: number;
+}
+
+/** A state report for the agent; reports are kept per server (a handful), so an agent's memory stays bounded. */
+export function noteStateReport(a: AgentState, r: AgentStateReport): void {
+  a.lastState = r.state;
+  const known = (a.reports ??= new Map()).get(r.server);
+  if (known) known.last = r;
+  else a.reports.set(r.server, { first: r, last: r });
+}
+
+/** A login request starts the agent's reports afresh: what each server says from now on is about this login. */
+export function startStateReports(a: AgentState): void {
+  a.reports = undefined;
 }
 
 export function agentKey(peripheralId: number | null, id: string | undefined, instrument: string | undefined): string | undefined {
