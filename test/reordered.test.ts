@@ -82,5 +82,23 @@ describe('a reply captured before its request', () => {
     expect(doc.workstations[0].outcome).toBe('logged-in');
     const ok = (d: AnalysisDocument) => d.workstations[0].steps.map((s) => `${s.phase} ${s.ok} ${s.summary.replace(/ in \d+ ms/, '').replace(/, \d+ ms/, '')}`);
     expect(ok(doc)).toEqual(ok(original));
+    // Said once for the capture, with the count and the largest lead; the sample itself is in order.
+    const early = doc.source.warnings.filter((w) => w.code === 'replies-before-requests');
+    expect(early).toHaveLength(1);
+    const [, count, lead, reply, request] = /^(\d+) replies were captured before the requests they answer \(by up to (\d+) ms; the first, frame (\d+), answers frame (\d+)\)/.exec(early[0].message)!;
+    expect(Number(count)).toBeGreaterThan(1);
+    // Each reply comes at most `skew` early (its request's own path takes time too).
+    expect(Number(lead)).toBeGreaterThan(0);
+    expect(Number(lead)).toBeLessThanOrEqual(skew * 1000);
+    expect(early[0].frame).toBe(Number(reply));
+    expect(Number(reply)).toBeLessThan(Number(request));
+    expect(original.source.warnings.map((w) => w.code)).not.toContain('replies-before-requests');
+  });
+
+  it('one reply stamped before its request: said in the singular, naming both frames', () => {
+    const { doc } = analyze(swapped('cad-login-ok.pcapng', 37, 38));
+    const early = doc.source.warnings.filter((w) => w.code === 'replies-before-requests');
+    expect(early.map((w) => [w.frame, w.message.replace(/ \(by up to .*$/, '')])).toEqual([[37, 'A reply was captured before the request it answers']]);
+    expect(early[0].message).toMatch(/the first, frame 37, answers frame 38\)/);
   });
 });

@@ -14,7 +14,7 @@ import type { FlowClassification } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
 import { DEFAULT_REPLY_TIMEOUT, finalizeStep } from './describe.js';
-import { hostOf } from './format.js';
+import { formatDuration, hostOf } from './format.js';
 import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
 import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisState } from './document.js';
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
@@ -354,6 +354,19 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     return `${n.toLocaleString('en-US')} flow${n === 1 ? ' was' : 's were'} finalised before the end, still open, to keep memory bounded (more flows were open at once than the flow table holds); what they still waited for is judged as of then, and a later packet of one starts a new flow`;
   }
 
+  /** One warning for all replies captured before their requests, written when a document is built. */
+  let repliesFirst: SourceWarning | undefined;
+
+  function repliesFirstText(r: NonNullable<StepContext['repliesFirst']>): string {
+    const lead = formatDuration(r.lead);
+    const n = r.count === 1 ? 'A reply was' : `${r.count.toLocaleString('en-US')} replies were`;
+    return (
+      `${n} captured before the request${r.count === 1 ? ' it answers' : 's they answer'} (by up to ${lead}; the first, frame ${r.reply}, answers frame ${r.request}): ` +
+      `the packets are not in the order they were sent, as when a capture is merged from two points whose clocks differ, so such a reply is paired by its ID ` +
+      `and counted as taking no time, and response times shorter than ${lead} are not to be trusted`
+    );
+  }
+
   function warning(w: { code: string; message: string; frame?: number; file?: string }): SourceWarning {
     const entry: SourceWarning = { code: w.code, message: w.message };
     if (w.frame !== undefined) entry.frame = w.frame;
@@ -431,6 +444,11 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   /** The state documents are built from; `only` limits the pending-request scan to one host (live updates). */
   function state(now: number, only?: HostState): AnalysisState {
     if (evictions) evictions.message = evictionsText(evictedFlows);
+    const early = ctx.repliesFirst;
+    if (early) {
+      repliesFirst ??= warning({ code: 'replies-before-requests', message: '', frame: early.reply });
+      repliesFirst.message = repliesFirstText(early);
+    }
     const open = new Map<StepState, PendingRequest[]>();
     const add = (p: PendingRequest): void => {
       const list = open.get(p.step);

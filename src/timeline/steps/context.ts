@@ -101,6 +101,8 @@ export class StepContext {
   readonly addressesByName = new Map<string, Set<string>>();
   /** Requests still waiting when their flow was reported open at the end of the capture. */
   readonly openPending: PendingRequest[] = [];
+  /** Replies captured before the requests they answer: how many, the largest lead, and the first pair's frames. */
+  repliesFirst?: { count: number; lead: number; reply: number; request: number };
 
   hostFor(ip: string, time: number): HostState {
     let h = this.hosts.get(ip);
@@ -177,6 +179,7 @@ export class StepContext {
     const s = p.step;
     // A reply captured before its request (two taps' clocks apart) took no time that the capture can tell.
     const rt = Math.max(0, m.time - p.time);
+    if (m.time < p.time) this.replyFirst(m.frame, p.frame, p.time - m.time);
     s.answered++;
     if (s.lastAnsweredRequest === undefined || p.time > s.lastAnsweredRequest) s.lastAnsweredRequest = p.time;
     if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
@@ -187,6 +190,13 @@ export class StepContext {
       if (s.facts.late.length < 10) s.facts.late.push({ name: p.name, frame: m.frame, responseTime: rt });
     }
     return p;
+  }
+
+  /** Notes a reply captured `lead` seconds before its request (said once, capture-wide, with the count). */
+  replyFirst(reply: number, request: number, lead: number): void {
+    const r = (this.repliesFirst ??= { count: 0, lead: 0, reply, request });
+    r.count++;
+    if (lead > r.lead) r.lead = lead;
   }
 
   addNames(address: string, list: readonly string[]): void {

@@ -465,8 +465,8 @@ export const ged188Steps: StepBuilder = {
         const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
         if (p && invoke !== undefined) {
           g.heartbeatPending!.delete(invoke);
-          const rt = m.time - p.time;
-          if (s.firstResponseTime === undefined) s.firstResponseTime = rt;
+          if (m.time < p.time) ctx.replyFirst(m.frame, p.frame, p.time - m.time);
+          if (s.firstResponseTime === undefined) s.firstResponseTime = Math.max(0, m.time - p.time);
         }
         h.answered++;
         s.answered++;
