@@ -8,7 +8,17 @@ import type { AnalyzedStep, PendingRequest, StepState, UnansweredRequest } from 
 import { codeText, formatDuration, plural, roundSeconds } from './format.js';
 
 /** Why a CTI OS session's step cannot show the login (document.ts says where it is seen instead, when it is). */
-export const CTIOS_LOGIN_UNSEEN = 'CTI OS format is not public: the login itself cannot be seen';
+const CTIOS_LOGIN_UNSEEN = 'CTI OS format is not public: the login itself cannot be seen';
+
+/**
+ * A CTI OS desktop's session step. The login inside it cannot be read; `loginSeenFor` names the agent whose login
+ * the CTI OS server's own CTI session shows, once the desktop is tied to that agent.
+ */
+export function ctiosSessionSummary(s: Pick<StepState, 'facts' | 'server' | 'start' | 'end'>, loginSeenFor?: string): string {
+  const o = s.facts.opaque!;
+  const why = loginSeenFor ? `CTI OS format is not public; agent ${loginSeenFor}'s login is seen on the CTI OS server's session with the CTI server` : CTIOS_LOGIN_UNSEEN;
+  return `CTI OS session with ${s.server}: ${plural(o.messages, 'segment')}, ${formatBytes(o.bytes.c2s + o.bytes.s2c)} over ${formatDuration(s.end - s.start)} (${why})`;
+}
 
 /** Seconds to wait for a reply when the service sets no replyTimeout. */
 export const DEFAULT_REPLY_TIMEOUT = 15;
@@ -259,14 +269,9 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     case 'cti-events':
       r = describeCti(s, unanswered, uncaptured, agentLabel);
       break;
-    case 'ctios': {
-      const o = s.facts.opaque!;
-      r = {
-        ok: true,
-        summary: `CTI OS session with ${s.server}: ${plural(o.messages, 'segment')}, ${formatBytes(o.bytes.c2s + o.bytes.s2c)} over ${formatDuration(s.end - s.start)} (${CTIOS_LOGIN_UNSEEN})`,
-      };
+    case 'ctios':
+      r = { ok: true, summary: ctiosSessionSummary(s) };
       break;
-    }
     case 'dns':
       r = describeDns(s, unanswered);
       break;

@@ -4,7 +4,7 @@ import type { DesktopKind } from '../decoders/profile.js';
 import type { Agent, AgentSummaryGroup, AnalysisDocument, CtiClient, Finding, FindingKind, LoginAttempt, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
 import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES, serverSideSubjects } from './model.js';
 import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, WorkstationView } from './state.js';
-import { CTIOS_LOGIN_UNSEEN, finalizeStep } from './describe.js';
+import { ctiosSessionSummary, finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
 import { isStartupPhase } from './rules/common.js';
@@ -170,7 +170,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   // A CTI OS desktop's logins are made by the CTI OS server: they are known from the agent it is tied to, and
   // when the desktop's own traffic cannot show the end (CTI OS is not public), the agent's outcome is its.
   let outcome = o;
-  let seenVia: string | undefined;
+  let loginSeenFor: string | undefined;
   if (attempts.length === 0 && link) {
     for (const a of link.attempts) attempts.push({ ...a, step: null });
     if (o.outcome === 'incomplete' && link.agent.outcome !== 'incomplete') {
@@ -181,7 +181,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
           ? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: ok ? Math.round((ok.time - start) * 1000) / 1000 : null }
           : { outcome: 'failed', failedPhase: 'login', failure: link.agent.failure ? { ...link.agent.failure, step: null } : null, loginSeconds: null };
       for (const f of link.agent.findings) findings.push({ ...f, step: null });
-      seenVia = `CTI OS format is not public; agent ${link.agent.id ?? link.agent.instrument ?? '?'}'s login is seen on the CTI OS server's session with the CTI server`;
+      loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
     }
   }
   return {
@@ -199,7 +199,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     attempts,
     steps: steps.map((s) => {
       const p = publicStep(s);
-      if (seenVia && s.protocol === 'ctios') p.summary = p.summary.replace(CTIOS_LOGIN_UNSEEN, seenVia);
+      if (loginSeenFor !== undefined && s.kind === 'ctios') p.summary = ctiosSessionSummary(s, loginSeenFor);
       return p;
     }),
     findings,

@@ -434,9 +434,9 @@ export const ged188Steps: StepBuilder = {
         s.lastOk = true;
         const st = stateName(m);
         if (s.facts.query) s.facts.query.stateName = st;
-        const named = str(m.fields.agentId) || str(m.fields.agentInstrument) || str(m.fields.agentExtension);
-        const sa = named ? agentOf(ctx, flow, g, m) : undefined;
-        if (sa && st) noteStateReport(sa.agent, { server: flow.info.server, state: st, message: 'QUERY_AGENT_STATE_CONF', frame: m.frame, time: m.time });
+        // The agent its query was for (a reply learns nothing new about who the agent is).
+        const agent = ctx.agentOfStep.get(s);
+        if (agent && st) noteStateReport(agent, { server: flow.info.server, state: st, message: 'QUERY_AGENT_STATE_CONF', frame: m.frame, time: m.time });
         return s;
       }
       case 'HEARTBEAT_REQ': {
