@@ -136,7 +136,14 @@ export function causeText(s: Subject): string {
   if (v.failure) return v.failure.message;
   if (v.outcome === 'failed') return 'failed: see the findings';
   if (v.outcome === 'incomplete') {
-    if (s.kind === 'agent') return 'no login request or state seen';
+    if (s.kind === 'agent') {
+      // What the capture does show: a login that may not have carried over a failover, a request with no answer, a state.
+      const a = s.value;
+      const lost = a.findings.find((f) => f.kind === 'agent-logged-out');
+      if (lost) return lost.message;
+      if (a.attempts.length > 0) return 'login requested, its answer not in the capture';
+      return a.state ? `state ${a.state} reported, no login seen` : 'no login request or state seen';
+    }
     if (s.kind === 'cti-client') return 'session open not seen';
   }
   return '';
