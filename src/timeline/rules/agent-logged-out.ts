@@ -38,7 +38,7 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
       `${who} was logged in on ${serverText(ws, on.server)}, but after the CTI client moved to ${serverText(ws, first.server)} that server ` +
       `reported it LOGOUT (${first.message}, frame ${first.frame}), and no login of it there is in the capture` +
       (soon
-        ? `, which ends ${formatDuration(after)} later: the new login may only come after the capture's end.`
+        ? `, which ends ${after < 0.0005 ? 'with that reply' : `${formatDuration(after)} later`}: the new login may only come after the capture's end.`
         : `: the login did not carry over the failover, so the agent is not logged in on the side now serving its calls.`);
     out.push(makeFinding('agent-logged-out', soon ? 'warning' : 'error', step, message, [first.frame], first.server));
   }
