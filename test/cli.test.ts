@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { validateSchema } from '../src/timeline/validate.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
-import { openReq, openConf } from '../src/decoders/ged188/encode.js';
+import { openReq, openConf, queryAgentStateConf } from '../src/decoders/ged188/encode.js';
 import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
@@ -561,6 +561,40 @@ describe('ctiscope analyze', () => {
     // Without side B's word on 5203 (its query and reply lost as well), nothing says the login was lost.
     const silent = agents(JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'no-side-b-query.pcapng', (f) => ![54, 63, 64].includes(f)), '--json']).stdout));
     expect([silent.get('5203')!.outcome, silent.get('5203')!.findings]).toEqual(['logged-in', []]);
+  });
+
+  it('a CAD desktop whose new CTI node says its agent is logged out after a failover, and that logs in no more, failed', () => {
+    // cad-login-ok up to its services (frame 57, before the heartbeats), then the desktop's session with node B
+    // 40 s on: OPEN, QUERY_AGENT_STATE → LOGOUT, and heartbeats, with no SET_AGENT_STATE_REQ LOGIN.
+    const cut = sampleFrames('cad-login-ok.pcapng', 'cad-until-services.pcapng', (f) => f <= 57);
+    let t0 = 0;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('cad-login-ok.pcapng'))), { packet: (p) => void (t0 ||= p.time) });
+    const agent = { host: '10.10.20.31', pcName: 'AGENTPC-031', agentId: '1031', extension: '2031', instrument: '2031', password: 'x', teamId: 1 };
+    const nodeB = (state: string) => {
+      const net = new SynthNet({ seed: 31, startTime: t0 + 40 });
+      const c = net.tcp({ client: agent.host, server: '192.168.100.2', serverPort: 12028 }).connect();
+      c.send('c2s', ged.openReq(1, agent));
+      c.send('s2c', ged.openConf(1, agent), { delay: 0.01 });
+      c.send('c2s', ged.queryAgentStateReq(2, agent), { delay: 0.1 });
+      c.send('s2c', queryAgentStateConf({ invokeId: 2, agentState: state, numSkillGroups: 0, mrdId: 1, agentAvailabilityStatus: 0, agentId: agent.agentId, agentIdTag: 194, agentExtension: agent.extension, agentInstrument: agent.instrument }), { delay: 0.01 });
+      for (let i = 3; i <= 8; i++) {
+        c.send('c2s', ged.heartbeatReq(i), { delay: 1 });
+        c.send('s2c', ged.heartbeatConf(i), { delay: 0.002 });
+      }
+      return writeSynth(net, `node-b-${state}.pcapng`);
+    };
+    const r = doc(cut, [nodeB('LOGOUT')]);
+    expect(r.status).toBe(1);
+    const ws = r.doc.workstations[0];
+    expect([ws.host, ws.outcome, ws.failedPhase, ws.failure?.kind, ws.loginSeconds]).toEqual(['10.10.20.31', 'failed', 'login', 'agent-logged-out', null]);
+    expect(ws.failure.message).toMatch(/^agent 1031 on extension 2031 was logged in on 192\.168\.100\.1:12028 \(uccx-a\.example\.com\), but after the CTI client moved to 192\.168\.100\.2:12028 \(uccx-b\.example\.com\) that server reported it LOGOUT \(QUERY_AGENT_STATE_CONF, frame \d+\)/);
+    // The finding points at the desktop's own query step on node B.
+    const step = ws.steps.find((x: { id: string }) => x.id === ws.failure.step);
+    expect([step.server, step.summary]).toEqual(['192.168.100.2:12028', expect.stringMatching(/^QUERY_AGENT_STATE_REQ → agent state LOGOUT/)]);
+    expect(r.doc.agents.map((a: { id: string; outcome: string }) => [a.id, a.outcome])).toEqual([['1031', 'failed']]);
+    // Node B saying the agent is still NOT_READY: the login carried over.
+    const ok = doc(cut, [nodeB('NOT_READY')]);
+    expect([ok.status, ok.doc.workstations[0].outcome, ok.doc.workstations[0].findings.map((f: { kind: string }) => f.kind)]).toEqual([0, 'logged-in', []]);
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

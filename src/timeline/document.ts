@@ -159,6 +159,7 @@ export function attemptOf(step: AnalyzedStep, at: { client: string | null; clien
 export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, links?: DesktopLinks): Workstation {
   const link = links?.get(h.ip);
   const view = buildView(h, st, truncated, link ? { id: link.agent.id, extension: link.agent.extension } : undefined);
+  if (link?.reports) view.agentReports = [...link.reports.values()];
   const { steps, agent } = view;
   const findings = runRules(view);
   const o = decideOutcome(view, findings);

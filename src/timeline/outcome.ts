@@ -45,6 +45,14 @@ export function unrecoveredFailures(ws: WorkstationView): AnalyzedStep[] {
  * stands over failures it got past.
  */
 export function decideOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
+  const r = latestOutcome(ws, findings);
+  // A login that did not carry over a failover (rules/agent-logged-out.ts): the agent is not logged in now.
+  const lost = r.outcome === 'logged-in' ? findings.find((f) => f.kind === 'agent-logged-out' && f.severity === 'error') : undefined;
+  if (!lost) return r;
+  return { ...r, outcome: 'failed', failedPhase: 'login', failure: { phase: 'login', step: lost.step, kind: lost.kind, server: lost.server, message: lost.message }, loginSeconds: null };
+}
+
+function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
   const startups = splitStartups(ws.steps);
   const failedAll = unrecoveredFailures(ws);
   const ends = startups.map((su) => endOf(ws, su, failedAll, findings));

@@ -39,7 +39,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseLicensing', rule: diagnoseLicensing, subjects: W },
   { name: 'diagnoseCtiOpen', rule: diagnoseCtiOpen, subjects: WC },
   { name: 'diagnoseAgentLogin', rule: diagnoseAgentLogin, subjects: WA },
-  { name: 'diagnoseAgentLoggedOut', rule: diagnoseAgentLoggedOut, subjects: ['agent'] },
+  { name: 'diagnoseAgentLoggedOut', rule: diagnoseAgentLoggedOut, subjects: WA },
   { name: 'diagnoseFailover', rule: diagnoseFailover, subjects: W },
   { name: 'diagnoseCtiFailover', rule: diagnoseCtiFailover, subjects: ['cti-client'] },
   { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },

@@ -17,7 +17,8 @@ import { isLoggedInState, type AgentState } from './agents.js';
 const TIMING_WINDOW = 2;
 const TIMING_MARGIN = 0.25;
 
-export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[] }>;
+/** Each tied desktop's agent; `reports`, the agent's state reports, for a desktop whose own CTI session logs it in (CAD). */
+export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[]; reports?: AgentState['reports'] }>;
 
 function uniqueAgents(st: AnalysisState): AgentState[] {
   const out: AgentState[] = [];
@@ -166,7 +167,9 @@ export function buildAgents(st: AnalysisState, workstations: readonly HostState[
   for (const a of list) {
     const agent = buildAgent(a, st, workstations, byIp, taken, truncated);
     agents.push(agent);
-    if (agent.desktop && !links.has(agent.desktop)) links.set(agent.desktop, { agent, attempts: agent.attempts });
+    if (agent.desktop && !links.has(agent.desktop)) {
+      links.set(agent.desktop, { agent, attempts: agent.attempts, ...(agent.desktopLink?.basis === 'desktop-session' && a.reports ? { reports: a.reports } : {}) });
+    }
   }
   agents.sort((x, y) => compareNumeric(x.id ?? '', y.id ?? '') || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
   return { agents, links };
