@@ -597,6 +597,17 @@ describe('ctiscope analyze', () => {
     expect([ok.status, ok.doc.workstations[0].outcome, ok.doc.workstations[0].findings.map((f: { kind: string }) => f.kind)]).toEqual([0, 'logged-in', []]);
   });
 
+  it('a CTI OS server capture that starts after the session opened: each agent once, with the outcomes of the whole', () => {
+    // ctios-server without frames 1-7 (the CTI session's handshake and OPEN_REQ/OPEN_CONF): the replies that name
+    // no peripheral (QUERY_AGENT_STATE_CONF) belong to the agents their requests (peripheral 5000) were for.
+    const cut = JSON.parse(ctiscope(['analyze', sampleFrames('ctios-server.pcapng', 'no-open.pcapng', (f) => f >= 8), '--json']).stdout);
+    const full = JSON.parse(ctiscope(['analyze', sample('ctios-server.pcapng'), '--json']).stdout);
+    const outcomes = (d: { agents: { id: string; peripheralId: number | null; outcome: string }[] }) => d.agents.map((a) => `${a.id} ${a.peripheralId} ${a.outcome}`);
+    expect(outcomes(cut)).toEqual(outcomes(full));
+    expect(cut.agents).toHaveLength(6);
+    expect(cut.summary.message).toBe(full.summary.message);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);
