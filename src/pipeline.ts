@@ -35,6 +35,7 @@ export function createPipeline(opts: PipelineOptions = {}): Pipeline {
       return analyzer.snapshot(source);
     },
     finish(source) {
+      analyzer.captureEndsAt(source.end);
       const result = pipeline.finish(source);
       opts.beforeDocument?.();
       return { ...result, doc: analyzer.finish(source) };

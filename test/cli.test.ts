@@ -608,6 +608,56 @@ describe('ctiscope analyze', () => {
     expect(cut.summary.message).toBe(full.summary.message);
   });
 
+  it('a SYN the capture ends just after is no unreachable server: the step is simply not seen to its end', () => {
+    // cad-login-ok up to frame 22, the SYN to the licensing service, 0 ms before the end.
+    const r = ctiscope(['analyze', sampleFrames('cad-login-ok.pcapng', 'until-licensing-syn.pcapng', (f) => f <= 22), '--json']);
+    expect(r.status).toBe(4);
+    const ws = JSON.parse(r.stdout).workstations[0];
+    expect([ws.outcome, ws.findings]).toEqual(['incomplete', []]);
+    expect(ws.steps.map((x: { server: string }) => x.server)).not.toContain('192.168.100.1:3000');
+  });
+
+  it('a CTI session reset while the capture ends with the client connecting again: a warning, and the client is reconnecting', () => {
+    // cti-failover up to frame 44 (side B's SYN, 3 s after side A's RST), and up to 47 (B's OPEN_REQ unanswered).
+    for (const [last, pending] of [
+      [44, 'The capture ends while the host connects to 10.1.1.21:43027 (SYN, frame 44), so whether it got a session again is not in it.'],
+      [47, ''],
+    ] as const) {
+      const file = sampleFrames('cti-failover.pcapng', `until-${last}.pcapng`, (f) => f <= last);
+      const r = ctiscope(['analyze', file, '--json']);
+      expect(r.status, `frames 1-${last}`).toBe(0);
+      const c = JSON.parse(r.stdout).ctiClients[0];
+      expect([c.outcome, c.failure]).toEqual(['incomplete', null]);
+      const reset = c.findings.find((f: { kind: string }) => f.kind === 'connection-reset');
+      expect(reset.severity).toBe('warning');
+      // Up to 44 the SYN to side B is all there is of the new connection; up to 47 its OPEN_REQ waits, in a step of its own.
+      if (pending) expect(reset.message).toContain(pending);
+      else expect(c.steps.map((x: { summary: string }) => x.summary)).toContain('OPEN_REQ → waiting for OPEN_CONF');
+      expect(ctiscope(['analyze', file]).stdout).toMatch(/· … RECONNECTING WHEN THE CAPTURE ENDS — 10\.1\.1\.20:42027/);
+    }
+    // Cut at side A's RST (frame 43): the session is lost and nothing follows; the summary line says so.
+    const lost = JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'until-rst.pcapng', (f) => f <= 43), '--json']).stdout);
+    expect(lost.ctiClients[0].outcome).toBe('failed');
+    expect(lost.summary.message).toBe("5 agents: 5 logged in; 1 CTI client's session failed: connection-reset on 10.1.1.20:42027");
+  });
+
+  it('a CTI session caught after its OPEN is the same client as the session it failed over to', () => {
+    // cti-failover from frame 8 (side A's OPEN not captured) and from frame 30 (only side A's heartbeats before its RST).
+    const full = JSON.parse(ctiscope(['analyze', sample('cti-failover.pcapng'), '--json']).stdout);
+    for (const first of [8, 30]) {
+      const doc = JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', `from-${first}.pcapng`, (f) => f >= first), '--json']).stdout);
+      expect(doc.ctiClients.map((c: { clientId: string | null }) => c.clientId), `from frame ${first}`).toEqual(['FinesseA']);
+      const c = doc.ctiClients[0];
+      expect(c.servers).toEqual(['10.1.1.20:42027', '10.1.1.21:43027']);
+      expect(c.outcome).toBe('logged-in');
+      const kinds = (x: { findings: { kind: string; severity: string }[] }) => x.findings.map((f) => `${f.kind} ${f.severity}`);
+      expect(kinds(c)).toEqual(kinds(full.ctiClients[0]));
+      // Its age is not known: it began before the capture.
+      const reset = c.findings.find((f: { kind: string }) => f.kind === 'connection-reset');
+      expect(reset.message).toMatch(/reset the established connection after at least [\d.]+ s \(it began before the capture\) \(frame \d+\)/);
+    }
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -248,6 +248,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       return waitFor(() => round - nextToMerge < MAX_IN_FLIGHT, (f) => waiters.push(f));
     },
     async finish(source) {
+      analyzer.captureEndsAt(source.end);
       flushRound();
       for (const w of workers) w.postMessage({ type: 'finish' } satisfies ToShard);
       await waitFor(

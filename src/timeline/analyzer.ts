@@ -46,6 +46,11 @@ export interface Analyzer {
   names(address: string, names: string[]): void;
   warning(w: { code: string; message: string; frame?: number; file?: string }): void;
   gap(flowId: number, dir: Direction, bytes: number, frame: number, time: number): void;
+  /**
+   * The capture's last packet time, told before the flows still open are ended: a SYN that close to the end
+   * may yet have been answered (connectionStep). Without it, such a SYN is judged like any other.
+   */
+  captureEndsAt(end: number | null | undefined): void;
   finish(source: SourceInfo): AnalysisDocument;
   snapshot(source: SourceInfo): AnalysisDocument;
   /** The rules' view of every workstation at this point (for tools and tests that run one rule alone). */
@@ -72,6 +77,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const servicesSeen = new Set<string>();
   let firstTime = Infinity;
   let lastTime = -Infinity;
+  let captureEnd: number | undefined;
 
   const analyzer: Analyzer = {
     flowStart,
@@ -80,6 +86,9 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     names: (address, list) => ctx.addNames(address, list),
     warning,
     gap,
+    captureEndsAt: (end) => {
+      if (typeof end === 'number') captureEnd = end;
+    },
     finish: (source) => document(source, false),
     snapshot: (source) => document(source, true),
     workstationViews: () => {
@@ -187,6 +196,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (touched && analyzer.onUpdate) report(flow, touched, false);
   }
 
+  /** How far the capture went on past a flow still open when it was reported; undefined for one that ended. */
+  function seenUntil(r: FlowRecord): number | undefined {
+    if (r.evictedAt !== undefined) return r.evictedAt;
+    return r.openAtEnd && captureEnd !== undefined ? Math.max(captureEnd, lastTime) : undefined;
+  }
+
   function flowEnd(r: FlowRecord, cls?: FlowClassification): void {
     touchTime(r.end);
     if (r.evictedAt !== undefined) flowEvicted();
@@ -229,7 +244,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     // Steps to report, for a live view only.
     const touched: StepState[] | undefined = analyzer.onUpdate ? [...flow.steps] : undefined;
     if (r.transport === 'tcp' && phase !== 'other') {
-      const conn = connectionStep(ctx, flow, r, phase);
+      const conn = connectionStep(ctx, flow, r, phase, false, seenUntil(r));
       if (conn) {
         if (touched && !touched.includes(conn)) touched.push(conn);
         // A CTI connection that never carried a message (side A unreachable, refused) belongs to the CTI client
@@ -244,7 +259,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     } else if (r.transport === 'tcp' && isUnknownService(flow) && isDesktopServer(host, flow.info.serverIp)) {
       // A port no profile names on one of the desktop's own servers: shown with its state, never dropped.
-      const conn = connectionStep(ctx, flow, r, 'other', true);
+      const conn = connectionStep(ctx, flow, r, 'other', true, seenUntil(r));
       if (conn && conn.facts.conn?.attempts === 1) {
         conn.service = 'other-service';
         conn.label = `other service on port ${flow.info.serverPort}`;

@@ -85,6 +85,11 @@ function unansweredText(u: UnansweredRequest): string {
   return 'no reply';
 }
 
+/** How long a connection had been up: "44.8 s", or "at least 24.8 s (it began before the capture)". */
+export function connectionAge(c: { duration: number; midStream?: true }): string {
+  return c.midStream ? `at least ${formatDuration(c.duration)} (it began before the capture)` : formatDuration(c.duration);
+}
+
 function describeConnection(s: StepState): Described {
   const c = s.facts.conn!;
   const attempts = c.attempts > 1 ? ` (${c.attempts} attempts over ${formatDuration(c.span)})` : '';
@@ -101,7 +106,7 @@ function describeConnection(s: StepState): Described {
             : `${s.server} refused the connection (SYN answered by RST)`,
       };
     case 'reset':
-      return { ok: false, summary: `${s.server} reset the connection after ${formatDuration(c.duration)}` };
+      return { ok: false, summary: `${s.server} reset the connection after ${connectionAge(c)}` };
     default: {
       const bytes = c.bytes.c2s + c.bytes.s2c;
       return { ok: true, summary: `connected to ${s.label} ${s.server}: ${formatBytes(bytes)} exchanged over ${formatDuration(c.duration)}` };

@@ -9,7 +9,7 @@ import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
 import { isStartupPhase } from './rules/common.js';
 import type { AgentState } from './subjects/agents.js';
-import type { CtiClientState } from './subjects/cti-clients.js';
+import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
 import { otherStartupsText, roundSeconds } from './format.js';
@@ -160,6 +160,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   const link = links?.get(h.ip);
   const view = buildView(h, st, truncated, link ? { id: link.agent.id, extension: link.agent.extension } : undefined);
   if (link?.reports) view.agentReports = [...link.reports.values()];
+  if (h.connecting) view.connecting = h.connecting;
   const { steps, agent } = view;
   const findings = runRules(view);
   const o = decideOutcome(view, findings);
@@ -282,8 +283,15 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   );
   const ctiClients: CtiClient[] = [];
   const extra = assignCtiConnections(st);
+  // Sessions caught after their OPEN go to the named client that opened next on their host (it failed over).
+  const owners = caughtSessionOwners(new Set([...st.ctiClients.values(), ...extra.keys()]));
+  const merged = new Map<CtiClientState, CtiClientState[]>();
+  for (const [from, to] of owners) merged.set(to, [...(merged.get(to) ?? []), from]);
   for (const c of new Set([...st.ctiClients.values(), ...extra.keys()])) {
-    const cc = buildCtiClient(c, st, truncated, extra.get(c));
+    if (owners.has(c)) continue;
+    const from = merged.get(c);
+    const steps = [...(extra.get(c) ?? []), ...(from ?? []).flatMap((f) => extra.get(f) ?? [])];
+    const cc = buildCtiClient(from ? mergedClient(c, from) : c, st, truncated, steps);
     if (!focused || shownHosts.has(cc.host) || cc.host === st.filter || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
   }
   ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));
@@ -396,6 +404,9 @@ export function summarize(
     if (workstations.length > 0) parts.push(`${workstations.length === 1 ? '1 workstation' : `${workstations.length} workstations`}: ${wsMessage}`);
     message = parts.join('; ');
   }
+  // A CTI client whose session failed decides the exit status: the line says it too.
+  const failedClients = failedClientsText(own.ctiClients);
+  if (failedClients && !(workstations.length === 0 && agents.length === 0)) message = `${message}; ${failedClients}`;
   return {
     workstations: workstations.length,
     byOutcome,
@@ -456,6 +467,14 @@ function agentsMessage(groups: readonly AgentSummaryGroup[]): string {
   }
   if (count('incomplete') > 0) parts.push(`${count('incomplete')} incomplete`);
   return parts.join(', ');
+}
+
+/** "1 CTI client's session failed: connection-reset on 10.1.1.20:42027", or undefined when none failed. */
+function failedClientsText(clients: readonly CtiClient[]): string | undefined {
+  const failed = clients.filter((c) => c.outcome === 'failed');
+  if (failed.length === 0) return undefined;
+  const causes = [...new Set(failed.map((c) => `${c.failure?.kind ?? 'failed'}${c.failure?.server ? ` on ${c.failure.server}` : ''}`))];
+  return `${failed.length === 1 ? "1 CTI client's session" : `${failed.length} CTI clients' sessions`} failed: ${causes.slice(0, 3).join(', ')}${causes.length > 3 ? ` and ${causes.length - 3} more` : ''}`;
 }
 
 function ctiClientsMessage(clients: readonly CtiClient[]): string {

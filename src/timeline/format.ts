@@ -90,3 +90,11 @@ export function stepGlyph(step: { ok: boolean; notCaptured?: true }): string {
 export function otherStartupsText(su: { others: readonly { index: number; outcome: string; failedPhase: string | null }[] }): string {
   return su.others.map((o) => `start-up ${o.index} ${o.outcome === 'logged-in' ? 'logged in' : o.outcome === 'failed' ? `failed at ${o.failedPhase ?? '?'}` : 'shows no end'}`).join(', ');
 }
+
+/**
+ * What an incomplete CTI client's sessions show: one opened earlier and the client was opening again when the
+ * capture ended (its session lost, its new SYN or OPEN_REQ not answered yet), or no open at all.
+ */
+export function ctiClientPendingText(c: { sessions: readonly { opened: boolean | null }[] }): string {
+  return c.sessions.some((s) => s.opened === true) ? 'reconnecting when the capture ends' : 'no open seen';
+}

@@ -8,7 +8,7 @@ import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workst
 import { serverSideSubjects } from './model.js';
 import { escapeXml as esc } from './escape.js';
 import { describeFrames } from './frames.js';
-import { formatDuration } from './format.js';
+import { ctiClientPendingText, formatDuration } from './format.js';
 import { renderTimelineSvg } from './render-svg.js';
 import { agentTitle, ctiClientTitle, outcomeBadge, workstationTitle } from './report-text.js';
 import { explainStep } from './explain-steps.js';
@@ -116,7 +116,7 @@ function agentSection(a: Agent, i: number): string {
 }
 
 function ctiClientSection(c: CtiClient, i: number): string {
-  const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : '… NO OPEN SEEN';
+  const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : `… ${ctiClientPendingText(c).toUpperCase()}`;
   const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no open seen'}${s.endState ? `, ended ${s.endState}` : ''}`);
   return subjectSection(
     { id: `cti-${i}`, title: ctiClientTitle(c), badge, outcome: c.outcome, failure: c.failure?.message ?? null, notes, svgPrefix: `tl-cti-${i}-`, subject: { ...c, failedPhase: c.outcome === 'failed' ? 'cti-session' : null } },

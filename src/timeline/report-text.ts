@@ -7,7 +7,7 @@
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
 import { serverSideSubjects } from './model.js';
 import { describeFrames } from './frames.js';
-import { agentDeviceText, formatDuration } from './format.js';
+import { agentDeviceText, ctiClientPendingText, formatDuration } from './format.js';
 import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
@@ -161,7 +161,7 @@ function ctiClientBadge(c: CtiClient): string {
   const servers = c.servers.length > 0 ? ` — ${c.servers.join(' → ')}` : '';
   if (c.outcome === 'logged-in') return `✓ SESSION OPEN${servers}`;
   if (c.outcome === 'failed') return `✗ SESSION FAILED${servers}`;
-  return `… NO OPEN SEEN${servers}`;
+  return `… ${ctiClientPendingText(c).toUpperCase()}${servers}`;
 }
 
 function agentTable(agents: readonly Agent[], paint: Paint): string[] {

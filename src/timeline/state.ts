@@ -40,8 +40,10 @@ export interface ConnFacts {
   rstFrame?: number;
   rstBy?: Direction;
   icmp?: { codeName: string; from: string; frame: number };
-  /** Seconds the connection was established before the reset (for `reset`). */
+  /** Seconds the connection was established before the reset (for `reset`); at least that when `midStream`. */
   duration: number;
+  /** The connection began before the capture (no SYN in it): its age is known only from its first packet. */
+  midStream?: true;
   bytes: { c2s: number; s2c: number };
   /** True when the client sent its FIN before the server's RST (a normal close, not a reset). */
   closedByClient?: boolean;
@@ -203,8 +205,19 @@ export interface PendingRequest {
 }
 
 /** A field added here that records something learnt about the host must also be weighed in isBare (analyzer.ts). */
+/** A SYN the capture ended too soon after to tell whether it was answered (steps/connection.ts): no step. */
+export interface PendingConnect {
+  server: string;
+  service: string;
+  label: string;
+  frame: number;
+  time: number;
+}
+
 export interface HostState {
   ip: string;
+  /** SYNs still unanswered when the capture ended just after them (capped). */
+  connecting?: PendingConnect[];
   steps: StepState[];
   nextStepId: number;
   /** Opened a connection to a desktop service (config … services) or spoke GED-188 as the client. */
@@ -255,6 +268,8 @@ export interface WorkstationView {
   agent: { id: string | null; extension: string | null; instrument: string | null };
   /** An AGENT_STATE_EVENT confirmed a login. */
   loggedIn: boolean;
+  /** Connections the subject's host was still opening when the capture ended (a SYN just before its end). */
+  connecting?: readonly PendingConnect[];
   /** An agent's: each CTI server's first and latest word on its state since its latest login request. */
   agentReports?: readonly { first: AgentStateReport; last: AgentStateReport }[];
 }

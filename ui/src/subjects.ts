@@ -5,7 +5,7 @@
  */
 
 import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type Agent, type AnalysisDocument, type CtiClient, type Finding, type Outcome, type Step, type Workstation } from '../../src/timeline/model.js';
-import { agentDeviceText, formatDuration, hostOf } from '../../src/timeline/format.js';
+import { agentDeviceText, ctiClientPendingText, formatDuration, hostOf } from '../../src/timeline/format.js';
 import { PHASE_LABELS } from './lanes.js';
 import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
 
@@ -144,7 +144,7 @@ export function causeText(s: Subject): string {
       if (a.attempts.length > 0) return 'login requested, its answer not in the capture';
       return a.state ? `state ${a.state} reported, no login seen` : 'no login request or state seen';
     }
-    if (s.kind === 'cti-client') return 'session open not seen';
+    if (s.kind === 'cti-client') return ctiClientPendingText(s.value as CtiClient);
   }
   return '';
 }

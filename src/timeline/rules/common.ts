@@ -2,7 +2,7 @@
 
 import type { Finding, FindingKind, Severity } from '../model.js';
 import { STARTUP_PHASES } from '../model.js';
-import type { AnalyzedStep, StepKind, WorkstationView } from '../state.js';
+import type { AnalyzedStep, PendingConnect, StepKind, WorkstationView } from '../state.js';
 import { hostOf } from '../format.js';
 
 /** Steps that only accompany a session (they do not show that a service works). */
@@ -20,6 +20,11 @@ export function recoveryOf(ws: WorkstationView, failed: AnalyzedStep): AnalyzedS
     return s;
   }
   return undefined;
+}
+
+/** A connection to the same service the host was still opening when the capture ended, after `failed` (none: undefined). */
+export function reconnectingAfter(ws: WorkstationView, failed: AnalyzedStep): PendingConnect | undefined {
+  return ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end - 1e-6);
 }
 
 export function isStartupPhase(phase: string): boolean {

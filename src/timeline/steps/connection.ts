@@ -11,6 +11,13 @@ import { portOf } from '../format.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
+/**
+ * A SYN this close to the end of the capture (or to its flow's early end in the flow table) may yet be answered:
+ * a server answers within a round trip, and a client's first SYN retry comes after 1 s (Linux) or 3 s (Windows),
+ * so a capture that ends sooner shows neither an answer's absence nor a retry. Such an attempt is no step.
+ */
+const SYN_SETTLE = 1;
+const MAX_CONNECTING = 16;
 
 /** The client's FIN or RST came before the server's (Zeek history: upper case is the client's). */
 function clientClosedFirst(history: string): boolean {
@@ -53,7 +60,8 @@ export function noDesktopInConnections(steps: readonly StepState[]): boolean {
   return ports !== undefined && (checksOnly || laterOnly || ports.size >= SCAN_PORTS);
 }
 
-export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false): StepState | undefined {
+/** `seenUntil`: for a flow still open when it was reported, how far the capture (or the flow table) went on. */
+export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord, phase: Phase, force = false, seenUntil?: number): StepState | undefined {
   const host = flow.host!;
   // A server whose only packet is a RST, with no SYN-ACK, did not accept the connection: its SYN may simply not be in
   // the capture (RST-ACK Seq=1 Ack=1 answers a SYN), which makes it refused, never "reset after 0 ms".
@@ -62,6 +70,11 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   const icmp = r.icmpErrors.find((e) => e.kind === 'destination-unreachable') ?? r.icmpErrors[0];
   let failure: 'unreachable' | 'refused' | 'reset' | undefined;
   if (r.state === 'REJ' || onlyRst) failure = 'refused';
+  else if (!answered && !icmp && r.state === 'S0' && seenUntil !== undefined && seenUntil - r.start < SYN_SETTLE) {
+    const list = (host.connecting ??= []);
+    if (list.length < MAX_CONNECTING) list.push({ server: flow.info.server, service: flow.cls?.service ?? flow.info.server, label: flow.cls?.label ?? `service on port ${flow.info.serverPort}`, frame: r.firstFrame, time: r.start });
+    return undefined;
+  }
   else if (!answered && (r.state === 'S0' || r.state === 'RSTOS0' || r.state === 'SH' || icmp)) failure = 'unreachable';
   else if (icmp && r.packets.s2c === 0) failure = 'unreachable';
   else if (r.rstBy === 's2c' && answered) {
@@ -118,6 +131,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
     bytes,
   };
   if (portCheck) s.facts.conn.portCheck = true;
+  if (r.syns === 0 && r.synAckFrame === undefined) s.facts.conn.midStream = true;
   if (failure === 'reset') s.frames.add(r.rstFrame ?? r.lastFrame);
   else {
     s.frames.addAll(r.synFrames);

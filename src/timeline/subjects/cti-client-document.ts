@@ -7,6 +7,7 @@ import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
+import { reconnectingAfter } from '../rules/common.js';
 
 /**
  * The failed CTI connections of a host that carried no message go to the host's CTI client whose first session
@@ -56,13 +57,18 @@ function eventsOf(c: CtiClientState): CtiClient['events'] {
 export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
   const steps = finalizeSteps(extra.length > 0 ? [...c.steps, ...extra] : c.steps, st, undefined);
   const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null, instrument: null }, st, truncated);
+  const connecting = st.hosts.get(c.host)?.connecting;
+  if (connecting) view.connecting = connecting;
   const findings = runRules(view);
   const servers: string[] = [];
   for (const s of c.sessions) if (!servers.includes(s.server)) servers.push(s.server);
   // The latest session decides: opened and not lost is a working client.
   const last = c.sessions[c.sessions.length - 1];
   const lastSteps = last ? steps.filter((s) => s.server === last.server && s.start >= last.start - 1e-6) : [];
-  const lost = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat'));
+  const lostStep = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat'));
+  // A session lost while the capture ends with the client connecting again shows no end.
+  const reconnecting = lostStep !== undefined && reconnectingAfter(view, lostStep) !== undefined;
+  const lost = reconnecting ? undefined : lostStep;
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
   const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok);
@@ -73,7 +79,7 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     failure = f
       ? { phase: 'cti-session', step: f.step, kind: f.kind, server: f.server, message: f.message }
       : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
-  } else if (last?.opened === true) outcome = 'logged-in';
+  } else if (last?.opened === true && !reconnecting) outcome = 'logged-in';
   return {
     host: c.host,
     names: st.namesOf(c.host),

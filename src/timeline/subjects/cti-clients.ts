@@ -71,3 +71,47 @@ export function addClientSession(c: CtiClientState, s: CtiSessionState): void {
 export function addClientStep(c: CtiClientState, s: StepState): void {
   if (c.steps.length < MAX_STEPS_PER_CLIENT && !c.steps.includes(s)) c.steps.push(s);
 }
+
+/**
+ * A session caught after its OPEN names no ClientID, so it stands as a client of its own ("host|@endpoint"). When
+ * it ended before a named client's first session on the same host began (the client failed over, or reconnected,
+ * and that open is in the capture), it was that client's: the one whose first session follows it most closely.
+ * Returns each such unnamed client's target; the state is not changed (live snapshots build documents often).
+ */
+export function caughtSessionOwners(clients: Iterable<CtiClientState>): Map<CtiClientState, CtiClientState> {
+  const byHost = new Map<string, { named: CtiClientState[]; unnamed: CtiClientState[] }>();
+  for (const c of clients) {
+    let e = byHost.get(c.host);
+    if (!e) byHost.set(c.host, (e = { named: [], unnamed: [] }));
+    if (c.clientId !== null) e.named.push(c);
+    else if (c.sessions.length > 0 && c.sessions.every((s) => s.opened === null && s.end !== null)) e.unnamed.push(c);
+  }
+  const out = new Map<CtiClientState, CtiClientState>();
+  for (const { named, unnamed } of byHost.values()) {
+    if (named.length === 0) continue;
+    for (const u of unnamed) {
+      const end = Math.max(...u.sessions.map((s) => s.end!));
+      let best: CtiClientState | undefined;
+      for (const n of named) {
+        const first = n.sessions[0]?.start;
+        if (first === undefined || first < end - 1e-6) continue;
+        if (!best || first < best.sessions[0].start) best = n;
+      }
+      if (best) out.set(u, best);
+    }
+  }
+  return out;
+}
+
+/** `into` with the sessions and steps of the clients merged into it, as a new record. */
+export function mergedClient(into: CtiClientState, from: readonly CtiClientState[]): CtiClientState {
+  const all = [into, ...from];
+  return {
+    ...into,
+    sessions: all.flatMap((c) => c.sessions).sort((a, b) => a.start - b.start),
+    steps: all.flatMap((c) => c.steps),
+    agents: Math.max(...all.map((c) => c.agents)),
+    firstTime: Math.min(...all.map((c) => c.firstTime)),
+    lastTime: Math.max(...all.map((c) => c.lastTime)),
+  };
+}
