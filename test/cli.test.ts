@@ -658,6 +658,18 @@ describe('ctiscope analyze', () => {
     }
   });
 
+  it('a directory refused 20 s after the login, while the CTI session goes on, is the running desktop\'s: a warning, no second start-up', () => {
+    let t0 = 0;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('cad-login-ok.pcapng'))), { packet: (p) => void (t0 ||= p.time) });
+    const net = new SynthNet({ seed: 41, startTime: t0 + 20 });
+    net.tcp({ client: '10.10.20.31', server: '192.168.100.2', serverPort: 38983 }).refuse();
+    const r = doc(sample('cad-login-ok.pcapng'), [writeSynth(net, 'ldap-b-refused.pcapng')]);
+    expect(r.status).toBe(0);
+    const ws = r.doc.workstations[0];
+    expect([ws.outcome, ws.startup, ws.loginSeconds]).toEqual(['logged-in', undefined, 0.795]);
+    expect(ws.findings.map((f: { kind: string; severity: string }) => `${f.kind} ${f.severity}`)).toEqual(['connection-refused warning']);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

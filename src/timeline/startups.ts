@@ -32,7 +32,7 @@ export function splitStartups(steps: readonly AnalyzedStep[]): Startup[] {
   for (const s of sorted) {
     const rank = RANK[s.phase] ?? 0;
     // Only a directory read or a licence request begins a start-up (a CTI session opened again is a reconnection).
-    if (current && rank > 0 && rank <= 2 && rank < reached && !stillGoing(current, s.start)) {
+    if (current && rank > 0 && rank <= 2 && rank < reached && !stillGoing(current, s.start, sorted)) {
       current = undefined;
       reached = 0;
     }
@@ -46,8 +46,18 @@ export function splitStartups(steps: readonly AnalyzedStep[]): Startup[] {
   return out;
 }
 
-/** A CTI session, login or services step of the start-up that was still active after `time`. */
-function stillGoing(su: Startup, time: number): boolean {
-  for (const s of su.steps) if ((RANK[s.phase] ?? 0) >= 3 && s.end > time) return true;
+/**
+ * A CTI session, login or services step of the start-up that was still active after `time`, or whose connection
+ * still carried the session after it (its next heartbeats are a later step of the same flow).
+ */
+function stillGoing(su: Startup, time: number, all: readonly AnalyzedStep[]): boolean {
+  const flows = new Set<number>();
+  for (const s of su.steps) {
+    if ((RANK[s.phase] ?? 0) < 3) continue;
+    if (s.end > time) return true;
+    if (s.detail?.flowId !== undefined) flows.add(s.detail.flowId);
+  }
+  if (flows.size === 0) return false;
+  for (const s of all) if (s.start > time && (RANK[s.phase] ?? 0) >= 3 && s.detail?.flowId !== undefined && flows.has(s.detail.flowId)) return true;
   return false;
 }

@@ -4,6 +4,7 @@ import type { Finding, FindingKind, Severity } from '../model.js';
 import { STARTUP_PHASES } from '../model.js';
 import type { AnalyzedStep, PendingConnect, StepKind, WorkstationView } from '../state.js';
 import { hostOf } from '../format.js';
+import { splitStartups } from '../startups.js';
 
 /** Steps that only accompany a session (they do not show that a service works). */
 const PASSIVE_KINDS: ReadonlySet<StepKind> = new Set(['cti-events', 'cti-heartbeat', 'cti-query', 'generic']);
@@ -35,7 +36,18 @@ export function isStartupPhase(phase: string): boolean {
 export function severityFor(ws: WorkstationView, step: AnalyzedStep): Severity {
   // A service no profile names on one of the desktop's servers is shown, but its failure is no proof of a failed start-up.
   if (step.service === 'other-service') return 'warning';
-  return recoveryOf(ws, step) ? 'warning' : 'error';
+  if (recoveryOf(ws, step)) return 'warning';
+  return afterLogin(ws, step) ? 'warning' : 'error';
+}
+
+/**
+ * A configuration or licensing step that failed after the login of its own start-up (not a restart: the CTI
+ * session went on): the running desktop's, which it got past.
+ */
+function afterLogin(ws: WorkstationView, step: AnalyzedStep): boolean {
+  if (!ws.loggedIn || (step.phase !== 'config' && step.phase !== 'licensing')) return false;
+  const su = splitStartups(ws.steps).find((x) => x.steps.some((s) => s.id === step.id));
+  return su !== undefined && su.steps.some((s) => s.kind === 'cti-login' && s.ok && s.facts.login?.event !== undefined && s.end <= step.start);
 }
 
 /** "192.168.100.1:3000 (uccx-a.example.com)". */
