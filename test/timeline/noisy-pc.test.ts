@@ -142,7 +142,7 @@ describe('phase by meaning', () => {
 });
 
 describe('the desktop’s other services', () => {
-  it('a port no profile names on one of its servers is shown with its state, as a warning when refused', () => {
+  it('a port no profile names on one of its servers is shown with its state, refused as a note (info), not a warning', () => {
     const sim = new Sim();
     let t = directory(sim, 0);
     t = licensingStep(sim, PC, NODE_A, t);
@@ -152,8 +152,9 @@ describe('the desktop’s other services', () => {
     expect(ws.outcome).toBe('logged-in');
     const other = ws.steps.find((s) => s.server === `${NODE_A}:44055`)!;
     expect(other).toMatchObject({ ok: false, phase: 'other', service: 'other-service' });
-    expect(ws.findings).toMatchObject([{ kind: 'connection-refused', severity: 'warning', server: `${NODE_A}:44055` }]);
+    expect(ws.findings).toMatchObject([{ kind: 'connection-refused', severity: 'info', server: `${NODE_A}:44055` }]);
     expect(ws.findings[0].message).toContain('other service on port 44055');
+    expect(ws.findings[0].message).toContain('No desktop service ctiscope knows uses port 44055, so this is not judged part of the start-up');
   });
 
   it('an unknown port on a host the desktop never used is not its step', () => {

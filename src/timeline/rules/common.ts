@@ -34,8 +34,9 @@ export function isStartupPhase(phase: string): boolean {
 
 /** A failure the desktop got past is a warning; one it did not is an error. */
 export function severityFor(ws: WorkstationView, step: AnalyzedStep): Severity {
-  // A service no profile names on one of the desktop's servers is shown, but its failure is no proof of a failed start-up.
-  if (step.service === 'other-service') return 'warning';
+  // A service no profile names on one of the desktop's servers is shown, but its failure is no proof of any problem
+  // of the desktop's: said for the record (info), never as a warning.
+  if (step.service === 'other-service') return 'info';
   if (recoveryOf(ws, step)) return 'warning';
   return afterLogin(ws, step) ? 'warning' : 'error';
 }
