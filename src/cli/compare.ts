@@ -12,6 +12,7 @@ export interface CompareArgs extends CommonArgs {
   bad: string;
   workstation?: string[];
   agent?: string[];
+  ctiClient?: string[];
   json: boolean;
 }
 
@@ -34,7 +35,7 @@ async function load(file: string, sel: SubjectSelector, args: CompareArgs): Prom
 }
 
 export async function runCompare(args: CompareArgs): Promise<void> {
-  const sel = (i: 0 | 1): SubjectSelector => ({ workstation: pick(args.workstation, i, 'workstation'), agent: pick(args.agent, i, 'agent') });
+  const sel = (i: 0 | 1): SubjectSelector => ({ workstation: pick(args.workstation, i, 'workstation'), agent: pick(args.agent, i, 'agent'), ctiClient: pick(args.ctiClient, i, 'cti-client') });
   const good = await load(args.good, sel(0), args);
   const bad = await load(args.bad, sel(1), args);
   const c = compareSubjects(good, bad);

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
           .positional('bad', { describe: 'capture of the failing login (may be the same file)', type: 'string' })
           .option('workstation', { alias: 'w', type: 'string', array: true, describe: 'the workstation: once for both captures, or twice (good, then bad)' })
           .option('agent', { alias: 'a', type: 'string', array: true, describe: 'the agent instead: once for both, or twice (good, then bad)' })
+          .option('cti-client', { type: 'string', array: true, describe: 'the CTI client (IP address) instead: once for both, or twice (good, then bad)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' }),
       (argv) => runCompare(argv as any),
     )

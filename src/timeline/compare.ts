@@ -30,6 +30,8 @@ export interface StepSide {
   ok: boolean;
   /** Its reply may be in bytes the capture lost (Step.notCaptured): neither worked nor failed as far as is seen. */
   notCaptured?: boolean;
+  /** Still waiting for its reply when the capture ended: neither worked nor failed as far as is seen. */
+  pending?: boolean;
   /** Seconds from the subject's first step. */
   at: number;
   duration: number;
@@ -46,8 +48,8 @@ export interface Divergence {
 
 export interface Comparison {
   /** The subjects' outcomes, as the analysis document gives them ('logged-in', 'failed', 'incomplete'). */
-  good: { title: string; outcome: Outcome };
-  bad: { title: string; outcome: Outcome };
+  good: { title: string; outcome: Outcome; kind?: SequenceSubject['kind'] };
+  bad: { title: string; outcome: Outcome; kind?: SequenceSubject['kind'] };
   divergence: Divergence | null;
   /** Phases before the divergence (or anywhere, when there is none) where the two used other servers and both worked. */
   otherServers: ServerDifference[];
@@ -63,18 +65,40 @@ export interface ServerDifference {
 }
 
 /** The comparison's headline: the first difference, or that there is none (and which servers differed). */
-export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServers'>): string {
-  const others = c.otherServers.map((d) => `${d.phase} (the working desktop: ${d.good.join(', ') || 'none'}; this one: ${d.bad.join(', ') || 'none'})`);
-  if (c.divergence) return `First difference: ${c.divergence.sentence}${others.length ? ` Before it, both worked through other servers in ${others.join('; ')}.` : ''}`;
-  if (others.length) return `The two start-ups had the same results; both worked through other servers in ${others.join('; ')}.`;
+/** "the working desktop" for workstations; an agent or a CTI client is "the working one" (it may have no desktop). */
+function workingNoun(kind: SequenceSubject['kind'] | undefined): string {
+  return kind === undefined || kind === 'workstation' ? 'the working desktop' : 'the working one';
+}
+
+export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServers'> & { good?: { kind?: SequenceSubject['kind'] } }): string {
+  const working = workingNoun(c.good?.kind);
+  // Phases both sides went through, with other servers; and phases only one side went through (nothing failed in them).
+  const both = c.otherServers.filter((d) => d.good.length > 0 && d.bad.length > 0);
+  const one = c.otherServers.filter((d) => d.good.length === 0 || d.bad.length === 0);
+  const parts: string[] = [];
+  if (both.length) parts.push(`both worked through other servers in ${both.map((d) => `${d.phase} (${working}: ${d.good.join(', ')}; this one: ${d.bad.join(', ')})`).join('; ')}`);
+  if (one.length) parts.push(one.map((d) => (d.bad.length === 0 ? `this one has no ${d.phase} step (${working}: ${d.good.join(', ')})` : `${working} has no ${d.phase} step (this one: ${d.bad.join(', ')})`)).join('; '));
+  const others = parts.join('; ');
+  if (c.divergence) return `First difference: ${c.divergence.sentence}${others ? ` Before it, ${others}.` : ''}`;
+  if (others) return `The two start-ups had the same results${one.length ? ' where both have steps' : ''}; ${others}.`;
   return 'The two start-ups went through the same servers with the same results.';
 }
 
 const allOk = (a: readonly Attempt[]): boolean => a.every((x) => x.ok);
 
+/** A step whose only requests were still waiting when the capture ended: it did not work, as far as is seen. */
+function isPending(s: Step): boolean {
+  return s.ok && !s.notCaptured && (s.detail?.pending ?? 0) > 0 && (s.detail?.responseTime === undefined);
+}
+
+/** Worked, as far as the capture shows: ok, and not only waiting. */
+const worked = (s: Step): boolean => s.ok && !isPending(s);
+
 interface Attempt {
   server: string;
   ok: boolean;
+  /** Not ok only because a request was still waiting when the capture ended (no step of it failed). */
+  pending: boolean;
   steps: Step[];
 }
 
@@ -107,16 +131,18 @@ function attempts(steps: readonly Step[], phase: Phase): Attempt[] {
     // DNS: the lookups, not the server, are what matters.
     const server = phase === 'dns' ? (s.detail?.operation ?? s.server) : s.server;
     if (last && last.server === server) {
-      last.ok &&= s.ok;
+      last.ok &&= worked(s);
+      last.pending = !last.ok && last.steps.every((x) => worked(x) || isPending(x)) && (worked(s) || isPending(s));
       last.steps.push(s);
-    } else out.push({ server, ok: s.ok, steps: [s] });
+    } else out.push({ server, ok: worked(s), pending: isPending(s), steps: [s] });
   }
   return out;
 }
 
 /** Why an attempt failed, as the end of a sentence: "which never answered", "which refused the licence: …". */
 function failureClause(a: Attempt, findings: readonly Finding[]): string {
-  const failed = a.steps.find((s) => !s.ok) ?? a.steps[0];
+  const failed = a.steps.find((s) => !worked(s)) ?? a.steps[0];
+  if (isPending(failed)) return 'which had not answered when the capture ended';
   const f = findings.find((x) => x.step === failed.id && x.severity === 'error' && x.kind !== 'failover') ?? findings.find((x) => x.step === failed.id);
   switch (f?.kind) {
     case 'server-unreachable':
@@ -136,29 +162,29 @@ function failureClause(a: Attempt, findings: readonly Finding[]): string {
 }
 
 function sameAttempts(a: Attempt[], b: Attempt[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.server === b[i].server && x.ok === b[i].ok);
+  return a.length === b.length && a.every((x, i) => x.server === b[i].server && x.ok === b[i].ok && x.pending === b[i].pending);
 }
 
-function describeDivergence(phase: Phase, good: Attempt[], bad: Attempt[], goodFindings: readonly Finding[], badFindings: readonly Finding[]): Divergence {
+function describeDivergence(phase: Phase, good: Attempt[], bad: Attempt[], goodFindings: readonly Finding[], badFindings: readonly Finding[], working: string): Divergence {
   const v = VERB[phase];
-  const k = good.findIndex((g, i) => !bad[i] || bad[i].server !== g.server || bad[i].ok !== g.ok);
+  const k = good.findIndex((g, i) => !bad[i] || bad[i].server !== g.server || bad[i].ok !== g.ok || bad[i].pending !== g.pending);
   const at = k < 0 ? good.length : k;
   const sentence = (text: string, goodServer: string | null, badServer: string | null): Divergence => ({ phase, goodServer, badServer, sentence: `${phase}: ${text}.` });
   if (at > 0) {
     // The same start, then one side does more (or something else).
     const gk = good[at];
     const bk = bad[at];
-    if (!bk) return sentence(`the working desktop then ${v.did} ${gk.server}; this one did not`, gk.server, null);
-    if (!gk) return sentence(`the working desktop was done after ${good[at - 1].server}; this one also tried ${bk.server}, ${bk.ok ? 'which worked' : failureClause(bk, badFindings)}`, null, bk.server);
-    return describeDivergence(phase, good.slice(at), bad.slice(at), goodFindings, badFindings);
+    if (!bk) return sentence(`${working} then ${v.did} ${gk.server}; this one did not`, gk.server, null);
+    if (!gk) return sentence(`${working} was done after ${good[at - 1].server}; this one also tried ${bk.server}, ${bk.ok ? 'which worked' : failureClause(bk, badFindings)}`, null, bk.server);
+    return describeDivergence(phase, good.slice(at), bad.slice(at), goodFindings, badFindings, working);
   }
   const g = good.find((a) => a.ok) ?? good[0];
   const b0 = bad[0];
   const goodPart = g
     ? g.ok
-      ? `the working desktop ${v.did} ${g.server}`
-      : `the desktop taken as working failed here as well (${g.server}, ${failureClause(g, goodFindings)})`
-    : `the working desktop needed no ${v.noun}`;
+      ? `${working} ${v.did} ${g.server}`
+      : `${working === 'the working desktop' ? 'the desktop taken as working' : 'the one taken as working'} failed here as well (${g.server}, ${failureClause(g, goodFindings)})`
+    : `${working} needed no ${v.noun}`;
   let badPart: string;
   if (!b0) badPart = `this one never got to its ${v.noun}`;
   else if (b0.ok) badPart = `this one ${v.did} ${b0.server}`;
@@ -187,7 +213,7 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
       // Another server (or other lookups) with nothing failing on either side is how the two are set up, not where
       // they part: said beside the result, never as the first difference.
       if (allOk(ga) && allOk(ba)) otherServers.push({ phase, good: ga.map((a) => a.server), bad: ba.map((a) => a.server) });
-      else divergence = describeDivergence(phase, ga, ba, good.findings, bad.findings);
+      else divergence = describeDivergence(phase, ga, ba, good.findings, bad.findings, workingNoun(good.kind));
     }
     // Pair the phase's steps: same service and server first, then same service, in order.
     const gp = gs.filter((s) => s.phase === phase);
@@ -206,8 +232,8 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
   }
   const span = (steps: Step[], origin: number): number => (steps.length ? maxOf(steps, (s) => s.end) - origin : 0);
   return {
-    good: { title: good.title, outcome: good.outcome },
-    bad: { title: bad.title, outcome: bad.outcome },
+    good: { title: good.title, outcome: good.outcome, kind: good.kind },
+    bad: { title: bad.title, outcome: bad.outcome, kind: bad.kind },
     divergence,
     otherServers,
     steps: aligned,
@@ -218,6 +244,7 @@ export function compareSubjects(good: SequenceSubject, bad: SequenceSubject): Co
 function side(s: Step, origin: number): StepSide {
   const out: StepSide = { step: s.id, server: s.server, ok: s.ok, at: s.start - origin, duration: s.end - s.start, summary: s.summary };
   if (s.notCaptured) out.notCaptured = true;
+  else if (isPending(s)) out.pending = true;
   return out;
 }
 
@@ -234,9 +261,9 @@ function pair(phase: Phase, g: Step | null, b: Step | null, g0: number, b0: numb
   };
 }
 
-/** ✓ worked, ✗ failed, ? its reply is not in the capture (the capture lost bytes from the server). */
-export function sideGlyph(s: Pick<StepSide, 'ok' | 'notCaptured'>): string {
-  return s.notCaptured ? '?' : s.ok ? '✓' : '✗';
+/** ✓ worked, ✗ failed, ? its reply is not in the capture (the capture lost bytes from the server), … still waiting at its end. */
+export function sideGlyph(s: Pick<StepSide, 'ok' | 'notCaptured' | 'pending'>): string {
+  return s.notCaptured ? '?' : s.pending ? '…' : s.ok ? '✓' : '✗';
 }
 
 /**

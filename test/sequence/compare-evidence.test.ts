@@ -96,6 +96,37 @@ describe('ctiscope compare', () => {
     expect(same.stdout).toMatch(/^The two start-ups had the same results; both worked through other servers in config /m);
   });
 
+  it('a request still waiting at the capture\'s end is no success: the login the capture cut off is the first difference', () => {
+    // agent-login-refused up to frame 37, its SET_AGENT_STATE_REQ LOGIN: no reply, no desktop services after it.
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    readCaptureBytes(new Uint8Array(readFileSync(sample('agent-login-refused'))), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        if (p.frame <= 37) w.writePacket(iface, p.time, p.data.slice());
+      },
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-compare-')), 'login-cut.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = ctiscope(['compare', sample('cad-login-ok'), file]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^First difference: login: the working desktop logged its agent in through 192\.168\.100\.1:12028; this one asked 192\.168\.100\.1:12028 too, which had not answered when the capture ended\.$/m);
+    // The waiting step is drawn as such, not as a success.
+    expect(r.stdout).toMatch(/^login +✓ \+0\.776s 192\.168\.100\.1:12028 19 ms +… \+0\.835s 192\.168\.100\.1:12028/m);
+  });
+
+  it('a phase only one side went through is said as such, not as both working through other servers; CTI clients are compared with --cti-client', () => {
+    const r = ctiscope(['compare', sample('cad-login-ok'), sample('ctios-side-down')]);
+    expect(r.stdout).toContain('this one has no config step (the working desktop: 192.168.100.1:38983); this one has no licensing step (the working desktop: 192.168.100.1:3000).');
+    expect(r.stdout).not.toMatch(/both worked through other servers in [^.]*config/);
+    const c = ctiscope(['compare', sample('cti-failover'), sample('ctios-server'), '--cti-client', '10.1.2.30', '--cti-client', '10.1.1.10', '--json']);
+    expect(c.status, c.stderr).toBe(1);
+    expect(JSON.parse(c.stdout).divergence.sentence).toBe('cti-session: the working one opened its CTI session with 10.1.1.21:43027; this one opened its CTI session with 10.1.1.20:42027.');
+    // A capture with no workstation points at the options that do exist.
+    const none = ctiscope(['compare', sample('cti-failover'), sample('ctios-server')]);
+    expect(none.stderr).toMatch(/name an agent \(--agent\) or a CTI client \(--cti-client\)/);
+  });
+
   it('says when the captures look the wrong way round, or the failing one did not fail', () => {
     const swapped = ctiscope(['compare', sample('agent-login-refused'), sample('cad-login-ok')]);
     expect(swapped.status).toBe(1);
