@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Sim, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep } from './sim.js';
 import { validateSchema, type JsonSchema } from '../../src/timeline/validate.js';
@@ -69,9 +70,14 @@ describe('analysis document', () => {
     expect(doc.source).toMatchObject({ start: null, end: null, duration: null, truncated: false, warnings: [] });
   });
 
-  it('the schema lists exactly the finding kinds of the model', () => {
+  it('the schema lists exactly the finding kinds of the model, and the docs and the samples\' scenarios name each', () => {
     const defs = schema.$defs as Record<string, JsonSchema>;
     expect(defs.findingKind.enum).toEqual([...FINDING_KINDS]);
+    const root = join(__dirname, '..', '..');
+    const docs = readFileSync(join(root, 'docs', 'analysis.md'), 'utf8');
+    for (const k of FINDING_KINDS) expect(docs, k).toContain(`| \`${k}\``);
+    const listed = /Finding kinds \(exactly these\): ([^.]*)\./.exec(readFileSync(join(root, 'samples', 'SCENARIOS.md'), 'utf8'))![1];
+    expect([...listed.matchAll(/`([a-z-]+)`/g)].map((m) => m[1])).toEqual([...FINDING_KINDS]);
   });
 
   it('the validator reports what is wrong, and where', () => {
