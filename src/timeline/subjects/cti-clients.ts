@@ -5,6 +5,7 @@
  */
 
 import type { StepState } from '../state.js';
+import { maxOf, minOf } from '../../array-loops.js';
 
 const MAX_SESSIONS_PER_CLIENT = 64;
 const MAX_STEPS_PER_CLIENT = 500;
@@ -90,7 +91,7 @@ export function caughtSessionOwners(clients: Iterable<CtiClientState>): Map<CtiC
   for (const { named, unnamed } of byHost.values()) {
     if (named.length === 0) continue;
     for (const u of unnamed) {
-      const end = Math.max(...u.sessions.map((s) => s.end!));
+      const end = maxOf(u.sessions, (s) => s.end!);
       let best: CtiClientState | undefined;
       for (const n of named) {
         const first = n.sessions[0]?.start;
@@ -110,8 +111,8 @@ export function mergedClient(into: CtiClientState, from: readonly CtiClientState
     ...into,
     sessions: all.flatMap((c) => c.sessions).sort((a, b) => a.start - b.start),
     steps: all.flatMap((c) => c.steps),
-    agents: Math.max(...all.map((c) => c.agents)),
-    firstTime: Math.min(...all.map((c) => c.firstTime)),
-    lastTime: Math.max(...all.map((c) => c.lastTime)),
+    agents: maxOf(all, (c) => c.agents),
+    firstTime: minOf(all, (c) => c.firstTime),
+    lastTime: maxOf(all, (c) => c.lastTime),
   };
 }
