@@ -587,13 +587,25 @@ describe('ctiscope analyze', () => {
     expect(r.status).toBe(1);
     const ws = r.doc.workstations[0];
     expect([ws.host, ws.outcome, ws.failedPhase, ws.failure?.kind, ws.loginSeconds]).toEqual(['10.10.20.31', 'failed', 'login', 'agent-logged-out', null]);
-    expect(ws.failure.message).toMatch(/^agent 1031 on extension 2031 was logged in on 192\.168\.100\.1:12028 \(uccx-a\.example\.com\), but after the CTI client moved to 192\.168\.100\.2:12028 \(uccx-b\.example\.com\) that server reported it LOGOUT \(QUERY_AGENT_STATE_CONF, frame \d+\)/);
-    // The finding points at the desktop's own query step on node B.
+    expect(ws.failure.message).toMatch(/^agent 1031 on extension 2031 was logged in on 192\.168\.100\.1:12028 \(uccx-a\.example\.com\), but after the CTI client moved to 192\.168\.100\.2:12028 \(uccx-b\.example\.com\) that server reported it LOGOUT \(OPEN_CONF, frame \d+\)/);
+    // The finding points at the desktop's own open on node B, the server's first word on the agent there.
     const step = ws.steps.find((x: { id: string }) => x.id === ws.failure.step);
-    expect([step.server, step.summary]).toEqual(['192.168.100.2:12028', expect.stringMatching(/^QUERY_AGENT_STATE_REQ → agent state LOGOUT/)]);
+    expect([step.server, step.summary]).toEqual(['192.168.100.2:12028', expect.stringMatching(/^OPEN_REQ → OPEN_CONF in \d+ ms \(peripheral online, agent LOGOUT\)/)]);
     expect(r.doc.agents.map((a: { id: string; outcome: string }) => [a.id, a.outcome])).toEqual([['1031', 'failed']]);
     // Node B saying the agent is still NOT_READY: the login carried over.
     const ok = doc(cut, [nodeB('NOT_READY')]);
+    // Node B's OPEN_CONF alone (AgentState LOGOUT, no query after it): the same failure, told by the open.
+    const net = new SynthNet({ seed: 32, startTime: t0 + 40 });
+    const c = net.tcp({ client: agent.host, server: '192.168.100.2', serverPort: 12028 }).connect();
+    c.send('c2s', ged.openReq(1, agent));
+    c.send('s2c', ged.openConf(1, agent), { delay: 0.01 });
+    for (let i = 2; i <= 6; i++) {
+      c.send('c2s', ged.heartbeatReq(i), { delay: 1 });
+      c.send('s2c', ged.heartbeatConf(i), { delay: 0.002 });
+    }
+    const openOnly = doc(cut, [writeSynth(net, 'node-b-open-only.pcapng')]).doc.workstations[0];
+    expect([openOnly.outcome, openOnly.failure?.kind]).toEqual(['failed', 'agent-logged-out']);
+    expect(openOnly.failure.message).toMatch(/that server reported it LOGOUT \(OPEN_CONF, frame \d+\)/);
     expect([ok.status, ok.doc.workstations[0].outcome, ok.doc.workstations[0].findings.map((f: { kind: string }) => f.kind)]).toEqual([0, 'logged-in', []]);
   });
 

@@ -302,6 +302,8 @@ export const ged188Steps: StepBuilder = {
         if (c) c.servicesGranted = namesOf(m.fields.servicesGrantedNames);
         const st = stateName(m);
         if (st) s.facts.open.agentStateName = st;
+        // A desktop's own session (its OPEN_REQ named the agent): the open's agent state is the server's word on it.
+        if (st && !g.multiAgent && g.lastAgent) noteStateReport(g.lastAgent.agent, { server: flow.info.server, state: st, message: 'OPEN_CONF', frame: m.frame, time: m.time });
         return s;
       }
       case 'FAILURE_CONF':

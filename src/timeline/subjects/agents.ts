@@ -63,7 +63,7 @@ export function isLoggedInState(state: string | undefined): boolean {
 export interface AgentStateReport {
   server: string;
   state: string;
-  message: 'AGENT_STATE_EVENT' | 'QUERY_AGENT_STATE_CONF';
+  message: 'AGENT_STATE_EVENT' | 'QUERY_AGENT_STATE_CONF' | 'OPEN_CONF';
   frame: number;
   time: number;
 }
