@@ -12,6 +12,7 @@ import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 import { readCaptureBytes } from '../src/capture/reader.js';
+import { writeSampleFrames as sampleFrames } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -24,21 +25,6 @@ function writeSynth(net: SynthNet, name: string): string {
   const w = new PcapngWriter({ tsResolution: 'us' });
   const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
   for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
-  const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), name);
-  writeFileSync(file, w.toBytes());
-  return file;
-}
-
-/** A sample with only the frames `keep` takes, written as a new pcapng named `name`; returns its path. */
-function sampleFrames(from: string, name: string, keep: (frame: number) => boolean): string {
-  const w = new PcapngWriter({ tsResolution: 'us' });
-  let iface = -1;
-  readCaptureBytes(new Uint8Array(readFileSync(sample(from))), {
-    packet(p) {
-      if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-      if (keep(p.frame)) w.writePacket(iface, p.time, p.data.slice());
-    },
-  });
   const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), name);
   writeFileSync(file, w.toBytes());
   return file;

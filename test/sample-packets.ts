@@ -1,7 +1,10 @@
-// Test captures made from the samples: a sample's packets, kept (copied), and a frame with an address changed.
-import { readFileSync } from 'node:fs';
+// Test captures made from the samples: a sample's packets, kept (copied), some of its frames written anew, and a
+// frame with an address changed.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCaptureBytes } from '../src/capture/reader.js';
+import { PcapngWriter } from '../src/capture/writer.js';
 import type { CapturedPacket } from '../src/capture/types.js';
 
 /** Every packet of samples/`sample`, each with its own copy of the bytes. */
@@ -9,6 +12,21 @@ export function packetsOf(sample: string): CapturedPacket[] {
   const out: CapturedPacket[] = [];
   readCaptureBytes(new Uint8Array(readFileSync(join(__dirname, '..', 'samples', sample))), { packet: (p) => out.push({ ...p, data: p.data.slice() }) });
   return out;
+}
+
+/** samples/`sample` with only the frames `keep` takes (1-based, as tshark numbers them), as a new pcapng `name` in a new folder. */
+export function writeSampleFrames(sample: string, name: string, keep: (frame: number) => boolean): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  let iface = -1;
+  readCaptureBytes(new Uint8Array(readFileSync(join(__dirname, '..', 'samples', sample))), {
+    packet(p) {
+      if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+      if (keep(p.frame)) w.writePacket(iface, p.time, p.data.slice());
+    },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-sample-')), name);
+  writeFileSync(file, w.toBytes());
+  return file;
 }
 
 function checksum(b: Uint8Array, start: number, end: number, initial = 0): number {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCaptureBytes } from '../../src/capture/reader.js';
 import { PcapngWriter } from '../../src/capture/writer.js';
-import { rewriteAddress } from '../sample-packets.js';
+import { rewriteAddress, writeSampleFrames } from '../sample-packets.js';
 
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -98,16 +98,7 @@ describe('ctiscope compare', () => {
 
   it('a request still waiting at the capture\'s end is no success: the login the capture cut off is the first difference', () => {
     // agent-login-refused up to frame 37, its SET_AGENT_STATE_REQ LOGIN: no reply, no desktop services after it.
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    let iface = -1;
-    readCaptureBytes(new Uint8Array(readFileSync(sample('agent-login-refused'))), {
-      packet(p) {
-        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-        if (p.frame <= 37) w.writePacket(iface, p.time, p.data.slice());
-      },
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-compare-')), 'login-cut.pcapng');
-    writeFileSync(file, w.toBytes());
+    const file = writeSampleFrames('agent-login-refused.pcapng', 'login-cut.pcapng', (f) => f <= 37);
     const r = ctiscope(['compare', sample('cad-login-ok'), file]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^First difference: login: the working desktop logged its agent in through 192\.168\.100\.1:12028; this one asked 192\.168\.100\.1:12028 too, which had not answered when the capture ended\.$/m);

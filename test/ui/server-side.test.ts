@@ -7,7 +7,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,8 +15,7 @@ import { startUiServer, type UiServer } from '../../src/cli/ui-server.js';
 import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { Agent, AnalysisDocument } from '../../src/timeline/model.js';
 import { hostOf } from '../../src/timeline/format.js';
-import { PcapngWriter } from '../../src/capture/writer.js';
-import { readCaptureBytes } from '../../src/capture/reader.js';
+import { writeSampleFrames } from '../sample-packets.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { CLIENT_ID, CTI_PORT, CTI_SERVER, CTIOS_SERVER, REFUSED_CODE, writeServerSideCapture, type ServerSideAgent } from './server-side-capture.js';
 
@@ -28,20 +27,6 @@ async function nodeAnalysis(path: string): Promise<AnalysisDocument> {
 
 const agentKey = (a: Agent): string => `${a.peripheralId ?? '-'}/${a.id}`;
 
-/** A bundled sample with only the frames `keep` passes, as a capture file in `dir`. */
-function sampleFrames(dir: string, from: string, name: string, keep: (frame: number) => boolean): string {
-  const w = new PcapngWriter({ tsResolution: 'us' });
-  let iface = -1;
-  readCaptureBytes(new Uint8Array(readFileSync(join(REPO, 'samples', from))), {
-    packet(p) {
-      if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-      if (keep(p.frame)) w.writePacket(iface, p.time, p.data.slice());
-    },
-  });
-  const file = join(dir, name);
-  writeFileSync(file, w.toBytes());
-  return file;
-}
 
 describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture', () => {
   let dist: string;
@@ -389,8 +374,8 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
   test('an agent whose login did not carry over a failover is listed with that cause, failed or (capture cut just after) incomplete', async () => {
     // cti-failover without frame 64 (side B's login request for agent 5203), and also cut 4 ms after B's LOGOUT for it.
     const cases = [
-      { file: sampleFrames(work, 'cti-failover.pcapng', 'no-login-req.pcapng', (f) => f !== 64), badge: '✗ failed' },
-      { file: sampleFrames(work, 'cti-failover.pcapng', 'cut-after-query.pcapng', (f) => f <= 66 && f !== 64), badge: '◐ incomplete' },
+      { file: writeSampleFrames('cti-failover.pcapng', 'no-login-req.pcapng', (f) => f !== 64), badge: '✗ failed' },
+      { file: writeSampleFrames('cti-failover.pcapng', 'cut-after-query.pcapng', (f) => f <= 66 && f !== 64), badge: '◐ incomplete' },
     ];
     const { page, errors } = await newPage();
     await page.goto(server.url);
