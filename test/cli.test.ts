@@ -668,6 +668,22 @@ describe('ctiscope analyze', () => {
     expect(ws.findings.map((f: { kind: string; severity: string }) => `${f.kind} ${f.severity}`)).toEqual(['connection-refused warning']);
   });
 
+  it('a CTI OS server capture filtered to one desktop ties it to the agent tag 217 names, not to another by timing', () => {
+    // ctios-server with only 10.10.40.53 of the desktops left (a capture filtered to the PC complained about): agent
+    // 5053's requests name it in tag 217 and were refused; agent 5054's, 9 ms earlier, name 10.10.40.54.
+    const ipv4 = (d: Uint8Array, at: number) => `${d[at]}.${d[at + 1]}.${d[at + 2]}.${d[at + 3]}`;
+    const file = sampleFrames('ctios-server.pcapng', 'only-53.pcapng', (_f, d) => {
+      if (d[12] !== 8 || d[13] !== 0) return true;
+      return [ipv4(d, 26), ipv4(d, 30)].every((a) => !a.startsWith('10.10.40.') || a === '10.10.40.53');
+    });
+    const r = ctiscope(['analyze', file, '--json']);
+    expect(r.status).toBe(1);
+    const d = JSON.parse(r.stdout);
+    expect(d.workstations.map((w: { host: string; agent: { id: string }; outcome: string }) => [w.host, w.agent.id, w.outcome])).toEqual([['10.10.40.53', '5053', 'failed']]);
+    const tied = d.agents.filter((a: { desktop: string | null }) => a.desktop === '10.10.40.53');
+    expect(tied.map((a: { id: string; desktopLink: { basis: string } }) => [a.id, a.desktopLink.basis])).toEqual([['5053', 'tag-217']]);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

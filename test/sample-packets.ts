@@ -15,13 +15,13 @@ export function packetsOf(sample: string): CapturedPacket[] {
 }
 
 /** samples/`sample` with only the frames `keep` takes (1-based, as tshark numbers them), as a new pcapng `name` in a new folder. */
-export function writeSampleFrames(sample: string, name: string, keep: (frame: number) => boolean): string {
+export function writeSampleFrames(sample: string, name: string, keep: (frame: number, data: Uint8Array) => boolean): string {
   const w = new PcapngWriter({ tsResolution: 'us' });
   let iface = -1;
   readCaptureBytes(new Uint8Array(readFileSync(join(__dirname, '..', 'samples', sample))), {
     packet(p) {
       if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
-      if (keep(p.frame)) w.writePacket(iface, p.time, p.data.slice());
+      if (keep(p.frame, p.data)) w.writePacket(iface, p.time, p.data.slice());
     },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-sample-')), name);

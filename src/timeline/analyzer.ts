@@ -23,7 +23,7 @@ import { connectionStep, noDesktopInConnections } from './steps/connection.js';
 import { endGedSession } from './steps/ged188.js';
 import { addAgentStep } from './subjects/agents.js';
 import { addClientStep } from './subjects/cti-clients.js';
-import { buildAgent } from './subjects/agent-document.js';
+import { buildAgent, linkOneDesktop } from './subjects/agent-document.js';
 import { buildCtiClient } from './subjects/cti-client-document.js';
 
 export interface AnalyzerOptions {
@@ -434,7 +434,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const st = state(now, host);
     if (agent) {
       const desks = [...hosts.values()].filter((h) => isWorkstation(h) && h.steps.length > 0);
-      const a = buildAgent(agent, st, desks, new Map(desks.map((h) => [h.ip, h])), new Set(), st.truncation !== undefined);
+      const a = buildAgent(agent, st, linkOneDesktop(agent, st, desks), st.truncation !== undefined);
       const who = a.desktop ?? `agent ${a.id ?? a.instrument ?? '?'}`;
       analyzer.onUpdate({ kind: 'step', workstation: who, subject: 'agent', step: shown });
       announce((agent.reportedFindings ??= new Set()), who, 'agent', a.findings);

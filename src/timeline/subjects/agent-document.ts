@@ -70,23 +70,35 @@ function byTiming(agent: AgentState, t: number, hosts: readonly HostState[], tak
   return best;
 }
 
-function linkDesktop(
-  agent: AgentState,
-  hosts: readonly HostState[],
-  byIp: ReadonlyMap<string, HostState>,
-  taken: ReadonlySet<string>,
-  st: AnalysisState,
-): { host: HostState; link: DesktopLink } | undefined {
+type Link = { host: HostState; link: DesktopLink };
+
+/** The tie the capture proves: the agent's requests on the desktop's own session, or tag 217 naming the desktop. */
+function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: ReadonlyMap<string, HostState>, st: AnalysisState): Link | undefined {
   const own = agent.desktopSession !== undefined ? byIp.get(agent.desktopSession) : undefined;
   if (own) return { host: own, link: { basis: 'desktop-session', evidence: `the agent's requests went out on ${own.ip}'s own CTI session` } };
-  const cil = agent.cilClientId ?? agent.attempts.find((a) => a.cilClientId)?.cilClientId;
+  const cil = cilOf(agent);
   if (cil) {
     const m = byCilClientId(cil, hosts, st);
     if (m) return { host: m.host, link: { basis: 'tag-217', evidence: `CTIOS_CIL_CLIENT_ID (tag 217) "${cil}" on the CTI OS server's requests ${m.how}` } };
   }
+  return undefined;
+}
+
+function cilOf(agent: AgentState): string | undefined {
+  return agent.cilClientId ?? agent.attempts.find((a) => a.cilClientId)?.cilClientId;
+}
+
+/**
+ * The tie by timing alone, for an agent with no proven one: never to a desktop another agent is proven or already
+ * tied to (`taken`), nor for an agent whose tag 217 names an address that is not the desktop (its desktop is
+ * elsewhere, outside the capture).
+ */
+function timingLink(agent: AgentState, hosts: readonly HostState[], taken: ReadonlySet<string>): Link | undefined {
+  const cil = cilOf(agent);
+  const named = cil ? [...cil.matchAll(IPV4)].map((m) => m[1]) : [];
   const first = agent.attempts[0]?.time ?? agent.firstTime;
   const t = byTiming(agent, first, hosts, taken);
-  if (t) {
+  if (t && (named.length === 0 || named.includes(t.host.ip))) {
     return {
       host: t.host,
       link: {
@@ -115,8 +127,39 @@ function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], find
   return { outcome: 'failed', failedPhase: 'login', failure };
 }
 
-/** One agent's entry; `taken` holds the desktops already tied to other agents (a desktop is tied once). */
-export function buildAgent(a: AgentState, st: AnalysisState, workstations: readonly HostState[], byIp: ReadonlyMap<string, HostState>, taken: Set<string>, truncated: boolean): Agent {
+/**
+ * The desktop of each agent: first the ties the capture proves (own session, tag 217), then by timing for the rest,
+ * each desktop tied once (the first agent, in `list`'s order, to claim it).
+ */
+function linkDesktops(list: readonly AgentState[], st: AnalysisState, workstations: readonly HostState[]): Map<AgentState, Link> {
+  const byIp = new Map(workstations.map((h) => [h.ip, h]));
+  const taken = new Set<string>();
+  const out = new Map<AgentState, Link>();
+  for (const a of list) {
+    const l = provenLink(a, workstations, byIp, st);
+    if (l && !taken.has(l.host.ip)) {
+      out.set(a, l);
+      taken.add(l.host.ip);
+    }
+  }
+  for (const a of list) {
+    if (out.has(a) || provenLink(a, workstations, byIp, st)) continue;
+    const l = timingLink(a, workstations, taken);
+    if (l) {
+      out.set(a, l);
+      taken.add(l.host.ip);
+    }
+  }
+  return out;
+}
+
+/** One agent's desktop judged alone (live updates: no other agent to weigh it against). */
+export function linkOneDesktop(a: AgentState, st: AnalysisState, workstations: readonly HostState[]): Link | undefined {
+  return provenLink(a, workstations, new Map(workstations.map((h) => [h.ip, h])), st) ?? timingLink(a, workstations, new Set());
+}
+
+/** One agent's entry, with the desktop it is tied to (linkDesktops). */
+export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefined, truncated: boolean): Agent {
   // Step ids within the agent: its steps may come from several hosts' sessions.
   const ordered = [...a.steps].sort((x, y) => x.start - y.start);
   const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
@@ -131,8 +174,6 @@ export function buildAgent(a: AgentState, st: AnalysisState, workstations: reado
     const step = steps.find((s) => s.id === ids.get(at.step))!;
     return attemptOf(step, { client: at.clientEndpoint, clientId: at.client.clientId, server: at.server, agentId: a.id, instrument: at.instrument ?? null, time: at.time });
   });
-  const link = linkDesktop(a, workstations, byIp, taken, st);
-  if (link) taken.add(link.host.ip);
   return {
     id: a.id,
     extension: a.extension ?? null,
@@ -160,12 +201,11 @@ const compareNumeric = new Intl.Collator(undefined, { numeric: true }).compare;
 
 export function buildAgents(st: AnalysisState, workstations: readonly HostState[], truncated: boolean): { agents: Agent[]; links: DesktopLinks } {
   const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || compareText(a.key, b.key));
-  const byIp = new Map(workstations.map((h) => [h.ip, h]));
-  const taken = new Set<string>();
+  const tied = linkDesktops(list, st, workstations);
   const links: DesktopLinks = new Map();
   const agents: Agent[] = [];
   for (const a of list) {
-    const agent = buildAgent(a, st, workstations, byIp, taken, truncated);
+    const agent = buildAgent(a, st, tied.get(a), truncated);
     agents.push(agent);
     if (agent.desktop && !links.has(agent.desktop)) {
       links.set(agent.desktop, { agent, attempts: agent.attempts, ...(agent.desktopLink?.basis === 'desktop-session' && a.reports ? { reports: a.reports } : {}) });
