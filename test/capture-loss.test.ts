@@ -10,6 +10,7 @@ import { readCaptureBytes } from '../src/capture/reader.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import type { CapturedPacket } from '../src/capture/types.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
+import { packetsOf } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -25,6 +26,16 @@ function withoutFrames(...frames: number[]): string {
   const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
   for (const p of packets) if (!frames.includes(p.frame)) w.writePacket(iface, p.time, p.data);
   const file = join(dir, `without-${frames.join('-')}.pcapng`);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
+/** Packets written as a new pcapng named `name`; returns its path. */
+function writePackets(name: string, packets: readonly CapturedPacket[]): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
+  for (const p of packets) w.writePacket(iface, p.time, p.data);
+  const file = join(dir, name);
   writeFileSync(file, w.toBytes());
   return file;
 }
@@ -133,6 +144,30 @@ describe('a capture started during the configuration download', () => {
     const late = ws.findings.filter((f) => f.kind === 'capture-started-late');
     expect(late.map((f) => f.severity)).toEqual(['info']);
     expect(late[0].message).toMatch(/^The capture began during this desktop's start-up: its configuration download with 192\.168\.100\.1:38983 \(frame \d+\) was already under way \(the start of its connection is not in the capture\)/);
+  });
+});
+
+describe('a capture started just before the licence request', () => {
+  it('no configuration download and the capture begins at the licence SYN: an info note, no login time', () => {
+    // cad-login-ok from frame 22, the SYN to the licensing service (its LDAP connection, frames 1-21, is gone).
+    const { status, doc } = analyze(withoutFrames(...Array.from({ length: 21 }, (_, i) => i + 1)));
+    const ws = doc.workstations[0];
+    expect([status, ws.outcome, ws.loginSeconds]).toEqual([0, 'logged-in', null]);
+    const late = ws.findings.filter((f) => f.kind === 'capture-started-late');
+    expect(late.map((f) => [f.severity, f.frames])).toEqual([['info', [4]]]);
+    expect(late[0].message).toBe(
+      "The capture began 0 ms before this desktop's licence request with 192.168.100.1:3000 (frame 4) and has no configuration download for it: a CAD desktop reads its configuration (LDAP) before it asks for a licence, so that read most likely came just before the capture began, and how long the start-up took is not known.",
+    );
+  });
+
+  it('a capture running long before a licence request with no configuration download says nothing of a late start', () => {
+    // The same, with the PC's DNS lookups (frames 1-4, 0.3 s before the licence) and the directory read gone, and the
+    // lookups moved 5 s earlier: the capture plainly ran before the start-up; no directory read is simply not in it.
+    const ps = packetsOf('cad-login-ok.pcapng').filter((p) => p.frame <= 4 || p.frame >= 22).map((p) => (p.frame <= 4 ? { ...p, time: p.time - 5 } : p));
+    const { doc } = analyze(writePackets('dns-then-licence.pcapng', ps));
+    const ws = doc.workstations[0];
+    expect(ws.findings.map((f) => f.kind)).not.toContain('capture-started-late');
+    expect(ws.loginSeconds).not.toBeNull();
   });
 });
 

@@ -85,6 +85,7 @@ export function subjectView(
     desktop,
     steps,
     now: st.now,
+    ...(st.firstTime !== null ? { captureStart: st.firstTime } : {}),
     truncated,
     truncation: st.truncation,
     captureDrops: st.captureDrops,

@@ -256,6 +256,8 @@ export interface WorkstationView {
   steps: AnalyzedStep[];
   /** Time the analysis stands at (end of capture, or "now" in live mode). */
   now: number;
+  /** When the capture's first flow began (undefined when nothing was seen). */
+  captureStart?: number;
   truncated: boolean;
   truncation?: SourceWarning;
   /** Packets the capture backend lost (live capture), capture-wide. */

@@ -203,14 +203,16 @@ describe('live and file analysis agree', () => {
     const f = sim.connect(PC, NODE_A, 3000, 0);
     f.send('c2s', 'giop', 'Request', { requestId: 1, responseExpected: true, operation: 'acquireLicense' }, 0.001);
     now = f.info.start + 5;
+    // The capture begins with this licence request: that it began late is a note (info), whatever the time.
+    const problems = (x: { findings: { severity: string; kind: string }[] }) => x.findings.filter((y) => y.severity !== 'info').map((y) => y.kind);
     let ws = sim.an.snapshot(SRC).workstations[0];
     expect(ws.steps[0].summary).toBe('acquireLicense → waiting for a reply');
-    expect(ws.findings).toEqual([]);
+    expect(problems(ws)).toEqual([]);
     now = f.info.start + 20;
     ws = sim.an.snapshot(SRC).workstations[0];
     expect(ws.steps[0].ok).toBe(false);
-    expect(ws.findings.map((x) => x.kind)).toEqual(['timeout', 'licensing-failed']);
+    expect(problems(ws)).toEqual(['timeout', 'licensing-failed']);
     // finish() judges by capture time only: the capture ended 1 ms after the request.
-    expect(sim.an.finish(SRC).workstations[0].findings).toEqual([]);
+    expect(problems(sim.an.finish(SRC).workstations[0])).toEqual([]);
   });
 });
