@@ -12,7 +12,7 @@ import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 import { readCaptureBytes } from '../src/capture/reader.js';
-import { writeSampleFrames as sampleFrames } from './sample-packets.js';
+import { packetsOf, rewriteAddress, writeSampleFrames as sampleFrames } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -682,6 +682,35 @@ describe('ctiscope analyze', () => {
     expect(d.workstations.map((w: { host: string; agent: { id: string }; outcome: string }) => [w.host, w.agent.id, w.outcome])).toEqual([['10.10.40.53', '5053', 'failed']]);
     const tied = d.agents.filter((a: { desktop: string | null }) => a.desktop === '10.10.40.53');
     expect(tied.map((a: { id: string; desktopLink: { basis: string } }) => [a.id, a.desktopLink.basis])).toEqual([['5053', 'tag-217']]);
+  });
+
+  it('a host running two agents\' desktops (a terminal server), one refused: each login is its own agent\'s, and the host failed', () => {
+    // cad-login-ok (agent 1031) and agent-login-refused (agent 1037, 88004) both from 10.10.20.31, the second 30 s later.
+    const ok = packetsOf('cad-login-ok.pcapng');
+    const other = packetsOf('agent-login-refused.pcapng');
+    const shift = ok[0].time + 30 - other[0].time;
+    const refused = other.map((p) => ({ ...p, time: p.time + shift, data: rewriteAddress(p.data, [10, 10, 20, 37], [10, 10, 20, 31]) }));
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of [...ok, ...refused].sort((a, b) => a.time - b.time)) w.writePacket(iface, p.time, p.data);
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'two-agents-one-host.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = doc(file);
+    expect(r.status).toBe(1);
+    expect(r.doc.agents.map((a: { id: string; outcome: string; desktop: string }) => [a.id, a.outcome, a.desktop])).toEqual([
+      ['1031', 'logged-in', '10.10.20.31'],
+      ['1037', 'failed', '10.10.20.31'],
+    ]);
+    const ws = r.doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure.kind]).toEqual(['failed', 'login', 'agent-login-failed']);
+    expect(ws.failure.message).toContain('refused the login of agent 1037 on extension 2037');
+    expect(ws.steps.find((x: { id: string }) => x.id === ws.failure.step).summary).toMatch(/^SET_AGENT_STATE_REQ LOGIN → CONTROL_FAILURE_CONF/);
+    // Each login step names its own agent, and so does each attempt.
+    expect(ws.steps.map((x: { summary: string }) => x.summary)).toContainEqual(expect.stringMatching(/^agent 1031 on ext 2031 logged in, state NOT_READY/));
+    expect(ws.attempts.map((a: { agentId: string; outcome: string }) => [a.agentId, a.outcome])).toEqual([
+      ['1031', 'logged-in'],
+      ['1037', 'failed'],
+    ]);
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

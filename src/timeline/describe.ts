@@ -185,7 +185,8 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: 
       if (l.event) {
         const state = l.event.stateName ? `, state ${l.event.stateName}` : '';
         // Never negative: an event captured before the request (two taps' clocks apart) took no time the capture can tell.
-        return { ok: true, summary: `${agentLabel ?? 'agent'} logged in${state}, ${formatDuration(Math.max(0, l.event.time - s.start))}` };
+        const who = l.agentId ? `agent ${l.agentId}${l.extension ? ` on ext ${l.extension}` : ''}` : (agentLabel ?? 'agent');
+        return { ok: true, summary: `${who} logged in${state}, ${formatDuration(Math.max(0, l.event.time - s.start))}` };
       }
       if (l.confirmed) return { ok: true, summary: `SET_AGENT_STATE_REQ ${l.requested} → SET_AGENT_STATE_CONF${rt}; no AGENT_STATE_EVENT yet` };
       if (unanswered.length > 0) return { ok: false, summary: `SET_AGENT_STATE_REQ ${l.requested} → ${unansweredText(unanswered[0])}` };

@@ -168,7 +168,8 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   const attempts: LoginAttempt[] = [];
   for (const s of steps) {
     if (s.kind !== 'cti-login') continue;
-    attempts.push(attemptOf(s, { client: null, clientId: null, server: s.server, agentId: agent.id, instrument: agent.extension, time: s.start }));
+    const l = s.facts.login;
+    attempts.push(attemptOf(s, { client: null, clientId: null, server: s.server, agentId: l?.agentId ?? agent.id, instrument: l?.agentId ? (l.extension ?? null) : agent.extension, time: s.start }));
   }
   // A CTI OS desktop's logins are made by the CTI OS server: they are known from the agent it is tied to, and
   // when the desktop's own traffic cannot show the end (CTI OS is not public), the agent's outcome is its.
@@ -186,6 +187,14 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
       for (const f of link.agent.findings) findings.push({ ...f, step: null });
       loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
     }
+  }
+  // A host running several agents' desktops (a terminal server): each agent's outcome is its own, and the host
+  // failed when one of them did, by that agent's cause (its finding among the host's, by the same frames).
+  const failedAgent = link?.sharing?.find((a) => a.outcome === 'failed' && a.failure);
+  if (failedAgent && outcome.outcome !== 'failed') {
+    const f = failedAgent.failure!;
+    const own = findings.find((x) => x.kind === f.kind && x.severity !== 'info' && failedAgent.findings.some((y) => y.kind === f.kind && y.frames.join() === x.frames.join()));
+    outcome = { outcome: 'failed', failedPhase: 'login', failure: { ...f, step: own?.step ?? null, message: own?.message ?? f.message }, loginSeconds: null };
   }
   return {
     host: h.ip,

@@ -116,6 +116,9 @@ export interface StepFacts {
   open?: { confirmed: boolean; /** Its OPEN_REQ is not in the capture (an OPEN_CONF alone opened the step). */ requestUnseen?: boolean; idleTimeout?: number; peripheralOnline?: boolean; agentStateName?: string; servicesGranted?: string[] };
   login?: {
     requested: string;
+    /** Who the request named (a host may run several agents' desktops: a terminal server). */
+    agentId?: string;
+    extension?: string;
     confirmed: boolean;
     confirmTime?: number;
     event?: { time: number; frame: number; stateName?: string };

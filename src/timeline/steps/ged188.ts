@@ -351,7 +351,9 @@ export const ged188Steps: StepBuilder = {
           if (!s) return undefined;
           absorb(s, m);
           s.count++;
-          s.facts.login = { requested: stateName(m) ?? 'LOGIN', confirmed: false };
+          const id = str(m.fields.agentId);
+          const ext = str(m.fields.agentExtension) || str(m.fields.agentInstrument);
+          s.facts.login = { requested: stateName(m) ?? 'LOGIN', confirmed: false, ...(id ? { agentId: id } : {}), ...(id && ext ? { extension: ext } : {}) };
           if (sa) {
             sa.login = s;
             if (c) {

@@ -17,8 +17,11 @@ import { isLoggedInState, type AgentState } from './agents.js';
 const TIMING_WINDOW = 2;
 const TIMING_MARGIN = 0.25;
 
-/** Each tied desktop's agent; `reports`, the agent's state reports, for a desktop whose own CTI session logs it in (CAD). */
-export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[]; reports?: AgentState['reports'] }>;
+/**
+ * Each tied desktop's agent; `reports`, the agent's state reports, for a desktop whose own CTI session logs it in
+ * (CAD); `sharing`, every agent whose own session ran on the host, when there are several (a terminal server).
+ */
+export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[]; reports?: AgentState['reports']; sharing?: Agent[] }>;
 
 function uniqueAgents(st: AnalysisState): AgentState[] {
   const out: AgentState[] = [];
@@ -137,7 +140,9 @@ function linkDesktops(list: readonly AgentState[], st: AnalysisState, workstatio
   const out = new Map<AgentState, Link>();
   for (const a of list) {
     const l = provenLink(a, workstations, byIp, st);
-    if (l && !taken.has(l.host.ip)) {
+    // A host whose own CTI sessions logged in several agents (a terminal server, each user's desktop on it) is
+    // each one's desktop: the sessions prove it.
+    if (l && (!taken.has(l.host.ip) || l.link.basis === 'desktop-session')) {
       out.set(a, l);
       taken.add(l.host.ip);
     }
@@ -209,6 +214,9 @@ export function buildAgents(st: AnalysisState, workstations: readonly HostState[
     agents.push(agent);
     if (agent.desktop && !links.has(agent.desktop)) {
       links.set(agent.desktop, { agent, attempts: agent.attempts, ...(agent.desktopLink?.basis === 'desktop-session' && a.reports ? { reports: a.reports } : {}) });
+    } else if (agent.desktop && agent.desktopLink?.basis === 'desktop-session') {
+      const l = links.get(agent.desktop)!;
+      (l.sharing ??= [l.agent]).push(agent);
     }
   }
   agents.sort((x, y) => compareNumeric(x.id ?? '', y.id ?? '') || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));
