@@ -632,6 +632,13 @@ describe('ctiscope analyze', () => {
       if (pending) expect(reset.message).toContain(pending);
       else expect(c.steps.map((x: { summary: string }) => x.summary)).toContain('OPEN_REQ → waiting for OPEN_CONF');
       expect(ctiscope(['analyze', file]).stdout).toMatch(/· … RECONNECTING WHEN THE CAPTURE ENDS — 10\.1\.1\.20:42027/);
+      // The HTML report says the same, and of a session whose OPEN_REQ waits, only that no OPEN_CONF is in the capture.
+      const html = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'report.html');
+      ctiscope(['analyze', file, '--html', html]);
+      const page = readFileSync(html, 'utf8');
+      expect(page).toContain('… RECONNECTING WHEN THE CAPTURE ENDS');
+      if (last === 47) expect(page).toMatch(/session 10\.1\.2\.30:\d+ → 10\.1\.1\.21:43027: no OPEN_CONF in the capture/);
+      expect(page).not.toContain('no open seen');
     }
     // Cut at side A's RST (frame 43): the session is lost and nothing follows; the summary line says so.
     const lost = JSON.parse(ctiscope(['analyze', sampleFrames('cti-failover.pcapng', 'until-rst.pcapng', (f) => f <= 43), '--json']).stdout);
@@ -711,6 +718,23 @@ describe('ctiscope analyze', () => {
       ['1031', 'logged-in'],
       ['1037', 'failed'],
     ]);
+
+    // One after the other on one PC (1037 refused, its desktop closed; 1031 logs in 5 s later): a restart, whose
+    // latest start-up decides, timed from its own first step, not from the first start-up's lookups.
+    const first = other.map((p) => ({ ...p, data: rewriteAddress(p.data, [10, 10, 20, 37], [10, 10, 20, 31]) }));
+    const later = ok.map((p) => ({ ...p, time: p.time + (other[0].time + 5 - ok[0].time) }));
+    const w2 = new PcapngWriter({ tsResolution: 'us' });
+    const i2 = w2.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+    for (const p of [...first, ...later].sort((a, b) => a.time - b.time)) w2.writePacket(i2, p.time, p.data);
+    const file2 = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'one-agent-then-another.pcapng');
+    writeFileSync(file2, w2.toBytes());
+    const r2 = doc(file2);
+    expect(r2.status).toBe(0);
+    const ws2 = r2.doc.workstations[0];
+    expect([ws2.outcome, ws2.startup?.index, ws2.startup?.count]).toEqual(['logged-in', 2, 2]);
+    expect(ws2.loginSeconds).toBeLessThan(1);
+    const refusal = ws2.findings.find((f: { kind: string }) => f.kind === 'agent-login-failed');
+    expect(refusal.message).toContain('refused the login of agent 1037 on extension 2037');
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

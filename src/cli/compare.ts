@@ -10,15 +10,17 @@ import { ExitCode } from './exit-codes.js';
 export interface CompareArgs extends CommonArgs {
   good: string;
   bad: string;
-  workstation?: string[];
-  agent?: string[];
-  ctiClient?: string[];
+  workstation?: string | string[];
+  agent?: string | string[];
+  ctiClient?: string | string[];
   json: boolean;
 }
 
 /** One value names the subject in both captures, two name it in each. */
-function pick(values: string[] | undefined, i: 0 | 1, option: string): string | undefined {
-  if (!values || values.length === 0) return undefined;
+function pick(given: string | string[] | undefined, i: 0 | 1, option: string): string | undefined {
+  if (given === undefined) return undefined;
+  const values = typeof given === 'string' ? [given] : given;
+  if (values.length === 0) return undefined;
   if (values.length > 2) throw new CliError(`--${option} is given once (both captures) or twice (good, then bad), not ${values.length} times`, ExitCode.USAGE);
   return values.length === 1 ? values[0] : values[i];
 }

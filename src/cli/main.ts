@@ -93,9 +93,11 @@ async function main(): Promise<void> {
         decodeOptions(y)
           .positional('good', { describe: 'capture of a working login', type: 'string' })
           .positional('bad', { describe: 'capture of the failing login (may be the same file)', type: 'string' })
-          .option('workstation', { alias: 'w', type: 'string', array: true, describe: 'the workstation: once for both captures, or twice (good, then bad)' })
-          .option('agent', { alias: 'a', type: 'string', array: true, describe: 'the agent instead: once for both, or twice (good, then bad)' })
-          .option('cti-client', { type: 'string', array: true, describe: 'the CTI client (IP address) instead: once for both, or twice (good, then bad)' })
+          // Not array options: those would take the file names after them too (`--agent 5203 good.pcap bad.pcap`);
+          // given twice, yargs gathers the values all the same.
+          .option('workstation', { alias: 'w', type: 'string', describe: 'the workstation: once for both captures, or twice (good, then bad)' })
+          .option('agent', { alias: 'a', type: 'string', describe: 'the agent instead: once for both, or twice (good, then bad)' })
+          .option('cti-client', { type: 'string', describe: 'the CTI client (IP address) instead: once for both, or twice (good, then bad)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' }),
       (argv) => runCompare(argv as any),
     )

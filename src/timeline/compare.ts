@@ -174,7 +174,7 @@ function describeDivergence(phase: Phase, good: Attempt[], bad: Attempt[], goodF
     // The same start, then one side does more (or something else).
     const gk = good[at];
     const bk = bad[at];
-    if (!bk) return sentence(`${working} then ${v.did} ${gk.server}; this one did not`, gk.server, null);
+    if (!bk) return sentence(`${working} then ${v.did} ${gk.server}; the capture shows no such step for this one`, gk.server, null);
     if (!gk) return sentence(`${working} was done after ${good[at - 1].server}; this one also tried ${bk.server}, ${bk.ok ? 'which worked' : failureClause(bk, badFindings)}`, null, bk.server);
     return describeDivergence(phase, good.slice(at), bad.slice(at), goodFindings, badFindings, working);
   }

@@ -188,9 +188,10 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
       loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
     }
   }
-  // A host running several agents' desktops (a terminal server): each agent's outcome is its own, and the host
-  // failed when one of them did, by that agent's cause (its finding among the host's, by the same frames).
-  const failedAgent = link?.sharing?.find((a) => a.outcome === 'failed' && a.failure);
+  // A host running several agents' desktops at once (a terminal server): each agent's outcome is its own, and the
+  // host failed when one of them did while another's session went on, by that agent's cause (its finding among the
+  // host's, by the same frames). One agent after another on a PC is a restart: the latest start-up decides.
+  const failedAgent = link?.sharing?.find((a) => a.outcome === 'failed' && a.failure && failedBesideAnother(steps, a.id));
   if (failedAgent && outcome.outcome !== 'failed') {
     const f = failedAgent.failure!;
     const own = findings.find((x) => x.kind === f.kind && x.severity !== 'info' && failedAgent.findings.some((y) => y.kind === f.kind && y.frames.join() === x.frames.join()));
@@ -216,6 +217,21 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     }),
     findings,
   };
+}
+
+/**
+ * Agent `id`'s last login on the host failed while another agent's CTI session on it, logged in before, still ran
+ * (its connection's steps reach past the refusal).
+ */
+function failedBesideAnother(steps: readonly AnalyzedStep[], id: string | null): boolean {
+  const failed = steps.filter((s) => s.kind === 'cti-login' && s.facts.login?.agentId === id).at(-1);
+  if (!failed || failed.ok) return false;
+  for (const s of steps) {
+    if (s.kind !== 'cti-login' || !s.ok || s.facts.login?.agentId === id || s.start > failed.start) continue;
+    const flow = s.detail?.flowId;
+    if (flow !== undefined && steps.some((x) => x.detail?.flowId === flow && x.end >= failed.start)) return true;
+  }
+  return false;
 }
 
 function desktopOf(h: HostState): DesktopKind {

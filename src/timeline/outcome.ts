@@ -6,6 +6,7 @@ import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
 import { isStartupPhase, recoveryOf, stepText } from './rules/common.js';
 import { splitStartups, type Startup } from './startups.js';
+import { maxOf } from '../array-loops.js';
 
 /** DNS lookups this close before the first desktop step belong to the start-up. */
 const DNS_LEAD_SECONDS = 10;
@@ -55,7 +56,9 @@ export function decideOutcome(ws: WorkstationView, findings: readonly Finding[])
 function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
   const startups = splitStartups(ws.steps);
   const failedAll = unrecoveredFailures(ws);
-  const ends = startups.map((su) => endOf(ws, su, failedAll, findings));
+  // A start-up's own DNS lookups come after the one before it ended (a lookups step begun then is not its own).
+  const notBefore = startups.map((_, i) => (i === 0 ? -Infinity : maxOf(startups[i - 1].steps, (s) => s.end)));
+  const ends = startups.map((su, i) => endOf(ws, su, failedAll, findings, notBefore[i]));
   for (let i = startups.length - 1; i >= 0; i--) {
     const r = ends[i];
     if (!r) continue;
@@ -65,7 +68,7 @@ function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): Outco
       for (const su of startups) {
         if (su === startups[i]) continue;
         const local = unrecoveredFailures({ ...ws, steps: su.steps });
-        const end = endOf(ws, su, local, findings);
+        const end = endOf(ws, su, local, findings, notBefore[su.index - 1]);
         others.push({ index: su.index, outcome: end?.outcome ?? 'incomplete', failedPhase: end?.failedPhase ?? null });
       }
       r.startup = { index: startups[i].index, count: startups.length, others };
@@ -82,11 +85,12 @@ function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): Outco
 }
 
 /** How one start-up ended, or undefined when it shows no end (still going, or only a directory read mid-session). */
-function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedStep[], findings: readonly Finding[]): OutcomeResult | undefined {
+function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedStep[], findings: readonly Finding[], notBefore = -Infinity): OutcomeResult | undefined {
   const login = loginStep(su.steps);
   if (login) {
-    // DNS lookups just before the start-up's first step are its own (the lookups step may have begun long before).
-    const lead = ws.steps.filter((s) => s.phase === 'dns' && s.start <= su.start && su.start - s.start <= DNS_LEAD_SECONDS);
+    // DNS lookups just before the start-up's first step are its own (the lookups step may have begun long before),
+    // unless they began while an earlier start-up was still going.
+    const lead = ws.steps.filter((s) => s.phase === 'dns' && s.start <= su.start && su.start - s.start <= DNS_LEAD_SECONDS && s.start >= notBefore);
     const first = startupStart([...lead, ...su.steps]);
     const event = login.facts.login!.event!;
     // A capture that began after the start-up did (rules/capture-start.ts) cannot time it.

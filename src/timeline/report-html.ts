@@ -117,7 +117,7 @@ function agentSection(a: Agent, i: number): string {
 
 function ctiClientSection(c: CtiClient, i: number): string {
   const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : `… ${ctiClientPendingText(c).toUpperCase()}`;
-  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no open seen'}${s.endState ? `, ended ${s.endState}` : ''}`);
+  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no OPEN_CONF in the capture'}${s.endState ? `, ended ${s.endState}` : ''}`);
   return subjectSection(
     { id: `cti-${i}`, title: ctiClientTitle(c), badge, outcome: c.outcome, failure: c.failure?.message ?? null, notes, svgPrefix: `tl-cti-${i}-`, subject: { ...c, failedPhase: c.outcome === 'failed' ? 'cti-session' : null } },
     c.outcome !== 'logged-in' || c.findings.length > 0,

@@ -113,6 +113,14 @@ describe('ctiscope compare', () => {
     const c = ctiscope(['compare', sample('cti-failover'), sample('ctios-server'), '--cti-client', '10.1.2.30', '--cti-client', '10.1.1.10', '--json']);
     expect(c.status, c.stderr).toBe(1);
     expect(JSON.parse(c.stdout).divergence.sentence).toBe('cti-session: the working one opened its CTI session with 10.1.1.21:43027; this one opened its CTI session with 10.1.1.20:42027.');
+    // The options may come before the files, once or twice, without taking the file names as their values.
+    const before = ctiscope(['compare', '--cti-client', '10.1.2.30', sample('cti-failover'), writeSampleFrames('cti-failover.pcapng', 'until-b-syn.pcapng', (f) => f <= 44)]);
+    expect(before.status, before.stderr).toBe(1);
+    // Cut at side B's SYN: the capture shows no open with side B, which is not to say there was none.
+    expect(before.stdout).toContain('First difference: cti-session: the working one then opened its CTI session with 10.1.1.21:43027; the capture shows no such step for this one.');
+    const twice = ctiscope(['compare', '-w', '10.10.20.31', '-w', '10.10.20.102', sample('cad-login-ok'), sample('span-many-agents'), '--json']);
+    expect(twice.status, twice.stderr).toBe(1);
+    expect(JSON.parse(twice.stdout).divergence.phase).toBe('licensing');
     // A capture with no workstation points at the options that do exist.
     const none = ctiscope(['compare', sample('cti-failover'), sample('ctios-server')]);
     expect(none.stderr).toMatch(/name an agent \(--agent\) or a CTI client \(--cti-client\)/);

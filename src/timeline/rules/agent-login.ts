@@ -9,8 +9,12 @@ export const diagnoseAgentLogin: Rule = (ws) =>
     .filter((s) => s.kind === 'cti-login' && s.facts.ged)
     .map((s) => {
       const g = s.facts.ged!;
-      const device = ws.agent.extension ? `extension ${ws.agent.extension}` : ws.agent.instrument ? `instrument ${ws.agent.instrument}` : undefined;
-      const who = `agent ${ws.agent.id ?? '(unknown ID)'}${device ? ` on ${device}` : ''}`;
+      // The agent the request named (a terminal server runs several agents' desktops), else the subject's.
+      const l = s.facts.login;
+      const own = l?.agentId !== undefined && l.agentId !== ws.agent.id;
+      const ext = own ? l!.extension : ws.agent.extension;
+      const device = ext ? `extension ${ext}` : !own && ws.agent.instrument ? `instrument ${ws.agent.instrument}` : undefined;
+      const who = `agent ${(own ? l!.agentId : ws.agent.id) ?? '(unknown ID)'}${device ? ` on ${device}` : ''}`;
       let code: string;
       let why: string | undefined;
       if (g.reply === 'CONTROL_FAILURE_CONF') {
