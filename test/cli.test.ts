@@ -737,6 +737,25 @@ describe('ctiscope analyze', () => {
     expect(refusal.message).toContain('refused the login of agent 1037 on extension 2037');
   });
 
+  it('a capture taken with a short snapshot length says so once, with the count, the bytes kept and the first cut frame', () => {
+    // cad-login-ok as tcpdump -s 96 would have written it: 18 of its 65 frames are longer than 96 bytes.
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 96 });
+    for (const p of packetsOf('cad-login-ok.pcapng')) w.writePacket(iface, p.time, p.data.subarray(0, 96), { origLen: p.data.length });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'snaplen-96.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = doc(file);
+    const cut = r.doc.source.warnings.filter((x: { code: string }) => x.code === 'packets-cut');
+    expect(cut).toHaveLength(1);
+    expect(cut[0].message).toBe(
+      `${file}: 18 of 65 packets were cut short by the capture's snapshot length (at most 96 bytes kept of each; the first, frame 8): what lay past the cut is not in the file, so the messages in it are lost (the capture-gap findings say where); capture again with the full length (tcpdump -s 0, Wireshark's default)`,
+    );
+    expect(cut[0].frame).toBe(8);
+    expect(r.doc.workstations[0].findings.map((f: { kind: string }) => f.kind)).toContain('capture-gap');
+    // The sample itself is whole: no such warning.
+    expect(doc(sample('cad-login-ok.pcapng')).doc.source.warnings.map((x: { code: string }) => x.code)).not.toContain('packets-cut');
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -107,6 +107,10 @@ export class ReadState {
   private droppedWarnings = 0;
   /** Packets more than OUT_OF_ORDER_SECONDS earlier than one before them; the first is warned about. */
   private outOfOrder = 0;
+  /** Packets the snapshot length cut (caplen < origLen): how many, the first, and the most bytes kept of one. */
+  private cut = 0;
+  private firstCut = 0;
+  private cutKept = 0;
   private readonly sinkPacket: (p: CapturedPacket) => void;
 
   constructor(
@@ -125,6 +129,7 @@ export class ReadState {
   deliver(p: CapturedPacket, timed: boolean): void {
     p.frame = ++this.frames;
     this.bytes += p.caplen;
+    if (p.caplen < p.origLen) this.noteCut(p);
     if (timed) {
       const t = p.time;
       if (t < this.firstTime) this.firstTime = t;
@@ -132,6 +137,11 @@ export class ReadState {
       else if (t < this.lastTime - OUT_OF_ORDER_SECONDS && this.outOfOrder++ === 0) this.warnOutOfOrder(p);
     }
     this.sinkPacket(p);
+  }
+
+  private noteCut(p: CapturedPacket): void {
+    if (this.cut++ === 0) this.firstCut = p.frame;
+    if (p.caplen > this.cutKept) this.cutKept = p.caplen;
   }
 
   private warnOutOfOrder(p: CapturedPacket): void {
@@ -164,6 +174,18 @@ export class ReadState {
         code: 'out-of-order',
         message: `${this.where}: ${this.outOfOrder} packets in all are more than ${OUT_OF_ORDER_SECONDS} s earlier than one before them`,
         file: this.file,
+      });
+    }
+    if (this.cut > 0) {
+      // Said once, at the end: a capture taken with a short snapshot length (tcpdump -s 96) cuts every packet.
+      warnings.push({
+        code: 'packets-cut',
+        message:
+          `${this.where}: ${this.cut === this.frames ? `all ${this.cut} packets were` : `${this.cut} of ${this.frames} packets were`} cut short by the capture's snapshot length ` +
+          `(at most ${this.cutKept} bytes kept of each; the first, frame ${this.firstCut}): what lay past the cut is not in the file, so the messages in it are lost ` +
+          `(the capture-gap findings say where); capture again with the full length (tcpdump -s 0, Wireshark's default)`,
+        file: this.file,
+        frame: this.firstCut,
       });
     }
     if (this.droppedWarnings > 0) {
