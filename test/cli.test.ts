@@ -756,6 +756,24 @@ describe('ctiscope analyze', () => {
     expect(doc(sample('cad-login-ok.pcapng')).doc.source.warnings.map((x: { code: string }) => x.code)).not.toContain('packets-cut');
   });
 
+  it('a side that reports its peripheral or itself offline and then closes cleanly is a failover, not a session that stood', () => {
+    // test/fixtures/crafted: no RST here, only the server's word (SYSTEM_EVENT offline, FAILURE_EVENT) and a FIN.
+    for (const [file, cause] of [
+      ['finesse-peripheral-offline-close.pcapng', '10.1.1.20:42027 reported SYS_PERIPHERAL_OFFLINE (frame 28)'],
+      ['ctios-failure-event-close.pcapng', '10.1.1.20:42027 sent FAILURE_EVENT E_CTI_CTI_SERVER_OFFLINE (15) (frame 28)'],
+    ]) {
+      const r = doc(join(root, 'test', 'fixtures', 'crafted', file));
+      expect(r.status, file).toBe(0);
+      const c = r.doc.ctiClients[0];
+      expect(c.servers).toEqual(['10.1.1.20:42027', '10.1.1.21:43027']);
+      const fo = c.findings.filter((f: { kind: string }) => f.kind === 'failover');
+      expect(fo.map((f: { severity: string; message: string }) => [f.severity, f.message])).toEqual([
+        ['warning', `${cause}; then 10.1.1.21:43027 (pg1b.example.com) opened a session: the CTI client failed over in 3.0 s.`],
+      ]);
+      expect(r.doc.agents.map((a: { outcome: string }) => a.outcome)).toEqual(['logged-in', 'logged-in', 'logged-in']);
+    }
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -213,7 +213,7 @@ function describeCti(s: StepState, unanswered: UnansweredRequest[], uncaptured: 
     }
     default: {
       const e = f.events!;
-      const close = e.closeBy ? `; session closed by the ${e.closeBy === 'c2s' ? 'desktop' : 'server'}${e.closeStatusName ? ` (${e.closeStatusName})` : ''}` : '';
+      const close = e.closeBy ? `; session closed by the ${e.closeBy === 'c2s' ? 'client' : 'server'}${e.closeStatusName ? ` (${e.closeStatusName})` : ''}` : '';
       // A refusal whose request the capture does not hold (lost, or sent before it began): something was refused, but
       // what cannot be seen, so the step is neither ✓ nor ✗ and says so.
       if (f.ged && f.ged.request === 'request') {

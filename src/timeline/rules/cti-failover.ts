@@ -3,11 +3,26 @@ import type { AnalyzedStep, Rule } from '../state.js';
 import { formatDuration } from '../format.js';
 import { makeFinding, serverText, uniqueFrames } from './common.js';
 
-/** How a CTI session was lost or never got going, from its steps; undefined while it stands. */
-function lossOf(s: AnalyzedStep): { at: number; what: string } | undefined {
-  if (s.kind === 'connection' && s.facts.conn?.failure) return { at: s.end, what: s.summary };
-  if (s.kind === 'cti-open' && !s.ok) return { at: s.end, what: `${s.server}: ${s.summary}` };
-  if (s.facts.idle) return { at: s.end, what: `${s.server} went silent past its IdleTimeout` };
+/** SYSTEM_EVENTs that take the session's service away: the peripheral or the CTI server going offline. */
+const OFFLINE = /PERIPHERAL_OFFLINE$|CTI_SERVER_OFFLINE$|CCX_OFFLINE$/;
+
+/**
+ * How a CTI session was lost or never got going, from its steps; undefined while it stands. A FAILURE_EVENT or an
+ * offline SYSTEM_EVENT is a loss too: the server said its side no longer serves, even when the session then closed
+ * cleanly (FIN, not RST).
+ */
+function lossOf(s: AnalyzedStep, byEvents: boolean): { at: number; what: string; frames: number[] } | undefined {
+  if (!byEvents) {
+    if (s.kind === 'connection' && s.facts.conn?.failure) return { at: s.end, what: s.summary, frames: s.frames.slice(0, 5) };
+    if (s.kind === 'cti-open' && !s.ok) return { at: s.end, what: `${s.server}: ${s.summary}`, frames: s.frames.slice(0, 5) };
+    if (s.facts.idle) return { at: s.end, what: `${s.server} went silent past its IdleTimeout`, frames: s.frames.slice(0, 5) };
+    return undefined;
+  }
+  const e = s.facts.events;
+  const off = e?.system?.find((x) => OFFLINE.test(x.name));
+  const fe = e?.failureEvent;
+  if (off && (!fe || off.time <= (fe.time ?? Infinity))) return { at: off.time, what: `${s.server} reported ${off.name} (frame ${off.frame})`, frames: [off.frame] };
+  if (fe) return { at: fe.time ?? s.start, what: `${s.server} sent FAILURE_EVENT${fe.statusName ? ` ${fe.statusName}` : ''}${fe.status !== undefined ? ` (${fe.status})` : ''} (frame ${fe.frame})`, frames: [fe.frame] };
   return undefined;
 }
 
@@ -19,17 +34,20 @@ export const diagnoseCtiFailover: Rule = (ws) => {
   const out: Finding[] = [];
   const opens = ws.steps.filter((s) => s.kind === 'cti-open' && s.ok && s.facts.open?.confirmed);
   const seen = new Set<string>();
-  for (const s of ws.steps) {
-    const loss = lossOf(s);
-    if (!loss) continue;
-    const to = opens.find((o) => o.server !== s.server && o.start >= loss.at - 1e-6);
-    if (!to) continue;
-    const key = `${s.server}|${to.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const cost = Math.max(0, to.end - loss.at);
-    const message = `${loss.what}; then ${serverText(ws, to.server)} opened a session: the CTI client failed over in ${formatDuration(cost)}.`;
-    out.push(makeFinding('failover', 'warning', s, message, uniqueFrames(s.frames.slice(0, 5), to.frames.slice(0, 3))));
+  // The connection's own loss (reset, refused, silent) names it best; the server's events only when there is none.
+  for (const byEvents of [false, true]) {
+    for (const s of ws.steps) {
+      const loss = lossOf(s, byEvents);
+      if (!loss) continue;
+      const to = opens.find((o) => o.server !== s.server && o.start >= loss.at - 1e-6);
+      if (!to) continue;
+      const key = `${s.server}|${to.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const cost = Math.max(0, to.end - loss.at);
+      const message = `${loss.what}; then ${serverText(ws, to.server)} opened a session: the CTI client failed over in ${formatDuration(cost)}.`;
+      out.push(makeFinding('failover', 'warning', s, message, uniqueFrames(loss.frames, to.frames.slice(0, 3))));
+    }
   }
   return out;
 };
