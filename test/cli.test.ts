@@ -772,6 +772,22 @@ describe('ctiscope analyze', () => {
       ]);
       expect(r.doc.agents.map((a: { outcome: string }) => a.outcome)).toEqual(['logged-in', 'logged-in', 'logged-in']);
     }
+    // Cut after side A's close (frame 33), before any side B: the session is lost, not open, and the line says why.
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    readCaptureBytes(new Uint8Array(readFileSync(join(root, 'test', 'fixtures', 'crafted', 'finesse-peripheral-offline-close.pcapng'))), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        if (p.frame <= 33) w.writePacket(iface, p.time, p.data.slice());
+      },
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'offline-closed.pcapng');
+    writeFileSync(file, w.toBytes());
+    const r = doc(file);
+    expect(r.status).toBe(1);
+    expect([r.doc.ctiClients[0].outcome, r.doc.ctiClients[0].failure.message]).toEqual(['failed', '10.1.1.20:42027 reported SYS_PERIPHERAL_OFFLINE (frame 28), and the session then ended (SF) with no session since.']);
+    expect(r.doc.summary.message).toBe("3 agents: 3 logged in; 1 CTI client's session failed: 10.1.1.20:42027 reported SYS_PERIPHERAL_OFFLINE (frame 28), and the session then ended (SF) with no session since");
+    expect(ctiscope(['analyze', file]).stdout).toMatch(/· ✗ SESSION FAILED — 10\.1\.1\.20:42027/);
   });
 
   it('prints the failing step and its cause in the terminal report', () => {

@@ -499,7 +499,8 @@ function agentsMessage(groups: readonly AgentSummaryGroup[]): string {
 function failedClientsText(clients: readonly CtiClient[]): string | undefined {
   const failed = clients.filter((c) => c.outcome === 'failed');
   if (failed.length === 0) return undefined;
-  const causes = [...new Set(failed.map((c) => `${c.failure?.kind ?? 'failed'}${c.failure?.server ? ` on ${c.failure.server}` : ''}`))];
+  // By the finding that names the cause; a loss no finding names (the server's offline word, then a close) by its sentence.
+  const causes = [...new Set(failed.map((c) => (c.failure?.kind ? `${c.failure.kind}${c.failure.server ? ` on ${c.failure.server}` : ''}` : (c.failure?.message.replace(/\.$/, '') ?? 'failed'))))];
   return `${failed.length === 1 ? "1 CTI client's session" : `${failed.length} CTI clients' sessions`} failed: ${causes.slice(0, 3).join(', ')}${causes.length > 3 ? ` and ${causes.length - 3} more` : ''}`;
 }
 

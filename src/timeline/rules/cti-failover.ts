@@ -18,6 +18,11 @@ function lossOf(s: AnalyzedStep, byEvents: boolean): { at: number; what: string;
     if (s.facts.idle) return { at: s.end, what: `${s.server} went silent past its IdleTimeout`, frames: s.frames.slice(0, 5) };
     return undefined;
   }
+  return eventLoss(s);
+}
+
+/** A session step's word from the server that its side no longer serves: an offline SYSTEM_EVENT or a FAILURE_EVENT. */
+export function eventLoss(s: AnalyzedStep): { at: number; what: string; frames: number[] } | undefined {
   const e = s.facts.events;
   const off = e?.system?.find((x) => OFFLINE.test(x.name));
   const fe = e?.failureEvent;

@@ -8,6 +8,7 @@ import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
 import { reconnectingAfter } from '../rules/common.js';
+import { eventLoss } from '../rules/cti-failover.js';
 
 /**
  * The failed CTI connections of a host that carried no message go to the host's CTI client whose first session
@@ -65,7 +66,10 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
   // The latest session decides: opened and not lost is a working client.
   const last = c.sessions[c.sessions.length - 1];
   const lastSteps = last ? steps.filter((s) => s.server === last.server && s.start >= last.start - 1e-6) : [];
-  const lostStep = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat'));
+  // The server's word that its side went offline, then the session's end (a clean close): lost all the same.
+  const closed = last?.endState !== undefined && last.endState !== 'S1' && last.endState !== 'OTH';
+  const declared = closed ? lastSteps.find((s) => eventLoss(s) !== undefined) : undefined;
+  const lostStep = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat')) ?? declared;
   // A session lost while the capture ends with the client connecting again shows no end.
   const reconnecting = lostStep !== undefined && reconnectingAfter(view, lostStep) !== undefined;
   const lost = reconnecting ? undefined : lostStep;
@@ -76,9 +80,12 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     outcome = 'failed';
     const step = lost ?? lastSteps.find((s) => s.kind === 'cti-open') ?? (unreached ? steps[steps.length - 1] : undefined);
     const f = findings.find((x) => x.severity === 'error' && step && x.step === step.id) ?? findings.find((x) => x.severity === 'error');
+    const said = step && step === declared ? eventLoss(step) : undefined;
     failure = f
       ? { phase: 'cti-session', step: f.step, kind: f.kind, server: f.server, message: f.message }
-      : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
+      : said
+        ? { phase: 'cti-session', step: step!.id, kind: null, server: step!.server, message: `${said.what}, and the session then ended (${last!.endState ?? 'closed'}) with no session since.` }
+        : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
   } else if (last?.opened === true && !reconnecting) outcome = 'logged-in';
   return {
     host: c.host,
