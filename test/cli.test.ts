@@ -790,6 +790,16 @@ describe('ctiscope analyze', () => {
     expect(ctiscope(['analyze', file]).stdout).toMatch(/· ✗ SESSION FAILED — 10\.1\.1\.20:42027/);
   });
 
+  it('a peripheral that goes offline and never comes back is said (peripheral-offline), one that comes back is not', () => {
+    const crafted = (f: string) => doc(join(root, 'test', 'fixtures', 'crafted', f)).doc;
+    const stays = crafted('finesse-peripheral-offline-stays.pcapng').ctiClients[0];
+    expect(stays.findings.map((f: { kind: string; severity: string; frames: number[] }) => [f.kind, f.severity, f.frames])).toEqual([['peripheral-offline', 'warning', [28]]]);
+    expect(stays.findings[0].message).toMatch(/^10\.1\.1\.20:42027 \(pg1a\.example\.com\) reported SYS_PERIPHERAL_OFFLINE \(frame 28\) and nothing after it says the peripheral came back in the \d+ s the capture goes on: while it is offline no agent on it can log in or take calls\.$/);
+    expect(crafted('finesse-peripheral-offline-online.pcapng').ctiClients[0].findings).toEqual([]);
+    // Offline, then the client opened the other side: a failover, not this.
+    expect(crafted('finesse-peripheral-offline-close.pcapng').ctiClients[0].findings.map((f: { kind: string }) => f.kind)).toEqual(['failover']);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -26,6 +26,7 @@ export const FINDING_KINDS = [
   'agent-login-failed',
   'agent-logged-out',
   'failover',
+  'peripheral-offline',
   'slow-step',
   'heartbeat-lost',
   'dns-failure',

@@ -21,6 +21,7 @@ export type FindingKind =
   | 'cti-open-failed'
   | 'agent-login-failed'
   | 'agent-logged-out'
+  | 'peripheral-offline'
   | 'failover'
   | 'slow-step'
   | 'heartbeat-lost'

@@ -23,6 +23,7 @@ import { diagnoseCaptureGaps } from './gaps.js';
 import { diagnoseTruncation } from './truncation.js';
 import { diagnoseCaptureDrops } from './drops.js';
 import { diagnoseCtiFailover } from './cti-failover.js';
+import { diagnosePeripheralOffline } from './peripheral-offline.js';
 import { diagnoseCaptureStart } from './capture-start.js';
 
 const W: readonly SubjectKind[] = ['workstation'];
@@ -42,6 +43,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseAgentLoggedOut', rule: diagnoseAgentLoggedOut, subjects: WA },
   { name: 'diagnoseFailover', rule: diagnoseFailover, subjects: W },
   { name: 'diagnoseCtiFailover', rule: diagnoseCtiFailover, subjects: ['cti-client'] },
+  { name: 'diagnosePeripheralOffline', rule: diagnosePeripheralOffline, subjects: WC },
   { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },
   { name: 'diagnoseHeartbeats', rule: diagnoseHeartbeats, subjects: WC },
   { name: 'diagnoseDns', rule: diagnoseDns, subjects: W },
@@ -71,5 +73,6 @@ export {
   diagnoseCaptureDrops,
   diagnoseTruncation,
   diagnoseCtiFailover,
+  diagnosePeripheralOffline,
   diagnoseCaptureStart,
 };
