@@ -800,6 +800,13 @@ describe('ctiscope analyze', () => {
     expect(crafted('finesse-peripheral-offline-close.pcapng').ctiClients[0].findings.map((f: { kind: string }) => f.kind)).toEqual(['failover']);
   });
 
+  it('holes both ways on one connection are said each way, not as their sum one way', () => {
+    // cti-failover without frames 37 and 38: one HEARTBEAT_REQ and its HEARTBEAT_CONF, 12 bytes each.
+    const d = doc(sampleFrames('cti-failover.pcapng', 'no-heartbeat.pcapng', (f) => f !== 37 && f !== 38)).doc;
+    const gaps = d.ctiClients[0].findings.filter((f: { kind: string }) => f.kind === 'capture-gap');
+    expect(gaps.map((f: { message: string }) => f.message.replace(/ \(found at .*$/, ''))).toEqual(['12 bytes to and 12 bytes from 10.1.1.20:42027 (CTI server) were not captured']);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

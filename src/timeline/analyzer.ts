@@ -276,12 +276,15 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
 
-    const gapBytes = Math.max(r.gapBytes.c2s + r.gapBytes.s2c, flow.gapBytes ? flow.gapBytes.c2s + flow.gapBytes.s2c : 0);
+    // Per direction, the larger of what reassembly skipped and what the decoders were told of.
+    const c2sGap = Math.max(r.gapBytes.c2s, flow.gapBytes?.c2s ?? 0);
+    const s2cGap = Math.max(r.gapBytes.s2c, flow.gapBytes?.s2c ?? 0);
+    const gapBytes = c2sGap + s2cGap;
     if (gapBytes > 0 && phase !== 'other') {
       const target = flow.steps[0] ?? connectionStep(ctx, flow, r, phase, true);
       if (target) {
         const dir: Direction = flow.gapDir ?? (r.gapBytes.s2c > r.gapBytes.c2s ? 's2c' : 'c2s');
-        target.facts.gap = { bytes: gapBytes, frame: flow.gapFrame ?? r.firstFrame, dir };
+        target.facts.gap = { bytes: gapBytes, frame: flow.gapFrame ?? r.firstFrame, dir, c2s: c2sGap, s2c: s2cGap };
         if (touched && !touched.includes(target)) touched.push(target);
       }
     }

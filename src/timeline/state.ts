@@ -163,7 +163,8 @@ export interface StepFacts {
   /** `c2sTimes`: when the desktop sent (capped), to tie a CTI OS server's requests to it by timing. */
   opaque?: { messages: number; bytes: { c2s: number; s2c: number }; c2sTimes?: number[] };
   idle?: { idleTimeout: number; silence: number; endState: string; frame: number };
-  gap?: { bytes: number; frame: number; dir: Direction };
+  /** Bytes the capture missed on the flow: in all, and each way; `dir`, the way of the first hole. */
+  gap?: { bytes: number; frame: number; dir: Direction; c2s?: number; s2c?: number };
   generic?: { counts: Map<string, number> };
 }
 

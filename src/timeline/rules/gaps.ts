@@ -20,6 +20,8 @@ export const diagnoseCaptureGaps: Rule = (ws) =>
               .map((u) => `${u.name} (frame ${u.frame})`)
               .join(', ')}${lost.length > 3 ? ` and ${lost.length - 3} more` : ''} may be among them, so it is not counted as unanswered.`
           : '';
-      const message = `${formatBytes(g.bytes)} ${g.dir === 's2c' ? 'from' : 'to'} ${serverText(ws, s.server)} (${s.label}) were not captured (found at frame ${g.frame}): messages in the hole are lost, so conclusions about this connection may be incomplete.${replies}`;
+      // Holes both ways are said each way: "108 bytes to and 108 bytes from …", not their sum one way.
+      const amount = g.c2s && g.s2c ? `${formatBytes(g.c2s)} to and ${formatBytes(g.s2c)} from` : `${formatBytes(g.bytes)} ${g.dir === 's2c' ? 'from' : 'to'}`;
+      const message = `${amount} ${serverText(ws, s.server)} (${s.label}) were not captured (found at frame ${g.frame}): messages in the hole are lost, so conclusions about this connection may be incomplete.${replies}`;
       return makeFinding('capture-gap', 'warning', s, message, uniqueFrames(g.frame, lost.map((u) => u.frame)));
     });
