@@ -807,6 +807,16 @@ describe('ctiscope analyze', () => {
     expect(gaps.map((f: { message: string }) => f.message.replace(/ \(found at .*$/, ''))).toEqual(['12 bytes to and 12 bytes from 10.1.1.20:42027 (CTI server) were not captured']);
   });
 
+  it('a HEARTBEAT_CONF whose request is not in the capture is a message of the session, with its frame, not an empty step', () => {
+    // cad-login-ok without frame 58, the HEARTBEAT_REQ that HEARTBEAT_CONF 59 answers, and the capture from frame 59
+    // on: the session is caught mid-stream at that reply.
+    const d = doc(sampleFrames('cad-login-ok.pcapng', 'from-hb-conf.pcapng', (f) => f >= 59)).doc;
+    const steps = d.workstations[0].steps as { summary: string; frames: number[] }[];
+    const first = steps.find((x) => x.summary.startsWith('CTI messages'))!;
+    expect([first.summary.replace(/ —.*$/, ''), first.frames]).toEqual(['CTI messages: HEARTBEAT_CONF', [1]]);
+    expect(steps.every((x) => x.frames.length > 0)).toBe(true);
+  });
+
   it('prints the failing step and its cause in the terminal report', () => {
     const r = ctiscope(['analyze', sample('agent-login-refused.pcapng')]);
     expect(r.stdout).toMatch(/FAILED/);

@@ -463,7 +463,14 @@ export const ged188Steps: StepBuilder = {
       }
       case 'HEARTBEAT_CONF': {
         const s = g.heartbeat;
-        if (!s) return gedEvents(ctx, flow, g, m);
+        if (!s) {
+          // A reply whose request is not in the capture (a session caught mid-stream): a message like any other.
+          const e = gedEvents(ctx, flow, g, m);
+          if (!e) return undefined;
+          absorb(e, m);
+          bump(e.facts.events!.counts, m.type);
+          return e;
+        }
         absorb(s, m);
         const h = s.facts.heartbeat!;
         const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
