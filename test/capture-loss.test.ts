@@ -10,7 +10,7 @@ import { readCaptureBytes } from '../src/capture/reader.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import type { CapturedPacket } from '../src/capture/types.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
-import { packetsOf } from './sample-packets.js';
+import { packetsOf, writePackets } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -30,15 +30,6 @@ function withoutFrames(...frames: number[]): string {
   return file;
 }
 
-/** Packets written as a new pcapng named `name`; returns its path. */
-function writePackets(name: string, packets: readonly CapturedPacket[]): string {
-  const w = new PcapngWriter({ tsResolution: 'us' });
-  const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
-  for (const p of packets) w.writePacket(iface, p.time, p.data);
-  const file = join(dir, name);
-  writeFileSync(file, w.toBytes());
-  return file;
-}
 
 function analyze(file: string): { status: number | null; doc: AnalysisDocument; text: string } {
   const json = spawnSync(process.execPath, [bin, 'analyze', file, '--json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

@@ -12,7 +12,7 @@ import { cti as ged } from '../src/lab/synth/ged.js';
 import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 import { readCaptureBytes } from '../src/capture/reader.js';
-import { packetsOf, rewriteAddress, writeSampleFrames as sampleFrames } from './sample-packets.js';
+import { packetsOf, rewriteAddress, writePackets, writeSampleFrames as sampleFrames } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -697,12 +697,7 @@ describe('ctiscope analyze', () => {
     const other = packetsOf('agent-login-refused.pcapng');
     const shift = ok[0].time + 30 - other[0].time;
     const refused = other.map((p) => ({ ...p, time: p.time + shift, data: rewriteAddress(p.data, [10, 10, 20, 37], [10, 10, 20, 31]) }));
-    const w = new PcapngWriter({ tsResolution: 'us' });
-    const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-    for (const p of [...ok, ...refused].sort((a, b) => a.time - b.time)) w.writePacket(iface, p.time, p.data);
-    const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'two-agents-one-host.pcapng');
-    writeFileSync(file, w.toBytes());
-    const r = doc(file);
+    const r = doc(writePackets('two-agents-one-host.pcapng', [...ok, ...refused].sort((a, b) => a.time - b.time)));
     expect(r.status).toBe(1);
     expect(r.doc.agents.map((a: { id: string; outcome: string; desktop: string }) => [a.id, a.outcome, a.desktop])).toEqual([
       ['1031', 'logged-in', '10.10.20.31'],
@@ -723,12 +718,7 @@ describe('ctiscope analyze', () => {
     // latest start-up decides, timed from its own first step, not from the first start-up's lookups.
     const first = other.map((p) => ({ ...p, data: rewriteAddress(p.data, [10, 10, 20, 37], [10, 10, 20, 31]) }));
     const later = ok.map((p) => ({ ...p, time: p.time + (other[0].time + 5 - ok[0].time) }));
-    const w2 = new PcapngWriter({ tsResolution: 'us' });
-    const i2 = w2.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-    for (const p of [...first, ...later].sort((a, b) => a.time - b.time)) w2.writePacket(i2, p.time, p.data);
-    const file2 = join(mkdtempSync(join(tmpdir(), 'ctiscope-cli-')), 'one-agent-then-another.pcapng');
-    writeFileSync(file2, w2.toBytes());
-    const r2 = doc(file2);
+    const r2 = doc(writePackets('one-agent-then-another.pcapng', [...first, ...later].sort((a, b) => a.time - b.time)));
     expect(r2.status).toBe(0);
     const ws2 = r2.doc.workstations[0];
     expect([ws2.outcome, ws2.startup?.index, ws2.startup?.count]).toEqual(['logged-in', 2, 2]);

@@ -4,27 +4,14 @@
 // read the login as it happened, never as a request nobody answered.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcapngWriter } from '../src/capture/writer.js';
-import type { CapturedPacket } from '../src/capture/types.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
-import { packetsOf } from './sample-packets.js';
+import { packetsOf, writePackets } from './sample-packets.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
-const dir = mkdtempSync(join(tmpdir(), 'ctiscope-reordered-'));
 
-
-function write(name: string, packets: CapturedPacket[]): string {
-  const w = new PcapngWriter({ tsResolution: 'us' });
-  const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
-  for (const p of packets) w.writePacket(iface, p.time, p.data);
-  const file = join(dir, name);
-  writeFileSync(file, w.toBytes());
-  return file;
-}
+const write = writePackets;
 
 /** The sample with frames a and b (1-based) swapped in the file, each keeping its own timestamp order: b, then a. */
 function swapped(sample: string, a: number, b: number): string {

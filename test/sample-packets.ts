@@ -14,6 +14,16 @@ export function packetsOf(sample: string): CapturedPacket[] {
   return out;
 }
 
+/** Packets written, in the order given, as a new pcapng `name` in a new folder (Ethernet, µs); returns its path. */
+export function writePackets(name: string, packets: readonly CapturedPacket[]): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  const iface = w.addInterface(packets[0].linkType, { snaplen: 65535 });
+  for (const p of packets) w.writePacket(iface, p.time, p.data);
+  const file = join(mkdtempSync(join(tmpdir(), 'ctiscope-sample-')), name);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
 /** samples/`sample` with only the frames `keep` takes (1-based, as tshark numbers them), as a new pcapng `name` in a new folder. */
 export function writeSampleFrames(sample: string, name: string, keep: (frame: number, data: Uint8Array) => boolean): string {
   const w = new PcapngWriter({ tsResolution: 'us' });
