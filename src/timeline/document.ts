@@ -309,11 +309,12 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   );
   const ctiClients: CtiClient[] = [];
   const extra = assignCtiConnections(st);
+  const clients = new Set([...st.ctiClients.values(), ...extra.keys()]);
   // Sessions caught after their OPEN go to the named client that opened next on their host (it failed over).
-  const owners = caughtSessionOwners(new Set([...st.ctiClients.values(), ...extra.keys()]));
+  const owners = caughtSessionOwners(clients);
   const merged = new Map<CtiClientState, CtiClientState[]>();
   for (const [from, to] of owners) merged.set(to, [...(merged.get(to) ?? []), from]);
-  for (const c of new Set([...st.ctiClients.values(), ...extra.keys()])) {
+  for (const c of clients) {
     if (owners.has(c)) continue;
     const from = merged.get(c);
     const steps = [...(extra.get(c) ?? []), ...(from ?? []).flatMap((f) => extra.get(f) ?? [])];

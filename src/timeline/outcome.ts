@@ -28,6 +28,11 @@ export interface OutcomeResult {
   startup?: StartupOutcome;
 }
 
+/** The failure a finding names, in `phase`. */
+export function causeOf(phase: Phase, f: Finding): FailureCause {
+  return { phase, step: f.step, kind: f.kind, server: f.server, message: f.message };
+}
+
 /** The step whose AGENT_STATE_EVENT confirmed a login, if any. */
 export function loginStep(steps: readonly AnalyzedStep[]): AnalyzedStep | undefined {
   return steps.find((s) => s.kind === 'cti-login' && s.ok && s.facts.login?.event !== undefined);
@@ -50,7 +55,7 @@ export function decideOutcome(ws: WorkstationView, findings: readonly Finding[])
   // A login that did not carry over a failover (rules/agent-logged-out.ts): the agent is not logged in now.
   const lost = r.outcome === 'logged-in' ? findings.find((f) => f.kind === 'agent-logged-out' && f.severity === 'error') : undefined;
   if (!lost) return r;
-  return { ...r, outcome: 'failed', failedPhase: 'login', failure: { phase: 'login', step: lost.step, kind: lost.kind, server: lost.server, message: lost.message }, loginSeconds: null };
+  return { ...r, outcome: 'failed', failedPhase: 'login', failure: causeOf('login', lost), loginSeconds: null };
 }
 
 function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
@@ -79,7 +84,7 @@ function latestOutcome(ws: WorkstationView, findings: readonly Finding[]): Outco
   const named = findings.find((f) => f.severity === 'error' && f.step !== null && Object.values(PHASE_FINDING).includes(f.kind));
   const step = named ? ws.steps.find((s) => s.id === named.step) : undefined;
   if (named && step && isStartupPhase(step.phase)) {
-    return { outcome: 'failed', failedPhase: step.phase, failure: { phase: step.phase, step: named.step, kind: named.kind, server: named.server, message: named.message }, loginSeconds: null };
+    return { outcome: 'failed', failedPhase: step.phase, failure: causeOf(step.phase, named), loginSeconds: null };
   }
   return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
 }
@@ -110,7 +115,7 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
     outcome: 'failed',
     failedPhase: phase,
     failure: cause
-      ? { phase, step: cause.step, kind: cause.kind, server: cause.server, message: cause.message }
+      ? causeOf(phase, cause)
       : { phase, step: step.id, kind: null, server: step.server, message: stepText(step) },
     loginSeconds: null,
   };

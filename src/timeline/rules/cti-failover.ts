@@ -6,23 +6,21 @@ import { makeFinding, serverText, uniqueFrames } from './common.js';
 /** SYSTEM_EVENTs that take the session's service away: the peripheral or the CTI server going offline. */
 const OFFLINE = /PERIPHERAL_OFFLINE$|CTI_SERVER_OFFLINE$|CCX_OFFLINE$/;
 
-/**
- * How a CTI session was lost or never got going, from its steps; undefined while it stands. A FAILURE_EVENT or an
- * offline SYSTEM_EVENT is a loss too: the server said its side no longer serves, even when the session then closed
- * cleanly (FIN, not RST).
- */
-function lossOf(s: AnalyzedStep, byEvents: boolean): { at: number; what: string; frames: number[] } | undefined {
-  if (!byEvents) {
-    if (s.kind === 'connection' && s.facts.conn?.failure) return { at: s.end, what: s.summary, frames: s.frames.slice(0, 5) };
-    if (s.kind === 'cti-open' && !s.ok) return { at: s.end, what: `${s.server}: ${s.summary}`, frames: s.frames.slice(0, 5) };
-    if (s.facts.idle) return { at: s.end, what: `${s.server} went silent past its IdleTimeout`, frames: s.frames.slice(0, 5) };
-    return undefined;
-  }
-  return eventLoss(s);
+type Loss = { at: number; what: string; frames: number[] };
+
+/** How a CTI session's connection was lost or never got going, from its steps; undefined while it stands. */
+function connectionLoss(s: AnalyzedStep): Loss | undefined {
+  if (s.kind === 'connection' && s.facts.conn?.failure) return { at: s.end, what: s.summary, frames: s.frames.slice(0, 5) };
+  if (s.kind === 'cti-open' && !s.ok) return { at: s.end, what: `${s.server}: ${s.summary}`, frames: s.frames.slice(0, 5) };
+  if (s.facts.idle) return { at: s.end, what: `${s.server} went silent past its IdleTimeout`, frames: s.frames.slice(0, 5) };
+  return undefined;
 }
 
-/** A session step's word from the server that its side no longer serves: an offline SYSTEM_EVENT or a FAILURE_EVENT. */
-export function eventLoss(s: AnalyzedStep): { at: number; what: string; frames: number[] } | undefined {
+/**
+ * A session step's word from the server that its side no longer serves: an offline SYSTEM_EVENT or a FAILURE_EVENT.
+ * A loss too, even when the session then closed cleanly (FIN, not RST).
+ */
+export function eventLoss(s: AnalyzedStep): Loss | undefined {
   const e = s.facts.events;
   const off = e?.system?.find((x) => OFFLINE.test(x.name));
   const fe = e?.failureEvent;
@@ -40,9 +38,9 @@ export const diagnoseCtiFailover: Rule = (ws) => {
   const opens = ws.steps.filter((s) => s.kind === 'cti-open' && s.ok && s.facts.open?.confirmed);
   const seen = new Set<string>();
   // The connection's own loss (reset, refused, silent) names it best; the server's events only when there is none.
-  for (const byEvents of [false, true]) {
+  for (const lossOf of [connectionLoss, eventLoss]) {
     for (const s of ws.steps) {
-      const loss = lossOf(s, byEvents);
+      const loss = lossOf(s);
       if (!loss) continue;
       const to = opens.find((o) => o.server !== s.server && o.start >= loss.at - 1e-6);
       if (!to) continue;

@@ -13,8 +13,8 @@ export const diagnoseRefused: Rule = (ws) =>
       const port = portOf(s.server) ?? '?';
       const why =
         s.service === 'other-service'
-          ? `no desktop service ctiscope knows uses port ${port}, so this is not judged part of the start-up (shown because the host is one of the desktop's servers).`
+          ? `No desktop service ctiscope knows uses port ${port}, so this is not judged part of the start-up (shown because the host is one of the desktop's servers).`
           : `The host is up but nothing listens on port ${port}: the service is stopped there or runs on another node.`;
-      const message = `${serverText(ws, s.server)}, the ${s.label}, ${what}: SYN answered by RST${rst}. ${s.service === 'other-service' ? why[0].toUpperCase() + why.slice(1) : why}`;
+      const message = `${serverText(ws, s.server)}, the ${s.label}, ${what}: SYN answered by RST${rst}. ${why}`;
       return makeFinding('connection-refused', severityFor(ws, s), s, message);
     });

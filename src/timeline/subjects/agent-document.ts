@@ -12,6 +12,7 @@ import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectVi
 import type { HostState, StepState } from '../state.js';
 import { agentDeviceText, hostOf } from '../format.js';
 import { isLoggedInState, type AgentState } from './agents.js';
+import { causeOf } from '../outcome.js';
 
 /** The longest a CTI OS server takes to act for a desktop, and the margin by which the nearest desktop must stand out. */
 const TIMING_WINDOW = 2;
@@ -117,7 +118,7 @@ function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], find
   // A login that did not carry over a failover (the new side says LOGOUT, and no login there came after) decides;
   // when the capture ends just after that report, the end is not seen.
   const lost = findings.find((f) => f.kind === 'agent-logged-out');
-  if (lost?.severity === 'error') return { outcome: 'failed', failedPhase: 'login', failure: { phase: 'login', step: lost.step, kind: lost.kind, server: lost.server, message: lost.message } };
+  if (lost?.severity === 'error') return { outcome: 'failed', failedPhase: 'login', failure: causeOf('login', lost) };
   if (lost) return { outcome: 'incomplete', failedPhase: null, failure: null };
   const last = attempts[attempts.length - 1];
   if (!last) return { outcome: isLoggedInState(agent.lastState) ? 'logged-in' : 'incomplete', failedPhase: null, failure: null };
@@ -125,7 +126,7 @@ function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], find
   const f = findings.find((x) => x.step === last.step && x.kind === 'agent-login-failed') ?? findings.find((x) => x.step === last.step);
   const step = steps.find((s) => s.id === last.step);
   const failure: FailureCause = f
-    ? { phase: 'login', step: f.step, kind: f.kind, server: f.server, message: f.message }
+    ? causeOf('login', f)
     : { phase: 'login', step: last.step, kind: null, server: last.server, message: step?.summary ?? 'the login failed' };
   return { outcome: 'failed', failedPhase: 'login', failure };
 }
@@ -138,17 +139,20 @@ function linkDesktops(list: readonly AgentState[], st: AnalysisState, workstatio
   const byIp = new Map(workstations.map((h) => [h.ip, h]));
   const taken = new Set<string>();
   const out = new Map<AgentState, Link>();
+  const proven = new Set<AgentState>();
   for (const a of list) {
     const l = provenLink(a, workstations, byIp, st);
+    if (!l) continue;
+    proven.add(a);
     // A host whose own CTI sessions logged in several agents (a terminal server, each user's desktop on it) is
     // each one's desktop: the sessions prove it.
-    if (l && (!taken.has(l.host.ip) || l.link.basis === 'desktop-session')) {
+    if (!taken.has(l.host.ip) || l.link.basis === 'desktop-session') {
       out.set(a, l);
       taken.add(l.host.ip);
     }
   }
   for (const a of list) {
-    if (out.has(a) || provenLink(a, workstations, byIp, st)) continue;
+    if (proven.has(a)) continue;
     const l = timingLink(a, workstations, taken);
     if (l) {
       out.set(a, l);

@@ -9,6 +9,7 @@ import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
 import { reconnectingAfter } from '../rules/common.js';
 import { eventLoss } from '../rules/cti-failover.js';
+import { causeOf } from '../outcome.js';
 
 /**
  * The failed CTI connections of a host that carried no message go to the host's CTI client whose first session
@@ -82,7 +83,7 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     const f = findings.find((x) => x.severity === 'error' && step && x.step === step.id) ?? findings.find((x) => x.severity === 'error');
     const said = step && step === declared ? eventLoss(step) : undefined;
     failure = f
-      ? { phase: 'cti-session', step: f.step, kind: f.kind, server: f.server, message: f.message }
+      ? causeOf('cti-session', f)
       : said
         ? { phase: 'cti-session', step: step!.id, kind: null, server: step!.server, message: `${said.what}, and the session then ended (${last!.endState ?? 'closed'}) with no session since.` }
         : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
