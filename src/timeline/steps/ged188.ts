@@ -104,6 +104,15 @@ function sessionStep(ctx: StepContext, flow: FlowState, g: GedFlowState, m: Deco
   return s;
 }
 
+/** The message counted, by its type, in the session's catch-all step (made on first need). */
+function countedEvent(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedMessage): StepState | undefined {
+  const e = gedEvents(ctx, flow, g, m);
+  if (!e) return undefined;
+  absorb(e, m);
+  bump(e.facts.events!.counts, m.type);
+  return e;
+}
+
 /** The session's catch-all step for events and requests outside the login steps. */
 function gedEvents(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedMessage): StepState | undefined {
   if (!g.events) {
@@ -463,14 +472,8 @@ export const ged188Steps: StepBuilder = {
       }
       case 'HEARTBEAT_CONF': {
         const s = g.heartbeat;
-        if (!s) {
-          // A reply whose request is not in the capture (a session caught mid-stream): a message like any other.
-          const e = gedEvents(ctx, flow, g, m);
-          if (!e) return undefined;
-          absorb(e, m);
-          bump(e.facts.events!.counts, m.type);
-          return e;
-        }
+        // A reply whose request is not in the capture (a session caught mid-stream): a message like any other.
+        if (!s) return countedEvent(ctx, flow, g, m);
         absorb(s, m);
         const h = s.facts.heartbeat!;
         const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
@@ -486,10 +489,8 @@ export const ged188Steps: StepBuilder = {
         return s;
       }
       case 'CLOSE_REQ': {
-        const e = gedEvents(ctx, flow, g, m);
+        const e = countedEvent(ctx, flow, g, m);
         if (!e) return undefined;
-        absorb(e, m);
-        bump(e.facts.events!.counts, m.type);
         e.facts.events!.closeBy = m.direction;
         e.facts.events!.closeStatusName = str(m.fields.statusName);
         ctx.addPending(flow, invoke, e, 'CLOSE_REQ', m);
@@ -497,10 +498,8 @@ export const ged188Steps: StepBuilder = {
       }
       default: {
         if (m.type === 'CLOSE_CONF') ctx.resolve(flow, invoke, m);
-        const e = gedEvents(ctx, flow, g, m);
+        const e = countedEvent(ctx, flow, g, m);
         if (!e) return undefined;
-        absorb(e, m);
-        bump(e.facts.events!.counts, m.type);
         const ev = e.facts.events!;
         if (m.type === 'FAILURE_EVENT' && !ev.failureEvent) {
           ev.failureEvent = { status: num(m.fields.status), statusName: str(m.fields.statusName), frame: m.frame, time: m.time };
