@@ -26,6 +26,12 @@ export interface ProtocolEntry {
   startContradicts?: StartContradicts;
   /** Phase and service name used when the protocol was found by content. */
   phase: Phase;
+  /**
+   * Its TCP sessions may be silent for minutes and still be one session (a CTI session with IdleTimeout 0xFFFFFFFF,
+   * an idle directory bind): the flow tracker then holds them while idle (FlowConsumer.keptWhileIdle) instead of
+   * ending them after its idle timeout, which would split one session in two.
+   */
+  quietSessions?: true;
 }
 
 export type ProtocolRegistry = Partial<Record<ProtocolName, ProtocolEntry>>;
@@ -127,6 +133,8 @@ class FlowDispatch implements FlowConsumer {
   private verifying: StartContradicts | undefined;
   /** FlowConsumer.weight: more once a decoder reads the flow. */
   weight = 1;
+  /** FlowConsumer.keptWhileIdle: the flow is a session of a protocol whose sessions may be quiet (ProtocolEntry.quietSessions). */
+  keptWhileIdle = false;
 
   constructor(
     private readonly shared: DispatchShared,
@@ -158,7 +166,17 @@ class FlowDispatch implements FlowConsumer {
     this.verifying = undefined;
     this.cls = shared.classify(info, def.protocol, def);
     shared.opts.classified?.(info, this.cls);
-    if (def.protocol !== 'opaque') this.decoder = shared.decoderFor(info, def.protocol as ProtocolName);
+    if (def.protocol !== 'opaque') this.attach(def.protocol as ProtocolName);
+  }
+
+  /**
+   * The flow is `protocol`'s: a session of a quiet protocol is kept while idle, decoded or not (the `flows` command
+   * counts it as one flow, as tshark does); it goes to the protocol's decoder, if it has one here, and then weighs more.
+   */
+  private attach(protocol: ProtocolName): void {
+    const { shared, info } = this;
+    this.keptWhileIdle = info.transport === 'tcp' && shared.registry[protocol]?.quietSessions === true;
+    this.decoder = shared.decoderFor(info, protocol);
     if (this.decoder !== null) this.weight = DECODED_FLOW_WEIGHT;
   }
 
@@ -226,8 +244,7 @@ class FlowDispatch implements FlowConsumer {
     if (protocol === 'unknown') cls.detectedBy = 'port';
     this.cls = cls;
     shared.opts.classified?.(info, cls);
-    if (protocol !== 'unknown') this.decoder = shared.decoderFor(info, protocol);
-    if (this.decoder !== null) this.weight = DECODED_FLOW_WEIGHT;
+    if (protocol !== 'unknown') this.attach(protocol);
     const replay = this.pending;
     this.pending = null;
     this.pendingBytes = 0;

@@ -17,16 +17,16 @@ import { createMdnsDatagramDecoder } from './mdns/index.js';
 import { createSsdpDatagramDecoder, probeSsdp } from './ssdp/index.js';
 
 export const DEFAULT_REGISTRY: ProtocolRegistry = {
-  ged188: { tcp: createGed188StreamDecoder, probeTcp: probeGed188, startContradicts: ged188StartContradicts, phase: 'cti-session' },
-  giop: { tcp: createGiopStreamDecoder, probeTcp: probeGiop, startContradicts: giopStartContradicts, phase: 'services' },
+  ged188: { tcp: createGed188StreamDecoder, probeTcp: probeGed188, startContradicts: ged188StartContradicts, phase: 'cti-session', quietSessions: true },
+  giop: { tcp: createGiopStreamDecoder, probeTcp: probeGiop, startContradicts: giopStartContradicts, phase: 'services', quietSessions: true },
   // UDP: connectionless LDAP (CLDAP, the AD DC locator ping), by port only.
-  ldap: { tcp: createLdapStreamDecoder, udp: createLdapDatagramDecoder, probeTcp: probeLdap, startContradicts: ldapStartContradicts, phase: 'config' },
+  ldap: { tcp: createLdapStreamDecoder, udp: createLdapDatagramDecoder, probeTcp: probeLdap, startContradicts: ldapStartContradicts, phase: 'config', quietSessions: true },
   dns: { tcp: createDnsStreamDecoder, udp: createDnsDatagramDecoder, probeTcp: probeDns, probeUdp: probeDnsDatagram, phase: 'dns' },
   tls: { tcp: createTlsStreamDecoder, probeTcp: probeTls, startContradicts: tlsStartContradicts, phase: 'other' },
   sip: { tcp: createSipStreamDecoder, udp: createSipDatagramDecoder, probeTcp: probeSip, probeUdp: probeSip, phase: 'phone' },
   skinny: { tcp: createSkinnyStreamDecoder, probeTcp: probeSkinny, phase: 'phone' },
   // No public format: only by port, never by content.
-  ctios: { tcp: createCtiosStreamDecoder, phase: 'cti-session' },
+  ctios: { tcp: createCtiosStreamDecoder, phase: 'cti-session', quietSessions: true },
   // A Windows PC's name and discovery chatter: by port (SSDP also by its start line), never a login step.
   nbns: { udp: createNbnsDatagramDecoder, phase: 'other' },
   nbdgm: { udp: createNbdgmDatagramDecoder, phase: 'other' },

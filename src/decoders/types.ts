@@ -121,6 +121,12 @@ export interface FlowConsumer {
    * Absent: 1.
    */
   readonly weight?: number;
+  /**
+   * The flow is a session that may be silent for long and still be one (a CTI session without heartbeats): once it
+   * has carried payload, the flow tracker does not end it for idleness, only when it closes, the budget needs its
+   * room, or the capture ends. Read with weight.
+   */
+  readonly keptWhileIdle?: boolean;
 }
 
 /** Returns the consumer for a new flow, or null to ignore its payload. */

@@ -7,7 +7,9 @@
  *
  * The flow table is keyed by a numeric hash of the endpoints (no string per packet) with chaining through
  * the flows themselves. Flows that closed are finalised after a short linger, idle ones after idleTimeout
- * (both in capture time, checked at most once per second of it), so memory stays flat on long captures.
+ * (both in capture time, checked at most once per second of it), so memory stays flat on long captures; a session
+ * its consumer keeps while idle (a CTI session without heartbeats) waits, in a list of its own, for its close, the
+ * budget or the capture's end.
  */
 
 import type { CapturedPacket } from '../../capture/types.js';
@@ -56,7 +58,7 @@ export interface FlowTrackerOptions {
    * (true) or what the server on `sport` sends (false); undefined when its content does not tell.
    */
   senderIsClientByContent?(payload: Uint8Array, sport: number, dport: number, transport: Transport): boolean | undefined;
-  /** Seconds of capture time without a packet before a flow is finalised (default 300). */
+  /** Seconds of capture time without a packet before a flow is finalised (default 300), unless its consumer keeps it while idle. */
   idleTimeout?: number;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
@@ -182,6 +184,8 @@ class Flow {
   muted = false;
   /** What the flow counts against the budget (its consumer's weight, as last read). */
   weight = 1;
+  /** In the kept list (its consumer's keptWhileIdle): not ended for idleness. */
+  kept = false;
 
   /** DEFERRED until made (lazyConsumers). */
   consumer: FlowConsumer | null = null;
@@ -462,6 +466,9 @@ class FlowTrackerImpl implements FlowTracker {
   /** Active flows, least recently active first. */
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
+  /** Active flows kept while idle (Flow.kept), least recently active first: evicted after every other, never expired. */
+  private keptHead: Flow | null = null;
+  private keptTail: Flow | null = null;
   /** Closed flows waiting out the linger. */
   private closingHead: TcpFlow | null = null;
   private closingTail: TcpFlow | null = null;
@@ -577,6 +584,7 @@ class FlowTrackerImpl implements FlowTracker {
     const all: Flow[] = [];
     for (let f: Flow | null = this.closingHead; f; f = f.next) all.push(f);
     for (let f = this.lruHead; f; f = f.next) all.push(f);
+    for (let f = this.keptHead; f; f = f.next) all.push(f);
     // Deterministic order for the caller: by first frame.
     all.sort((a, b) => a.firstFrame - b.firstFrame || a.id - b.id);
     for (let i = 0; i < all.length; i++) {
@@ -1029,7 +1037,13 @@ class FlowTrackerImpl implements FlowTracker {
 
   /** After a delivery to `f`'s consumer: takes up a change of its weight, evicting others beyond the budget. */
   private weigh(f: Flow, consumer: FlowConsumer): void {
-    // A consumer without a weight counts 1, as every flow does from the start.
+    // A consumer without a weight counts 1, as every flow does from the start. A session is kept from its first
+    // payload, not its start, so that it is kept alike whether its consumer was made at its start or then (lazyConsumers).
+    if (consumer.keptWhileIdle === true && !f.kept && !f.closing && f.bytesC2s + f.bytesS2c > 0) {
+      this.lruUnlink(f);
+      f.kept = true;
+      this.lruAppend(f);
+    }
     const w = consumer.weight;
     if (w === undefined || w === f.weight) return;
     this.weight += w - f.weight;
@@ -1071,7 +1085,7 @@ class FlowTrackerImpl implements FlowTracker {
   private touch(f: Flow, p: CapturedPacket): void {
     f.lastFrame = p.frame;
     if (p.time > f.lastTime) f.lastTime = p.time;
-    if (!f.closing && f !== this.lruTail) {
+    if (!f.closing && f !== this.lruTail && f !== this.keptTail) {
       this.lruUnlink(f);
       this.lruAppend(f);
     }
@@ -1113,7 +1127,7 @@ class FlowTrackerImpl implements FlowTracker {
 
   /** Finalises the flow that is least missed (a closed one lingering, else the least recently active), never `keep`; false when there is none. */
   private evictOne(keep: Flow | null): boolean {
-    const victim = this.closingHead ?? this.lruHead;
+    const victim = this.closingHead ?? this.lruHead ?? this.keptHead;
     if (!victim || victim === keep) return false;
     const evicted = !victim.closing;
     if (evicted) this.stats.flowsEvicted++;
@@ -1121,7 +1135,16 @@ class FlowTrackerImpl implements FlowTracker {
     return true;
   }
 
+  /** Appends `f` to its activity list: the kept one (Flow.kept) or the LRU list. */
   private lruAppend(f: Flow): void {
+    if (f.kept) {
+      f.prev = this.keptTail;
+      f.next = null;
+      if (this.keptTail) this.keptTail.next = f;
+      else this.keptHead = f;
+      this.keptTail = f;
+      return;
+    }
     f.prev = this.lruTail;
     f.next = null;
     if (this.lruTail) this.lruTail.next = f;
@@ -1130,10 +1153,17 @@ class FlowTrackerImpl implements FlowTracker {
   }
 
   private lruUnlink(f: Flow): void {
-    if (f.prev) f.prev.next = f.next;
-    else if (this.lruHead === f) this.lruHead = f.next;
-    if (f.next) f.next.prev = f.prev;
-    else if (this.lruTail === f) this.lruTail = f.prev;
+    if (f.kept) {
+      if (f.prev) f.prev.next = f.next;
+      else if (this.keptHead === f) this.keptHead = f.next;
+      if (f.next) f.next.prev = f.prev;
+      else if (this.keptTail === f) this.keptTail = f.prev;
+    } else {
+      if (f.prev) f.prev.next = f.next;
+      else if (this.lruHead === f) this.lruHead = f.next;
+      if (f.next) f.next.prev = f.prev;
+      else if (this.lruTail === f) this.lruTail = f.prev;
+    }
     f.prev = f.next = null;
   }
 

@@ -257,6 +257,65 @@ describe('expiry and bounds', () => {
     expect(tracker.activeFlows).toBe(0);
   });
 
+  /** A tracker whose consumers keep TCP flows to port 42027 while idle once bytes reached them (as a CTI session's decoder does). */
+  function keepingTracker(opts: Partial<FlowTrackerOptions>) {
+    const records: FlowRecord[] = [];
+    const tracker = createFlowTracker({
+      ...opts,
+      factory: (info) => {
+        const c = new RecordingConsumer(info) as RecordingConsumer & { keptWhileIdle: boolean };
+        c.keptWhileIdle = false;
+        const data = c.data.bind(c);
+        c.data = (dir, b, frame) => {
+          if (info.serverPort === 42027) c.keptWhileIdle = true;
+          data(dir, b, frame);
+        };
+        return c;
+      },
+      onFlowEnd: (r) => records.push(r),
+    });
+    return { tracker, records };
+  }
+
+  it('a flow its consumer keeps while idle outlives idleTimeout and stays one flow; the others still expire', () => {
+    const { tracker, records } = keepingTracker({ idleTimeout: 60 });
+    const cti = new Conversation(50064, 42027).handshake().c(F.PSH | F.ACK, 101, 501, 'open');
+    const web = new Conversation(50065, 80).handshake().c(F.PSH | F.ACK, 101, 501, 'GET /');
+    // Seven minutes of silence on both, then the CTI session speaks again on the same connection.
+    cti.c(F.PSH | F.ACK, 105, 501, 'beat', 420).s(F.PSH | F.ACK, 501, 109, 'beat');
+    const frames = [...cti.frames.slice(0, 4), ...web.frames, ...cti.frames.slice(4)].sort((a, b) => a.time - b.time);
+    frames.forEach((f, i) => tracker.packet({ ...f, frame: i + 1 }));
+    // The web flow went at its idle timeout; the CTI session did not.
+    expect(records.map((r) => r.serverPort)).toEqual([80]);
+    expect(tracker.stats.flowsExpired).toBe(1);
+    tracker.finish();
+    expect(records).toHaveLength(2);
+    const session = records[1];
+    expect(session.serverPort).toBe(42027);
+    expect(session.openAtEnd).toBe(true);
+    expect(session.packets).toEqual({ c2s: 4, s2c: 2 });
+    expect(session.end - session.start).toBeGreaterThan(420);
+  });
+
+  it('a kept flow is evicted only after every flow that is not, least recently active first', () => {
+    const { tracker, records } = keepingTracker({ maxFlows: 3 });
+    const first = new Conversation(50064, 42027).handshake().c(F.PSH | F.ACK, 101, 501, 'open');
+    const second = new Conversation(50066, 42027);
+    second.time = first.time;
+    second.handshake().c(F.PSH | F.ACK, 101, 501, 'open');
+    let frame = 0;
+    for (const f of [...first.frames, ...second.frames]) tracker.packet({ ...f, frame: ++frame });
+    let t = second.time;
+    const send = (port: number) => tracker.packet({ ...udpFrame(0, (t += 0.01), C, S, port, 53, text('q')), frame: ++frame });
+    send(2000); // three flows: fits
+    send(2001); // four: the UDP flow goes, though both CTI sessions are older
+    expect(records.map((r) => r.clientPort)).toEqual([2000]);
+    send(2002); // again the other UDP flow
+    expect(records.map((r) => r.clientPort)).toEqual([2000, 2001]);
+    tracker.finish();
+    expect(records.slice(2).map((r) => r.clientPort).sort()).toEqual([2002, 50064, 50066]);
+  });
+
   it('a closed flow lingering is let go before an open one, and is not counted as evicted', () => {
     const conv = new Conversation().handshake().c(F.RST, 101);
     const other = udpFrame(0, conv.time + 0.01, C, S, 2000, 53, text('q'));
