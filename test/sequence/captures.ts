@@ -8,8 +8,8 @@ import { SynthNet } from '../../src/lab/synth/tcp.js';
 
 export const LONG_HOST = '10.10.20.77';
 
-/** A desktop's CTI session with `messages` GED-188 messages: OPEN, then agent-state queries 0.2 s apart. */
-export function writeLongCtiCapture(path: string, messages = 300): void {
+/** A desktop's CTI session with `messages` GED-188 messages: OPEN, then agent-state queries 0.2 s apart, closed by `closedBy`'s sender. */
+export function writeLongCtiCapture(path: string, messages = 300, closedBy: 'c2s' | 's2c' = 'c2s'): void {
   const net = new SynthNet({ seed: 77 });
   const c = net.tcp({ client: LONG_HOST, server: '192.168.100.1', serverPort: 12028 });
   c.connect();
@@ -19,7 +19,7 @@ export function writeLongCtiCapture(path: string, messages = 300): void {
     c.send('c2s', queryAgentStateReq({ invokeId: i, agentId: '1077' }), { delay: 0.2 });
     c.send('s2c', queryAgentStateConf({ invokeId: i, agentState: i % 2 ? 'NOT_READY' : 'READY', agentId: '1077', agentExtension: '2077' }), { delay: 0.003 });
   }
-  c.close('c2s');
+  c.close(closedBy);
   const w = new PcapngWriter({ tsResolution: 'us' });
   const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
   for (const p of net.collect()) w.writePacket(iface, p.time, p.data);

@@ -10,6 +10,7 @@ import { LONG_HOST, writeLongCtiCapture } from './captures.js';
 const root = join(__dirname, '..', '..');
 const bin = join(root, 'bin', 'ctiscope.js');
 const sample = (name: string) => join(root, 'samples', `${name}.pcapng`);
+const tshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0;
 
 function ctiscope(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
@@ -89,6 +90,35 @@ describe('ctiscope sequence', () => {
     const svg = ctiscope(['sequence', sample('agent-login-refused')]).stdout;
     expect(svg).toMatch(/^<svg xmlns/);
     expect(svg).toMatch(/class="seq-row seq-message seq-failed"[^>]*>.*CONTROL_FAILURE_CONF/);
+  });
+
+  it('draws a clean close as its own arrow, from the side that sent the first FIN', () => {
+    // The LDAP session ends after unbindRequest, with the desktop's FIN.
+    const text = ctiscope(['sequence', sample('cad-login-ok'), '--format', 'text']).stdout.split('\n');
+    const unbind = text.findIndex((l) => /: unbindRequest$/.test(l));
+    expect(text[unbind + 1]).toMatch(/^ +\+0\.2\d\ds {3}desktop 10\.10\.20\.31 → CAD LDAP directory: FIN: closed by the desktop$/);
+    // One close per connection that closed: the CTI, licensing and services sessions are still open at the end.
+    expect(text.filter((l) => /FIN: closed/.test(l))).toHaveLength(1);
+
+    // A CTI server that ends the session: the arrow comes from the server, the last row of the diagram.
+    const dir = mkdtempSync(join(tmpdir(), 'ctiscope-seq-fin-'));
+    for (const closedBy of ['s2c', 'c2s'] as const) {
+      const file = join(dir, `closed-${closedBy}.pcapng`);
+      writeLongCtiCapture(file, 6, closedBy);
+      const rows = ctiscope(['sequence', file, '--workstation', LONG_HOST, '--format', 'text']).stdout.trimEnd().split('\n');
+      const last = rows[rows.length - 1];
+      if (closedBy === 's2c') expect(last).toMatch(/UCCX CTI server → desktop 10\.10\.20\.77: FIN: closed by the server$/);
+      else expect(last).toMatch(/desktop 10\.10\.20\.77 → UCCX CTI server: FIN: closed by the desktop$/);
+      const mermaid = ctiscope(['sequence', file, '--workstation', LONG_HOST, '--format', 'mermaid']).stdout;
+      expect(mermaid).toMatch(closedBy === 's2c' ? /P1-->>P0: .*FIN: closed by the server/ : /P0-->>P1: .*FIN: closed by the desktop/);
+    }
+  });
+
+  it.skipIf(!tshark)('the close\'s row points at the first FIN, the frame tshark numbers it', () => {
+    const fins = spawnSync('tshark', ['-r', sample('cad-login-ok'), '-Y', 'tcp.flags.fin == 1 && tcp.port == 38983', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(fins).toHaveLength(2);
+    const svg = ctiscope(['sequence', sample('cad-login-ok')]).stdout;
+    expect(svg.match(/class="seq-row seq-fin" data-index="\d+" data-frame="(\d+)"/g)).toEqual([expect.stringContaining(`data-frame="${fins[0]}"`)]);
   });
 
   it('writes PlantUML whose participants are declared before use and whose arrows are well formed', () => {

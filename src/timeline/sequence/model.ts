@@ -1,7 +1,7 @@
 /**
  * The sequence diagram (message sequence chart) of one subject: a lifeline per party (the desktop, and each
  * server named by its role), one row per message in time order, plus the rows a trainer needs to read a
- * start-up: unanswered SYNs and RSTs as their own arrows, connections opening, runs of heartbeats and long idle
+ * start-up: unanswered SYNs and RSTs as their own arrows, connections opening and closing, runs of heartbeats and long idle
  * stretches folded into one labelled row, failures marked with the finding that names them.
  *
  * Plain data, built from the subject's steps and findings, its decoded messages and (when the caller has them)
@@ -24,7 +24,7 @@ export interface SequenceParty {
   side: 'subject' | 'server';
 }
 
-export type SequenceRowKind = 'message' | 'connect' | 'syn' | 'rst' | 'heartbeats' | 'idle' | 'note';
+export type SequenceRowKind = 'message' | 'connect' | 'syn' | 'rst' | 'fin' | 'heartbeats' | 'idle' | 'note';
 
 export interface RowFinding {
   kind: string;
@@ -82,10 +82,21 @@ export function serviceRole(service: string, protocol?: string, server?: string)
 const HEARTBEAT = /HEARTBEAT|keepalive|keep-alive/i;
 
 /** What the connection rows need of a flow (a flow record, or a step about a connection that carried nothing). */
-interface Connection extends Pick<FlowRecord, 'server' | 'client' | 'start' | 'end' | 'syns' | 'synSpan' | 'synFrames' | 'rstFrame' | 'rstBy'> {
+interface Connection extends Pick<FlowRecord, 'server' | 'client' | 'start' | 'end' | 'syns' | 'synSpan' | 'synFrames' | 'rstFrame' | 'rstBy' | 'finFrames'> {
   state: string;
   /** A SYN-ACK was seen. */
   answered: boolean;
+  /** Who sent the first FIN (closed the connection), when it is known. */
+  finBy?: Direction;
+}
+
+/** Who sent a flow's first FIN, from its history (upper case letters are the client's). */
+function firstFinBy(history: string): Direction | undefined {
+  for (let i = 0; i < history.length; i++) {
+    if (history[i] === 'F') return 'c2s';
+    if (history[i] === 'f') return 's2c';
+  }
+  return undefined;
 }
 
 /** A message summary cut to its name and key fields: invoke ids, message ids and reply times go. */
@@ -104,6 +115,11 @@ export function messageLabel(m: Pick<DecodedMessage, 'summary' | 'type'>, maxLab
 const UNANSWERED_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'SH']);
 /** Who reset an answered connection, by its state (its last frame is the RST). */
 const RESET_BY: Partial<Record<string, Direction>> = { RSTO: 'c2s', RSTR: 's2c', RSTRH: 's2c' };
+/**
+ * Who closed a connection nobody answered the close of, by its state (its last frame is the FIN). SF (closed both
+ * ways) does not say who began, so without the flow's history no close is drawn for it.
+ */
+const CLOSED_BY: Partial<Record<string, Direction>> = { S2: 'c2s', S3: 's2c' };
 
 /** The subject's sequence diagram. `flows` may be omitted (the web UI has none): SYN and RST rows then come from the steps. */
 export function buildSequence(subject: SequenceSubject, messages: readonly DecodedMessage[], flows?: readonly FlowRecord[], opts: SequenceOptions = {}): SequenceDiagram {
@@ -178,7 +194,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
 
   const connectionRows = (c: Connection): void => {
-    const { server, client, start: at, end, state, syns, synSpan, synFrames, answered, rstFrame, rstBy } = c;
+    const { server, client, start: at, end, state, syns, synSpan, synFrames, answered, rstFrame, rstBy, finFrames, finBy } = c;
     firstUse.push({ time: at, server, protocol: '' });
     // A fresh findings list per row: rows must not share one.
     const base = (): Pick<Raw, 'failed' | 'findings' | 'step' | 'server' | 'heartbeat' | 'request'> => ({ failed: false, findings: [], step: null, server, heartbeat: false, request: false });
@@ -191,7 +207,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     }
     if (rstFrame !== undefined || state === 'REJ') {
       const fromServer = rstBy !== 'c2s';
-      const label = !answered ? 'RST: connection refused' : fromServer ? 'RST: reset by the server' : 'RST: reset by the desktop';
+      const label = !answered ? 'RST: connection refused' : fromServer ? 'RST: reset by the server' : `RST: reset by the ${roleOfHost(hostOf(client))}`;
       raw.push({
         ...base(),
         kind: 'rst',
@@ -202,13 +218,26 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
         frames: rstFrame !== undefined ? [rstFrame] : [],
         order: order++,
       });
+    } else if (finBy !== undefined) {
+      // A clean close, at the flow's end (the last FIN or its ACK): a trainer sees which side ended the session.
+      const fromServer = finBy === 's2c';
+      raw.push({
+        ...base(),
+        kind: 'fin',
+        time: end,
+        from: fromServer ? -1 : clientParty(client),
+        to: fromServer ? clientParty(client) : -1,
+        label: fromServer ? 'FIN: closed by the server' : `FIN: closed by the ${roleOfHost(hostOf(client))}`,
+        frames: finFrames.slice(0, 2),
+        order: order++,
+      });
     }
   };
 
   if (flows) {
     for (const f of flows) {
       if (f.transport !== 'tcp' || !isSubjectFlow(subject, keys, f)) continue;
-      connectionRows({ ...f, answered: f.synAckFrame !== undefined });
+      connectionRows({ ...f, answered: f.synAckFrame !== undefined, finBy: firstFinBy(f.history) });
     }
   } else {
     // Without flow records, the steps about connections that never carried a message say what happened.
@@ -229,7 +258,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
         // as the flows would give them (the step keeps only the first and last time: the others are spread between).
         for (let i = 0; i < attempts; i++) {
           const at = s.start + ((s.end - s.start) * i) / (attempts - 1);
-          connectionRows({ server: s.server, client, start: at, end: at, state: st, syns: 1, synSpan: 0, synFrames: [s.frames[2 * i]], answered: false, rstFrame: s.frames[2 * i + 1], rstBy: 's2c' });
+          connectionRows({ server: s.server, client, start: at, end: at, state: st, syns: 1, synSpan: 0, synFrames: [s.frames[2 * i]], answered: false, rstFrame: s.frames[2 * i + 1], rstBy: 's2c', finFrames: [] });
         }
         continue;
       }
@@ -245,6 +274,8 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
         answered: answered && syns > 0,
         rstFrame: resetBy !== undefined ? s.frames[s.frames.length - 1] : undefined,
         rstBy: resetBy,
+        finFrames: CLOSED_BY[st] !== undefined ? s.frames.slice(-1) : [],
+        finBy: CLOSED_BY[st],
       });
     }
   }

@@ -149,13 +149,15 @@ function renderRow(pl: Placed, index: number, d: SequenceDiagram, x: (p: number)
     const x1 = x(row.to);
     const dir = x1 >= x0 ? 1 : -1;
     const lost = row.kind === 'syn' && /no answer/.test(row.label);
-    const stroke = row.failed ? COLORS.fail : row.kind === 'connect' ? COLORS.muted : COLORS.text;
-    const dash = row.kind === 'connect' || (row.kind === 'message' && dir < 0) ? ' stroke-dasharray="5 3"' : '';
+    // Opening and closing a connection are drawn quieter than the messages between.
+    const quiet = row.kind === 'connect' || row.kind === 'fin';
+    const stroke = row.failed ? COLORS.fail : quiet ? COLORS.muted : COLORS.text;
+    const dash = quiet || (row.kind === 'message' && dir < 0) ? ' stroke-dasharray="5 3"' : '';
     const end = lost ? x1 - dir * 12 : x1 - dir * 2;
     const marker = lost ? `url(#${prefix}lost)` : row.failed ? `url(#${prefix}arrow-fail)` : `url(#${prefix}arrow)`;
     shape = `<line class="seq-arrow" x1="${x0}" y1="${mid + 6}" x2="${end}" y2="${mid + 6}" stroke="${stroke}" stroke-width="${row.failed ? 2 : 1.3}"${dash} marker-end="${marker}"/>`;
     const left = Math.min(x0, x1) + 6;
-    label = `<text class="seq-label" x="${left}" y="${mid + 1}" ${FONT}${row.kind === 'connect' ? ` fill="${COLORS.muted}"` : ` fill="${color}"`}${row.failed ? ' font-weight="600"' : ''}>${esc(fit(row.label, width - left - L.pad))}</text>`;
+    label = `<text class="seq-label" x="${left}" y="${mid + 1}" ${FONT}${quiet && !row.failed ? ` fill="${COLORS.muted}"` : ` fill="${color}"`}${row.failed ? ' font-weight="600"' : ''}>${esc(fit(row.label, width - left - L.pad))}</text>`;
   }
   return `<g ${attrs}>${hit}${time}${shape}${label}${findings}</g>`;
 }

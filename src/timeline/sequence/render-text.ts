@@ -62,7 +62,7 @@ function mermaidRow(r: SequenceRow, d: SequenceDiagram): string[] {
       break;
     default: {
       const lost = r.kind === 'syn' && /no answer/.test(r.label);
-      const arrow = lost ? '-x' : r.kind === 'connect' || r.from > r.to ? '-->>' : '->>';
+      const arrow = lost ? '-x' : r.kind === 'connect' || r.kind === 'fin' || r.from > r.to ? '-->>' : '->>';
       lines.push(`    ${from}${arrow}${to}: ${label}`);
     }
   }
@@ -103,7 +103,7 @@ export function renderSequencePlantUml(d: SequenceDiagram): string {
         break;
       default: {
         const lost = r.kind === 'syn' && /no answer/.test(r.label);
-        const dotted = r.kind === 'connect' || r.from > r.to;
+        const dotted = r.kind === 'connect' || r.kind === 'fin' || r.from > r.to;
         const arrow = lost ? `-${red}>x` : dotted ? `-${red}->` : `-${red}>`;
         out.push(`${from} ${arrow} ${to} : ${label}`);
       }
