@@ -2,7 +2,7 @@ import type { Finding } from '../model.js';
 import type { Rule } from '../state.js';
 import { isLoggedInState } from '../subjects/agents.js';
 import { formatDuration } from '../format.js';
-import { makeFinding, serverText } from './common.js';
+import { agentText, makeFinding, serverText } from './common.js';
 
 /**
  * After a failover the new CTI server knows only the logins made on it: a CTI client (Finesse, a CTI OS server)
@@ -33,7 +33,7 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
     const step = ws.steps.find((s) => s.server === first.server && s.frames.includes(first.frame)) ?? null;
     const after = ws.now - first.time;
     const soon = after < RELOGIN_WINDOW;
-    const who = `agent ${ws.agent.id ?? ws.agent.instrument ?? '(unknown ID)'}${ws.agent.extension ? ` on extension ${ws.agent.extension}` : ''}`;
+    const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
     const message =
       `${who} was logged in on ${serverText(ws, on.server)}, but after the CTI client moved to ${serverText(ws, first.server)} that server ` +
       `reported it LOGOUT (${first.message}, frame ${first.frame}), and no login of it there is in the capture` +

@@ -1,7 +1,7 @@
 import type { Rule } from '../state.js';
 import { codeText, hostOf, humanize } from '../format.js';
 import { explainCtiStatus, explainPeripheralError } from './explain.js';
-import { makeFinding, serverText, severityFor } from './common.js';
+import { agentText, makeFinding, serverText, severityFor } from './common.js';
 
 /** CONTROL_FAILURE_CONF / FAILURE_CONF to SET_AGENT_STATE_REQ LOGIN. */
 export const diagnoseAgentLogin: Rule = (ws) =>
@@ -12,9 +12,7 @@ export const diagnoseAgentLogin: Rule = (ws) =>
       // The agent the request named (a terminal server runs several agents' desktops), else the subject's.
       const l = s.facts.login;
       const own = l?.agentId !== undefined && l.agentId !== ws.agent.id;
-      const ext = own ? l!.extension : ws.agent.extension;
-      const device = ext ? `extension ${ext}` : !own && ws.agent.instrument ? `instrument ${ws.agent.instrument}` : undefined;
-      const who = `agent ${(own ? l!.agentId : ws.agent.id) ?? '(unknown ID)'}${device ? ` on ${device}` : ''}`;
+      const who = own ? agentText(l!.agentId, l!.extension) : agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
       let code: string;
       let why: string | undefined;
       if (g.reply === 'CONTROL_FAILURE_CONF') {

@@ -62,6 +62,12 @@ export function stepText(step: AnalyzedStep): string {
   return step.summary.includes(step.server) ? step.summary : `${step.server}: ${step.summary}`;
 }
 
+/** How a finding names an agent: "agent 1031 on extension 2031", "agent 5053 on instrument 30053", "agent (unknown ID)". */
+export function agentText(id: string | null | undefined, extension: string | null | undefined, instrument?: string | null): string {
+  const device = extension ? `extension ${extension}` : instrument ? `instrument ${instrument}` : undefined;
+  return `agent ${id ?? '(unknown ID)'}${device ? ` on ${device}` : ''}`;
+}
+
 export function makeFinding(kind: FindingKind, severity: Severity, step: AnalyzedStep | null, message: string, frames?: number[], server?: string | null): Finding {
   return {
     kind,
