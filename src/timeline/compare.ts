@@ -151,6 +151,8 @@ function failureClause(a: Attempt, findings: readonly Finding[]): string {
       return 'which refused the connection (SYN answered by RST)';
     case 'connection-reset':
       return 'which reset the connection';
+    case 'session-closed':
+      return 'which closed the session';
     case 'timeout':
       return `which never replied${failed.detail?.operation ? ` to ${failed.detail.operation}` : ''}`;
     default: {

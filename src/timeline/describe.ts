@@ -107,6 +107,8 @@ function describeConnection(s: StepState): Described {
       };
     case 'reset':
       return { ok: false, summary: `${s.server} reset the connection after ${connectionAge(c)}` };
+    case 'closed':
+      return { ok: false, summary: `${s.server} closed the session after ${connectionAge(c)} (FIN, no CLOSE_REQ)` };
     default: {
       const bytes = c.bytes.c2s + c.bytes.s2c;
       return { ok: true, summary: `connected to ${s.label} ${s.server}: ${formatBytes(bytes)} exchanged over ${formatDuration(c.duration)}` };

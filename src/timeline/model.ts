@@ -19,6 +19,7 @@ export const FINDING_KINDS = [
   'server-unreachable',
   'connection-refused',
   'connection-reset',
+  'session-closed',
   'timeout',
   'config-download-failed',
   'licensing-failed',

@@ -23,7 +23,8 @@ export type StepKind =
   | 'tls'
   | 'generic';
 
-export type ConnFailure = 'unreachable' | 'refused' | 'reset';
+/** `closed`: a CTI session the server ended with its FIN, unasked (steps/ged188.ts, closedByServerUnasked). */
+export type ConnFailure = 'unreachable' | 'refused' | 'reset' | 'closed';
 
 /** Connection-level facts, from the FlowRecord. */
 export interface ConnFacts {
@@ -39,8 +40,10 @@ export interface ConnFacts {
   synFrames: number[];
   rstFrame?: number;
   rstBy?: Direction;
+  /** The server's FIN that ended the session (for `closed`). */
+  finFrame?: number;
   icmp?: { codeName: string; from: string; frame: number };
-  /** Seconds the connection was established before the reset (for `reset`); at least that when `midStream`. */
+  /** Seconds the connection was established before the reset or close (for `reset`, `closed`); at least that when `midStream`. */
   duration: number;
   /** The connection began before the capture (no SYN in it): its age is known only from its first packet. */
   midStream?: true;

@@ -100,15 +100,17 @@ describe('ctiscope sequence', () => {
     // One close per connection that closed: the CTI, licensing and services sessions are still open at the end.
     expect(text.filter((l) => /FIN: closed/.test(l))).toHaveLength(1);
 
-    // A CTI server that ends the session: the arrow comes from the server, the last row of the diagram.
+    // A CTI server that ends the session: the arrow comes from the server, the last row of the diagram, in red
+    // with the finding that names it (session-closed); the desktop's own close is no failure.
     const dir = mkdtempSync(join(tmpdir(), 'ctiscope-seq-fin-'));
     for (const closedBy of ['s2c', 'c2s'] as const) {
       const file = join(dir, `closed-${closedBy}.pcapng`);
       writeLongCtiCapture(file, 6, closedBy);
       const rows = ctiscope(['sequence', file, '--workstation', LONG_HOST, '--format', 'text']).stdout.trimEnd().split('\n');
-      const last = rows[rows.length - 1];
-      if (closedBy === 's2c') expect(last).toMatch(/UCCX CTI server → desktop 10\.10\.20\.77: FIN: closed by the server$/);
-      else expect(last).toMatch(/desktop 10\.10\.20\.77 → UCCX CTI server: FIN: closed by the desktop$/);
+      if (closedBy === 's2c') {
+        expect(rows[rows.length - 2]).toMatch(/ ✗ UCCX CTI server → desktop 10\.10\.20\.77: FIN: closed by the server$/);
+        expect(rows[rows.length - 1]).toMatch(/^ +✗ session-closed: 192\.168\.100\.1:12028, the UCCX CTI server, closed the CTI session/);
+      } else expect(rows[rows.length - 1]).toMatch(/ {3}desktop 10\.10\.20\.77 → UCCX CTI server: FIN: closed by the desktop$/);
       const mermaid = ctiscope(['sequence', file, '--workstation', LONG_HOST, '--format', 'mermaid']).stdout;
       expect(mermaid).toMatch(closedBy === 's2c' ? /P1-->>P0: .*FIN: closed by the server/ : /P0-->>P1: .*FIN: closed by the desktop/);
     }

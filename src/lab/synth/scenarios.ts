@@ -15,6 +15,7 @@ export type FindingKind =
   | 'server-unreachable'
   | 'connection-refused'
   | 'connection-reset'
+  | 'session-closed'
   | 'timeout'
   | 'config-download-failed'
   | 'licensing-failed'

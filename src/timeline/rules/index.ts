@@ -8,6 +8,7 @@ import type { Rule, SubjectKind } from '../state.js';
 import { diagnoseUnreachable } from './unreachable.js';
 import { diagnoseRefused } from './refused.js';
 import { diagnoseReset } from './reset.js';
+import { diagnoseSessionClosed } from './session-closed.js';
 import { diagnoseTimeouts } from './timeouts.js';
 import { diagnoseConfigDownload } from './config.js';
 import { diagnoseLicensing } from './licensing.js';
@@ -35,6 +36,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseUnreachable', rule: diagnoseUnreachable, subjects: WC },
   { name: 'diagnoseRefused', rule: diagnoseRefused, subjects: WC },
   { name: 'diagnoseReset', rule: diagnoseReset, subjects: WC },
+  { name: 'diagnoseSessionClosed', rule: diagnoseSessionClosed, subjects: WC },
   { name: 'diagnoseTimeouts', rule: diagnoseTimeouts, subjects: ALL },
   { name: 'diagnoseConfigDownload', rule: diagnoseConfigDownload, subjects: W },
   { name: 'diagnoseLicensing', rule: diagnoseLicensing, subjects: W },
@@ -58,6 +60,7 @@ export {
   diagnoseUnreachable,
   diagnoseRefused,
   diagnoseReset,
+  diagnoseSessionClosed,
   diagnoseTimeouts,
   diagnoseConfigDownload,
   diagnoseLicensing,

@@ -1,13 +1,14 @@
 /**
  * Connection-level steps, from a flow's record when it ends: failed attempts (never answered, refused),
- * server resets, or a session whose payload no decoder read. Retries to one server fold into one step.
+ * server resets, CTI sessions the server closed unasked, or a session whose payload no decoder read. Retries to one server fold into one step.
  */
 
 import type { FlowRecord } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
-import type { StepState } from '../state.js';
+import type { ConnFailure, StepState } from '../state.js';
 import type { FlowState, StepContext } from './context.js';
 import { portOf } from '../format.js';
+import { closedByServerUnasked } from './ged188.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
@@ -68,7 +69,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   const onlyRst = r.synAckFrame === undefined && r.rstBy === 's2c' && r.packets.s2c === 1 && r.payloadBytes.s2c === 0 && r.payloadBytes.c2s === 0;
   const answered = !onlyRst && (r.synAckFrame !== undefined || r.packets.s2c > 0);
   const icmp = r.icmpErrors.find((e) => e.kind === 'destination-unreachable') ?? r.icmpErrors[0];
-  let failure: 'unreachable' | 'refused' | 'reset' | undefined;
+  let failure: ConnFailure | undefined;
   if (r.state === 'REJ' || onlyRst) failure = 'refused';
   else if (!answered && !icmp && r.state === 'S0' && seenUntil !== undefined && seenUntil - r.start < SYN_SETTLE) {
     const list = (host.connecting ??= []);
@@ -80,6 +81,8 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   else if (r.rstBy === 's2c' && answered) {
     const clientFin = r.finFrames.length > 0 && r.rstFrame !== undefined && r.finFrames[0] < r.rstFrame && /F/.test(r.history);
     if (!clientFin) failure = 'reset';
+  } else if (answered && flow.ged !== undefined && r.finFrames.length > 0 && !clientClosedFirst(r.history) && closedByServerUnasked(flow.ged, flow.steps)) {
+    failure = 'closed';
   }
   if (!failure && flow.steps.length > 0 && !force) return undefined;
   if (!failure && !answered) return undefined;
@@ -108,12 +111,14 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
       return s;
     }
   }
-  const start = failure === 'reset' ? r.end : r.start;
+  // A reset or close is a moment, at the connection's end.
+  const ending = failure === 'reset' || failure === 'closed';
+  const start = ending ? r.end : r.start;
   const s = ctx.newStep(flow, 'connection', start, phase);
   if (!s) return undefined;
-  if (failure !== 'reset') s.flowStart = r.start;
+  if (!ending) s.flowStart = r.start;
   s.end = failure === 'unreachable' ? Math.max(r.start + r.synSpan, icmp?.time ?? 0, r.end) : r.end;
-  if (failure === 'reset') s.start = s.end;
+  if (ending) s.start = s.end;
   s.count = 1;
   s.lastOk = failure === undefined;
   s.facts.conn = {
@@ -126,6 +131,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
     synFrames: r.synFrames.slice(0, 25),
     rstFrame: r.rstFrame,
     rstBy: r.rstBy,
+    finFrame: failure === 'closed' ? r.finFrames[0] : undefined,
     icmp: icmp ? { codeName: icmp.codeName, from: icmp.from, frame: icmp.frame } : undefined,
     duration: r.end - r.start,
     bytes,
@@ -133,6 +139,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   if (portCheck) s.facts.conn.portCheck = true;
   if (r.syns === 0 && r.synAckFrame === undefined) s.facts.conn.midStream = true;
   if (failure === 'reset') s.frames.add(r.rstFrame ?? r.lastFrame);
+  else if (failure === 'closed') s.frames.add(r.finFrames[0]);
   else {
     s.frames.addAll(r.synFrames);
     if (r.synAckFrame !== undefined) s.frames.add(r.synAckFrame);

@@ -517,6 +517,19 @@ export const ged188Steps: StepBuilder = {
   },
 };
 
+/**
+ * The server ended the session with its FIN of its own accord: the session was not refused at its open, nobody
+ * sent CLOSE_REQ, it was not silent past its IdleTimeout (heartbeat-lost says that) and the server gave no word of
+ * its side going away first (a FAILURE_EVENT or an OFFLINE SYSTEM_EVENT, which its own findings name). `steps`: the
+ * flow's steps, endGedSession having run.
+ */
+export function closedByServerUnasked(g: GedFlowState, steps: readonly StepState[]): boolean {
+  if (g.session.opened === false) return false;
+  const ev = g.events?.facts.events;
+  if (ev && (ev.closeBy !== undefined || ev.failureEvent !== undefined || ev.system?.some((x) => /OFFLINE$/.test(x.name)))) return false;
+  return !steps.some((s) => s.facts.idle !== undefined);
+}
+
 /** Heartbeats and silence judged when the session's connection ends. */
 export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, endState: string, endFrame: number, fallback: StepState | undefined): void {
   g.session.end = end;
