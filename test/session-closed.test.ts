@@ -12,6 +12,10 @@ import { PcapngWriter } from '../src/capture/writer.js';
 import { closeConf, closeReq, failureConf, failureEvent, openConf, openReq, queryAgentStateConf, queryAgentStateReq } from '../src/decoders/ged188/encode.js';
 import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
+import type { DecodedMessage, FlowRecord } from '../src/decoders/types.js';
+import { analyzeFiles } from '../src/pipeline-node.js';
+import { buildSequence } from '../src/timeline/sequence/model.js';
+import { findSubject } from '../src/timeline/sequence/subject.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -68,6 +72,19 @@ describe('a CTI session the server closed', () => {
     // The sequence diagram draws the close in red, with its finding under it.
     const seq = spawnSync(process.execPath, [bin, 'sequence', file, '--format', 'text'], { encoding: 'utf8' }).stdout;
     expect(seq).toMatch(/ ✗ UCCX CTI server → desktop 10\.10\.20\.77: FIN: closed by the server\n +✗ session-closed: /);
+  });
+
+  it('the web UI, which has no flow records, draws the close as the CLI does: from the server, in red, no connect row at its moment', async () => {
+    const { file, firstFin } = capture('server-fin-ui', (c) => c.close('s2c', { delay: 5 }));
+    const messages: DecodedMessage[] = [];
+    const flows: FlowRecord[] = [];
+    const r = await analyzeFiles([file], { analyze: true, onMessage: (m) => void messages.push(m), onFlowEnd: (f) => void flows.push(f) });
+    const subject = findSubject(r.doc!, {});
+    if (typeof subject === 'string') throw new Error(subject);
+    const rows = (d: ReturnType<typeof buildSequence>) => d.rows.filter((x) => x.kind !== 'message' && x.kind !== 'idle').map((x) => `${x.kind} ${x.label} ${x.frames[0]} ${x.failed ? 'red' : ''}`.trim());
+    const closing = `fin FIN: closed by the server ${firstFin} red`;
+    expect(rows(buildSequence(subject, messages, flows))).toEqual(['connect TCP connect 1', closing]);
+    expect(rows(buildSequence(subject, messages))).toEqual([closing]);
   });
 
   it('the same on a server that only ACKs the close (half-closed, S3): still the server\'s doing', () => {

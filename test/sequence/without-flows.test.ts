@@ -31,6 +31,8 @@ describe('connection rows without flow records', () => {
     const resets = (rows: string[]) => rows.filter((x) => x.startsWith('rst '));
     expect(resets(withoutFlows)).toEqual(resets(withFlows));
     expect(resets(withoutFlows)).toEqual(['rst RST: reset by the server 43']);
+    // The reset's step is the end alone: no "TCP connect" drawn at the moment of the RST.
+    expect(withoutFlows.filter((x) => x.startsWith('connect '))).toEqual([]);
   });
 
   it('refused and unanswered connects read the same both ways', async () => {

@@ -88,6 +88,8 @@ interface Connection extends Pick<FlowRecord, 'server' | 'client' | 'start' | 'e
   answered: boolean;
   /** Who sent the first FIN (closed the connection), when it is known. */
   finBy?: Direction;
+  /** Only the connection's end is known (a step about its reset or close): no connect row. */
+  endOnly?: boolean;
 }
 
 /** Who sent a flow's first FIN, from its history (upper case letters are the client's). */
@@ -194,13 +196,13 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
 
   const connectionRows = (c: Connection): void => {
-    const { server, client, start: at, end, state, syns, synSpan, synFrames, answered, rstFrame, rstBy, finFrames, finBy } = c;
+    const { server, client, start: at, end, state, syns, synSpan, synFrames, answered, rstFrame, rstBy, finFrames, finBy, endOnly } = c;
     firstUse.push({ time: at, server, protocol: '' });
     // A fresh findings list per row: rows must not share one.
     const base = (): Pick<Raw, 'failed' | 'findings' | 'step' | 'server' | 'heartbeat' | 'request'> => ({ failed: false, findings: [], step: null, server, heartbeat: false, request: false });
-    if (answered) {
+    if (answered && !endOnly) {
       raw.push({ ...base(), kind: 'connect', time: at, from: clientParty(client), to: -1, label: 'TCP connect', frames: synFrames.slice(0, 1), order: order++ });
-    } else if (syns > 0) {
+    } else if (!answered && syns > 0) {
       const refused = state === 'REJ' || rstFrame !== undefined;
       const label = syns > 1 ? `SYN ×${syns} over ${formatDuration(synSpan)}${refused ? '' : ': no answer'}` : refused ? 'SYN' : 'SYN: no answer';
       raw.push({ ...base(), kind: 'syn', time: at, from: clientParty(client), to: -1, label, frames: synFrames, order: order++ });
@@ -252,6 +254,11 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
       const syns = s.detail?.syns ?? (answered ? 0 : 1);
       const synFrames = refused ? s.frames.filter((_, i) => i % 2 === 0) : answered ? s.frames.slice(0, syns > 0 ? 1 : 0) : s.frames;
       const resetBy = refused ? 's2c' : RESET_BY[st];
+      // A failed step about an answered connection's end is the end alone (its frame the RST or the server's FIN):
+      // no connect row at that moment. The only failure an SF or S3 connection has is the server's close.
+      const closedByServer = !s.ok && (st === 'SF' || st === 'S3');
+      const ending = !s.ok && answered && (resetBy !== undefined || closedByServer);
+      const closedBy = closedByServer ? 's2c' : CLOSED_BY[st];
       const attempts = s.detail?.count ?? 1;
       if (refused && attempts > 1 && syns === attempts && s.frames.length === 2 * attempts) {
         // Several refused connects folded into one step, one SYN and its RST each: a SYN and an RST row per attempt,
@@ -272,10 +279,11 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
         synSpan: s.detail?.synSpan ?? 0,
         synFrames,
         answered: answered && syns > 0,
+        endOnly: ending,
         rstFrame: resetBy !== undefined ? s.frames[s.frames.length - 1] : undefined,
         rstBy: resetBy,
-        finFrames: CLOSED_BY[st] !== undefined ? s.frames.slice(-1) : [],
-        finBy: CLOSED_BY[st],
+        finFrames: closedBy !== undefined ? s.frames.slice(-1) : [],
+        finBy: closedBy,
       });
     }
   }
