@@ -1,7 +1,7 @@
 // The `ctiscope` command as a user runs it: output contracts, exit codes, error messages, standard input.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -209,6 +209,30 @@ describe('ctiscope flows', () => {
     expect(r.stderr).toContain('/nonexistent/x.pcap: no such file');
     expect(ctiscope(['analyze', sample('cad-login-ok.pcapng'), '--port', '99999=giop']).status).toBe(2);
     expect(ctiscope(['frobnicate']).status).toBe(2);
+  });
+});
+
+describe('the built command', () => {
+  it('runs from bin/ and dist/bundle alone, with no node_modules beside it (its dependencies are bundled)', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'ctiscope-bare-'));
+    for (const part of ['bin', join('dist', 'bundle'), 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+    const run = (args: string[]) => spawnSync(process.execPath, [join(copy, 'bin', 'ctiscope.js'), ...args], { encoding: 'utf8', cwd: copy });
+    const version = run(['--version']);
+    expect([version.status, version.stderr]).toEqual([0, '']);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    const refused = run(['analyze', sample('agent-login-refused.pcapng')]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/failed at login: .*CONTROL_FAILURE_CONF 88004/);
+  });
+
+  it('speaks English whatever the locale, yargs\'s own words included', () => {
+    for (const env of [{ LC_ALL: 'fr_FR.UTF-8' }, { LANG: 'de_DE.UTF-8', LC_ALL: '' }]) {
+      const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(help.stdout).toMatch(/^Options:$/m);
+      expect(help.stdout).toMatch(/-h, --help +Show help +\[boolean\]/);
+      const missing = spawnSync(process.execPath, [bin, 'analyze'], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect([missing.status, missing.stderr.split('\n')[0]]).toEqual([2, 'ctiscope: Not enough non-option arguments: got 0, need at least 1']);
+    }
   });
 });
 

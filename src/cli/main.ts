@@ -56,6 +56,8 @@ export const STDIN_ARG = '\u0000stdin';
 async function main(): Promise<void> {
   const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIN_ARG : a));
   const parser = yargs(argv)
+    // ctiscope speaks English: yargs's own words too, whatever the locale (its locale files are not bundled).
+    .locale('en')
     .scriptName('ctiscope')
     .usage('$0 <command> [options]\n\nWhich step of which agent desktop\'s login failed, and why: reads a capture and rebuilds a timeline per workstation\n(config download → licensing → CTI session → agent login → desktop services).')
     .command(
