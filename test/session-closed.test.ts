@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType } from '../src/capture/types.js';
 import { PcapngWriter } from '../src/capture/writer.js';
-import { closeConf, closeReq, failureConf, failureEvent, openConf, openReq, queryAgentStateConf, queryAgentStateReq } from '../src/decoders/ged188/encode.js';
+import { closeConf, closeReq, failureConf, failureEvent, heartbeatConf, heartbeatReq, openConf, openReq, queryAgentStateConf, queryAgentStateReq } from '../src/decoders/ged188/encode.js';
 import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
 import type { DecodedMessage, FlowRecord } from '../src/decoders/types.js';
@@ -23,12 +23,15 @@ const dir = mkdtempSync(join(tmpdir(), 'ctiscope-session-closed-'));
 const HOST = '10.10.20.77';
 const CTI = '192.168.100.1';
 
-/** A desktop's CTI session (OPEN, one agent-state query), then what `end` does; the frame of the first FIN. */
-function capture(name: string, end: (c: TcpConversation, net: SynthNet) => void, opened = true): { file: string; firstFin: number } {
+/**
+ * A desktop's CTI session (OPEN, one agent-state query), then what `end` does; the frame of the first FIN. `from`:
+ * the capture starts that many seconds in (the session's start and OPEN not in it).
+ */
+function capture(name: string, end: (c: TcpConversation, net: SynthNet) => void, opened = true, from = 0): { file: string; firstFin: number } {
   const net = new SynthNet({ seed: 5 });
   const c = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
   c.connect();
-  c.send('c2s', openReq({ invokeId: 1, versionNumber: 14, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'cad', agentExtension: '2077', agentId: '1077' }));
+  c.send('c2s', openReq({ invokeId: 1, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'cad', agentExtension: '2077', agentId: '1077' }));
   if (opened) {
     c.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], agentState: 'LOGOUT', peripheralOnline: true }), { delay: 0.004 });
     c.send('c2s', queryAgentStateReq({ invokeId: 2, agentId: '1077' }), { delay: 0.2 });
@@ -38,7 +41,9 @@ function capture(name: string, end: (c: TcpConversation, net: SynthNet) => void,
   const w = new PcapngWriter({ tsResolution: 'us' });
   const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
   let firstFin = 0;
-  net.collect().forEach((p, i) => {
+  const packets = net.collect();
+  const start = packets[0].time + from;
+  packets.filter((p) => p.time >= start).forEach((p, i) => {
     w.writePacket(iface, p.time, p.data);
     // Ethernet, IPv4 without options, TCP: the flags byte.
     if (firstFin === 0 && p.data[23] === 6 && (p.data[14 + 20 + 13] & 1) !== 0) firstFin = i + 1;
@@ -85,6 +90,31 @@ describe('a CTI session the server closed', () => {
     const closing = `fin FIN: closed by the server ${firstFin} red`;
     expect(rows(buildSequence(subject, messages, flows))).toEqual(['connect TCP connect 1', closing]);
     expect(rows(buildSequence(subject, messages))).toEqual([closing]);
+  });
+
+  it('after a long silence, on a session whose IdleTimeout the capture cannot show: the finding says the timeout may be why', () => {
+    const silent = (c: TcpConversation) => {
+      c.send('c2s', heartbeatReq({ invokeId: 5 }), { delay: 10 });
+      c.send('s2c', heartbeatConf({ invokeId: 5 }), { delay: 0.003 });
+      c.close('s2c', { delay: 90 });
+    };
+    const midStream = analyze(capture('silent-mid-stream', silent, true, 5).file).doc;
+    expect(kinds(midStream)).toEqual(['error session-closed']);
+    expect(midStream.workstations[0].findings.find((f) => f.kind === 'session-closed')!.message).toMatch(
+      /closed the CTI session after at least 1 min 30 s \(it began before the capture\) \(FIN, frame \d+\), .* It came after 1 min 30 s without a message: if heartbeats were off, the session's IdleTimeout \(named in its OPEN_REQ, which the capture does not hold\) may have run out\.$/,
+    );
+    // A reset after such a silence says the same.
+    const reset = analyze(capture('silent-reset', (c) => {
+      c.send('c2s', heartbeatReq({ invokeId: 5 }), { delay: 10 });
+      c.send('s2c', heartbeatConf({ invokeId: 5 }), { delay: 0.003 });
+      c.reset('s2c', { delay: 90 });
+    }, true, 5).file).doc;
+    expect(kinds(reset)).toEqual(['error connection-reset']);
+    expect(reset.workstations[0].findings.find((f) => f.kind === 'connection-reset')!.message).toMatch(/reset the established connection after at least 1 min 30 s .* It came after 1 min 30 s without a message: if heartbeats were off, the session's IdleTimeout/);
+    // With its OPEN_REQ in the capture, the IdleTimeout is known (and not reached): no guess about it.
+    const whole = analyze(capture('silent-whole', silent).file).doc;
+    expect(kinds(whole)).toEqual(['error session-closed']);
+    expect(whole.workstations[0].findings.find((f) => f.kind === 'session-closed')!.message).not.toMatch(/IdleTimeout/);
   });
 
   it('the same on a server that only ACKs the close (half-closed, S3): still the server\'s doing', () => {

@@ -42,6 +42,11 @@ export interface ConnFacts {
   rstBy?: Direction;
   /** The server's FIN that ended the session (for `closed`). */
   finFrame?: number;
+  /**
+   * Seconds a CTI session had been silent when the server reset or closed it, when that was long (SILENT_BEFORE_END)
+   * and its IdleTimeout is unknown (its OPEN_REQ not in the capture): the timeout may be why.
+   */
+  silentFor?: number;
   icmp?: { codeName: string; from: string; frame: number };
   /** Seconds the connection was established before the reset or close (for `reset`, `closed`); at least that when `midStream`. */
   duration: number;

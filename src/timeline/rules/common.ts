@@ -3,7 +3,7 @@
 import type { Finding, FindingKind, Severity } from '../model.js';
 import { STARTUP_PHASES } from '../model.js';
 import type { AnalyzedStep, PendingConnect, StepKind, WorkstationView } from '../state.js';
-import { hostOf } from '../format.js';
+import { formatDuration, hostOf } from '../format.js';
 import { splitStartups } from '../startups.js';
 
 /** Steps that only accompany a session (they do not show that a service works). */
@@ -60,6 +60,12 @@ export function serverText(ws: WorkstationView, server: string): string {
 /** A step's summary, led by its server when the summary does not already name it. */
 export function stepText(step: AnalyzedStep): string {
   return step.summary.includes(step.server) ? step.summary : `${step.server}: ${step.summary}`;
+}
+
+/** What a CTI session's long silence before its reset or close may mean, as a sentence (ConnFacts.silentFor); '' without one. */
+export function silenceText(c: { silentFor?: number }): string {
+  if (c.silentFor === undefined) return '';
+  return ` It came after ${formatDuration(c.silentFor)} without a message: if heartbeats were off, the session's IdleTimeout (named in its OPEN_REQ, which the capture does not hold) may have run out.`;
 }
 
 /** How a finding names an agent: "agent 1031 on extension 2031", "agent 5053 on instrument 30053", "agent (unknown ID)". */

@@ -8,7 +8,7 @@ import type { Phase } from '../../decoders/profile.js';
 import type { ConnFailure, StepState } from '../state.js';
 import type { FlowState, StepContext } from './context.js';
 import { portOf } from '../format.js';
-import { closedByServerUnasked } from './ged188.js';
+import { closedByServerUnasked, openRequestSeen } from './ged188.js';
 
 /** Refused or unanswered attempts to one server within this many seconds fold into one step. */
 const RETRY_WINDOW = 60;
@@ -28,6 +28,9 @@ function clientClosedFirst(history: string): boolean {
   }
   return false;
 }
+
+/** Seconds of a CTI session's silence before its end that make an unknown IdleTimeout worth naming (ConnFacts.silentFor). */
+const SILENT_BEFORE_END = 60;
 
 /** Different server ports reached, with no byte of data anywhere, that make a host's attempts a port scan. */
 const SCAN_PORTS = 3;
@@ -137,6 +140,10 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
     bytes,
   };
   if (portCheck) s.facts.conn.portCheck = true;
+  const g = flow.ged;
+  if ((failure === 'reset' || failure === 'closed') && g !== undefined && !openRequestSeen(g) && r.end - g.lastMessage >= SILENT_BEFORE_END) {
+    s.facts.conn.silentFor = r.end - g.lastMessage;
+  }
   if (r.syns === 0 && r.synAckFrame === undefined) s.facts.conn.midStream = true;
   if (failure === 'reset') s.frames.add(r.rstFrame ?? r.lastFrame);
   else if (failure === 'closed') s.frames.add(r.finFrames[0]);

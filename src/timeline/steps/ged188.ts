@@ -530,6 +530,11 @@ export function closedByServerUnasked(g: GedFlowState, steps: readonly StepState
   return !steps.some((s) => s.facts.idle !== undefined);
 }
 
+/** The session's OPEN_REQ is in the capture (and with it the IdleTimeout the client asked for). */
+export function openRequestSeen(g: GedFlowState): boolean {
+  return g.open !== undefined && g.open.facts.open?.requestUnseen !== true;
+}
+
 /** Heartbeats and silence judged when the session's connection ends. */
 export function endGedSession(g: GedFlowState, end: number, openAtEnd: boolean, endState: string, endFrame: number, fallback: StepState | undefined): void {
   g.session.end = end;
