@@ -661,7 +661,9 @@ describe('ctiscope analyze', () => {
       ctiscope(['analyze', file, '--html', html]);
       const page = readFileSync(html, 'utf8');
       expect(page).toContain('… RECONNECTING WHEN THE CAPTURE ENDS');
-      if (last === 47) expect(page).toMatch(/session 10\.1\.2\.30:\d+ → 10\.1\.1\.21:43027: no OPEN_CONF in the capture/);
+      if (last === 47) expect(page).toMatch(/session 10\.1\.2\.30:\d+ → 10\.1\.1\.21:43027: no OPEN_CONF in the capture, open at the end of the capture/);
+      // Side A's session ended in words, its state code after them.
+      expect(page).toMatch(/session 10\.1\.2\.30:\d+ → 10\.1\.1\.20:42027: opened, ended: reset by server \(RSTR\)/);
       expect(page).not.toContain('no open seen');
     }
     // Cut at side A's RST (frame 43): the session is lost and nothing follows; the summary line says so.

@@ -8,28 +8,13 @@
 
 import type { FlowClassification } from '../decoders/profile.js';
 import type { FlowRecord, IcmpErrorInfo } from '../decoders/types.js';
+import { stateWords } from '../decoders/net/conn-states.js';
 import { formatDuration, tableHead } from './format.js';
 import { roundSeconds } from '../timeline/format.js';
 import type { JsonArrayWriter, JsonWriter } from './json-writer.js';
 
 export const TABLE_HEADER = ['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'retx', 'frame'];
 
-/** Zeek's words for its states, so the table explains itself. */
-export const STATE_WORDS: Record<string, string> = {
-  S0: 'no answer',
-  REJ: 'refused',
-  S1: 'open',
-  SF: 'closed',
-  S2: 'client closed',
-  S3: 'server closed',
-  RSTO: 'reset by client',
-  RSTR: 'reset by server',
-  RSTOS0: 'SYN then client reset',
-  RSTRH: 'server reset, SYN not seen',
-  SH: 'SYN then FIN, no answer',
-  SHR: 'SYN-ACK then FIN, SYN not seen',
-  OTH: 'mid-stream',
-};
 
 /** The state cell of a flow with no packet of its own: known only from the header an ICMP error quoted. */
 export const ICMP_ONLY_STATE = 'ICMP error only';
@@ -38,7 +23,7 @@ export const ICMP_ONLY_STATE = 'ICMP error only';
 export function stateCell(transport: string, state: string, syns: number, synSpan: number, packets = 1): string {
   if (packets === 0) return ICMP_ONLY_STATE;
   if (transport === 'udp') return 'UDP';
-  return `${state} ${STATE_WORDS[state] ?? ''}`.trim() + (syns > 1 ? ` (${syns} SYNs over ${formatDuration(synSpan)})` : '');
+  return `${state} ${stateWords(state) ?? ''}`.trim() + (syns > 1 ? ` (${syns} SYNs over ${formatDuration(synSpan)})` : '');
 }
 
 /** Flows held before a batch is sorted and written (the whole table, for captures with fewer flows). */

@@ -9,6 +9,7 @@ import { serverSideSubjects } from './model.js';
 import { escapeXml as esc } from './escape.js';
 import { describeFrames } from './frames.js';
 import { ctiClientPendingText, formatDuration } from './format.js';
+import { sessionEndText } from '../decoders/net/conn-states.js';
 import { renderTimelineSvg } from './render-svg.js';
 import { agentTitle, ctiClientTitle, outcomeBadge, workstationTitle } from './report-text.js';
 import { explainStep } from './explain-steps.js';
@@ -117,7 +118,7 @@ function agentSection(a: Agent, i: number): string {
 
 function ctiClientSection(c: CtiClient, i: number): string {
   const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : `… ${ctiClientPendingText(c).toUpperCase()}`;
-  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no OPEN_CONF in the capture'}${s.endState ? `, ended ${s.endState}` : ''}`);
+  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no OPEN_CONF in the capture'}${s.endState ? `, ${sessionEndText(s.endState)}` : ''}`);
   return subjectSection(
     { id: `cti-${i}`, title: ctiClientTitle(c), badge, outcome: c.outcome, failure: c.failure?.message ?? null, notes, svgPrefix: `tl-cti-${i}-`, subject: { ...c, failedPhase: c.outcome === 'failed' ? 'cti-session' : null } },
     c.outcome !== 'logged-in' || c.findings.length > 0,

@@ -276,6 +276,10 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
       expect(await page.locator(`.card[data-outcome="${outcome}"] .count`).textContent()).toBe(String(doc.summary.byOutcome[outcome]));
     }
     expect(await page.locator('.login-chart rect.bar').count()).toBeGreaterThan(0);
+    // Each agent logged in on its own desktop's session: no CTI client is said to have spoken for them.
+    const summaryText = (await page.locator('#summary-view').textContent())!;
+    expect(summaryText).toContain("each on its own desktop's CTI session");
+    expect(summaryText).not.toContain('spoke for them');
     await page.click('.card[data-outcome="failed"]');
     expect(await page.locator('#list-count').textContent()).toBe(`${doc.summary.byOutcome.failed} of ${doc.workstations.length} workstations`);
     await page.screenshot({ path: artifactPath('summary.png') });

@@ -107,6 +107,8 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     expect(await rows(page).first().locator('.ws-host').textContent()).toBe(CTIOS_SERVER);
     expect(await rows(page).first().locator('.ws-name').textContent()).toBe(CLIENT_ID);
     expect(await rows(page).first().locator('.ws-meta').textContent()).toBe(`v15 · ${CTI_SERVER}:${CTI_PORT} · 3 agents`);
+    // A CTI client logs no one in: its badge is its session's, as the CLI's report says it.
+    expect(await rows(page).first().locator('.badge').textContent()).toBe('✓ session open');
     // Workstations only: the desktops.
     await page.selectOption('#kind-filter', 'workstation');
     expect(await page.locator('#list-count').textContent()).toBe(`${expected.workstations.length} workstations`);
@@ -266,6 +268,9 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
       expect(await p.locator('#details li.session').count()).toBe(client.sessions.length);
       expect(await p.locator('#details li.session .session-ends').first().textContent()).toBe(`${client.sessions[0].client} → ${CTI_SERVER}:${CTI_PORT}`);
       expect(await p.locator('#details li.session').first().getAttribute('data-opened')).toBe('true');
+      expect(await p.locator('#ws-header .badge').textContent()).toBe('✓ session open');
+      // The session's end in words, never a bare state code.
+      expect(await p.locator('#details li.session .session-facts').first().textContent()).toMatch(/ · open at the end of the capture$/);
       // The agents it spoke for, failures first; each opens.
       expect(await p.locator('#details .agent-link').allTextContents()).toEqual(['5002', '5001', '5003']);
       await p.locator('#details .agent-link').first().click();
@@ -301,6 +306,7 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     for (const outcome of ['logged-in', 'failed', 'incomplete'] as const) {
       expect(await page.locator(`.card[data-agent-outcome="${outcome}"] .count`).textContent()).toBe(String(expected.summary.agentsByOutcome[outcome]));
     }
+    expect(await page.locator('#summary-view').textContent()).toContain('1 CTI client spoke for them');
     const groups = page.locator('tr.agent-group');
     expect(await groups.count()).toBe(expected.summary.agentGroups.length);
     const failedGroup = expected.summary.agentGroups.find((g) => g.outcome === 'failed')!;

@@ -7,7 +7,7 @@
 
 import { agentDeviceText, formatDuration, hostOf } from '../../src/timeline/format.js';
 import { PHASE_ORDER, type Agent, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
-import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
+import { OUTCOME_ICON, OUTCOME_WORD, outcomeWord } from './outcome.js';
 import { PHASE_LABELS } from './lanes.js';
 import { allSubjects, causeText, KIND_NOUN, SUBJECT_KINDS, viaText, type Subject, type SubjectKind, type SubjectRef } from './subjects.js';
 
@@ -130,7 +130,7 @@ function searchText(s: Subject): string {
     parts = ['cti client', c.host, ...c.names, c.clientId ?? '', ...c.servers, c.version !== null ? `v${c.version}` : ''];
   }
   const v = s.value;
-  return [...parts, OUTCOME_WORD[v.outcome], v.outcome, v.failure?.message ?? ''].join('\n').toLowerCase();
+  return [...parts, OUTCOME_WORD[v.outcome], outcomeWord(v.outcome, s.kind), v.outcome, v.failure?.message ?? ''].join('\n').toLowerCase();
 }
 
 /** "3 agents", or "7 subjects" when several kinds are listed. */
@@ -359,7 +359,7 @@ export class SubjectList {
     else delete row.el.dataset.host;
     const outcome = s.value.outcome;
     row.badge.className = `badge ${outcome}`;
-    row.badge.textContent = `${OUTCOME_ICON[outcome]} ${OUTCOME_WORD[outcome]}`;
+    row.badge.textContent = `${OUTCOME_ICON[outcome]} ${outcomeWord(outcome, s.kind)}`;
     row.kind.textContent = KIND_TAG[s.kind];
     row.kind.title = KIND_NOUN[s.kind][0];
     const meta: string[] = [];

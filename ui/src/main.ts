@@ -579,7 +579,7 @@ function renderSubjectHeader(s: Subject): void {
   const kind = document.createElement('span');
   kind.className = 'kind-tag';
   kind.textContent = KIND_NOUN[s.kind][0];
-  title.append(kind, h2, outcomeBadge(document, s.value.outcome), meta);
+  title.append(kind, h2, outcomeBadge(document, s.value.outcome, s.kind), meta);
   header.replaceChildren(...(banner ? [title, banner] : [title]));
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { formatDuration, otherStartupsText } from '../../src/timeline/format.js';
+import { sessionEndText } from '../../src/decoders/net/conn-states.js';
 import type { Agent, CtiClient, Finding, LoginAttempt, Step, Workstation } from '../../src/timeline/model.js';
 import { el, fill, findingSentence, formatClock, keyValues, type Child } from './details.js';
 import { PHASE_LABELS } from './lanes.js';
@@ -146,7 +147,7 @@ export function renderCtiClientOverview(pane: HTMLElement, c: CtiClient, agents:
       'li',
       { class: 'session' },
       el('div', { class: 'mono session-ends', text: `${s.client} → ${s.server}` }),
-      el('div', { class: 'session-facts', text: [opened, formatClock(s.start).slice(11, 23), s.end !== null ? `for ${formatDuration(s.end - s.start)}` : 'still open', s.endState ? `ended ${s.endState}` : ''].filter(Boolean).join(' · ') }),
+      el('div', { class: 'session-facts', text: [opened, formatClock(s.start).slice(11, 23), s.end !== null ? `for ${formatDuration(s.end - s.start)}` : 'still open', s.endState ? sessionEndText(s.endState) : ''].filter(Boolean).join(' · ') }),
     );
     li.dataset.opened = String(s.opened);
     sessions.append(li);

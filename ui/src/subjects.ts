@@ -7,7 +7,7 @@
 import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type Agent, type AnalysisDocument, type CtiClient, type Finding, type Outcome, type Step, type Workstation } from '../../src/timeline/model.js';
 import { agentDeviceText, ctiClientPendingText, formatDuration, hostOf } from '../../src/timeline/format.js';
 import { PHASE_LABELS } from './lanes.js';
-import { OUTCOME_ICON, OUTCOME_WORD } from './outcome.js';
+import { OUTCOME_ICON, outcomeWord } from './outcome.js';
 
 export type SubjectKind = 'workstation' | 'agent' | 'cti-client';
 export const SUBJECT_KINDS: readonly SubjectKind[] = ['agent', 'cti-client', 'workstation'];
@@ -249,7 +249,7 @@ export function timelineView(doc: AnalysisDocument, s: Subject): TimelineView {
 export function viewTitle(view: TimelineView): string {
   const s = view.subject;
   const v = s.value;
-  const outcome = `${OUTCOME_ICON[v.outcome]} ${OUTCOME_WORD[v.outcome]}`;
+  const outcome = `${OUTCOME_ICON[v.outcome]} ${outcomeWord(v.outcome, s.kind)}`;
   let parts: string[];
   if (s.kind === 'workstation') {
     const ws = s.value;

@@ -110,7 +110,10 @@ function renderAgentSummary(doc: AnalysisDocument, actions: SummaryActions): HTM
   const s = doc.summary;
   const byOutcome = s.agentsByOutcome ?? { 'logged-in': 0, failed: 0, incomplete: 0 };
   const heading = el('h3', undefined, `Agents (${s.agents ?? doc.agents.length})`);
-  const ctiLine = el('p', 'muted', `${s.ctiClients ?? doc.ctiClients.length} CTI client${(s.ctiClients ?? doc.ctiClients.length) === 1 ? '' : 's'} spoke for them`);
+  const clients = s.ctiClients ?? doc.ctiClients.length;
+  // A desktop's agent logs in on the desktop's own session: no CTI client speaks for it but the desktop itself.
+  const own = doc.agents.length > 0 && doc.agents.every((a) => a.desktopLink?.basis === 'desktop-session');
+  const ctiLine = el('p', 'muted', own ? `each on its own desktop's CTI session` : `${clients} CTI client${clients === 1 ? '' : 's'} spoke for them`);
   const cards = el('div', 'summary-cards agent-cards');
   for (const outcome of OUTCOMES) {
     const card = el('button', `card ${outcome}`);
