@@ -17,6 +17,9 @@ export interface StepExplanation {
 
 export const STEP_EXPLANATIONS: readonly StepExplanation[] = [
   { summary: /heartbeat/i, text: 'The desktop and the CTI server check every few seconds that the other is still there; missed heartbeats mean the session is about to be dropped.' },
+  // A server's own end of a session first: its summary names CLOSE_REQ (the one nobody sent).
+  { summary: /closed the session after .*\(FIN, no CLOSE_REQ\)$/, text: 'The server ended the session on its own (its FIN, no CLOSE_REQ): the desktop has no CTI session from then on, and its agent takes no calls until it connects again.' },
+  { summary: / reset the connection after /, text: 'The server reset an established connection (RST): its service stopped, restarted or dropped the session, and the desktop has to connect again.' },
   { summary: /^CTI messages: CLOSE|CLOSE_REQ/, text: 'The desktop ends its CTI session; after a failed login this is the desktop giving up.' },
   { phase: 'dns', text: 'The desktop looks up the addresses of its servers by name; a wrong or stale answer sends it to a server that is not there.' },
   { phase: 'config', service: 'ldap-directory', text: 'CAD reads its configuration (the agent\'s profile, team, CTI server addresses) from the CAD LDAP directory on the UCCX node; without it the desktop cannot start.' },

@@ -135,6 +135,34 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('a CTI session the server closed: its FIN row red with the finding, and clicking it opens the step; cut labels keep their text as a tooltip', async () => {
+    const file = join(work, 'server-closed.pcapng');
+    writeLongCtiCapture(file, 6, 's2c');
+    const { page, errors } = await openSequence(file, 900, 900);
+    const fin = page.locator('#sequence-view .seq-row.seq-fin');
+    expect(await fin.count()).toBe(1);
+    expect(await fin.getAttribute('class')).toContain('seq-failed');
+    expect(await fin.locator('.seq-label').textContent()).toBe('FIN: closed by the server');
+    expect(await fin.locator('.seq-finding').first().textContent()).toMatch(/^session-closed: 192\.168\.100\.1:12028/);
+    await fin.locator('.seq-arrow').click({ force: true });
+    const step = await fin.getAttribute('data-step');
+    expect(await page.locator('#details h3').getAttribute('data-step')).toBe(step);
+    expect(await page.locator('#details p.sentence').first().textContent()).toMatch(/^192\.168\.100\.1:12028 closed the session after .* \(FIN, no CLOSE_REQ\)$/);
+    expect(await page.locator('#details').textContent()).toContain('closed (SF)');
+    // Explained as the server's doing, never as the desktop ending its session.
+    expect(await page.locator('#details .step-explanation').textContent()).toMatch(/^The server ended the session on its own \(its FIN, no CLOSE_REQ\)/);
+    // At 900 px OPEN_CONF's label is cut: the row's tooltip has it whole.
+    const cut = page.locator('#sequence-view .seq-row.seq-message', { hasText: 'OPEN_CONF' });
+    const shown = (await cut.locator('.seq-label').textContent())!;
+    expect(shown.endsWith('…')).toBe(true);
+    const tip = (await cut.locator('title').textContent())!;
+    expect(tip.startsWith(shown.slice(0, -1))).toBe(true);
+    expect(tip.length).toBeGreaterThan(shown.length);
+    await page.screenshot({ path: artifactPath('sequence-server-closed.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('300 messages: one row each, no two labels overlap, the lifeline headers stay in view', async () => {
     const file = join(work, 'long-cti.pcapng');
     writeLongCtiCapture(file, 300);

@@ -7,6 +7,7 @@
  */
 
 import type { FieldValue } from '../../src/decoders/types.js';
+import { stateWithCode } from '../../src/decoders/net/conn-states.js';
 import { formatDuration, stepGlyph } from '../../src/timeline/format.js';
 import type { Finding, Step } from '../../src/timeline/model.js';
 import { PHASE_LABELS, serviceLabel } from './lanes.js';
@@ -169,7 +170,7 @@ export function renderStep(pane: HTMLElement, step: Step, ctx: DetailsContext): 
     ['messages', d.messages !== undefined ? String(d.messages) : null],
     ['exchanges', d.count !== undefined ? `${d.count}${d.missed ? `, ${d.missed} unanswered` : ''}${d.maxConsecutiveMissed ? ` (at most ${d.maxConsecutiveMissed} in a row)` : ''}` : null],
     ['pending', d.pending ? String(d.pending) : null],
-    ['connection', d.connState ?? null],
+    ['connection', d.connState ? stateWithCode(d.connState) : null],
     ['SYNs', d.syns !== undefined ? `${d.syns}${d.synSpan ? ` over ${formatDuration(d.synSpan)}` : ''}` : null],
     ['bytes', d.bytes ? `${d.bytes.c2s} sent, ${d.bytes.s2c} received` : null],
     ['bytes not captured', d.gapBytes ? String(d.gapBytes) : null],

@@ -764,6 +764,10 @@ const sequence = new SequenceView(
     showProgress(0, file.size, 'reading for the comparison');
     post({ type: 'analyze', file, name: file.name, showSecrets: false, reference: true });
   },
+  (id) => {
+    const step = timeline.view?.subject.value.steps.find((s) => s.id === id);
+    if (step) openItem({ kind: 'step', step, group: 'own', time: step.start });
+  },
 );
 function showSequence(): void {
   const view = timeline.view;

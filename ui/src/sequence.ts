@@ -26,6 +26,8 @@ export class SequenceView {
     private readonly container: HTMLElement,
     private readonly onMessage: (m: StoredMessage) => void,
     private readonly loadReference?: (file: File) => void,
+    /** A row that is no message (a connect, SYN, RST or FIN) opens the step it belongs to. */
+    private readonly onStep?: (stepId: string) => void,
   ) {
     container.addEventListener('click', (e) => this.click(e));
     container.addEventListener('keydown', (e) => {
@@ -60,7 +62,7 @@ export class SequenceView {
     this.renderCompare();
     const box = this.container.querySelector('.seq-scroll');
     if (box) box.scrollTop = scroll;
-    for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message]')) {
+    for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message], .seq-row[data-step]')) {
       row.setAttribute('tabindex', '0');
       row.setAttribute('role', 'button');
       row.style.cursor = 'pointer';
@@ -89,12 +91,15 @@ export class SequenceView {
 
   private click(e: Event): void {
     if ((e.target as Element).closest?.('.seq-compare')) return;
-    const row = (e.target as Element).closest?.('.seq-row[data-message]');
+    const row = (e.target as Element).closest?.('.seq-row[data-message], .seq-row[data-step]');
     if (!row) return;
-    const m = this.messages[Number(row.getAttribute('data-message'))];
-    if (!m) return;
+    const index = row.getAttribute('data-message');
+    const m = index !== null ? this.messages[Number(index)] : undefined;
+    const step = row.getAttribute('data-step');
+    if (!m && (step === null || !this.onStep)) return;
     for (const r of this.container.querySelectorAll('.seq-row.seq-selected')) r.classList.remove('seq-selected');
     row.classList.add('seq-selected');
-    this.onMessage(m);
+    if (m) this.onMessage(m);
+    else this.onStep!(step!);
   }
 }

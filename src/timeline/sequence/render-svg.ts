@@ -130,10 +130,12 @@ function renderRow(pl: Placed, index: number, d: SequenceDiagram, x: (p: number)
   const time = `<text class="seq-time" x="6" y="${mid + 4}" ${FONT} fill="${COLORS.muted}">${esc(relTime(row.time, d.origin))}</text>`;
   const hit = `<rect class="seq-hit" x="${L.timeColumn}" y="${y}" width="${width - L.timeColumn}" height="${pl.height}" fill="transparent"/>`;
   const findings = pl.findingLines
-    .map((f, i) => `<text class="seq-finding" x="${L.timeColumn + L.pad}" y="${y + L.rowHeight + 8 + i * L.findingLine}" ${FONT} fill="${f.severity === 'error' ? COLORS.fail : COLORS.warn}">${esc(f.text)}</text>`)
+    // A white halo under the letters: the text crosses the dashed lifelines.
+    .map((f, i) => `<text class="seq-finding" x="${L.timeColumn + L.pad}" y="${y + L.rowHeight + 8 + i * L.findingLine}" ${FONT} fill="${f.severity === 'error' ? COLORS.fail : COLORS.warn}" stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${esc(f.text)}</text>`)
     .join('');
   let shape = '';
   let label = '';
+  let shown: string | undefined;
   if (row.kind === 'idle') {
     shape = `<rect x="${L.timeColumn}" y="${y + 4}" width="${width - L.timeColumn - L.pad}" height="${L.rowHeight - 6}" fill="#f4f4f5"/>`;
     label = `<text class="seq-label" x="${L.timeColumn + (width - L.timeColumn) / 2}" y="${mid + 4}" text-anchor="middle" ${FONT} font-style="italic" fill="${COLORS.muted}">${esc(fit(`⋯ ${row.label} ⋯`, width - L.timeColumn - 2 * L.pad))}</text>`;
@@ -143,7 +145,8 @@ function renderRow(pl: Placed, index: number, d: SequenceDiagram, x: (p: number)
     const x0 = x(a) - col / 2 + 8;
     const x1 = x(b) + col / 2 - 8;
     shape = `<rect x="${x0}" y="${y + 3}" width="${x1 - x0}" height="${L.rowHeight - 4}" rx="3" fill="${row.kind === 'note' ? COLORS.note : COLORS.fold}" stroke="${row.failed ? COLORS.fail : COLORS.line}"/>`;
-    label = `<text class="seq-label" x="${x0 + 6}" y="${mid + 4}" ${FONT} fill="${color}">${esc(fit(row.label, width - x0 - 6 - L.pad))}</text>`;
+    shown = fit(row.label, width - x0 - 6 - L.pad);
+    label = `<text class="seq-label" x="${x0 + 6}" y="${mid + 4}" ${FONT} fill="${color}">${esc(shown)}</text>`;
   } else {
     const x0 = x(row.from);
     const x1 = x(row.to);
@@ -157,9 +160,12 @@ function renderRow(pl: Placed, index: number, d: SequenceDiagram, x: (p: number)
     const marker = lost ? `url(#${prefix}lost)` : row.failed ? `url(#${prefix}arrow-fail)` : `url(#${prefix}arrow)`;
     shape = `<line class="seq-arrow" x1="${x0}" y1="${mid + 6}" x2="${end}" y2="${mid + 6}" stroke="${stroke}" stroke-width="${row.failed ? 2 : 1.3}"${dash} marker-end="${marker}"/>`;
     const left = Math.min(x0, x1) + 6;
-    label = `<text class="seq-label" x="${left}" y="${mid + 1}" ${FONT}${quiet && !row.failed ? ` fill="${COLORS.muted}"` : ` fill="${color}"`}${row.failed ? ' font-weight="600"' : ''}>${esc(fit(row.label, width - left - L.pad))}</text>`;
+    shown = fit(row.label, width - left - L.pad);
+    label = `<text class="seq-label" x="${left}" y="${mid + 1}" ${FONT}${quiet && !row.failed ? ` fill="${COLORS.muted}"` : ` fill="${color}"`}${row.failed ? ' font-weight="600"' : ''}>${esc(shown)}</text>`;
   }
-  return `<g ${attrs}>${hit}${time}${shape}${label}${findings}</g>`;
+  // A label cut to the room there is keeps its whole text as the row's tooltip.
+  const tip = shown !== undefined && shown !== row.label ? `<title>${esc(row.label)}</title>` : '';
+  return `<g ${attrs}>${tip}${hit}${time}${shape}${label}${findings}</g>`;
 }
 
 /** One standalone SVG file: headers on top of the rows. */
