@@ -276,6 +276,21 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
       expect(await page.locator(`.card[data-outcome="${outcome}"] .count`).textContent()).toBe(String(doc.summary.byOutcome[outcome]));
     }
     expect(await page.locator('.login-chart rect.bar').count()).toBeGreaterThan(0);
+    // Findings by kind: each bar in its worst finding's colour, its mark by the name, errors first.
+    const bars = await page.$$eval('.kind-chart g[data-kind]', (gs) => gs.map((g) => ({ kind: g.getAttribute('data-kind'), severity: g.getAttribute('data-severity'), bar: g.querySelector('rect')!.getAttribute('class'), fill: getComputedStyle(g.querySelector('rect')!).fill, label: g.querySelector('text')!.textContent })));
+    const worst = new Map<string, string>();
+    const rank = { error: 2, warning: 1, info: 0 } as const;
+    for (const x of [...doc.workstations, ...doc.agents, ...doc.ctiClients]) for (const f of x.findings) if (!worst.has(f.kind) || rank[f.severity] > rank[worst.get(f.kind) as keyof typeof rank]) worst.set(f.kind, f.severity);
+    expect(bars.length).toBe(Object.values(doc.summary.byFindingKind).filter((n) => (n ?? 0) > 0).length);
+    expect(bars.some((b) => b.severity === 'error')).toBe(true);
+    for (const b of bars) {
+      expect(b.severity, b.kind!).toBe(worst.get(b.kind!));
+      expect(b.bar).toBe(`bar ${b.severity}`);
+      expect(b.label).toBe(`${b.severity === 'error' ? '✗' : b.severity === 'warning' ? '⚠' : 'ℹ'} ${b.kind}`);
+    }
+    const fills = new Map(bars.map((b) => [b.severity, b.fill]));
+    expect(new Set(fills.values()).size).toBe(fills.size);
+    expect(bars.map((b) => rank[b.severity as keyof typeof rank])).toEqual([...bars.map((b) => rank[b.severity as keyof typeof rank])].sort((a, b) => b - a));
     // Each agent logged in on its own desktop's session: no CTI client is said to have spoken for them.
     const summaryText = (await page.locator('#summary-view').textContent())!;
     expect(summaryText).toContain("each on its own desktop's CTI session");

@@ -6,8 +6,9 @@
 
 import * as d3 from 'd3';
 import { formatDuration } from '../../src/timeline/format.js';
-import { OUTCOMES, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
+import { OUTCOMES, type AnalysisDocument, type Finding, type Outcome } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD, outcomeBadge } from './outcome.js';
+import { severityMark } from './details.js';
 import { agentKey, type SubjectKind, type SubjectRef } from './subjects.js';
 
 export interface SummaryActions {
@@ -67,10 +68,19 @@ export function renderSummary(target: HTMLElement, doc: AnalysisDocument, action
 
   const agentSection = doc.agents?.length ? renderAgentSummary(doc, actions) : [];
 
+  // Each kind's bar in the colour of its worst finding, its mark beside the name (never colour alone).
+  const worst = new Map<string, Finding['severity']>();
+  const RANK = { error: 2, warning: 1, info: 0 } as const;
+  for (const subject of [...doc.workstations, ...(doc.agents ?? []), ...(doc.ctiClients ?? [])]) {
+    for (const f of subject.findings) {
+      const was = worst.get(f.kind);
+      if (was === undefined || RANK[f.severity] > RANK[was]) worst.set(f.kind, f.severity);
+    }
+  }
   const kinds = Object.entries(s.byFindingKind)
     .filter(([, n]) => (n ?? 0) > 0)
-    .map(([kind, n]) => ({ kind, n: n ?? 0 }))
-    .sort((a, b) => b.n - a.n);
+    .map(([kind, n]) => ({ kind, n: n ?? 0, severity: worst.get(kind) ?? 'info' }))
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || b.n - a.n);
 
   const charts = el('div');
   charts.style.display = 'flex';
@@ -147,7 +157,7 @@ function renderAgentSummary(doc: AnalysisDocument, actions: SummaryActions): HTM
   return [heading, ctiLine, cards, el('h3', undefined, 'Agent groups'), table];
 }
 
-function kindChart(kinds: { kind: string; n: number }[]): SVGSVGElement {
+function kindChart(kinds: { kind: string; n: number; severity: Finding['severity'] }[]): SVGSVGElement {
   const rowH = 22;
   const labelW = 170;
   const w = 460;
@@ -159,8 +169,10 @@ function kindChart(kinds: { kind: string; n: number }[]): SVGSVGElement {
     .data(kinds)
     .join('g')
     .attr('transform', (_, i) => `translate(0,${i * rowH + 4})`);
-  row.append('text').attr('x', labelW - 6).attr('y', 14).attr('text-anchor', 'end').text((d) => d.kind);
-  row.append('rect').attr('class', 'bar').attr('x', labelW).attr('y', 3).attr('height', 14).attr('width', (d) => Math.max(2, x(d.n)));
+  row.attr('data-kind', (d) => d.kind).attr('data-severity', (d) => d.severity);
+  row.append('title').text((d) => `${d.n} ${d.kind}, the worst of them ${d.severity === 'error' ? 'an error' : `a ${d.severity}`}`);
+  row.append('text').attr('x', labelW - 6).attr('y', 14).attr('text-anchor', 'end').text((d) => `${severityMark(d.severity)} ${d.kind}`);
+  row.append('rect').attr('class', (d) => `bar ${d.severity}`).attr('x', labelW).attr('y', 3).attr('height', 14).attr('width', (d) => Math.max(2, x(d.n)));
   row.append('text').attr('x', (d) => labelW + Math.max(2, x(d.n)) + 5).attr('y', 14).text((d) => String(d.n));
   return svg.node()!;
 }
