@@ -207,32 +207,18 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
       const label = syns > 1 ? `SYN ×${syns} over ${formatDuration(synSpan)}${refused ? '' : ': no answer'}` : refused ? 'SYN' : 'SYN: no answer';
       raw.push({ ...base(), kind: 'syn', time: at, from: clientParty(client), to: -1, label, frames: synFrames, order: order++ });
     }
+    // The connection's end, at the flow's last packet, as an arrow from the side that ended it.
+    const endRow = (kind: 'rst' | 'fin', fromServer: boolean, label: string, frames: number[]): void => {
+      const c = clientParty(client);
+      raw.push({ ...base(), kind, time: end, from: fromServer ? -1 : c, to: fromServer ? c : -1, label, frames, order: order++ });
+    };
+    const ender = (fromServer: boolean): string => (fromServer ? 'the server' : `the ${roleOfHost(hostOf(client))}`);
     if (rstFrame !== undefined || state === 'REJ') {
       const fromServer = rstBy !== 'c2s';
-      const label = !answered ? 'RST: connection refused' : fromServer ? 'RST: reset by the server' : `RST: reset by the ${roleOfHost(hostOf(client))}`;
-      raw.push({
-        ...base(),
-        kind: 'rst',
-        time: end,
-        from: fromServer ? -1 : clientParty(client),
-        to: fromServer ? clientParty(client) : -1,
-        label,
-        frames: rstFrame !== undefined ? [rstFrame] : [],
-        order: order++,
-      });
+      endRow('rst', fromServer, !answered ? 'RST: connection refused' : `RST: reset by ${ender(fromServer)}`, rstFrame !== undefined ? [rstFrame] : []);
     } else if (finBy !== undefined) {
-      // A clean close, at the flow's end (the last FIN or its ACK): a trainer sees which side ended the session.
-      const fromServer = finBy === 's2c';
-      raw.push({
-        ...base(),
-        kind: 'fin',
-        time: end,
-        from: fromServer ? -1 : clientParty(client),
-        to: fromServer ? clientParty(client) : -1,
-        label: fromServer ? 'FIN: closed by the server' : `FIN: closed by the ${roleOfHost(hostOf(client))}`,
-        frames: finFrames.slice(0, 2),
-        order: order++,
-      });
+      // A clean close (the last FIN or its ACK): a trainer sees which side ended the session.
+      endRow('fin', finBy === 's2c', `FIN: closed by ${ender(finBy === 's2c')}`, finFrames.slice(0, 2));
     }
   };
 
