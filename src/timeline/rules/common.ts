@@ -28,6 +28,21 @@ export function reconnectingAfter(ws: WorkstationView, failed: AnalyzedStep): Pe
   return ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end - 1e-6);
 }
 
+/**
+ * A lost session's finding when the capture ends with the host connecting to the same service again: a warning,
+ * the sentence that says its outcome is not in the capture, and that SYN among its frames. Otherwise the step's
+ * own severity, no sentence and the step's frames.
+ */
+export function lostSessionEnd(ws: WorkstationView, s: AnalyzedStep): { severity: Severity; then: string; frames: number[] | undefined } {
+  const again = reconnectingAfter(ws, s);
+  if (!again) return { severity: severityFor(ws, s), then: '', frames: undefined };
+  return {
+    severity: 'warning',
+    then: ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got a session again is not in it.`,
+    frames: [...s.frames, again.frame],
+  };
+}
+
 export function isStartupPhase(phase: string): boolean {
   return (STARTUP_PHASES as readonly string[]).includes(phase);
 }

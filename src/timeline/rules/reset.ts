@@ -1,6 +1,6 @@
 import type { Rule } from '../state.js';
 import { connectionAge } from '../describe.js';
-import { makeFinding, reconnectingAfter, serverText, severityFor, silenceText } from './common.js';
+import { lostSessionEnd, makeFinding, serverText, silenceText } from './common.js';
 
 /**
  * An established session that the server reset. When the capture ends while the host is connecting to the same
@@ -12,8 +12,7 @@ export const diagnoseReset: Rule = (ws) =>
     .map((s) => {
       const c = s.facts.conn!;
       const frame = c.rstFrame !== undefined ? ` (frame ${c.rstFrame})` : '';
-      const again = reconnectingAfter(ws, s);
-      const then = again ? ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got a session again is not in it.` : '';
+      const { severity, then, frames } = lostSessionEnd(ws, s);
       const message = `${serverText(ws, s.server)}, the ${s.label}, reset the established connection after ${connectionAge(c)}${frame}: the service stopped, restarted or dropped the session.${silenceText(c)}${then}`;
-      return makeFinding('connection-reset', again ? 'warning' : severityFor(ws, s), s, message, again ? [...s.frames, again.frame] : undefined);
+      return makeFinding('connection-reset', severity, s, message, frames);
     });

@@ -1,6 +1,6 @@
 import type { Rule } from '../state.js';
 import { connectionAge } from '../describe.js';
-import { makeFinding, reconnectingAfter, serverText, severityFor, silenceText } from './common.js';
+import { lostSessionEnd, makeFinding, serverText, silenceText } from './common.js';
 
 /**
  * A CTI session the server ended with its FIN, unasked: no CLOSE_REQ, no refused open, no silence past its
@@ -13,10 +13,9 @@ export const diagnoseSessionClosed: Rule = (ws) =>
     .map((s) => {
       const c = s.facts.conn!;
       const frame = c.finFrame !== undefined ? `FIN, frame ${c.finFrame}` : 'FIN';
-      const again = reconnectingAfter(ws, s);
-      const then = again ? ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got a session again is not in it.` : '';
+      const { severity, then, frames } = lostSessionEnd(ws, s);
       const message =
         `${serverText(ws, s.server)}, the ${s.label}, closed the CTI session after ${connectionAge(c)} (${frame}), with no CLOSE_REQ and no word ` +
         `of its side going offline: the service stopped or restarted, or the server dropped the client.${silenceText(c)}${then}`;
-      return makeFinding('session-closed', again ? 'warning' : severityFor(ws, s), s, message, again ? [...s.frames, again.frame] : undefined);
+      return makeFinding('session-closed', severity, s, message, frames);
     });

@@ -141,7 +141,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   };
   if (portCheck) s.facts.conn.portCheck = true;
   const g = flow.ged;
-  if ((failure === 'reset' || failure === 'closed') && g !== undefined && !openRequestSeen(g) && r.end - g.lastMessage >= SILENT_BEFORE_END) {
+  if (ending && g !== undefined && !openRequestSeen(g) && r.end - g.lastMessage >= SILENT_BEFORE_END) {
     s.facts.conn.silentFor = r.end - g.lastMessage;
   }
   if (r.syns === 0 && r.synAckFrame === undefined) s.facts.conn.midStream = true;
