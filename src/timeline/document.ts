@@ -11,8 +11,8 @@ import { isStartupPhase } from './rules/common.js';
 import type { AgentState } from './subjects/agents.js';
 import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
-import { assignCtiConnections, buildCtiClient } from './subjects/cti-client-document.js';
-import { otherStartupsText, roundSeconds } from './format.js';
+import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
+import { lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
 import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
@@ -183,7 +183,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
       outcome =
         link.agent.outcome === 'logged-in'
           ? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: ok ? Math.round((ok.time - start) * 1000) / 1000 : null }
-          : { outcome: 'failed', failedPhase: 'login', failure: link.agent.failure ? { ...link.agent.failure, step: null } : null, loginSeconds: null };
+          : { outcome: 'failed', failedPhase: link.agent.failedPhase ?? 'login', failure: link.agent.failure ? { ...link.agent.failure, step: null } : null, loginSeconds: null };
       for (const f of link.agent.findings) findings.push({ ...f, step: null });
       loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
     }
@@ -290,10 +290,33 @@ function matchesFilter(ws: Workstation, filter: string | undefined): boolean {
   return ws.host.toLowerCase() === f || ws.names.some((n) => n === f || n.split('.')[0] === f) || ws.agent.id === filter;
 }
 
+/** Every CTI client's entry, and how each client state's latest session was lost (a merged one's through its owner). */
+function buildCtiClients(st: AnalysisState, truncated: boolean): { built: CtiClient[]; lossOf: Map<CtiClientState, SessionLoss> } {
+  const built: CtiClient[] = [];
+  const lossOf = new Map<CtiClientState, SessionLoss>();
+  const extra = assignCtiConnections(st);
+  const clients = new Set([...st.ctiClients.values(), ...extra.keys()]);
+  // Sessions caught after their OPEN go to the named client that opened next on their host (it failed over).
+  const owners = caughtSessionOwners(clients);
+  const merged = new Map<CtiClientState, CtiClientState[]>();
+  for (const [from, to] of owners) merged.set(to, [...(merged.get(to) ?? []), from]);
+  for (const c of clients) {
+    if (owners.has(c)) continue;
+    const from = merged.get(c);
+    const steps = [...(extra.get(c) ?? []), ...(from ?? []).flatMap((f) => extra.get(f) ?? [])];
+    const { client, loss } = buildCtiClientWithLoss(from ? mergedClient(c, from) : c, st, truncated, steps);
+    built.push(client);
+    if (loss) for (const x of [c, ...(from ?? [])]) lossOf.set(x, loss);
+  }
+  return { built, lossOf };
+}
+
 export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDocument {
   const truncated = st.truncation !== undefined || source.truncated === true;
   const workstationHosts = [...st.hosts.values()].filter((h) => st.isWorkstation(h) && h.steps.length > 0);
-  const { agents: allAgents, links } = buildAgents(st, workstationHosts, truncated);
+  // The CTI clients first: an agent whose client's session was lost after its login went with it.
+  const { built, lossOf } = buildCtiClients(st, truncated);
+  const { agents: allAgents, links } = buildAgents(st, workstationHosts, truncated, lossOf);
   const workstations: Workstation[] = [];
   const allHosts: string[] = [];
   for (const h of workstationHosts) {
@@ -307,20 +330,9 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   const agents = allAgents.filter((a) =>
     st.agentFilter !== undefined ? a.id === st.agentFilter : st.filter === undefined || (a.desktop !== null && shownHosts.has(a.desktop)),
   );
-  const ctiClients: CtiClient[] = [];
-  const extra = assignCtiConnections(st);
-  const clients = new Set([...st.ctiClients.values(), ...extra.keys()]);
-  // Sessions caught after their OPEN go to the named client that opened next on their host (it failed over).
-  const owners = caughtSessionOwners(clients);
-  const merged = new Map<CtiClientState, CtiClientState[]>();
-  for (const [from, to] of owners) merged.set(to, [...(merged.get(to) ?? []), from]);
-  for (const c of clients) {
-    if (owners.has(c)) continue;
-    const from = merged.get(c);
-    const steps = [...(extra.get(c) ?? []), ...(from ?? []).flatMap((f) => extra.get(f) ?? [])];
-    const cc = buildCtiClient(from ? mergedClient(c, from) : c, st, truncated, steps);
-    if (!focused || shownHosts.has(cc.host) || cc.host === st.filter || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host))) ctiClients.push(cc);
-  }
+  const ctiClients = built.filter(
+    (cc) => !focused || shownHosts.has(cc.host) || cc.host === st.filter || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host)),
+  );
   ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));
   if (st.agentFilter !== undefined) {
     // Focus on one agent: its desktop stays, the other workstations go.
@@ -427,7 +439,7 @@ export function summarize(
   if (workstations.length === 0 && agents.length === 0) message = ctiClients.length > 0 ? ctiClientsMessage(ctiClients) : nothingFoundMessage(servicesSeen, noDesktop);
   else if (serverSide.length === 0) message = wsMessage;
   else {
-    const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups)}`];
+    const parts = [`${agents.length === 1 ? '1 agent' : `${agents.length} agents`}: ${agentsMessage(agentGroups, agents)}`];
     if (workstations.length > 0) parts.push(`${workstations.length === 1 ? '1 workstation' : `${workstations.length} workstations`}: ${wsMessage}`);
     message = parts.join('; ');
   }
@@ -484,13 +496,18 @@ function groupAgents(agents: readonly Agent[]): AgentSummaryGroup[] {
 }
 
 /** "212 logged in, 9 agent-login-failed 88004 on 10.20.0.10:42027, 3 incomplete". */
-function agentsMessage(groups: readonly AgentSummaryGroup[]): string {
+function agentsMessage(groups: readonly AgentSummaryGroup[], agents: readonly Agent[]): string {
   const parts: string[] = [];
   const count = (o: Outcome): number => groups.filter((g) => g.outcome === o).reduce((n, g) => n + g.count, 0);
   if (count('logged-in') > 0) parts.push(`${count('logged-in')} logged in`);
+  const byName = new Map(agents.map((a) => [a.id ?? a.instrument ?? '?', a]));
   for (const g of groups) {
     if (g.outcome !== 'failed') continue;
-    parts.push(`${g.count} ${g.kind ?? 'failed'}${g.code !== null ? ` ${g.code}` : ''}${g.server ? ` on ${g.server}` : ''}`);
+    // Agents that were logged in when their CTI client's session was lost: the client's cause, said as that.
+    const first = byName.get(g.agents[0]);
+    const lost = first !== undefined && lostAfterLogin(first);
+    // The failed clients' clause after this one names the cause.
+    parts.push(lost ? `${g.count} lost with their CTI session${g.server ? ` on ${g.server}` : ''}` : `${g.count} ${g.kind ?? 'failed'}${g.code !== null ? ` ${g.code}` : ''}${g.server ? ` on ${g.server}` : ''}`);
   }
   if (count('incomplete') > 0) parts.push(`${count('incomplete')} incomplete`);
   return parts.join(', ');
@@ -559,7 +576,11 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
       return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${late}${fo > 0 ? ', after a failover' : ''}`;
     }
     const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
+    if (lostAfterLogin(ws)) return `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
+    // Logged in, then its session lost while the capture ends with the desktop connecting again (outcome.ts).
+    const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && lostAfterLogin({ ...ws, failedPhase: 'cti-session', failure: f }));
+    if (reconnecting) return `${who} logged in${which}, then lost its CTI session: ${reconnecting.message}`;
     // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
     const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
     if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;

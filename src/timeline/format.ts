@@ -98,3 +98,21 @@ export function otherStartupsText(su: { others: readonly { index: number; outcom
 export function ctiClientPendingText(c: { sessions: readonly { opened: boolean | null }[] }): string {
   return c.sessions.some((s) => s.opened === true) ? 'reconnecting when the capture ends' : 'no open seen';
 }
+
+/**
+ * A subject that failed at cti-session after it had logged in: the session its login was made on was lost later
+ * (outcome.ts, sessionLostAfterLogin; an agent's, with its CTI client: agent-document.ts, lostWithClient). Read from the
+ * public document, so the renderers and the web UI can say it.
+ */
+export function lostAfterLogin(s: {
+  failedPhase: string | null;
+  failure: { step: string | null } | null;
+  steps: readonly { id: string; start: number }[];
+  attempts: readonly { outcome: string; time: number }[];
+}): boolean {
+  if (s.failedPhase !== 'cti-session' || !s.failure) return false;
+  // An agent's loss is its CTI client's step, not one of its own: only a logged-in agent is failed so.
+  if (s.failure.step === null) return true;
+  const lostAt = s.steps.find((x) => x.id === s.failure!.step)?.start;
+  return lostAt !== undefined && s.attempts.some((a) => a.outcome === 'logged-in' && a.time <= lostAt);
+}

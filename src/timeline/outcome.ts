@@ -4,7 +4,7 @@ import type { Phase } from '../decoders/profile.js';
 import type { FailureCause, Finding, FindingKind, Outcome, StartupOutcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
-import { isStartupPhase, recoveryOf, stepText } from './rules/common.js';
+import { endsSession, isStartupPhase, recoveryOf, stepText } from './rules/common.js';
 import { splitStartups, type Startup } from './startups.js';
 import { maxOf } from '../array-loops.js';
 
@@ -100,7 +100,7 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
     const event = login.facts.login!.event!;
     // A capture that began after the start-up did (rules/capture-start.ts) cannot time it.
     const late = findings.some((f) => f.kind === 'capture-started-late');
-    return { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: late ? null : round(event.time - Math.min(first, login.start)) };
+    return sessionLostAfterLogin(su, event.time, failedAll, findings) ?? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: late ? null : round(event.time - Math.min(first, login.start)) };
   }
   const ids = new Set(su.steps.map((s) => s.id));
   const failed = failedAll.filter((s) => ids.has(s.id));
@@ -119,6 +119,23 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
       : { phase, step: step.id, kind: null, server: step.server, message: stepText(step) },
     loginSeconds: null,
   };
+}
+
+/**
+ * The CTI session lost after the login that `loginTime` confirmed, with no later session that made up for it: the
+ * agent is not logged in at the end (failed at cti-session); when the capture ends while the desktop connects again,
+ * that end is not in it (incomplete). Undefined when the session went on, or was ended by the desktop.
+ */
+function sessionLostAfterLogin(su: Startup, loginTime: number, failedAll: readonly AnalyzedStep[], findings: readonly Finding[]): OutcomeResult | undefined {
+  const ids = new Set(su.steps.map((s) => s.id));
+  for (const s of failedAll) {
+    if (!ids.has(s.id) || s.phase !== 'cti-session' || !endsSession(s) || s.end < loginTime) continue;
+    const f = findings.find((x) => x.step === s.id && x.severity === 'error') ?? findings.find((x) => x.step === s.id && x.severity === 'warning');
+    if (!f) continue;
+    if (f.severity === 'warning') return { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
+    return { outcome: 'failed', failedPhase: 'cti-session', failure: causeOf('cti-session', f), loginSeconds: null };
+  }
+  return undefined;
 }
 
 /** When the start-up began: the first desktop step, or a DNS lookup just before it. */

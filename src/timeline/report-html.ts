@@ -11,7 +11,7 @@ import { describeFrames } from './frames.js';
 import { ctiClientPendingText, formatDuration } from './format.js';
 import { sessionEndText } from '../decoders/net/conn-states.js';
 import { renderTimelineSvg } from './render-svg.js';
-import { agentTitle, ctiClientTitle, outcomeBadge, workstationTitle } from './report-text.js';
+import { agentTitle, ctiClientTitle, lostAgentsText, lostWithSession, outcomeBadge, workstationTitle } from './report-text.js';
 import { explainStep } from './explain-steps.js';
 import type { SequenceDiagram } from './sequence/model.js';
 import { renderSequenceHtml } from './sequence/render-svg.js';
@@ -108,7 +108,7 @@ function workstationSection(ws: Workstation, open: boolean, opts: HtmlReportOpti
 function agentSection(a: Agent, i: number): string {
   const name = a.id ?? a.instrument ?? '?';
   const tries = a.attempts.length > 1 ? ` (${a.attempts.length} attempts)` : '';
-  const badge = a.outcome === 'logged-in' ? `✓ LOGGED IN${tries}` : a.outcome === 'failed' ? `✗ FAILED at login${tries}` : `… INCOMPLETE${tries}`;
+  const badge = a.outcome === 'logged-in' ? `✓ LOGGED IN${tries}` : a.outcome === 'failed' ? `✗ FAILED at ${a.failedPhase ?? 'login'}${lostWithSession(a) ? ', after its login' : ''}${tries}` : `… INCOMPLETE${tries}`;
   const notes = a.desktopLink ? [`desktop ${a.desktop}: ${a.desktopLink.evidence}`] : [];
   return subjectSection(
     { id: `agent-${i}`, title: agentTitle(a), badge, outcome: a.outcome, failure: a.failure?.message ?? null, notes, svgPrefix: `tl-agent-${i}-`, subject: { ...a, host: `agent ${name}` } },
@@ -136,17 +136,20 @@ function serverSide(doc: AnalysisDocument): string {
 ${agents
   .map((a, i) => {
     const last = a.attempts[a.attempts.length - 1];
-    const cause = a.outcome === 'failed' ? `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}` : ''}` : '';
+    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? `session lost${a.failure?.kind ? `: ${a.failure.kind}` : ''}` : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}` : ''}`;
     return `<tr><td><a href="#agent-${i}">${esc(a.id ?? a.instrument ?? '?')}</a></td><td>${esc(a.extension ?? a.instrument ?? '')}</td><td>${esc(a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '')}</td><td class="${outcomeClass(a.outcome)}">${esc(a.outcome)}</td><td>${esc(cause)}</td><td>${esc(a.desktop ?? '')}</td></tr>`;
   })
   .join('\n')}
 </tbody></table>`
     : '';
   // Every failed agent in detail; the ones that logged in are in the table (hundreds on a PG capture).
-  const detailed = agents.map((a, i) => ({ a, i })).filter(({ a }) => a.outcome !== 'logged-in' || a.findings.some((f) => f.severity !== 'info') || agents.length <= 10);
+  // An agent lost with its CTI client's session has nothing of its own beyond its login: the client shows the loss.
+  const detailed = agents.map((a, i) => ({ a, i })).filter(({ a }) => (a.outcome !== 'logged-in' && !lostWithSession(a)) || a.findings.some((f) => f.severity !== 'info') || agents.length <= 10);
+  const lost = agents.filter(lostWithSession);
+  const lostNote = lost.length > 0 ? `<p class="muted">${esc(lostAgentsText(lost))}: their CTI client's session was lost after they logged in (shown above, with its cause).</p>` : '';
   return `<h2>CTI clients</h2>
 ${clients.map(ctiClientSection).join('\n')}
-${agents.length ? `<h2>Agents</h2>\n${table}\n${detailed.map(({ a, i }) => agentSection(a, i)).join('\n')}` : ''}`;
+${agents.length ? `<h2>Agents</h2>\n${table}\n${lostNote}${detailed.map(({ a, i }) => agentSection(a, i)).join('\n')}` : ''}`;
 }
 
 function sequenceSection(ws: Workstation, opts: HtmlReportOptions): string {

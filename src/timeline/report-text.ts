@@ -7,7 +7,7 @@
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
 import { serverSideSubjects } from './model.js';
 import { describeFrames } from './frames.js';
-import { agentDeviceText, ctiClientPendingText, formatDuration } from './format.js';
+import { agentDeviceText, ctiClientPendingText, formatDuration, lostAfterLogin } from './format.js';
 import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
@@ -84,7 +84,7 @@ export function outcomeBadge(ws: Workstation): string {
     case 'logged-in':
       return `✓ LOGGED IN${ws.loginSeconds !== null ? ` in ${formatDuration(ws.loginSeconds)}` : ''}${which}`;
     case 'failed':
-      return `✗ FAILED at ${ws.failedPhase ?? '?'}${which}`;
+      return `✗ FAILED at ${ws.failedPhase ?? '?'}${lostAfterLogin(ws) ? ', after its login' : ''}${which}`;
     default:
       return `… INCOMPLETE${which}`;
   }
@@ -140,10 +140,22 @@ export function agentTitle(a: Agent): string {
   return clean(parts.join(' · '));
 }
 
+/** An agent that was logged in when its CTI client's session was lost (format.ts, lostAfterLogin). */
+export function lostWithSession(a: Agent): boolean {
+  return a.outcome === 'failed' && lostAfterLogin(a);
+}
+
+/** "Agents 5201, 5202 and 3 more", "Agent 5201". */
+export function lostAgentsText(lost: readonly Agent[]): string {
+  const names = lost.slice(0, 8).map((a) => a.id ?? a.instrument ?? '?');
+  const more = lost.length > 8 ? ` and ${lost.length - 8} more` : '';
+  return `${lost.length === 1 ? 'Agent' : 'Agents'} ${names.join(', ')}${more}`;
+}
+
 function agentBadge(a: Agent): string {
   const tries = a.attempts.length > 1 ? ` (${a.attempts.length} attempts)` : '';
   if (a.outcome === 'logged-in') return `✓ LOGGED IN${tries}`;
-  if (a.outcome === 'failed') return `✗ FAILED at ${a.failedPhase ?? 'login'}${tries}`;
+  if (a.outcome === 'failed') return `✗ FAILED at ${a.failedPhase ?? 'login'}${lostWithSession(a) ? ', after its login' : ''}${tries}`;
   return `… INCOMPLETE${tries}`;
 }
 
@@ -168,7 +180,7 @@ function agentTable(agents: readonly Agent[], paint: Paint): string[] {
   const rows = [...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
   const data = rows.map((a) => {
     const last = a.attempts[a.attempts.length - 1];
-    const cause = a.outcome === 'failed' ? `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}` : '';
+    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? `session lost${a.failure?.kind ? `: ${a.failure.kind}` : ''}` : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}`;
     const via = a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '';
     return {
       a,
@@ -198,7 +210,11 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
   }
   if (agents.length === 0) return out;
   pushAll(out, agentTable(agents, paint)).push('');
-  const failed = agents.filter((a) => verbose || a.outcome === 'failed' || a.findings.some((f) => f.severity !== 'info'));
+  // An agent lost with its CTI client's session has nothing of its own to show beyond its login: the client above
+  // shows the loss, and the line below names them.
+  const lost = agents.filter(lostWithSession);
+  if (lost.length > 0 && !verbose) out.push(`${lostAgentsText(lost)}: their CTI client's session was lost after they logged in (shown above, with its cause).`, '');
+  const failed = agents.filter((a) => verbose || (a.outcome === 'failed' && !lostWithSession(a)) || a.findings.some((f) => f.severity !== 'info'));
   const shown = verbose ? failed : failed.slice(0, DETAIL_LIMIT);
   for (const a of shown) {
     out.push(`${paint('bold', agentTitle(a))} · ${paint(badgeStyle(a.outcome), agentBadge(a))}`);

@@ -401,6 +401,26 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     await page.close();
   });
 
+  test("agents logged in when their CTI client's session was lost, with none since: failed, the banner says they had logged in", async () => {
+    // cti-failover up to side A's RST (frame 43): side B never comes.
+    const file = writeSampleFrames('cti-failover.pcapng', 'until-reset.pcapng', (f) => f <= 43);
+    const doc = await nodeAnalysis(file);
+    const a = doc.agents.find((x) => x.id === '5201')!;
+    expect([a.outcome, a.failedPhase, a.failure?.kind]).toEqual(['failed', 'cti-session', 'connection-reset']);
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, file);
+    await page.selectOption('#kind-filter', 'agent');
+    const row = page.locator(`.ws-row[data-kind="agent"][data-key="${agentKey(a)}"]`);
+    expect(await row.locator('.badge').textContent()).toBe('✗ failed');
+    await row.click();
+    const banner = page.locator('#ws-header .failure-banner');
+    expect(await banner.locator('strong').textContent()).toBe('✗ Logged in, then lost its CTI session: ');
+    expect(await banner.textContent()).toContain(a.failure!.message);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('500 agents on one CTI session: the list is virtualised and scrolls (frame times reported)', async () => {
     const path = join(work, 'ctios-server-500.pcapng');
     const refused = [7, 77, 177, 377];

@@ -11,7 +11,7 @@
  */
 
 import { ANALYSIS_SCHEMA_ID, ANALYSIS_SCHEMA_V1, type AnalysisDocument, type Outcome } from '../../src/timeline/model.js';
-import { formatDuration, otherStartupsText } from '../../src/timeline/format.js';
+import { formatDuration, lostAfterLogin, otherStartupsText } from '../../src/timeline/format.js';
 import { renderFinding, renderMessage, renderStep, type DetailsContext } from './details.js';
 import { exportPng, exportSvg } from './export.js';
 import { formatHash, linkedSubject, linkSubject, parseHash, type LinkState } from './hash.js';
@@ -539,12 +539,12 @@ function syncEvidenceButton(): void {
   button.title = typeof target === 'string' ? `No evidence: ${target}` : `Download ${target.description} as a pcapng, findings as packet comments; built in this tab`;
 }
 
-function failureBanner(failure: { message: string } | null, outcome: Outcome, failedPhase: keyof typeof PHASE_LABELS | null): HTMLElement | null {
+function failureBanner(failure: { message: string } | null, outcome: Outcome, failedPhase: keyof typeof PHASE_LABELS | null, afterLogin = false): HTMLElement | null {
   if (!failure && outcome !== 'failed') return null;
   const banner = document.createElement('div');
   banner.className = 'failure-banner';
   const strong = document.createElement('strong');
-  strong.textContent = `✗ Failed at ${failedPhase ? PHASE_LABELS[failedPhase] : 'an unknown phase'}: `;
+  strong.textContent = afterLogin ? '✗ Logged in, then lost its CTI session: ' : `✗ Failed at ${failedPhase ? PHASE_LABELS[failedPhase] : 'an unknown phase'}: `;
   banner.append(strong, document.createTextNode(failure?.message ?? 'see the findings below'));
   return banner;
 }
@@ -563,12 +563,12 @@ function renderSubjectHeader(s: Subject): void {
     const ws = s.value;
     h2.textContent = ws.host;
     parts = [ws.names.join(', '), `agent ${ws.agent.id ?? '–'}`, `ext ${ws.agent.extension ?? '–'}`, ws.desktop !== 'unknown' ? ws.desktop.toUpperCase() : '', ws.loginSeconds !== null ? `login in ${formatDuration(ws.loginSeconds)}` : '', ws.startup ? `start-up ${ws.startup.index} of ${ws.startup.count} (${otherStartupsText(ws.startup)})` : ''];
-    banner = failureBanner(ws.failure, ws.outcome, ws.failedPhase);
+    banner = failureBanner(ws.failure, ws.outcome, ws.failedPhase, lostAfterLogin(ws));
   } else if (s.kind === 'agent') {
     const a = s.value;
     h2.textContent = `agent ${agentTitle(a)}`;
     parts = [`via ${viaText(a)}`, a.via ? `CTI server ${a.via.server}` : '', a.desktop ? `desktop ${a.desktop}` : 'no desktop seen', a.state ? `state ${a.state}` : '', `${a.attempts.length} login attempt${a.attempts.length === 1 ? '' : 's'}`];
-    banner = failureBanner(a.failure, a.outcome, a.failedPhase);
+    banner = failureBanner(a.failure, a.outcome, a.failedPhase, lostAfterLogin(a));
   } else {
     const c = s.value;
     h2.textContent = `${c.clientId ?? '?'} @ ${c.host}`;

@@ -43,6 +43,18 @@ export function lostSessionEnd(ws: WorkstationView, s: AnalyzedStep): { severity
   };
 }
 
+/**
+ * A failed step that ended its CTI session: its connection lost or refused, a reopening refused, or heartbeats
+ * unanswered that never came back (a stall the server answered after is not a loss).
+ */
+export function endsSession(s: AnalyzedStep): boolean {
+  if (s.ok) return false;
+  if (s.kind === 'connection' || s.kind === 'cti-open') return true;
+  if (s.kind !== 'cti-heartbeat') return false;
+  const h = s.facts.heartbeat;
+  return s.facts.idle !== undefined || (h !== undefined && h.consecutive === h.maxConsecutive);
+}
+
 export function isStartupPhase(phase: string): boolean {
   return (STARTUP_PHASES as readonly string[]).includes(phase);
 }

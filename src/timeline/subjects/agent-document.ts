@@ -13,6 +13,9 @@ import type { HostState, StepState } from '../state.js';
 import { agentDeviceText, hostOf } from '../format.js';
 import { isLoggedInState, type AgentState } from './agents.js';
 import { causeOf } from '../outcome.js';
+import { agentText } from '../rules/common.js';
+import type { CtiClientState } from './cti-clients.js';
+import type { SessionLoss } from './cti-client-document.js';
 
 /** The longest a CTI OS server takes to act for a desktop, and the margin by which the nearest desktop must stand out. */
 const TIMING_WINDOW = 2;
@@ -114,7 +117,25 @@ function timingLink(agent: AgentState, hosts: readonly HostState[], taken: Reado
   return undefined;
 }
 
-function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], findings: Agent['findings'], steps: ReturnType<typeof finalizeSteps>): Pick<Agent, 'outcome' | 'failedPhase' | 'failure'> {
+type AgentOutcome = Pick<Agent, 'outcome' | 'failedPhase' | 'failure'>;
+
+/**
+ * A logged-in agent whose CTI client then lost its session, with none since (its latest session, SessionLoss), is
+ * not logged in at the end as far as that client can tell: failed at cti-session, by the client's cause; when the
+ * capture ends with the client connecting again, incomplete.
+ */
+function lostWithClient(agent: AgentState, base: AgentOutcome, loss: SessionLoss | undefined): AgentOutcome {
+  if (base.outcome !== 'logged-in' || !loss) return base;
+  const at = agent.attempts.at(-1)?.time ?? agent.lastTime;
+  if (loss.time < at) return base;
+  if (loss.reconnecting || !loss.failure) return { outcome: 'incomplete', failedPhase: null, failure: null };
+  const client = agent.clients.at(-1);
+  const who = client ? `${client.clientId ? `"${client.clientId}" on ` : ''}${client.host}` : 'its CTI client';
+  const message = `${agentText(agent.id, agent.extension, agent.instrument)} was logged in, then ${who} lost the CTI session it was served on, with no session since: ${loss.failure.message}`;
+  return { outcome: 'failed', failedPhase: 'cti-session', failure: { ...loss.failure, step: null, message } };
+}
+
+function agentOutcome(agent: AgentState, attempts: readonly LoginAttempt[], findings: Agent['findings'], steps: ReturnType<typeof finalizeSteps>): AgentOutcome {
   // A login that did not carry over a failover (the new side says LOGOUT, and no login there came after) decides;
   // when the capture ends just after that report, the end is not seen.
   const lost = findings.find((f) => f.kind === 'agent-logged-out');
@@ -168,7 +189,7 @@ export function linkOneDesktop(a: AgentState, st: AnalysisState, workstations: r
 }
 
 /** One agent's entry, with the desktop it is tied to (linkDesktops). */
-export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefined, truncated: boolean): Agent {
+export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefined, truncated: boolean, loss?: SessionLoss): Agent {
   // Step ids within the agent: its steps may come from several hosts' sessions.
   const ordered = [...a.steps].sort((x, y) => x.start - y.start);
   const ids = new Map<StepState, string>(ordered.map((s, i) => [s, `s${i + 1}`]));
@@ -191,7 +212,7 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
     via: a.via ? { client: a.via.client, clientId: a.via.clientId, server: a.via.server } : null,
     desktop: link?.host.ip ?? null,
     desktopLink: link?.link ?? null,
-    ...agentOutcome(a, attempts, findings, steps),
+    ...lostWithClient(a, agentOutcome(a, attempts, findings, steps), loss),
     state: a.lastState ?? null,
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
     end: steps.length > 0 ? maxOf(steps, (s) => s.end) : a.lastTime,
@@ -208,13 +229,19 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
 const compareText = new Intl.Collator().compare;
 const compareNumeric = new Intl.Collator(undefined, { numeric: true }).compare;
 
-export function buildAgents(st: AnalysisState, workstations: readonly HostState[], truncated: boolean): { agents: Agent[]; links: DesktopLinks } {
+export function buildAgents(
+  st: AnalysisState,
+  workstations: readonly HostState[],
+  truncated: boolean,
+  lossOf?: ReadonlyMap<CtiClientState, SessionLoss>,
+): { agents: Agent[]; links: DesktopLinks } {
   const list = uniqueAgents(st).sort((a, b) => (a.attempts[0]?.time ?? a.firstTime) - (b.attempts[0]?.time ?? b.firstTime) || compareText(a.key, b.key));
   const tied = linkDesktops(list, st, workstations);
   const links: DesktopLinks = new Map();
   const agents: Agent[] = [];
   for (const a of list) {
-    const agent = buildAgent(a, st, tied.get(a), truncated);
+    const client = a.clients.at(-1);
+    const agent = buildAgent(a, st, tied.get(a), truncated, client ? lossOf?.get(client) : undefined);
     agents.push(agent);
     if (agent.desktop && !links.has(agent.desktop)) {
       links.set(agent.desktop, { agent, attempts: agent.attempts, ...(agent.desktopLink?.basis === 'desktop-session' && a.reports ? { reports: a.reports } : {}) });

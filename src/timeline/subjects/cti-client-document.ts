@@ -7,7 +7,7 @@ import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
-import { reconnectingAfter } from '../rules/common.js';
+import { endsSession, reconnectingAfter } from '../rules/common.js';
 import { eventLoss } from '../rules/cti-failover.js';
 import { causeOf } from '../outcome.js';
 
@@ -56,7 +56,22 @@ function eventsOf(c: CtiClientState): CtiClient['events'] {
   return out.sort((a, b) => a.time - b.time || a.frame - b.frame).slice(0, MAX_EVENTS);
 }
 
+/**
+ * How a CTI client's latest session ended when it was lost: when (the end of the step that shows it), why, and
+ * whether the capture ends with the client connecting again (then `failure` is null: how that went is not in it).
+ */
+export interface SessionLoss {
+  time: number;
+  failure: FailureCause | null;
+  reconnecting: boolean;
+}
+
 export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
+  return buildCtiClientWithLoss(c, st, truncated, extra).client;
+}
+
+/** The CTI client's entry, and how its latest session was lost, if it was (the agents it spoke for went with it). */
+export function buildCtiClientWithLoss(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): { client: CtiClient; loss?: SessionLoss } {
   const steps = finalizeSteps(extra.length > 0 ? [...c.steps, ...extra] : c.steps, st, undefined);
   const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null, instrument: null }, st, truncated);
   const connecting = st.hosts.get(c.host)?.connecting;
@@ -70,12 +85,13 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
   // The server's word that its side went offline, then the session's end (a clean close): lost all the same.
   const closed = last?.endState !== undefined && last.endState !== 'S1' && last.endState !== 'OTH';
   const declared = closed ? lastSteps.find((s) => eventLoss(s) !== undefined) : undefined;
-  const lostStep = lastSteps.find((s) => !s.ok && (s.kind === 'connection' || s.kind === 'cti-open' || s.kind === 'cti-heartbeat')) ?? declared;
+  const lostStep = lastSteps.find(endsSession) ?? declared;
   // A session lost while the capture ends with the client connecting again shows no end.
   const reconnecting = lostStep !== undefined && reconnectingAfter(view, lostStep) !== undefined;
   const lost = reconnecting ? undefined : lostStep;
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
+  let loss: SessionLoss | undefined = reconnecting ? { time: lostStep.end, failure: null, reconnecting: true } : undefined;
   const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok);
   if (last?.opened === false || lost || unreached) {
     outcome = 'failed';
@@ -87,8 +103,11 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
       : said
         ? { phase: 'cti-session', step: step!.id, kind: null, server: step!.server, message: `${said.what}, and the session then ended (${last!.endState ?? 'closed'}) with no session since.` }
         : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
+    loss = { time: step?.end ?? c.lastTime, failure, reconnecting: false };
   } else if (last?.opened === true && !reconnecting) outcome = 'logged-in';
-  return {
+  // Opening a new session when the capture ends, after one that opened: the agents of that one are not known either.
+  else if (!loss && last && c.sessions.some((x) => x.opened === true)) loss = { time: last.start, failure: null, reconnecting: true };
+  const client: CtiClient = {
     host: c.host,
     names: st.namesOf(c.host),
     clientId: c.clientId,
@@ -108,4 +127,5 @@ export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: 
     steps: steps.map(publicStep),
     findings,
   };
+  return loss ? { client, loss } : { client };
 }

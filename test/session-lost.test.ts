@@ -1,0 +1,217 @@
+// An agent who logged in and whose CTI session was then lost, with no session since, is not logged in at the end of
+// the capture: the built CLI says so for a CAD desktop (its own session) and for the agents of a CTI client on a
+// server-side capture (the client's session), by the session's cause. A session the desktop ended itself, one
+// that came back, and one the capture ends while reconnecting keep their own outcome (logged in, or incomplete).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LinkType } from '../src/capture/types.js';
+import { PcapngWriter } from '../src/capture/writer.js';
+import { agentStateEvent, heartbeatConf, heartbeatReq, openConf, openReq, queryAgentStateConf, queryAgentStateReq, setAgentStateConf, setAgentStateReq } from '../src/decoders/ged188/encode.js';
+import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
+import type { AnalysisDocument } from '../src/timeline/model.js';
+
+const root = join(__dirname, '..');
+const bin = join(root, 'bin', 'ctiscope.js');
+const dir = mkdtempSync(join(tmpdir(), 'ctiscope-session-lost-'));
+const CTI = '192.168.100.1';
+
+function write(name: string, net: SynthNet): string {
+  const w = new PcapngWriter({ tsResolution: 'us' });
+  const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
+  for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
+  const file = join(dir, `${name}.pcapng`);
+  writeFileSync(file, w.toBytes());
+  return file;
+}
+
+/** OPEN, then each agent queried (LOGOUT) and logged in (SET_AGENT_STATE_CONF, AGENT_STATE_EVENT NOT_READY). */
+function openAndLogin(c: TcpConversation, clientId: string, agents: { id: string; ext: string }[], invoke = 1): number {
+  c.send('c2s', openReq({ invokeId: invoke++, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId, ...(agents.length === 1 ? { agentExtension: agents[0].ext, agentId: agents[0].id } : {}) }));
+  c.send('s2c', openConf({ invokeId: invoke - 1, servicesGranted: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], agentState: 'LOGOUT', peripheralOnline: true }), { delay: 0.004 });
+  for (const a of agents) {
+    c.send('c2s', queryAgentStateReq({ invokeId: invoke, agentId: a.id, agentExtension: a.ext }), { delay: 0.05 });
+    c.send('s2c', queryAgentStateConf({ invokeId: invoke++, agentState: 'LOGOUT', agentId: a.id, agentExtension: a.ext }), { delay: 0.003 });
+    c.send('c2s', setAgentStateReq({ invokeId: invoke, agentState: 'LOGIN', agentId: a.id, agentExtension: a.ext, agentInstrument: a.ext, agentPassword: 'x' }), { delay: 0.02 });
+    c.send('s2c', setAgentStateConf({ invokeId: invoke++ }), { delay: 0.005 });
+    c.send('s2c', agentStateEvent({ agentState: 'NOT_READY', agentId: a.id, agentExtension: a.ext, agentInstrument: a.ext }), { delay: 0.002 });
+  }
+  c.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 20 });
+  c.send('s2c', heartbeatConf({ invokeId: invoke++ }), { delay: 0.003 });
+  return invoke;
+}
+
+function run(file: string, ...args: string[]): { status: number | null; stdout: string } {
+  const r = spawnSync(process.execPath, [bin, 'analyze', file, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout };
+}
+const analyze = (file: string): { status: number | null; doc: AnalysisDocument } => {
+  const r = run(file, '--json');
+  return { status: r.status, doc: JSON.parse(r.stdout) as AnalysisDocument };
+};
+
+describe('a CAD desktop that logged in, then lost its CTI session', () => {
+  const HOST = '10.10.20.77';
+  const AGENT = [{ id: '1077', ext: '2077' }];
+  function desktop(name: string, end: (c: TcpConversation, net: SynthNet) => void): string {
+    const net = new SynthNet({ seed: 9 });
+    const c = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
+    c.connect();
+    openAndLogin(c, 'cad', AGENT);
+    end(c, net);
+    return write(name, net);
+  }
+
+  it('reset by the server, no session since: failed at cti-session after its login, by connection-reset', () => {
+    const file = desktop('cad-reset', (c) => c.reset('s2c', { delay: 10 }));
+    const { status, doc } = analyze(file);
+    expect(status).toBe(1);
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind, ws.loginSeconds]).toEqual(['failed', 'cti-session', 'connection-reset', null]);
+    // The attempt that logged in is still there: the login worked, the session it rode on did not last.
+    expect(ws.attempts.map((a) => a.outcome)).toEqual(['logged-in']);
+    expect(doc.summary.message).toMatch(/^10\.10\.20\.77 \(agent 1077\) logged in, then lost its CTI session: 192\.168\.100\.1:12028, the UCCX CTI server, reset the established connection/);
+    expect(run(file).stdout).toContain('· ✗ FAILED at cti-session, after its login');
+  });
+
+  it('closed by the server (FIN, no CLOSE_REQ): the same, by session-closed', () => {
+    const { doc } = analyze(desktop('cad-fin', (c) => c.close('s2c', { delay: 10 })));
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'cti-session', 'session-closed']);
+  });
+
+  it('ending as the desktop connects again: incomplete, the loss a warning', () => {
+    const { status, doc } = analyze(
+      desktop('cad-reset-reconnect', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        net.tcp({ client: HOST, server: CTI, serverPort: 12028 }).synUnanswered([2]);
+      }),
+    );
+    expect(status).toBe(4);
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase]).toEqual(['incomplete', null]);
+    expect(doc.summary.message).toMatch(/^10\.10\.20\.77 \(agent 1077\) logged in, then lost its CTI session: .* The capture ends while the host connects to 192\.168\.100\.1:12028 \(SYN, frame \d+\), so whether it got a session again is not in it\.$/);
+    expect(ws.findings.filter((f) => f.kind === 'connection-reset').map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('that came back (a new session opened and the agent seen logged in): logged in', () => {
+    const { doc } = analyze(
+      desktop('cad-reset-back', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        const again = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
+        again.connect({ delay: 3 });
+        again.send('c2s', openReq({ invokeId: 1, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'cad', agentExtension: '2077', agentId: '1077' }));
+        again.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], agentState: 'NOT_READY', peripheralOnline: true }), { delay: 0.004 });
+      }),
+    );
+    expect(doc.workstations[0].outcome).toBe('logged-in');
+  });
+
+  it('heartbeats unanswered to the end, then the desktop gives up (its FIN): failed at cti-session, by heartbeat-lost', () => {
+    const { doc } = analyze(
+      desktop('cad-heartbeats-lost', (c) => {
+        for (let i = 0; i < 3; i++) c.send('c2s', heartbeatReq({ invokeId: 50 + i }), { delay: 20 });
+        c.close('c2s', { delay: 5 });
+      }),
+    );
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'cti-session', 'heartbeat-lost']);
+  });
+
+  it('a heartbeat stall the server answered after: still logged in (the stall stays a finding)', () => {
+    const { doc } = analyze(
+      desktop('cad-heartbeats-stall', (c) => {
+        for (let i = 0; i < 3; i++) c.send('c2s', heartbeatReq({ invokeId: 50 + i }), { delay: 20 });
+        c.send('c2s', heartbeatReq({ invokeId: 53 }), { delay: 20 });
+        c.send('s2c', heartbeatConf({ invokeId: 53 }), { delay: 0.003 });
+      }),
+    );
+    const ws = doc.workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.findings.map((f) => f.kind)).toContain('heartbeat-lost');
+  });
+
+  it('ended by the desktop itself (its FIN first): logged in, no finding', () => {
+    const { status, doc } = analyze(desktop('cad-own-close', (c) => c.close('c2s', { delay: 10 })));
+    expect(status).toBe(0);
+    const ws = doc.workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+});
+
+describe("a CTI client's agents, when the client's session is lost after their logins", () => {
+  const CLIENT = '10.1.2.30';
+  const AGENTS = [
+    { id: '5201', ext: '30201' },
+    { id: '5202', ext: '30202' },
+    { id: '5203', ext: '30203' },
+  ];
+  function serverSide(name: string, end: (c: TcpConversation, net: SynthNet, invoke: number) => void): string {
+    const net = new SynthNet({ seed: 11 });
+    const c = net.tcp({ client: CLIENT, server: '10.1.1.20', serverPort: 42027 });
+    c.connect();
+    const invoke = openAndLogin(c, 'FinesseA', AGENTS);
+    end(c, net, invoke);
+    return write(name, net);
+  }
+
+  it('reset, no session since: each agent failed at cti-session by the reset; one line names them, the summary counts them', () => {
+    const file = serverSide('finesse-reset', (c) => c.reset('s2c', { delay: 10 }));
+    const { status, doc } = analyze(file);
+    expect(status).toBe(1);
+    expect(doc.ctiClients.map((c) => [c.outcome, c.failure?.kind])).toEqual([['failed', 'connection-reset']]);
+    expect(doc.agents.map((a) => [a.id, a.outcome, a.failedPhase, a.failure?.kind, a.failure?.server])).toEqual(
+      AGENTS.map((a) => [a.id, 'failed', 'cti-session', 'connection-reset', '10.1.1.20:42027']),
+    );
+    // The agent's own record: logged in, then the client lost the session it was served on.
+    expect(doc.agents[0].attempts.map((a) => a.outcome)).toEqual(['logged-in']);
+    expect(doc.agents[0].failure?.message).toMatch(/^agent 5201 on extension 30201 was logged in, then "FinesseA" on 10\.1\.2\.30 lost the CTI session it was served on, with no session since: 10\.1\.1\.20:42027/);
+    expect(doc.summary.message).toBe('3 agents: 3 lost with their CTI session on 10.1.1.20:42027; 1 CTI client\'s session failed: connection-reset on 10.1.1.20:42027');
+    const text = run(file).stdout;
+    expect(text).toMatch(/^5201 +30201 +FinesseA@10\.1\.2\.30:\d+ +FAILED +session lost: connection-reset$/m);
+    expect(text).toContain("Agents 5201, 5202, 5203: their CTI client's session was lost after they logged in (shown above, with its cause).");
+    // Not each agent's timeline again: the client's shows the loss.
+    expect(text).not.toMatch(/^agent 5201 · /m);
+  });
+
+  it('ending as the client connects again: the agents incomplete', () => {
+    const { doc } = analyze(
+      serverSide('finesse-reset-reconnect', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        net.tcp({ client: CLIENT, server: '10.1.1.21', serverPort: 43027 }).synUnanswered([3]);
+      }),
+    );
+    expect(doc.agents.map((a) => a.outcome)).toEqual(['incomplete', 'incomplete', 'incomplete']);
+  });
+
+  it('failed over to side B, which logs the agents in again: logged in', () => {
+    const { status, doc } = analyze(
+      serverSide('finesse-failover', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        const b = net.tcp({ client: CLIENT, server: '10.1.1.21', serverPort: 43027 });
+        b.connect({ delay: 3 });
+        openAndLogin(b, 'FinesseA', AGENTS);
+      }),
+    );
+    expect(status).toBe(0);
+    expect(doc.agents.map((a) => a.outcome)).toEqual(['logged-in', 'logged-in', 'logged-in']);
+  });
+
+  it('an agent logged in again after a session that then failed to open: lost with it too', () => {
+    // Side A resets; side B accepts the connection but the client's new session there is never answered.
+    const { doc } = analyze(
+      serverSide('finesse-b-unanswered', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        const b = net.tcp({ client: CLIENT, server: '10.1.1.21', serverPort: 43027 });
+        b.connect({ delay: 3 });
+        b.send('c2s', openReq({ invokeId: 1, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'FinesseA' }));
+        b.close('c2s', { delay: 60 });
+      }),
+    );
+    expect(doc.ctiClients[0].outcome).toBe('failed');
+    expect(doc.agents.map((a) => [a.outcome, a.failedPhase])).toEqual(AGENTS.map(() => ['failed', 'cti-session']));
+  });
+});
