@@ -4,10 +4,12 @@
 // that came back, and one the capture ends while reconnecting keep their own outcome (logged in, or incomplete).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType } from '../src/capture/types.js';
+import { readCaptureBytes } from '../src/capture/reader.js';
+import { encodeTcpFrame, ipv4ToNumber, macForIp, TCP_ACK, TCP_RST } from '../src/lab/synth/packet.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import { agentStateEvent, heartbeatConf, heartbeatReq, openConf, openReq, queryAgentStateConf, queryAgentStateReq, setAgentStateConf, setAgentStateReq } from '../src/decoders/ged188/encode.js';
 import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
@@ -213,5 +215,60 @@ describe("a CTI client's agents, when the client's session is lost after their l
     );
     expect(doc.ctiClients[0].outcome).toBe('failed');
     expect(doc.agents.map((a) => [a.outcome, a.failedPhase])).toEqual(AGENTS.map(() => ['failed', 'cti-session']));
+  });
+});
+
+describe('a CTI OS server capture whose CTI session is reset after the logins', () => {
+  // samples/ctios-server.pcapng, with the CTI server's RST on CTIOSServer's session 5 s after its last packet.
+  function withReset(): string {
+    const w = new PcapngWriter({ tsResolution: 'us' });
+    let iface = -1;
+    let last = 0;
+    let rst: { seq: number; ack: number; port: number } | undefined;
+    const u32 = (b: Uint8Array, o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    const file = join(root, 'samples', 'ctios-server.pcapng');
+    readCaptureBytes(new Uint8Array(readFileSync(file)), {
+      packet(p) {
+        if (iface < 0) iface = w.addInterface(p.linkType, { snaplen: 65535 });
+        w.writePacket(iface, p.time, p.data.slice());
+        last = p.time;
+        // Ethernet, IPv4 without options, TCP: the server's next sequence number and what it acknowledged.
+        const d = p.data;
+        if (d[23] !== 6 || ((d[34] << 8) | d[35]) !== 42027) return;
+        const hdr = (d[46] >> 4) * 4;
+        const len = ((d[16] << 8) | d[17]) - 20 - hdr;
+        rst = { seq: (u32(d, 38) + len) >>> 0, ack: u32(d, 42), port: (d[36] << 8) | d[37] };
+      },
+    }, { file });
+    const server = ipv4ToNumber('10.1.1.20');
+    const client = ipv4ToNumber('10.1.1.10');
+    const frame = encodeTcpFrame(
+      { srcMac: macForIp(server), dstMac: macForIp(client), srcIp: server, dstIp: client, ipId: 1, ttl: 64, pad: true },
+      { srcPort: 42027, dstPort: rst!.port, seq: rst!.seq, ack: rst!.ack, flags: TCP_RST | TCP_ACK, window: 0 },
+    );
+    w.writePacket(iface, last + 5, frame);
+    const out = join(dir, 'ctios-server-reset.pcapng');
+    writeFileSync(out, w.toBytes());
+    return out;
+  }
+
+  it("every agent logged in goes with the session, the refused one keeps its refusal; each CTI OS desktop says why under its timeline", () => {
+    const file = withReset();
+    const { status, doc } = analyze(file);
+    expect(status).toBe(1);
+    expect(doc.ctiClients.map((c) => [c.clientId, c.outcome, c.failure?.kind])).toEqual([['CTIOSServer', 'failed', 'connection-reset']]);
+    expect(doc.agents.map((a) => [a.id, a.failedPhase, a.failure?.kind])).toEqual([
+      ['5051', 'cti-session', 'connection-reset'],
+      ['5052', 'cti-session', 'connection-reset'],
+      ['5053', 'login', 'agent-login-failed'],
+      ['5054', 'cti-session', 'connection-reset'],
+      ['5055', 'cti-session', 'connection-reset'],
+      ['5056', 'cti-session', 'connection-reset'],
+    ]);
+    const desk = doc.workstations.find((w) => w.host === '10.10.40.51')!;
+    expect([desk.outcome, desk.failedPhase, desk.failure?.kind]).toEqual(['failed', 'cti-session', 'connection-reset']);
+    const text = run(file, '--workstation', '10.10.40.51').stdout;
+    expect(text).toContain('10.10.40.51 · agent 5051 ext 30051 · CTI OS · ✗ FAILED at cti-session, after its login');
+    expect(text.replace(/\n +/g, ' ')).toContain('✗ agent 5051 on extension 30051 was logged in, then "CTIOSServer" on 10.1.1.10 lost the CTI session it was served on, with no session since: 10.1.1.20:42027, the CTI server, reset the established connection');
   });
 });

@@ -445,7 +445,7 @@ export function summarize(
   }
   // A CTI client whose session failed decides the exit status: the line says it too.
   const failedClients = failedClientsText(own.ctiClients);
-  if (failedClients && !(workstations.length === 0 && agents.length === 0)) message = `${message}; ${failedClients}`;
+  if (failedClients && !(workstations.length === 0 && agents.length === 0)) message = `${message.replace(/\.$/, '')}; ${failedClients}`;
   return {
     workstations: workstations.length,
     byOutcome,
@@ -576,7 +576,8 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
       return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${late}${fo > 0 ? ', after a failover' : ''}`;
     }
     const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
-    if (lostAfterLogin(ws)) return `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
+    // A CTI OS desktop's loss is its tied agent's (failure.step null), whose message tells the whole story.
+    if (lostAfterLogin(ws)) return ws.failure?.step === null ? `${who}: ${ws.failure.message}` : `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
     // Logged in, then its session lost while the capture ends with the desktop connecting again (outcome.ts).
     const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && lostAfterLogin({ ...ws, failedPhase: 'cti-session', failure: f }));

@@ -146,7 +146,7 @@ ${agents
   // An agent lost with its CTI client's session has nothing of its own beyond its login: the client shows the loss.
   const detailed = agents.map((a, i) => ({ a, i })).filter(({ a }) => (a.outcome !== 'logged-in' && !lostWithSession(a)) || a.findings.some((f) => f.severity !== 'info') || agents.length <= 10);
   const lost = agents.filter(lostWithSession);
-  const lostNote = lost.length > 0 ? `<p class="muted">${esc(lostAgentsText(lost))}: their CTI client's session was lost after they logged in (shown above, with its cause).</p>` : '';
+  const lostNote = lost.length > 0 ? `<p class="muted">${esc(lostAgentsText(lost))}</p>` : '';
   return `<h2>CTI clients</h2>
 ${clients.map(ctiClientSection).join('\n')}
 ${agents.length ? `<h2>Agents</h2>\n${table}\n${lostNote}${detailed.map(({ a, i }) => agentSection(a, i)).join('\n')}` : ''}`;

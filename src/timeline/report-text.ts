@@ -103,7 +103,14 @@ export function workstationTitle(ws: Workstation): string {
 }
 
 function renderWorkstation(ws: Workstation, width: number, paint: Paint): string[] {
-  return [`${paint('bold', workstationTitle(ws))} · ${paint(badgeStyle(ws.outcome), outcomeBadge(ws))}`, ...renderSteps(ws, width, paint)];
+  const out = [`${paint('bold', workstationTitle(ws))} · ${paint(badgeStyle(ws.outcome), outcomeBadge(ws))}`, ...renderSteps(ws, width, paint)];
+  // A failure that is not one of the desktop's own findings (a CTI OS desktop lost with its CTI OS server's session):
+  // said under its timeline, or nothing there would say why.
+  const f = ws.failure;
+  if (ws.outcome === 'failed' && f && f.step === null && !ws.findings.some((x) => x.kind === f.kind && x.severity === 'error')) {
+    pushAll(out, wrap(clean(`✗ ${f.message}`), width, '      ', '    ').map((l) => paint('red', l)));
+  }
+  return out;
 }
 
 /** A subject's steps as a compact timeline, each with its findings under it; findings of no step last. */
@@ -145,11 +152,12 @@ export function lostWithSession(a: Agent): boolean {
   return a.outcome === 'failed' && lostAfterLogin(a);
 }
 
-/** "Agents 5201, 5202 and 3 more", "Agent 5201". */
+/** The line that names the agents lost with their CTI client's session: "Agents 5201, 5202 and 3 more: their …". */
 export function lostAgentsText(lost: readonly Agent[]): string {
   const names = lost.slice(0, 8).map((a) => a.id ?? a.instrument ?? '?');
   const more = lost.length > 8 ? ` and ${lost.length - 8} more` : '';
-  return `${lost.length === 1 ? 'Agent' : 'Agents'} ${names.join(', ')}${more}`;
+  const what = lost.length === 1 ? "its CTI client's session was lost after it logged in" : "their CTI client's session was lost after they logged in";
+  return `${lost.length === 1 ? 'Agent' : 'Agents'} ${names.join(', ')}${more}: ${what} (shown above, with its cause).`;
 }
 
 function agentBadge(a: Agent): string {
@@ -213,7 +221,7 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
   // An agent lost with its CTI client's session has nothing of its own to show beyond its login: the client above
   // shows the loss, and the line below names them.
   const lost = agents.filter(lostWithSession);
-  if (lost.length > 0 && !verbose) out.push(`${lostAgentsText(lost)}: their CTI client's session was lost after they logged in (shown above, with its cause).`, '');
+  if (lost.length > 0 && !verbose) out.push(lostAgentsText(lost), '');
   const failed = agents.filter((a) => verbose || (a.outcome === 'failed' && !lostWithSession(a)) || a.findings.some((f) => f.severity !== 'info'));
   const shown = verbose ? failed : failed.slice(0, DETAIL_LIMIT);
   for (const a of shown) {
