@@ -111,6 +111,48 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     expect(doc.workstations[0].outcome).toBe('logged-in');
   });
 
+  /** The session reset after the login, then opened again on the same server, which reports the agent `state`. */
+  function reopened(name: string, state: string, opts: { query?: boolean; logoutFirst?: boolean } = {}): string {
+    return desktop(name, (c, net) => {
+      if (opts.logoutFirst) {
+        // The agent logs out on the old session itself (its own request and the server's word on it).
+        c.send('c2s', setAgentStateReq({ invokeId: 40, agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077' }), { delay: 2 });
+        c.send('s2c', setAgentStateConf({ invokeId: 40 }), { delay: 0.005 });
+        c.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077' }), { delay: 0.002 });
+      }
+      c.reset('s2c', { delay: 10 });
+      const again = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
+      again.connect({ delay: 3 });
+      again.send('c2s', openReq({ invokeId: 1, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'cad', agentExtension: '2077', agentId: '1077' }));
+      again.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], agentState: state, peripheralOnline: true }), { delay: 0.004 });
+      if (opts.query) {
+        again.send('c2s', queryAgentStateReq({ invokeId: 2, agentId: '1077', agentExtension: '2077' }), { delay: 0.05 });
+        again.send('s2c', queryAgentStateConf({ invokeId: 2, agentState: state, agentId: '1077', agentExtension: '2077' }), { delay: 0.003 });
+      }
+      again.send('c2s', heartbeatReq({ invokeId: 5 }), { delay: 30 });
+      again.send('s2c', heartbeatConf({ invokeId: 5 }), { delay: 0.003 });
+    });
+  }
+
+  it.each([
+    ['in its OPEN_CONF', {}],
+    ['in its OPEN_CONF and a QUERY_AGENT_STATE_CONF', { query: true }],
+  ])('opened again on the same server, which reports the agent LOGOUT %s, no login since: failed at login (agent-logged-out)', (_, opts) => {
+    const { status, doc } = analyze(reopened(`cad-reopened-logout-${Object.keys(opts).length}`, 'LOGOUT', opts));
+    expect(status).toBe(1);
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'login', 'agent-logged-out']);
+    const f = ws.findings.find((x) => x.kind === 'agent-logged-out')!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toMatch(/^agent 1077 on extension 2077 was logged in on 192\.168\.100\.1:12028, but after that session ended and a new one opened there, the server reported it LOGOUT \(OPEN_CONF, frame (\d+)\), and no login of it there is in the capture: the login did not outlive its session, so the agent is not logged in\.$/);
+    expect(f.frames).toEqual([Number(/frame (\d+)/.exec(f.message)![1])]);
+  });
+
+  it('the agent logged out on the old session itself before it was lost: no agent-logged-out', () => {
+    const { doc } = analyze(reopened('cad-logout-then-reopened', 'LOGOUT', { logoutFirst: true }));
+    expect(doc.workstations[0].findings.map((f) => f.kind)).not.toContain('agent-logged-out');
+  });
+
   it('heartbeats unanswered to the end, then the desktop gives up (its FIN): failed at cti-session, by heartbeat-lost', () => {
     const { doc } = analyze(
       desktop('cad-heartbeats-lost', (c) => {
@@ -200,6 +242,26 @@ describe("a CTI client's agents, when the client's session is lost after their l
     );
     expect(status).toBe(0);
     expect(doc.agents.map((a) => a.outcome)).toEqual(['logged-in', 'logged-in', 'logged-in']);
+  });
+
+  it('reopened on the same server, which reports the agents LOGOUT, and nothing logs them in: failed (agent-logged-out)', () => {
+    const { doc } = analyze(
+      serverSide('finesse-reopened-logout', (c, net) => {
+        c.reset('s2c', { delay: 10 });
+        const again = net.tcp({ client: CLIENT, server: '10.1.1.20', serverPort: 42027 });
+        again.connect({ delay: 3 });
+        again.send('c2s', openReq({ invokeId: 1, versionNumber: 14, idleTimeout: 120, servicesRequested: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], clientId: 'FinesseA' }));
+        again.send('s2c', openConf({ invokeId: 1, servicesGranted: ['CLIENT_EVENTS', 'CLIENT_CONTROL'], agentState: 'LOGOUT', peripheralOnline: true }), { delay: 0.004 });
+        AGENTS.forEach((a, i) => {
+          again.send('c2s', queryAgentStateReq({ invokeId: 2 + i, agentId: a.id, agentExtension: a.ext }), { delay: 0.05 });
+          again.send('s2c', queryAgentStateConf({ invokeId: 2 + i, agentState: 'LOGOUT', agentId: a.id, agentExtension: a.ext }), { delay: 0.003 });
+        });
+        again.send('c2s', heartbeatReq({ invokeId: 9 }), { delay: 30 });
+        again.send('s2c', heartbeatConf({ invokeId: 9 }), { delay: 0.003 });
+      }),
+    );
+    expect(doc.ctiClients[0].outcome).toBe('logged-in');
+    expect(doc.agents.map((a) => [a.outcome, a.failedPhase, a.failure?.kind])).toEqual(AGENTS.map(() => ['failed', 'login', 'agent-logged-out']));
   });
 
   it('an agent logged in again after a session that then failed to open: lost with it too', () => {

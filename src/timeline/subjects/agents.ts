@@ -39,11 +39,11 @@ export interface AgentState {
   /** Last state an AGENT_STATE_EVENT or QUERY_AGENT_STATE_CONF reported. */
   lastState?: string;
   /**
-   * Each server's first and latest report of the agent's state since its latest login request, by server
-   * ("ip:port"): after a failover, the new side's first word on an agent logged in on the old side tells whether
-   * the login carried over.
+   * Each session's first and latest report of the agent's state since its latest login request, by flow id: after
+   * a failover, or a session opened again on the same server, the new session's first word on an agent logged in
+   * on the old one tells whether the login carried over.
    */
-  reports?: Map<string, { first: AgentStateReport; last: AgentStateReport }>;
+  reports?: Map<number, { first: AgentStateReport; last: AgentStateReport }>;
   /** The agent's first request went out on a desktop's own session (a CAD desktop). */
   desktopSession?: string;
   firstTime: number;
@@ -62,18 +62,32 @@ export function isLoggedInState(state: string | undefined): boolean {
 /** A CTI server's word on an agent's state: which message said it, and when. */
 export interface AgentStateReport {
   server: string;
+  /** The session (flow) that carried it: a session opened again on the same server is a new one. */
+  flowId: number;
   state: string;
   message: 'AGENT_STATE_EVENT' | 'QUERY_AGENT_STATE_CONF' | 'OPEN_CONF';
   frame: number;
   time: number;
 }
 
-/** A state report for the agent; reports are kept per server (a handful), so an agent's memory stays bounded. */
+/** Sessions whose reports an agent keeps; past it, the oldest one after the first goes. */
+const MAX_REPORT_SESSIONS = 8;
+
+/** A state report for the agent; reports are kept per session (a handful), so an agent's memory stays bounded. */
 export function noteStateReport(a: AgentState, r: AgentStateReport): void {
   a.lastState = r.state;
-  const known = (a.reports ??= new Map()).get(r.server);
-  if (known) known.last = r;
-  else a.reports.set(r.server, { first: r, last: r });
+  const reports = (a.reports ??= new Map());
+  const known = reports.get(r.flowId);
+  if (known) {
+    known.last = r;
+    return;
+  }
+  if (reports.size >= MAX_REPORT_SESSIONS) {
+    const keys = reports.keys();
+    keys.next();
+    reports.delete(keys.next().value!);
+  }
+  reports.set(r.flowId, { first: r, last: r });
 }
 
 /** A login request starts the agent's reports afresh: what each server says from now on is about this login. */
