@@ -153,6 +153,46 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     expect(doc.workstations[0].findings.map((f) => f.kind)).not.toContain('agent-logged-out');
   });
 
+  /** 10 s after the login, the server's AGENT_STATE_EVENT LOGOUT; `asked`: the desktop's SET_AGENT_STATE_REQ LOGOUT first. */
+  function loggedOutOnSession(name: string, asked: boolean, reason?: number, tail = 30): string {
+    return desktop(name, (c) => {
+      if (asked) {
+        c.send('c2s', setAgentStateReq({ invokeId: 40, agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077' }), { delay: 10 });
+        c.send('s2c', setAgentStateConf({ invokeId: 40 }), { delay: 0.005 });
+      }
+      c.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', ...(reason ? { eventReasonCode: reason } : {}) }), { delay: asked ? 0.002 : 10 });
+      if (tail > 0) {
+        c.send('c2s', heartbeatReq({ invokeId: 60 }), { delay: tail });
+        c.send('s2c', heartbeatConf({ invokeId: 60 }), { delay: 0.003 });
+      }
+    });
+  }
+
+  it('logged out by the server on its session, unasked (AGT_PHONE_DOWN), no login since: failed at login (agent-logged-out), the reason named', () => {
+    const { status, doc } = analyze(loggedOutOnSession('cad-phone-down', false, 32759));
+    expect(status).toBe(1);
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'login', 'agent-logged-out']);
+    const f = ws.findings.find((x) => x.kind === 'agent-logged-out')!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toMatch(
+      /^agent 1077 on extension 2077 was logged in on 192\.168\.100\.1:12028, then that server reported it LOGOUT \(AGENT_STATE_EVENT, reason AGT_PHONE_DOWN \(32759\): the agent phone is down, frame (\d+)\) with no logout request for it on the session, and no login of it since is in the capture: it was logged out by the system \(its phone, Unified CM, the peripheral\) or from elsewhere \(a supervisor, another desktop\), not by the desktop\.$/,
+    );
+  });
+
+  it('the same with the capture ending just after the report: a warning, the agent incomplete', () => {
+    const { doc } = analyze(loggedOutOnSession('cad-phone-down-end', false, 32759, 0));
+    const ws = doc.workstations[0];
+    expect(ws.findings.filter((x) => x.kind === 'agent-logged-out').map((x) => x.severity)).toEqual(['warning']);
+    expect(ws.outcome).toBe('incomplete');
+  });
+
+  it('logged out at the desktop\'s own request (SET_AGENT_STATE_REQ LOGOUT first): no finding', () => {
+    const { status, doc } = analyze(loggedOutOnSession('cad-own-logout', true));
+    expect(status).toBe(0);
+    expect(doc.workstations[0].findings.filter((x) => x.severity !== 'info')).toEqual([]);
+  });
+
   it('heartbeats unanswered to the end, then the desktop gives up (its FIN): failed at cti-session, by heartbeat-lost', () => {
     const { doc } = analyze(
       desktop('cad-heartbeats-lost', (c) => {
@@ -262,6 +302,22 @@ describe("a CTI client's agents, when the client's session is lost after their l
     );
     expect(doc.ctiClients[0].outcome).toBe('logged-in');
     expect(doc.agents.map((a) => [a.outcome, a.failedPhase, a.failure?.kind])).toEqual(AGENTS.map(() => ['failed', 'login', 'agent-logged-out']));
+  });
+
+  it('one agent logged out by the server unasked on the client\'s session: that agent failed (agent-logged-out, not by its CTI client)', () => {
+    const { doc } = analyze(
+      serverSide('finesse-forced-logout', (c, _net, invoke) => {
+        c.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '5202', agentExtension: '30202', agentInstrument: '30202', eventReasonCode: 32757 }), { delay: 5 });
+        c.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 20 });
+        c.send('s2c', heartbeatConf({ invokeId: invoke }), { delay: 0.003 });
+      }),
+    );
+    expect(doc.agents.map((a) => [a.id, a.outcome, a.failure?.kind ?? null])).toEqual([
+      ['5201', 'logged-in', null],
+      ['5202', 'failed', 'agent-logged-out'],
+      ['5203', 'logged-in', null],
+    ]);
+    expect(doc.agents[1].failure!.message).toMatch(/reason CM_FAILOVER \(32757\): Unified CM failover, frame \d+\) with no logout request for it on the session, .* not by its CTI client\.$/);
   });
 
   it('an agent logged in again after a session that then failed to open: lost with it too', () => {

@@ -52,9 +52,11 @@ export function unrecoveredFailures(ws: WorkstationView): AnalyzedStep[] {
  */
 export function decideOutcome(ws: WorkstationView, findings: readonly Finding[]): OutcomeResult {
   const r = latestOutcome(ws, findings);
-  // A login that did not carry over a failover (rules/agent-logged-out.ts): the agent is not logged in now.
-  const lost = r.outcome === 'logged-in' ? findings.find((f) => f.kind === 'agent-logged-out' && f.severity === 'error') : undefined;
+  // A login that did not last (rules/agent-logged-out.ts: not carried over a failover, lost with its session, logged
+  // out by the server): the agent is not logged in now; when the capture ends just after that report, not known.
+  const lost = r.outcome === 'logged-in' ? findings.find((f) => f.kind === 'agent-logged-out' && f.severity !== 'info') : undefined;
   if (!lost) return r;
+  if (lost.severity === 'warning') return { ...r, outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
   return { ...r, outcome: 'failed', failedPhase: 'login', failure: causeOf('login', lost), loginSeconds: null };
 }
 

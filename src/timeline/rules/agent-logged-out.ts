@@ -2,6 +2,7 @@ import type { Finding } from '../model.js';
 import type { Rule } from '../state.js';
 import { isLoggedInState, type AgentStateReport } from '../subjects/agents.js';
 import { formatDuration } from '../format.js';
+import { eventReasonCodeDescription } from '../../decoders/ged188/constants.js';
 import { agentText, makeFinding, serverText } from './common.js';
 
 /**
@@ -29,8 +30,11 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
   const where = on;
   const ownSession = (r: AgentStateReport): boolean => (where.flowId !== undefined ? r.flowId === where.flowId : r.server === where.server);
   const old = reports.find((r) => ownSession(r.first));
-  // Logged out on the old session itself (its own request, its own word): nothing was lost with it.
-  if (old && !isLoggedInState(old.last.state)) return [];
+  if (old && !isLoggedInState(old.last.state)) {
+    // Logged out on the old session itself: by its own request, nothing was lost; unasked, the server logged it out.
+    const f = old.last.state === 'LOGOUT' && !old.last.asked && !reports.some((r) => r !== old && r.last.time > old.last.time && isLoggedInState(r.last.state)) ? unaskedLogout(ws, on.server, old.last) : undefined;
+    return f ? [f] : [];
+  }
   // The old session must have gone quiet about the agent by then: two sessions speaking at once are no failover.
   const oldLast = old?.last.time ?? on.time;
   const out: Finding[] = [];
@@ -55,3 +59,23 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
   }
   return out;
 };
+
+/**
+ * The server reported the agent LOGOUT on the session it logged in on, with no logout request for it there since
+ * its login, and nothing since says it is logged in: the system (the phone, Unified CM, the peripheral) or someone
+ * elsewhere (a supervisor, another desktop) logged it out, not the desktop or CTI client itself.
+ */
+function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport): Finding {
+  const step = ws.steps.find((s) => s.server === r.server && s.frames.includes(r.frame)) ?? null;
+  const after = ws.now - r.time;
+  const soon = after < RELOGIN_WINDOW;
+  const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
+  const reason = r.reason ? `, reason ${r.reason.name ? `${r.reason.name} (${r.reason.code})` : r.reason.code}${eventReasonCodeDescription(r.reason.code) ? `: ${eventReasonCodeDescription(r.reason.code)}` : ''}` : '';
+  const by = ws.subject === 'workstation' ? 'the desktop' : 'its CTI client';
+  const message =
+    `${who} was logged in on ${serverText(ws, server)}, then that server reported it LOGOUT (${r.message}${reason}, frame ${r.frame}) with no logout request for it on the session, and no login of it since is in the capture` +
+    (soon
+      ? `, which ends ${after < 0.0005 ? 'with that report' : `${formatDuration(after)} later`}: a new login may only come after the capture's end.`
+      : `: it was logged out by the system (its phone, Unified CM, the peripheral) or from elsewhere (a supervisor, another desktop), not by ${by}.`);
+  return makeFinding('agent-logged-out', soon ? 'warning' : 'error', step, message, [r.frame], r.server);
+}

@@ -355,6 +355,7 @@ export const ged188Steps: StepBuilder = {
         // login are one step of their own.
         if (sa && (isLoginRequest(m) || stateName(m) === 'LOGOUT')) sa.query = undefined;
         if (sa && isLoginRequest(m)) startStateReports(sa.agent);
+        else if (sa && stateName(m) === 'LOGOUT') sa.agent.logoutAsked = m.time;
         if (isLoginRequest(m)) {
           const s = sa ? agentStep(ctx, flow, g, sa, m, 'cti-login', 'login') : gedStep(ctx, flow, m, 'cti-login', 'login');
           if (!s) return undefined;
@@ -404,7 +405,11 @@ export const ged188Steps: StepBuilder = {
         const named = str(m.fields.agentId) || str(m.fields.agentInstrument) || str(m.fields.agentExtension);
         const sa = named ? agentOf(ctx, flow, g, m) : g.multiAgent ? undefined : g.lastAgent;
         const st = stateName(m);
-        if (sa && st) noteStateReport(sa.agent, { server: flow.info.server, flowId: flow.info.id, state: st, message: 'AGENT_STATE_EVENT', frame: m.frame, time: m.time });
+        if (sa && st) {
+          const code = num(m.fields.eventReasonCode);
+          const reason = code ? { code, ...(str(m.fields.eventReasonCodeName) ? { name: str(m.fields.eventReasonCodeName) } : {}) } : undefined;
+          noteStateReport(sa.agent, { server: flow.info.server, flowId: flow.info.id, state: st, message: 'AGENT_STATE_EVENT', frame: m.frame, time: m.time, ...(reason ? { reason } : {}) });
+        }
         const l = sa?.login;
         if (l && l.facts.login && !l.facts.login.event && !l.facts.ged && st !== 'LOGOUT') {
           absorb(l, m);

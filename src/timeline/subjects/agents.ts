@@ -44,6 +44,8 @@ export interface AgentState {
    * on the old one tells whether the login carried over.
    */
   reports?: Map<number, { first: AgentStateReport; last: AgentStateReport }>;
+  /** When a SET_AGENT_STATE_REQ LOGOUT for the agent last went out, since its latest login request. */
+  logoutAsked?: number;
   /** The agent's first request went out on a desktop's own session (a CAD desktop). */
   desktopSession?: string;
   firstTime: number;
@@ -64,6 +66,10 @@ export interface AgentStateReport {
   server: string;
   /** The session (flow) that carried it: a session opened again on the same server is a new one. */
   flowId: number;
+  /** A LOGOUT the agent's own session asked for (SET_AGENT_STATE_REQ LOGOUT since its latest login request). */
+  asked?: true;
+  /** The AGENT_STATE_EVENT's EventReasonCode, with its name when the tables have one. */
+  reason?: { code: number; name?: string };
   state: string;
   message: 'AGENT_STATE_EVENT' | 'QUERY_AGENT_STATE_CONF' | 'OPEN_CONF';
   frame: number;
@@ -76,6 +82,7 @@ const MAX_REPORT_SESSIONS = 8;
 /** A state report for the agent; reports are kept per session (a handful), so an agent's memory stays bounded. */
 export function noteStateReport(a: AgentState, r: AgentStateReport): void {
   a.lastState = r.state;
+  if (r.state === 'LOGOUT' && a.logoutAsked !== undefined) r.asked = true;
   const reports = (a.reports ??= new Map());
   const known = reports.get(r.flowId);
   if (known) {
@@ -93,6 +100,7 @@ export function noteStateReport(a: AgentState, r: AgentStateReport): void {
 /** A login request starts the agent's reports afresh: what each server says from now on is about this login. */
 export function startStateReports(a: AgentState): void {
   a.reports = undefined;
+  a.logoutAsked = undefined;
 }
 
 export function agentKey(peripheralId: number | null, id: string | undefined, instrument: string | undefined): string | undefined {
