@@ -193,6 +193,27 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     expect(doc.workstations[0].findings.filter((x) => x.severity !== 'info')).toEqual([]);
   });
 
+  it('the same agent logged in on a second desktop, the server logging it out on the first (AGT_RELOGON): the first failed, taken over; the agent logged in', () => {
+    const net = new SynthNet({ seed: 9 });
+    const a = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
+    a.connect();
+    openAndLogin(a, 'cad', AGENT);
+    net.clock.at(40);
+    const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
+    b.connect();
+    const invoke = openAndLogin(b, 'cad', AGENT);
+    a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+    b.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 20 });
+    b.send('s2c', heartbeatConf({ invokeId: invoke }), { delay: 0.003 });
+    const { doc } = analyze(write('cad-taken-over', net));
+    const first = doc.workstations.find((w) => w.host === HOST)!;
+    expect([first.outcome, first.failure?.kind]).toEqual(['failed', 'agent-logged-out']);
+    expect(first.failure!.message).toMatch(/^agent 1077 on extension 2077 was logged in on 192\.168\.100\.1:12028, then logged in on another session \(10\.10\.20\.78:\d+ → 192\.168\.100\.1:12028, AGENT_STATE_EVENT NOT_READY, frame \d+\), and the server reported it LOGOUT on this one \(AGENT_STATE_EVENT, reason AGT_RELOGON \(32767\): the agent logged in again, frame \d+\): the other login took the agent over/);
+    expect(doc.workstations.find((w) => w.host === '10.10.20.78')!.outcome).toBe('logged-in');
+    // The agent itself is logged in (on the second desktop): the first session's LOGOUT is not its loss.
+    expect(doc.agents.map((x) => [x.id, x.outcome, x.findings.filter((f) => f.kind === 'agent-logged-out').length])).toEqual([['1077', 'logged-in', 0]]);
+  });
+
   it('heartbeats unanswered to the end, then the desktop gives up (its FIN): failed at cti-session, by heartbeat-lost', () => {
     const { doc } = analyze(
       desktop('cad-heartbeats-lost', (c) => {

@@ -32,14 +32,18 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
   const old = reports.find((r) => ownSession(r.first));
   if (old && !isLoggedInState(old.last.state)) {
     // Logged out on the old session itself: by its own request, nothing was lost; unasked, the server logged it out.
-    const f = old.last.state === 'LOGOUT' && !old.last.asked && !reports.some((r) => r !== old && r.last.time > old.last.time && isLoggedInState(r.last.state)) ? unaskedLogout(ws, on.server, old.last) : undefined;
-    return f ? [f] : [];
+    const unasked = old.last.state === 'LOGOUT' && !old.last.asked && !reports.some((r) => r !== old && r.last.time > old.last.time && isLoggedInState(r.last.state));
+    // Another session that had it logged in by then: that login took the agent over (a second desktop, a forced login).
+    const other = unasked ? reports.find((r) => r !== old && r.first.time <= old.last.time && isLoggedInState(r.first.state)) : undefined;
+    return unasked ? [unaskedLogout(ws, on.server, old.last, other?.first)] : [];
   }
   // The old session must have gone quiet about the agent by then: two sessions speaking at once are no failover.
   const oldLast = old?.last.time ?? on.time;
   const out: Finding[] = [];
   for (const { first, last } of reports) {
     if (ownSession(first) || first.time < oldLast || first.state !== 'LOGOUT' || isLoggedInState(last.state)) continue;
+    // Only a session opened after the login's can be where the agent now is: an older one's LOGOUT is its own loss.
+    if (where.flowId !== undefined && first.flowId < where.flowId) continue;
     const step = ws.steps.find((s) => s.server === first.server && s.frames.includes(first.frame)) ?? null;
     const after = ws.now - first.time;
     const soon = after < RELOGIN_WINDOW;
@@ -65,13 +69,19 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
  * its login, and nothing since says it is logged in: the system (the phone, Unified CM, the peripheral) or someone
  * elsewhere (a supervisor, another desktop) logged it out, not the desktop or CTI client itself.
  */
-function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport): Finding {
+function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport, elsewhere: AgentStateReport | undefined): Finding {
   const step = ws.steps.find((s) => s.server === r.server && s.frames.includes(r.frame)) ?? null;
   const after = ws.now - r.time;
   const soon = after < RELOGIN_WINDOW;
   const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
   const reason = r.reason ? `, reason ${r.reason.name ? `${r.reason.name} (${r.reason.code})` : r.reason.code}${eventReasonCodeDescription(r.reason.code) ? `: ${eventReasonCodeDescription(r.reason.code)}` : ''}` : '';
   const by = ws.subject === 'workstation' ? 'the desktop' : 'its CTI client';
+  if (elsewhere) {
+    const message =
+      `${who} was logged in on ${serverText(ws, server)}, then logged in on another session (${elsewhere.client} → ${elsewhere.server}, ${elsewhere.message} ${elsewhere.state}, frame ${elsewhere.frame}), ` +
+      `and the server reported it LOGOUT on this one (${r.message}${reason}, frame ${r.frame}): the other login took the agent over (the same agent ID, or its extension, in use on two desktops).`;
+    return makeFinding('agent-logged-out', 'error', step, message, [elsewhere.frame, r.frame].sort((a, b) => a - b), r.server);
+  }
   const message =
     `${who} was logged in on ${serverText(ws, server)}, then that server reported it LOGOUT (${r.message}${reason}, frame ${r.frame}) with no logout request for it on the session, and no login of it since is in the capture` +
     (soon

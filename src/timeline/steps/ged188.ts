@@ -312,7 +312,7 @@ export const ged188Steps: StepBuilder = {
         const st = stateName(m);
         if (st) s.facts.open.agentStateName = st;
         // A desktop's own session (its OPEN_REQ named the agent): the open's agent state is the server's word on it.
-        if (st && !g.multiAgent && g.lastAgent) noteStateReport(g.lastAgent.agent, { server: flow.info.server, flowId: flow.info.id, state: st, message: 'OPEN_CONF', frame: m.frame, time: m.time });
+        if (st && !g.multiAgent && g.lastAgent) noteStateReport(g.lastAgent.agent, { server: flow.info.server, client: flow.info.client, flowId: flow.info.id, state: st, message: 'OPEN_CONF', frame: m.frame, time: m.time });
         return s;
       }
       case 'FAILURE_CONF':
@@ -408,7 +408,7 @@ export const ged188Steps: StepBuilder = {
         if (sa && st) {
           const code = num(m.fields.eventReasonCode);
           const reason = code ? { code, ...(str(m.fields.eventReasonCodeName) ? { name: str(m.fields.eventReasonCodeName) } : {}) } : undefined;
-          noteStateReport(sa.agent, { server: flow.info.server, flowId: flow.info.id, state: st, message: 'AGENT_STATE_EVENT', frame: m.frame, time: m.time, ...(reason ? { reason } : {}) });
+          noteStateReport(sa.agent, { server: flow.info.server, client: flow.info.client, flowId: flow.info.id, state: st, message: 'AGENT_STATE_EVENT', frame: m.frame, time: m.time, ...(reason ? { reason } : {}) });
         }
         const l = sa?.login;
         if (l && l.facts.login && !l.facts.login.event && !l.facts.ged && st !== 'LOGOUT') {
@@ -454,7 +454,7 @@ export const ged188Steps: StepBuilder = {
         if (s.facts.query) s.facts.query.stateName = st;
         // The agent its query was for (a reply learns nothing new about who the agent is).
         const agent = ctx.agentOfStep.get(s);
-        if (agent && st) noteStateReport(agent, { server: flow.info.server, flowId: flow.info.id, state: st, message: 'QUERY_AGENT_STATE_CONF', frame: m.frame, time: m.time });
+        if (agent && st) noteStateReport(agent, { server: flow.info.server, client: flow.info.client, flowId: flow.info.id, state: st, message: 'QUERY_AGENT_STATE_CONF', frame: m.frame, time: m.time });
         return s;
       }
       case 'HEARTBEAT_REQ': {

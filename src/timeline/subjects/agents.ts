@@ -64,6 +64,8 @@ export function isLoggedInState(state: string | undefined): boolean {
 /** A CTI server's word on an agent's state: which message said it, and when. */
 export interface AgentStateReport {
   server: string;
+  /** "ip:port" of the client end of the session. */
+  client: string;
   /** The session (flow) that carried it: a session opened again on the same server is a new one. */
   flowId: number;
   /** A LOGOUT the agent's own session asked for (SET_AGENT_STATE_REQ LOGOUT since its latest login request). */
