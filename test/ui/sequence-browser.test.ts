@@ -88,6 +88,58 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('the page and ctiscope sequence give every row the same time (a CTI OS server capture: an agent and its CTI client)', async () => {
+    const capture = sample('ctios-server');
+    const { page, errors } = await openSequence(capture, 1400, 900);
+    /** The CLI's text listing as rows: "+12.803s" and the label (cut to the listing's width, "…"). */
+    const cliRows = (args: string[]) => {
+      const rows: { time: string; label: string }[] = [];
+      for (const line of ctiscope(['sequence', capture, ...args, '--format', 'text']).split('\n')) {
+        const m = /^ *([+-]\d+\.\d{3}s)(?: ✗ | {3})(.*)$/.exec(line);
+        // "from → to: label", "from ⇄ to: label", "note: label", "⋯ label ⋯".
+        if (m) rows.push({ time: m[1], label: m[2].startsWith('⋯ ') ? m[2].slice(2, -2) : m[2].replace(/^.*? (?:→|-x|⇄) .*?: |^note: /, '') });
+      }
+      return rows;
+    };
+    /** The page's rows: their time and their whole label (a cut one's is the row's tooltip). */
+    const pageRows = () =>
+      page.$$eval('#sequence-view .seq-row', (rows) =>
+        rows.map((r) => ({
+          time: r.querySelector('.seq-time')!.textContent!,
+          label: (r.querySelector(':scope > title')?.textContent ?? r.querySelector('.seq-label')?.textContent ?? '').replace(/^⋯ | ⋯$/g, ''),
+        })),
+      );
+    const compare = async (args: string[]) => {
+      const cli = cliRows(args);
+      const shown = await pageRows();
+      expect(shown.length).toBeGreaterThan(5);
+      // The page builds without flow records, so it lacks the CLI's connect row; every row it has, the CLI has at the same time.
+      let from = 0;
+      for (const row of shown) {
+        const at = cli.findIndex((c, i) => i >= from && row.label.startsWith(c.label.replace(/…$/, '')));
+        expect(at, `${args.join(' ')}: ${row.time} ${row.label}`).toBeGreaterThanOrEqual(0);
+        expect(row.time, `${args.join(' ')}: ${row.label}`).toBe(cli[at].time);
+        from = at + 1;
+      }
+      // Time zero is the first message both have; the CLI's SYN came a millisecond before it.
+      expect(cli[0]).toEqual({ time: '-0.001s', label: 'TCP connect' });
+      expect(shown[0].time).toBe('+0.000s');
+    };
+    await page.selectOption('#kind-filter', 'agent');
+    await page.locator('.ws-row[data-kind="agent"][data-key="5000/5053"]').click();
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.waitForSelector('#sequence-view .seq-body');
+    await compare(['--agent', '5053']);
+    await page.selectOption('#kind-filter', 'cti-client');
+    await page.locator('.ws-row[data-kind="cti-client"]').first().click();
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.waitForSelector('#sequence-view .seq-body');
+    expect(await page.locator('#ws-header h2').textContent()).toBe('CTIOSServer @ 10.1.1.10');
+    await compare(['--cti-client', '10.1.1.10']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('shows every message of a login in order with its name; an arrow opens its details', async () => {
     const decoded = JSON.parse(ctiscope(['decode', sample('agent-login-refused'), '--json'])) as { type: string; summary: string; frame: number }[];
     const { page, errors } = await openSequence(sample('agent-login-refused'));

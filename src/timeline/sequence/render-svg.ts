@@ -7,7 +7,7 @@
  */
 
 import { escapeXml as esc } from '../escape.js';
-import type { SequenceDiagram, SequenceRow } from './model.js';
+import { offsetText, type SequenceDiagram, type SequenceRow } from './model.js';
 
 export interface SequenceSvgOptions {
   /** Width of one lifeline's column (default 190). */
@@ -57,8 +57,7 @@ function wrapLines(text: string, px: number, maxLines = 3): string[] {
 }
 
 function relTime(t: number, origin: number): string {
-  const d = t - origin;
-  return d < 1000 ? `+${d.toFixed(3)}s` : `+${d.toFixed(0)}s`;
+  return offsetText(t, origin, Math.abs(t - origin) < 1000 ? 3 : 0);
 }
 
 export interface SequenceSvgParts {
