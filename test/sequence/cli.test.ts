@@ -170,7 +170,9 @@ describe('ctiscope sequence', () => {
     const agent = ctiscope(['sequence', sample('ctios-server'), '--agent', '5053', '--format', 'text']).stdout;
     // The desktop's CTI OS traffic is its own, not the agent's requests: no line for it (it read "CTI client 10.10.40.53").
     expect(agent.split('\n')[1]).toBe('lifelines: CTI client 10.1.1.10 · CTI server (10.1.1.20:42027)');
-    expect(agent).toMatch(/^ +\+12\.857s ✗ CTI server → CTI client 10\.1\.1\.10: CONTROL_FAILURE_CONF peripheral error 10140 CF_INVALID_LOGON_DEVICE_SPECIFIED \(260\)$/m);
+    // Times count from the session's OPEN_REQ, as the page's do (its SYN, a millisecond before, is at -0.001s).
+    expect(agent).toMatch(/^ +-0\.001s {3}CTI client 10\.1\.1\.10 → CTI server: TCP connect$/m);
+    expect(agent).toMatch(/^ +\+12\.856s ✗ CTI server → CTI client 10\.1\.1\.10: CONTROL_FAILURE_CONF peripheral error 10140 CF_INVALID_LOGON_DEVICE_SPECIFIED \(260\)$/m);
     const desktop = ctiscope(['sequence', sample('ctios-server'), '--workstation', '10.10.40.53', '--format', 'text']).stdout;
     // The refusal is on the CTI OS server's session, in none of the desktop's flows: a note at the attempt's time
     // (it sat at +0.000s as "desktop ⇄ desktop").

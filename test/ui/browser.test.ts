@@ -524,6 +524,62 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     await page.close();
   });
 
+  test('at 800 × 700 and 1024 × 768 every label of the timeline fits its room or is cut with an ellipsis, its whole text a tooltip; none is clipped or drawn over another', async () => {
+    /** Labels whose box leaves their room (the plot's clip, else the drawing), labels over each other, cut ones without their text as a tooltip. */
+    const labelProblems = (page: Page) =>
+      page.evaluate(() => {
+        const svg = document.querySelector<SVGSVGElement>('#timeline svg.tl')!;
+        const out: string[] = [];
+        const drawing = svg.getBoundingClientRect();
+        // The plot's clip, on the page: its rect's width from where the clipped group is drawn.
+        const clipped = svg.querySelector<SVGGElement>('[clip-path]')!.getScreenCTM()!;
+        const clipRect = svg.querySelector<SVGRectElement>('.tl-clip-rect')!;
+        const clip = { left: clipped.e, right: clipped.e + clipRect.width.baseVal.value * clipped.a };
+        const texts = [...svg.querySelectorAll('text')].filter((t) => (t.textContent ?? '') !== '').map((t) => ({ t, text: t.textContent!, r: t.getBoundingClientRect() }));
+        for (const { t, text, r } of texts) {
+          const room = t.closest('[clip-path]') ? clip : drawing;
+          if (r.left < room.left - 0.5 || r.right > room.right + 0.5) out.push(`cut at the edge: ${t.getAttribute('class')} "${text}"`);
+          if (text.endsWith('…')) {
+            const tip = t.querySelector('title') ?? t.parentElement!.querySelector(':scope > title');
+            if (!tip?.textContent?.includes(text.slice(0, -1))) out.push(`cut without its text as a tooltip: "${text}"`);
+          }
+        }
+        for (let i = 0; i < texts.length; i++)
+          for (let j = i + 1; j < texts.length; j++) {
+            const a = texts[i].r;
+            const b = texts[j].r;
+            if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) out.push(`"${texts[i].text}" over "${texts[j].text}"`);
+          }
+        return { out, labels: texts.length, cut: texts.filter((x) => x.text.endsWith('…')).length };
+      });
+    let cut = 0;
+    for (const [width, height] of [[800, 700], [1024, 768]]) {
+      const { page, errors } = await newPage(width, height);
+      await page.goto(server.url);
+      // The ladder draws the most labels: every message's name beside its arrow.
+      await page.check('#ladder-toggle');
+      for (const name of ['cad-login-ok', 'span-many-agents', 'ctios-server']) {
+        await openCapture(page, join(REPO, 'samples', `${name}.pcapng`));
+        // The first subjects of the list (a CTI OS server capture's agents and its CTI client).
+        const rows = page.locator('.ws-row:not([hidden])');
+        const subjects = Math.min(6, await rows.count());
+        for (let i = 0; i < subjects; i++) {
+          await rows.nth(i).click();
+          await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+          const found = await labelProblems(page);
+          expect(found.labels).toBeGreaterThan(10);
+          expect(found.out, `${name} at ${width} px, ${await page.locator('#ws-header h2').textContent()}`).toEqual([]);
+          cut += found.cut;
+        }
+      }
+      await page.screenshot({ path: artifactPath(`timeline-labels-${width}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    // Narrow phases and bars are there: labels were cut, and kept their text.
+    expect(cut).toBeGreaterThan(10);
+  });
+
   test('a second capture opened on the page starts at its own first subject; a deep link holds for the first capture only', async () => {
     const span = join(REPO, 'samples', 'span-many-agents.pcapng');
     const noisy = join(REPO, 'samples', 'span-many-agents-noisy.pcapng');

@@ -88,6 +88,58 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     await page.close();
   });
 
+  test('the page and ctiscope sequence give every row the same time (a CTI OS server capture: an agent and its CTI client)', async () => {
+    const capture = sample('ctios-server');
+    const { page, errors } = await openSequence(capture, 1400, 900);
+    /** The CLI's text listing as rows: "+12.803s" and the label (cut to the listing's width, "…"). */
+    const cliRows = (args: string[]) => {
+      const rows: { time: string; label: string }[] = [];
+      for (const line of ctiscope(['sequence', capture, ...args, '--format', 'text']).split('\n')) {
+        const m = /^ *([+-]\d+\.\d{3}s)(?: ✗ | {3})(.*)$/.exec(line);
+        // "from → to: label", "from ⇄ to: label", "note: label", "⋯ label ⋯".
+        if (m) rows.push({ time: m[1], label: m[2].startsWith('⋯ ') ? m[2].slice(2, -2) : m[2].replace(/^.*? (?:→|-x|⇄) .*?: |^note: /, '') });
+      }
+      return rows;
+    };
+    /** The page's rows: their time and their whole label (a cut one's is the row's tooltip). */
+    const pageRows = () =>
+      page.$$eval('#sequence-view .seq-row', (rows) =>
+        rows.map((r) => ({
+          time: document.querySelector(`#sequence-view .seq-time[data-index="${r.getAttribute('data-index')}"]`)!.textContent!,
+          label: (r.querySelector(':scope > title')?.textContent ?? r.querySelector('.seq-label')?.textContent ?? '').replace(/^⋯ | ⋯$/g, ''),
+        })),
+      );
+    const compare = async (args: string[]) => {
+      const cli = cliRows(args);
+      const shown = await pageRows();
+      expect(shown.length).toBeGreaterThan(5);
+      // The page builds without flow records, so it lacks the CLI's connect row; every row it has, the CLI has at the same time.
+      let from = 0;
+      for (const row of shown) {
+        const at = cli.findIndex((c, i) => i >= from && row.label.startsWith(c.label.replace(/…$/, '')));
+        expect(at, `${args.join(' ')}: ${row.time} ${row.label}`).toBeGreaterThanOrEqual(0);
+        expect(row.time, `${args.join(' ')}: ${row.label}`).toBe(cli[at].time);
+        from = at + 1;
+      }
+      // Time zero is the first message both have; the CLI's SYN came a millisecond before it.
+      expect(cli[0]).toEqual({ time: '-0.001s', label: 'TCP connect' });
+      expect(shown[0].time).toBe('+0.000s');
+    };
+    await page.selectOption('#kind-filter', 'agent');
+    await page.locator('.ws-row[data-kind="agent"][data-key="5000/5053"]').click();
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.waitForSelector('#sequence-view .seq-body');
+    await compare(['--agent', '5053']);
+    await page.selectOption('#kind-filter', 'cti-client');
+    await page.locator('.ws-row[data-kind="cti-client"]').first().click();
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    await page.waitForSelector('#sequence-view .seq-body');
+    expect(await page.locator('#ws-header h2').textContent()).toBe('CTIOSServer @ 10.1.1.10');
+    await compare(['--cti-client', '10.1.1.10']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('shows every message of a login in order with its name; an arrow opens its details', async () => {
     const decoded = JSON.parse(ctiscope(['decode', sample('agent-login-refused'), '--json'])) as { type: string; summary: string; frame: number }[];
     const { page, errors } = await openSequence(sample('agent-login-refused'));
@@ -159,6 +211,81 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     expect(tip.startsWith(shown.slice(0, -1))).toBe(true);
     expect(tip.length).toBeGreaterThan(shown.length);
     await page.screenshot({ path: artifactPath('sequence-server-closed.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a diagram wider than its pane: the times stay in view as it scrolls sideways, each beside its row as it scrolls down', async () => {
+    const { page, errors } = await openSequence(sample('cad-login-ok'), 800, 700);
+    const box = page.locator('#sequence-view .seq-scroll');
+    /** Each time's place against its row, and whether it is whole in the pane's visible box and not drawn over. */
+    const times = () =>
+      page.evaluate(() => {
+        // What is in view of the diagram's box: its inside, cut by every scrolling box around it (the centre pane).
+        const pane = { left: -Infinity, right: Infinity, top: -Infinity, bottom: Infinity };
+        for (let e: HTMLElement | null = document.querySelector<HTMLElement>('#sequence-view .seq-scroll'); e; e = e.parentElement) {
+          if (getComputedStyle(e).overflow === 'visible') continue;
+          const r = e.getBoundingClientRect();
+          pane.left = Math.max(pane.left, r.left + e.clientLeft);
+          pane.right = Math.min(pane.right, r.left + e.clientLeft + e.clientWidth);
+          pane.top = Math.max(pane.top, r.top + e.clientTop);
+          pane.bottom = Math.min(pane.bottom, r.top + e.clientTop + e.clientHeight);
+        }
+        const header = document.querySelector('#sequence-view .seq-header')!.getBoundingClientRect();
+        return [...document.querySelectorAll('#sequence-view .seq-time')].map((t) => {
+          const tr = t.getBoundingClientRect();
+          // Its row: the one of its index (or, drawn inside a row, that one).
+          const row = (t.closest('.seq-row') ?? document.querySelector(`#sequence-view .seq-row[data-index="${t.getAttribute('data-index')}"]`))!.querySelector('.seq-hit')!.getBoundingClientRect();
+          const shown = tr.top >= header.bottom && tr.bottom <= pane.bottom;
+          const top = document.elementFromPoint(tr.left + tr.width / 2, tr.top + tr.height / 2);
+          return {
+            text: t.textContent!,
+            offset: tr.top - row.top,
+            shown,
+            inPane: tr.left >= pane.left && tr.right <= pane.right,
+            // Nothing of the lifelines drawn over it.
+            onTop: top?.closest('.seq-times') === t.closest('.seq-times'),
+          };
+        });
+      });
+    const before = await times();
+    expect(before.length).toBeGreaterThan(20);
+    const { scrollWidth, clientWidth } = await box.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    // Eight lifelines: the diagram is twice as wide as the pane.
+    expect(scrollWidth).toBeGreaterThan(clientWidth + 600);
+    const check = async (where: string) => {
+      const now = await times();
+      expect(now.filter((t) => t.shown).length, where).toBeGreaterThan(3);
+      now.forEach((t, i) => {
+        // Beside its row, as before scrolling: on the row's line of text.
+        expect(t.offset, `${where}: ${t.text}`).toBeCloseTo(before[i].offset, 0);
+        expect(t.offset).toBeGreaterThan(0);
+        expect(t.offset).toBeLessThan(24);
+        if (t.shown) expect(t, `${where}: ${t.text}`).toMatchObject({ inPane: true, onTop: true });
+      });
+    };
+    await box.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+    await check('scrolled right');
+    await box.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await check('scrolled right and down');
+    // The column's head stays in the top left corner, over the lifeline headers scrolled under it.
+    const [corner, pane] = await page.evaluate(() => [document.querySelector('#sequence-view .seq-corner')!.getBoundingClientRect().toJSON(), document.querySelector('#sequence-view .seq-scroll')!.getBoundingClientRect().toJSON()] as DOMRect[]);
+    expect(Math.abs(corner.left - pane.left)).toBeLessThan(3);
+    expect(Math.abs(corner.top - pane.top)).toBeLessThan(3);
+    // A time in the frozen column opens its row's message, as the row does.
+    const row = await page.evaluate(() => {
+      const bottom = document.querySelector('#sequence-view .seq-scroll')!.getBoundingClientRect().bottom;
+      const header = document.querySelector('#sequence-view .seq-header')!.getBoundingClientRect().bottom;
+      for (const r of document.querySelectorAll('#sequence-view .seq-row[data-message]')) {
+        const hit = r.querySelector('.seq-hit')!.getBoundingClientRect();
+        if (hit.top > header && hit.bottom < bottom) return { index: r.getAttribute('data-index')!, name: r.querySelector('.seq-label')!.textContent!.split(' ')[0] };
+      }
+      return null;
+    });
+    expect(row).not.toBeNull();
+    await page.locator(`#sequence-view .seq-time[data-index="${row!.index}"]`).click();
+    expect(await page.locator('#details h3').textContent()).toMatch(new RegExp(`^[→←] ${row!.name}\\b`));
+    await page.screenshot({ path: artifactPath('sequence-scrolled-sideways.png') });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -2,7 +2,8 @@
  * The sequence view: the selected subject's login as a message sequence chart, beside the timeline (same
  * selection): a workstation's start-up, an agent's own exchanges on its CTI client's session, a CTI client's
  * session. Drawn by the same renderer as `ctiscope sequence` and the HTML report; the lifeline headers stick
- * to the top while the rows scroll. Clicking an arrow opens that message's details.
+ * to the top while the rows scroll, and the times to the left while the lifelines scroll sideways. Clicking an
+ * arrow (or its time) opens that message's details.
  */
 
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
@@ -47,7 +48,8 @@ export class SequenceView {
     const subject = s.kind === 'workstation' ? workstationSubject(s.value) : s.kind === 'agent' ? agentSubject(s.value) : ctiClientSubject(s.value);
     const diagram = buildSequence(subject, messages);
     this.diagram = diagram;
-    const scroll = this.container.querySelector('.seq-scroll')?.scrollTop ?? 0;
+    const old = this.container.querySelector('.seq-scroll');
+    const scroll = { top: old?.scrollTop ?? 0, left: old?.scrollLeft ?? 0 };
     const noun = KIND_NOUN[s.kind][0];
     const option = s.kind === 'workstation' ? `--workstation ${s.value.host}` : s.kind === 'agent' ? `--agent ${s.value.id ?? '?'}` : `--cti-client ${s.value.host}`;
     const note =
@@ -61,7 +63,10 @@ export class SequenceView {
     this.container.innerHTML = `<div class="seq-compare"></div>${note}${renderSequenceHtml(diagram, { idPrefix: 'ui-seq-', maxHeight: 'calc(100vh - 190px)' })}`;
     this.renderCompare();
     const box = this.container.querySelector('.seq-scroll');
-    if (box) box.scrollTop = scroll;
+    if (box) {
+      box.scrollTop = scroll.top;
+      box.scrollLeft = scroll.left;
+    }
     for (const row of this.container.querySelectorAll<SVGGElement>('.seq-row[data-message], .seq-row[data-step]')) {
       row.setAttribute('tabindex', '0');
       row.setAttribute('role', 'button');
@@ -91,7 +96,10 @@ export class SequenceView {
 
   private click(e: Event): void {
     if ((e.target as Element).closest?.('.seq-compare')) return;
-    const row = (e.target as Element).closest?.('.seq-row[data-message], .seq-row[data-step]');
+    // A time is drawn in the frozen column, apart from its row: it stands for the row of its index.
+    const time = (e.target as Element).closest?.('.seq-time[data-index]');
+    const at = time ? this.container.querySelector(`.seq-row[data-index="${time.getAttribute('data-index')}"]`) : e.target;
+    const row = (at as Element | null)?.closest?.('.seq-row[data-message], .seq-row[data-step]');
     if (!row) return;
     const index = row.getAttribute('data-message');
     const m = index !== null ? this.messages[Number(index)] : undefined;

@@ -49,6 +49,8 @@ const AXIS_HEIGHT = 26;
 const WS_LANE = 30;
 const LANE_HEIGHT = 38;
 const BAR_HEIGHT = 16;
+/** Height of a line of ladder labels (10 px type). */
+const LADDER_LINE = 12;
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 export const FONTS = {
@@ -113,7 +115,7 @@ export class Timeline {
   private readonly zoom: d3.ZoomBehavior<SVGSVGElement, unknown>;
   private readonly brush: d3.BrushBehavior<unknown>;
   private readonly layers: Record<
-    'title' | 'labels' | 'phases' | 'laneBg' | 'grid' | 'breaks' | 'steps' | 'messages' | 'findings' | 'axis' | 'brush',
+    'title' | 'labels' | 'phases' | 'laneBg' | 'grid' | 'breaks' | 'steps' | 'glyphs' | 'messages' | 'findings' | 'axis' | 'brush',
     d3.Selection<SVGGElement, unknown, null, undefined>
   >;
 
@@ -151,6 +153,9 @@ export class Timeline {
       steps: clipped.append('g').attr('class', 'tl-steps'),
       findings: clipped.append('g').attr('class', 'tl-findings'),
       axis: clipped.append('g').attr('class', 'tl-axis'),
+      // A step's ✓ or ✗ follows its bar's end: past the plot's right edge for a bar ending there (the right margin
+      // has room for it), where the clip would cut it in half.
+      glyphs: this.plot.append('g').attr('class', 'tl-glyphs'),
       brush: this.plot.append('g').attr('class', 'tl-brush'),
     };
 
@@ -385,14 +390,17 @@ export class Timeline {
   private drawStatic(): void {
     const ws = this.ws!;
     const titleText = viewTitle(ws);
-    this.layers.title
-      .selectAll('text')
+    const title = this.layers.title
+      .selectAll<SVGGElement, string>('g')
       .data([titleText])
-      .join('text')
-      .attr('class', 'tl-title')
-      .attr('x', 10)
-      .attr('y', 19)
-      .text((d) => fitText(d, MARGIN_LEFT + this.plotWidth - 10, FONTS.title));
+      .join((enter) => {
+        const g = enter.append('g');
+        g.append('text').attr('class', 'tl-title').attr('x', 10).attr('y', 19);
+        g.append('title');
+        return g;
+      });
+    title.select('text').text((d) => fitText(d, MARGIN_LEFT + this.plotWidth - 10, FONTS.title));
+    title.select('title').text((d) => d);
 
     const lanesTop = this.lanesTop();
     const labelRows = [
@@ -527,7 +535,6 @@ export class Timeline {
         const g = enter.append('g').attr('class', 'tl-step-g');
         g.append('rect').attr('rx', 3);
         g.append('text').attr('class', 'tl-step-label');
-        g.append('text');
         g.append('title');
         g.on('click', (event: MouseEvent, d) => {
           event.stopPropagation();
@@ -552,13 +559,19 @@ export class Timeline {
       .attr('x', (d) => Math.max(d.x0, 0) + 4)
       .attr('y', (d) => d.y + barTop + 12)
       .text((d) => fitText(d.step.summary, Math.min(d.x0 + d.w, this.plotWidth) - Math.max(d.x0, 0) - 8, FONTS.step));
-    bar
-      .select('text:nth-of-type(2)')
+    bar.select('title').text((d) => `${stepGlyph(d.step)} ${d.step.summary}`);
+    // Only where the bar's end is in view: the glyph layer is not clipped.
+    this.layers.glyphs
+      .selectAll<SVGTextElement, (typeof data)[number]>('text')
+      .data(
+        data.filter((d) => d.x0 + d.w >= 0 && d.x0 + d.w <= this.plotWidth + 0.5),
+        (d) => `${d.group}:${d.step.id}`,
+      )
+      .join('text')
       .attr('class', (d) => `tl-glyph ${stepState(d.step)}`)
       .attr('x', (d) => d.x0 + d.w + 3)
       .attr('y', (d) => d.y + barTop + 13)
       .text((d) => stepGlyph(d.step));
-    bar.select('title').text((d) => `${stepGlyph(d.step)} ${d.step.summary}`);
   }
 
   private drawMessages(lanesTop: number): void {
@@ -571,16 +584,25 @@ export class Timeline {
       .filter((d): d is { m: StoredMessage; x: number; y: number } => d.y !== null && d.x >= -10 && d.x <= this.plotWidth + 10);
     const ladder = this.ladder;
     const barTop = (LANE_HEIGHT - BAR_HEIGHT) / 2;
-    // Ladder labels only where there is room (one per ~70 px per lane).
-    const lastLabelX = new Map<number, number>();
-    const labelled = new Set<StoredMessage>();
+    // A ladder label sits right of its arrow: on its lane's top for a request, on the subject's row for a reply.
+    const labelY = (d: { m: StoredMessage; y: number }): number => (d.m.direction === 'c2s' ? d.y + 4 : wsY + 12);
+    // Ladder labels only where there is room: each cut to the room before the plot's edge (66 px at most) and left
+    // out where it would cross one set before it. The subject's row holds every lane's replies, and its bottom
+    // meets the first lane's requests: two labels less than a line apart are on the same line.
+    const labels = new Map<StoredMessage, string>();
     if (ladder) {
+      const set: { x0: number; x1: number; y: number }[] = [];
+      const crosses = (x0: number, x1: number, y: number): boolean => set.some((o) => Math.abs(o.y - y) < LADDER_LINE && x0 < o.x1 + 4 && o.x0 < x1 + 4);
       for (const d of data) {
-        const last = lastLabelX.get(d.y) ?? -Infinity;
-        if (d.x - last >= 70) {
-          labelled.add(d.m);
-          lastLabelX.set(d.y, d.x);
-        }
+        const x = d.x + 3;
+        const y = labelY(d);
+        // A label that would start on another is not measured at all.
+        if (x < 0 || crosses(x, x, y)) continue;
+        const text = fitText(d.m.type, Math.min(66, this.plotWidth - x), FONTS.ladder);
+        const x1 = x + textWidth(text, FONTS.ladder);
+        if (!text || crosses(x, x1, y)) continue;
+        labels.set(d.m, text);
+        set.push({ x0: x, x1, y });
       }
     }
     const msg = this.layers.messages
@@ -610,8 +632,8 @@ export class Timeline {
     msg
       .select('text')
       .attr('x', (d) => d.x + 3)
-      .attr('y', (d) => (d.m.direction === 'c2s' ? d.y + 4 : wsY + 12))
-      .text((d) => (labelled.has(d.m) ? fitText(d.m.type, 66, FONTS.ladder) : ''));
+      .attr('y', labelY)
+      .text((d) => labels.get(d.m) ?? '');
     msg.select('title').text((d) => `${d.m.direction === 'c2s' ? '→' : '←'} frame ${d.m.frame}: ${d.m.summary}`);
   }
 

@@ -101,6 +101,12 @@ function firstFinBy(history: string): Direction | undefined {
   return undefined;
 }
 
+/** A row's time from the diagram's origin, signed: "+0.152s", or "-0.003s" for a connection opened before it. */
+export function offsetText(t: number, origin: number, digits = 3): string {
+  const d = t - origin;
+  return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(digits)}s`;
+}
+
 /** A message summary cut to its name and key fields: invoke ids, message ids and reply times go. */
 export function messageLabel(m: Pick<DecodedMessage, 'summary' | 'type'>, maxLabel = 96): string {
   let s = (m.summary || m.type)
@@ -375,7 +381,10 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     rows.splice(at, 0, note);
   }
 
-  const origin = Math.min(subject.start, raw.length ? raw[0].time : subject.start);
+  // Time zero is what every caller has: the subject's first step or own message. A connection's SYN before them is
+  // known from flow records only (the CLI has them, the page builds without): starting there put the page's times
+  // a handshake (about 2 ms) behind the CLI's. Such a row reads as before zero ("-0.003s").
+  const origin = own.reduce((t, { m }) => Math.min(t, m.time), subject.start);
   return { title: subject.title, origin, ...withoutIdleParties(parties, rows), messages: own.length };
 }
 

@@ -3,12 +3,8 @@
  * Labels come from packets, so each format's special characters are neutralised before they reach it.
  */
 
-import type { SequenceDiagram, SequenceParty, SequenceRow } from './model.js';
+import { offsetText, type SequenceDiagram, type SequenceParty, type SequenceRow } from './model.js';
 import { pushAll } from '../../array-loops.js';
-
-function relTime(t: number, origin: number): string {
-  return `+${(t - origin).toFixed(3)}s`;
-}
 
 /** Party names for prose: the role, with the address when two parties share a role. */
 export function partyNames(parties: readonly SequenceParty[]): string[] {
@@ -49,7 +45,7 @@ export function renderSequenceMermaid(d: SequenceDiagram): string {
 function mermaidRow(r: SequenceRow, d: SequenceDiagram): string[] {
   const from = d.parties[r.from]?.id ?? 'P0';
   const to = d.parties[r.to]?.id ?? 'P0';
-  const label = mermaidText(`${relTime(r.time, d.origin)} ${r.label}`);
+  const label = mermaidText(`${offsetText(r.time, d.origin)} ${r.label}`);
   const lines: string[] = [];
   const last = d.parties[d.parties.length - 1]?.id ?? 'P0';
   switch (r.kind) {
@@ -91,7 +87,7 @@ export function renderSequencePlantUml(d: SequenceDiagram): string {
   for (const r of d.rows) {
     const from = d.parties[r.from]?.id ?? 'P0';
     const to = d.parties[r.to]?.id ?? 'P0';
-    const label = plantText(`${relTime(r.time, d.origin)} ${r.label}`);
+    const label = plantText(`${offsetText(r.time, d.origin)} ${r.label}`);
     const red = r.failed ? '[#red]' : '';
     switch (r.kind) {
       case 'idle':
@@ -121,7 +117,7 @@ export function renderSequenceTextListing(d: SequenceDiagram, width = 100): stri
   const out = [d.title, `lifelines: ${d.parties.map((p, i) => `${names[i]}${p.side === 'server' && !names[i].includes(p.address) ? ` (${p.address})` : ''}`).join(' · ')}`, ''];
   const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   for (const r of d.rows) {
-    const t = relTime(r.time, d.origin).padStart(10);
+    const t = offsetText(r.time, d.origin).padStart(10);
     const mark = r.failed ? ' ✗ ' : '   ';
     if (r.kind === 'idle') out.push(`${t}   ⋯ ${r.label} ⋯`);
     // A note between a party and itself (a finding about a server not drawn) is a note, not an exchange.
