@@ -12,7 +12,7 @@ import type { AgentState } from './subjects/agents.js';
 import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
 import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
-import { lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
+import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
 import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
@@ -580,7 +580,7 @@ function summaryMessage(workstations: readonly Workstation[], groups: readonly S
     if (lostAfterLogin(ws)) return ws.failure?.step === null ? `${who}: ${ws.failure.message}` : `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
     if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
     // Logged in, then its session lost while the capture ends with the desktop connecting again (outcome.ts).
-    const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && lostAfterLogin({ ...ws, failedPhase: 'cti-session', failure: f }));
+    const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && loggedInBefore(ws, f.step));
     if (reconnecting) return `${who} logged in${which}, then lost its CTI session: ${reconnecting.message}`;
     // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
     const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));

@@ -112,7 +112,11 @@ export function lostAfterLogin(s: {
 }): boolean {
   if (s.failedPhase !== 'cti-session' || !s.failure) return false;
   // An agent's loss is its CTI client's step, not one of its own: only a logged-in agent is failed so.
-  if (s.failure.step === null) return true;
-  const lostAt = s.steps.find((x) => x.id === s.failure!.step)?.start;
-  return lostAt !== undefined && s.attempts.some((a) => a.outcome === 'logged-in' && a.time <= lostAt);
+  return s.failure.step === null || loggedInBefore(s, s.failure.step);
+}
+
+/** Whether an attempt of the subject logged in before its step `stepId` began. */
+export function loggedInBefore(s: { steps: readonly { id: string; start: number }[]; attempts: readonly { outcome: string; time: number }[] }, stepId: string | null): boolean {
+  const at = s.steps.find((x) => x.id === stepId)?.start;
+  return at !== undefined && s.attempts.some((a) => a.outcome === 'logged-in' && a.time <= at);
 }

@@ -11,7 +11,7 @@ import { describeFrames } from './frames.js';
 import { ctiClientPendingText, formatDuration } from './format.js';
 import { sessionEndText } from '../decoders/net/conn-states.js';
 import { renderTimelineSvg } from './render-svg.js';
-import { agentTitle, ctiClientTitle, lostAgentsText, lostWithSession, outcomeBadge, workstationTitle } from './report-text.js';
+import { agentTitle, ctiClientTitle, lostAgentsText, lostCauseText, lostWithSession, outcomeBadge, workstationTitle } from './report-text.js';
 import { explainStep } from './explain-steps.js';
 import type { SequenceDiagram } from './sequence/model.js';
 import { renderSequenceHtml } from './sequence/render-svg.js';
@@ -136,7 +136,7 @@ function serverSide(doc: AnalysisDocument): string {
 ${agents
   .map((a, i) => {
     const last = a.attempts[a.attempts.length - 1];
-    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? `session lost${a.failure?.kind ? `: ${a.failure.kind}` : ''}` : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}` : ''}`;
+    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? lostCauseText(a) : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}` : ''}`;
     return `<tr><td><a href="#agent-${i}">${esc(a.id ?? a.instrument ?? '?')}</a></td><td>${esc(a.extension ?? a.instrument ?? '')}</td><td>${esc(a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '')}</td><td class="${outcomeClass(a.outcome)}">${esc(a.outcome)}</td><td>${esc(cause)}</td><td>${esc(a.desktop ?? '')}</td></tr>`;
   })
   .join('\n')}

@@ -152,6 +152,11 @@ export function lostWithSession(a: Agent): boolean {
   return a.outcome === 'failed' && lostAfterLogin(a);
 }
 
+/** An agents table's cause for an agent lost with its session: "session lost: connection-reset". */
+export function lostCauseText(a: Agent): string {
+  return `session lost${a.failure?.kind ? `: ${a.failure.kind}` : ''}`;
+}
+
 /** The line that names the agents lost with their CTI client's session: "Agents 5201, 5202 and 3 more: their …". */
 export function lostAgentsText(lost: readonly Agent[]): string {
   const names = lost.slice(0, 8).map((a) => a.id ?? a.instrument ?? '?');
@@ -188,7 +193,7 @@ function agentTable(agents: readonly Agent[], paint: Paint): string[] {
   const rows = [...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
   const data = rows.map((a) => {
     const last = a.attempts[a.attempts.length - 1];
-    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? `session lost${a.failure?.kind ? `: ${a.failure.kind}` : ''}` : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}`;
+    const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? lostCauseText(a) : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}`;
     const via = a.via ? `${a.via.clientId ?? '?'}@${a.via.client}` : '';
     return {
       a,

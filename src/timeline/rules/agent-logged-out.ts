@@ -44,9 +44,8 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
     if (ownSession(first) || first.time < oldLast || first.state !== 'LOGOUT' || isLoggedInState(last.state)) continue;
     // Only a session opened after the login's can be where the agent now is: an older one's LOGOUT is its own loss.
     if (where.flowId !== undefined && first.flowId < where.flowId) continue;
-    const step = ws.steps.find((s) => s.server === first.server && s.frames.includes(first.frame)) ?? null;
-    const after = ws.now - first.time;
-    const soon = after < RELOGIN_WINDOW;
+    const step = stepOf(ws, first);
+    const ending = endsSoonAfter(ws, first, 'reply');
     const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
     const moved =
       first.server === on.server
@@ -54,12 +53,12 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
         : `was logged in on ${serverText(ws, on.server)}, but after the CTI client moved to ${serverText(ws, first.server)} that server`;
     const message =
       `${who} ${moved} reported it LOGOUT (${first.message}, frame ${first.frame}), and no login of it there is in the capture` +
-      (soon
-        ? `, which ends ${after < 0.0005 ? 'with that reply' : `${formatDuration(after)} later`}: the new login may only come after the capture's end.`
+      (ending
+        ? `${ending}: the new login may only come after the capture's end.`
         : first.server === on.server
           ? `: the login did not outlive its session, so the agent is not logged in.`
           : `: the login did not carry over the failover, so the agent is not logged in on the side now serving its calls.`);
-    out.push(makeFinding('agent-logged-out', soon ? 'warning' : 'error', step, message, [first.frame], first.server));
+    out.push(makeFinding('agent-logged-out', ending ? 'warning' : 'error', step, message, [first.frame], first.server));
   }
   return out;
 };
@@ -70,9 +69,8 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
  * elsewhere (a supervisor, another desktop) logged it out, not the desktop or CTI client itself.
  */
 function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport, elsewhere: AgentStateReport | undefined): Finding {
-  const step = ws.steps.find((s) => s.server === r.server && s.frames.includes(r.frame)) ?? null;
-  const after = ws.now - r.time;
-  const soon = after < RELOGIN_WINDOW;
+  const step = stepOf(ws, r);
+  const ending = endsSoonAfter(ws, r, 'report');
   const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
   const reason = r.reason ? `, reason ${r.reason.name ? `${r.reason.name} (${r.reason.code})` : r.reason.code}${eventReasonCodeDescription(r.reason.code) ? `: ${eventReasonCodeDescription(r.reason.code)}` : ''}` : '';
   const by = ws.subject === 'workstation' ? 'the desktop' : 'its CTI client';
@@ -84,8 +82,20 @@ function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateRep
   }
   const message =
     `${who} was logged in on ${serverText(ws, server)}, then that server reported it LOGOUT (${r.message}${reason}, frame ${r.frame}) with no logout request for it on the session, and no login of it since is in the capture` +
-    (soon
-      ? `, which ends ${after < 0.0005 ? 'with that report' : `${formatDuration(after)} later`}: a new login may only come after the capture's end.`
+    (ending
+      ? `${ending}: a new login may only come after the capture's end.`
       : `: it was logged out by the system (its phone, Unified CM, the peripheral) or from elsewhere (a supervisor, another desktop), not by ${by}.`);
-  return makeFinding('agent-logged-out', soon ? 'warning' : 'error', step, message, [r.frame], r.server);
+  return makeFinding('agent-logged-out', ending ? 'warning' : 'error', step, message, [r.frame], r.server);
+}
+
+/** The subject's step that holds the report's frame, if any. */
+function stepOf(ws: Parameters<Rule>[0], r: AgentStateReport): Parameters<Rule>[0]['steps'][number] | null {
+  return ws.steps.find((s) => s.server === r.server && s.frames.includes(r.frame)) ?? null;
+}
+
+/** ", which ends with that reply" / ", which ends 1.2 s later" when the capture ends within RELOGIN_WINDOW of the report; '' otherwise. */
+function endsSoonAfter(ws: Parameters<Rule>[0], r: AgentStateReport, what: string): string {
+  const after = ws.now - r.time;
+  if (after >= RELOGIN_WINDOW) return '';
+  return `, which ends ${after < 0.0005 ? `with that ${what}` : `${formatDuration(after)} later`}`;
 }

@@ -128,7 +128,7 @@ function lostWithClient(agent: AgentState, base: AgentOutcome, loss: SessionLoss
   if (base.outcome !== 'logged-in' || !loss) return base;
   const at = agent.attempts.at(-1)?.time ?? agent.lastTime;
   if (loss.time < at) return base;
-  if (loss.reconnecting || !loss.failure) return { outcome: 'incomplete', failedPhase: null, failure: null };
+  if (!loss.failure) return { outcome: 'incomplete', failedPhase: null, failure: null };
   const client = agent.clients.at(-1);
   const who = client ? `${client.clientId ? `"${client.clientId}" on ` : ''}${client.host}` : 'its CTI client';
   const message = `${agentText(agent.id, agent.extension, agent.instrument)} was logged in, then ${who} lost the CTI session it was served on, with no session since: ${loss.failure.message}`;

@@ -57,13 +57,12 @@ function eventsOf(c: CtiClientState): CtiClient['events'] {
 }
 
 /**
- * How a CTI client's latest session ended when it was lost: when (the end of the step that shows it), why, and
- * whether the capture ends with the client connecting again (then `failure` is null: how that went is not in it).
+ * How a CTI client's latest session ended when it was lost: when (the end of the step that shows it) and why;
+ * `failure` is null when the capture ends with the client connecting again (how that went is not in it).
  */
 export interface SessionLoss {
   time: number;
   failure: FailureCause | null;
-  reconnecting: boolean;
 }
 
 export function buildCtiClient(c: CtiClientState, st: AnalysisState, truncated: boolean, extra: readonly StepState[] = []): CtiClient {
@@ -91,7 +90,7 @@ export function buildCtiClientWithLoss(c: CtiClientState, st: AnalysisState, tru
   const lost = reconnecting ? undefined : lostStep;
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
-  let loss: SessionLoss | undefined = reconnecting ? { time: lostStep.end, failure: null, reconnecting: true } : undefined;
+  let loss: SessionLoss | undefined = reconnecting ? { time: lostStep.end, failure: null } : undefined;
   const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok);
   if (last?.opened === false || lost || unreached) {
     outcome = 'failed';
@@ -103,10 +102,10 @@ export function buildCtiClientWithLoss(c: CtiClientState, st: AnalysisState, tru
       : said
         ? { phase: 'cti-session', step: step!.id, kind: null, server: step!.server, message: `${said.what}, and the session then ended (${last!.endState ?? 'closed'}) with no session since.` }
         : { phase: 'cti-session', step: step?.id ?? null, kind: null, server: last?.server ?? null, message: step?.summary ?? 'the session failed' };
-    loss = { time: step?.end ?? c.lastTime, failure, reconnecting: false };
+    loss = { time: step?.end ?? c.lastTime, failure };
   } else if (last?.opened === true && !reconnecting) outcome = 'logged-in';
   // Opening a new session when the capture ends, after one that opened: the agents of that one are not known either.
-  else if (!loss && last && c.sessions.some((x) => x.opened === true)) loss = { time: last.start, failure: null, reconnecting: true };
+  else if (!loss && last && c.sessions.some((x) => x.opened === true)) loss = { time: last.start, failure: null };
   const client: CtiClient = {
     host: c.host,
     names: st.namesOf(c.host),
