@@ -214,6 +214,56 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     expect(doc.agents.map((x) => [x.id, x.outcome, x.findings.filter((f) => f.kind === 'agent-logged-out').length])).toEqual([['1077', 'logged-in', 0]]);
   });
 
+  describe('the agent taken over by a second desktop, each session heartbeating after', () => {
+    const file = (() => {
+      const net = new SynthNet({ seed: 9 });
+      const a = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
+      a.connect();
+      openAndLogin(a, 'cad', AGENT);
+      net.clock.at(40);
+      const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
+      b.connect();
+      let invoke = openAndLogin(b, 'cad', AGENT);
+      a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+      // The first desktop's session stays open and heartbeats, then the second's: one run each.
+      for (const c of [a, b]) {
+        for (let i = 0; i < 4; i++) {
+          c.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 5 });
+          c.send('s2c', heartbeatConf({ invokeId: invoke++ }), { delay: 0.003 });
+        }
+      }
+      return write('cad-taken-over-beats', net);
+    })();
+
+    it('the agent is at the second desktop, the first named as before; a filter on either desktop keeps the agent', () => {
+      const { doc } = analyze(file);
+      const [agent] = doc.agents;
+      expect([agent.desktop, agent.previousDesktops, agent.desktopLink?.basis]).toEqual(['10.10.20.78', [HOST], 'desktop-session']);
+      expect(agent.desktopLink!.evidence).toBe("the agent's requests went out on 10.10.20.78's own CTI session, the latest of its desktops (before, on 10.10.20.77)");
+      // The first desktop keeps what its own session showed: the takeover.
+      expect(doc.workstations.find((w) => w.host === HOST)!.failure?.kind).toBe('agent-logged-out');
+      const one = JSON.parse(run(file, '--json', '--agent', '1077').stdout) as AnalysisDocument;
+      expect(one.workstations.map((w) => w.host)).toEqual([HOST, '10.10.20.78']);
+      for (const host of [HOST, '10.10.20.78']) {
+        const focused = JSON.parse(run(file, '--json', '--workstation', host).stdout) as AnalysisDocument;
+        expect(focused.workstations.map((w) => w.host)).toEqual([host]);
+        expect(focused.agents.map((x) => x.id)).toEqual(['1077']);
+      }
+    });
+
+    it("the agent's sequence draws both desktops and folds each session's heartbeats on its own lifeline", () => {
+      const r = spawnSync(process.execPath, [bin, 'sequence', file, '--agent', '1077', '--format', 'text'], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('UCCX CTI server → earlier desktop 10.10.20.77: AGENT_STATE_EVENT LOGOUT agent=1077 ext=2077 reason=32767 AGT_RELOGON');
+      expect(r.stdout).toContain('desktop 10.10.20.78 → UCCX CTI server: SET_AGENT_STATE_REQ LOGIN agent=1077');
+      const runs = r.stdout.split('\n').filter((l) => l.includes('HEARTBEAT ×'));
+      expect(runs.map((l) => l.replace(/^\s*\S+\s+/, ''))).toEqual([
+        expect.stringMatching(/^earlier desktop 10\.10\.20\.77 ⇄ UCCX CTI server: HEARTBEAT ×4 every 5\.0 s, all answered/),
+        expect.stringMatching(/^desktop 10\.10\.20\.78 ⇄ UCCX CTI server: HEARTBEAT ×4 every 5\.0 s, all answered/),
+      ]);
+    });
+  });
+
   it('heartbeats unanswered to the end, then the desktop gives up (its FIN): failed at cti-session, by heartbeat-lost', () => {
     const { doc } = analyze(
       desktop('cad-heartbeats-lost', (c) => {

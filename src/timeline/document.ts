@@ -157,6 +157,11 @@ export function attemptOf(step: AnalyzedStep, at: { client: string | null; clien
   return { step: step.id, time: at.time, client: at.client, clientId: at.clientId, server: at.server, agentId: at.agentId, instrument: at.instrument, outcome, code: code ?? null, codeName, frames: step.frames.slice(0, 5) };
 }
 
+/** Every desktop of the agent's in the capture: those its login moved from, then its latest. */
+function desktopsOf(a: Agent): string[] {
+  return a.desktop === null ? [] : [...(a.previousDesktops ?? []), a.desktop];
+}
+
 export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st.truncation !== undefined, links?: DesktopLinks): Workstation {
   const link = links?.get(h.ip);
   const view = buildView(h, st, truncated, link ? { id: link.agent.id, extension: link.agent.extension } : undefined);
@@ -328,7 +333,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   const shownHosts = new Set(workstations.map((w) => w.host));
   const focused = st.filter !== undefined || st.agentFilter !== undefined;
   const agents = allAgents.filter((a) =>
-    st.agentFilter !== undefined ? a.id === st.agentFilter : st.filter === undefined || (a.desktop !== null && shownHosts.has(a.desktop)),
+    st.agentFilter !== undefined ? a.id === st.agentFilter : st.filter === undefined || desktopsOf(a).some((h) => shownHosts.has(h)),
   );
   const ctiClients = built.filter(
     (cc) => !focused || shownHosts.has(cc.host) || cc.host === st.filter || agents.some((a) => a.via?.clientId === cc.clientId && a.via?.client.startsWith(cc.host)),
@@ -336,7 +341,7 @@ export function buildDocument(st: AnalysisState, source: SourceInfo): AnalysisDo
   ctiClients.sort((a, b) => compareHosts(a.host, b.host) || (a.clientId ?? '').localeCompare(b.clientId ?? ''));
   if (st.agentFilter !== undefined) {
     // Focus on one agent: its desktop stays, the other workstations go.
-    const desk = new Set(agents.map((a) => a.desktop));
+    const desk = new Set(agents.flatMap(desktopsOf));
     for (let i = workstations.length - 1; i >= 0; i--) if (!desk.has(workstations[i].host)) workstations.splice(i, 1);
   }
 

@@ -183,6 +183,8 @@ export interface Agent {
   /** The agent's desktop PC when the capture shows it, and how it was tied. */
   desktop: string | null;
   desktopLink: DesktopLink | null;
+  /** The desktops whose own sessions carried the agent before `desktop`'s did, when its login moved (oldest first). */
+  previousDesktops?: string[];
   outcome: Outcome;
   failedPhase: Phase | null;
   failure: FailureCause | null;

@@ -143,7 +143,7 @@ export function agentTitle(a: Agent): string {
   if (device) parts.push(device);
   if (a.peripheralId !== null) parts.push(`peripheral ${a.peripheralId}`);
   if (a.via) parts.push(`via ${a.via.clientId ? `"${a.via.clientId}" ` : ''}${a.via.client} → ${a.via.server}`);
-  if (a.desktop) parts.push(`desktop ${a.desktop}${a.desktopLink ? ` (by ${a.desktopLink.basis})` : ''}`);
+  if (a.desktop) parts.push(`desktop ${a.desktop}${a.desktopLink ? ` (by ${a.desktopLink.basis})` : ''}${a.previousDesktops?.length ? `, before on ${a.previousDesktops.join(', ')}` : ''}`);
   return clean(parts.join(' · '));
 }
 

@@ -124,7 +124,7 @@ function searchText(s: Subject): string {
     parts = [w.host, ...w.names, w.agent.id ?? '', w.agent.extension ?? '', w.desktop, w.failedPhase ?? ''];
   } else if (s.kind === 'agent') {
     const a = s.value;
-    parts = ['agent', a.id ?? '', a.extension ?? '', a.instrument ?? '', a.via?.client ?? '', a.via?.clientId ?? '', a.via?.server ?? '', a.desktop ?? '', a.state ?? '', a.failedPhase ?? ''];
+    parts = ['agent', a.id ?? '', a.extension ?? '', a.instrument ?? '', a.via?.client ?? '', a.via?.clientId ?? '', a.via?.server ?? '', a.desktop ?? '', ...(a.previousDesktops ?? []), a.state ?? '', a.failedPhase ?? ''];
   } else {
     const c = s.value;
     parts = ['cti client', c.host, ...c.names, c.clientId ?? '', ...c.servers, c.version !== null ? `v${c.version}` : ''];

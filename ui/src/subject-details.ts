@@ -126,6 +126,7 @@ export function renderAgentOverview(pane: HTMLElement, a: Agent, actions: Overvi
       ['failed phase', a.failedPhase ? PHASE_LABELS[a.failedPhase] : ''],
       ['state', a.state ?? ''],
       ['desktop', desktop],
+      ['desktop before', a.previousDesktops?.length ? el('span', {}, ...a.previousDesktops.map((h) => linkButton(h, 'Open this desktop', () => actions.openSubject({ kind: 'workstation', key: h }), 'link-step desktop-link'))) : ''],
       ['first seen', formatClock(a.start)],
       ['steps', String(a.steps.length)],
     ]),

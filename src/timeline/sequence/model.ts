@@ -151,7 +151,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
     return i;
   };
   const subjectRole = subject.kind === 'workstation' ? 'desktop' : 'CTI client';
-  const roleOfHost = (h: string): string => (h === subject.desktop ? 'desktop' : subjectRole);
+  const roleOfHost = (h: string): string => (h === subject.desktop ? 'desktop' : subject.previousDesktops?.includes(h) ? 'earlier desktop' : subjectRole);
   for (const h of subject.hosts) party(h, 'subject', roleOfHost(h));
   const serverParty = (server: string, protocol?: string): number => {
     const step = stepByServer.get(server);
@@ -328,8 +328,10 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   for (let i = 0; i < raw.length; ) {
     const r = raw[i];
     if (isBeat(r)) {
+      // One run is one pair of parties: two desktops' sessions heartbeating in turn are two runs, not one.
+      const lane = (x: Raw): string => `${Math.min(x.from, x.to)}-${Math.max(x.from, x.to)}`;
       let j = i;
-      while (j < raw.length && isBeat(raw[j])) j++;
+      while (j < raw.length && isBeat(raw[j]) && lane(raw[j]) === lane(r)) j++;
       if (j - i >= foldAt) {
         const run = raw.slice(i, j);
         const requests = run.filter((x) => x.request);

@@ -34,6 +34,8 @@ export interface SequenceSubject {
   attempts: readonly Pick<LoginAttempt, 'time' | 'frames'>[];
   /** The desktop PC among the hosts, when there is one (an agent speaks from its desktop and through a CTI client). */
   desktop: string | null;
+  /** An agent's earlier desktops among the hosts, when its login moved (Agent.previousDesktops). */
+  previousDesktops?: string[];
 }
 
 export interface SubjectSelector {
@@ -67,12 +69,14 @@ export function findSubject(doc: AnalysisDocument, sel: SubjectSelector): Sequen
 
 /** An agent as a subject: it speaks from its desktop and through the CTI client that logged it in. */
 export function agentSubject(a: Agent): SequenceSubject {
-  const hosts = [...new Set([a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
+  // Its earlier desktops too: the sessions its login moved from are part of its story.
+  const hosts = [...new Set([...(a.previousDesktops ?? []), a.desktop, a.via ? hostOf(a.via.client) : null].filter((h): h is string => !!h))];
   const device = agentDeviceText(a);
   return {
     ...subjectOf('agent', a.id ?? '?', `agent ${a.id ?? '?'}${device ? ` ${device}` : ''}${a.desktop ? ` on ${a.desktop}` : ''}`, hosts, a),
     devices: [a.extension, a.instrument].filter((d): d is string => !!d),
     desktop: a.desktop,
+    ...(a.previousDesktops?.length ? { previousDesktops: a.previousDesktops } : {}),
   };
 }
 

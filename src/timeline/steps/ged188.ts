@@ -176,10 +176,22 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
         g.client.agents++;
       }
     }
-    if (!g.multiAgent) agent.desktopSession ??= flow.info.clientIp;
+    if (!g.multiAgent) noteDesktopSession(agent, flow.info.clientIp);
   }
   agent.via = { client: flow.info.client, server: flow.info.server, clientId: g.client?.clientId ?? null, host: flow.info.clientIp };
   return sa;
+}
+
+/**
+ * The desktops whose own sessions carried the agent, the latest last: an agent whose login moved to another desktop
+ * (a second desktop taking it over, the agent moving PCs) is at the latest one.
+ */
+function noteDesktopSession(agent: AgentState, host: string): void {
+  const list = (agent.desktopSessions ??= []);
+  if (list.at(-1) === host) return;
+  const i = list.indexOf(host);
+  if (i >= 0) list.splice(i, 1);
+  list.push(host);
 }
 
 /** An agent-mode session (or one request for one agent) shows the host is a desktop. */

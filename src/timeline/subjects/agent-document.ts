@@ -77,12 +77,30 @@ function byTiming(agent: AgentState, t: number, hosts: readonly HostState[], tak
   return best;
 }
 
-type Link = { host: HostState; link: DesktopLink };
+/** `before`: the desktops whose own sessions carried the agent earlier, when its login moved to `host`. */
+type Link = { host: HostState; link: DesktopLink; before?: string[] };
+
+/** The workstations whose own CTI sessions carried the agent, the latest last. */
+function desktopHosts(agent: AgentState, byIp: ReadonlyMap<string, HostState>): HostState[] {
+  const out: HostState[] = [];
+  for (const ip of agent.desktopSessions ?? []) {
+    const h = byIp.get(ip);
+    if (h) out.push(h);
+  }
+  return out;
+}
 
 /** The tie the capture proves: the agent's requests on the desktop's own session, or tag 217 naming the desktop. */
 function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: ReadonlyMap<string, HostState>, st: AnalysisState): Link | undefined {
-  const own = agent.desktopSession !== undefined ? byIp.get(agent.desktopSession) : undefined;
-  if (own) return { host: own, link: { basis: 'desktop-session', evidence: `the agent's requests went out on ${own.ip}'s own CTI session` } };
+  const desks = desktopHosts(agent, byIp);
+  const own = desks.at(-1);
+  if (own) {
+    const before = desks.slice(0, -1).map((h) => h.ip);
+    const evidence = before.length
+      ? `the agent's requests went out on ${own.ip}'s own CTI session, the latest of its desktops (before, on ${before.join(', ')})`
+      : `the agent's requests went out on ${own.ip}'s own CTI session`;
+    return { host: own, link: { basis: 'desktop-session', evidence }, before };
+  }
   const cil = cilOf(agent);
   if (cil) {
     const m = byCilClientId(cil, hosts, st);
@@ -212,6 +230,7 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
     via: a.via ? { client: a.via.client, clientId: a.via.clientId, server: a.via.server } : null,
     desktop: link?.host.ip ?? null,
     desktopLink: link?.link ?? null,
+    ...(link?.before?.length ? { previousDesktops: link.before } : {}),
     ...lostWithClient(a, agentOutcome(a, attempts, findings, steps), loss),
     state: a.lastState ?? null,
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
@@ -243,11 +262,13 @@ export function buildAgents(
     const client = a.clients.at(-1);
     const agent = buildAgent(a, st, tied.get(a), truncated, client ? lossOf?.get(client) : undefined);
     agents.push(agent);
-    if (agent.desktop && !links.has(agent.desktop)) {
-      links.set(agent.desktop, { agent, attempts: agent.attempts, ...(agent.desktopLink?.basis === 'desktop-session' && a.reports ? { reports: a.reports } : {}) });
-    } else if (agent.desktop && agent.desktopLink?.basis === 'desktop-session') {
-      const l = links.get(agent.desktop)!;
-      (l.sharing ??= [l.agent]).push(agent);
+    // The desktops the agent's login moved from are its too, for what their own sessions show (its reports).
+    for (const host of [...(agent.previousDesktops ?? []), agent.desktop]) {
+      if (!host) continue;
+      const own = agent.desktopLink?.basis === 'desktop-session';
+      const l = links.get(host);
+      if (!l) links.set(host, { agent, attempts: agent.attempts, ...(own && a.reports ? { reports: a.reports } : {}) });
+      else if (own) (l.sharing ??= [l.agent]).push(agent);
     }
   }
   agents.sort((x, y) => compareNumeric(x.id ?? '', y.id ?? '') || (x.peripheralId ?? 0) - (y.peripheralId ?? 0) || compareHosts(x.via?.client ?? '', y.via?.client ?? ''));

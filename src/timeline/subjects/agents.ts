@@ -46,8 +46,8 @@ export interface AgentState {
   reports?: Map<number, { first: AgentStateReport; last: AgentStateReport }>;
   /** When a SET_AGENT_STATE_REQ LOGOUT for the agent last went out, since its latest login request. */
   logoutAsked?: number;
-  /** The agent's first request went out on a desktop's own session (a CAD desktop). */
-  desktopSession?: string;
+  /** The desktops whose own sessions (a CAD desktop's) carried the agent's requests, the latest last (ged188.ts). */
+  desktopSessions?: string[];
   firstTime: number;
   lastTime: number;
   /** Findings already announced to the live listener. */
