@@ -8,8 +8,9 @@
  * `head` messages plus the latest `tail` (heartbeats or a late failure), and raw bytes are cut at `rawLimit`.
  */
 
-import type { DecodedMessage, FieldValue } from './decoders/types.js';
+import type { DecodedMessage, FieldValue, FlowRecord } from './decoders/types.js';
 import { hostOf } from './timeline/format.js';
+import { sequenceFlowOf, type SequenceFlow } from './timeline/sequence/model.js';
 
 export interface StoredMessage extends DecodedMessage {
   /** Order of arrival within its workstation (stable id for selection). */
@@ -33,6 +34,36 @@ export interface MessageStoreLimits {
 
 export const DEFAULT_MESSAGE_LIMITS: MessageStoreLimits = { head: 600, tail: 200, rawLimit: 4096, hideSecretBytes: true };
 
+/** TCP connections kept per host for the sequence view's connect, SYN, RST and FIN rows: its first ones and its latest. */
+const FLOW_HEAD = 1500;
+const FLOW_TAIL = 500;
+
+/** The first `headMax` items and, after them, the latest `tailMax` (a ring). */
+class HeadTail<T> {
+  readonly head: T[] = [];
+  private readonly tail: T[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly headMax: number,
+    private readonly tailMax: number,
+  ) {}
+
+  push(x: T): void {
+    if (this.head.length < this.headMax) this.head.push(x);
+    else if (this.tailMax > 0) {
+      if (this.tail.length < this.tailMax) this.tail.push(x);
+      else this.tail[this.next] = x;
+      this.next = (this.next + 1) % this.tailMax;
+    }
+  }
+
+  /** The tail in arrival order. */
+  latest(): T[] {
+    return this.tail.length < this.tailMax ? this.tail : this.tail.slice(this.next).concat(this.tail.slice(0, this.next));
+  }
+}
+
 /** A kept message: the decoder's own object and its place in its workstation. */
 interface Kept {
   m: DecodedMessage;
@@ -42,10 +73,7 @@ interface Kept {
 }
 
 interface HostMessages {
-  head: Kept[];
-  /** Ring buffer of the latest messages once the head is full. */
-  tail: Kept[];
-  tailNext: number;
+  kept: HeadTail<Kept>;
   total: number;
 }
 
@@ -58,6 +86,8 @@ interface HostMessages {
  */
 export class MessageStore {
   private readonly byHost = new Map<string, HostMessages>();
+  /** Each host's TCP connections (it the client), once flows are given (addFlow): undefined, none were. */
+  private flowsByHost: Map<string, HeadTail<SequenceFlow>> | undefined = undefined;
   /** The last client endpoint seen and its workstation: consecutive messages nearly always share a flow. */
   private lastClient = '';
   private lastHost: HostMessages | undefined = undefined;
@@ -80,7 +110,7 @@ export class MessageStore {
       const host = hostOf(m.client);
       h = this.byHost.get(host);
       if (!h) {
-        h = { head: [], tail: [], tailNext: 0, total: 0 };
+        h = { kept: new HeadTail<Kept>(this.config.head, this.config.tail), total: 0 };
         this.byHost.set(host, h);
       }
       this.lastClient = m.client;
@@ -94,26 +124,35 @@ export class MessageStore {
       m.raw = raw.slice(0, limit);
       rawCut = raw.length - limit;
     }
-    const kept: Kept = { m, seq: h.total++, rawCut };
-    if (h.head.length < this.config.head) {
-      h.head.push(kept);
-    } else if (this.config.tail > 0) {
-      if (h.tail.length < this.config.tail) h.tail.push(kept);
-      else h.tail[h.tailNext] = kept;
-      h.tailNext = (h.tailNext + 1) % this.config.tail;
-    }
+    h.kept.push({ m, seq: h.total++, rawCut });
   };
 
-  /** The kept messages of one workstation in arrival order, and how many it had in all; with `after`, only those numbered (seq) above it. */
-  get(host: string, after = -1): { messages: StoredMessage[]; total: number } {
+  /**
+   * A bound function: `onFlowEnd: store.addFlow`. Keeps the host's TCP connections, so that a page drawing its
+   * sequence has the connect and close rows `ctiscope sequence` draws from the same records.
+   */
+  readonly addFlow = (r: FlowRecord): void => {
+    const byHost = (this.flowsByHost ??= new Map());
+    if (r.transport !== 'tcp') return;
+    let list = byHost.get(r.clientIp);
+    if (!list) byHost.set(r.clientIp, (list = new HeadTail<SequenceFlow>(FLOW_HEAD, FLOW_TAIL)));
+    list.push(sequenceFlowOf(r));
+  };
+
+  /**
+   * The kept messages of one workstation in arrival order, and how many it had in all; with `after`, only those
+   * numbered (seq) above it. `flows`: its TCP connections, when the store was given flows (and `after` is not).
+   */
+  get(host: string, after = -1): { messages: StoredMessage[]; total: number; flows?: SequenceFlow[] } {
+    const f = after < 0 ? this.flowsByHost?.get(host) : undefined;
+    const flows = after < 0 && this.flowsByHost ? { flows: f ? f.head.concat(f.latest()) : [] } : {};
     const h = this.byHost.get(host);
-    if (!h) return { messages: [], total: 0 };
-    if (after >= h.total - 1) return { messages: [], total: h.total };
-    const tail = h.tail.length < this.config.tail ? h.tail : h.tail.slice(h.tailNext).concat(h.tail.slice(0, h.tailNext));
+    if (!h) return { messages: [], total: 0, ...flows };
+    if (after >= h.total - 1) return { messages: [], total: h.total, ...flows };
     const messages: StoredMessage[] = [];
-    for (const k of h.head) if (k.seq > after) messages.push(this.view(k));
-    for (const k of tail) if (k.seq > after) messages.push(this.view(k));
-    return { messages, total: h.total };
+    for (const k of h.kept.head) if (k.seq > after) messages.push(this.view(k));
+    for (const k of h.kept.latest()) if (k.seq > after) messages.push(this.view(k));
+    return { messages, total: h.total, ...flows };
   }
 
   private view(k: Kept): StoredMessage {

@@ -403,7 +403,7 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
   if (!doc && !live && opts.file) {
     messages = messages ?? new MessageStore({ hideSecretBytes: !opts.showSecrets });
     const store = messages;
-    const result = await analyzeFiles([opts.file], { analyze: true, decode: { keepRaw: true, showSecrets: opts.showSecrets }, onMessage: (m) => store.add(m) });
+    const result = await analyzeFiles([opts.file], { analyze: true, decode: { keepRaw: true, showSecrets: opts.showSecrets }, onMessage: (m) => store.add(m), onFlowEnd: store.addFlow });
     doc = result.doc;
   }
 
@@ -441,7 +441,8 @@ export async function startUiServer(opts: UiServerOptions = {}): Promise<UiServe
       const after = Number(url.searchParams.get('after') ?? -1);
       const kept = messages?.get(wanted, Number.isInteger(after) ? after : -1) ?? { messages: [], total: 0 };
       const limits = messages?.limits;
-      return sendJson(res, 200, { host: wanted, total: kept.total, ...(limits ? { limits } : {}), messages: kept.messages.map(messageJson) });
+      // `flows`: the host's TCP connections, when the analysis kept them (not a live capture's).
+      return sendJson(res, 200, { host: wanted, total: kept.total, ...(limits ? { limits } : {}), ...(kept.flows ? { flows: kept.flows } : {}), messages: kept.messages.map(messageJson) });
     }
     let path: string;
     try {

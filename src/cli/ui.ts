@@ -122,6 +122,7 @@ export async function runUi(args: UiArgs): Promise<void> {
       analyze: true,
       decode: { keepRaw: true, showSecrets: args.showSecrets },
       onMessage: (m) => store.add(m),
+      onFlowEnd: store.addFlow,
     });
     progress.doneProgress();
     if (result.source.packets === 0 && result.errors.length) throw new CliError(result.errors[0].message);

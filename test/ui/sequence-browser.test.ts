@@ -25,6 +25,33 @@ function ctiscope(args: string[]): string {
   return r.stdout;
 }
 
+/** `ctiscope sequence --format text`'s rows: "+12.803s" and the label (cut to the listing's width, "…"). */
+function cliSequenceRows(capture: string, args: string[]): { time: string; label: string }[] {
+  const rows: { time: string; label: string }[] = [];
+  for (const line of ctiscope(['sequence', capture, ...args, '--format', 'text']).split('\n')) {
+    const m = /^ *([+-]\d+\.\d{3}s)(?: ✗ | {3})(.*)$/.exec(line);
+    // "from → to: label", "from ⇄ to: label", "note: label", "⋯ label ⋯".
+    if (m) rows.push({ time: m[1], label: m[2].startsWith('⋯ ') ? m[2].slice(2, -2) : m[2].replace(/^.*? (?:→|-x|⇄) .*?: |^note: /, '') });
+  }
+  return rows;
+}
+
+/** The page's sequence rows: their time and their whole label (a cut one's is the row's tooltip). */
+function pageSequenceRows(page: Page): Promise<{ time: string; label: string }[]> {
+  return page.$$eval('#sequence-view .seq-row', (rows) =>
+    rows.map((r) => ({
+      time: document.querySelector(`#sequence-view .seq-time[data-index="${r.getAttribute('data-index')}"]`)!.textContent!,
+      label: (r.querySelector(':scope > title')?.textContent ?? r.querySelector('.seq-label')?.textContent ?? '').replace(/^⋯ | ⋯$/g, ''),
+    })),
+  );
+}
+
+/** The page draws the rows the CLI draws, in its order, at its times (a CLI label may be cut to its width). */
+function expectSameRows(shown: { time: string; label: string }[], cli: { time: string; label: string }[], what: string): void {
+  expect(shown.map((r) => r.time), what).toEqual(cli.map((c) => c.time));
+  shown.forEach((row, i) => expect(row.label.startsWith(cli[i].label.replace(/…$/, '')), `${what}: ${row.time} ${row.label} / ${cli[i].label}`).toBe(true));
+}
+
 if (browserSkipReason) console.warn(`test/ui/sequence-browser.test.ts skipped: ${browserSkipReason}`);
 
 describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
@@ -91,39 +118,15 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
   test('the page and ctiscope sequence give every row the same time (a CTI OS server capture: an agent and its CTI client)', async () => {
     const capture = sample('ctios-server');
     const { page, errors } = await openSequence(capture, 1400, 900);
-    /** The CLI's text listing as rows: "+12.803s" and the label (cut to the listing's width, "…"). */
-    const cliRows = (args: string[]) => {
-      const rows: { time: string; label: string }[] = [];
-      for (const line of ctiscope(['sequence', capture, ...args, '--format', 'text']).split('\n')) {
-        const m = /^ *([+-]\d+\.\d{3}s)(?: ✗ | {3})(.*)$/.exec(line);
-        // "from → to: label", "from ⇄ to: label", "note: label", "⋯ label ⋯".
-        if (m) rows.push({ time: m[1], label: m[2].startsWith('⋯ ') ? m[2].slice(2, -2) : m[2].replace(/^.*? (?:→|-x|⇄) .*?: |^note: /, '') });
-      }
-      return rows;
-    };
-    /** The page's rows: their time and their whole label (a cut one's is the row's tooltip). */
-    const pageRows = () =>
-      page.$$eval('#sequence-view .seq-row', (rows) =>
-        rows.map((r) => ({
-          time: document.querySelector(`#sequence-view .seq-time[data-index="${r.getAttribute('data-index')}"]`)!.textContent!,
-          label: (r.querySelector(':scope > title')?.textContent ?? r.querySelector('.seq-label')?.textContent ?? '').replace(/^⋯ | ⋯$/g, ''),
-        })),
-      );
     const compare = async (args: string[]) => {
-      const cli = cliRows(args);
-      const shown = await pageRows();
+      const cli = cliSequenceRows(capture, args);
+      const shown = await pageSequenceRows(page);
       expect(shown.length).toBeGreaterThan(5);
-      // The page builds without flow records, so it lacks the CLI's connect row; every row it has, the CLI has at the same time.
-      let from = 0;
-      for (const row of shown) {
-        const at = cli.findIndex((c, i) => i >= from && row.label.startsWith(c.label.replace(/…$/, '')));
-        expect(at, `${args.join(' ')}: ${row.time} ${row.label}`).toBeGreaterThanOrEqual(0);
-        expect(row.time, `${args.join(' ')}: ${row.label}`).toBe(cli[at].time);
-        from = at + 1;
-      }
-      // Time zero is the first message both have; the CLI's SYN came a millisecond before it.
+      // The page has the hosts' connections (flow records) as the CLI has: the same rows, in the same order, at the same times.
+      expectSameRows(shown, cli, args.join(' '));
+      // Time zero is the first message; the SYN came a millisecond before it.
       expect(cli[0]).toEqual({ time: '-0.001s', label: 'TCP connect' });
-      expect(shown[0].time).toBe('+0.000s');
+      expect(shown[0]).toEqual({ time: '-0.001s', label: 'TCP connect' });
     };
     await page.selectOption('#kind-filter', 'agent');
     await page.locator('.ws-row[data-kind="agent"][data-key="5000/5053"]').click();
@@ -211,6 +214,20 @@ describe.skipIf(browserSkipReason !== null)('sequence view in Chromium', () => {
     expect(tip.startsWith(shown.slice(0, -1))).toBe(true);
     expect(tip.length).toBeGreaterThan(shown.length);
     await page.screenshot({ path: artifactPath('sequence-server-closed.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a CTI session the desktop closed, both sides agreeing: the page draws its TCP connect and its FIN as ctiscope sequence does', async () => {
+    const file = join(work, 'desktop-closed.pcapng');
+    writeLongCtiCapture(file, 6, 'c2s');
+    const cli = cliSequenceRows(file, []);
+    expect(cli[0]).toEqual({ time: '-0.002s', label: 'TCP connect' });
+    expect(cli.at(-1)!.label).toBe('FIN: closed by the desktop');
+    const { page, errors } = await openSequence(file, 1400, 900);
+    expectSameRows(await pageSequenceRows(page), cli, 'desktop-closed');
+    expect(await page.locator('#sequence-view .seq-row.seq-connect').count()).toBe(1);
+    expect(await page.locator('#sequence-view .seq-row.seq-fin .seq-label').textContent()).toBe('FIN: closed by the desktop');
     expect(errors).toEqual([]);
     await page.close();
   });

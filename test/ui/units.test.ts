@@ -7,7 +7,10 @@ import { formatHash, parseHash, DEFAULT_LINK_STATE } from '../../ui/src/hash.js'
 import { MessageStore } from '../../ui/src/message-store.js';
 import { compareAddresses, sortWorkstations } from '../../ui/src/list.js';
 import { byOutcome } from '../../ui/src/compare.js';
-import type { DecodedMessage } from '../../src/decoders/types.js';
+import type { DecodedMessage, FlowRecord } from '../../src/decoders/types.js';
+import { analyzeFiles } from '../../src/pipeline-node.js';
+import { sequenceFlowOf } from '../../src/timeline/sequence/model.js';
+import { join } from 'node:path';
 import type { Workstation } from '../../src/timeline/model.js';
 
 const T0 = 1_710_230_400;
@@ -154,6 +157,31 @@ describe('message store', () => {
     const shown = new MessageStore({ hideSecretBytes: false });
     shown.add(message(1, '10.0.0.1:1', { agentPassword: '<redacted>' }, new Uint8Array([9, 9])));
     expect(shown.get('10.0.0.1').messages[0].raw).toBeDefined();
+  });
+
+  test('keeps each host’s TCP connections, cut to what the sequence view takes, once flows are given (a real capture)', async () => {
+    const store = new MessageStore();
+    expect(store.get('192.168.1.50').flows).toBeUndefined();
+    const records: FlowRecord[] = [];
+    await analyzeFiles([join(__dirname, '..', '..', 'samples', 'cad-login-ok.pcapng')], {
+      analyze: true,
+      onMessage: store.add,
+      onFlowEnd: (r) => {
+        records.push(r);
+        store.addFlow(r);
+      },
+    });
+    const tcp = records.filter((r) => r.transport === 'tcp');
+    expect(tcp.length).toBeGreaterThan(2);
+    expect(records.some((r) => r.transport === 'udp')).toBe(true);
+    const host = tcp[0].clientIp;
+    const { flows } = store.get(host);
+    expect(flows).toEqual(tcp.filter((r) => r.clientIp === host).map(sequenceFlowOf));
+    expect(flows!.map((f) => f.transport)).not.toContain('udp');
+    // A host with none: an empty list (the page then draws no connection), not "unknown".
+    expect(store.get('10.9.9.9').flows).toEqual([]);
+    // A live page's increments carry no flows.
+    expect(store.get(host, 0).flows).toBeUndefined();
   });
 
   test('keeps the decoder’s message objects as they are: a reply’s pairing, set after it was added, shows', () => {

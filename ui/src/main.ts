@@ -21,6 +21,7 @@ import type { StoredMessage } from './message-store.js';
 import { outcomeBadge } from './outcome.js';
 import { addChanges, applyDelta, liveStatusText, mergeMessages, type Changed, type LiveDeltaEvent, type LiveFullEvent, type LiveStatus } from './live.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import type { SequenceFlow } from '../../src/timeline/sequence/model.js';
 import { renderAgentOverview, renderCtiClientOverview, renderWorkstationOverview, type OverviewActions } from './subject-details.js';
 import { agentsOfCtiClient, agentsOfDesktop, agentTitle, findSubject, groupOf, isAnalysisDocument, KIND_NOUN, normalizeDocument, ownGroup, timelineView, viaText, type Subject, type SubjectRef, type TimelineView } from './subjects.js';
 import { renderSummary } from './summary.js';
@@ -36,6 +37,8 @@ type MessageSource = 'worker' | 'server' | 'none';
 interface HostMessages {
   messages: StoredMessage[];
   total: number;
+  /** The host's TCP connections, when the analysis kept them (a dropped capture, `ctiscope ui FILE`): the sequence's connect and close rows. */
+  flows?: SequenceFlow[];
 }
 
 const app = {
@@ -112,7 +115,7 @@ function onWorkerMessage(msg: FromWorker): void {
     case 'messages': {
       const resolve = pendingMessageRequests.get(msg.requestId);
       pendingMessageRequests.delete(msg.requestId);
-      resolve?.({ messages: msg.messages, total: msg.total });
+      resolve?.({ messages: msg.messages, total: msg.total, ...(msg.flows ? { flows: msg.flows } : {}) });
       break;
     }
   }
@@ -169,9 +172,10 @@ function hexToBytes(hex: string): Uint8Array {
 function fetchServerMessages(host: string, after = -1): Promise<HostMessages & { limits?: { head: number; tail: number } }> {
   return fetch(`api/messages?host=${encodeURIComponent(host)}${after >= 0 ? `&after=${after}` : ''}`)
     .then((r) => (r.ok ? r.json() : { messages: [], total: 0 }))
-    .then((j: { messages: (StoredMessage & { raw?: unknown })[]; total: number; limits?: { head: number; tail: number } }) => ({
+    .then((j: { messages: (StoredMessage & { raw?: unknown })[]; total: number; limits?: { head: number; tail: number }; flows?: SequenceFlow[] }) => ({
       total: j.total,
       limits: j.limits,
+      ...(Array.isArray(j.flows) ? { flows: j.flows } : {}),
       messages: j.messages.map((m) => ({ ...m, raw: typeof m.raw === 'string' ? hexToBytes(m.raw) : undefined })),
     }))
     .catch(() => ({ messages: [], total: 0 }));
@@ -349,6 +353,13 @@ function drawLiveDocument(doc: AnalysisDocument, changed: Changed): void {
 }
 
 /** The messages a view draws: those kept for each of its hosts, in time order. */
+/** The view's hosts' TCP connections; undefined when the page has none of them (the sequence then takes its steps'). */
+function viewFlows(view: TimelineView): SequenceFlow[] | undefined {
+  const lists = view.messageHosts.map((h) => app.messages.get(h)?.flows);
+  if (lists.some((l) => l === undefined)) return undefined;
+  return lists.flat() as SequenceFlow[];
+}
+
 function viewMessages(view: TimelineView): StoredMessage[] {
   const lists = view.messageHosts.map((h) => app.messages.get(h)?.messages ?? []);
   if (lists.length === 1) return lists[0];
@@ -410,7 +421,7 @@ function scheduleLiveMessages(): void {
     if (r.limits) live.limits = r.limits;
     const current = app.messages.get(host);
     if (current && r.messages.length) {
-      const merged = { messages: mergeMessages(current.messages, r.messages, live.limits), total: r.total };
+      const merged = { ...current, messages: mergeMessages(current.messages, r.messages, live.limits), total: r.total };
       app.messages.set(host, merged);
       const view = timeline.view;
       if (view?.messageHosts.includes(host)) {
@@ -777,7 +788,7 @@ function showSequence(): void {
     const kept = app.messages.get(h);
     return n + (kept ? Math.max(0, kept.total - kept.messages.length) : 0);
   }, 0);
-  sequence.show(view.subject, viewMessages(view), app.doc, left);
+  sequence.show(view.subject, viewMessages(view), app.doc, left, viewFlows(view));
 }
 
 const timeline = new Timeline({

@@ -8,7 +8,7 @@
 
 import type { AnalysisDocument, Workstation } from '../../src/timeline/model.js';
 import { renderCompareBar } from './compare.js';
-import { buildSequence, type SequenceDiagram } from '../../src/timeline/sequence/model.js';
+import { buildSequence, type SequenceDiagram, type SequenceFlow } from '../../src/timeline/sequence/model.js';
 import { renderSequenceHtml, renderSequenceSvg } from '../../src/timeline/sequence/render-svg.js';
 import { escapeXml } from '../../src/timeline/escape.js';
 import { agentSubject, ctiClientSubject, workstationSubject } from '../../src/timeline/sequence/subject.js';
@@ -17,7 +17,7 @@ import { KIND_NOUN, type Subject } from './subjects.js';
 
 export class SequenceView {
   private messages: readonly StoredMessage[] = [];
-  private shown: { value: object; count: number; ws: Workstation | null } | null = null;
+  private shown: { value: object; count: number; flows: number; ws: Workstation | null } | null = null;
   private doc: AnalysisDocument | null = null;
   /** A second capture's analysis to compare with (read in the worker too). */
   private reference: { doc: AnalysisDocument; name: string } | null = null;
@@ -40,13 +40,14 @@ export class SequenceView {
    * Draws the subject with the messages of its hosts (only when it or its messages changed, so a live redraw keeps
    * the scroll position). `messages` are the timeline's: a row's message index points into them.
    */
-  show(s: Subject, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null, notKept = 0): void {
-    if (this.shown && this.shown.value === s.value && this.shown.count === messages.length) return;
+  show(s: Subject, messages: readonly StoredMessage[], doc: AnalysisDocument | null = null, notKept = 0, flows?: readonly SequenceFlow[]): void {
+    if (this.shown && this.shown.value === s.value && this.shown.count === messages.length && this.shown.flows === (flows?.length ?? -1)) return;
     this.messages = messages;
     this.doc = doc;
-    this.shown = { value: s.value, count: messages.length, ws: s.kind === 'workstation' ? s.value : null };
+    this.shown = { value: s.value, count: messages.length, flows: flows?.length ?? -1, ws: s.kind === 'workstation' ? s.value : null };
     const subject = s.kind === 'workstation' ? workstationSubject(s.value) : s.kind === 'agent' ? agentSubject(s.value) : ctiClientSubject(s.value);
-    const diagram = buildSequence(subject, messages);
+    // With the hosts' connections (flow records), the same rows as `ctiscope sequence`; without, the steps' own.
+    const diagram = buildSequence(subject, messages, flows);
     this.diagram = diagram;
     const old = this.container.querySelector('.seq-scroll');
     const scroll = { top: old?.scrollTop ?? 0, left: old?.scrollLeft ?? 0 };

@@ -87,6 +87,8 @@ async function analyze(file: Blob, name: string, showSecrets: boolean, reference
   if (reference) return post({ type: 'reference', doc: result.doc, name });
   generation++;
   store = new MessageStore({ hideSecretBytes: !showSecrets });
+  // The connections are known now: a host's come with its messages, for the sequence view's connect and close rows.
+  for (const f of flows) store.addFlow(f);
   loaded.clear();
   answerEmpty();
   last = { file, name, doc: result.doc, flows, showSecrets };
@@ -94,8 +96,8 @@ async function analyze(file: Blob, name: string, showSecrets: boolean, reference
 }
 
 function reply(host: string, requestId: number): void {
-  const { messages, total } = store.get(host);
-  post({ type: 'messages', host, requestId, messages, total });
+  const { messages, total, flows } = store.get(host);
+  post({ type: 'messages', host, requestId, messages, total, ...(flows ? { flows } : {}) });
 }
 
 /** Requests that can no longer be served (a new capture came): nothing for them. */

@@ -129,8 +129,40 @@ const RESET_BY: Partial<Record<string, Direction>> = { RSTO: 'c2s', RSTR: 's2c',
  */
 const CLOSED_BY: Partial<Record<string, Direction>> = { S2: 'c2s', S3: 's2c' };
 
-/** The subject's sequence diagram. `flows` may be omitted (the web UI has none): SYN and RST rows then come from the steps. */
-export function buildSequence(subject: SequenceSubject, messages: readonly DecodedMessage[], flows?: readonly FlowRecord[], opts: SequenceOptions = {}): SequenceDiagram {
+/** What the diagram takes of a flow record: its connection's rows, and whether it is the subject's (isSubjectFlow). */
+export type SequenceFlow = Pick<
+  FlowRecord,
+  'transport' | 'id' | 'server' | 'client' | 'clientIp' | 'start' | 'end' | 'state' | 'history' | 'syns' | 'synSpan' | 'synFrames' | 'synAckFrame' | 'rstFrame' | 'rstBy' | 'finFrames'
+>;
+
+/** A TCP flow record cut to what the diagram takes (the page keeps these per host, src/message-store.ts). */
+export function sequenceFlowOf(f: FlowRecord): SequenceFlow {
+  const out: SequenceFlow = {
+    transport: f.transport,
+    id: f.id,
+    server: f.server,
+    client: f.client,
+    clientIp: f.clientIp,
+    start: f.start,
+    end: f.end,
+    state: f.state,
+    history: f.history,
+    syns: f.syns,
+    synSpan: f.synSpan,
+    synFrames: f.synFrames,
+    finFrames: f.finFrames,
+  };
+  if (f.synAckFrame !== undefined) out.synAckFrame = f.synAckFrame;
+  if (f.rstFrame !== undefined) out.rstFrame = f.rstFrame;
+  if (f.rstBy !== undefined) out.rstBy = f.rstBy;
+  return out;
+}
+
+/**
+ * The subject's sequence diagram. Without `flows` (a page given an analysis JSON, a live capture), the connection
+ * rows come from the steps: only connections that carried no message, and no close both sides agreed on.
+ */
+export function buildSequence(subject: SequenceSubject, messages: readonly DecodedMessage[], flows?: readonly SequenceFlow[], opts: SequenceOptions = {}): SequenceDiagram {
   const idleAfter = opts.idleAfter ?? 5;
   const foldAt = opts.foldHeartbeats ?? 4;
   const maxLabel = opts.maxLabel ?? 96;
@@ -384,7 +416,7 @@ export function buildSequence(subject: SequenceSubject, messages: readonly Decod
   }
 
   // Time zero is what every caller has: the subject's first step or own message. A connection's SYN before them is
-  // known from flow records only (the CLI has them, the page builds without): starting there put the page's times
+  // known from flow records only (a page given an analysis JSON has none): starting there put such a page's times
   // a handshake (about 2 ms) behind the CLI's. Such a row reads as before zero ("-0.003s").
   const origin = own.reduce((t, { m }) => Math.min(t, m.time), subject.start);
   return { title: subject.title, origin, ...withoutIdleParties(parties, rows), messages: own.length };
