@@ -82,6 +82,11 @@ describe('ui server', () => {
     expect(JSON.stringify(login.fields)).toContain('<redacted>');
     expect(login.raw).toBeUndefined();
     expect(login.rawHidden).toBe(true);
+    // Its TCP connections, for the sequence view's connect and close rows: those the analysis saw from this host.
+    const connections: string[] = [];
+    await analyzeFiles([SAMPLE], { onFlowEnd: (r) => void (r.transport === 'tcp' && r.clientIp === host && connections.push(`${r.client} → ${r.server} ${r.state}`)) });
+    expect(connections.length).toBeGreaterThan(1);
+    expect(res.flows.map((f: { client: string; server: string; state: string }) => `${f.client} → ${f.server} ${f.state}`)).toEqual(connections);
     expect(JSON.parse((await get(server.url, '/api/messages?host=192.0.2.99')).body).messages).toEqual([]);
   });
 
