@@ -10,6 +10,7 @@ import type { Finding, Step, Workstation } from './model.js';
 import { escapeXml } from './escape.js';
 import { phaseBands } from './phase-bands.js';
 import { formatDuration, stepGlyph, stepState } from './format.js';
+import { fitMono, monoWidth, MONO_FONT_FAMILY } from './svg-text.js';
 
 export interface SvgOptions {
   /** Total width in pixels (default 960). */
@@ -21,18 +22,18 @@ export interface SvgOptions {
 }
 
 const LANE_HEIGHT = 22;
-const LABEL_WIDTH = 230;
+const LABEL_WIDTH = 264;
+/** Type sizes: lane, phase and axis labels; findings' labels; breaks' durations (widths from svg-text.ts). */
+const TEXT_SIZE = 11;
+const FINDING_SIZE = 10;
+const BREAK_SIZE = 9;
+/** Room between two labels, and between a label and what it stands beside. */
+const LABEL_GAP = 6;
 const PHASE_BAND = 20;
 /** The axis: its line, a row of times and, below it, a row of the breaks' durations. */
 const AXIS_HEIGHT = 42;
 const BREAK_WIDTH = 26;
-/** Room an axis label takes ("+123.456s"); a stretch closer than this to the last label gets only its tick. */
-const AXIS_LABEL_WIDTH = 62;
-/** Room a break's duration takes ("≈1 min 47 s" in 9 px type); a closer break gets only its mark. */
-const BREAK_LABEL_WIDTH = 56;
 const MIN_BAR = 4;
-/** Width of a character of a finding's label (10 px type), to keep the label inside the chart. */
-const FINDING_CHAR_WIDTH = 5.6;
 const PAD = 8;
 
 const PHASE_COLORS: Record<Phase, string> = {
@@ -138,7 +139,9 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
     `<svg xmlns="http://www.w3.org/2000/svg" class="ctiscope-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title">`,
     `<title id="${id}-title">${escapeXml(`Timeline of ${title}`)}</title>`,
     '<style>' +
-      '.ct-bg{fill:#fff}.ct-text{font:11px system-ui,sans-serif;fill:#222}.ct-dim{fill:#666}.ct-lane{fill:#f4f4f4}' +
+      `.ct-bg{fill:#fff}.ct-text{font:${TEXT_SIZE}px ${MONO_FONT_FAMILY};fill:#222}` +
+      // Sizes by class: the font shorthand above would win over a font-size attribute.
+      `.ct-dim{fill:#666}.ct-text.ct-finding-label{font-size:${FINDING_SIZE}px}.ct-text.ct-break-label{font-size:${BREAK_SIZE}px}.ct-lane{fill:#f4f4f4}` +
       '.ct-ok{fill:#2e9d5b}.ct-fail{fill:#d62f2f}.ct-unseen{fill:#e8a317}.ct-mark{fill:#d62f2f;stroke:#fff;stroke-width:1}.ct-warn{fill:#e8a317;stroke:#fff;stroke-width:1}' +
       '.ct-axis{stroke:#999;stroke-width:1}.ct-break{stroke:#999;stroke-width:1.5;fill:none}' +
       '@media (prefers-color-scheme:dark){.ct-bg{fill:#16181c}.ct-text{fill:#ddd}.ct-dim{fill:#999}.ct-lane{fill:#23262b}.ct-mark,.ct-warn{stroke:#16181c}}' +
@@ -152,7 +155,7 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
     const x2 = Math.max(x1 + MIN_BAR, x(end));
     out.push(
       `<g class="ct-phase"><rect x="${fmt(x1)}" y="${PAD}" width="${fmt(x2 - x1)}" height="${PHASE_BAND - 4}" fill="${PHASE_COLORS[p]}" opacity="0.55"><title>${escapeXml(p)}</title></rect>` +
-        (x2 - x1 > p.length * 6 ? `<text class="ct-text" x="${fmt(x1 + 3)}" y="${PAD + 12}">${escapeXml(p)}</text>` : '') +
+        (x2 - x1 >= monoWidth(p, TEXT_SIZE) + LABEL_GAP ? `<text class="ct-text" x="${fmt(x1 + 3)}" y="${PAD + 12}">${escapeXml(p)}</text>` : '') +
         '</g>',
     );
   }
@@ -161,7 +164,7 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   lanes.forEach((l, i) => {
     const y = top + i * LANE_HEIGHT;
     if (i % 2 === 0) out.push(`<rect class="ct-lane" x="${PAD}" y="${y}" width="${width - PAD * 2}" height="${LANE_HEIGHT}"/>`);
-    out.push(`<text class="ct-text" x="${PAD + 2}" y="${y + 15}">${escapeXml(l.label)} <tspan class="ct-dim">${escapeXml(l.server)}</tspan></text>`);
+    out.push(laneLabel(l.label, l.server, y));
   });
 
   // Bars.
@@ -179,7 +182,8 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
 
   // Findings: a marker at the end of their step, with the kind as a label.
   const labelled = new Set<string>();
-  for (const f of ws.findings) out.push(findingMarker(f, barOf, labelled, chartX, top, width - PAD));
+  const taken: LabelBox[] = [];
+  for (const f of ws.findings) out.push(findingMarker(f, barOf, labelled, taken, chartX, top, width - PAD));
 
   // Axis with a tick at the start of each busy stretch (labelled where there is room) and a break mark between
   // stretches.
@@ -189,19 +193,24 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   let breakLabelledTo = -Infinity;
   segs.forEach((s, i) => {
     out.push(`<line class="ct-axis" x1="${fmt(s.x)}" y1="${axisY}" x2="${fmt(s.x)}" y2="${axisY + 5}"/>`);
-    // The last labels end at their tick rather than run off the chart.
-    const end = s.x + AXIS_LABEL_WIDTH > width - PAD;
-    if ((end ? s.x - AXIS_LABEL_WIDTH : s.x) >= labelledTo) {
-      out.push(`<text class="ct-text ct-dim" x="${fmt(s.x)}" y="${axisY + 17}"${end ? ' text-anchor="end"' : ''}>+${(s.start - origin).toFixed(3)}s</text>`);
-      labelledTo = s.x + AXIS_LABEL_WIDTH;
+    // A stretch too close to the last label gets only its tick; the last labels end at their tick rather than
+    // run off the chart.
+    const time = `+${(s.start - origin).toFixed(3)}s`;
+    const w = monoWidth(time, TEXT_SIZE);
+    const end = s.x + w > width - PAD;
+    if ((end ? s.x - w : s.x) >= labelledTo) {
+      out.push(`<text class="ct-text ct-dim" x="${fmt(s.x)}" y="${axisY + 17}"${end ? ' text-anchor="end"' : ''}>${time}</text>`);
+      labelledTo = (end ? s.x : s.x + w) + LABEL_GAP;
     }
     if (i > 0) {
       const bx = s.x - breakWidth / 2;
       const idle = s.start - segs[i - 1].end;
+      const text = `≈${formatDuration(idle)}`;
+      const half = monoWidth(text, BREAK_SIZE) / 2;
       let label = '';
-      if (bx - BREAK_LABEL_WIDTH / 2 >= breakLabelledTo && bx + BREAK_LABEL_WIDTH / 2 <= width) {
-        label = `<text class="ct-text ct-dim" x="${fmt(bx)}" y="${axisY + 31}" font-size="9" text-anchor="middle">≈${escapeXml(formatDuration(idle))}</text>`;
-        breakLabelledTo = bx + BREAK_LABEL_WIDTH / 2;
+      if (bx - half >= breakLabelledTo && bx + half <= width - PAD) {
+        label = `<text class="ct-text ct-dim ct-break-label" x="${fmt(bx)}" y="${axisY + 31}" text-anchor="middle">${escapeXml(text)}</text>`;
+        breakLabelledTo = bx + half + LABEL_GAP;
       }
       out.push(
         `<g class="ct-gap"><path class="ct-break" d="M${fmt(bx - 4)} ${axisY - 5} l4 -4 l4 8 l4 -8"/>` +
@@ -213,17 +222,56 @@ export function renderTimelineSvg(ws: TimelineSubject, opts: SvgOptions = {}): s
   return out.join('\n');
 }
 
-function findingMarker(f: Finding, barOf: Map<string, { x: number; y: number; w: number }>, labelled: Set<string>, chartX: number, top: number, right: number): string {
+/** A lane's label, "service server", cut to the label column (the service first, the server's address whole while it fits). */
+function laneLabel(service: string, server: string, y: number): string {
+  const room = LABEL_WIDTH - PAD - 2 - LABEL_GAP;
+  const whole = `${service} ${server}`;
+  let head = service;
+  let tail = server;
+  if (monoWidth(whole, TEXT_SIZE) > room) {
+    const serverRoom = room - monoWidth(' ', TEXT_SIZE);
+    if (monoWidth(server, TEXT_SIZE) <= serverRoom - monoWidth('d…', TEXT_SIZE)) head = fitMono(service, serverRoom - monoWidth(server, TEXT_SIZE), TEXT_SIZE);
+    else {
+      head = '';
+      tail = fitMono(server, room, TEXT_SIZE);
+    }
+  }
+  const tip = head === service && tail === server ? '' : `<title>${escapeXml(whole)}</title>`;
+  return `<text class="ct-text" x="${PAD + 2}" y="${y + 15}">${tip}${head ? `${escapeXml(head)} ` : ''}<tspan class="ct-dim">${escapeXml(tail)}</tspan></text>`;
+}
+
+/** Where a label was drawn: its lane's row (y) and its extent. */
+interface LabelBox {
+  y: number;
+  x1: number;
+  x2: number;
+}
+
+function findingMarker(
+  f: Finding,
+  barOf: Map<string, { x: number; y: number; w: number }>,
+  labelled: Set<string>,
+  taken: LabelBox[],
+  chartX: number,
+  top: number,
+  right: number,
+): string {
   const bar = f.step ? barOf.get(f.step) : undefined;
   const cx = bar ? bar.x + bar.w : chartX;
   const cy = bar ? bar.y + (LANE_HEIGHT - 10) / 2 : top;
   const cls = f.severity === 'error' ? 'ct-mark' : 'ct-warn';
   const key = `${f.step}|${f.kind}`;
-  // A label that would run past the chart's right edge goes to the left of its marker.
-  const left = cx + 7 + f.kind.length * FINDING_CHAR_WIDTH > right;
-  const label = labelled.has(f.step ?? '')
-    ? ''
-    : `<text class="ct-text" x="${fmt(left ? cx - 8 : cx + 7)}" y="${fmt(cy + 4)}" font-size="10"${left ? ' text-anchor="end"' : ''}>${escapeXml(f.kind)}</text>`;
+  // A label that would run past the chart's right edge goes to the left of its marker; one that would lie over
+  // another label in its row is left out (the marker's tooltip has it).
+  const w = monoWidth(f.kind, FINDING_SIZE);
+  const left = cx + 7 + w > right;
+  const box = left ? { y: cy, x1: cx - 8 - w, x2: cx - 8 } : { y: cy, x1: cx + 7, x2: cx + 7 + w };
+  const free = box.x1 >= chartX && !taken.some((b) => b.y === box.y && b.x1 < box.x2 + LABEL_GAP && box.x1 < b.x2 + LABEL_GAP);
+  const label =
+    labelled.has(f.step ?? '') || !free
+      ? ''
+      : `<text class="ct-text ct-finding-label" x="${fmt(left ? cx - 8 : cx + 7)}" y="${fmt(cy + 4)}"${left ? ' text-anchor="end"' : ''}>${escapeXml(f.kind)}</text>`;
+  if (label) taken.push(box);
   labelled.add(f.step ?? '');
   return `<g class="ct-finding" data-kind="${escapeXml(f.kind)}" data-key="${escapeXml(key)}"><path class="${cls}" d="M${fmt(cx)} ${fmt(cy - 6)} l6 12 h-12 z"><title>${escapeXml(`${f.severity} ${f.kind}: ${f.message}`)}</title></path>${label}</g>`;
 }

@@ -7,6 +7,7 @@ import { escapeXml } from '../../src/timeline/escape.js';
 import { createAnalyzer } from '../../src/timeline/analyzer.js';
 import { NO_DESKTOP_MESSAGE } from '../../src/timeline/document.js';
 import type { AnalysisDocument } from '../../src/timeline/model.js';
+import { monoWidth } from '../../src/timeline/svg-text.js';
 
 const SRC = { files: ['x.pcapng'], packets: 100 };
 
@@ -178,7 +179,7 @@ describe('HTML report and SVG escape every string from packets', () => {
   it('the start-up takes most of the SVG\'s width, whatever lasts around it, and no axis label runs into another', async () => {
     const { analyzeFiles } = await import('../../src/pipeline-node.js');
     const width = 960;
-    const chart = width - 230 - 16;
+    const chart = width - 264 - 16;
     for (const [sample, host] of [
       // Minutes of the PC's own lookups around a failed start-up of a second.
       ['span-many-agents-noisy', '10.10.20.101'],
@@ -194,17 +195,17 @@ describe('HTML report and SVG escape every string from packets', () => {
       // Before, the PC's lookups (or the heartbeats) made one stretch of the whole capture: 4 px a phase.
       expect(bands.reduce((a, b) => a + b, 0) / chart, sample).toBeGreaterThan(0.5);
       // Axis texts (times below the axis, durations of breaks under them): one row each, none overlapping, all inside.
-      const rows = new Map<string, { x: number; anchor: string; text: string }[]>();
-      for (const m of svg.matchAll(/<text class="ct-text ct-dim" x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)) {
-        const anchor = /text-anchor="(\w+)"/.exec(m[3])?.[1] ?? 'start';
-        if (!rows.has(m[2])) rows.set(m[2], []);
-        rows.get(m[2])!.push({ x: Number(m[1]), anchor, text: m[4] });
+      const rows = new Map<string, { x: number; anchor: string; text: string; size: number }[]>();
+      for (const m of svg.matchAll(/<text class="ct-text ct-dim( ct-break-label)?" x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)) {
+        const anchor = /text-anchor="(\w+)"/.exec(m[4])?.[1] ?? 'start';
+        if (!rows.has(m[3])) rows.set(m[3], []);
+        rows.get(m[3])!.push({ x: Number(m[2]), anchor, text: m[5], size: m[1] ? 9 : 11 });
       }
       expect(rows.size, sample).toBeGreaterThan(0);
       for (const row of rows.values()) {
-        // 5.5 px a character of 11 px type (9 px for the durations: narrower still).
+        // The widest a monospace font draws them (svg-text.ts; test/ui/report-browser.test.ts measures them in Chromium).
         const spans = row.map((t) => {
-          const w = t.text.length * 5.5;
+          const w = monoWidth(t.text, t.size);
           const x0 = t.anchor === 'end' ? t.x - w : t.anchor === 'middle' ? t.x - w / 2 : t.x;
           return [x0, x0 + w];
         }).sort((a, b) => a[0] - b[0]);

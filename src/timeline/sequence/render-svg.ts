@@ -9,6 +9,7 @@
 
 import { escapeXml as esc } from '../escape.js';
 import { offsetText, type SequenceDiagram, type SequenceRow } from './model.js';
+import { MONO_FONT_FAMILY } from '../svg-text.js';
 
 export interface SequenceSvgOptions {
   /** Width of one lifeline's column (default 190). */
@@ -30,7 +31,7 @@ export const SEQUENCE_LAYOUT = {
   charWidth: 7,
 } as const;
 
-const FONT = `font-family="ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace" font-size="${SEQUENCE_LAYOUT.fontSize}"`;
+const FONT = `font-family="${MONO_FONT_FAMILY}" font-size="${SEQUENCE_LAYOUT.fontSize}"`;
 const COLORS = { line: '#8a8f98', text: '#1d1f23', muted: '#6b7078', fail: '#c62828', warn: '#a86b00', head: '#eef1f5', fold: '#e7eefb', note: '#fdecea' };
 
 function fit(text: string, px: number): string {
