@@ -35,8 +35,8 @@ interface Box {
 
 /** Every label of every timeline SVG on the page, with its box as drawn. */
 function labelsOf(page: Page): Promise<{ width: number; labels: Box[] }[]> {
-  return page.$$eval('svg.ctiscope-timeline', (svgs) =>
-    svgs.map((svg) => {
+  return page.$$eval('svg.ctiscope-timeline', (els) =>
+    (els as SVGSVGElement[]).map((svg) => {
       const labels: Box[] = [];
       for (const t of svg.querySelectorAll<SVGTextElement>('text')) {
         const b = t.getBBox();
