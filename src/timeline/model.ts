@@ -30,6 +30,7 @@ export const FINDING_KINDS = [
   'peripheral-offline',
   'slow-step',
   'heartbeat-lost',
+  'session-flapping',
   'dns-failure',
   'tls-failure',
   'capture-gap',

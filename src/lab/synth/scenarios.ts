@@ -26,6 +26,7 @@ export type FindingKind =
   | 'failover'
   | 'slow-step'
   | 'heartbeat-lost'
+  | 'session-flapping'
   | 'dns-failure'
   | 'tls-failure'
   | 'capture-gap'

@@ -26,6 +26,7 @@ import { diagnoseCaptureDrops } from './drops.js';
 import { diagnoseCtiFailover } from './cti-failover.js';
 import { diagnosePeripheralOffline } from './peripheral-offline.js';
 import { diagnoseCaptureStart } from './capture-start.js';
+import { diagnoseSessionFlapping } from './flapping.js';
 
 const W: readonly SubjectKind[] = ['workstation'];
 const WC: readonly SubjectKind[] = ['workstation', 'cti-client'];
@@ -48,6 +49,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnosePeripheralOffline', rule: diagnosePeripheralOffline, subjects: WC },
   { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },
   { name: 'diagnoseHeartbeats', rule: diagnoseHeartbeats, subjects: WC },
+  { name: 'diagnoseSessionFlapping', rule: diagnoseSessionFlapping, subjects: WC },
   { name: 'diagnoseDns', rule: diagnoseDns, subjects: W },
   { name: 'diagnoseTls', rule: diagnoseTls, subjects: W },
   { name: 'diagnoseCaptureGaps', rule: diagnoseCaptureGaps, subjects: WC },
@@ -70,6 +72,7 @@ export {
   diagnoseFailover,
   diagnoseSlowSteps,
   diagnoseHeartbeats,
+  diagnoseSessionFlapping,
   diagnoseDns,
   diagnoseTls,
   diagnoseCaptureGaps,
