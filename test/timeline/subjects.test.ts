@@ -146,6 +146,38 @@ describe('an agent logged out and in again', () => {
   });
 });
 
+describe('an agent logging in from one CTI OS desktop, then from another (tag 217 naming each)', () => {
+  const sim = new Sim();
+  const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+  open(cti, 0.001, 'CTIOSServer');
+  const [x, y] = [sim.connect(DESK[0], CTIOS, 42028, 1), sim.connect(DESK[1], CTIOS, 42028, 30)];
+  x.send('c2s', 'ctios', 'data', { bytes: 120 }, 1.01);
+  login(cti, 2, '1001', '4001', 1.05, `${DESK[0]}:51000`);
+  ok(cti, 2, '1001', 1.06);
+  y.send('c2s', 'ctios', 'data', { bytes: 120 }, 30.01);
+  login(cti, 3, '1001', '4001', 30.05, `${DESK[1]}:51002`);
+  ok(cti, 3, '1001', 30.06);
+  for (const d of [x, y]) d.send('s2c', 'ctios', 'data', { bytes: 80 }, 31);
+  const doc = sim.an.finish(SRC);
+
+  it('is at the latest desktop, the earlier one named, as the evidence says', () => {
+    const [agent] = doc.agents;
+    expect([agent.desktop, agent.previousDesktops, agent.desktopLink?.basis]).toEqual([DESK[1], [DESK[0]], 'tag-217']);
+    expect(agent.desktopLink!.evidence).toBe(`CTIOS_CIL_CLIENT_ID (tag 217) "${DESK[1]}:51002" on the CTI OS server's requests names its address ${DESK[1]}, the latest of the agent's desktops (before, on ${DESK[0]})`);
+    expect(validateSchema(schema, doc)).toEqual([]);
+  });
+
+  it("the latest desktop takes the agent's login; the one it moved from does not claim it", () => {
+    const ws = Object.fromEntries(doc.workstations.map((w) => [w.host, w]));
+    expect([ws[DESK[1]].outcome, ws[DESK[1]].agent.id]).toEqual(['logged-in', '1001']);
+    // Its own login only, timed from its own start (the first login, from the other desktop, would make it negative).
+    expect(ws[DESK[1]].attempts.map((a) => Math.round(a.time - T0))).toEqual([30]);
+    expect(ws[DESK[1]].loginSeconds).toBe(0.05);
+    expect(ws[DESK[0]].outcome).toBe('incomplete');
+    expect(ws[DESK[0]].attempts).toEqual([]);
+  });
+});
+
 describe('a refusal by the CTI server itself', () => {
   it('is explained by its failure code, not by the peripheral error 0 it carries (DEFAULT_ERROR_CODE, "unknown problem")', () => {
     const sim = new Sim();

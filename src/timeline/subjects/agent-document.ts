@@ -77,8 +77,11 @@ function byTiming(agent: AgentState, t: number, hosts: readonly HostState[], tak
   return best;
 }
 
-/** `before`: the desktops whose own sessions carried the agent earlier, when its login moved to `host`. */
-type Link = { host: HostState; link: DesktopLink; before?: string[] };
+/**
+ * `before`: the desktops whose own sessions carried the agent earlier, when its login moved to `host`; `since`: then,
+ * when the login moved, the time of the first login made for it from `host` (the attempts that are that desktop's).
+ */
+type Link = { host: HostState; link: DesktopLink; before?: string[]; since?: number };
 
 /** The workstations whose own CTI sessions carried the agent, the latest last. */
 function desktopHosts(agent: AgentState, byIp: ReadonlyMap<string, HostState>): HostState[] {
@@ -101,16 +104,47 @@ function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: Readon
       : `the agent's requests went out on ${own.ip}'s own CTI session`;
     return { host: own, link: { basis: 'desktop-session', evidence }, before };
   }
-  const cil = cilOf(agent);
-  if (cil) {
-    const m = byCilClientId(cil, hosts, st);
-    if (m) return { host: m.host, link: { basis: 'tag-217', evidence: `CTIOS_CIL_CLIENT_ID (tag 217) "${cil}" on the CTI OS server's requests ${m.how}` } };
+  // Tag 217 of each request for the agent, in order: a login made from another desktop names that one, the latest last.
+  const named: { host: HostState; how: string; cil: string }[] = [];
+  const resolved = new Map<string, { host: HostState; how: string } | undefined>();
+  const resolve = (cil: string) => {
+    if (!resolved.has(cil)) resolved.set(cil, byCilClientId(cil, hosts, st));
+    return resolved.get(cil);
+  };
+  for (const cil of cilsOf(agent)) {
+    const m = resolve(cil);
+    if (!m) continue;
+    const i = named.findIndex((x) => x.host === m.host);
+    if (i >= 0) named.splice(i, 1);
+    named.push({ ...m, cil });
   }
-  return undefined;
+  const last = named.at(-1);
+  if (!last) return undefined;
+  const before = named.slice(0, -1).map((x) => x.host.ip);
+  const evidence = `CTIOS_CIL_CLIENT_ID (tag 217) "${last.cil}" on the CTI OS server's requests ${last.how}${before.length ? `, the latest of the agent's desktops (before, on ${before.join(', ')})` : ''}`;
+  // The latest desktop's logins: from the last one made from elsewhere on.
+  let since: number | undefined;
+  if (before.length) {
+    for (const a of agent.attempts) {
+      const h = a.cilClientId ? resolve(a.cilClientId)?.host : undefined;
+      if (h === last.host) since ??= a.time;
+      else if (h) since = undefined;
+    }
+  }
+  return { host: last.host, link: { basis: 'tag-217', evidence }, before, ...(since !== undefined ? { since } : {}) };
 }
 
+/** The agent's tag-217 values, in the order its requests carried them: the first one seen (a query), then each login's. */
+function cilsOf(agent: AgentState): string[] {
+  const out: string[] = [];
+  if (agent.cilClientId) out.push(agent.cilClientId);
+  for (const a of agent.attempts) if (a.cilClientId && a.cilClientId !== out.at(-1)) out.push(a.cilClientId);
+  return out;
+}
+
+/** The latest tag-217 value of the agent's, if any. */
 function cilOf(agent: AgentState): string | undefined {
-  return agent.cilClientId ?? agent.attempts.find((a) => a.cilClientId)?.cilClientId;
+  return cilsOf(agent).at(-1);
 }
 
 /**
@@ -188,6 +222,8 @@ function linkDesktops(list: readonly AgentState[], st: AnalysisState, workstatio
     if (!taken.has(l.host.ip) || l.link.basis === 'desktop-session') {
       out.set(a, l);
       taken.add(l.host.ip);
+      // The desktops its login moved from are proven its too: no other agent is tied to them by timing alone.
+      for (const ip of l.before ?? []) taken.add(ip);
     }
   }
   for (const a of list) {
@@ -260,14 +296,18 @@ export function buildAgents(
   const agents: Agent[] = [];
   for (const a of list) {
     const client = a.clients.at(-1);
-    const agent = buildAgent(a, st, tied.get(a), truncated, client ? lossOf?.get(client) : undefined);
+    const link = tied.get(a);
+    const agent = buildAgent(a, st, link, truncated, client ? lossOf?.get(client) : undefined);
     agents.push(agent);
-    // The desktops the agent's login moved from are its too, for what their own sessions show (its reports).
-    for (const host of [...(agent.previousDesktops ?? []), agent.desktop]) {
+    // The desktops the agent's login moved from are its too, for what their own sessions show (its reports). A CTI
+    // OS desktop's own traffic shows no login: it takes the agent's outcome, which is its latest desktop's only.
+    const own = agent.desktopLink?.basis === 'desktop-session';
+    for (const host of own ? [...(agent.previousDesktops ?? []), agent.desktop] : [agent.desktop]) {
       if (!host) continue;
-      const own = agent.desktopLink?.basis === 'desktop-session';
       const l = links.get(host);
-      if (!l) links.set(host, { agent, attempts: agent.attempts, ...(own && a.reports ? { reports: a.reports } : {}) });
+      const since = host === agent.desktop ? link?.since : undefined;
+      const attempts = since !== undefined ? agent.attempts.filter((x) => x.time >= since) : agent.attempts;
+      if (!l) links.set(host, { agent, attempts, ...(own && a.reports ? { reports: a.reports } : {}) });
       else if (own) (l.sharing ??= [l.agent]).push(agent);
     }
   }
