@@ -16,6 +16,9 @@ import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { Agent, AnalysisDocument } from '../../src/timeline/model.js';
 import { hostOf } from '../../src/timeline/format.js';
 import { writeSampleFrames } from '../sample-packets.js';
+import { CTI, openAndLogin, write } from '../cti-session-captures.js';
+import { agentStateEvent } from '../../src/decoders/ged188/encode.js';
+import { SynthNet } from '../../src/lab/synth/tcp.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { CLIENT_ID, CTI_PORT, CTI_SERVER, CTIOS_SERVER, REFUSED_CODE, writeServerSideCapture, type ServerSideAgent } from './server-side-capture.js';
 
@@ -417,6 +420,33 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
     const banner = page.locator('#ws-header .failure-banner');
     expect(await banner.locator('strong').textContent()).toBe('✗ Logged in, then lost its CTI session: ');
     expect(await banner.textContent()).toContain(a.failure!.message);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('an agent whose login a second desktop took over: its details name both desktops, each opening its own', async () => {
+    // Agent 1077 logs in on 10.10.20.77, then on 10.10.20.78, the server logging it out on the first (AGT_RELOGON).
+    const net = new SynthNet({ seed: 9 });
+    const a = net.tcp({ client: '10.10.20.77', server: CTI, serverPort: 12028 });
+    a.connect();
+    openAndLogin(a, 'cad', [{ id: '1077', ext: '2077' }]);
+    net.clock.at(40);
+    const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
+    b.connect();
+    openAndLogin(b, 'cad', [{ id: '1077', ext: '2077' }]);
+    a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+    const file = write('ui-taken-over', net);
+    const agent = (await nodeAnalysis(file)).agents[0];
+    expect([agent.desktop, agent.previousDesktops]).toEqual(['10.10.20.78', ['10.10.20.77']]);
+    const { page, errors } = await newPage();
+    await page.goto(`${server.url}#agent=${encodeURIComponent(agentKey(agent))}`);
+    await openCapture(page, file);
+    expect(await page.locator('#details .desktop-link').allTextContents()).toEqual(['10.10.20.78', '10.10.20.77']);
+    expect(await page.locator('#details .link-evidence').textContent()).toBe(agent.desktopLink!.evidence);
+    await page.locator('#details .desktop-link', { hasText: '10.10.20.77' }).click();
+    expect(await page.locator('#ws-header h2').textContent()).toBe('10.10.20.77');
+    // The desktop it was taken from shows the takeover.
+    expect(await page.locator('#ws-header .failure-banner').textContent()).toContain('the other login took the agent over');
     expect(errors).toEqual([]);
     await page.close();
   });
