@@ -189,8 +189,25 @@ function ctiClientBadge(c: CtiClient): string {
   return `… ${ctiClientPendingText(c).toUpperCase()}${servers}`;
 }
 
-function agentTable(agents: readonly Agent[], paint: Paint): string[] {
-  const rows = [...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
+/**
+ * Rows beyond DETAIL_LIMIT that tell nothing (logged in, with no finding) are one line, not hundreds: a server's
+ * capture lists its failures and not its 494 agents that logged in, unless `verbose`.
+ */
+function foldQuiet<T>(rows: readonly T[], quiet: (x: T) => boolean, verbose: boolean): { shown: T[]; folded: number } {
+  if (verbose || rows.length <= DETAIL_LIMIT) return { shown: [...rows], folded: 0 };
+  const shown = rows.filter((x) => !quiet(x));
+  return { shown, folded: rows.length - shown.length };
+}
+
+const quietSubject = (x: Pick<Agent, 'outcome' | 'findings'>): boolean => x.outcome === 'logged-in' && x.findings.every((f) => f.severity === 'info');
+
+function foldedLine(n: number, noun: string, paint: Paint): string[] {
+  return n > 0 ? [paint('dim', `… and ${n} more ${noun}${n === 1 ? '' : 's'} logged in, with no finding (--verbose lists them)`)] : [];
+}
+
+function agentTable(agents: readonly Agent[], paint: Paint, verbose: boolean): string[] {
+  const { shown, folded } = foldQuiet([...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]), quietSubject, verbose);
+  const rows = shown;
   const data = rows.map((a) => {
     const last = a.attempts[a.attempts.length - 1];
     const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? lostCauseText(a) : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}`;
@@ -200,7 +217,7 @@ function agentTable(agents: readonly Agent[], paint: Paint): string[] {
       cells: [agentName(a), a.extension ?? a.instrument ?? '', via, a.outcome === 'failed' ? 'FAILED' : a.outcome === 'logged-in' ? 'logged in' : 'incomplete', cause, a.desktop ?? ''].map(clean),
     };
   });
-  return table(['agent', 'extension', 'via', 'outcome', 'cause', 'desktop'], data.map((d) => ({ style: badgeStyle(d.a.outcome), cells: d.cells })), paint);
+  return [...table(['agent', 'extension', 'via', 'outcome', 'cause', 'desktop'], data.map((d) => ({ style: badgeStyle(d.a.outcome), cells: d.cells })), paint), ...foldedLine(folded, 'agent', paint)];
 }
 
 function table(header: string[], data: { style: keyof typeof ANSI; cells: string[] }[], paint: Paint): string[] {
@@ -222,7 +239,7 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
     out.push('');
   }
   if (agents.length === 0) return out;
-  pushAll(out, agentTable(agents, paint)).push('');
+  pushAll(out, agentTable(agents, paint, verbose)).push('');
   // An agent lost with its CTI client's session has nothing of its own to show beyond its login: the client above
   // shows the loss, and the line below names them.
   const lost = agents.filter(lostWithSession);
@@ -285,8 +302,8 @@ function painter(color: boolean): Paint {
 
 const OUTCOME_RANK: Record<Outcome, number> = { failed: 0, incomplete: 1, 'logged-in': 2 };
 
-function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
-  const rows = [...doc.workstations].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
+function summaryTable(doc: AnalysisDocument, paint: Paint, verbose: boolean): string[] {
+  const { shown: rows, folded } = foldQuiet([...doc.workstations].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]), quietSubject, verbose);
   const data = rows.map((ws) => {
     const failing = ws.failure ? `${ws.failure.phase}${ws.failure.server ? ` ${ws.failure.server}` : ''}` : '';
     const cause = ws.failure?.kind ?? [...new Set(ws.findings.filter((f) => f.severity !== 'info').map((f) => f.kind))].join(', ');
@@ -296,7 +313,7 @@ function summaryTable(doc: AnalysisDocument, paint: Paint): string[] {
     };
   });
   const header = ['host', 'agent', 'outcome', 'failing step', 'cause'];
-  return table(header, data.map((d) => ({ style: badgeStyle(d.ws.outcome), cells: d.cells })), paint);
+  return [...table(header, data.map((d) => ({ style: badgeStyle(d.ws.outcome), cells: d.cells })), paint), ...foldedLine(folded, 'workstation', paint)];
 }
 
 export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions): string {
@@ -319,7 +336,7 @@ export function renderTextReport(doc: AnalysisDocument, opts: TextReportOptions)
   const many = doc.workstations.length > DETAIL_LIMIT && !opts.verbose;
   const detailed = many ? doc.workstations.filter((w) => w.outcome === 'failed') : doc.workstations;
   if (doc.workstations.length > 1) {
-    pushAll(out, summaryTable(doc, paint));
+    pushAll(out, summaryTable(doc, paint, opts.verbose === true));
     out.push('');
   }
   if (many) {

@@ -73,6 +73,24 @@ describe('text report', () => {
     expect(renderTextReport(doc, { color: false, verbose: true })).toContain('10.10.20.100 · agent 1031 ext 2031');
   });
 
+  it('with many subjects, the tables list the failed and those with findings, and fold the quiet rest into one line', async () => {
+    const { analyzeFiles } = await import('../../src/pipeline-node.js');
+    const sample = (name: string) => new URL(`../../samples/${name}.pcapng`, import.meta.url).pathname;
+    const ws = (await analyzeFiles([sample('span-many-agents')], { analyze: true })).doc!;
+    const rows = (text: string) => text.split('\n').filter((l) => /^10\.10\.20\.\d+ +\d+ +(FAILED|logged in|incomplete)/.test(l));
+    const text = renderTextReport(ws, { color: false });
+    // 40 PCs: 4 failed, 1 logged in after a failover (its findings in the cause column), 35 logged in with nothing to say.
+    expect(rows(text).map((l) => l.split(/ +/)[0])).toEqual(['10.10.20.101', '10.10.20.102', '10.10.20.103', '10.10.20.104', '10.10.20.105']);
+    expect(text).toContain('… and 35 more workstations logged in, with no finding (--verbose lists them)');
+    expect(rows(renderTextReport(ws, { color: false, verbose: true }))).toHaveLength(40);
+    const pg = (await analyzeFiles([sample('pg-span-500')], { analyze: true })).doc!;
+    const agentRows = (t: string) => t.split('\n').filter((l) => /^5\d{3} +\d+ +\S+ +(FAILED|logged in|incomplete)/.test(l));
+    const pgText = renderTextReport(pg, { color: false });
+    expect(agentRows(pgText).map((l) => l.split(/ +/)[0])).toEqual(pg.agents.filter((a) => a.outcome !== 'logged-in').map((a) => a.id));
+    expect(pgText).toContain(`… and ${pg.agents.length - 6} more agents logged in, with no finding (--verbose lists them)`);
+    expect(agentRows(renderTextReport(pg, { color: false, verbose: true }))).toHaveLength(pg.agents.length);
+  });
+
   it('with many workstations and none failed, says so rather than "showing the 0 that failed"', () => {
     const sim = new Sim();
     for (let i = 0; i <= DETAIL_LIMIT + 2; i++) cadLoginOk(sim, `10.10.20.${100 + i}`, i);
