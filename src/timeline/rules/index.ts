@@ -27,6 +27,7 @@ import { diagnoseCtiFailover } from './cti-failover.js';
 import { diagnosePeripheralOffline } from './peripheral-offline.js';
 import { diagnoseCaptureStart } from './capture-start.js';
 import { diagnoseSessionFlapping } from './flapping.js';
+import { diagnoseLatency } from './latency.js';
 
 const W: readonly SubjectKind[] = ['workstation'];
 const WC: readonly SubjectKind[] = ['workstation', 'cti-client'];
@@ -48,6 +49,7 @@ export const RULES: readonly { name: string; rule: Rule; subjects: readonly Subj
   { name: 'diagnoseCtiFailover', rule: diagnoseCtiFailover, subjects: ['cti-client'] },
   { name: 'diagnosePeripheralOffline', rule: diagnosePeripheralOffline, subjects: WC },
   { name: 'diagnoseSlowSteps', rule: diagnoseSlowSteps, subjects: W },
+  { name: 'diagnoseLatency', rule: diagnoseLatency, subjects: W },
   { name: 'diagnoseHeartbeats', rule: diagnoseHeartbeats, subjects: WC },
   { name: 'diagnoseSessionFlapping', rule: diagnoseSessionFlapping, subjects: WC },
   { name: 'diagnoseDns', rule: diagnoseDns, subjects: W },
@@ -71,6 +73,7 @@ export {
   diagnoseAgentLoggedOut,
   diagnoseFailover,
   diagnoseSlowSteps,
+  diagnoseLatency,
   diagnoseHeartbeats,
   diagnoseSessionFlapping,
   diagnoseDns,
