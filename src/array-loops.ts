@@ -29,3 +29,10 @@ export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
   for (const x of items) target.push(x);
   return target;
 }
+
+/** The median of `xs` (the mean of the middle two for an even count); NaN for none. */
+export function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

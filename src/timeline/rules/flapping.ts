@@ -2,6 +2,7 @@ import type { Finding } from '../model.js';
 import type { AnalyzedStep, Rule } from '../state.js';
 import { formatDuration, hostOf } from '../format.js';
 import { makeFinding, serverText } from './common.js';
+import { maxOf, medianOf, minOf } from '../../array-loops.js';
 
 /**
  * A CTI session lost again and again, each time opened anew within moments: one finding that says so, with how
@@ -51,11 +52,6 @@ function sessionsOf(steps: readonly AnalyzedStep[]): Session[] {
   return [...byFlow.values()].sort((a, b) => a.start - b.start || a.flowId - b.flowId);
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const ENDED: Record<NonNullable<ReturnType<typeof lossOf>>, string> = {
   reset: 'reset by the server',
@@ -106,14 +102,14 @@ export const diagnoseSessionFlapping: Rule = (ws) => {
   }
   const ended = [...counts].map(([how, n]) => `${n} ${how}`).join(', ');
   const lives = lostSessions.map((x) => x.loss.end - x.start);
-  const typical = median(lives);
+  const typical = medianOf(lives);
   const steady = lives.every((x) => Math.abs(x - typical) <= STEADY_SPREAD * typical);
-  const lived = steady ? `each lost after about ${formatDuration(typical)}` : `lost after ${formatDuration(Math.min(...lives))} to ${formatDuration(Math.max(...lives))} (median ${formatDuration(typical)})`;
+  const lived = steady ? `each lost after about ${formatDuration(typical)}` : `lost after ${formatDuration(minOf(lives, (x) => x))} to ${formatDuration(maxOf(lives, (x) => x))} (median ${formatDuration(typical)})`;
   const last = lostSessions[lostSessions.length - 1].loss;
   const span = last.end - lostSessions[0].start;
   const alternating = hosts.size > 1 && switched * 2 >= flaps.length;
   const where = hosts.size > 1 ? `went back and forth between ${servers.map((x) => serverText(ws, x)).join(' and ')}` : `was opened again and again with ${serverText(ws, servers[0])}`;
-  const again = `opened again within ${formatDuration(Math.max(...flaps.map((f) => f.gap)))}${alternating && switched === flaps.length ? ' on the other side' : ''} ${flaps.length} times`;
+  const again = `opened again within ${formatDuration(maxOf(flaps, (f) => f.gap))}${alternating && switched === flaps.length ? ' on the other side' : ''} ${flaps.length} times`;
   const cause = alternating
     ? 'the client flips between the sides, and both drop it: that points at the path between the client and the servers (packet loss, a firewall or NAT ending the connections) or at a setting the sides disagree on, not at one side being down'
     : steady

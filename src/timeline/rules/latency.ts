@@ -3,6 +3,7 @@ import type { AnalyzedStep, Rule } from '../state.js';
 import { formatDuration } from '../format.js';
 import { isStartupPhase, makeFinding, serverText } from './common.js';
 import { splitStartups } from '../startups.js';
+import { maxOf, medianOf } from '../../array-loops.js';
 
 /**
  * A start-up slow by the sum of many quick exchanges: a desktop far from its servers (a remote site over a WAN)
@@ -38,11 +39,6 @@ function waitingOf(s: AnalyzedStep): Waiting | undefined {
   return { step: s, exchanges, seconds, firstReply: first };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export const diagnoseLatency: Rule = (ws) => {
   const out: Finding[] = [];
@@ -52,11 +48,11 @@ export const diagnoseLatency: Rule = (ws) => {
     const seconds = waits.reduce((n, w) => n + w.seconds, 0);
     if (exchanges < MIN_EXCHANGES || seconds < MIN_WAIT) continue;
     const each = seconds / exchanges;
-    const roundTrip = median(waits.map((w) => w.firstReply));
+    const roundTrip = medianOf(waits.map((w) => w.firstReply));
     if (roundTrip < MIN_ROUND_TRIP) continue;
     const most = waits.reduce((a, b) => (b.seconds > a.seconds ? b : a));
     // The start-up's own time: to its last step, not to the session's heartbeats after it.
-    const span = Math.max(...su.steps.filter((s) => s.kind !== 'cti-heartbeat' && s.kind !== 'cti-events').map((s) => s.end)) - su.start;
+    const span = maxOf(su.steps.filter((s) => s.kind !== 'cti-heartbeat' && s.kind !== 'cti-events'), (s) => s.end) - su.start;
     const share = span > 0 ? ` of its ${formatDuration(span)}` : '';
     const message =
       `The start-up spent ${formatDuration(seconds)}${share} in ${exchanges} request/reply exchanges with its servers, one after another, ` +
