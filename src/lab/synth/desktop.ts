@@ -100,6 +100,11 @@ export interface CadVariant {
   login?: 'ok' | 'refused';
   /** The request of this heartbeat (1 = first) is lost after the capture point and retransmitted after the RTO. */
   lostHeartbeat?: number;
+  /**
+   * A desktop at a remote site: every connection to the servers over a path of `rtt` seconds, and a configuration
+   * download of `configSearches` more searches (reason codes, wrap-up data, phone book entries).
+   */
+  remote?: { rtt: number; configSearches: number };
 }
 
 /** What a desktop script needs from its surroundings. */
@@ -111,6 +116,8 @@ export interface DesktopContext {
   /** Heartbeats go on until this time (seconds since time 0), or until `stop()` says so. */
   endTime: number;
   stop?: () => boolean;
+  /** The round trip to the servers, when it is one (a remote site); else each connection's own, 0.8–3 ms. */
+  rtt?: number;
 }
 
 /** Client think time between steps: 50–300 ms. */
@@ -129,7 +136,7 @@ function quick(ctx: DesktopContext): number {
 }
 
 function tcp(ctx: DesktopContext, server: string, serverPort: number): TcpConversation {
-  return ctx.net.tcp({ client: ctx.agent.host, server, serverPort, clock: ctx.clock, rtt: ctx.rng.between(0.0008, 0.003) });
+  return ctx.net.tcp({ client: ctx.agent.host, server, serverPort, clock: ctx.clock, rtt: ctx.rtt ?? ctx.rng.between(0.0008, 0.003) });
 }
 
 // ---------------------------------------------------------------------------------------------- DNS
@@ -157,7 +164,23 @@ function desktopLayoutXml(agent: AgentSpec): string {
 
 type LdapEnd = 'ok' | 'bind-refused';
 
-function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-credentials'): Generator<void, LdapEnd> {
+/** What else a desktop reads of its configuration, one entry a search: `n` of them, cycling through the kinds. */
+function moreConfigSearches(n: number): { base: string; scope: 'baseObject'; filter: string; attrs: string[]; entries: { dn: string; attributes: Record<string, string[]> }[] }[] {
+  const kinds = [
+    { ou: 'ReasonCodes', attr: 'reasonCode' },
+    { ou: 'WrapupData', attr: 'wrapupText' },
+    { ou: 'PhoneBook', attr: 'telephoneNumber' },
+  ];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i % kinds.length];
+    const dn = `cn=${k.attr}${i},ou=${k.ou},${LDAP_ROOT}`;
+    out.push({ base: dn, scope: 'baseObject' as const, filter: '(objectClass=*)', attrs: ['cn', k.attr], entries: [{ dn, attributes: { cn: [`${k.attr}${i}`], [k.attr]: [String(1000 + i)] } }] });
+  }
+  return out;
+}
+
+function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-credentials', extraSearches = 0): Generator<void, LdapEnd> {
   const a = ctx.agent;
   const c = tcp(ctx, server, PORT.ldap);
   c.connect({ delay: think(ctx) });
@@ -225,6 +248,7 @@ function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-
       ],
     },
   ];
+  for (const x of moreConfigSearches(extraSearches)) searches.push(x);
   let id = 2;
   for (const s of searches) {
     const messageId = id++;
@@ -418,6 +442,7 @@ function* heartbeats(ctx: DesktopContext, conn: TcpConversation, firstInvoke: nu
 
 /** A CAD start-up from DNS to desktop services and heartbeats, or up to the failure the variant asks for. */
 export function* cadDesktop(ctx: DesktopContext, variant: CadVariant = {}): Generator<void> {
+  if (variant.remote) ctx = { ...ctx, rtt: variant.remote.rtt };
   yield* resolve(ctx, [NAMES[ADDR.uccxA], NAMES[ADDR.uccxB]], { [NAMES[ADDR.uccxA]]: ADDR.uccxA, [NAMES[ADDR.uccxB]]: ADDR.uccxB });
 
   const ldapHosts = variant.ldapHosts ?? [ADDR.uccxA];
@@ -429,7 +454,7 @@ export function* cadDesktop(ctx: DesktopContext, variant: CadVariant = {}): Gene
     ctx.clock.wait(12);
     yield;
   }
-  const ldapEnd = yield* ldapConfig(ctx, ldapHosts[ldapHosts.length - 1], variant.ldapBind ?? 'ok');
+  const ldapEnd = yield* ldapConfig(ctx, ldapHosts[ldapHosts.length - 1], variant.ldapBind ?? 'ok', variant.remote?.configSearches ?? 0);
   if (ldapEnd !== 'ok') return;
 
   const lic = yield* licensing(ctx, variant.licensing ?? 'ok');
@@ -475,6 +500,32 @@ export function* ctiosDesktopSideDown(ctx: DesktopContext, exchangeSeconds = 60)
       c.send('s2c', opaque(ctx.rng, ctx.rng.int(40, 300)), { delay: serverTime(ctx) });
     }
     yield;
+  }
+}
+
+/**
+ * A CTI OS desktop flipping between side A and side B: each session works for about `life` seconds, then its
+ * server resets it and the desktop connects to the other side at once; the last one works to the end.
+ */
+export function* ctiosDesktopFlipping(ctx: DesktopContext, sessions = 6, life = 20): Generator<void> {
+  yield* resolve(ctx, [NAMES[ADDR.ctiosA], NAMES[ADDR.ctiosB]], { [NAMES[ADDR.ctiosA]]: ADDR.ctiosA, [NAMES[ADDR.ctiosB]]: ADDR.ctiosB });
+  for (let i = 0; i < sessions; i++) {
+    const c = tcp(ctx, i % 2 === 0 ? ADDR.ctiosA : ADDR.ctiosB, PORT.ctios);
+    c.connect({ delay: i === 0 ? think(ctx) : ctx.rng.between(0.2, 0.5) });
+    const until = i === sessions - 1 ? ctx.endTime - 8 : ctx.clock.now + ctx.rng.between(life - 1, life + 1);
+    c.send('c2s', opaque(ctx.rng, 180), { delay: quick(ctx) });
+    c.send('s2c', opaque(ctx.rng, 900), { delay: serverTime(ctx) });
+    yield;
+    while (ctx.clock.now < until - 5) {
+      ctx.clock.wait(ctx.rng.between(3, 5));
+      c.send('c2s', opaque(ctx.rng, ctx.rng.int(40, 120)));
+      c.send('s2c', opaque(ctx.rng, ctx.rng.int(40, 300)), { delay: serverTime(ctx) });
+      yield;
+    }
+    if (i < sessions - 1) {
+      c.reset('s2c', { delay: ctx.rng.between(1, 3) });
+      yield;
+    }
   }
 }
 

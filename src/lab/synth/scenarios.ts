@@ -5,7 +5,7 @@
  */
 
 import type { NameEntry } from '../../capture/writer.js';
-import { ADDR, agentFor, cadDesktop, ctiosDesktopSideDown, NAMES, type CadVariant, type DesktopContext } from './desktop.js';
+import { ADDR, agentFor, cadDesktop, ctiosDesktopFlipping, ctiosDesktopSideDown, NAMES, type CadVariant, type DesktopContext } from './desktop.js';
 import { hashString, Rng } from './prng.js';
 import { ctiFailover, ctiosServer, pgSpan500 } from './server-side.js';
 import { SynthNet, type Clock, type SynthPacket, type Vantage } from './tcp.js';
@@ -102,6 +102,7 @@ export const CAD_CASES = {
   ctiStandby: { variant: { ctiHosts: [ADDR.uccxB, ADDR.uccxA] }, outcome: 'logged-in', findings: ['cti-open-failed', 'failover'] },
   loginRefused: { variant: { login: 'refused' }, outcome: 'failed', failedPhase: 'login', findings: ['agent-login-failed'] },
   ldapBindRefused: { variant: { ldapBind: 'invalid-credentials' }, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] },
+  remoteSite: { variant: { remote: { rtt: 0.06, configSearches: 300 } }, outcome: 'logged-in', findings: ['slow-step'] },
 } as const satisfies Record<string, CadCase>;
 
 export type CadCaseName = keyof typeof CAD_CASES;
@@ -172,6 +173,8 @@ export function serverNames(): NameEntry[] {
 interface Workstation {
   host: string;
   desktop: 'cad' | 'ctios';
+  /** A CTI OS desktop's story: side A down (the default), or flipping between the sides. */
+  ctios?: 'side-down' | 'flipping';
   start: number;
   case?: CadCaseName;
 }
@@ -185,7 +188,10 @@ function buildCapture(name: string, description: string, stations: Workstation[]
   for (const ws of stations) {
     const clock = ws.start === 0 && stations.length === 1 ? net.clock : net.newClock(ws.start);
     const ctx: DesktopContext = { net, clock, rng: new Rng(seed ^ hashString(ws.host)), agent: agentFor(ws.host), endTime: opts.endTime };
-    if (ws.desktop === 'ctios') {
+    if (ws.desktop === 'ctios' && ws.ctios === 'flipping') {
+      actors.push({ clock, script: ctiosDesktopFlipping(ctx) });
+      expected.push({ host: ws.host, desktop: 'ctios', outcome: 'incomplete', findings: ['connection-reset', 'failover', 'session-flapping'] });
+    } else if (ws.desktop === 'ctios') {
       actors.push({ clock, script: ctiosDesktopSideDown(ctx) });
       expected.push({ host: ws.host, desktop: 'ctios', outcome: 'incomplete', findings: ['connection-refused', 'failover'] });
     } else {
@@ -250,6 +256,19 @@ export function ctiosSideDown(): ScenarioOutput {
   );
 }
 
+export function remoteSiteSlow(): ScenarioOutput {
+  return singleCad('remote-site-slow', 'a CAD desktop at a remote site, 60 ms from its servers: its configuration download of 303 searches takes about 20 s, none slow or failing, and it logs in', '10.10.20.39', 'remoteSite', 95);
+}
+
+export function ctiosFlapping(): ScenarioOutput {
+  return buildCapture(
+    'ctios-flapping',
+    'CTI OS desktop flipping between the sides: each session with CTIOSA or CTIOSB is reset by the server after about 20 s and the desktop connects to the other side at once; the sixth works to the end',
+    [{ host: '10.10.20.42', desktop: 'ctios', ctios: 'flipping', start: 0 }],
+    { vantage: 'client', endTime: 150 },
+  );
+}
+
 /** The SPAN capture: 40 PCs starting within 2 minutes, 35 normal and 5 failing as in the single scenarios. */
 export function spanManyAgents(): ScenarioOutput {
   const rng = new Rng(hashString('span-many-agents'));
@@ -278,6 +297,8 @@ export const SCENARIOS: Record<string, () => ScenarioOutput> = {
   'agent-login-refused': agentLoginRefused,
   'ldap-bind-refused': ldapBindRefused,
   'ctios-side-down': ctiosSideDown,
+  'ctios-flapping': ctiosFlapping,
+  'remote-site-slow': remoteSiteSlow,
   'span-many-agents': spanManyAgents,
   'ctios-server': ctiosServer,
   'cti-failover': ctiFailover,

@@ -15,7 +15,9 @@ export const diagnoseFailover: Rule = (ws) => {
     const key = `${s.service}|${s.server}|${to.id}`;
     if (seen.has(key)) continue;
     seen.set(key, s);
-    const cost = Math.max(0, to.flowStart - Math.min(s.flowStart, s.start));
+    // From the first attempt (a refused or unanswered connect); for a session that worked, then was lost, from the loss.
+    const lost = s.kind === 'connection' && (s.facts.conn?.failure === 'reset' || s.facts.conn?.failure === 'closed');
+    const cost = Math.max(0, to.flowStart - (lost ? s.end : Math.min(s.flowStart, s.start)));
     const message = `${stepText(s)}; then ${serverText(ws, to.server)} worked: the failover to the other node cost ${formatDuration(cost)}.`;
     out.push(makeFinding('failover', 'warning', s, message, uniqueFrames(s.frames.slice(0, 5), to.frames.slice(0, 3))));
   }
