@@ -54,6 +54,10 @@ describe('session-flapping', () => {
     const resets = ws.findings.filter((x) => x.kind === 'connection-reset');
     expect(resets).toHaveLength(6);
     expect(f.frames).toEqual(resets.map((r) => r.frames.at(-1)));
+    // Each failover cost the moment from the reset to the other side's connection, not the lost session's life.
+    const failovers = ws.findings.filter((x) => x.kind === 'failover');
+    expect(failovers).toHaveLength(5);
+    for (const x of failovers) expect(x.message).toMatch(/the failover to the other node cost 3\d\d ms\.$/);
     // The outcome is still decided by the last loss, with no session since.
     expect([ws.outcome, ws.failure?.kind]).toEqual(['failed', 'connection-reset']);
     expect(doc.summary.byFindingKind['session-flapping']).toBe(1);
