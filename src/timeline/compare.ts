@@ -70,7 +70,25 @@ function workingNoun(kind: SequenceSubject['kind'] | undefined): string {
   return kind === undefined || kind === 'workstation' ? 'the working desktop' : 'the working one';
 }
 
-export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServers'> & { good?: { kind?: SequenceSubject['kind'] } }): string {
+/** Slower by at least this much, and this many times, is worth a sentence when nothing else differs. */
+const SLOWER_BY = 5;
+const SLOWER_TIMES = 2;
+
+/**
+ * ", but this one took 24.0 s against 1.0 s: 22.0 s more in config (22.1 s against 68 ms)", when the second start-up
+ * was much slower with the same servers and results; '' otherwise.
+ */
+function slowerText(c: Partial<Pick<Comparison, 'steps' | 'totals'>>): string {
+  if (!c.totals || !c.steps) return '';
+  const { good, bad } = c.totals;
+  if (bad - good < SLOWER_BY || bad < SLOWER_TIMES * good) return '';
+  let most: AlignedStep | undefined;
+  for (const s of c.steps) if (s.durationDelta !== null && (!most || s.durationDelta > most.durationDelta!)) most = s;
+  const where = most && most.good && most.bad && most.durationDelta! >= (bad - good) / 2 ? `: ${formatDuration(most.durationDelta!)} more in ${most.phase} (${formatDuration(most.bad.duration)} against ${formatDuration(most.good.duration)})` : '';
+  return `, but this one took ${formatDuration(bad)} against ${formatDuration(good)}${where}`;
+}
+
+export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServers'> & Partial<Pick<Comparison, 'steps' | 'totals'>> & { good?: { kind?: SequenceSubject['kind'] } }): string {
   const working = workingNoun(c.good?.kind);
   // Phases both sides went through, with other servers; and phases only one side went through (nothing failed in them).
   const both = c.otherServers.filter((d) => d.good.length > 0 && d.bad.length > 0);
@@ -80,8 +98,8 @@ export function comparisonHeadline(c: Pick<Comparison, 'divergence' | 'otherServ
   if (one.length) parts.push(one.map((d) => (d.bad.length === 0 ? `this one has no ${d.phase} step (${working}: ${d.good.join(', ')})` : `${working} has no ${d.phase} step (this one: ${d.bad.join(', ')})`)).join('; '));
   const others = parts.join('; ');
   if (c.divergence) return `First difference: ${c.divergence.sentence}${others ? ` Before it, ${others}.` : ''}`;
-  if (others) return `The two start-ups had the same results${one.length ? ' where both have steps' : ''}; ${others}.`;
-  return 'The two start-ups went through the same servers with the same results.';
+  if (others) return `The two start-ups had the same results${one.length ? ' where both have steps' : ''}${slowerText(c)}; ${others}.`;
+  return `The two start-ups went through the same servers with the same results${slowerText(c)}.`;
 }
 
 const allOk = (a: readonly Attempt[]): boolean => a.every((x) => x.ok);

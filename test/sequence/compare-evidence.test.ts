@@ -106,6 +106,13 @@ describe('ctiscope compare', () => {
     expect(r.stdout).toMatch(/^login +✓ \+0\.776s 192\.168\.100\.1:12028 19 ms +… \+0\.835s 192\.168\.100\.1:12028/m);
   });
 
+  it('the same servers and results, much slower: the headline says by how much and where (a remote site); a start-up as quick says nothing of time', () => {
+    const slow = ctiscope(['compare', sample('cad-login-ok'), sample('remote-site-slow')]);
+    expect(slow.stdout).toMatch(/^The two start-ups went through the same servers with the same results, but this one took 24\.0 s against 1\.0 s: 22\.0 s more in config \(22\.1 s against 68 ms\)\.$/m);
+    const same = ctiscope(['compare', sample('cad-login-ok'), sample('cad-login-ok-noisy')]);
+    expect(same.stdout).toMatch(/^The two start-ups went through the same servers with the same results\.$/m);
+  });
+
   it('a phase only one side went through is said as such, not as both working through other servers; CTI clients are compared with --cti-client', () => {
     const r = ctiscope(['compare', sample('cad-login-ok'), sample('ctios-side-down')]);
     expect(r.stdout).toContain('this one has no config step (the working desktop: 192.168.100.1:38983); this one has no licensing step (the working desktop: 192.168.100.1:3000).');
