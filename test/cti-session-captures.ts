@@ -51,3 +51,19 @@ export function analyze(file: string): { status: number | null; doc: AnalysisDoc
   const r = run(file, '--json');
   return { status: r.status, doc: JSON.parse(r.stdout) as AnalysisDocument };
 }
+
+/**
+ * Agent `agent` logged in on `first`'s own CTI session, then at 40 s on `second`'s, the server logging it out on the
+ * first (AGENT_STATE_EVENT LOGOUT, AGT_RELOGON): a second desktop's login takes the agent over.
+ */
+export function takeOver(net: SynthNet, first: string, second: string, agent: { id: string; ext: string }): { a: TcpConversation; b: TcpConversation; invoke: number } {
+  const a = net.tcp({ client: first, server: CTI, serverPort: 12028 });
+  a.connect();
+  openAndLogin(a, 'cad', [agent]);
+  net.clock.at(40);
+  const b = net.tcp({ client: second, server: CTI, serverPort: 12028 });
+  b.connect();
+  const invoke = openAndLogin(b, 'cad', [agent]);
+  a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: agent.id, agentExtension: agent.ext, agentInstrument: agent.ext, eventReasonCode: 32767 }), { delay: 0.003 });
+  return { a, b, invoke };
+}

@@ -13,7 +13,7 @@ import { PcapngWriter } from '../src/capture/writer.js';
 import { agentStateEvent, heartbeatConf, heartbeatReq, openConf, openReq, queryAgentStateConf, queryAgentStateReq, setAgentStateConf, setAgentStateReq } from '../src/decoders/ged188/encode.js';
 import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
-import { analyze, CTI, openAndLogin, run, write } from './cti-session-captures.js';
+import { analyze, CTI, openAndLogin, run, takeOver, write } from './cti-session-captures.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -160,14 +160,7 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
 
   it('the same agent logged in on a second desktop, the server logging it out on the first (AGT_RELOGON): the first failed, taken over; the agent logged in', () => {
     const net = new SynthNet({ seed: 9 });
-    const a = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
-    a.connect();
-    openAndLogin(a, 'cad', AGENT);
-    net.clock.at(40);
-    const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
-    b.connect();
-    const invoke = openAndLogin(b, 'cad', AGENT);
-    a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+    const { b, invoke } = takeOver(net, HOST, '10.10.20.78', AGENT[0]);
     b.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 20 });
     b.send('s2c', heartbeatConf({ invokeId: invoke }), { delay: 0.003 });
     const { doc } = analyze(write('cad-taken-over', net));
@@ -182,14 +175,9 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
   describe('the agent taken over by a second desktop, each session heartbeating after', () => {
     const file = (() => {
       const net = new SynthNet({ seed: 9 });
-      const a = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
-      a.connect();
-      openAndLogin(a, 'cad', AGENT);
-      net.clock.at(40);
-      const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
-      b.connect();
-      let invoke = openAndLogin(b, 'cad', AGENT);
-      a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+      const taken = takeOver(net, HOST, '10.10.20.78', AGENT[0]);
+      const { a, b } = taken;
+      let invoke = taken.invoke;
       // The first desktop's session stays open and heartbeats, then the second's: one run each.
       for (const c of [a, b]) {
         for (let i = 0; i < 4; i++) {

@@ -16,8 +16,7 @@ import { analyzeFiles } from '../../src/pipeline-node.js';
 import type { Agent, AnalysisDocument } from '../../src/timeline/model.js';
 import { hostOf } from '../../src/timeline/format.js';
 import { writeSampleFrames } from '../sample-packets.js';
-import { CTI, openAndLogin, write } from '../cti-session-captures.js';
-import { agentStateEvent } from '../../src/decoders/ged188/encode.js';
+import { takeOver, write } from '../cti-session-captures.js';
 import { SynthNet } from '../../src/lab/synth/tcp.js';
 import { artifactPath, browserSkipReason, buildUiOnce, launchChromium, openCapture, REPO, removeDir, scrollListFrames, watchErrors } from './browser.js';
 import { CLIENT_ID, CTI_PORT, CTI_SERVER, CTIOS_SERVER, REFUSED_CODE, writeServerSideCapture, type ServerSideAgent } from './server-side-capture.js';
@@ -427,14 +426,7 @@ describe.skipIf(browserSkipReason !== null)('web UI on a CTI OS server capture',
   test('an agent whose login a second desktop took over: its details name both desktops, each opening its own', async () => {
     // Agent 1077 logs in on 10.10.20.77, then on 10.10.20.78, the server logging it out on the first (AGT_RELOGON).
     const net = new SynthNet({ seed: 9 });
-    const a = net.tcp({ client: '10.10.20.77', server: CTI, serverPort: 12028 });
-    a.connect();
-    openAndLogin(a, 'cad', [{ id: '1077', ext: '2077' }]);
-    net.clock.at(40);
-    const b = net.tcp({ client: '10.10.20.78', server: CTI, serverPort: 12028 });
-    b.connect();
-    openAndLogin(b, 'cad', [{ id: '1077', ext: '2077' }]);
-    a.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32767 }), { delay: 0.003 });
+    takeOver(net, '10.10.20.77', '10.10.20.78', { id: '1077', ext: '2077' });
     const file = write('ui-taken-over', net);
     const agent = (await nodeAnalysis(file)).agents[0];
     expect([agent.desktop, agent.previousDesktops]).toEqual(['10.10.20.78', ['10.10.20.77']]);
