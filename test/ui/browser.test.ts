@@ -238,6 +238,25 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     await page.close();
   });
 
+  test("a pattern the outcome does not say is on the subject's line: a session lost again and again, a start-up slow by its round trips", async () => {
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    for (const [name, text, kind] of [
+      ['ctios-flapping-noisy', 'login not seen (last phase: CTI session) · CTI session lost and opened again and again', 'session-flapping'],
+      ['remote-site-slow-noisy', 'slow start-up: network round trips', 'slow-step'],
+    ] as const) {
+      const file = join(REPO, 'samples', `${name}.pcapng`);
+      const ws = (await nodeAnalysis(file)).workstations[0];
+      const finding = ws.findings.find((f) => f.kind === kind && f.severity === 'warning')!;
+      await openCapture(page, file);
+      const line = page.locator('.ws-row:not([hidden]) .ws-failure').first();
+      expect(await line.textContent(), name).toBe(text);
+      expect(await line.getAttribute('title'), name).toContain(finding.message);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('on a noisy PC the start-up takes most of the timeline\'s width, the PC\'s own traffic squeezed around it', async () => {
     // Three minutes of the PC's lookups and directory traffic around a start-up of a second, refused a licence.
     const noisy = join(REPO, 'samples', 'span-many-agents-noisy.pcapng');
