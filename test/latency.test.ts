@@ -45,6 +45,7 @@ describe('a start-up slow by its round trips', () => {
       /^The start-up spent 2\d\.\d s of its 2\d\.\d s in 40\d request\/reply exchanges with its servers, one after another, 6\d ms each on average \(401 of them with 192\.168\.100\.1:38983, the CAD LDAP directory, in 2\d\.\d s\); none was slow on its own, and the first reply of its steps took 6\d ms \(median\): each exchange waits a network round trip, so the time is the path's latency \(a desktop far from its servers, over a WAN\), not a slow or failing server\. At a LAN's 2 ms a round trip the same exchanges would take about 80\d ms\.$/,
     );
     expect(f.step).toBe(ws.steps.find((s) => s.phase === 'config')!.id);
+    expect(doc.summary.message).toMatch(/^10\.20\.30\.40 \(agent 1040\) logged in 2\d\.\d s after the start-up began; the start-up was slowed by its network round trips, none slow on its own \(slow-step\)$/);
     // No exchange of its own was slow: no other slow-step.
     expect(ws.findings.filter((x) => x.kind === 'slow-step')).toHaveLength(1);
   });

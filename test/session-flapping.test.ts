@@ -61,6 +61,7 @@ describe('session-flapping', () => {
     // The outcome is still decided by the last loss, with no session since.
     expect([ws.outcome, ws.failure?.kind]).toEqual(['failed', 'connection-reset']);
     expect(doc.summary.byFindingKind['session-flapping']).toBe(1);
+    expect(doc.summary.message).toMatch(/; its CTI session was lost and opened again and again \(session-flapping\)$/);
   });
 
   it('a CAD desktop whose session the server closes at one steady age, opened again each time on the same server: the timer named', () => {

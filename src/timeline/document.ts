@@ -567,38 +567,50 @@ function nothingFoundMessage(seen: ReadonlySet<string> | undefined, none: NoDesk
   return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session${why})`;
 }
 
+/** What a single workstation's summary adds for a pattern its outcome does not say (rules/flapping.ts, rules/latency.ts). */
+function patternText(ws: Workstation): string {
+  if (ws.findings.some((f) => f.kind === 'session-flapping')) return '; its CTI session was lost and opened again and again (session-flapping)';
+  if (ws.findings.some((f) => f.kind === 'slow-step' && / round trip/.test(f.message))) return '; the start-up was slowed by its network round trips, none slow on its own (slow-step)';
+  return '';
+}
+
 function summaryMessage(workstations: readonly Workstation[], groups: readonly SummaryGroup[]): string {
   if (workstations.length === 0) return NO_DESKTOP_MESSAGE;
-  if (workstations.length === 1) {
-    const ws = workstations[0];
-    const who = `${ws.host}${ws.agent.id ? ` (agent ${ws.agent.id})` : ''}`;
-    const su = ws.startup;
-    const others = su ? ` (${otherStartupsText(su)})` : '';
-    if (ws.outcome === 'logged-in') {
-      const fo = ws.findings.filter((f) => f.kind === 'failover').length;
-      const began = su ? `its start-up ${su.index} of ${su.count} began` : 'the start-up began';
-      const late = ws.findings.some((f) => f.kind === 'capture-started-late') ? ' (the capture began after its start-up did, so how long it took is not known)' : '';
-      return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${late}${fo > 0 ? ', after a failover' : ''}`;
-    }
-    const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
-    // A CTI OS desktop's loss is its tied agent's (failure.step null), whose message tells the whole story.
-    if (lostAfterLogin(ws)) return ws.failure?.step === null ? `${who}: ${ws.failure.message}` : `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
-    if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
-    // Logged in, then its session lost while the capture ends with the desktop connecting again (outcome.ts).
-    const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && loggedInBefore(ws, f.step));
-    if (reconnecting) return `${who} logged in${which}, then lost its CTI session: ${reconnecting.message}`;
-    // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
-    const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
-    if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;
-    // A CTI OS desktop's login is inside a format that is not public: what can be said is whether its session is up.
-    const ctios = ws.desktop === 'ctios' ? ws.steps.filter((s) => s.protocol === 'ctios' && s.ok && !s.notCaptured) : [];
-    if (ctios.length > 0) {
-      const last = ctios[ctios.length - 1];
-      const fo = ws.findings.some((f) => f.kind === 'failover') ? ', after a failover' : '';
-      return `${who}: its CTI OS session with ${last.server} is up${fo}; whether the agent logged in cannot be seen (the CTI OS format is not public)`;
-    }
-    return `${who}: the start-up is not complete in this capture`;
+  if (workstations.length === 1) return singleSummary(workstations[0]) + patternText(workstations[0]);
+  return manySummary(workstations, groups);
+}
+
+function singleSummary(ws: Workstation): string {
+  const who = `${ws.host}${ws.agent.id ? ` (agent ${ws.agent.id})` : ''}`;
+  const su = ws.startup;
+  const others = su ? ` (${otherStartupsText(su)})` : '';
+  if (ws.outcome === 'logged-in') {
+    const fo = ws.findings.filter((f) => f.kind === 'failover').length;
+    const began = su ? `its start-up ${su.index} of ${su.count} began` : 'the start-up began';
+    const late = ws.findings.some((f) => f.kind === 'capture-started-late') ? ' (the capture began after its start-up did, so how long it took is not known)' : '';
+    return `${who} logged in${ws.loginSeconds !== null ? ` ${ws.loginSeconds.toFixed(1)} s after ${began}` : su ? ` in its start-up ${su.index} of ${su.count}` : ''}${others}${late}${fo > 0 ? ', after a failover' : ''}`;
   }
+  const which = su ? ` in its start-up ${su.index} of ${su.count}${others}` : '';
+  // A CTI OS desktop's loss is its tied agent's (failure.step null), whose message tells the whole story.
+  if (lostAfterLogin(ws)) return ws.failure?.step === null ? `${who}: ${ws.failure.message}` : `${who} logged in${which}, then lost its CTI session: ${ws.failure?.message ?? 'see its steps'}`;
+  if (ws.outcome === 'failed') return `${who} failed at ${ws.failedPhase}${which}: ${ws.failure?.message ?? 'see its steps'}`;
+  // Logged in, then its session lost while the capture ends with the desktop connecting again (outcome.ts).
+  const reconnecting = ws.findings.find((f) => f.severity === 'warning' && (f.kind === 'connection-reset' || f.kind === 'session-closed') && loggedInBefore(ws, f.step));
+  if (reconnecting) return `${who} logged in${which}, then lost its CTI session: ${reconnecting.message}`;
+  // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
+  const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
+  if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;
+  // A CTI OS desktop's login is inside a format that is not public: what can be said is whether its session is up.
+  const ctios = ws.desktop === 'ctios' ? ws.steps.filter((s) => s.protocol === 'ctios' && s.ok && !s.notCaptured) : [];
+  if (ctios.length > 0) {
+    const last = ctios[ctios.length - 1];
+    const fo = ws.findings.some((f) => f.kind === 'failover') ? ', after a failover' : '';
+    return `${who}: its CTI OS session with ${last.server} is up${fo}; whether the agent logged in cannot be seen (the CTI OS format is not public)`;
+  }
+  return `${who}: the start-up is not complete in this capture`;
+}
+
+function manySummary(workstations: readonly Workstation[], groups: readonly SummaryGroup[]): string {
   const loggedIn = workstations.filter((w) => w.outcome === 'logged-in');
   const failovers = loggedIn.filter((w) => w.findings.some((f) => f.kind === 'failover')).length;
   const parts: string[] = [];
