@@ -93,6 +93,12 @@ export interface FlowRecord extends FlowInfo {
   /** True when the flow was still open at the end of the capture (not closed, not expired). */
   openAtEnd: boolean;
   /**
+   * Seconds from the client's last SYN to the ACK that completed the handshake: the path's round trip wherever the
+   * capture was taken (beside the client it is SYN to SYN-ACK, beside the server SYN-ACK to ACK). Absent when the
+   * handshake is not in the capture.
+   */
+  handshakeRtt?: number;
+  /**
    * Set when the flow table finalised the flow early, still open, to stay within its budget (FlowTrackerOptions'
    * maxFlows): the capture time it did. The connection may have gone on (a later packet of it starts a new flow,
    * known from the middle), so what it was still waiting for is judged as of this time, as at the end of a capture.

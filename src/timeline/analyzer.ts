@@ -240,6 +240,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
     const g = flow.ged;
     if (g) endGedSession(g, r.end, open, r.state, r.rstFrame ?? r.finFrames[0] ?? r.lastFrame, flow.steps[0]);
+    // The path's round trip, for what waits on it (rules/latency.ts).
+    if (r.handshakeRtt !== undefined) for (const s of flow.steps) s.facts.handshakeRtt = r.handshakeRtt;
 
     // Steps to report, for a live view only.
     const touched: StepState[] | undefined = analyzer.onUpdate ? [...flow.steps] : undefined;

@@ -94,6 +94,8 @@ export interface GedFailure {
 export interface StepFacts {
   /** Its TCP connection was under way when the capture began (no SYN in it). */
   midStream?: true;
+  /** The round trip of its connection's handshake (FlowRecord.handshakeRtt), once the flow ended. */
+  handshakeRtt?: number;
   conn?: ConnFacts;
   unanswered?: UnansweredRequest[];
   unansweredTotal?: number;

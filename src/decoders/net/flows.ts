@@ -1275,6 +1275,8 @@ class FlowTrackerImpl implements FlowTracker {
       openAtEnd,
       evictedAt,
       synAckFrame: (t && t.synAckFrame) || undefined,
+      // firstRtt counts from the first SYN, in tenths of a millisecond: a retransmitted SYN's wait is no round trip.
+      handshakeRtt: t && t.firstRtt !== 0 && t.firstRtt !== MAX_RTT ? Math.max(0, t.firstRtt / 1e4 - (t.lastSynTime - t.firstSynTime)) : undefined,
       rstFrame: t && t.rstAt !== 0 ? Math.abs(t.rstAt) : undefined,
       rstBy: t && t.rstAt !== 0 ? (t.rstAt > 0 ? 'c2s' : 's2c') : undefined,
     };
