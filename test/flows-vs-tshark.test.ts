@@ -3,6 +3,7 @@
  * tshark 4.0's account of the same file (test/fixtures/public/expected/<file>.json).
  */
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -252,5 +253,33 @@ describe('connection outcomes on real captures', () => {
     expect(records[0].payloadBytes).toEqual({ c2s: 0, s2c: 58 });
     expect([records[0].state, records[0].rstBy]).toEqual(['RSTRH', 's2c']);
     expect(stats.truncated).toBe(1);
+  });
+  it("each connection's handshake round trip is tshark's initial RTT (tcp.analysis.initial_rtt) where the client sent one SYN and it was answered", () => {
+    if (spawnSync('tshark', ['--version']).status !== 0) return expect.fail('tshark is not installed (scripts/ensure-system-deps.mjs installs it)');
+    let compared = 0;
+    for (const file of files) {
+      const ex = EXCEPTIONS[file];
+      const { records } = run(file, ex);
+      const out = spawnSync('tshark', ['-n', '-r', join(dir, file), '-Y', 'tcp.analysis.initial_rtt', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.analysis.initial_rtt'], { encoding: 'utf8' }).stdout;
+      const tshark = new Map<number, number>();
+      for (const line of out.trim().split('\n').filter(Boolean)) {
+        const [stream, rtt] = line.split('\t');
+        tshark.set(Number(stream), Number(rtt));
+      }
+      // A refused connect has no handshake (tshark times its RST as one): only answered SYNs.
+      for (const r of records.filter((x) => x.transport === 'tcp' && x.syns === 1 && x.synAckFrame !== undefined)) {
+        const theirs = tshark.get(r.id);
+        if (theirs === undefined) {
+          expect(r.handshakeRtt, `${file} tcp.stream ${r.id}: no handshake for tshark`).toBeUndefined();
+          continue;
+        }
+        // A handshake within one timestamp is 0 s: tshark takes zero for "not yet" and times a later ACK instead.
+        if (r.handshakeRtt === 0) continue;
+        // tshark prints microseconds (nanoseconds for a nanosecond capture).
+        expect(r.handshakeRtt, `${file} tcp.stream ${r.id}`).toBeCloseTo(theirs, 6);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(15);
   });
 });

@@ -294,6 +294,8 @@ class TcpFlow extends Flow {
    * the segment that last brought new ones are out of order, not retransmitted.
    */
   firstRtt = 0;
+  /** When the client's ACK completed the handshake (the time firstRtt was taken, which says whether it was). */
+  establishedAt = 0;
   finFrames: number[] | null = null;
   retransmissions = 0;
   c2s: TcpDirection | null = null;
@@ -721,7 +723,10 @@ class FlowTrackerImpl implements FlowTracker {
       const peerState = c2s ? f.sState : f.cState;
       if ((after === EP_SYN_SENT || after === EP_SYN_ACK_SENT) && (peerState === EP_SYN_ACK_SENT || peerState === EP_SYN_SENT || peerState === EP_ESTABLISHED)) {
         after = EP_ESTABLISHED;
-        if (c2s && peerState === EP_SYN_ACK_SENT && f.syns > 0 && f.firstRtt === 0) f.firstRtt = Math.min(MAX_RTT, Math.max(1, Math.round((p.time - f.start) * 1e4)));
+        if (c2s && peerState === EP_SYN_ACK_SENT && f.syns > 0 && f.firstRtt === 0) {
+          f.firstRtt = Math.min(MAX_RTT, Math.max(1, Math.round((p.time - f.start) * 1e4)));
+          f.establishedAt = p.time;
+        }
         if (peerState !== EP_ESTABLISHED) {
           if (c2s) f.sState = EP_ESTABLISHED;
           else f.cState = EP_ESTABLISHED;
@@ -1275,8 +1280,8 @@ class FlowTrackerImpl implements FlowTracker {
       openAtEnd,
       evictedAt,
       synAckFrame: (t && t.synAckFrame) || undefined,
-      // firstRtt counts from the first SYN, in tenths of a millisecond: a retransmitted SYN's wait is no round trip.
-      handshakeRtt: t && t.firstRtt !== 0 && t.firstRtt !== MAX_RTT ? Math.max(0, t.firstRtt / 1e4 - (t.lastSynTime - t.firstSynTime)) : undefined,
+      // From the last SYN: a retransmitted SYN's wait is no round trip of the path.
+      handshakeRtt: t && t.firstRtt !== 0 ? Math.max(0, t.establishedAt - t.lastSynTime) : undefined,
       rstFrame: t && t.rstAt !== 0 ? Math.abs(t.rstAt) : undefined,
       rstBy: t && t.rstAt !== 0 ? (t.rstAt > 0 ? 'c2s' : 's2c') : undefined,
     };
