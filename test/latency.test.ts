@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { encodeLdapBindRequest, encodeLdapBindResponse, encodeLdapSearchRequest, encodeLdapSearchResDone, encodeLdapSearchResEntry } from '../src/decoders/ldap/encode.js';
 import { SynthNet } from '../src/lab/synth/tcp.js';
 import type { Finding } from '../src/timeline/model.js';
-import { analyze, CTI, openAndLogin, write } from './cti-session-captures.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyze, CTI, openAndLogin, run, write } from './cti-session-captures.js';
 
 const HOST = '10.20.30.40';
 const BASE = 'o=Spanlink Communications';
@@ -38,7 +41,8 @@ const latency = (findings: Finding[]) => findings.filter((f) => f.kind === 'slow
 
 describe('a start-up slow by its round trips', () => {
   it('400 searches at 60 ms a round trip: logged in, with one warning counting the exchanges and naming the latency', () => {
-    const { status, doc } = analyze(remoteDesktop('wan-60ms', 400, 0.06));
+    const file = remoteDesktop('wan-60ms', 400, 0.06);
+    const { status, doc } = analyze(file);
     expect(status).toBe(0);
     const ws = doc.workstations[0];
     expect(ws.outcome).toBe('logged-in');
@@ -49,6 +53,10 @@ describe('a start-up slow by its round trips', () => {
       /^The start-up spent 2\d\.\d s of its 2\d\.\d s in 40\d request\/reply exchanges with its servers, one after another, 6\d ms each on average \(401 of them with 192\.168\.100\.1:38983, the CAD LDAP directory, in 2\d\.\d s\), about the path's round trip of 60 ms \(its TCP handshakes\): each exchange waits a round trip, so the time is the path's latency \(a desktop far from its servers, over a WAN\), not a slow or failing server\. At a LAN's 2 ms a round trip the same exchanges would take about 80\d ms\.$/,
     );
     expect(f.step).toBe(ws.steps.find((s) => s.phase === 'config')!.id);
+    // The HTML report says it under the workstation's title.
+    const html = join(mkdtempSync(join(tmpdir(), 'ctiscope-latency-')), 'report.html');
+    run(file, '--html', html);
+    expect(readFileSync(html, 'utf8')).toContain(`<p class="muted">slow start-up: network round trips: ${f.message.replace(/'/g, '&#39;')}</p>`);
     expect(doc.summary.message).toMatch(/^10\.20\.30\.40 \(agent 1040\) logged in 2\d\.\d s after the start-up began; the start-up was slowed by its network round trips, none slow on its own \(slow-step\)$/);
     // No exchange of its own was slow: no other slow-step.
     expect(ws.findings.filter((x) => x.kind === 'slow-step')).toHaveLength(1);

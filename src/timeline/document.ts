@@ -11,6 +11,7 @@ import { isStartupPhase } from './rules/common.js';
 import type { AgentState } from './subjects/agents.js';
 import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjects/cti-clients.js';
 import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
+import { patternOf } from './patterns.js';
 import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
 import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
 import { foldOtherLookups } from './lookups.js';
@@ -567,11 +568,13 @@ function nothingFoundMessage(seen: ReadonlySet<string> | undefined, none: NoDesk
   return `no agent desktop start-up, CTI client or agent login in this capture (traffic was seen to ${[...seen].slice(0, 6).join(', ')}, but none of it was a desktop's start-up or a CTI session${why})`;
 }
 
-/** What a single workstation's summary adds for a pattern its outcome does not say (rules/flapping.ts, rules/latency.ts). */
+/** What a single workstation's summary adds for a pattern its outcome does not say (patterns.ts). */
 function patternText(ws: Workstation): string {
-  if (ws.findings.some((f) => f.kind === 'session-flapping')) return '; its CTI session was lost and opened again and again (session-flapping)';
-  if (ws.findings.some((f) => f.kind === 'slow-step' && / round trip/.test(f.message))) return '; the start-up was slowed by its network round trips, none slow on its own (slow-step)';
-  return '';
+  const p = patternOf(ws.findings);
+  if (!p) return '';
+  return p.finding.kind === 'session-flapping'
+    ? '; its CTI session was lost and opened again and again (session-flapping)'
+    : '; the start-up was slowed by its network round trips, none slow on its own (slow-step)';
 }
 
 function summaryMessage(workstations: readonly Workstation[], groups: readonly SummaryGroup[]): string {

@@ -13,6 +13,7 @@ import { sessionEndText } from '../decoders/net/conn-states.js';
 import { renderTimelineSvg } from './render-svg.js';
 import { agentTitle, ctiClientTitle, lostAgentsText, lostCauseText, lostWithSession, outcomeBadge, workstationTitle } from './report-text.js';
 import { explainStep } from './explain-steps.js';
+import { patternOf } from './patterns.js';
 import type { SequenceDiagram } from './sequence/model.js';
 import { renderSequenceHtml } from './sequence/render-svg.js';
 
@@ -98,9 +99,15 @@ ${x.extra ?? ''}
 </details>`;
 }
 
+/** A pattern the outcome does not say (patterns.ts), as a note under the subject's title. */
+function patternNotes(findings: Workstation['findings']): string[] {
+  const p = patternOf(findings);
+  return p ? [`${p.text}: ${p.finding.message}`] : [];
+}
+
 function workstationSection(ws: Workstation, open: boolean, opts: HtmlReportOptions): string {
   return subjectSection(
-    { id: anchor(ws), title: workstationTitle(ws), badge: outcomeBadge(ws), outcome: ws.outcome, failure: ws.failure?.message ?? null, notes: [], svgPrefix: 'tl-', subject: ws, extra: sequenceSection(ws, opts) },
+    { id: anchor(ws), title: workstationTitle(ws), badge: outcomeBadge(ws), outcome: ws.outcome, failure: ws.failure?.message ?? null, notes: patternNotes(ws.findings), svgPrefix: 'tl-', subject: ws, extra: sequenceSection(ws, opts) },
     open,
   );
 }
@@ -118,7 +125,7 @@ function agentSection(a: Agent, i: number): string {
 
 function ctiClientSection(c: CtiClient, i: number): string {
   const badge = c.outcome === 'logged-in' ? '✓ SESSION OPEN' : c.outcome === 'failed' ? '✗ SESSION FAILED' : `… ${ctiClientPendingText(c).toUpperCase()}`;
-  const notes = c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no OPEN_CONF in the capture'}${s.endState ? `, ${sessionEndText(s.endState)}` : ''}`);
+  const notes = [...patternNotes(c.findings), ...c.sessions.map((s) => `session ${s.client} → ${s.server}: ${s.opened === true ? 'opened' : s.opened === false ? 'refused' : 'no OPEN_CONF in the capture'}${s.endState ? `, ${sessionEndText(s.endState)}` : ''}`)];
   return subjectSection(
     { id: `cti-${i}`, title: ctiClientTitle(c), badge, outcome: c.outcome, failure: c.failure?.message ?? null, notes, svgPrefix: `tl-cti-${i}-`, subject: { ...c, failedPhase: c.outcome === 'failed' ? 'cti-session' : null } },
     c.outcome !== 'logged-in' || c.findings.length > 0,

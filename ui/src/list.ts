@@ -6,8 +6,9 @@
  */
 
 import { agentDeviceText, formatDuration, hostOf } from '../../src/timeline/format.js';
-import { PHASE_ORDER, type Agent, type AnalysisDocument, type Finding, type Outcome, type Workstation } from '../../src/timeline/model.js';
+import { PHASE_ORDER, type Agent, type AnalysisDocument, type Outcome, type Workstation } from '../../src/timeline/model.js';
 import { OUTCOME_ICON, OUTCOME_WORD, outcomeWord } from './outcome.js';
+import { patternOf } from '../../src/timeline/patterns.js';
 import { PHASE_LABELS } from './lanes.js';
 import { allSubjects, causeText, KIND_NOUN, SUBJECT_KINDS, viaText, type Subject, type SubjectKind, type SubjectRef } from './subjects.js';
 
@@ -54,18 +55,6 @@ export function compareAddresses(a: string, b: string): number {
     if (na !== nb) return (Number.isNaN(na) ? -1 : na) - (Number.isNaN(nb) ? -1 : nb);
   }
   return pa.length - pb.length;
-}
-
-/**
- * A pattern a subject's findings name that its outcome does not say, in a few words for its row: sessions lost
- * again and again, a start-up slow by its round trips. The finding's sentence is the row's title.
- */
-export function patternOf(findings: readonly Finding[]): { text: string; finding: Finding } | undefined {
-  const flapping = findings.find((f) => f.kind === 'session-flapping');
-  if (flapping) return { text: 'CTI session lost and opened again and again', finding: flapping };
-  const latency = findings.find((f) => f.kind === 'slow-step' && / round trip/.test(f.message));
-  if (latency) return { text: 'slow start-up: network round trips', finding: latency };
-  return undefined;
 }
 
 export function failingStepText(ws: Workstation): string {
