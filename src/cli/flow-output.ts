@@ -45,7 +45,9 @@ const N_RETRANSMISSIONS = 11;
 const N_GAP_C2S = 12;
 const N_GAP_S2C = 13;
 const N_FLAGS = 14;
-const NUMS = 15;
+/** NaN when the flow has none. */
+const N_RTT = 15;
+const NUMS = 16;
 const F_UDP = 1;
 const F_OPEN_AT_END = 2;
 
@@ -97,6 +99,7 @@ export class FlowBatch {
     n[o + N_END] = r.end;
     n[o + N_SYNS] = r.syns;
     n[o + N_SYN_SPAN] = roundSeconds(r.synSpan);
+    n[o + N_RTT] = r.handshakeRtt !== undefined ? roundSeconds(r.handshakeRtt) : NaN;
     n[o + N_RETRANSMISSIONS] = r.retransmissions;
     n[o + N_GAP_C2S] = r.gapBytes.c2s;
     n[o + N_GAP_S2C] = r.gapBytes.s2c;
@@ -226,6 +229,7 @@ export class FlowBatch {
       L.duration + num(durationAt(n, o)) +
       L.syns + num(n[o + N_SYNS]) +
       L.synSpan + num(n[o + N_SYN_SPAN]) +
+      (n[o + N_RTT] === n[o + N_RTT] ? L.handshakeRtt + num(n[o + N_RTT]) : '') +
       L.retransmissions + num(n[o + N_RETRANSMISSIONS]) +
       L.gapBytes + num(n[o + N_GAP_C2S]) + L.s2c + num(n[o + N_GAP_S2C]) + L.close;
     const rstBy = t[to + T_RST_BY];
@@ -272,6 +276,7 @@ export class FlowJsonLayout {
   readonly duration: string;
   readonly syns: string;
   readonly synSpan: string;
+  readonly handshakeRtt: string;
   readonly retransmissions: string;
   readonly gapBytes: string;
   readonly rstBy: string;
@@ -309,6 +314,7 @@ export class FlowJsonLayout {
     this.duration = member('duration');
     this.syns = member('syns');
     this.synSpan = member('synSpan');
+    this.handshakeRtt = member('handshakeRtt');
     this.retransmissions = member('retransmissions');
     this.gapBytes = pair('gapBytes');
     this.rstBy = member('rstBy');

@@ -40,6 +40,8 @@ export interface FlowJson {
   duration: number;
   syns: number;
   synSpan: number;
+  /** The handshake's round trip (FlowRecord.handshakeRtt), when the capture holds it. */
+  handshakeRtt?: number;
   retransmissions: number;
   gapBytes: { c2s: number; s2c: number };
   rstBy?: string;
@@ -65,6 +67,7 @@ export function flowJson(r: FlowRecord, cls: FlowClassification | undefined): Fl
     duration: roundSeconds(Math.max(0, r.end - r.start)),
     syns: r.syns,
     synSpan: roundSeconds(r.synSpan),
+    ...(r.handshakeRtt !== undefined ? { handshakeRtt: roundSeconds(r.handshakeRtt) } : {}),
     retransmissions: r.retransmissions,
     gapBytes: { ...r.gapBytes },
     ...(r.rstBy ? { rstBy: r.rstBy } : {}),
