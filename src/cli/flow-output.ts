@@ -45,11 +45,12 @@ const N_RETRANSMISSIONS = 11;
 const N_GAP_C2S = 12;
 const N_GAP_S2C = 13;
 const N_FLAGS = 14;
-/** NaN when the flow has none. */
+/** Set when F_RTT is. */
 const N_RTT = 15;
 const NUMS = 16;
 const F_UDP = 1;
 const F_OPEN_AT_END = 2;
+const F_RTT = 4;
 
 /** A held flow's duration as flowJson gives it (rounded to the microsecond). */
 function durationAt(n: Float64Array, o: number): number {
@@ -99,11 +100,11 @@ export class FlowBatch {
     n[o + N_END] = r.end;
     n[o + N_SYNS] = r.syns;
     n[o + N_SYN_SPAN] = roundSeconds(r.synSpan);
-    n[o + N_RTT] = r.handshakeRtt !== undefined ? roundSeconds(r.handshakeRtt) : NaN;
+    n[o + N_RTT] = r.handshakeRtt !== undefined ? roundSeconds(r.handshakeRtt) : 0;
     n[o + N_RETRANSMISSIONS] = r.retransmissions;
     n[o + N_GAP_C2S] = r.gapBytes.c2s;
     n[o + N_GAP_S2C] = r.gapBytes.s2c;
-    n[o + N_FLAGS] = (r.transport === 'udp' ? F_UDP : 0) | (r.openAtEnd ? F_OPEN_AT_END : 0);
+    n[o + N_FLAGS] = (r.transport === 'udp' ? F_UDP : 0) | (r.openAtEnd ? F_OPEN_AT_END : 0) | (r.handshakeRtt !== undefined ? F_RTT : 0);
     const t = this.texts;
     const to = i * TEXTS;
     t[to + T_CLIENT] = r.client;
@@ -229,7 +230,7 @@ export class FlowBatch {
       L.duration + num(durationAt(n, o)) +
       L.syns + num(n[o + N_SYNS]) +
       L.synSpan + num(n[o + N_SYN_SPAN]) +
-      (n[o + N_RTT] === n[o + N_RTT] ? L.handshakeRtt + num(n[o + N_RTT]) : '') +
+      (flags & F_RTT ? L.handshakeRtt + num(n[o + N_RTT]) : '') +
       L.retransmissions + num(n[o + N_RETRANSMISSIONS]) +
       L.gapBytes + num(n[o + N_GAP_C2S]) + L.s2c + num(n[o + N_GAP_S2C]) + L.close;
     const rstBy = t[to + T_RST_BY];

@@ -41,6 +41,7 @@ function altered(real: Ended[]): Ended[] {
     if (i % 4 === 0) rec.end = Number.NaN;
     if (i % 4 === 1) rec.start = Number.NEGATIVE_INFINITY;
     if (i % 4 === 2) rec.synSpan = -0;
+    if (i % 4 === 3) rec.handshakeRtt = Number.NaN;
     if (i % 5 === 0) rec.rstBy = 's2c';
     const base: FlowClassification = cls ?? { flowId: r.id, service: 'x', label: 'x', protocol: 'ldap', phase: 'other', detectedBy: 'port' };
     const c: FlowClassification = { ...base, protocol: i % 7 === 0 ? 'unknown' : 'ldap', service: s };
@@ -75,6 +76,8 @@ describe('a flow as JSON text', () => {
     expect(real.some((e) => e.cls?.detectedBy === 'content')).toBe(true);
     expect(real.some((e) => e.r.openAtEnd)).toBe(true);
     expect(real.some((e) => e.r.transport === 'tcp') && real.some((e) => e.r.transport === 'udp')).toBe(true);
+    // TCP flows with a handshake round trip and without one (mid-stream, refused, unanswered).
+    expect(real.some((e) => e.r.handshakeRtt !== undefined) && real.some((e) => e.r.transport === 'tcp' && e.r.handshakeRtt === undefined)).toBe(true);
   });
 
   it('is JSON.stringify(flowJson(r, cls)), compact and indented at any depth, for every real record', () => {
