@@ -252,6 +252,9 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
       const line = page.locator('.ws-row:not([hidden]) .ws-failure').first();
       expect(await line.textContent(), name).toBe(text);
       expect(await line.getAttribute('title'), name).toContain(finding.message);
+      // The timeline has room for six findings: the pattern is among them, however many warnings come before it.
+      expect(ws.findings.length, name).toBeGreaterThan(kind === 'session-flapping' ? 6 : 0);
+      expect(await page.locator(`.tl-finding[data-kind="${kind}"]`).count(), name).toBe(1);
     }
     expect(errors).toEqual([]);
     await page.close();

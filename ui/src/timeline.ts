@@ -14,6 +14,7 @@ import type { Finding, Step } from '../../src/timeline/model.js';
 import { drawAxis } from './axis.js';
 import { buildLanes, findingTime, laneKey, laneOfMessage, PHASE_LABELS, type Lane } from './lanes.js';
 import { isStartUpPhase, phaseBands } from '../../src/timeline/phase-bands.js';
+import { patternOf } from '../../src/timeline/patterns.js';
 import type { StoredMessage } from './message-store.js';
 import { ownGroup, viewTitle, type TimelineView } from './subjects.js';
 import { buildTimeScale, type TimeScale } from './scales.js';
@@ -642,11 +643,11 @@ export class Timeline {
     const focused = this.focusedItem();
     const rowsTop = this.findingsTop();
     const own = { steps: ownGroup(ws).steps, end: ws.end };
-    const data = ws.findings.slice(0, MAX_FINDING_ROWS).map((finding, index) => {
+    const data = shownFindings(ws.findings, MAX_FINDING_ROWS).map(({ finding, index }, row) => {
       const time = findingTime(own, finding, this.stepById);
       const step = finding.step ? this.stepById.get(finding.step) : undefined;
       const laneY = step ? this.laneY.get(laneKey(step.service, step.server)) : undefined;
-      return { finding, index, x: this.x(time), rowY: rowsTop + index * FINDING_ROW, laneY: laneY !== undefined ? laneY + LANE_HEIGHT / 2 : lanesTop + WS_LANE / 2 };
+      return { finding, index, x: this.x(time), rowY: rowsTop + row * FINDING_ROW, laneY: laneY !== undefined ? laneY + LANE_HEIGHT / 2 : lanesTop + WS_LANE / 2 };
     });
     const mark = this.layers.findings
       .selectAll<SVGGElement, (typeof data)[number]>('g.tl-finding')
@@ -745,6 +746,21 @@ export function describeItem(item: TimelineItem): string {
     case 'message':
       return `message ${item.message.summary}`;
   }
+}
+
+/**
+ * The findings that get a row, when there are more than `max`: errors first, then a pattern the outcome does not
+ * say (patterns.ts: its sessions lost again and again), then warnings, then notes; drawn in the document's order.
+ * A CTI OS desktop flipping between its sides has ten warnings before the finding that says why.
+ */
+export function shownFindings(findings: readonly Finding[], max: number): { finding: Finding; index: number }[] {
+  const rank = (f: Finding): number => (f.severity === 'error' ? 0 : patternOf([f]) ? 1 : f.severity === 'warning' ? 2 : 3);
+  const all = findings.map((finding, index) => ({ finding, index }));
+  if (all.length <= max) return all;
+  return all
+    .sort((a, b) => rank(a.finding) - rank(b.finding) || a.index - b.index)
+    .slice(0, max)
+    .sort((a, b) => a.index - b.index);
 }
 
 /** The same step (by group and id), finding (by position) or message (by host and arrival number) in two versions of a subject. */
