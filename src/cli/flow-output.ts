@@ -13,7 +13,7 @@ import { formatDuration, tableHead } from './format.js';
 import { roundSeconds } from '../timeline/format.js';
 import type { JsonArrayWriter, JsonWriter } from './json-writer.js';
 
-export const TABLE_HEADER = ['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'retx', 'frame'];
+export const TABLE_HEADER = ['flow', 'client', 'server', 'service', 'state', 'pkts →/←', 'bytes →/←', 'duration', 'rtt', 'retx', 'frame'];
 
 
 /** The state cell of a flow with no packet of its own: known only from the header an ICMP error quoted. */
@@ -175,8 +175,9 @@ export class FlowBatch {
     widths[5] = Math.max(widths[5], decimalLength(n[o + N_PKT_C2S]) + 1 + decimalLength(n[o + N_PKT_S2C]));
     widths[6] = Math.max(widths[6], decimalLength(n[o + N_BYTES_C2S]) + 1 + decimalLength(n[o + N_BYTES_S2C]));
     widths[7] = Math.max(widths[7], durationLength(durationAt(n, o)));
-    widths[8] = Math.max(widths[8], retransmissions ? decimalLength(retransmissions) : 0);
-    widths[9] = Math.max(widths[9], decimalLength(n[o + N_FIRST_FRAME]));
+    widths[8] = Math.max(widths[8], n[o + N_FLAGS] & F_RTT ? formatDuration(n[o + N_RTT]).length : 0);
+    widths[9] = Math.max(widths[9], retransmissions ? decimalLength(retransmissions) : 0);
+    widths[10] = Math.max(widths[10], decimalLength(n[o + N_FIRST_FRAME]));
   }
 
   /** Flow i's line of the table laid out with `widths` (what tableLine gives for its row). */
@@ -196,8 +197,9 @@ export class FlowBatch {
       `${n[o + N_PKT_C2S]}/${n[o + N_PKT_S2C]}`.padEnd(widths[5]) + '  ' +
       `${n[o + N_BYTES_C2S]}/${n[o + N_BYTES_S2C]}`.padEnd(widths[6]) + '  ' +
       formatDuration(durationAt(n, o)).padEnd(widths[7]) + '  ' +
-      (retransmissions ? String(retransmissions) : '').padEnd(widths[8]) + '  ' +
-      String(n[o + N_FIRST_FRAME]).padEnd(widths[9]);
+      (n[o + N_FLAGS] & F_RTT ? formatDuration(n[o + N_RTT]) : '').padEnd(widths[8]) + '  ' +
+      (retransmissions ? String(retransmissions) : '').padEnd(widths[9]) + '  ' +
+      String(n[o + N_FIRST_FRAME]).padEnd(widths[10]);
     return line.trimEnd();
   }
 

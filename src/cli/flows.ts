@@ -87,6 +87,7 @@ export function flowRow(f: FlowJson): string[] {
     `${f.packets.c2s}/${f.packets.s2c}`,
     `${f.payloadBytes.c2s}/${f.payloadBytes.s2c}`,
     formatDuration(f.duration),
+    f.handshakeRtt !== undefined ? formatDuration(f.handshakeRtt) : '',
     f.retransmissions ? String(f.retransmissions) : '',
     String(f.firstFrame),
   ];
