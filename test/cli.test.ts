@@ -13,6 +13,8 @@ import { PcapngWriter, PcapWriter } from '../src/capture/writer.js';
 import { LinkType } from '../src/capture/types.js';
 import { readCaptureBytes } from '../src/capture/reader.js';
 import { packetsOf, rewriteAddress, writePackets, writeSampleFrames as sampleFrames } from './sample-packets.js';
+import { analyze as analyzeCapture, write as writeCapture } from './cti-session-captures.js';
+import { encodeDnsQueryA, encodeDnsResponseA } from '../src/lab/synth/dns.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -496,6 +498,25 @@ describe('ctiscope analyze', () => {
     expect(ws.failure.message).toMatch(/192\.168\.100\.9:38983 never answered: 3 SYNs over 9\.0 s\. The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured/);
     // The whole sample did fall over: no such sentence there.
     expect(ctiscope(['analyze', sample('stale-ldap-failover.pcapng')]).stdout).not.toMatch(/tried no other directory/);
+    // Its stale host has no name, so no node beside it is named.
+    expect(ws.failure.message).not.toMatch(/LDAP Host 2\.$/);
+  });
+
+  it('the same with a node beside it looked up and never tried (uccx-a down, uccx-b resolved): that node is named as the likely LDAP Host 2', () => {
+    const net = new SynthNet({ seed: 4 });
+    const udp = net.udp({ client: '10.10.20.50', server: '192.168.100.53', serverPort: 53 });
+    let id = 100;
+    // A PC's own lookup of a name beside nothing (its domain controller) is not taken for a node.
+    for (const [name, ip] of [['dc1.example.com', '192.168.100.20'], ['uccx-a.example.com', '192.168.100.1'], ['uccx-b.example.com', '192.168.100.2']]) {
+      udp.send('c2s', encodeDnsQueryA(id, name), { delay: 0.001 });
+      udp.send('s2c', encodeDnsResponseA(id++, name, [ip], 3600), { delay: 0.001 });
+    }
+    net.tcp({ client: '10.10.20.50', server: '192.168.100.1', serverPort: 38983 }).synUnanswered([0.2, 3.2, 9.2]);
+    const { status, doc } = analyzeCapture(writeCapture('ldap-node-a-down', net));
+    expect(status).toBe(1);
+    expect(doc.workstations[0].failure!.message).toMatch(
+      /The desktop tried no other directory: .* It looked up uccx-b\.example\.com \(192\.168\.100\.2\), beside uccx-a\.example\.com, and never connected to it: if that is the other node, set it as LDAP Host 2\.$/,
+    );
   });
 
   it('a RST whose SYN the capture lost is a refused connection, not one "reset after 0 ms"', () => {

@@ -1,6 +1,6 @@
 import type { Finding } from '../model.js';
-import type { Rule } from '../state.js';
-import { codeText } from '../format.js';
+import type { Rule, WorkstationView } from '../state.js';
+import { codeText, hostOf } from '../format.js';
 import { explainLdapResult } from './explain.js';
 import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
 
@@ -38,8 +38,38 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   // with LDAP Host 1 down logs no agent in when LDAP Host 2 is not set, and older CAD versions never fall over).
   const oneHost = new Set(failed.map((s) => s.server)).size === 1 && failed.every((s) => s.facts.conn?.failure === 'unreachable' || s.facts.conn?.failure === 'refused');
   const second = oneHost
-    ? ` The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured (LDAP Host 2 in its site setup), and older CAD versions do not fall over at all.`
+    ? ` The desktop tried no other directory: CAD falls over to its second LDAP host only when one is configured (LDAP Host 2 in its site setup), and older CAD versions do not fall over at all.${siblingText(ws, failed[0].server)}`
     : '';
   out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.${second}`, framesOf(failed)));
   return out;
 };
+
+/**
+ * Names a node beside the failed one (its name the same but for one character: uccx-a and uccx-b, ccx1 and ccx2)
+ * that the desktop looked up and never connected to: most likely the other node, which would be LDAP Host 2.
+ */
+function siblingText(ws: WorkstationView, server: string): string {
+  const ip = hostOf(server);
+  const names = ws.namesOf(ip);
+  if (names.length === 0) return '';
+  const tried = new Set(ws.steps.filter((s) => s.phase !== 'dns').map((s) => hostOf(s.server)));
+  for (const s of ws.steps) {
+    const d = s.facts.dns;
+    if (s.phase !== 'dns' || !d) continue;
+    const other = d.addresses.find((a) => a !== ip && !tried.has(a));
+    if (other && names.some((n) => siblingNames(n, d.qname))) {
+      return ` It looked up ${d.qname} (${other}), beside ${names[0]}, and never connected to it: if that is the other node, set it as LDAP Host 2.`;
+    }
+  }
+  return '';
+}
+
+/** Two host names that differ in one character of their first label only. */
+function siblingNames(a: string, b: string): boolean {
+  const [x, ...xs] = a.toLowerCase().split('.');
+  const [y, ...ys] = b.toLowerCase().split('.');
+  if (xs.join('.') !== ys.join('.') || x.length !== y.length || x === y) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) diff++;
+  return diff === 1;
+}
