@@ -1,7 +1,7 @@
 import type { Finding } from '../model.js';
 import type { AnalyzedStep, Rule } from '../state.js';
 import { formatDuration, hostOf } from '../format.js';
-import { makeFinding, serverText } from './common.js';
+import { endsSession, makeFinding, serverText } from './common.js';
 import { maxOf, medianOf, minOf } from '../../array-loops.js';
 
 /**
@@ -34,8 +34,7 @@ function lossOf(s: AnalyzedStep): 'reset' | 'closed' | 'heartbeats' | undefined 
   if (s.ok) return undefined;
   const c = s.facts.conn;
   if (s.kind === 'connection' && c && (c.failure === 'reset' || c.failure === 'closed') && c.duration > 0) return c.failure;
-  const h = s.facts.heartbeat;
-  if (s.kind === 'cti-heartbeat' && (s.facts.idle !== undefined || (h !== undefined && h.consecutive === h.maxConsecutive))) return 'heartbeats';
+  if (s.kind === 'cti-heartbeat' && endsSession(s)) return 'heartbeats';
   return undefined;
 }
 
@@ -51,7 +50,6 @@ function sessionsOf(steps: readonly AnalyzedStep[]): Session[] {
   }
   return [...byFlow.values()].sort((a, b) => a.start - b.start || a.flowId - b.flowId);
 }
-
 
 const ENDED: Record<NonNullable<ReturnType<typeof lossOf>>, string> = {
   reset: 'reset by the server',
