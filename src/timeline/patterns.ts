@@ -5,11 +5,17 @@
  */
 
 import type { Finding } from './model.js';
+import { isLatencyFinding } from './rules/latency.js';
 
 export function patternOf(findings: readonly Finding[]): { text: string; finding: Finding } | undefined {
   const flapping = findings.find((f) => f.kind === 'session-flapping');
   if (flapping) return { text: 'CTI session lost and opened again and again', finding: flapping };
-  const latency = findings.find((f) => f.kind === 'slow-step' && / round trip/.test(f.message));
+  const latency = findings.find(isLatencyFinding);
   if (latency) return { text: 'slow start-up: network round trips', finding: latency };
   return undefined;
+}
+
+/** Whether the finding is one of those patterns. */
+export function isPatternFinding(f: Finding): boolean {
+  return f.kind === 'session-flapping' || isLatencyFinding(f);
 }

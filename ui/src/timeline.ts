@@ -14,7 +14,7 @@ import type { Finding, Step } from '../../src/timeline/model.js';
 import { drawAxis } from './axis.js';
 import { buildLanes, findingTime, laneKey, laneOfMessage, PHASE_LABELS, type Lane } from './lanes.js';
 import { isStartUpPhase, phaseBands } from '../../src/timeline/phase-bands.js';
-import { patternOf } from '../../src/timeline/patterns.js';
+import { isPatternFinding } from '../../src/timeline/patterns.js';
 import type { StoredMessage } from './message-store.js';
 import { ownGroup, viewTitle, type TimelineView } from './subjects.js';
 import { buildTimeScale, type TimeScale } from './scales.js';
@@ -754,7 +754,7 @@ export function describeItem(item: TimelineItem): string {
  * A CTI OS desktop flipping between its sides has ten warnings before the finding that says why.
  */
 export function shownFindings(findings: readonly Finding[], max: number): { finding: Finding; index: number }[] {
-  const rank = (f: Finding): number => (f.severity === 'error' ? 0 : patternOf([f]) ? 1 : f.severity === 'warning' ? 2 : 3);
+  const rank = (f: Finding): number => (f.severity === 'error' ? 0 : isPatternFinding(f) ? 1 : f.severity === 'warning' ? 2 : 3);
   const all = findings.map((finding, index) => ({ finding, index }));
   if (all.length <= max) return all;
   return all

@@ -37,6 +37,11 @@ function waitingOf(s: AnalyzedStep): Waiting | undefined {
   return { step: s, exchanges, seconds: exchanges === 1 ? first : s.end - s.start };
 }
 
+/** This rule's finding among a subject's slow-steps: its sentence, and nothing else, says round trip. */
+export function isLatencyFinding(f: Pick<Finding, 'kind' | 'message'>): boolean {
+  return f.kind === 'slow-step' && f.message.includes(' round trip');
+}
+
 export const diagnoseLatency: Rule = (ws) => {
   const out: Finding[] = [];
   for (const su of splitStartups(ws.steps)) {
