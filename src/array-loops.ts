@@ -30,6 +30,13 @@ export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
   return target;
 }
 
+/** Puts `x` last in `list`, taking out an earlier one `same` as it: the list keeps each once, the latest last. */
+export function pushLatest<T>(list: T[], x: T, same: (a: T, b: T) => boolean = Object.is): void {
+  const i = list.findIndex((y) => same(y, x));
+  if (i >= 0) list.splice(i, 1);
+  list.push(x);
+}
+
 /** The median of `xs` (the mean of the middle two for an even count); NaN for none. */
 export function medianOf(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

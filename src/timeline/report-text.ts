@@ -206,8 +206,7 @@ function foldedLine(n: number, noun: string, paint: Paint): string[] {
 }
 
 function agentTable(agents: readonly Agent[], paint: Paint, verbose: boolean): string[] {
-  const { shown, folded } = foldQuiet([...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]), quietSubject, verbose);
-  const rows = shown;
+  const { shown: rows, folded } = foldQuiet([...agents].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]), quietSubject, verbose);
   const data = rows.map((a) => {
     const last = a.attempts[a.attempts.length - 1];
     const cause = a.outcome !== 'failed' ? '' : lostWithSession(a) ? lostCauseText(a) : `${a.failure?.kind ?? 'failed'}${last?.code ? ` ${last.code}${last.codeName ? ` ${last.codeName}` : ''}` : ''}`;

@@ -18,6 +18,7 @@ import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
 import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, noteStateReport, startStateReports, type AgentState } from '../subjects/agents.js';
 import { absorb, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
+import { pushLatest } from '../../array-loops.js';
 
 const NO_PERIPHERAL = 0xffffffff;
 /** Heartbeats awaiting their reply per session (those past the reply timeout are judged missed long before). */
@@ -188,10 +189,7 @@ function agentOf(ctx: StepContext, flow: FlowState, g: GedFlowState, m: DecodedM
  */
 function noteDesktopSession(agent: AgentState, host: string): void {
   const list = (agent.desktopSessions ??= []);
-  if (list.at(-1) === host) return;
-  const i = list.indexOf(host);
-  if (i >= 0) list.splice(i, 1);
-  list.push(host);
+  if (list.at(-1) !== host) pushLatest(list, host);
 }
 
 /** An agent-mode session (or one request for one agent) shows the host is a desktop. */

@@ -7,7 +7,7 @@
 
 import type { Agent, DesktopLink, FailureCause, LoginAttempt } from '../model.js';
 import type { AnalysisState } from '../document.js';
-import { maxOf, minOf } from '../../array-loops.js';
+import { maxOf, minOf, pushLatest } from '../../array-loops.js';
 import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import type { HostState, StepState } from '../state.js';
 import { agentDeviceText, hostOf } from '../format.js';
@@ -113,10 +113,7 @@ function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: Readon
   };
   for (const cil of cilsOf(agent)) {
     const m = resolve(cil);
-    if (!m) continue;
-    const i = named.findIndex((x) => x.host === m.host);
-    if (i >= 0) named.splice(i, 1);
-    named.push({ ...m, cil });
+    if (m) pushLatest(named, { ...m, cil }, (x, y) => x.host === y.host);
   }
   const last = named.at(-1);
   if (!last) return undefined;
