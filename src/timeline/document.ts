@@ -10,7 +10,7 @@ import { decideOutcome, loginStep } from './outcome.js';
 import { isStartupPhase } from './rules/common.js';
 import type { AgentState } from './subjects/agents.js';
 import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjects/cti-clients.js';
-import { buildAgents, type DesktopLinks } from './subjects/agent-document.js';
+import { buildAgents, movedFromOutcome, type DesktopLinks } from './subjects/agent-document.js';
 import { patternOf } from './patterns.js';
 import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
 import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
@@ -183,7 +183,12 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   let loginSeenFor: string | undefined;
   if (attempts.length === 0 && link) {
     for (const a of link.attempts) attempts.push({ ...a, step: null });
-    if (o.outcome === 'incomplete' && link.agent.outcome !== 'incomplete') {
+    if (o.outcome === 'incomplete' && link.movedTo) {
+      const moved = movedFromOutcome({ ...link, movedTo: link.movedTo }, steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime);
+      outcome = moved.result;
+      for (const f of moved.findings) findings.push(f);
+      loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
+    } else if (o.outcome === 'incomplete' && link.agent.outcome !== 'incomplete') {
       const ok = link.attempts.find((a) => a.outcome === 'logged-in');
       const start = steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime;
       outcome =

@@ -173,8 +173,51 @@ describe('an agent logging in from one CTI OS desktop, then from another (tag 21
     // Its own login only, timed from its own start (the first login, from the other desktop, would make it negative).
     expect(ws[DESK[1]].attempts.map((a) => Math.round(a.time - T0))).toEqual([30]);
     expect(ws[DESK[1]].loginSeconds).toBe(0.05);
-    expect(ws[DESK[0]].outcome).toBe('incomplete');
-    expect(ws[DESK[0]].attempts).toEqual([]);
+  });
+
+  it('the desktop it moved from: logged in by its own login, with a note of where the login went (no alarm, no "incomplete")', () => {
+    const first = doc.workstations.find((w) => w.host === DESK[0])!;
+    expect([first.outcome, first.failedPhase, first.agent.id]).toEqual(['logged-in', null, '1001']);
+    expect(first.attempts.map((a) => [Math.round(a.time - T0), a.outcome])).toEqual([[1, 'logged-in']]);
+    expect(first.loginSeconds).toBe(0.05);
+    const notes = first.findings.filter((f) => f.kind === 'agent-logged-out');
+    expect(notes.map((f) => f.severity)).toEqual(['info']);
+    expect(notes[0].message).toMatch(
+      new RegExp(`^agent 1001 on instrument 4001 logged in from this desktop \\(frame (\\d+)\\), then logged in from ${DESK[1].replace(/\./g, '\\.')} 29\\.0 s later \\(frame (\\d+), CTIOS_CIL_CLIENT_ID \\(tag 217\\) "${DESK[1]}:51002"\\): the agent's login moved to that desktop, where its outcome is told\\.$`),
+    );
+    expect(notes[0].frames).toEqual([first.attempts[0].frames[0], doc.workstations.find((w) => w.host === DESK[1])!.attempts[0].frames[0]]);
+    expect(first.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(doc.summary.byOutcome).toMatchObject({ 'logged-in': 2, incomplete: 0 });
+    expect(validateSchema(schema, doc)).toEqual([]);
+  });
+});
+
+describe('an agent refused on one CTI OS desktop, then logged in from another', () => {
+  const sim = new Sim();
+  const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
+  open(cti, 0.001, 'CTIOSServer');
+  const [x, y] = [sim.connect(DESK[0], CTIOS, 42028, 1), sim.connect(DESK[1], CTIOS, 42028, 30)];
+  x.send('c2s', 'ctios', 'data', { bytes: 120 }, 1.01);
+  login(cti, 2, '1001', '4001', 1.05, `${DESK[0]}:51000`);
+  refuse(cti, 2, 1.06);
+  y.send('c2s', 'ctios', 'data', { bytes: 120 }, 30.01);
+  login(cti, 3, '1001', '4001', 30.05, `${DESK[1]}:51002`);
+  ok(cti, 3, '1001', 30.06);
+  for (const d of [x, y]) d.send('s2c', 'ctios', 'data', { bytes: 80 }, 31);
+  const doc = sim.an.finish(SRC);
+
+  it('the first desktop failed at login by its own refusal; the second logged in; the agent is logged in', () => {
+    const ws = Object.fromEntries(doc.workstations.map((w) => [w.host, w]));
+    expect([ws[DESK[0]].outcome, ws[DESK[0]].failedPhase, ws[DESK[0]].failure?.kind]).toEqual(['failed', 'login', 'agent-login-failed']);
+    expect(ws[DESK[0]].failure!.message).toContain('10140');
+    expect(ws[DESK[0]].attempts.map((a) => a.outcome)).toEqual(['failed']);
+    expect(ws[DESK[0]].findings.map((f) => [f.kind, f.severity])).toEqual([
+      ['agent-login-failed', 'error'],
+      ['agent-logged-out', 'info'],
+    ]);
+    expect(ws[DESK[0]].findings[1].message).toMatch(/^agent 1001 on instrument 4001 failed to log in from this desktop \(frame \d+\), then logged in from 10\.1\.1\.22 /);
+    expect([ws[DESK[1]].outcome, ws[DESK[1]].findings.filter((f) => f.severity === 'error')]).toEqual(['logged-in', []]);
+    expect(doc.agents.map((a) => [a.id, a.outcome, a.desktop, a.previousDesktops])).toEqual([['1001', 'logged-in', DESK[1], [DESK[0]]]]);
   });
 });
 

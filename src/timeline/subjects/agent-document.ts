@@ -5,14 +5,14 @@
  * requests made for the agent, with no other desktop close enough to be confused with it.
  */
 
-import type { Agent, DesktopLink, FailureCause, LoginAttempt } from '../model.js';
+import type { Agent, DesktopLink, FailureCause, Finding, LoginAttempt } from '../model.js';
 import type { AnalysisState } from '../document.js';
 import { maxOf, minOf, pushLatest } from '../../array-loops.js';
 import { attemptOf, compareHosts, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import type { HostState, StepState } from '../state.js';
-import { agentDeviceText, hostOf } from '../format.js';
+import { agentDeviceText, formatDuration, hostOf } from '../format.js';
 import { isLoggedInState, type AgentState } from './agents.js';
-import { causeOf } from '../outcome.js';
+import { causeOf, type OutcomeResult } from '../outcome.js';
 import { agentText } from '../rules/common.js';
 import type { CtiClientState } from './cti-clients.js';
 import type { SessionLoss } from './cti-client-document.js';
@@ -25,7 +25,19 @@ const TIMING_MARGIN = 0.25;
  * Each tied desktop's agent; `reports`, the agent's state reports, for a desktop whose own CTI session logs it in
  * (CAD); `sharing`, every agent whose own session ran on the host, when there are several (a terminal server).
  */
-export type DesktopLinks = Map<string, { agent: Agent; attempts: LoginAttempt[]; reports?: AgentState['reports']; sharing?: Agent[] }>;
+export type DesktopLinks = Map<string, DesktopTie>;
+
+/**
+ * `movedTo`, for a CTI OS desktop the agent's login moved from (tag 217 naming another desktop on a later login):
+ * that desktop, and the login made from it (with its tag-217 value). `attempts` are then this desktop's own.
+ */
+export interface DesktopTie {
+  agent: Agent;
+  attempts: LoginAttempt[];
+  reports?: AgentState['reports'];
+  sharing?: Agent[];
+  movedTo?: { host: string; attempt: LoginAttempt; cilClientId: string | null };
+}
 
 function uniqueAgents(st: AnalysisState): AgentState[] {
   const out: AgentState[] = [];
@@ -81,7 +93,7 @@ function byTiming(agent: AgentState, t: number, hosts: readonly HostState[], tak
  * `before`: the desktops whose own sessions carried the agent earlier, when its login moved to `host`; `since`: then,
  * when the login moved, the time of the first login made for it from `host` (the attempts that are that desktop's).
  */
-type Link = { host: HostState; link: DesktopLink; before?: string[]; since?: number };
+type Link = { host: HostState; link: DesktopLink; before?: string[]; since?: number; attemptHosts?: (string | undefined)[] };
 
 /** The workstations whose own CTI sessions carried the agent, the latest last. */
 function desktopHosts(agent: AgentState, byIp: ReadonlyMap<string, HostState>): HostState[] {
@@ -119,16 +131,28 @@ function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: Readon
   if (!last) return undefined;
   const before = named.slice(0, -1).map((x) => x.host.ip);
   const evidence = `CTIOS_CIL_CLIENT_ID (tag 217) "${last.cil}" on the CTI OS server's requests ${last.how}${before.length ? `, the latest of the agent's desktops (before, on ${before.join(', ')})` : ''}`;
-  // The latest desktop's logins: from the last one made from elsewhere on.
+  // The latest desktop's logins: from the last one made from elsewhere on. Each login is the desktop's its tag 217
+  // names, or, naming none, the one the login before it was made from (before any, the one the agent's first
+  // request named).
   let since: number | undefined;
+  const attemptHosts: (string | undefined)[] = [];
   if (before.length) {
+    let from = agent.cilClientId ? resolve(agent.cilClientId)?.host.ip : undefined;
     for (const a of agent.attempts) {
       const h = a.cilClientId ? resolve(a.cilClientId)?.host : undefined;
       if (h === last.host) since ??= a.time;
       else if (h) since = undefined;
+      if (h) from = h.ip;
+      attemptHosts.push(from);
     }
   }
-  return { host: last.host, link: { basis: 'tag-217', evidence }, before, ...(since !== undefined ? { since } : {}) };
+  return {
+    host: last.host,
+    link: { basis: 'tag-217', evidence },
+    before,
+    ...(since !== undefined ? { since } : {}),
+    ...(before.length ? { attemptHosts } : {}),
+  };
 }
 
 /** The agent's tag-217 values, in the order its requests carried them: the first one seen (a query), then each login's. */
@@ -274,6 +298,70 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
   };
 }
 
+/** The tie of a CTI OS desktop the agent's login moved from: its own logins, and the first made elsewhere after them. */
+function movedFrom(a: AgentState, agent: Agent, host: string, attemptHosts: readonly (string | undefined)[]): DesktopTie {
+  const attempts: LoginAttempt[] = [];
+  let last = -1;
+  for (let i = 0; i < agent.attempts.length; i++) {
+    if (attemptHosts[i] !== host) continue;
+    attempts.push(agent.attempts[i]);
+    last = i;
+  }
+  let next = -1;
+  for (let i = last + 1; i < agent.attempts.length && next < 0; i++) if (attemptHosts[i] !== undefined && attemptHosts[i] !== host) next = i;
+  if (next < 0) return { agent, attempts };
+  return { agent, attempts, movedTo: { host: attemptHosts[next]!, attempt: agent.attempts[next], cilClientId: a.attempts[next]?.cilClientId ?? null } };
+}
+
+/**
+ * A CTI OS desktop the agent's login moved from: its own logins decide its outcome (the latest desktop's are not
+ * its), with the agent's findings about them, and a note of where the login went next (info: a desktop changed,
+ * which is no fault of this one's).
+ */
+export function movedFromOutcome(tie: DesktopTie & { movedTo: NonNullable<DesktopTie['movedTo']> }, start: number): { result: OutcomeResult; findings: Finding[] } {
+  const { agent, attempts, movedTo } = tie;
+  const last = attempts.at(-1);
+  const ownFrames = new Set<number>();
+  for (const x of attempts) for (const f of x.frames) ownFrames.add(f);
+  // The refusal of this desktop's last login is its last word here (for the agent, a warning: it logged in later).
+  const lastFailed = last?.outcome === 'failed' ? new Set(last.frames) : undefined;
+  const findings: Finding[] = [];
+  for (const f of agent.findings) {
+    if (!f.frames.some((x) => ownFrames.has(x))) continue;
+    const decides = lastFailed !== undefined && f.kind === 'agent-login-failed' && f.frames.some((x) => lastFailed.has(x));
+    findings.push({ ...f, step: null, ...(decides ? { severity: 'error' as const } : {}) });
+  }
+  const next = movedTo.attempt;
+  const here = !last
+    ? 'was served for this desktop by the CTI OS server'
+    : last.outcome === 'logged-in'
+      ? `logged in from this desktop (frame ${last.frames[0]})`
+      : last.outcome === 'failed'
+        ? `failed to log in from this desktop (frame ${last.frames[0]})`
+        : `had a login made for this desktop (frame ${last.frames[0]}), its end not captured`;
+  const cil = movedTo.cilClientId ? `, CTIOS_CIL_CLIENT_ID (tag 217) "${movedTo.cilClientId}"` : '';
+  const gap = last ? ` ${formatDuration(next.time - last.time)} later` : '';
+  findings.push({
+    kind: 'agent-logged-out',
+    severity: 'info',
+    server: next.server,
+    step: null,
+    message: `${agentText(agent.id, agent.extension, agent.instrument)} ${here}, then logged in from ${movedTo.host}${gap} (frame ${next.frames[0]}${cil}): the agent's login moved to that desktop, where its outcome is told.`,
+    frames: [...(last ? [last.frames[0]] : []), next.frames[0]],
+  });
+  let result: OutcomeResult;
+  if (last?.outcome === 'logged-in') {
+    result = { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: Math.round((last.time - start) * 1000) / 1000 };
+  } else if (last?.outcome === 'failed') {
+    const f = findings.find((x) => x.kind === 'agent-login-failed' && x.severity === 'error');
+    const failure: FailureCause = f ? causeOf('login', f) : { phase: 'login', step: null, kind: null, server: last.server, message: 'the login failed' };
+    result = { outcome: 'failed', failedPhase: 'login', failure, loginSeconds: null };
+  } else {
+    result = { outcome: 'incomplete', failedPhase: null, failure: null, loginSeconds: null };
+  }
+  return { result, findings };
+}
+
 /**
  * String.prototype.localeCompare's orders (default locale), each from one collator made once: localeCompare with
  * options makes a collator per call, which made sorting a server capture's agents a measurable part of the document.
@@ -297,11 +385,16 @@ export function buildAgents(
     const agent = buildAgent(a, st, link, truncated, client ? lossOf?.get(client) : undefined);
     agents.push(agent);
     // The desktops the agent's login moved from are its too, for what their own sessions show (its reports). A CTI
-    // OS desktop's own traffic shows no login: it takes the agent's outcome, which is its latest desktop's only.
+    // OS desktop's own traffic shows no login: the latest takes the agent's outcome; one it moved from, its own
+    // logins (those tag 217 tied to it) and where the login went next.
     const own = agent.desktopLink?.basis === 'desktop-session';
-    for (const host of own ? [...(agent.previousDesktops ?? []), agent.desktop] : [agent.desktop]) {
+    for (const host of [...(agent.previousDesktops ?? []), agent.desktop]) {
       if (!host) continue;
       const l = links.get(host);
+      if (host !== agent.desktop && !own) {
+        if (!l && link?.attemptHosts) links.set(host, movedFrom(a, agent, host, link.attemptHosts));
+        continue;
+      }
       const since = host === agent.desktop ? link?.since : undefined;
       const attempts = since !== undefined ? agent.attempts.filter((x) => x.time >= since) : agent.attempts;
       if (!l) links.set(host, { agent, attempts, ...(own && a.reports ? { reports: a.reports } : {}) });
