@@ -161,7 +161,7 @@ describe('ctiscope flows', () => {
     writeFileSync(cutPcap, readFileSync(fixture('zeek__ldap_simpleauth.pcap')).subarray(0, 20));
     const text = join(dir, 'notes.gz');
     writeFileSync(text, gzipSync(Buffer.from('hello\n')));
-    for (const [file, says] of [[cutPcapng, /ends inside the file header/], [cutPcap, /ends inside the file header of 24 bytes \(20 bytes present\)/], [text, /not a pcap or pcapng file: byte 0/]] as const) {
+    for (const [file, says] of [[cutPcapng, /ends inside the file header/], [cutPcap, /ends inside the file header of 24 bytes \(20 bytes present\)/], [text, /not a pcap, pcapng or NetMon file: byte 0/]] as const) {
       for (const command of ['analyze', 'flows', 'sequence']) {
         const r = ctiscope([command, file]);
         expect(r.status, `${command} ${file}: ${r.stderr}`).toBe(3);

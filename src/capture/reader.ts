@@ -1,5 +1,5 @@
 /**
- * The capture reader: a push parser for classic pcap and pcapng, format detected by magic number
+ * The capture reader: a push parser for classic pcap, pcapng and NetMon (.cap), format detected by magic number
  * (never by file extension: real files named .pcap are often pcapng and the other way round).
  *
  * Why our own and not the `pcap-parser` package: that package reads neither pcapng nor nanosecond
@@ -14,6 +14,7 @@
  */
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng.js';
+import { NETMON_1_MAGIC, NETMON_2_MAGIC, NetmonParser } from './netmon.js';
 import { ReadState, type RecordParser } from './record-parser.js';
 import {
   CaptureError,
@@ -27,13 +28,17 @@ const MAGIC_BYTES = 4;
 const SHRINK_ABOVE = 1 << 20;
 
 /** Names the format of the first 4 bytes, for a clear "not a capture" message. */
-function describeMagic(b: Uint8Array): string {
+function describeMagic(b: Uint8Array, file: string | undefined): string {
+  // An ETL trace has no magic of its own; its name says what it is, and what to do with it.
+  if (file && /\.etl$/i.test(file)) {
+    return 'a Windows event trace (netsh trace, pktmon), not a packet capture: convert it first (pktmon etl2pcap FILE.etl, or etl2pcapng)';
+  }
   if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip-compressed data (decompress it first)';
   if (b[0] === 0x50 && b[1] === 0x4b) return 'a zip archive';
   const be = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
   if (be === 0xa1b2cd34 || be === 0x34cdb2a1) return 'a modified (Kuznetzov) pcap, which is not supported';
   const hex = Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
-  return `not a pcap or pcapng file: byte 0 starts with ${hex}, not a capture magic number`;
+  return `not a pcap, pcapng or NetMon file: byte 0 starts with ${hex}, not a capture magic number`;
 }
 
 class ChunkedCaptureReader implements CaptureReader {
@@ -126,8 +131,9 @@ class ChunkedCaptureReader implements CaptureReader {
     const be = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
     if (be === PCAPNG_SHB) return new PcapngParser(this.state);
     if (isPcapMagic(be)) return new PcapParser(this.state);
+    if (be === NETMON_2_MAGIC || be === NETMON_1_MAGIC) return new NetmonParser(this.state);
     throw new CaptureError(
-      `${this.state.where}: ${describeMagic(b)}`,
+      `${this.state.where}: ${describeMagic(b, this.state.file)}`,
       'not-a-capture',
       this.state.file,
       0,
@@ -161,7 +167,9 @@ class ChunkedCaptureReader implements CaptureReader {
       throw this.failure;
     }
     let truncated = false;
-    if (this.pendingLen > 0) {
+    if (this.pendingLen > 0 && this.parser.pastRecords?.(this.consumed)) {
+      truncated = this.parser.finish?.(this.consumed + this.pendingLen) ?? false;
+    } else if (this.pendingLen > 0) {
       truncated = true;
       let need: number | undefined;
       try {
@@ -188,13 +196,13 @@ class ChunkedCaptureReader implements CaptureReader {
         // The last complete packet, the one the truncated-capture finding points at: the cut record is no frame.
         state.frames || undefined,
       );
-    }
+    } else if (this.parser.finish?.(this.consumed)) truncated = true;
     this.ended = state.summary(truncated);
     return this.ended;
   }
 }
 
-/** A push reader for one capture; the format (pcap or pcapng) is taken from the first 4 bytes. */
+/** A push reader for one capture; the format (pcap, pcapng or NetMon) is taken from the first 4 bytes. */
 export function createCaptureReader(sink: CaptureSink, opts?: ReaderOptions): CaptureReader {
   return new ChunkedCaptureReader(sink, opts);
 }

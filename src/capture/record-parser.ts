@@ -26,6 +26,13 @@ export interface RecordParser {
    * are present to read its length, the size of its fixed header. Throws CaptureError on an impossible length.
    */
   recordLength(view: DataView, start: number, avail: number, base: number): number;
+  /**
+   * At the end of the input, `endOffset` bytes consumed and no record left cut: checks a format's trailing
+   * structures (NetMon's frame table). True when they show the input was cut short.
+   */
+  finish?(endOffset: number): boolean;
+  /** True when the bytes from file offset `offset` on hold no frame records (NetMon's tables): a cut there loses no packet. */
+  pastRecords?(offset: number): boolean;
 }
 
 /**

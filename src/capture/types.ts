@@ -17,6 +17,8 @@ export const LinkType = {
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276,
+  /** No pcap link type: a record that is a frame but no network packet (a NetMon capture filter, adapter list, ETW event); counted, never decoded. */
+  NON_PACKET: 0x10000,
 } as const;
 
 /**
@@ -75,7 +77,7 @@ export interface CaptureInterface {
 /** What a reader knows once the input has ended. */
 export interface CaptureSummary {
   file?: string;
-  format: 'pcap' | 'pcapng' | 'unknown';
+  format: 'pcap' | 'pcapng' | 'netmon' | 'unknown';
   /** Packets delivered to the sink. */
   packets: number;
   bytes: number;

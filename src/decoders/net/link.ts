@@ -151,6 +151,8 @@ export function decodeLink(linkType: number, data: Uint8Array, out: LinkLayer, s
       const be = (data[s] << 24) | (data[s + 1] << 16) | (data[s + 2] << 8) | data[s + 3];
       return fromAddressFamily(addressFamilyToStatus(be), out);
     }
+    case LinkType.NON_PACKET:
+      return (out.status = LinkStatus.NOT_IP);
     default:
       return (out.status = LinkStatus.UNKNOWN_LINK);
   }
