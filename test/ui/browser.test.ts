@@ -5,6 +5,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,28 @@ describe.skipIf(browserSkipReason !== null)('web UI in Chromium', () => {
     const picture = process.env.CTISCOPE_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'screenshot-timeline.png') : artifactPath('screenshot-timeline.png');
     await page.waitForTimeout(200);
     await page.screenshot({ path: picture });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a NetMon .cap (as Wireshark saves one) is read in the page: the same analysis, and its messages decoded from it', async () => {
+    const cap = join(work, 'agent-login-refused.cap');
+    const converted = spawnSync('editcap', ['-F', 'netmon2', LOGIN_REFUSED, cap], { encoding: 'utf8' });
+    expect(converted.status, converted.stderr).toBe(0);
+    const expected = await nodeAnalysis(cap);
+    const ws = expected.workstations[0];
+    expect([ws.outcome, ws.failedPhase]).toEqual(['failed', 'login']);
+    const { page, errors } = await newPage();
+    await page.goto(server.url);
+    await openCapture(page, cap);
+    await page.waitForFunction(() => document.body.dataset.messages === 'ready');
+    const rows = page.locator('.ws-row:not([hidden])');
+    expect(await rows.count()).toBe(expected.workstations.length);
+    expect(await rows.first().locator('.ws-failure').getAttribute('title')).toContain(ws.failure!.message);
+    const failed = ws.steps.find((s) => !s.ok)!;
+    await page.locator(`.tl-step-g[data-step="${failed.id}"] rect`).click();
+    await page.locator('#details li[data-type="CONTROL_FAILURE_CONF"]').click();
+    expect(await page.locator('#details dd[data-field="peripheralErrorCode"]').textContent()).toBe('88004');
     expect(errors).toEqual([]);
     await page.close();
   });
