@@ -130,9 +130,15 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured:
   const lost = uncaptured.length > 0 ? `; ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` : '';
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
   const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
+  const empty = l.empty && l.empty.length > 0 ? `; no entry for ${l.empty.slice(0, 2).map(emptySearchText).join('; ')}${l.empty.length > 2 ? ` and ${l.empty.length - 2} more` : ''}` : '';
   // The capture ended, or was cut, before their replies.
   const open = waiting > 0 ? `; ${waiting} still waiting for ${waiting === 1 ? 'its reply' : 'their replies'}` : '';
-  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${lost}${open}` };
+  return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${empty}${lost}${open}` };
+}
+
+/** "agent (cn=1031) under ou=Agents,…": what a search that found nothing looked for, and where. */
+export function emptySearchText(e: { base: string; filter: string; names: 'agent' | 'team' }): string {
+  return `${e.names} ${e.filter}${e.base ? ` under ${e.base}` : ''}`;
 }
 
 function describeGiop(s: StepState, unanswered: UnansweredRequest[], uncaptured: UnansweredRequest[]): Described {

@@ -114,6 +114,13 @@ export interface StepFacts {
     error?: { op: string; code?: number; name?: string; diagnostic?: string; frame: number; time: number };
     /** Searches answered noSuchObject for an entry that is not the agent's own (capped). */
     missing?: { base: string; matchedDN?: string; frame: number; time: number }[];
+    /**
+     * Searches for the agent or its team (the filter or base names one) answered success with no entry at all
+     * (capped): the other reading of "not in the directory".
+     */
+    empty?: { base: string; filter: string; names: 'agent' | 'team'; frame: number; time: number }[];
+    /** The searches for the agent or its team still waiting for their result, by messageId, with the entries so far. */
+    awaited?: Map<number, { base: string; filter: string; names: 'agent' | 'team'; entries: number }>;
   };
   giop?: {
     operation: string;

@@ -111,6 +111,74 @@ describe('config failures by consequence', () => {
   });
 });
 
+/** A CAD directory session whose search for the agent (by filter) or for its team finds nothing, answered success. */
+function directoryWithEmpty(sim: Sim, at: number, what: 'agent' | 'team'): { t: number } {
+  const f = sim.connect(PC, NODE_A, 38983, at);
+  let t = at + 0.001;
+  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, t);
+  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, (t += 0.002));
+  const [base, filter] = what === 'agent' ? [`ou=Agents,ou=Company,${LCC}`, '(cn=1031)'] : [`ou=Teams,ou=Company,${LCC}`, '(&(objectClass=spanTeam)(teamId=7))'];
+  f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: base, scope: 1, scopeName: 'singleLevel', filter, attributes: [] }, (t += 0.001));
+  f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success', matchedDN: '', diagnosticMessage: '' }, (t += 0.002));
+  f.close((t += 0.001));
+  return { t: t + 0.01 };
+}
+
+describe('a search for the agent or its team that finds nothing (success, no entries)', () => {
+  it('the agent, and the desktop went no further: config-download-failed, naming the search and why', () => {
+    const sim = new Sim();
+    const { t } = directoryWithEmpty(sim, 0, 'agent');
+    // The PC goes on with other things for a minute: the capture shows the desktop stopped there.
+    dnsStep(sim, PC, t + 60);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'config', 'config-download-failed']);
+    expect(ws.failure!.message).toMatch(
+      /^192\.168\.100\.1:38983 \(uccx-a\.example\.com\), the CAD LDAP directory, has no entry for agent \(cn=1031\) under ou=Agents,ou=Company,o=Spanlink Communications: the search was answered success with no entries \(frame \d+\), and the desktop went no further: the agent is not in the desktop's directory: UCCX's Sync service has not copied it there yet \(or the agent is not enabled for CTI use\), or the ID was mistyped \(the desktop says "Invalid agent ID"\)\.$/,
+    );
+    expect(ws.steps.find((s) => s.phase === 'config')!.summary).toContain('no entry for agent (cn=1031) under ou=Agents');
+  });
+
+  it('the team: config-download-failed, "No team found for agent"', () => {
+    const sim = new Sim();
+    const { t } = directoryWithEmpty(sim, 0, 'team');
+    dnsStep(sim, PC, t + 60);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.failure?.message).toContain('has no entry for team (&(objectClass=spanTeam)(teamId=7)) under ou=Teams');
+    expect(ws.failure?.message).toContain('No team found for agent');
+  });
+
+  it('the desktop went on to licensing and logged in: no finding (the search was one of several ways to look)', () => {
+    const sim = new Sim();
+    let t = directoryWithEmpty(sim, 0, 'agent').t;
+    t = licensingStep(sim, PC, NODE_A, t);
+    servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, t, { login: 'ok' }).t);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.outcome).toBe('logged-in');
+    expect(ws.findings).toEqual([]);
+  });
+
+  it('the capture ends within seconds of the search: no finding (the desktop may only not have gone on yet)', () => {
+    const sim = new Sim();
+    directoryWithEmpty(sim, 0, 'agent');
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.findings).toEqual([]);
+    expect(ws.outcome).toBe('incomplete');
+  });
+
+  it('a search for something else that finds nothing is no fault, wherever the desktop stopped', () => {
+    const sim = new Sim();
+    const f = sim.connect(PC, NODE_A, 38983, 0);
+    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, 0.001);
+    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, 0.002);
+    f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: `ou=ReasonCodes,${LCC}`, scope: 1, filter: '(objectClass=spanReasonCode)', attributes: [] }, 0.003);
+    f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success' }, 0.004);
+    f.close(0.005);
+    dnsStep(sim, PC, 60);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.findings).toEqual([]);
+  });
+});
+
 describe('phase by meaning', () => {
   const giopByContent = (id: number, port: number): FlowClassification => ({ flowId: id, service: `giop-${port}`, label: `giop on ${port}`, protocol: 'giop', phase: 'services', detectedBy: 'content' });
 

@@ -2,7 +2,11 @@ import type { Finding } from '../model.js';
 import type { Rule, WorkstationView } from '../state.js';
 import { codeText, hostOf } from '../format.js';
 import { explainLdapResult } from './explain.js';
+import { emptySearchText } from '../describe.js';
 import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
+
+/** Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said. */
+const EMPTY_SEARCH_SETTLE = 10;
 
 /** LDAP errors while the desktop reads its configuration, or no directory that worked at all. */
 export const diagnoseConfigDownload: Rule = (ws) => {
@@ -27,6 +31,21 @@ export const diagnoseConfigDownload: Rule = (ws) => {
     const matched = m.matchedDN ? ` (the directory matched only ${m.matchedDN})` : '';
     const message = `${serverText(ws, s.server)}, the ${s.label}, has no entry ${m.base}: the search was answered noSuchObject (32)${matched} (frame ${m.frame}), and the desktop went no further.`;
     out.push(makeFinding('config-download-failed', 'error', s, message, [m.frame]));
+  }
+  // A search for the agent or its team that found nothing, answered success: the same fault as noSuchObject when the
+  // desktop then went no further, once the capture has gone on long enough after it to show that.
+  for (const s of config) {
+    const l = s.facts.ldap;
+    if (!l?.empty || l.error || out.length > 0) continue;
+    const e = l.empty.find((x) => x.names === 'agent') ?? l.empty[0];
+    const wentOn = ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= e.time);
+    if (wentOn || ws.now - e.time < EMPTY_SEARCH_SETTLE) continue;
+    const why =
+      e.names === 'agent'
+        ? "the agent is not in the desktop's directory: UCCX's Sync service has not copied it there yet (or the agent is not enabled for CTI use), or the ID was mistyped (the desktop says \"Invalid agent ID\")"
+        : 'the agent\'s team is not in the desktop\'s directory: it has no team in UCCX, or the Sync service has not copied it yet (the desktop says "No team found for agent")';
+    const message = `${serverText(ws, s.server)}, the ${s.label}, has no entry for ${emptySearchText(e)}: the search was answered success with no entries (frame ${e.frame}), and the desktop went no further: ${why}.`;
+    out.push(makeFinding('config-download-failed', 'error', s, message, [e.frame]));
   }
   if (out.length > 0 || config.length === 0) return out;
   // No LDAP error, but no directory worked either: name every attempt.

@@ -22,7 +22,11 @@ const DESKTOP_DIRECTORY = /o=spanlink|\bou=(agents|teams|cti|lcc|desktop[^,]*)\b
 /** An agent's own entry: required, the desktop cannot start without it. */
 const AGENT_ENTRY = /(?:^|,)\s*(?:cn|uid|agentid)=([^,]+),\s*ou=agents\b/i;
 const AGENT_FILTER = /\((?:cn|uid|agentid|loginid)=([^)*(]+)\)/i;
+/** A search for one team: the desktop's team settings, without which it cannot start ("No team found for agent"). */
+const TEAM_FILTER = /\(teamid=([^)*(]+)\)/i;
 const MAX_MISSING = 8;
+/** Searches for the agent or its team awaiting their result on one connection. */
+const MAX_AWAITED = 16;
 
 function isDesktopDirectoryPort(flow: FlowState): boolean {
   return flow.cls?.desktop === 'cad' || flow.cls?.service === 'ldap-directory';
@@ -111,21 +115,32 @@ export const ldapSteps: StepBuilder = {
       } else if (t === 'searchRequest') {
         l.searches++;
         const base = str(m.fields.baseObject);
+        const names = agent ? 'agent' : TEAM_FILTER.test(str(m.fields.filter) ?? '') ? 'team' : undefined;
+        if (names && id !== undefined && (l.awaited ??= new Map()).size < MAX_AWAITED) l.awaited.set(id, { base: base ?? '', filter: str(m.fields.filter) ?? '', names, entries: 0 });
         ctx.addPending(flow, id, s, base ? `search ${base}` : 'search', m);
       } else ctx.addPending(flow, id, s, t, m);
       return s;
     }
     if (t === 'searchResEntry') {
       l.entries++;
+      const w = id !== undefined ? l.awaited?.get(id) : undefined;
+      if (w) w.entries++;
       noteConfiguredNames(flow, m);
       return s;
     }
     if (t === 'searchResRef') return s;
     const p = ctx.resolve(flow, id, m);
     const code = num(m.fields.resultCode);
+    const awaited = id !== undefined && t === 'searchResDone' ? l.awaited?.get(id) : undefined;
+    if (awaited) l.awaited!.delete(id!);
     if (code === undefined) return s;
     if (LDAP_OK_RESULTS.has(code)) {
       s.lastOk = true;
+      // Found nothing, and said so with success: judged by what the desktop did next (rules/config.ts).
+      if (awaited && awaited.entries === 0 && code === 0) {
+        l.empty ??= [];
+        if (l.empty.length < MAX_MISSING) l.empty.push({ base: awaited.base, filter: awaited.filter, names: awaited.names, frame: m.frame, time: m.time });
+      }
       return s;
     }
     const op = p?.name ?? t;
