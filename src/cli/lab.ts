@@ -211,7 +211,7 @@ async function runPiece(args: LabArgs): Promise<void> {
       servers.push(
         await startLdapServer({
           listen: [at],
-          content: { agents: Array.from({ length: Math.max(1, args.agents ?? 8) }, (_, i) => labAgent(a, i + 1)), ctiServers: [a.nodeA, a.nodeB], ctiPort: LAB_PORTS.cti, heartbeatInterval: 30 },
+          content: { agents: Array.from({ length: Math.max(1, args.agents ?? 8) }, (_, i) => labAgent(a, i + 1)), ctiServers: [a.nodeA, a.nodeB], ctiPort: LAB_PORTS.cti, heartbeatInterval: 30, withoutTeams: scenario === 'team-missing' ? [labAgent(a, 1).teamId] : undefined },
           password: scenario === 'ldap-bind-refused' ? 'changed-on-the-server' : undefined,
           probeFrom: a.filler,
           log,

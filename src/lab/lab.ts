@@ -75,7 +75,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     servers.push(
       await startLdapServer({
         listen: nodes.map((host) => ({ host, port: LAB_PORTS.ldap })),
-        content: { agents: plan.desktops.map((d) => d.agent), ctiServers: nodes, ctiPort: LAB_PORTS.cti, heartbeatInterval: heartbeat },
+        content: { agents: plan.desktops.map((d) => d.agent), ctiServers: nodes, ctiPort: LAB_PORTS.cti, heartbeatInterval: heartbeat, withoutTeams: plan.missingTeams },
         password: plan.directoryPassword ?? LDAP_PASSWORD,
         slapd: opts.slapd,
         probeFrom: addresses.filler,

@@ -64,6 +64,8 @@ export interface DirectoryContent {
   ctiPort: number;
   /** Seconds between HEARTBEAT_REQs. */
   heartbeatInterval: number;
+  /** Teams left out of the directory (their agents' desktops find no team: "No team found for agent"). */
+  withoutTeams?: number[];
 }
 
 /** A desktop layout of a few KB (CAD keeps its layout in the directory; it spans several TCP segments). */
@@ -90,6 +92,7 @@ export function directoryEntries(c: DirectoryContent): DirectoryEntry[] {
     out.push(agentDirectoryEntry(a));
   }
   for (const t of [...teams].sort((x, y) => x - y)) {
+    if (c.withoutTeams?.includes(t)) continue;
     out.push({
       dn: `cn=team${t},ou=Teams,${LDAP_ROOT}`,
       attributes: { objectClass: ['top', 'spanTeam'], cn: [`team${t}`], teamId: [String(t)], teamName: [`Team ${t}`], supervisor: ['1000'], desktopLayout: [desktopLayout(t)] },

@@ -19,6 +19,7 @@ export const LAB_SCENARIOS = [
   'standby-node',
   'login-refused',
   'ldap-bind-refused',
+  'team-missing',
   'many-agents',
   'ctios-server',
   'cti-failover',
@@ -92,6 +93,8 @@ export interface LabPlan {
   sample?: string;
   /** The directory's password; a different one from the desktops' makes every bind fail. */
   directoryPassword?: string;
+  /** Teams the directory lacks (a search for one finds nothing). */
+  missingTeams?: number[];
   /** Stale directory host present (drops SYNs). */
   staleHost: boolean;
   licensing: { nodeA: boolean; nodeB: boolean; refuseAll: boolean; refuseAgents: string[] };
@@ -168,6 +171,14 @@ export function planScenario(scenario: LabScenarioName, a: LabAddresses, agents?
         sample: 'ldap-bind-refused',
         description: 'the directory password was changed on the server: the bind gets invalidCredentials and the desktop stops',
         directoryPassword: 'changed-on-the-server',
+        expected: [{ host: one.host, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] }],
+      };
+    case 'team-missing':
+      return {
+        ...base,
+        sample: 'team-not-in-directory',
+        description: "the agent's team is not in the directory (UCCX's Sync has not copied it): the team search finds nothing and the desktop stops",
+        missingTeams: [one.teamId],
         expected: [{ host: one.host, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] }],
       };
     case 'ctios-server':

@@ -119,6 +119,8 @@ export interface StepFacts {
      * (capped): the other reading of "not in the directory".
      */
     empty?: { base: string; filter: string; names: 'agent' | 'team'; frame: number; time: number }[];
+    /** When the desktop unbound (ended its directory session), if it did. */
+    unbound?: number;
     /** The searches for the agent or its team still waiting for their result, by messageId, with the entries so far. */
     awaited?: Map<number, { base: string; filter: string; names: 'agent' | 'team'; entries: number }>;
   };

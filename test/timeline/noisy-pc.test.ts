@@ -157,7 +157,20 @@ describe('a search for the agent or its team that finds nothing (success, no ent
     expect(ws.findings).toEqual([]);
   });
 
-  it('the capture ends within seconds of the search: no finding (the desktop may only not have gone on yet)', () => {
+  it('the desktop unbinds after the empty result and the capture ends soon after: config-download-failed (it ended its session there)', () => {
+    const sim = new Sim();
+    const f = sim.connect(PC, NODE_A, 38983, 0);
+    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, 0.001);
+    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, 0.002);
+    f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: `ou=Teams,${LCC}`, scope: 1, filter: '(teamId=7)', attributes: [] }, 0.003);
+    f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success' }, 0.004);
+    f.send('c2s', 'ldap', 'unbindRequest', { messageId: 3 }, 0.005);
+    f.close(0.006);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect([ws.outcome, ws.failure?.kind]).toEqual(['failed', 'config-download-failed']);
+  });
+
+  it('the capture ends within seconds of the search, the session not ended: no finding (the desktop may only not have gone on yet)', () => {
     const sim = new Sim();
     directoryWithEmpty(sim, 0, 'agent');
     const ws = sim.an.finish(SRC).workstations[0];

@@ -94,6 +94,8 @@ export interface CadVariant {
   /** LDAP hosts tried in order: unanswered SYNs to the first ones (0, 3, 9 s), then success. */
   ldapHosts?: string[];
   ldapBind?: 'ok' | 'invalid-credentials';
+  /** `missing`: the agent's team is not in the directory (its search answered success, no entries), and the desktop stops. */
+  team?: 'found' | 'missing';
   licensing?: 'ok' | 'refused' | 'down' | 'timeout';
   /** CTI hosts tried in order: FAILURE_CONF E_CTI_SERVER_NOT_MASTER from all but the last. */
   ctiHosts?: string[];
@@ -162,7 +164,7 @@ function desktopLayoutXml(agent: AgentSpec): string {
   return `<?xml version="1.0"?><layout team="${agent.teamId}" version="8.0.2"><toolbar>${buttons.join('')}</toolbar><enterprise fields="ANI,DNIS,CallVar1,CallVar2,CallVar3,CallVar4,CallVar5"/></layout>`;
 }
 
-type LdapEnd = 'ok' | 'bind-refused';
+type LdapEnd = 'ok' | 'bind-refused' | 'no-team';
 
 /** What else a desktop reads of its configuration, one entry a search: `n` of them, cycling through the kinds. */
 function moreConfigSearches(n: number): { base: string; scope: 'baseObject'; filter: string; attrs: string[]; entries: { dn: string; attributes: Record<string, string[]> }[] }[] {
@@ -180,7 +182,7 @@ function moreConfigSearches(n: number): { base: string; scope: 'baseObject'; fil
   return out;
 }
 
-function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-credentials', extraSearches = 0): Generator<void, LdapEnd> {
+function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-credentials', extraSearches = 0, team: 'found' | 'missing' = 'found'): Generator<void, LdapEnd> {
   const a = ctx.agent;
   const c = tcp(ctx, server, PORT.ldap);
   c.connect({ delay: think(ctx) });
@@ -218,7 +220,7 @@ function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-
       scope: 'singleLevel',
       filter: `(&(objectClass=spanTeam)(teamId=${a.teamId}))`,
       attrs: ['teamId', 'teamName', 'supervisor', 'desktopLayout'],
-      entries: [
+      entries: team === 'missing' ? [] : [
         {
           dn: `cn=team${a.teamId},ou=Teams,${LDAP_ROOT}`,
           attributes: {
@@ -249,6 +251,8 @@ function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-
     },
   ];
   for (const x of moreConfigSearches(extraSearches)) searches.push(x);
+  // With no team the desktop cannot build its layout: it shows "No team found for agent" and reads no further.
+  if (team === 'missing') searches.length = 2;
   let id = 2;
   for (const s of searches) {
     const messageId = id++;
@@ -265,7 +269,7 @@ function* ldapConfig(ctx: DesktopContext, server: string, bind: 'ok' | 'invalid-
   c.send('c2s', encodeLdapUnbindRequest({ messageId: id }), { delay: quick(ctx) });
   c.close('c2s', { delay: 0.0002 });
   yield;
-  return 'ok';
+  return team === 'missing' ? 'no-team' : 'ok';
 }
 
 // ---------------------------------------------------------------------------------------------- GIOP
@@ -454,7 +458,7 @@ export function* cadDesktop(ctx: DesktopContext, variant: CadVariant = {}): Gene
     ctx.clock.wait(12);
     yield;
   }
-  const ldapEnd = yield* ldapConfig(ctx, ldapHosts[ldapHosts.length - 1], variant.ldapBind ?? 'ok', variant.remote?.configSearches ?? 0);
+  const ldapEnd = yield* ldapConfig(ctx, ldapHosts[ldapHosts.length - 1], variant.ldapBind ?? 'ok', variant.remote?.configSearches ?? 0, variant.team);
   if (ldapEnd !== 'ok') return;
 
   const lic = yield* licensing(ctx, variant.licensing ?? 'ok');

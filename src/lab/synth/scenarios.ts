@@ -103,6 +103,7 @@ export const CAD_CASES = {
   loginRefused: { variant: { login: 'refused' }, outcome: 'failed', failedPhase: 'login', findings: ['agent-login-failed'] },
   ldapBindRefused: { variant: { ldapBind: 'invalid-credentials' }, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] },
   remoteSite: { variant: { remote: { rtt: 0.06, configSearches: 300 } }, outcome: 'logged-in', findings: ['slow-step'] },
+  teamMissing: { variant: { team: 'missing' }, outcome: 'failed', failedPhase: 'config', findings: ['config-download-failed'] },
 } as const satisfies Record<string, CadCase>;
 
 export type CadCaseName = keyof typeof CAD_CASES;
@@ -247,6 +248,10 @@ export function ldapBindRefused(): ScenarioOutput {
   return singleCad('ldap-bind-refused', 'LDAP bind answered invalidCredentials (49); unbind; nothing else', '10.10.20.38', 'ldapBindRefused');
 }
 
+export function teamNotInDirectory(): ScenarioOutput {
+  return singleCad('team-not-in-directory', "the directory has the agent but not its team: the team search answered success with no entries; unbind; the desktop goes no further (\"No team found for agent\")", '10.10.20.40', 'teamMissing');
+}
+
 export function ctiosSideDown(): ScenarioOutput {
   return buildCapture(
     'ctios-side-down',
@@ -296,6 +301,7 @@ export const SCENARIOS: Record<string, () => ScenarioOutput> = {
   'cti-standby-failover': ctiStandbyFailover,
   'agent-login-refused': agentLoginRefused,
   'ldap-bind-refused': ldapBindRefused,
+  'team-not-in-directory': teamNotInDirectory,
   'ctios-side-down': ctiosSideDown,
   'ctios-flapping': ctiosFlapping,
   'remote-site-slow': remoteSiteSlow,

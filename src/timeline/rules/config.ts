@@ -5,7 +5,10 @@ import { explainLdapResult } from './explain.js';
 import { emptySearchText } from '../describe.js';
 import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
 
-/** Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said. */
+/**
+ * Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said,
+ * when the desktop did not end its directory session (unbind) after it.
+ */
 const EMPTY_SEARCH_SETTLE = 10;
 
 /** LDAP errors while the desktop reads its configuration, or no directory that worked at all. */
@@ -33,13 +36,15 @@ export const diagnoseConfigDownload: Rule = (ws) => {
     out.push(makeFinding('config-download-failed', 'error', s, message, [m.frame]));
   }
   // A search for the agent or its team that found nothing, answered success: the same fault as noSuchObject when the
-  // desktop then went no further, once the capture has gone on long enough after it to show that.
+  // desktop then went no further, once that is shown: it ended its directory session after the result, or the
+  // capture went on long enough after it.
   for (const s of config) {
     const l = s.facts.ldap;
     if (!l?.empty || l.error || out.length > 0) continue;
     const e = l.empty.find((x) => x.names === 'agent') ?? l.empty[0];
     const wentOn = ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= e.time);
-    if (wentOn || ws.now - e.time < EMPTY_SEARCH_SETTLE) continue;
+    const settled = (l.unbound !== undefined && l.unbound >= e.time) || ws.now - e.time >= EMPTY_SEARCH_SETTLE;
+    if (wentOn || !settled) continue;
     const why =
       e.names === 'agent'
         ? "the agent is not in the desktop's directory: UCCX's Sync service has not copied it there yet (or the agent is not enabled for CTI use), or the ID was mistyped (the desktop says \"Invalid agent ID\")"

@@ -105,6 +105,7 @@ export const ldapSteps: StepBuilder = {
     const id = num(m.fields.messageId);
     const t = m.type;
     if (m.direction === 'c2s') {
+      if (t === 'unbindRequest') l.unbound = m.time;
       if (t === 'unbindRequest' || t === 'abandonRequest') return s;
       s.count++;
       l.operations++;
