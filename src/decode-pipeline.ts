@@ -11,6 +11,7 @@ import { createDispatcher, serviceRunsOver } from './decoders/dispatch.js';
 import { DEFAULT_PROFILES, PortMap, portCanNameServer, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
 import { createFlowTracker, type FlowStats, type FlowTracker, type FlowTrackerOptions } from './decoders/net/index.js';
+import { duplicatesWarning } from './decoders/net/duplicates.js';
 import type { AnalysisDocument, AnalyzerUpdate, SourceInfo, SourceWarning } from './timeline/model.js';
 import { asInternalError } from './internal-error.js';
 
@@ -187,11 +188,15 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
       return undefined;
     },
     finish() {
+      let flowStats: FlowStats;
       try {
-        return { flowStats: tracker.finish(), warnings };
+        flowStats = tracker.finish();
       } catch (e) {
         throw asInternalError(phase, e);
       }
+      const copies = duplicatesWarning(flowStats);
+      if (copies) sink.warning!(copies);
+      return { flowStats, warnings };
     },
   };
 }

@@ -233,7 +233,7 @@ function fileSize(path: string): number | undefined {
 }
 
 /** Warning codes the decoding raises itself, not the capture readers. */
-const DECODING_WARNINGS: ReadonlySet<string> = new Set(['unsupported-link-type']);
+const DECODING_WARNINGS: ReadonlySet<string> = new Set(['unsupported-link-type', 'duplicate-frames']);
 
 async function orderByStart(paths: string[]): Promise<string[]> {
   const starts = await Promise.all(paths.map(async (p) => ({ p, t: await firstPacketTime(p) })));

@@ -70,9 +70,10 @@ const EXCEPTIONS: Record<string, Exception> = {
   'ndpi__skinny.pcap': { why: 'SCCP media setup splits one RTP 5-tuple in two udp.streams', mergeUdpStreams: [1, 3] },
 };
 
-function run(file: string, opts: { noIdleExpiry?: boolean } = {}): { records: FlowRecord[]; stats: FlowStats; packets: number; truncated: boolean } {
+/** `keepCopies`: a packet captured twice counted twice, as tshark counts it (by default the copy is left out, duplicates.ts). */
+function run(file: string, opts: { noIdleExpiry?: boolean; keepCopies?: boolean } = {}): { records: FlowRecord[]; stats: FlowStats; packets: number; truncated: boolean } {
   const records: FlowRecord[] = [];
-  const tracker = createFlowTracker({ onFlowEnd: (r) => records.push(r), idleTimeout: opts.noIdleExpiry ? Infinity : undefined });
+  const tracker = createFlowTracker({ onFlowEnd: (r) => records.push(r), idleTimeout: opts.noIdleExpiry ? Infinity : undefined, keepCopies: opts.keepCopies });
   const summary = readCaptureBytes(new Uint8Array(readFileSync(join(dir, file))), { packet: (p) => tracker.packet(p) }, { file });
   const stats = tracker.finish();
   return { records, stats, packets: summary.packets, truncated: summary.truncated };
@@ -139,7 +140,7 @@ describe('flows agree with tshark on every public capture', () => {
     it(file, () => {
       const expected = JSON.parse(readFileSync(join(dir, 'expected', `${file}.json`), 'utf8')) as Expected;
       const ex = EXCEPTIONS[file];
-      const { records, stats, packets, truncated } = run(file, { noIdleExpiry: ex?.noIdleExpiry });
+      const { records, stats, packets, truncated } = run(file, { noIdleExpiry: ex?.noIdleExpiry, keepCopies: true });
       expect(stats.packets).toBe(packets);
       // For a file cut short, tshark's frame count is what the reader could deliver (the fuzzed file's
       // one whole record), so the same comparison holds.
@@ -191,8 +192,13 @@ describe('connection outcomes on real captures', () => {
     expect(r.openAtEnd).toBe(false);
   });
 
-  it('psiphon3: the SYN is retransmitted, then the connection is established', () => {
-    const [r] = tcp('ndpi__psiphon3.pcap');
+  it('psiphon3: every segment recorded twice: each copy left out, one SYN and no retransmission; counted as tshark counts them, the SYN twice', () => {
+    const { records, stats } = run('ndpi__psiphon3.pcap');
+    const [once] = records.filter((x) => x.transport === 'tcp');
+    expect([stats.duplicates, stats.firstDuplicate, stats.firstDuplicateOf]).toEqual([31, 2, 1]);
+    expect([once.syns, once.retransmissions, once.state, once.history]).toEqual([1, 0, 'SF', 'ShADadFf']);
+    expect(once.packets.c2s + once.packets.s2c).toBe(31);
+    const [r] = run('ndpi__psiphon3.pcap', { keepCopies: true }).records.filter((x) => x.transport === 'tcp');
     expect(r.syns).toBe(2);
     expect(r.synAckFrame).toBeDefined();
     expect(r.synFrames[1]).toBeLessThan(r.synAckFrame!);
@@ -259,7 +265,7 @@ describe('connection outcomes on real captures', () => {
     let compared = 0;
     for (const file of files) {
       const ex = EXCEPTIONS[file];
-      const { records } = run(file, ex);
+      const { records } = run(file, { ...ex, keepCopies: true });
       const out = spawnSync('tshark', ['-n', '-r', join(dir, file), '-Y', 'tcp.analysis.initial_rtt', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.analysis.initial_rtt'], { encoding: 'utf8' }).stdout;
       const tshark = new Map<number, number>();
       for (const line of out.trim().split('\n').filter(Boolean)) {

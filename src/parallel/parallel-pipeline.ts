@@ -10,7 +10,9 @@
  * into the one analyzer, which therefore sees exactly the sequence a single-threaded run gives it.
  *
  * Known difference: the flow table's budget (maxFlows: DECODE_FLOW_BUDGET, decoded flows weighing more) is per
- * shard, so a capture that exceeds it evicts later than a single-threaded run would.
+ * shard, so a capture that exceeds it evicts later than a single-threaded run would; and each shard looks for
+ * copies of packets (duplicates.ts) in its own packets' windows, so copies that begin late may be found a little
+ * sooner or later than one thread finds them.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -19,6 +21,7 @@ import type { PipelineOptions, PipelineResult } from '../decode-pipeline.js';
 import type { FlowStats } from '../decoders/net/index.js';
 import type { Transport } from '../decoders/types.js';
 import { createAnalyzer } from '../timeline/analyzer.js';
+import { duplicatesWarning } from '../decoders/net/duplicates.js';
 import type { SourceInfo } from '../timeline/model.js';
 import { BatchWriter } from './batch.js';
 import { PART_READER, type Block, type FromShard, type ShardEvent, type ToShard } from './protocol.js';
@@ -259,8 +262,16 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       const stats: FlowStats[] = doneReplies.map((d) => d!.flowStats);
       mergeAndReplay(byShard, readerBlocks.get(round));
       if (failure) throw failure;
+      const flowStats = sumStats(stats);
+      // Said at the end, as a single-threaded run says it (decode-pipeline.ts).
+      const copies = duplicatesWarning(flowStats);
+      if (copies) {
+        warnings.push(copies);
+        analyzer.warning(copies);
+        opts.onWarning?.(copies);
+      }
       opts.beforeDocument?.();
-      return { flowStats: sumStats(stats), warnings, doc: analyzer.finish(source) };
+      return { flowStats, warnings, doc: analyzer.finish(source) };
     },
     async close() {
       // After finish the workers end by themselves; on an error they are stopped.
@@ -270,7 +281,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
   };
 }
 
-/** Adds the shards' counters up (every field is a count, or a record of counts). */
+/** Adds the shards' counters up (every field is a count, or a record of counts; the first copy is the earliest shard's). */
 function sumStats(list: FlowStats[]): FlowStats {
   const add = (a: Record<string, unknown>, b: Record<string, unknown>): void => {
     for (const [k, v] of Object.entries(b)) {
@@ -280,5 +291,9 @@ function sumStats(list: FlowStats[]): FlowStats {
   };
   const out = structuredClone(list[0]);
   for (const s of list.slice(1)) add(out as unknown as Record<string, unknown>, s as unknown as Record<string, unknown>);
+  let first: FlowStats | undefined;
+  for (const s of list) if (s.firstDuplicate > 0 && (!first || s.firstDuplicate < first.firstDuplicate)) first = s;
+  out.firstDuplicate = first?.firstDuplicate ?? 0;
+  out.firstDuplicateOf = first?.firstDuplicateOf ?? 0;
   return out;
 }

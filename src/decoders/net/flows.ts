@@ -38,6 +38,12 @@ import {
   skipIpv6ExtensionHeaders,
 } from './ip.js';
 import { decodeLink, LinkLayer, LinkStatus } from './link.js';
+import { DuplicateFilter } from './duplicates.js';
+
+/** IP packets looked at for copies of one another at the start, then in a window of every COPY_REPROBE. */
+const COPY_FIRST = 20_000;
+const COPY_WINDOW = 4_096;
+const COPY_REPROBE = 65_536;
 import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
 
 export interface FlowTrackerOptions {
@@ -60,6 +66,12 @@ export interface FlowTrackerOptions {
   senderIsClientByContent?(payload: Uint8Array, sport: number, dport: number, transport: Transport): boolean | undefined;
   /** Seconds of capture time without a packet before a flow is finalised (default 300), unless its consumer keeps it while idle. */
   idleTimeout?: number;
+  /**
+   * Analyse copies of a packet captured twice (duplicates.ts) like any packet, as tshark counts them; by default
+   * they are left out. `onCopy` is told of each one left out, and of the frame it copies.
+   */
+  keepCopies?: boolean;
+  onCopy?(frame: number, of: number): void;
   /** Seconds of capture time a closed (FIN both ways, or RST) flow waits for stragglers (default 2). */
   closeLinger?: number;
   /**
@@ -119,6 +131,13 @@ export interface FlowStats {
   flowsEvicted: number;
   /** Flows still open when finish() was called. */
   openAtEnd: number;
+  /**
+   * IP packets that were copies of one just before them (duplicates.ts), not analysed; the first copy's frame and
+   * the frame it copies (0 when there was none).
+   */
+  duplicates: number;
+  firstDuplicate: number;
+  firstDuplicateOf: number;
 }
 
 export interface FlowTracker {
@@ -480,6 +499,10 @@ class FlowTrackerImpl implements FlowTracker {
   private nextUdpId = 0;
   private readonly link = new LinkLayer();
   private readonly ip = new IpPacket();
+  private readonly copies: DuplicateFilter | undefined;
+  /** IP packets still to look at for copies in the present window (COPY_FIRST at the start). */
+  private copyProbe = COPY_FIRST;
+  private readonly onCopy: ((frame: number, of: number) => void) | undefined;
   private readonly icmp = new IcmpError();
   private readonly fragments: FragmentReassembler;
   private readonly idleTimeout: number;
@@ -510,6 +533,8 @@ class FlowTrackerImpl implements FlowTracker {
     this.senderIsClientByContent = opts.senderIsClientByContent;
     this.onUnsupportedLink = opts.onUnsupportedLink;
     this.idleTimeout = opts.idleTimeout ?? 300;
+    this.copies = opts.keepCopies ? undefined : new DuplicateFilter();
+    this.onCopy = opts.onCopy;
     this.closeLinger = opts.closeLinger ?? 2;
     this.maxFlows = opts.maxFlows ?? 100_000;
     this.reassemblyLimits = opts.reassembly ?? {};
@@ -530,6 +555,9 @@ class FlowTrackerImpl implements FlowTracker {
       flowsExpired: 0,
       flowsEvicted: 0,
       openAtEnd: 0,
+      duplicates: 0,
+      firstDuplicate: 0,
+      firstDuplicateOf: 0,
     };
   }
 
@@ -572,6 +600,18 @@ class FlowTrackerImpl implements FlowTracker {
       return;
     }
     stats.ipPackets++;
+    // Copies are how a capture was taken, not a packet's fault: looked for in the first IP packets and in a window
+    // of every COPY_REPROBE after, and in every packet once one is found, so that a capture without any pays for
+    // the looking on a few per cent of its packets only.
+    if (this.copies !== undefined) {
+      if (this.copyProbe > 0 || stats.duplicates > 0) {
+        this.copyProbe--;
+        if (this.copies.isCopy(data, end, ip, p.frame, time)) {
+          this.countCopy(p.frame);
+          return;
+        }
+      } else if (stats.ipPackets % COPY_REPROBE === 0) this.copyProbe = COPY_WINDOW;
+    }
     if (ip.lengthBeyondCapture) stats.ipLengthBeyondCapture++;
     if (ip.isFragment && !this.reassemble(ip, time)) return;
     const proto = ip.protocol;
@@ -579,6 +619,17 @@ class FlowTrackerImpl implements FlowTracker {
     else if (proto === IPPROTO_UDP) this.udpPacket(p, ip);
     else if ((proto === IPPROTO_ICMP && ip.version === 4) || (proto === IPPROTO_ICMPV6 && ip.version === 6)) this.icmpPacket(p, ip);
     else stats.otherIp++;
+  }
+
+  /** A packet left out as a copy of one before it (duplicates.ts). */
+  private countCopy(frame: number): void {
+    const stats = this.stats;
+    const of = this.copies!.copied;
+    if (stats.duplicates++ === 0) {
+      stats.firstDuplicate = frame;
+      stats.firstDuplicateOf = of;
+    }
+    this.onCopy?.(frame, of);
   }
 
   finish(): FlowStats {

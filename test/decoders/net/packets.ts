@@ -54,13 +54,16 @@ export interface Ipv4Options {
   ttl?: number;
 }
 
+/** IPv4 IDs as a sender gives them, one per packet: a packet sent again is a new packet, not a copy of the first. */
+let nextIpId = 1;
+
 export function ipv4(o: Ipv4Options): Uint8Array {
   const opts = o.options ?? [];
   const ihl = 20 + opts.length;
   const total = o.totalLength ?? ihl + o.payload.length;
   const ff = (o.moreFragments ? 0x2000 : 0) | ((o.fragOffset ?? 0) / 8);
   return bytes(
-    [0x40 | (ihl / 4), 0, ...u16(total), ...u16(o.id ?? 1), ...u16(ff), o.ttl ?? 64, o.proto, 0, 0, ...v4(o.src), ...v4(o.dst)],
+    [0x40 | (ihl / 4), 0, ...u16(total), ...u16(o.id ?? (nextIpId = (nextIpId % 0xffff) + 1)), ...u16(ff), o.ttl ?? 64, o.proto, 0, 0, ...v4(o.src), ...v4(o.dst)],
     opts,
     o.payload,
   );
