@@ -21,12 +21,19 @@ function ldapSearch(f: SimFlow, id: number, base: string, at: number, result: { 
   return t + 0.001;
 }
 
+/** A CAD directory session on 38983 from `at`, bound as the desktop binds: the flow, and the time after the bind. */
+function boundDirectory(sim: Sim, at: number): { f: SimFlow; t: number } {
+  const f = sim.connect(PC, NODE_A, 38983, at);
+  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, at + 0.001);
+  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, at + 0.002);
+  return { f, t: at + 0.002 };
+}
+
 /** A CAD directory session on 38983 with the agent's entry and, optionally, a search for an entry that is not there. */
 function directory(sim: Sim, at: number, opts: { missing?: string; agentMissing?: boolean } = {}): number {
-  const f = sim.connect(PC, NODE_A, 38983, at);
-  let t = at + 0.001;
-  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, t);
-  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, (t += 0.002));
+  const bound = boundDirectory(sim, at);
+  const f = bound.f;
+  let t = bound.t;
   const agentBase = `cn=1031,ou=Agents,ou=Company,${LCC}`;
   t = opts.agentMissing
     ? ldapSearch(f, 2, agentBase, t + 0.001, { code: 32, name: 'noSuchObject', matchedDN: `ou=Agents,ou=Company,${LCC}` })
@@ -113,10 +120,9 @@ describe('config failures by consequence', () => {
 
 /** A CAD directory session whose search for the agent (by filter) or for its team finds nothing, answered success. */
 function directoryWithEmpty(sim: Sim, at: number, what: 'agent' | 'team'): { t: number } {
-  const f = sim.connect(PC, NODE_A, 38983, at);
-  let t = at + 0.001;
-  f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, t);
-  f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, (t += 0.002));
+  const bound = boundDirectory(sim, at);
+  const f = bound.f;
+  let t = bound.t;
   const [base, filter] = what === 'agent' ? [`ou=Agents,ou=Company,${LCC}`, '(cn=1031)'] : [`ou=Teams,ou=Company,${LCC}`, '(&(objectClass=spanTeam)(teamId=7))'];
   f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: base, scope: 1, scopeName: 'singleLevel', filter, attributes: [] }, (t += 0.001));
   f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success', matchedDN: '', diagnosticMessage: '' }, (t += 0.002));
@@ -159,9 +165,7 @@ describe('a search for the agent or its team that finds nothing (success, no ent
 
   it('the desktop unbinds after the empty result and the capture ends soon after: config-download-failed (it ended its session there)', () => {
     const sim = new Sim();
-    const f = sim.connect(PC, NODE_A, 38983, 0);
-    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, 0.001);
-    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, 0.002);
+    const { f } = boundDirectory(sim, 0);
     f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: `ou=Teams,${LCC}`, scope: 1, filter: '(teamId=7)', attributes: [] }, 0.003);
     f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success' }, 0.004);
     f.send('c2s', 'ldap', 'unbindRequest', { messageId: 3 }, 0.005);
@@ -180,9 +184,7 @@ describe('a search for the agent or its team that finds nothing (success, no ent
 
   it('a search for something else that finds nothing is no fault, wherever the desktop stopped', () => {
     const sim = new Sim();
-    const f = sim.connect(PC, NODE_A, 38983, 0);
-    f.send('c2s', 'ldap', 'bindRequest', { messageId: 1, version: 3, name: `cn=Directory Manager,${LCC}`, authentication: 'simple' }, 0.001);
-    f.send('s2c', 'ldap', 'bindResponse', { messageId: 1, resultCode: 0, resultCodeName: 'success' }, 0.002);
+    const { f } = boundDirectory(sim, 0);
     f.send('c2s', 'ldap', 'searchRequest', { messageId: 2, baseObject: `ou=ReasonCodes,${LCC}`, scope: 1, filter: '(objectClass=spanReasonCode)', attributes: [] }, 0.003);
     f.send('s2c', 'ldap', 'searchResDone', { messageId: 2, resultCode: 0, resultCodeName: 'success' }, 0.004);
     f.close(0.005);

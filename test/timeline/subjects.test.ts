@@ -146,19 +146,28 @@ describe('an agent logged out and in again', () => {
   });
 });
 
-describe('an agent logging in from one CTI OS desktop, then from another (tag 217 naming each)', () => {
+/**
+ * Agent 1001 logs in from CTI OS desktop DESK[0] at 1 s (the CTI server answering `first`), then from DESK[1] at
+ * 30 s, tag 217 naming each desktop.
+ */
+function movedBetweenDesktops(first: 'ok' | 'refused'): AnalysisDocument {
   const sim = new Sim();
   const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
   open(cti, 0.001, 'CTIOSServer');
   const [x, y] = [sim.connect(DESK[0], CTIOS, 42028, 1), sim.connect(DESK[1], CTIOS, 42028, 30)];
   x.send('c2s', 'ctios', 'data', { bytes: 120 }, 1.01);
   login(cti, 2, '1001', '4001', 1.05, `${DESK[0]}:51000`);
-  ok(cti, 2, '1001', 1.06);
+  if (first === 'ok') ok(cti, 2, '1001', 1.06);
+  else refuse(cti, 2, 1.06);
   y.send('c2s', 'ctios', 'data', { bytes: 120 }, 30.01);
   login(cti, 3, '1001', '4001', 30.05, `${DESK[1]}:51002`);
   ok(cti, 3, '1001', 30.06);
   for (const d of [x, y]) d.send('s2c', 'ctios', 'data', { bytes: 80 }, 31);
-  const doc = sim.an.finish(SRC);
+  return sim.an.finish(SRC);
+}
+
+describe('an agent logging in from one CTI OS desktop, then from another (tag 217 naming each)', () => {
+  const doc = movedBetweenDesktops('ok');
 
   it('is at the latest desktop, the earlier one named, as the evidence says', () => {
     const [agent] = doc.agents;
@@ -193,18 +202,7 @@ describe('an agent logging in from one CTI OS desktop, then from another (tag 21
 });
 
 describe('an agent refused on one CTI OS desktop, then logged in from another', () => {
-  const sim = new Sim();
-  const cti = sim.connect(CTIOS, CTISVR, 42027, 0);
-  open(cti, 0.001, 'CTIOSServer');
-  const [x, y] = [sim.connect(DESK[0], CTIOS, 42028, 1), sim.connect(DESK[1], CTIOS, 42028, 30)];
-  x.send('c2s', 'ctios', 'data', { bytes: 120 }, 1.01);
-  login(cti, 2, '1001', '4001', 1.05, `${DESK[0]}:51000`);
-  refuse(cti, 2, 1.06);
-  y.send('c2s', 'ctios', 'data', { bytes: 120 }, 30.01);
-  login(cti, 3, '1001', '4001', 30.05, `${DESK[1]}:51002`);
-  ok(cti, 3, '1001', 30.06);
-  for (const d of [x, y]) d.send('s2c', 'ctios', 'data', { bytes: 80 }, 31);
-  const doc = sim.an.finish(SRC);
+  const doc = movedBetweenDesktops('refused');
 
   it('the first desktop failed at login by its own refusal; the second logged in; the agent is logged in', () => {
     const ws = Object.fromEntries(doc.workstations.map((w) => [w.host, w]));
