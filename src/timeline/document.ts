@@ -158,6 +158,20 @@ export function attemptOf(step: AnalyzedStep, at: { client: string | null; clien
   return { step: step.id, time: at.time, client: at.client, clientId: at.clientId, server: at.server, agentId: at.agentId, instrument: at.instrument, outcome, code: code ?? null, codeName, frames: step.frames.slice(0, 5) };
 }
 
+/**
+ * A directory session whose every reply was a success can still be where the start-up failed: an entry it lacked
+ * (noSuchObject, or a search for the agent or its team that found nothing) after which the desktop went no
+ * further, which only the steps after it show (rules/config.ts). The step then reads as failed, as its finding
+ * says, not as a green step under a red line.
+ */
+function failStepsOfConfigErrors(steps: AnalyzedStep[], findings: readonly Finding[]): void {
+  for (const f of findings) {
+    if (f.kind !== 'config-download-failed' || f.severity !== 'error' || f.step === null) continue;
+    const s = steps.find((x) => x.id === f.step);
+    if (s?.ok) s.ok = false;
+  }
+}
+
 /** Every desktop of the agent's in the capture: those its login moved from, then its latest. */
 function desktopsOf(a: Agent): string[] {
   return a.desktop === null ? [] : [...(a.previousDesktops ?? []), a.desktop];
@@ -171,6 +185,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   const { steps, agent } = view;
   const findings = runRules(view);
   const o = decideOutcome(view, findings);
+  failStepsOfConfigErrors(steps, findings);
   const attempts: LoginAttempt[] = [];
   for (const s of steps) {
     if (s.kind !== 'cti-login') continue;

@@ -109,12 +109,13 @@ describe('config failures by consequence', () => {
     expect(ws.failure?.message).toContain('noSuchObject');
   });
 
-  it('a missing entry after which the desktop went no further is config-download-failed', () => {
+  it('a missing entry after which the desktop went no further is config-download-failed, and its step failed', () => {
     const sim = new Sim();
     directory(sim, 0, { missing: `cn=CTIServerConfig,ou=CTI,${LCC}` });
     const ws = sim.an.finish(SRC).workstations[0];
     expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'config' });
     expect(ws.failure?.message).toContain('went no further');
+    expect(ws.steps.find((s) => s.phase === 'config')!.ok).toBe(false);
   });
 });
 
@@ -141,7 +142,10 @@ describe('a search for the agent or its team that finds nothing (success, no ent
     expect(ws.failure!.message).toMatch(
       /^192\.168\.100\.1:38983 \(uccx-a\.example\.com\), the CAD LDAP directory, has no entry for agent \(cn=1031\) under ou=Agents,ou=Company,o=Spanlink Communications: the search was answered success with no entries \(frame \d+\), and the desktop went no further: the agent is not in the desktop's directory: UCCX's Sync service has not copied it there yet \(or the agent is not enabled for CTI use\), or the ID was mistyped \(the desktop says "Invalid agent ID"\)\.$/,
     );
-    expect(ws.steps.find((s) => s.phase === 'config')!.summary).toContain('no entry for agent (cn=1031) under ou=Agents');
+    const config = ws.steps.find((s) => s.phase === 'config')!;
+    expect(config.summary).toContain('no entry for agent (cn=1031) under ou=Agents');
+    // Every reply was a success, but the start-up failed there: the step reads as failed, as its finding says.
+    expect([config.ok, ws.failure!.step]).toEqual([false, config.id]);
   });
 
   it('the team: config-download-failed, "No team found for agent"', () => {
@@ -161,6 +165,7 @@ describe('a search for the agent or its team that finds nothing (success, no ent
     const ws = sim.an.finish(SRC).workstations[0];
     expect(ws.outcome).toBe('logged-in');
     expect(ws.findings).toEqual([]);
+    expect(ws.steps.find((s) => s.phase === 'config')!.ok).toBe(true);
   });
 
   it('the desktop unbinds after the empty result and the capture ends soon after: config-download-failed (it ended its session there)', () => {
