@@ -132,6 +132,14 @@ describe('a sample captured twice over (every packet mirrored from two ports)', 
     });
   }
 
+  it('--threads 2 gives the same document, byte for byte, its warning included', () => {
+    const file = doubled('ctios-server');
+    const one = spawnSync(process.execPath, [bin, 'analyze', '--json', file], { encoding: 'utf8' }).stdout;
+    const two = spawnSync(process.execPath, [bin, 'analyze', '--json', '--threads', '2', file], { encoding: 'utf8' }).stdout;
+    expect(one).toContain('"duplicate-frames"');
+    expect(two).toBe(one);
+  });
+
   it('stale-ldap-failover: the unanswered directory host is 3 SYNs over 9.0 s, as Windows sends them', () => {
     const a = analyze(doubled('stale-ldap-failover'));
     expect(a.workstations[0].findings.find((f) => f.kind === 'server-unreachable')!.message).toContain('never answered: 3 SYNs over 9.0 s');
