@@ -129,11 +129,16 @@ function describeLdap(s: StepState, unanswered: UnansweredRequest[], uncaptured:
   if (uncaptured.length > 0 && s.answered === 0) return { ok: true, unseen: true, summary: `${who}${searches} → ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` };
   const lost = uncaptured.length > 0 ? `; ${uncaptured[0].name}: ${uncapturedText(uncaptured[0])}` : '';
   const entries = l.searches > 0 ? `: ${plural(l.entries, 'entry', 'entries')}` : l.binds > 0 ? ' → success' : `: ${plural(l.operations, 'operation')}`;
-  const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${l.missing.slice(0, 2).map((x) => x.base).join('; ')}${l.missing.length > 2 ? ` and ${l.missing.length - 2} more` : ''}` : '';
-  const empty = l.empty && l.empty.length > 0 ? `; no entry for ${l.empty.slice(0, 2).map(emptySearchText).join('; ')}${l.empty.length > 2 ? ` and ${l.empty.length - 2} more` : ''}` : '';
+  const missing = l.missing && l.missing.length > 0 ? `; not found (noSuchObject): ${firstTwo(l.missing.map((x) => x.base))}` : '';
+  const empty = l.empty && l.empty.length > 0 ? `; no entry for ${firstTwo(l.empty.map(emptySearchText))}` : '';
   // The capture ended, or was cut, before their replies.
   const open = waiting > 0 ? `; ${waiting} still waiting for ${waiting === 1 ? 'its reply' : 'their replies'}` : '';
   return { ok: true, summary: `${who}${searches}${entries}, ${took}${missing}${empty}${lost}${open}` };
+}
+
+/** "a; b and 3 more": the first two of a list, and how many it holds beyond them. */
+function firstTwo(items: readonly string[]): string {
+  return `${items.slice(0, 2).join('; ')}${items.length > 2 ? ` and ${items.length - 2} more` : ''}`;
 }
 
 /** "agent (cn=1031) under ou=Agents,…": what a search that found nothing looked for, and where. */

@@ -183,6 +183,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   if (link?.reports) view.agentReports = [...link.reports.values()];
   if (h.connecting) view.connecting = h.connecting;
   const { steps, agent } = view;
+  const start = steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime;
   const findings = runRules(view);
   const o = decideOutcome(view, findings);
   failStepsOfConfigErrors(steps, findings);
@@ -199,13 +200,12 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
   if (attempts.length === 0 && link) {
     for (const a of link.attempts) attempts.push({ ...a, step: null });
     if (o.outcome === 'incomplete' && link.movedTo) {
-      const moved = movedFromOutcome({ ...link, movedTo: link.movedTo }, steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime);
+      const moved = movedFromOutcome({ ...link, movedTo: link.movedTo }, start);
       outcome = moved.result;
       for (const f of moved.findings) findings.push(f);
       loginSeenFor = link.agent.id ?? link.agent.instrument ?? '?';
     } else if (o.outcome === 'incomplete' && link.agent.outcome !== 'incomplete') {
       const ok = link.attempts.find((a) => a.outcome === 'logged-in');
-      const start = steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime;
       outcome =
         link.agent.outcome === 'logged-in'
           ? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: ok ? Math.round((ok.time - start) * 1000) / 1000 : null }
@@ -233,7 +233,7 @@ export function buildWorkstation(h: HostState, st: AnalysisState, truncated = st
     failure: outcome.failure,
     loginSeconds: outcome.loginSeconds,
     ...(outcome.startup ? { startup: outcome.startup } : {}),
-    start: steps.length > 0 ? minOf(steps, (s) => s.start) : h.firstTime,
+    start,
     end: steps.length > 0 ? maxOf(steps, (s) => s.end) : h.lastTime,
     attempts,
     steps: steps.map((s) => {

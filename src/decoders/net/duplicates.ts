@@ -5,13 +5,13 @@
  * counts on every flow. editcap -D removes such copies from a file; this does the same as the packets go by.
  *
  * A copy is a packet whose IP header (ID, fragment, TTL, checksum, addresses), transport ports and sequence number
- * (UDP: length and checksum) and captured length equal those of a packet shortly before it, within MAX_GAP seconds: the
- * latest packet of its slot in a small hash table (a lookup, not a scan, so a packet costs a few words read). Its
- * link layer may differ (a VLAN tag on one mirrored port only, or another interface). An IPv4 ID names one packet
- * of its sender, so that is enough; a packet whose ID says nothing (IPv4 ID 0, as Linux sends DF datagrams; IPv6,
- * which has none) is a copy only if every captured byte from its IP header on is the same too, checked against a
- * copy kept of such packets only. A real retransmission is no copy: IPv4 gives it a new ID, and it comes a
- * retransmission timeout later (a DNS query asked again, 5 s on).
+ * (UDP: length and checksum) and captured length equal those of a packet shortly before it, within MAX_GAP
+ * seconds: the latest packet of its slot in a small hash table (a lookup, not a scan, so a packet costs a few words
+ * read). Its link layer may differ (a VLAN tag on one mirrored port only, or another interface). An IPv4 ID names
+ * one packet of its sender, so that is enough; a packet whose ID says nothing (IPv4 ID 0, as Linux sends DF
+ * datagrams; IPv6, which has none) is a copy only if every captured byte from its IP header on is the same too,
+ * checked against a copy kept of such packets only. A real retransmission is no copy: IPv4 gives it a new ID, and
+ * it comes a retransmission timeout later (a DNS query asked again, 5 s on).
  */
 
 import type { IpPacket } from './ip.js';

@@ -40,11 +40,12 @@ import {
 import { decodeLink, LinkLayer, LinkStatus } from './link.js';
 import { DuplicateFilter } from './duplicates.js';
 
+import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
+
 /** IP packets looked at for copies of one another at the start, then in a window of every COPY_REPROBE. */
 const COPY_FIRST = 20_000;
 const COPY_WINDOW = 4_096;
 const COPY_REPROBE = 65_536;
-import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
 
 export interface FlowTrackerOptions {
   /** Creates the consumer of each new flow's payload (null: count only). */

@@ -27,9 +27,7 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   for (const s of config) {
     const missing = s.facts.ldap?.missing;
     if (!missing || missing.length === 0 || s.facts.ldap?.error) continue;
-    const after = missing[0].time;
-    const wentOn = ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= after);
-    if (wentOn) continue;
+    if (wentOnAfter(ws, missing[0].time)) continue;
     const m = missing[0];
     const matched = m.matchedDN ? ` (the directory matched only ${m.matchedDN})` : '';
     const message = `${serverText(ws, s.server)}, the ${s.label}, has no entry ${m.base}: the search was answered noSuchObject (32)${matched} (frame ${m.frame}), and the desktop went no further.`;
@@ -42,9 +40,8 @@ export const diagnoseConfigDownload: Rule = (ws) => {
     const l = s.facts.ldap;
     if (!l?.empty || l.error || out.length > 0) continue;
     const e = l.empty.find((x) => x.names === 'agent') ?? l.empty[0];
-    const wentOn = ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= e.time);
     const settled = (l.unbound !== undefined && l.unbound >= e.time) || ws.now - e.time >= EMPTY_SEARCH_SETTLE;
-    if (wentOn || !settled) continue;
+    if (wentOnAfter(ws, e.time) || !settled) continue;
     const why =
       e.names === 'agent'
         ? "the agent is not in the desktop's directory: UCCX's Sync service has not copied it there yet (or the agent is not enabled for CTI use), or the ID was mistyped (the desktop says \"Invalid agent ID\")"
@@ -67,6 +64,11 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   out.push(makeFinding('config-download-failed', 'error', failed[failed.length - 1], `No usable directory: the desktop could not read its configuration. ${tried}.${second}`, framesOf(failed)));
   return out;
 };
+
+/** The desktop went on past its configuration after `time`: a licensing, CTI or services step began then or later. */
+function wentOnAfter(ws: WorkstationView, time: number): boolean {
+  return ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= time);
+}
 
 /**
  * Names a node beside the failed one (its name the same but for one character: uccx-a and uccx-b, ccx1 and ccx2)

@@ -131,20 +131,21 @@ function provenLink(agent: AgentState, hosts: readonly HostState[], byIp: Readon
   if (!last) return undefined;
   const before = named.slice(0, -1).map((x) => x.host.ip);
   const evidence = `CTIOS_CIL_CLIENT_ID (tag 217) "${last.cil}" on the CTI OS server's requests ${last.how}${before.length ? `, the latest of the agent's desktops (before, on ${before.join(', ')})` : ''}`;
-  // The latest desktop's logins: from the last one made from elsewhere on. Each login is the desktop's its tag 217
-  // names, or, naming none, the one the login before it was made from (before any, the one the agent's first
-  // request named).
+  // Each login is the desktop's its tag 217 names, or, naming none, the one the login before it was made from
+  // (before any, the one the agent's first request named). The latest desktop's logins are the last run of its own:
+  // from the last one made from elsewhere on.
   let since: number | undefined;
   const attemptHosts: (string | undefined)[] = [];
   if (before.length) {
     let from = agent.cilClientId ? resolve(agent.cilClientId)?.host.ip : undefined;
     for (const a of agent.attempts) {
       const h = a.cilClientId ? resolve(a.cilClientId)?.host : undefined;
-      if (h === last.host) since ??= a.time;
-      else if (h) since = undefined;
       if (h) from = h.ip;
       attemptHosts.push(from);
     }
+    let i = attemptHosts.length;
+    while (i > 0 && attemptHosts[i - 1] === last.host.ip) i--;
+    if (i < attemptHosts.length) since = agent.attempts[i].time;
   }
   return {
     host: last.host,
