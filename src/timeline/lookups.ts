@@ -2,8 +2,9 @@
  * Which DNS lookups belong to a desktop's start-up. An agent PC looks up everything (web hosts, update
  * servers, Windows' suffix-search variants, WPAD); only lookups of the desktop's own servers are steps: a name
  * that resolved to a server the desktop then used, a name its configuration holds, or a failing lookup that
- * could be one (an ordinary host name during the start-up, not a suffix-search variant or WPAD). Everything else
- * folds into one "other lookups" step that is never a failure.
+ * could be one (an ordinary host name during the start-up, not a suffix-search variant or WPAD, after which the
+ * desktop failed at an address no name resolves to). Everything else folds into one "other lookups" step that is
+ * never a failure.
  */
 
 import type { AnalyzedStep, HostState } from './state.js';
@@ -53,6 +54,23 @@ function parentOf(name: string): string {
   return dot < 0 ? '' : name.slice(dot + 1);
 }
 
+/**
+ * A failed lookup of a name the capture never ties to the desktop's servers is the desktop's only when it could be
+ * what went wrong: soon after it the desktop tried an address no name in the capture resolves to (one it had
+ * instead, from its configuration or a cache) and failed there. When every failed attempt went to a server whose
+ * name did resolve, the failure has its cause in those attempts, and a Windows PC's own lookup of a printer or
+ * share that happened to fail meanwhile is not one (it stays in "other lookups", counted as not resolved).
+ */
+function couldExplainFailure(lookup: AnalyzedStep, steps: readonly AnalyzedStep[], cx: LookupContext): boolean {
+  for (const o of steps) {
+    if (o.ok || o.kind === 'dns' || !isStartupPhase(o.phase)) continue;
+    const at = Math.min(o.flowStart, o.start);
+    if (at < lookup.start || at - lookup.start > LEAD_SECONDS) continue;
+    if (cx.namesOf(hostOf(o.server)).length === 0) return true;
+  }
+  return false;
+}
+
 export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: LookupContext, loggedIn: boolean): AnalyzedStep[] {
   if (!steps.some((s) => s.facts.dns || NAME_PROTOCOLS.has(s.protocol))) return steps;
   const servers = new Set<string>();
@@ -76,7 +94,7 @@ export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: Loo
     if (WINDOWS_NOISE.test(d.qname) || !d.qname.includes('.') || isSuffixVariant(d.qname, looked)) return false;
     if (!/^(A|AAAA|1|28)$/.test(d.qtype)) return false;
     if (Number.isFinite(first) && (s.start < first - LEAD_SECONDS || s.start > last)) return false;
-    return true;
+    return couldExplainFailure(s, steps, cx);
   };
   const kept: AnalyzedStep[] = [];
   const other: AnalyzedStep[] = [];

@@ -284,4 +284,28 @@ describe('only the desktop’s lookups are steps', () => {
     const ws = sim.an.finish(SRC).workstations[0];
     expect(ws.findings.map((f) => f.kind)).toContain('dns-failure');
   });
+
+  it('a failed lookup between two refused attempts at servers whose names resolved is not a finding', () => {
+    // licensing-down with a PC's own lookup of its printer failing in between (a noisy twin, seed 2251, before the fix):
+    // both licensing nodes were found by name and refused; the printer's NXDOMAIN explains nothing.
+    const sim = new Sim();
+    sim.dns(PC, '10.10.1.53', 'uccx-a.example.com', 0, { addresses: [NODE_A] });
+    sim.dns(PC, '10.10.1.53', 'uccx-b.example.com', 0.002, { addresses: ['192.168.100.2'] });
+    const t = directory(sim, 0.2);
+    sim.failedConnect(PC, NODE_A, 3000, [t + 0.1], 'REJ');
+    sim.dns(PC, '10.10.1.53', 'printsrv.corp.example.com', t + 0.9, { rcode: 3 });
+    sim.failedConnect(PC, '192.168.100.2', 3000, [t + 0.92], 'REJ');
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'licensing' });
+    expect(ws.findings.map((f) => f.kind)).not.toContain('dns-failure');
+    expect(ws.steps.find((s) => s.service === 'dns-other')!.summary).toContain('printsrv.corp.example.com); 1 not resolved');
+    // The same lookup followed by a failed attempt at an address no name resolves to could be why: it stays a finding.
+    const sim2 = new Sim();
+    sim2.dns(PC, '10.10.1.53', 'uccx-a.example.com', 0, { addresses: [NODE_A] });
+    const t2 = directory(sim2, 0.2);
+    sim2.failedConnect(PC, NODE_A, 3000, [t2 + 0.1], 'REJ');
+    sim2.dns(PC, '10.10.1.53', 'printsrv.corp.example.com', t2 + 0.9, { rcode: 3 });
+    sim2.failedConnect(PC, '192.168.100.7', 3000, [t2 + 0.92], 'REJ');
+    expect(sim2.an.finish(SRC).workstations[0].findings.map((f) => f.kind)).toContain('dns-failure');
+  });
 });
