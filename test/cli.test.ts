@@ -488,9 +488,10 @@ describe('ctiscope analyze', () => {
   });
 
   it('a desktop whose only directory host never answers, and that tries no other, is told why it did not fall over', () => {
-    // stale-ldap-failover up to frame 7: three SYNs to the stale 192.168.100.9, and then the capture ends with no
-    // attempt at another directory (the sample's desktop goes on to 192.168.100.2 at frame 8).
-    const file = sampleFrames('stale-ldap-failover.pcapng', 'only-stale-ldap.pcapng', (f) => f <= 7);
+    // The noisy stale-ldap-failover without a packet to or from the UCCX nodes: three SYNs to the stale 192.168.100.9,
+    // and the PC's own traffic going on for 13 s after the last of them with no attempt at another directory.
+    const node = (d: Uint8Array, at: number): boolean => d[at] === 192 && d[at + 1] === 168 && d[at + 2] === 100 && (d[at + 3] === 1 || d[at + 3] === 2);
+    const file = sampleFrames('stale-ldap-failover-noisy.pcapng', 'only-stale-ldap.pcapng', (_f, d) => !(d[12] === 8 && d[13] === 0 && (node(d, 26) || node(d, 30))));
     const r = ctiscope(['analyze', file, '--json']);
     expect(r.status).toBe(1);
     const ws = JSON.parse(r.stdout).workstations[0];
@@ -512,11 +513,34 @@ describe('ctiscope analyze', () => {
       udp.send('s2c', encodeDnsResponseA(id++, name, [ip], 3600), { delay: 0.001 });
     }
     net.tcp({ client: '10.10.20.50', server: '192.168.100.1', serverPort: 38983 }).synUnanswered([0.2, 3.2, 9.2]);
+    // The capture goes on past the time the PC gave up (Windows: 12 s after its third SYN).
+    udp.send('c2s', encodeDnsQueryA(id, 'www.example.org'), { delay: 14 });
+    udp.send('s2c', encodeDnsResponseA(id, 'www.example.org', ['93.184.216.34'], 3600), { delay: 0.001 });
     const { status, doc } = analyzeCapture(writeCapture('ldap-node-a-down', net));
     expect(status).toBe(1);
     expect(doc.workstations[0].failure!.message).toMatch(
       /The desktop tried no other directory: .* It looked up uccx-b\.example\.com \(192\.168\.100\.2\), beside uccx-a\.example\.com, and never connected to it: if that is the other node, set it as LDAP Host 2\.$/,
     );
+  });
+
+  it('a capture that ends while the desktop still waits for its directory host, or connects to the next one, shows no failure', () => {
+    // stale-ldap-failover up to frame 7: the capture ends with the third SYN to the stale host, 9 s after the first;
+    // the desktop would wait 12 s more before giving up on it (and does go on to 192.168.100.2, at frame 8).
+    const waiting = JSON.parse(ctiscope(['analyze', sampleFrames('stale-ldap-failover.pcapng', 'stale-ldap-waiting.pcapng', (f) => f <= 7), '--json']).stdout);
+    const ws = waiting.workstations[0];
+    expect([ws.outcome, ws.failedPhase, ws.failure]).toEqual(['incomplete', null, null]);
+    expect(ws.findings.map((f: { kind: string; severity: string }) => `${f.kind}:${f.severity}`)).toEqual(['server-unreachable:warning']);
+    expect(ws.findings[0].message).toMatch(/^192\.168\.100\.9:38983, the CAD LDAP directory, had not answered when the capture ended: 3 SYNs over 9\.0 s got no SYN-ACK, and the capture ends with the last, before the desktop would retry again or give up/);
+    expect(ws.findings[0].message).not.toMatch(/tried no other directory/);
+    const step = ws.steps.find((s: { server: string }) => s.server === '192.168.100.9:38983');
+    expect(step).toMatchObject({ ok: false, summary: '192.168.100.9:38983 not answered yet: 3 SYNs over 9.0 s, the capture ends with the last', detail: { pending: 1, syns: 3 } });
+    expect(waiting.summary.message).toBe('10.10.20.32: the start-up is not complete in this capture: at config, 192.168.100.9:38983 not answered yet: 3 SYNs over 9.0 s, the capture ends with the last');
+    // Up to frame 8: the capture ends with the desktop's SYN to the other directory host, 21 s after its first SYN.
+    const next = JSON.parse(ctiscope(['analyze', sampleFrames('stale-ldap-failover.pcapng', 'stale-ldap-next.pcapng', (f) => f <= 8), '--json']).stdout).workstations[0];
+    expect([next.outcome, next.failure]).toEqual(['incomplete', null]);
+    expect(next.findings.map((f: { kind: string; severity: string }) => `${f.kind}:${f.severity}`)).toEqual(['server-unreachable:warning']);
+    expect(next.findings[0].message).toMatch(/never answered: 3 SYNs over 9\.0 s got no SYN-ACK, .* The capture ends while the host connects to 192\.168\.100\.2:38983 \(uccx-b\.example\.com\) \(SYN, frame 8\), so whether it got through is not in it\.$/);
+    expect(next.findings[0].frames).toEqual([5, 6, 7, 8]);
   });
 
   it('a RST whose SYN the capture lost is a refused connection, not one "reset after 0 ms"', () => {

@@ -90,12 +90,18 @@ export function connectionAge(c: { duration: number; midStream?: true }): string
   return c.midStream ? `at least ${formatDuration(c.duration)} (it began before the capture)` : formatDuration(c.duration);
 }
 
+/** "the capture ends 0.2 s after the last" / "the capture ends with the last" (ConnFacts.stillTrying). */
+export function afterLastSyn(seconds: number): string {
+  return seconds < 0.0005 ? 'the capture ends with the last' : `the capture ends ${formatDuration(seconds)} after the last`;
+}
+
 function describeConnection(s: StepState): Described {
   const c = s.facts.conn!;
   const attempts = c.attempts > 1 ? ` (${c.attempts} attempts over ${formatDuration(c.span)})` : '';
   switch (c.failure) {
     case 'unreachable':
       if (c.icmp) return { ok: false, summary: `${s.server} unreachable: ICMP ${c.icmp.codeName} from ${c.icmp.from}${attempts}` };
+      if (c.stillTrying !== undefined) return { ok: false, summary: `${s.server} not answered yet: ${plural(c.syns, 'SYN')} over ${formatDuration(c.synSpan)}${attempts}, ${afterLastSyn(c.stillTrying)}` };
       return { ok: false, summary: `${s.server} never answered: ${plural(c.syns, 'SYN')} over ${formatDuration(c.synSpan)}${attempts}` };
     case 'refused':
       return {
@@ -319,6 +325,8 @@ export function finalizeStep(s: StepState, pending: readonly PendingRequest[], n
     if (c.syns > 0) detail.syns = c.syns;
     if (c.synSpan > 0) detail.synSpan = roundSeconds(c.synSpan);
     if (c.bytes.c2s + c.bytes.s2c > 0) detail.bytes = { ...c.bytes };
+    // Its SYN still waiting for an answer when the capture ended.
+    if (c.stillTrying !== undefined) detail.pending = 1;
   }
   if (s.facts.opaque) detail.bytes = { ...s.facts.opaque.bytes };
   if (s.facts.gap) detail.gapBytes = s.facts.gap.bytes;

@@ -623,6 +623,9 @@ function singleSummary(ws: Workstation): string {
   // The reply that would decide it may be what the capture lost: say so, it is the first thing to rule out.
   const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
   if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;
+  // The capture ended while the desktop still waited for a server to answer its SYNs.
+  const waiting = ws.steps.find((s) => !s.ok && s.detail?.pending !== undefined && s.detail.syns !== undefined && isStartupPhase(s.phase));
+  if (waiting) return `${who}: the start-up is not complete in this capture: at ${waiting.phase}, ${waiting.summary}`;
   // A CTI OS desktop's login is inside a format that is not public: what can be said is whether its session is up.
   const ctios = ws.desktop === 'ctios' ? ws.steps.filter((s) => s.protocol === 'ctios' && s.ok && !s.notCaptured) : [];
   if (ctios.length > 0) {

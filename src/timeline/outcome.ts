@@ -4,7 +4,7 @@ import type { Phase } from '../decoders/profile.js';
 import type { FailureCause, Finding, FindingKind, Outcome, StartupOutcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
-import { endsSession, isStartupPhase, recoveryOf, stepText } from './rules/common.js';
+import { endsSession, isStartupPhase, reconnectingAfter, recoveryOf, stepText, stillTrying } from './rules/common.js';
 import { splitStartups, type Startup } from './startups.js';
 import { maxOf } from '../array-loops.js';
 
@@ -38,10 +38,13 @@ export function loginStep(steps: readonly AnalyzedStep[]): AnalyzedStep | undefi
   return steps.find((s) => s.kind === 'cti-login' && s.ok && s.facts.login?.event !== undefined);
 }
 
-/** Failed start-up steps that no later success for the same service made up for, earliest first. */
+/**
+ * Failed start-up steps that no later success for the same service made up for, earliest first. A connection still
+ * unanswered when the capture ended too soon for the desktop to give up on it is none: its end is not in the capture.
+ */
 export function unrecoveredFailures(ws: WorkstationView): AnalyzedStep[] {
   return ws.steps
-    .filter((s) => !s.ok && isStartupPhase(s.phase) && !recoveryOf(ws, s))
+    .filter((s) => !s.ok && isStartupPhase(s.phase) && !stillTrying(s) && !recoveryOf(ws, s))
     .sort((a, b) => a.start - b.start || PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase));
 }
 
@@ -105,7 +108,8 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
     return sessionLostAfterLogin(su, event.time, failedAll, findings) ?? { outcome: 'logged-in', failedPhase: null, failure: null, loginSeconds: late ? null : round(event.time - Math.min(first, login.start)) };
   }
   const ids = new Set(su.steps.map((s) => s.id));
-  const failed = failedAll.filter((s) => ids.has(s.id));
+  // A failure the desktop was connecting past when the capture ended (another node, a retry) is not the start-up's end.
+  const failed = failedAll.filter((s) => ids.has(s.id) && reconnectingAfter(ws, s) === undefined);
   if (failed.length === 0) return undefined;
   const step = failed[0];
   const phase = step.phase;

@@ -57,6 +57,11 @@ export interface ConnFacts {
   closedByClient?: boolean;
   /** Opened and closed by the client with no byte either way: a port check (steps/connection.ts, noDesktopInConnections). */
   portCheck?: true;
+  /**
+   * Unanswered SYNs the capture (or the flow table) ended after too soon for the client's next retry or giving up,
+   * which come later each time: the seconds it went on past the last one. How the attempt ended is not in the capture.
+   */
+  stillTrying?: number;
 }
 
 export interface UnansweredRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sim, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep, servicesStep } from './sim.js';
+import { Sim, T0, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep, servicesStep } from './sim.js';
 import type { WorkstationView } from '../../src/timeline/state.js';
 import {
   diagnoseAgentLogin,
@@ -326,6 +326,31 @@ describe('diagnoseHeartbeats', () => {
     const f = diagnoseHeartbeats(view(sim));
     expect(f).toHaveLength(1);
     expect(f[0].message).toMatch(/was silent for 3 min 20 s, past its IdleTimeout of 2 min, and was then reset by the server/);
+  });
+});
+
+describe('a connection still unanswered when the capture ends', () => {
+  // Licensing node A's SYNs at 0, 3 and 9 s after the directory, never answered; the capture ends `after` s past the last.
+  function licensingUnanswered(after: number) {
+    const sim = new Sim();
+    const t = ldapStep(sim, PC, NODE_A, 0) + 0.1;
+    // As at the end of a capture: its end is known before the flows still open are ended.
+    sim.an.captureEndsAt(T0 + t + 9 + after);
+    sim.failedConnect(PC, NODE_A, 3000, [t, t + 3, t + 9], 'S0', undefined, true);
+    return sim.an.finish({ files: ['pc.pcapng'], packets: 0 }).workstations[0];
+  }
+
+  it('too soon for the desktop to retry or give up: no failure, a warning that says so', () => {
+    const ws = licensingUnanswered(2);
+    expect([ws.outcome, ws.failedPhase]).toEqual(['incomplete', null]);
+    expect(ws.findings.map((f) => `${f.kind}:${f.severity}`)).toEqual(['server-unreachable:warning']);
+    expect(ws.findings[0].message).toContain('had not answered when the capture ended: 3 SYNs over 9.0 s got no SYN-ACK, and the capture ends 2.0 s after the last');
+  });
+
+  it('the capture going on past the SYNs’ own span: the desktop gave up, licensing failed', () => {
+    const ws = licensingUnanswered(9.5);
+    expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'licensing', 'licensing-failed']);
+    expect(ws.findings.map((f) => `${f.kind}:${f.severity}`).sort()).toEqual(['licensing-failed:error', 'server-unreachable:error']);
   });
 });
 

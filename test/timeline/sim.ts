@@ -59,8 +59,11 @@ export class Sim {
     return flow;
   }
 
-  /** A connection attempt that fails: SYNs at `synAt` (seconds after T0), never answered (S0) or answered by RST (REJ). */
-  failedConnect(clientIp: string, serverIp: string, serverPort: number, synAt: number[], state: 'S0' | 'REJ', icmp?: { codeName: string; from: string }): void {
+  /**
+   * A connection attempt that fails: SYNs at `synAt` (seconds after T0), never answered (S0) or answered by RST (REJ).
+   * `openAtEnd`: still open when the capture ended (its end then told by analyzer.captureEndsAt).
+   */
+  failedConnect(clientIp: string, serverIp: string, serverPort: number, synAt: number[], state: 'S0' | 'REJ', icmp?: { codeName: string; from: string }, openAtEnd = false): void {
     const id = this.tcpIds++;
     const clientPort = this.nextPort++;
     const info: FlowInfo = {
@@ -102,7 +105,7 @@ export class Sim {
       retransmissions: synAt.length - 1,
       gapBytes: { c2s: 0, s2c: 0 },
       icmpErrors: icmp ? [{ frame: icmpFrame!, time: T0 + last + 0.001, kind: 'destination-unreachable', type: 3, code: 1, codeName: icmp.codeName, from: icmp.from }] : [],
-      openAtEnd: false,
+      openAtEnd,
       evictedAt: undefined,
     };
     this.an.flowEnd(record, cls);

@@ -59,11 +59,40 @@ export function isStartupPhase(phase: string): boolean {
   return (STARTUP_PHASES as readonly string[]).includes(phase);
 }
 
+/**
+ * A connection whose SYNs were unanswered when the capture ended, too soon for the host to have retried or given up
+ * (ConnFacts.stillTrying): what it did next, another node or an error, is not in the capture.
+ */
+export function stillTrying(s: AnalyzedStep): boolean {
+  return s.facts.conn?.stillTrying !== undefined;
+}
+
+/**
+ * The capture ended while the desktop was still at a failed step's service: still waiting for its SYNs' answer, or
+ * connecting to that service again (another node, the same one). How that went, and so whether the step was the
+ * desktop's end, is not in the capture.
+ */
+export function unfinishedAtEnd(ws: WorkstationView, s: AnalyzedStep): boolean {
+  return stillTrying(s) || reconnectingAfter(ws, s) !== undefined;
+}
+
+/**
+ * For a failed step the host was connecting past when the capture ended: the sentence that says so, and that SYN's
+ * frame. Undefined otherwise.
+ */
+export function connectingAtEnd(ws: WorkstationView, s: AnalyzedStep): { text: string; frame: number } | undefined {
+  const again = reconnectingAfter(ws, s);
+  if (!again) return undefined;
+  return { text: ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got through is not in it.`, frame: again.frame };
+}
+
 /** A failure the desktop got past is a warning; one it did not is an error. */
 export function severityFor(ws: WorkstationView, step: AnalyzedStep): Severity {
   // A service no profile names on one of the desktop's servers is shown, but its failure is no proof of any problem
   // of the desktop's: said for the record (info), never as a warning.
   if (step.service === 'other-service') return 'info';
+  // Whether the desktop got past it is not in the capture.
+  if (unfinishedAtEnd(ws, step)) return 'warning';
   if (recoveryOf(ws, step)) return 'warning';
   return afterLogin(ws, step) ? 'warning' : 'error';
 }

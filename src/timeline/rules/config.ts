@@ -3,7 +3,7 @@ import type { Rule, WorkstationView } from '../state.js';
 import { codeText, hostOf } from '../format.js';
 import { explainLdapResult } from './explain.js';
 import { emptySearchText } from '../describe.js';
-import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf } from './common.js';
+import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf, unfinishedAtEnd } from './common.js';
 
 /**
  * Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said,
@@ -53,7 +53,8 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   // No LDAP error, but no directory worked either: name every attempt.
   if (config.some((s) => s.ok)) return out;
   const failed = config.filter((s) => !s.ok && !recoveryOf(ws, s));
-  if (failed.length === 0) return out;
+  // The desktop still at one of them when the capture ended (waiting, or connecting again): whether it got a directory is not in it.
+  if (failed.length === 0 || failed.some((s) => unfinishedAtEnd(ws, s))) return out;
   const tried = failed.map(stepText).join('; ');
   // One directory host, never reached, and no other tried: the desktop has (or uses) no second one (Cisco TAC: CAD
   // with LDAP Host 1 down logs no agent in when LDAP Host 2 is not set, and older CAD versions never fall over).

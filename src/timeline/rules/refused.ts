@@ -1,6 +1,6 @@
 import type { Rule } from '../state.js';
 import { formatDuration, portOf } from '../format.js';
-import { makeFinding, serverText, severityFor } from './common.js';
+import { connectingAtEnd, makeFinding, serverText, severityFor } from './common.js';
 
 /** A SYN answered by RST: the host is up but nothing listens on the port. */
 export const diagnoseRefused: Rule = (ws) =>
@@ -16,5 +16,6 @@ export const diagnoseRefused: Rule = (ws) =>
           ? `No desktop service ctiscope knows uses port ${port}, so this is not judged part of the start-up (shown because the host is one of the desktop's servers).`
           : `The host is up but nothing listens on port ${port}: the service is stopped there or runs on another node.`;
       const message = `${serverText(ws, s.server)}, the ${s.label}, ${what}: SYN answered by RST${rst}. ${why}`;
-      return makeFinding('connection-refused', severityFor(ws, s), s, message);
+      const again = connectingAtEnd(ws, s);
+      return makeFinding('connection-refused', severityFor(ws, s), s, message + (again?.text ?? ''), again ? [...s.frames, again.frame] : undefined);
     });

@@ -20,6 +20,18 @@ const RETRY_WINDOW = 60;
 const SYN_SETTLE = 1;
 const MAX_CONNECTING = 16;
 
+/**
+ * How long past the last unanswered SYN the capture (or the flow table) went on, when that was too soon for the client
+ * to have retried or given up: clients back off, each wait longer than the one before (Windows 3 then 6 s, then gives
+ * up 12 s later; Linux 1, 2, 4, 8… s), so the next event is due at least the SYNs' own span after the last (and SYN_SETTLE
+ * after a first). Undefined for an attempt that ended in the capture, or that the capture outlasted.
+ */
+function stillTryingFor(r: FlowRecord, seenUntil: number | undefined): number | undefined {
+  if (seenUntil === undefined) return undefined;
+  const after = Math.max(0, seenUntil - r.end);
+  return after < Math.max(r.synSpan, SYN_SETTLE) ? after : undefined;
+}
+
 /** The client's FIN or RST came before the server's (Zeek history: upper case is the client's). */
 function clientClosedFirst(history: string): boolean {
   for (const c of history) {
@@ -90,6 +102,12 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   if (!failure && flow.steps.length > 0 && !force) return undefined;
   if (!failure && !answered) return undefined;
   const portCheck = !failure && r.synAckFrame !== undefined && r.payloadBytes.c2s === 0 && r.payloadBytes.s2c === 0 && clientClosedFirst(r.history);
+  const stillTrying = failure === 'unreachable' && !icmp ? stillTryingFor(r, seenUntil) : undefined;
+  // The host was still opening this connection when the capture ended (for the rules that ask: common.ts reconnectingAfter).
+  if (stillTrying !== undefined) {
+    const list = (host.connecting ??= []);
+    if (list.length < MAX_CONNECTING) list.push({ server: flow.info.server, service: flow.cls?.service ?? flow.info.server, label: flow.cls?.label ?? `service on port ${flow.info.serverPort}`, frame: r.firstFrame, time: r.start });
+  }
 
   const bytes = { c2s: r.payloadBytes.c2s, s2c: r.payloadBytes.s2c };
   if (failure === 'unreachable' || failure === 'refused') {
@@ -107,6 +125,9 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
       s.flowStart = Math.min(s.flowStart, r.start);
       s.end = Math.max(s.end, r.end);
       c.span = s.end - s.start;
+      // The latest attempt says whether the host was still at it when the capture ended.
+      if (stillTrying !== undefined) c.stillTrying = stillTrying;
+      else delete c.stillTrying;
       s.count++;
       s.frames.addAll(r.synFrames);
       if (r.rstFrame !== undefined) s.frames.add(r.rstFrame);
@@ -140,6 +161,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
     bytes,
   };
   if (portCheck) s.facts.conn.portCheck = true;
+  if (stillTrying !== undefined) s.facts.conn.stillTrying = stillTrying;
   const g = flow.ged;
   if (ending && g !== undefined && !openRequestSeen(g) && r.end - g.lastMessage >= SILENT_BEFORE_END) {
     s.facts.conn.silentFor = r.end - g.lastMessage;

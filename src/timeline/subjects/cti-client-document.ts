@@ -7,7 +7,7 @@ import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
-import { endsSession, reconnectingAfter } from '../rules/common.js';
+import { endsSession, reconnectingAfter, unfinishedAtEnd } from '../rules/common.js';
 import { eventLoss } from '../rules/cti-failover.js';
 import { causeOf } from '../outcome.js';
 
@@ -91,7 +91,8 @@ export function buildCtiClientWithLoss(c: CtiClientState, st: AnalysisState, tru
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
   let loss: SessionLoss | undefined = reconnecting ? { time: lostStep.end, failure: null } : undefined;
-  const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok);
+  // Never connected: failed, unless the capture ended while it was still trying (its SYNs unanswered so far, or connecting again).
+  const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok) && !steps.some((s) => unfinishedAtEnd(view, s));
   if (last?.opened === false || lost || unreached) {
     outcome = 'failed';
     const step = lost ?? lastSteps.find((s) => s.kind === 'cti-open') ?? (unreached ? steps[steps.length - 1] : undefined);
