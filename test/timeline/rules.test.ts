@@ -347,6 +347,25 @@ describe('a connection still unanswered when the capture ends', () => {
     expect(ws.findings[0].message).toContain('had not answered when the capture ended: 3 SYNs over 9.0 s got no SYN-ACK, and the capture ends 2.0 s after the last');
   });
 
+  it('a CTI OS desktop going round sides that all refused it: its next SYN when the capture ends changes nothing', () => {
+    const run = (pending: boolean) => {
+      const sim = new Sim();
+      const [a, b] = ['10.1.1.10', '10.1.1.11'];
+      for (const [i, side] of [a, b, a, b].entries()) sim.failedConnect(PC, side, 42028, [i * 5], 'REJ');
+      if (pending) {
+        sim.an.captureEndsAt(T0 + 20.3);
+        sim.failedConnect(PC, a, 42028, [20], 'S0', undefined, true);
+      }
+      return sim.an.finish({ files: ['pc.pcapng'], packets: 0 }).workstations[0];
+    };
+    const ended = run(false);
+    expect([ended.outcome, ended.failedPhase, ended.failure?.kind]).toEqual(['failed', 'cti-session', 'connection-refused']);
+    const going = run(true);
+    expect([going.outcome, going.failedPhase, going.failure?.kind]).toEqual(['failed', 'cti-session', 'connection-refused']);
+    expect(going.findings.map((f) => `${f.kind}:${f.severity}`)).toEqual(ended.findings.map((f) => `${f.kind}:${f.severity}`));
+    expect(going.findings.some((f) => f.message.includes('The capture ends while the host connects'))).toBe(false);
+  });
+
   it('the capture going on past the SYNs’ own span: the desktop gave up, licensing failed', () => {
     const ws = licensingUnanswered(9.5);
     expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'licensing', 'licensing-failed']);

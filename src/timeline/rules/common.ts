@@ -68,20 +68,31 @@ export function stillTrying(s: AnalyzedStep): boolean {
 }
 
 /**
- * The capture ended while the desktop was still at a failed step's service: still waiting for its SYNs' answer, or
- * connecting to that service again (another node, the same one). How that went, and so whether the step was the
- * desktop's end, is not in the capture.
+ * A connection to a failed step's service that the host was opening when the capture ended, to a server where that
+ * service had not failed it before: a failover under way (LDAP Host 2 after Host 1), whose end is not in the
+ * capture. A desktop going round servers that all refused it already is not one: its next attempt is no news.
  */
-export function unfinishedAtEnd(ws: WorkstationView, s: AnalyzedStep): boolean {
-  return stillTrying(s) || reconnectingAfter(ws, s) !== undefined;
+export function failoverAtEnd(ws: WorkstationView, failed: AnalyzedStep): PendingConnect | undefined {
+  return ws.connecting?.find(
+    (p) => p.service === failed.service && p.time >= failed.end - 1e-6 && !ws.steps.some((o) => !o.ok && o.service === failed.service && o.server === p.server && o.start < p.time),
+  );
 }
 
 /**
- * For a failed step the host was connecting past when the capture ended: the sentence that says so, and that SYN's
+ * The capture ended while the desktop was still at a failed step's service: still waiting for its SYNs' answer, or
+ * failing over to another server of it. How that went, and so whether the step was the desktop's end, is not in the
+ * capture.
+ */
+export function unfinishedAtEnd(ws: WorkstationView, s: AnalyzedStep): boolean {
+  return stillTrying(s) || failoverAtEnd(ws, s) !== undefined;
+}
+
+/**
+ * For a failed step the host was failing over from when the capture ended: the sentence that says so, and that SYN's
  * frame. Undefined otherwise.
  */
 export function connectingAtEnd(ws: WorkstationView, s: AnalyzedStep): { text: string; frame: number } | undefined {
-  const again = reconnectingAfter(ws, s);
+  const again = failoverAtEnd(ws, s);
   if (!again) return undefined;
   return { text: ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got through is not in it.`, frame: again.frame };
 }
