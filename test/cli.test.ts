@@ -523,6 +523,46 @@ describe('ctiscope analyze', () => {
     );
   });
 
+  describe('a reply lost from the capture together with the desktop’s ACK of it (a burst lost on a busy port)', () => {
+    const run = (sample: string, name: string, lost: number[]) => JSON.parse(ctiscope(['analyze', sampleFrames(sample, name, (f) => !lost.includes(f)), '--json']).stdout);
+    const judged = (w: { findings: { kind: string; severity: string }[] }) => w.findings.map((f) => `${f.kind}:${f.severity}`);
+
+    it('the licence: the desktop went on to its CTI session, so it had one; a warning, no licensing-failed', () => {
+      // cad-login-ok without frames 26 (GIOP Reply to acquireLicense) and 27 (its ACK): nothing more on that connection.
+      const ws = run('cad-login-ok.pcapng', 'no-licence-reply.pcapng', [26, 27]).workstations[0];
+      expect(ws.outcome).toBe('logged-in');
+      expect(judged(ws)).toEqual(['timeout:warning']);
+      expect(ws.findings[0].message).toMatch(/acquireLicense → no reply\. Yet the desktop went on to cti-session \(192\.168\.100\.1:12028, frame 29\), which it does only with its licence: the reply is more likely one the capture lost/);
+    });
+
+    it('and its SYN-ACK too: the desktop’s ACK of the handshake shows the server answered', () => {
+      const ws = run('cad-login-ok.pcapng', 'no-licence-synack.pcapng', [23, 26]).workstations[0];
+      expect(ws.outcome).toBe('logged-in');
+      expect(judged(ws)).toEqual(['timeout:warning']);
+    });
+
+    it('the login, its hole proven only by the next heartbeat 30 s on: not counted as unanswered', () => {
+      // stale-ldap-failover without frames 41 (SET_AGENT_STATE_CONF and AGENT_STATE_EVENT) and 42 (the desktop's ACK).
+      const doc = run('stale-ldap-failover.pcapng', 'no-login-reply.pcapng', [41, 42]);
+      const ws = doc.workstations[0];
+      expect(ws.outcome).toBe('incomplete');
+      expect(judged(ws)).toEqual(['server-unreachable:warning', 'failover:warning', 'capture-gap:warning']);
+      expect(ws.findings[2].message).toMatch(/^99 bytes from 192\.168\.100\.1:12028 .* The reply to SET_AGENT_STATE_REQ \(frame 40\) may be among them, so it is not counted as unanswered\.$/);
+      expect(ws.steps.find((s: { summary: string }) => s.summary.startsWith('SET_AGENT_STATE_REQ LOGIN'))).toMatchObject({ ok: true, notCaptured: true });
+      expect(doc.agents.map((a: { id: string; outcome: string }) => [a.id, a.outcome])).toEqual([['1032', 'incomplete']]);
+    });
+
+    it('the login, the desktop then registering with its services: the agent is not failed either', () => {
+      // cad-login-ok without frames 35 (QUERY_AGENT_STATE_CONF) and 38 (SET_AGENT_STATE_CONF, AGENT_STATE_EVENT).
+      const doc = run('cad-login-ok.pcapng', 'no-login-reply-2.pcapng', [35, 38]);
+      expect(doc.workstations[0].outcome).toBe('incomplete');
+      expect(judged(doc.workstations[0])).toEqual(['capture-gap:warning', 'timeout:warning']);
+      const agent = doc.agents[0];
+      expect([agent.id, agent.outcome, judged(agent)]).toEqual(['1031', 'incomplete', ['timeout:warning']]);
+      expect(agent.findings[0].message).toMatch(/Yet its desktop 10\.10\.20\.31 went on to its services \(192\.168\.100\.1:59000, frame 40\), which it does only with the agent logged in/);
+    });
+  });
+
   it('a capture that ends while the desktop still waits for its directory host, or connects to the next one, shows no failure', () => {
     // stale-ldap-failover up to frame 7: the capture ends with the third SYN to the stale host, 9 s after the first;
     // the desktop would wait 12 s more before giving up on it (and does go on to 192.168.100.2, at frame 8).

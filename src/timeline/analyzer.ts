@@ -192,6 +192,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       host.desktopClient = true;
       serverIps.add(flow.info.serverIp);
     }
+    if (m.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
     const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
     if (touched && analyzer.onUpdate) report(flow, touched, false);
   }
@@ -344,12 +345,17 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   /**
    * The capture lost bytes from the server, proven at `frame` (the peer's ACK, or the first segment after the hole):
    * a request sent before then whose reply was still due may have been answered in them. It waits on as before, and
-   * a reply that comes later still answers it; if none does, it is not counted as unanswered (markUnanswered).
+   * a reply that comes later still answers it; if none does, it is not counted as unanswered (markUnanswered). Still
+   * due: proven within its reply timeout, or the hole is the first of the server's bytes after the request (no
+   * message from the server since), however late the proof came: a desktop that sends nothing on the connection for
+   * a while (its reply and its ACK both lost) proves the hole only with its next packet, 30 s on at a heartbeat.
    */
   function markRepliesInGap(flow: FlowState, frame: number, time: number): void {
     if (flow.pending) {
+      const heard = flow.serverMessages ?? 0;
       for (const p of flow.pending.values()) {
-        if (p.gapFrame === undefined && p.frame < frame && time - p.time < (p.step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT)) p.gapFrame = frame;
+        if (p.gapFrame !== undefined || p.frame >= frame) continue;
+        if (time - p.time < (p.step.replyTimeout ?? DEFAULT_REPLY_TIMEOUT) || (p.serverMessages ?? 0) === heard) p.gapFrame = frame;
       }
     }
     const g = flow.ged;

@@ -230,6 +230,8 @@ export interface PendingRequest {
   seenUntil?: number;
   /** The capture lost bytes from the server (a gap starting at this frame) while its reply was due. */
   gapFrame?: number;
+  /** The server's messages on its flow before it (FlowState.serverMessages); absent for none. */
+  serverMessages?: number;
 }
 
 /** A field added here that records something learnt about the host must also be weighed in isBare (analyzer.ts). */

@@ -105,7 +105,30 @@ export function severityFor(ws: WorkstationView, step: AnalyzedStep): Severity {
   // Whether the desktop got past it is not in the capture.
   if (unfinishedAtEnd(ws, step)) return 'warning';
   if (recoveryOf(ws, step)) return 'warning';
-  return afterLogin(ws, step) ? 'warning' : 'error';
+  return afterLogin(ws, step) || wentOnPast(ws, step) !== undefined ? 'warning' : 'error';
+}
+
+/** A step that failed only for a reply it did not get (no refusal, no error in a reply, no connection failure). */
+function failedForNoReply(s: AnalyzedStep): boolean {
+  if (s.ok || s.kind === 'connection' || s.facts.conn?.failure !== undefined) return false;
+  if (s.facts.ged?.status !== undefined || s.facts.ged?.failureCode !== undefined || s.facts.ldap?.error || s.facts.giop?.exception) return false;
+  return (s.facts.unanswered?.length ?? 0) > 0 || (s.detail?.missed ?? 0) > 0;
+}
+
+/**
+ * The first step of a later start-up phase than a failed one's, in its own start-up, begun after it: the desktop went
+ * on, which it does only once the step worked (CAD reads its directory, then gets its licence, then opens its CTI
+ * session, logs in on it and only then registers with its services; it stops at the first that fails). So the step
+ * was got past, whatever the capture shows of it: most often a reply it lost together with the ACK that would have
+ * proved it. Only a step that failed for want of a reply: a server that refused, reset or never answered a SYN, or
+ * answered with an error, is no capture's loss (and whether a desktop goes on to its licence without its directory
+ * is not known). Undefined when the desktop went no further.
+ */
+export function wentOnPast(ws: WorkstationView, step: AnalyzedStep): AnalyzedStep | undefined {
+  const phase = STARTUP_PHASES.indexOf(step.phase);
+  if (phase < 0 || !failedForNoReply(step)) return undefined;
+  const su = splitStartups(ws.steps).find((x) => x.steps.some((s) => s.id === step.id));
+  return su?.steps.find((s) => STARTUP_PHASES.indexOf(s.phase) > phase && s.start >= step.start);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Rule, WorkstationView } from '../state.js';
 import { codeText, hostOf } from '../format.js';
 import { explainLdapResult } from './explain.js';
 import { emptySearchText } from '../describe.js';
-import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf, unfinishedAtEnd } from './common.js';
+import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf, unfinishedAtEnd, wentOnPast } from './common.js';
 
 /**
  * Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said,
@@ -54,7 +54,8 @@ export const diagnoseConfigDownload: Rule = (ws) => {
   if (config.some((s) => s.ok)) return out;
   const failed = config.filter((s) => !s.ok && !recoveryOf(ws, s));
   // The desktop still at one of them when the capture ended (waiting, or connecting again): whether it got a directory is not in it.
-  if (failed.length === 0 || failed.some((s) => unfinishedAtEnd(ws, s))) return out;
+  // Nor when the desktop went on to a later phase after them: it had its configuration, which the capture does not show it getting.
+  if (failed.length === 0 || failed.some((s) => unfinishedAtEnd(ws, s) || wentOnPast(ws, s) !== undefined)) return out;
   const tried = failed.map(stepText).join('; ');
   // One directory host, never reached, and no other tried: the desktop has (or uses) no second one (Cisco TAC: CAD
   // with LDAP Host 1 down logs no agent in when LDAP Host 2 is not set, and older CAD versions never fall over).

@@ -82,7 +82,10 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   // A server whose only packet is a RST, with no SYN-ACK, did not accept the connection: its SYN may simply not be in
   // the capture (RST-ACK Seq=1 Ack=1 answers a SYN), which makes it refused, never "reset after 0 ms".
   const onlyRst = r.synAckFrame === undefined && r.rstBy === 's2c' && r.packets.s2c === 1 && r.payloadBytes.s2c === 0 && r.payloadBytes.c2s === 0;
-  const answered = !onlyRst && (r.synAckFrame !== undefined || r.packets.s2c > 0);
+  // A client that acknowledged or sent data after its SYN had the SYN-ACK: the capture lost the server's packets
+  // (history "SAD": no server packet in it), the server did answer.
+  const clientWentOn = r.syns > 0 && /[AD]/.test(r.history);
+  const answered = !onlyRst && (r.synAckFrame !== undefined || r.packets.s2c > 0 || clientWentOn);
   const icmp = r.icmpErrors.find((e) => e.kind === 'destination-unreachable') ?? r.icmpErrors[0];
   let failure: ConnFailure | undefined;
   if (r.state === 'REJ' || onlyRst) failure = 'refused';

@@ -48,6 +48,8 @@ export interface FlowState {
   generic?: StepState;
   /** Bytes lost in gaps, per direction; made by the first gap. */
   gapBytes?: { c2s: number; s2c: number };
+  /** Messages from the server so far (analyzer.ts markRepliesInGap: has it spoken since a request?). */
+  serverMessages?: number;
   /** Its content decides whether it is a start-up step (ordinary LDAP ports, GIOP found by content)… */
   byContent?: boolean;
   /** …and it did: the desktop's directory, a CAD object. */
@@ -167,7 +169,7 @@ export class StepContext {
       pending.delete(oldId);
       markUnanswered(old, undefined, undefined);
     }
-    pending.set(id, { step, name, frame: m.frame, time: m.time });
+    pending.set(id, flow.serverMessages ? { step, name, frame: m.frame, time: m.time, serverMessages: flow.serverMessages } : { step, name, frame: m.frame, time: m.time });
   }
 
   /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */

@@ -275,11 +275,18 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
   const ident = { id: a.id, extension: a.extension ?? null, instrument: a.instrument ?? null };
   const view = subjectView('agent', a.id ?? a.instrument ?? '?', 'unknown', steps, ident, st, truncated);
   if (a.reports) view.agentReports = [...a.reports.values()];
-  const findings = runRules(view);
+  let findings = runRules(view);
   const attempts = a.attempts.map((at) => {
     const step = steps.find((s) => s.id === ids.get(at.step))!;
     return attemptOf(step, { client: at.clientEndpoint, clientId: at.client.clientId, server: at.server, agentId: a.id, instrument: at.instrument ?? null, time: at.time });
   });
+  // Its last login unanswered, and its desktop went on to its services after it: the reply is one the capture lost.
+  const wentOn = servicesAfterUnansweredLogin(attempts, findings, link);
+  if (wentOn) {
+    const last = attempts.length - 1;
+    attempts[last] = { ...attempts[last], outcome: 'incomplete' };
+    findings = findings.map((f) => (f.step === attempts[last].step && f.kind === 'timeout' && f.severity === 'error' ? { ...f, severity: 'warning' as const, message: f.message + wentOn } : f));
+  }
   return {
     id: a.id,
     extension: a.extension ?? null,
@@ -289,7 +296,7 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
     desktop: link?.host.ip ?? null,
     desktopLink: link?.link ?? null,
     ...(link?.before?.length ? { previousDesktops: link.before } : {}),
-    ...lostWithClient(a, agentOutcome(a, attempts, findings, steps), loss),
+    ...lostWithClient(a, wentOn ? { outcome: 'incomplete', failedPhase: null, failure: null } : agentOutcome(a, attempts, findings, steps), loss),
     state: a.lastState ?? null,
     start: steps.length > 0 ? minOf(steps, (s) => s.start) : a.firstTime,
     end: steps.length > 0 ? maxOf(steps, (s) => s.end) : a.lastTime,
@@ -297,6 +304,22 @@ export function buildAgent(a: AgentState, st: AnalysisState, link: Link | undefi
     steps: steps.map(publicStep),
     findings,
   };
+}
+
+/**
+ * When the agent's last login got no reply (a timeout, no refusal) and its desktop then went on to register with its
+ * services, which CAD does only once the agent is logged in: the sentence that says so, for the timeout finding (the
+ * reply is more likely one the capture lost, with the desktop's ACK of it). The desktop's own rules say the same of
+ * its step (rules/common.ts wentOnPast). Undefined otherwise.
+ */
+function servicesAfterUnansweredLogin(attempts: readonly LoginAttempt[], findings: readonly Finding[], link: Link | undefined): string | undefined {
+  const last = attempts.at(-1);
+  if (!link || !last || last.outcome !== 'failed' || last.step === null) return undefined;
+  if (!findings.some((f) => f.step === last.step && f.kind === 'timeout' && f.severity === 'error')) return undefined;
+  if (findings.some((f) => f.step === last.step && f.kind === 'agent-login-failed')) return undefined;
+  const next = link.host.steps.find((s) => s.phase === 'services' && Math.min(s.start, s.flowStart) >= last.time);
+  if (!next) return undefined;
+  return ` Yet its desktop ${link.host.ip} went on to its services (${next.server}, frame ${next.frames.list()[0]}), which it does only with the agent logged in: the reply is more likely one the capture lost (with the desktop's ACK of it) than one never sent.`;
 }
 
 /** The tie of a CTI OS desktop the agent's login moved from: its own logins, and the first made elsewhere after them. */
