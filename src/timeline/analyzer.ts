@@ -339,7 +339,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       flow.gapFrame = frame;
       flow.gapDir = dir;
     }
-    if (dir === 's2c') markRepliesInGap(flow, frame, time);
+    if (dir === 's2c') {
+      if (flow.serverGapFrame === undefined || frame > flow.serverGapFrame) flow.serverGapFrame = frame;
+      markRepliesInGap(flow, frame, time);
+    }
   }
 
   /**

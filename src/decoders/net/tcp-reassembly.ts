@@ -83,8 +83,13 @@ export class TcpDirection {
   private heldBytes = 0;
   /** The limits object the caller passed (shared by every direction of a tracker: one field, not two). */
   private readonly limits: ReassemblyLimits;
-  /** Bytes acknowledged by the peer but not captured, up to `ack`, since the ACK in `frame`; made when first needed (one field per direction, not three). */
-  private unseen: { ack: number; frame: number; time: number } | null = null;
+  /**
+   * Bytes acknowledged by the peer but not captured, up to `ack`, since the ACK in `frame`; made when first needed
+   * (one field per direction, not three). A later ACK that acknowledged more proved the rest: `grown` says where the
+   * first ACK's part ends and which ACK proved what came after, so each part is a gap at its own proof (a reply in it
+   * is then known to have been due by the later one's time).
+   */
+  private unseen: { ack: number; frame: number; time: number; grown?: { from: number; frame: number; time: number } } | null = null;
 
   constructor(
     /** Mutable only for a flow whose roles are settled by its first payload (flows.ts, swapRoles). */
@@ -243,7 +248,10 @@ export class TcpDirection {
       this.unseen = { ack: limit, frame, time };
       return;
     }
-    if (((limit - u.ack) | 0) > 0) u.ack = limit;
+    if (((limit - u.ack) | 0) > 0) {
+      if (frame !== u.frame) u.grown = { from: u.grown?.from ?? u.ack, frame, time };
+      u.ack = limit;
+    }
     if (frame !== u.frame && time - u.time >= UNSEEN_ACK_SETTLE) this.settleUnseen(u.ack, sink);
   }
 
@@ -296,10 +304,15 @@ export class TcpDirection {
     if (this.unseen !== null) this.settleUnseen(this.unseen.ack, sink);
   }
 
-  /** The acknowledged bytes not seen, up to `upTo` at most, are lost: a gap at the ACK that first proved them. */
+  /** The acknowledged bytes not seen, up to `upTo` at most, are lost: a gap at the ACK that first proved them (each part). */
   private settleUnseen(upTo: number, sink: StreamSink | null): void {
     const u = this.unseen!;
-    this.skipTo(((upTo - u.ack) | 0) < 0 ? upTo : u.ack, u.frame, u.time, sink);
+    const end = ((upTo - u.ack) | 0) < 0 ? upTo : u.ack;
+    const g = u.grown;
+    if (g !== undefined) {
+      this.skipTo(((end - g.from) | 0) < 0 ? end : g.from, u.frame, u.time, sink);
+      this.skipTo(end, g.frame, g.time, sink);
+    } else this.skipTo(end, u.frame, u.time, sink);
     if (((this.nextSeq - u.ack) | 0) >= 0) this.unseen = null;
   }
 

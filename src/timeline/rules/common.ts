@@ -15,6 +15,8 @@ const PASSIVE_KINDS: ReadonlySet<StepKind> = new Set(['cti-events', 'cti-heartbe
  */
 export function recoveryOf(ws: WorkstationView, failed: AnalyzedStep): AnalyzedStep | undefined {
   for (const s of ws.steps) {
+    // A login on a later session of the CTI service opened that session, whether or not its OPEN_CONF was captured.
+    if (failed.phase === 'cti-session' && s.kind === 'cti-login' && s.ok && s.service === failed.service && s.start >= failed.start && s.facts.login?.event !== undefined) return s;
     if (!s.ok || s.id === failed.id || s.service !== failed.service || s.phase !== failed.phase) continue;
     if (s.start < failed.start || PASSIVE_KINDS.has(s.kind)) continue;
     if (s.kind === 'giop' && failed.kind === 'giop' && s.facts.giop?.operation !== failed.facts.giop?.operation) continue;

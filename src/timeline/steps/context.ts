@@ -50,6 +50,8 @@ export interface FlowState {
   gapBytes?: { c2s: number; s2c: number };
   /** Messages from the server so far (analyzer.ts markRepliesInGap: has it spoken since a request?). */
   serverMessages?: number;
+  /** The latest frame that proved a hole in the server's bytes (analyzer.ts gap; addPending). */
+  serverGapFrame?: number;
   /** Its content decides whether it is a start-up step (ordinary LDAP ports, GIOP found by content)… */
   byContent?: boolean;
   /** …and it did: the desktop's directory, a CAD object. */
@@ -169,7 +171,11 @@ export class StepContext {
       pending.delete(oldId);
       markUnanswered(old, undefined, undefined);
     }
-    pending.set(id, flow.serverMessages ? { step, name, frame: m.frame, time: m.time, serverMessages: flow.serverMessages } : { step, name, frame: m.frame, time: m.time });
+    const p: PendingRequest = flow.serverMessages ? { step, name, frame: m.frame, time: m.time, serverMessages: flow.serverMessages } : { step, name, frame: m.frame, time: m.time };
+    // A hole in the server's bytes proven by a later frame than the request's, reported before it: the request was held
+    // back for those bytes (it acknowledged them) and delivered after the gap. Its reply may be in the hole.
+    if (flow.serverGapFrame !== undefined && flow.serverGapFrame > m.frame) p.gapFrame = flow.serverGapFrame;
+    pending.set(id, p);
   }
 
   /** Pairs a reply with its request; returns the request, or undefined when it was not seen. */

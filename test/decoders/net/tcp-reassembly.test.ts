@@ -314,6 +314,26 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
     expect(sink.out).toEqual(['reply1', '[gap 10]', 'reply3']);
   });
 
+  it('a hole a later ACK extended is a gap at each part’s own proof (a reply due by the later one may be in the second)', () => {
+    const d = new CountingDirection('s2c');
+    const sink = new Sink();
+    const times: number[] = [];
+    sink.gap = (_dir: Direction, length: number, frame: number, time: number) => {
+      sink.out.push(`[gap ${length}]`);
+      sink.frames.push(frame);
+      times.push(time);
+    };
+    syn(d, 500);
+    seg(d, sink, 500, 0, 'reply1', 3);
+    ack(d, sink, 500, 16, 6, 0.5); // 10 bytes acknowledged, none captured
+    ack(d, sink, 500, 40, 8, 0.55); // 24 more, proven by frame 8
+    ack(d, sink, 500, 40, 9, 30.5);
+    expect(sink.out).toEqual(['reply1', '[gap 10]', '[gap 24]']);
+    expect(sink.frames).toEqual([3, 6, 8]);
+    expect(times).toEqual([0.5, 0.55]);
+    expect(d.gapBytes).toBe(34);
+  });
+
   it('an ACK captured just before the data it acknowledges loses nothing', () => {
     const d = new CountingDirection('s2c');
     const sink = new Sink();
