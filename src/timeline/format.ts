@@ -73,15 +73,22 @@ export function roundSeconds(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/** How a step reads at a glance: worked, failed, or its deciding reply is in bytes the capture lost. */
+/**
+ * How a step reads at a glance: worked, failed, or what decides it is not in the capture: its reply is in bytes the
+ * capture lost, or its SYNs were still unanswered when the capture ended too soon for the client to give up (a
+ * connection step with `pending`).
+ */
 export type StepState = 'ok' | 'fail' | 'unseen';
 
-export function stepState(step: { ok: boolean; notCaptured?: true }): StepState {
-  return !step.ok ? 'fail' : step.notCaptured ? 'unseen' : 'ok';
+type GlanceStep = { ok: boolean; notCaptured?: true; detail?: { pending?: number; syns?: number } };
+
+export function stepState(step: GlanceStep): StepState {
+  if (!step.ok) return step.detail?.pending !== undefined && step.detail.syns !== undefined ? 'unseen' : 'fail';
+  return step.notCaptured ? 'unseen' : 'ok';
 }
 
-/** ✓, ✗, or ? for a step whose reply the capture lost. */
-export function stepGlyph(step: { ok: boolean; notCaptured?: true }): string {
+/** ✓, ✗, or ? for a step whose end the capture does not hold. */
+export function stepGlyph(step: GlanceStep): string {
   const s = stepState(step);
   return s === 'ok' ? '✓' : s === 'fail' ? '✗' : '?';
 }

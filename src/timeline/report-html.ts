@@ -8,7 +8,7 @@ import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workst
 import { serverSideSubjects } from './model.js';
 import { escapeXml as esc } from './escape.js';
 import { describeFrames } from './frames.js';
-import { ctiClientPendingText, formatDuration } from './format.js';
+import { ctiClientPendingText, formatDuration, stepState } from './format.js';
 import { sessionEndText } from '../decoders/net/conn-states.js';
 import { renderTimelineSvg } from './render-svg.js';
 import { agentTitle, ctiClientTitle, lostAgentsText, lostCauseText, lostWithSession, outcomeBadge, workstationTitle } from './report-text.js';
@@ -77,7 +77,8 @@ function subjectSection(x: Section, open: boolean): string {
   const seen = new Set<string>();
   const rows = x.subject.steps
     .map((s) => {
-      const mark = !s.ok ? '<span class="failed">✗ failed</span>' : s.notCaptured ? '<span class="warning">? not captured</span>' : '<span class="ok">✓ ok</span>';
+      const state = stepState(s);
+      const mark = state === 'fail' ? '<span class="failed">✗ failed</span>' : state === 'unseen' ? '<span class="warning">? not captured</span>' : '<span class="ok">✓ ok</span>';
       return `<tr><td class="num">+${(s.start - origin).toFixed(3)}s</td><td class="num">${esc(formatDuration(s.end - s.start))}</td><td>${esc(s.phase)}</td><td>${mark}</td><td>${esc(s.summary)}${explained(s, seen)}</td><td><code>${esc(s.server)}</code></td><td class="muted">${esc(describeFrames(s.frames, s.framesTotal))}</td></tr>`;
     })
     .join('\n');

@@ -7,7 +7,7 @@
 import type { Agent, AnalysisDocument, CtiClient, Finding, Outcome, Step, Workstation } from './model.js';
 import { serverSideSubjects } from './model.js';
 import { describeFrames } from './frames.js';
-import { agentDeviceText, ctiClientPendingText, formatDuration, lostAfterLogin } from './format.js';
+import { agentDeviceText, ctiClientPendingText, formatDuration, lostAfterLogin, stepState } from './format.js';
 import { maxOf, pushAll } from '../array-loops.js';
 
 export interface TextReportOptions {
@@ -255,7 +255,8 @@ function renderServerSide(doc: AnalysisDocument, width: number, verbose: boolean
 }
 
 function renderStep(s: Step, origin: number, phaseWidth: number, width: number, findings: Finding[], paint: Paint): string[] {
-  const mark = s.ok ? (s.notCaptured ? paint('yellow', '? unseen') : paint('green', '✓ ok    ')) : paint('red', '✗ FAILED');
+  const state = stepState(s);
+  const mark = state === 'ok' ? paint('green', '✓ ok    ') : state === 'unseen' ? paint('yellow', '? unseen') : paint('red', '✗ FAILED');
   const dur = formatDuration(s.end - s.start).padStart(9);
   const head = `  ${relTime(s.start, origin).padStart(10)} ${dur}  ${s.phase.padEnd(phaseWidth)}  ${mark} `;
   const visibleHead = head.replace(/\x1b\[[0-9;]*m/g, '');
