@@ -89,3 +89,15 @@ describe('a reply captured before its request', () => {
     expect(early[0].message).toMatch(/the first, frame 37, answers frame 38\)/);
   });
 });
+
+describe('a desktop that moved to the other side before the old one reset it', () => {
+  it('ctios-flapping with its SYN to side B (frame 103) before side A’s RST (102): no failure, the reset made up for', () => {
+    const whole = analyze(join(root, 'samples', 'ctios-flapping.pcapng')).doc.workstations[0];
+    const { doc } = analyze(swapped('ctios-flapping.pcapng', 102, 103));
+    const ws = doc.workstations[0];
+    expect([ws.outcome, ws.failedPhase]).toEqual([whole.outcome, whole.failedPhase]);
+    expect(errors(doc)).toEqual([]);
+    const kinds = (w: typeof ws) => [...new Set(w.findings.map((f) => `${f.kind}:${f.severity}`))].sort();
+    expect(kinds(ws)).toEqual(kinds(whole));
+  });
+});

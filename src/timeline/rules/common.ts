@@ -18,11 +18,25 @@ export function recoveryOf(ws: WorkstationView, failed: AnalyzedStep): AnalyzedS
     // A login on a later session of the CTI service opened that session, whether or not its OPEN_CONF was captured.
     if (failed.phase === 'cti-session' && s.kind === 'cti-login' && s.ok && s.service === failed.service && s.start >= failed.start && s.facts.login?.event !== undefined) return s;
     if (!s.ok || s.id === failed.id || s.service !== failed.service || s.phase !== failed.phase) continue;
-    if (s.start < failed.start || PASSIVE_KINDS.has(s.kind)) continue;
+    if ((s.start < failed.start && !movedFirst(failed, s)) || PASSIVE_KINDS.has(s.kind)) continue;
     if (s.kind === 'giop' && failed.kind === 'giop' && s.facts.giop?.operation !== failed.facts.giop?.operation) continue;
     return s;
   }
   return undefined;
+}
+
+/** How long before a session's loss the desktop may have opened the one that replaced it (movedFirst). */
+const MOVED_FIRST_SECONDS = 5;
+
+/**
+ * A session to another server of the service that the desktop opened shortly before the old one was reset or closed
+ * and that went on after: the desktop moved first (it gave up on a silent session), and the old server's RST came
+ * after, or was captured after (two taps).
+ */
+function movedFirst(failed: AnalyzedStep, s: AnalyzedStep): boolean {
+  const f = failed.facts.conn?.failure;
+  if (failed.kind !== 'connection' || (f !== 'reset' && f !== 'closed') || s.server === failed.server) return false;
+  return s.end > failed.end && failed.start - s.start <= MOVED_FIRST_SECONDS;
 }
 
 /** A connection to the same service the host was still opening when the capture ended, after `failed` (none: undefined). */
