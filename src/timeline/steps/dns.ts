@@ -5,6 +5,22 @@ import { absorb, num, str } from './context.js';
 
 const MAX_DNS_NAMES_PER_HOST = 64;
 
+/** The step of one (name, type) a host looks up, made by its first query or answer; undefined past the cap. */
+function lookupStep(ctx: Parameters<StepBuilder['message']>[0], flow: Parameters<StepBuilder['message']>[1], m: Parameters<StepBuilder['message']>[2], key: string, qname: string, qtype: string) {
+  const host = flow.host!;
+  const dnsSteps = (host.dnsSteps ??= new Map());
+  if (dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
+  const s = ctx.newStep(flow, 'dns', m.time, 'dns');
+  if (!s) return undefined;
+  s.protocol = 'dns';
+  s.service = flow.cls?.service ?? 'dns';
+  s.label = flow.cls?.label ?? 'DNS';
+  s.replyTimeout ??= 5;
+  s.facts.dns = { qname, qtype, queries: 0, responses: 0, addresses: [], failures: 0, ok: null };
+  dnsSteps.set(key, s);
+  return s;
+}
+
 export const dnsSteps: StepBuilder = {
   message(ctx, flow, m) {
     const host = flow.host!;
@@ -13,19 +29,8 @@ export const dnsSteps: StepBuilder = {
     const qtype = str(m.fields.qtypeName) ?? str(m.fields.qtype) ?? '?';
     const key = `${qname}|${qtype}`;
     if (m.type === 'query') {
-      const dnsSteps = (host.dnsSteps ??= new Map());
-      let s = dnsSteps.get(key);
-      if (!s) {
-        if (dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
-        s = ctx.newStep(flow, 'dns', m.time, 'dns');
-        if (!s) return undefined;
-        s.protocol = 'dns';
-        s.service = flow.cls?.service ?? 'dns';
-        s.label = flow.cls?.label ?? 'DNS';
-        s.replyTimeout ??= 5;
-        s.facts.dns = { qname, qtype, queries: 0, responses: 0, addresses: [], failures: 0, ok: null };
-        dnsSteps.set(key, s);
-      }
+      const s = host.dnsSteps?.get(key) ?? lookupStep(ctx, flow, m, key, qname, qtype);
+      if (!s) return undefined;
       absorb(s, m);
       s.count++;
       s.facts.dns!.queries++;
@@ -33,7 +38,8 @@ export const dnsSteps: StepBuilder = {
       return s;
     }
     const p = ctx.resolve(flow, id, m);
-    const s = p?.step ?? host.dnsSteps?.get(key);
+    // An answer whose query the capture lost is the lookup's all the same: the resolver answered it.
+    const s = p?.step ?? host.dnsSteps?.get(key) ?? (qname ? lookupStep(ctx, flow, m, key, qname, qtype) : undefined);
     if (!s || !s.facts.dns) return undefined;
     absorb(s, m);
     const d = s.facts.dns;
