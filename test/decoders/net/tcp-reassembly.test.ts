@@ -287,8 +287,8 @@ describe('TcpDirection', () => {
 describe('TcpDirection: bytes the peer acknowledged that the capture never showed', () => {
   /** An ACK from the peer in frame `frame` at time `time` for relative offset `upTo` of a stream based at isn+1. */
   const ack = (d: TcpDirection, sink: Sink, isn: number, upTo: number, frame: number, time: number) => d.acked((isn + 1 + upTo) | 0, frame, time, sink);
-
-  it('a reply dropped at the capture point with nothing after it is a gap once a later ACK still claims it, at the first ACK', () => {
+  /** A server direction and a sink that notes each gap with its frame and time. */
+  const timedGaps = () => {
     const d = new CountingDirection('s2c');
     const sink = new Sink();
     const times: number[] = [];
@@ -297,6 +297,11 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
       sink.frames.push(frame);
       times.push(time);
     };
+    return { d, sink, times };
+  };
+
+  it('a reply dropped at the capture point with nothing after it is a gap once a later ACK still claims it, at the first ACK', () => {
+    const { d, sink, times } = timedGaps();
     syn(d, 500);
     seg(d, sink, 500, 0, 'reply1', 3);
     ack(d, sink, 500, 6, 4, 0.01); // what was seen: nothing to say
@@ -315,14 +320,7 @@ describe('TcpDirection: bytes the peer acknowledged that the capture never showe
   });
 
   it('a hole a later ACK extended is a gap at each part’s own proof (a reply due by the later one may be in the second)', () => {
-    const d = new CountingDirection('s2c');
-    const sink = new Sink();
-    const times: number[] = [];
-    sink.gap = (_dir: Direction, length: number, frame: number, time: number) => {
-      sink.out.push(`[gap ${length}]`);
-      sink.frames.push(frame);
-      times.push(time);
-    };
+    const { d, sink, times } = timedGaps();
     syn(d, 500);
     seg(d, sink, 500, 0, 'reply1', 3);
     ack(d, sink, 500, 16, 6, 0.5); // 10 bytes acknowledged, none captured
