@@ -328,7 +328,9 @@ export const ged188Steps: StepBuilder = {
       case 'FAILURE_CONF':
       case 'CONTROL_FAILURE_CONF': {
         const p = ctx.resolve(flow, invoke, m);
-        const s = p?.step ?? (g.open && !g.open.facts.open?.confirmed ? g.open : gedEvents(ctx, flow, g, m));
+        // An OPEN_REQ is refused with FAILURE_CONF; a CONTROL_FAILURE_CONF answers a control request (a login whose
+        // request the capture lost), never the open, even while the open is unconfirmed (its OPEN_CONF lost too).
+        const s = p?.step ?? (g.open && !g.open.facts.open?.confirmed && m.type === 'FAILURE_CONF' ? g.open : gedEvents(ctx, flow, g, m));
         if (!s) return undefined;
         absorb(s, m);
         if (s.kind === 'cti-heartbeat') {
