@@ -810,9 +810,9 @@ class FlowTrackerImpl implements FlowTracker {
         this.holdBack(f, { c2s, seq, syn: (flags & SYN) !== 0, fin: (flags & FIN) !== 0, data: buf.slice(t + headerLength, t + headerLength + captured), missing, frame: p.frame, time: p.time, ack: ackNum });
         retransmission = false;
       } else {
-        // The peer sending past the bytes the held-back segments acknowledged: those were lost, so the held-back
-        // segments came before this one.
-        if (held !== null && declared > 0 && ((seq - held[0].ack) | 0) >= 0 && me.waitsFor(held[0].ack)) this.releaseHeldBack(f, true);
+        // The peer sending past the bytes the held-back segments acknowledged: those were lost (proven now, or already
+        // by a later ACK of theirs), so the held-back segments came before this one.
+        if (held !== null && declared > 0 && ((seq - held[0].ack) | 0) >= 0) this.releaseHeldBack(f, true);
         retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, outOfOrderWindow(f));
         if (held !== null && this.heldBack.has(f)) this.releaseHeldBack(f, false);
       }
