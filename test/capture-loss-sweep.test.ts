@@ -95,4 +95,12 @@ describe('packets lost from the capture make no false red line', () => {
     expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'login', 'agent-login-failed']);
     expect(ws.findings.some((f) => f.kind === 'cti-open-failed' || f.kind === 'timeout')).toBe(false);
   });
+
+  it('agent-login-refused with the desktop’s CLOSE_REQ and FIN lost: the server’s CLOSE_CONF says the desktop asked', () => {
+    const s = SCENARIOS['agent-login-refused']();
+    expect(falseAlarms(s, analyze(s), [40, 42])).toEqual([]);
+    const ws = analyze({ ...s, packets: s.packets.filter((_, i) => i + 1 !== 40 && i + 1 !== 42) }).workstations[0];
+    expect(ws.findings.some((f) => f.kind === 'session-closed')).toBe(false);
+    expect(ws.steps.some((st) => st.summary.includes('session closed by the client'))).toBe(true);
+  });
 });

@@ -518,6 +518,8 @@ export const ged188Steps: StepBuilder = {
         const e = countedEvent(ctx, flow, g, m);
         if (!e) return undefined;
         const ev = e.facts.events!;
+        // A CLOSE_CONF answers its peer's CLOSE_REQ: that side asked to close, whether or not the request was captured.
+        if (m.type === 'CLOSE_CONF' && ev.closeBy === undefined) ev.closeBy = m.direction === 's2c' ? 'c2s' : 's2c';
         if (m.type === 'FAILURE_EVENT' && !ev.failureEvent) {
           ev.failureEvent = { status: num(m.fields.status), statusName: str(m.fields.statusName), frame: m.frame, time: m.time };
         }
