@@ -535,10 +535,14 @@ describe('ctiscope analyze', () => {
       expect(ws.findings[0].message).toMatch(/acquireLicense → no reply\. Yet the desktop went on to cti-session \(192\.168\.100\.1:12028, frame 29\), which it does only with its licence: the reply is more likely one the capture lost/);
     });
 
-    it('and its SYN-ACK too: the desktop’s ACK of the handshake shows the server answered', () => {
+    it('the licence reply and the SYN-ACK: the desktop’s ACK of the handshake shows the server answered, and where its stream began', () => {
+      // Frames 23 (SYN-ACK) and 26 (the reply): the desktop's ACK (24) acknowledges the server's ISN, so the server's
+      // stream starts there and the desktop's ACK of the reply (27, ack 45) proves the 44 bytes it lacks.
       const ws = run('cad-login-ok.pcapng', 'no-licence-synack.pcapng', [23, 26]).workstations[0];
       expect(ws.outcome).toBe('logged-in');
-      expect(judged(ws)).toEqual(['timeout:warning']);
+      expect(judged(ws)).toEqual(['capture-gap:warning']);
+      expect(ws.findings[0].message).toMatch(/^44 bytes from 192\.168\.100\.1:3000 .* The reply to acquireLicense \(frame 24\) may be among them/);
+      expect(ws.steps.find((s: { phase: string }) => s.phase === 'licensing')).toMatchObject({ ok: true, notCaptured: true });
     });
 
     it('the login, its hole proven only by the next heartbeat 30 s on: not counted as unanswered', () => {

@@ -728,8 +728,11 @@ class FlowTrackerImpl implements FlowTracker {
     // A SYN-ACK acknowledges the peer's initial sequence number: its stream starts there, even when its SYN is captured
     // later (two taps' clocks apart) or not at all, so that bytes this side acknowledges are known to be the peer's.
     const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
-    const peer = synAck ? (c2s ? (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits)) : (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits))) : c2s ? f.s2c : f.c2s;
-    if (synAck) peer!.startAt(ackNum);
+    // The client's ACK after its SYN acknowledges the server's initial sequence number too: with the SYN-ACK lost from
+    // the capture, the server's stream still starts there, so that its first bytes, lost as well, are a gap.
+    const handshakeAck = !synAck && c2s && (flags & (SYN | ACK)) === ACK && f.syns > 0 && (f.s2c === null || !f.s2c.started);
+    const peer = synAck || handshakeAck ? (c2s ? (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits)) : (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits))) : c2s ? f.s2c : f.c2s;
+    if (synAck || handshakeAck) peer!.startAt(ackNum);
     const shift = c2s ? 0 : 8;
     if (c2s) {
       f.pktC2s++;
