@@ -13,7 +13,7 @@ import { caughtSessionOwners, mergedClient, type CtiClientState } from './subjec
 import { buildAgents, movedFromOutcome, type DesktopLinks } from './subjects/agent-document.js';
 import { patternOf } from './patterns.js';
 import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
-import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds } from './format.js';
+import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds, stillConnecting } from './format.js';
 import { foldOtherLookups } from './lookups.js';
 import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
@@ -624,7 +624,7 @@ function singleSummary(ws: Workstation): string {
   const unseen = ws.steps.find((s) => s.notCaptured && isStartupPhase(s.phase));
   if (unseen) return `${who}: the start-up is not complete in this capture: at ${unseen.phase}, ${unseen.summary}`;
   // The capture ended while the desktop still waited for a server to answer its SYNs.
-  const waiting = ws.steps.find((s) => !s.ok && s.detail?.pending !== undefined && s.detail.syns !== undefined && isStartupPhase(s.phase));
+  const waiting = ws.steps.find((s) => stillConnecting(s) && isStartupPhase(s.phase));
   if (waiting) return `${who}: the start-up is not complete in this capture: at ${waiting.phase}, ${waiting.summary}`;
   // A CTI OS desktop's login is inside a format that is not public: what can be said is whether its session is up.
   const ctios = ws.desktop === 'ctios' ? ws.steps.filter((s) => s.protocol === 'ctios' && s.ok && !s.notCaptured) : [];

@@ -82,8 +82,13 @@ export type StepState = 'ok' | 'fail' | 'unseen';
 
 type GlanceStep = { ok: boolean; notCaptured?: true; detail?: { pending?: number; syns?: number } };
 
+/** A connection whose SYNs were still unanswered when the capture ended too soon to tell (describe.ts sets `pending`). */
+export function stillConnecting(step: GlanceStep): boolean {
+  return !step.ok && step.detail?.pending !== undefined && step.detail.syns !== undefined;
+}
+
 export function stepState(step: GlanceStep): StepState {
-  if (!step.ok) return step.detail?.pending !== undefined && step.detail.syns !== undefined ? 'unseen' : 'fail';
+  if (!step.ok) return stillConnecting(step) ? 'unseen' : 'fail';
   return step.notCaptured ? 'unseen' : 'ok';
 }
 

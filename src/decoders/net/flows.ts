@@ -39,7 +39,6 @@ import {
 } from './ip.js';
 import { decodeLink, LinkLayer, LinkStatus } from './link.js';
 import { DuplicateFilter } from './duplicates.js';
-
 import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
 
 /** IP packets looked at for copies of one another at the start, then in a window of every COPY_REPROBE. */
@@ -730,9 +729,10 @@ class FlowTrackerImpl implements FlowTracker {
     const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
     // The client's ACK after its SYN acknowledges the server's initial sequence number too: with the SYN-ACK lost from
     // the capture, the server's stream still starts there, so that its first bytes, lost as well, are a gap.
-    const handshakeAck = !synAck && c2s && (flags & (SYN | ACK)) === ACK && f.syns > 0 && (f.s2c === null || !f.s2c.started);
-    const peer = synAck || handshakeAck ? (c2s ? (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits)) : (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits))) : c2s ? f.s2c : f.c2s;
-    if (synAck || handshakeAck) peer!.startAt(ackNum);
+    const handshakeAck = c2s && (flags & (SYN | ACK)) === ACK && f.syns > 0 && (f.s2c === null || !f.s2c.started);
+    const startsPeer = synAck || handshakeAck;
+    const peer = startsPeer ? (c2s ? (f.s2c ??= new TcpDirection('s2c', this.reassemblyLimits)) : (f.c2s ??= new TcpDirection('c2s', this.reassemblyLimits))) : c2s ? f.s2c : f.c2s;
+    if (startsPeer) peer!.startAt(ackNum);
     const shift = c2s ? 0 : 8;
     if (c2s) {
       f.pktC2s++;

@@ -39,9 +39,14 @@ function movedFirst(failed: AnalyzedStep, s: AnalyzedStep): boolean {
   return s.end > failed.end && failed.start - s.start <= MOVED_FIRST_SECONDS;
 }
 
+/** A connection the host was still opening when the capture ended, to the same service as `failed`, begun after it. */
+function connectsAgainAfter(p: PendingConnect, failed: AnalyzedStep): boolean {
+  return p.service === failed.service && p.time >= failed.end - 1e-6;
+}
+
 /** A connection to the same service the host was still opening when the capture ended, after `failed` (none: undefined). */
 export function reconnectingAfter(ws: WorkstationView, failed: AnalyzedStep): PendingConnect | undefined {
-  return ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end - 1e-6);
+  return ws.connecting?.find((p) => connectsAgainAfter(p, failed));
 }
 
 /**
@@ -89,9 +94,7 @@ export function stillTrying(s: AnalyzedStep): boolean {
  * capture. A desktop going round servers that all refused it already is not one: its next attempt is no news.
  */
 export function failoverAtEnd(ws: WorkstationView, failed: AnalyzedStep): PendingConnect | undefined {
-  return ws.connecting?.find(
-    (p) => p.service === failed.service && p.time >= failed.end - 1e-6 && !ws.steps.some((o) => !o.ok && o.service === failed.service && o.server === p.server && o.start < p.time),
-  );
+  return ws.connecting?.find((p) => connectsAgainAfter(p, failed) && !ws.steps.some((o) => !o.ok && o.service === failed.service && o.server === p.server && o.start < p.time));
 }
 
 /**
@@ -141,10 +144,16 @@ function failedForNoReply(s: AnalyzedStep): boolean {
  * is not known). Undefined when the desktop went no further.
  */
 export function wentOnPast(ws: WorkstationView, step: AnalyzedStep): AnalyzedStep | undefined {
-  const phase = STARTUP_PHASES.indexOf(step.phase);
-  if (phase < 0 || !failedForNoReply(step)) return undefined;
+  if (!isStartupPhase(step.phase) || !failedForNoReply(step)) return undefined;
   const su = splitStartups(ws.steps).find((x) => x.steps.some((s) => s.id === step.id));
-  return su?.steps.find((s) => STARTUP_PHASES.indexOf(s.phase) > phase && s.start >= step.start);
+  return su ? laterPhaseStep(su.steps, step.phase, step.start) : undefined;
+}
+
+/** The first of `steps` in a start-up phase after `phase` (licensing, CTI, login or services after config) begun at `time` or later. */
+export function laterPhaseStep(steps: readonly AnalyzedStep[], phase: string, time: number): AnalyzedStep | undefined {
+  const order = STARTUP_PHASES as readonly string[];
+  const after = order.indexOf(phase);
+  return steps.find((s) => order.indexOf(s.phase) > after && s.start >= time);
 }
 
 /**

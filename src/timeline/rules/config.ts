@@ -3,7 +3,7 @@ import type { Rule, WorkstationView } from '../state.js';
 import { codeText, hostOf } from '../format.js';
 import { explainLdapResult } from './explain.js';
 import { emptySearchText } from '../describe.js';
-import { isStartupPhase, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf, unfinishedAtEnd, wentOnPast } from './common.js';
+import { laterPhaseStep, makeFinding, recoveryOf, serverText, severityFor, stepText, framesOf, unfinishedAtEnd, wentOnPast } from './common.js';
 
 /**
  * Seconds the capture must go on after a search that found nothing before "the desktop went no further" is said,
@@ -69,7 +69,7 @@ export const diagnoseConfigDownload: Rule = (ws) => {
 
 /** The desktop went on past its configuration after `time`: a licensing, CTI or services step began then or later. */
 function wentOnAfter(ws: WorkstationView, time: number): boolean {
-  return ws.steps.some((o) => o.phase !== 'config' && o.phase !== 'dns' && isStartupPhase(o.phase) && o.start >= time);
+  return laterPhaseStep(ws.steps, 'config', time) !== undefined;
 }
 
 /**

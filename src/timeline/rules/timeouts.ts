@@ -1,5 +1,5 @@
 import type { Finding } from '../model.js';
-import type { Rule } from '../state.js';
+import type { AnalyzedStep, Rule, WorkstationView } from '../state.js';
 import { formatDuration } from '../format.js';
 import { DEFAULT_REPLY_TIMEOUT } from '../describe.js';
 import { makeFinding, serverText, severityFor, uniqueFrames, wentOnPast } from './common.js';
@@ -8,7 +8,7 @@ import { makeFinding, serverText, severityFor, uniqueFrames, wentOnPast } from '
 const GOT: Record<string, string> = { config: 'configuration', licensing: 'licence', 'cti-session': 'CTI session open', login: 'agent logged in' };
 
 /** " Yet the desktop went on to …" for a request whose desktop went on past its step (wentOnPast); '' otherwise. */
-function wentOnText(ws: Parameters<Rule>[0], s: Parameters<typeof wentOnPast>[1]): string {
+function wentOnText(ws: WorkstationView, s: AnalyzedStep): string {
   const next = wentOnPast(ws, s);
   if (!next) return '';
   return ` Yet the desktop went on to ${next.phase} (${next.server}, frame ${next.frames[0]}), which it does only with its ${GOT[s.phase] ?? s.phase}: the reply is more likely one the capture lost (with the desktop's ACK of it) than one never sent.`;

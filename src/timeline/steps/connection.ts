@@ -32,6 +32,12 @@ function stillTryingFor(r: FlowRecord, seenUntil: number | undefined): number | 
   return after < Math.max(r.synSpan, SYN_SETTLE) ? after : undefined;
 }
 
+/** A connection its host was still opening when the capture ended (HostState.connecting, capped). */
+function noteConnecting(flow: FlowState, r: FlowRecord): void {
+  const list = (flow.host!.connecting ??= []);
+  if (list.length < MAX_CONNECTING) list.push({ server: flow.info.server, service: flow.cls?.service ?? flow.info.server, label: flow.cls?.label ?? `service on port ${flow.info.serverPort}`, frame: r.firstFrame, time: r.start });
+}
+
 /** The client's FIN or RST came before the server's (Zeek history: upper case is the client's). */
 function clientClosedFirst(history: string): boolean {
   for (const c of history) {
@@ -90,8 +96,7 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   let failure: ConnFailure | undefined;
   if (r.state === 'REJ' || onlyRst) failure = 'refused';
   else if (!answered && !icmp && r.state === 'S0' && seenUntil !== undefined && seenUntil - r.start < SYN_SETTLE) {
-    const list = (host.connecting ??= []);
-    if (list.length < MAX_CONNECTING) list.push({ server: flow.info.server, service: flow.cls?.service ?? flow.info.server, label: flow.cls?.label ?? `service on port ${flow.info.serverPort}`, frame: r.firstFrame, time: r.start });
+    noteConnecting(flow, r);
     return undefined;
   }
   else if (!answered && (r.state === 'S0' || r.state === 'RSTOS0' || r.state === 'SH' || icmp)) failure = 'unreachable';
@@ -106,11 +111,8 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   if (!failure && !answered) return undefined;
   const portCheck = !failure && r.synAckFrame !== undefined && r.payloadBytes.c2s === 0 && r.payloadBytes.s2c === 0 && clientClosedFirst(r.history);
   const stillTrying = failure === 'unreachable' && !icmp ? stillTryingFor(r, seenUntil) : undefined;
-  // The host was still opening this connection when the capture ended (for the rules that ask: common.ts reconnectingAfter).
-  if (stillTrying !== undefined) {
-    const list = (host.connecting ??= []);
-    if (list.length < MAX_CONNECTING) list.push({ server: flow.info.server, service: flow.cls?.service ?? flow.info.server, label: flow.cls?.label ?? `service on port ${flow.info.serverPort}`, frame: r.firstFrame, time: r.start });
-  }
+  // The host was still opening this connection when the capture ended (for the rules that ask: rules/common.ts).
+  if (stillTrying !== undefined) noteConnecting(flow, r);
 
   const bytes = { c2s: r.payloadBytes.c2s, s2c: r.payloadBytes.s2c };
   if (failure === 'unreachable' || failure === 'refused') {

@@ -1,12 +1,14 @@
 /** DNS: one step per (name, type) a host looked up, with its answers or failure. */
 
-import type { StepBuilder } from './context.js';
+import type { DecodedMessage } from '../../decoders/types.js';
+import type { StepState } from '../state.js';
+import type { FlowState, StepBuilder, StepContext } from './context.js';
 import { absorb, num, str } from './context.js';
 
 const MAX_DNS_NAMES_PER_HOST = 64;
 
 /** The step of one (name, type) a host looks up, made by its first query or answer; undefined past the cap. */
-function lookupStep(ctx: Parameters<StepBuilder['message']>[0], flow: Parameters<StepBuilder['message']>[1], m: Parameters<StepBuilder['message']>[2], key: string, qname: string, qtype: string) {
+function lookupStep(ctx: StepContext, flow: FlowState, m: DecodedMessage, key: string, qname: string, qtype: string): StepState | undefined {
   const host = flow.host!;
   const dnsSteps = (host.dnsSteps ??= new Map());
   if (dnsSteps.size >= MAX_DNS_NAMES_PER_HOST) return undefined;
