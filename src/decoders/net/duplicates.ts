@@ -39,10 +39,13 @@ export class DuplicateFilter {
   copied = 0;
 
   /**
-   * True when the IP packet `ip` (its header at buf[ip.headerOffset], `end` the end of the captured bytes) copies
-   * a recent packet; else it is remembered and false is returned.
+   * True when the IP packet `ip` of the captured packet `p` (its header at buf[ip.headerOffset], `end` the end of the
+   * captured bytes) copies a recent packet; else it is remembered and false is returned.
    */
-  isCopy(buf: Uint8Array, end: number, ip: IpPacket, frame: number, time: number): boolean {
+  isCopy(buf: Uint8Array, end: number, ip: IpPacket, p: { frame: number; time: number }): boolean {
+    // Frame and time read from the packet: passed as numbers, the time would be a new heap number on every call.
+    const frame = p.frame;
+    const time = p.time;
     const h = ip.headerOffset;
     const t = ip.payloadOffset;
     // A runt without the key's words is never taken for a copy, nor remembered.

@@ -39,7 +39,7 @@ import {
 } from './ip.js';
 import { decodeLink, LinkLayer, LinkStatus } from './link.js';
 import { DuplicateFilter } from './duplicates.js';
-import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits } from './tcp-reassembly.js';
+import { TcpDirection, UNSEEN_ACK_SETTLE, type ReassemblyLimits, type SegmentStamp } from './tcp-reassembly.js';
 
 /** IP packets looked at for copies of one another at the start, then in a window of every COPY_REPROBE. */
 const COPY_FIRST = 20_000;
@@ -172,7 +172,7 @@ const OUT_OF_ORDER_WINDOW = 30;
 const MAX_RTT = 0x3fffffff;
 
 /** History letters, one bit each per direction; upper case from the client. */
-const HISTORY_LETTERS = 'SHADFRTG';
+const HISTORY_LETTERS = 'SHADFRTGshadfrtg';
 const H_SYN = 0;
 const H_SYNACK = 1;
 const H_ACK = 2;
@@ -522,6 +522,8 @@ class FlowTrackerImpl implements FlowTracker {
    * not a field of each, as nearly no flow ever needs it.
    */
   private readonly heldBack = new Map<TcpFlow, HeldBackSegment[]>();
+  /** The packet's segment, where and when, reused for every TCP packet (SegmentStamp says why). */
+  private readonly segmentAt: SegmentStamp = { seq: 0, frame: 0, time: 0 };
 
   constructor(opts: FlowTrackerOptions) {
     this.externalSweep = opts.externalSweep ?? false;
@@ -606,7 +608,7 @@ class FlowTrackerImpl implements FlowTracker {
     if (this.copies !== undefined) {
       if (this.copyProbe > 0 || stats.duplicates > 0) {
         this.copyProbe--;
-        if (this.copies.isCopy(data, end, ip, p.frame, time)) {
+        if (this.copies.isCopy(data, end, ip, p)) {
           this.countCopy(p.frame);
           return;
         }
@@ -804,9 +806,18 @@ class FlowTrackerImpl implements FlowTracker {
     let consumer = f.consumer;
     if (consumer === DEFERRED) consumer = declared > 0 && !(flags & RST) ? this.openConsumer(f) : null;
     // The ACK first: the sender had the peer's bytes it acknowledges before it sent this segment's.
-    if (flags & ACK && peer !== null) peer.acked(ackNum, p.frame, p.time, consumer);
-    if (flags & RST) retransmission = me.segment(seq, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, p.frame, p.time, null);
-    else {
+    // acked() only when it has work (acksAhead, inlined): its call would box the numbers it takes (SegmentStamp).
+    if (flags & ACK && peer !== null && peer.acksAhead(ackNum)) peer.acked(ackNum, p.frame, p.time, consumer);
+    const at = this.segmentAt;
+    at.seq = seq;
+    at.frame = p.frame;
+    at.time = p.time;
+    if (flags & RST) retransmission = me.segment(at, (flags & SYN) !== 0, false, buf, t + headerLength, 0, 0, null);
+    else if (declared === 0 && !(flags & (SYN | FIN))) {
+      // A bare ACK is nothing in this side's stream: segment() would only drop acknowledged bytes seen since.
+      me.dropSeenUnseen();
+      retransmission = false;
+    } else {
       const held = this.heldBackOf(f);
       if ((held !== null && held[0].c2s === c2s) || (held === null && declared > 0 && flags & ACK && peer !== null && peer.waitsFor(ackNum))) {
         // This side had the peer's bytes when it sent these: they come later in the capture (or not at all).
@@ -816,7 +827,7 @@ class FlowTrackerImpl implements FlowTracker {
         // The peer sending past the bytes the held-back segments acknowledged: those were lost (proven now, or already
         // by a later ACK of theirs), so the held-back segments came before this one.
         if (held !== null && declared > 0 && ((seq - held[0].ack) | 0) >= 0) this.releaseHeldBack(f, true);
-        retransmission = me.segment(seq, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, p.frame, p.time, consumer, outOfOrderWindow(f));
+        retransmission = me.segment(at, (flags & SYN) !== 0, (flags & FIN) !== 0, buf, t + headerLength, captured, missing, consumer, outOfOrderWindow(f));
         if (held !== null && this.heldBack.has(f)) this.releaseHeldBack(f, false);
       }
     }
@@ -859,7 +870,7 @@ class FlowTrackerImpl implements FlowTracker {
     const window = outOfOrderWindow(f);
     for (let i = 0; i < ready; i++) {
       const h = list[i];
-      if (me.segment(h.seq, h.syn, h.fin, h.data, 0, h.data.length, h.missing, h.frame, h.time, consumer, window)) this.countRetransmission(f, shift);
+      if (me.segment(h, h.syn, h.fin, h.data, 0, h.data.length, h.missing, consumer, window)) this.countRetransmission(f, shift);
     }
     if (consumer !== null) this.weigh(f, consumer);
     this.markGaps(f, shift, me, peer, gapsBefore, peerGapsBefore);
@@ -910,8 +921,7 @@ class FlowTrackerImpl implements FlowTracker {
     const m = 1 << bit;
     if (f.historyBits & m) return;
     f.historyBits |= m;
-    const letter = HISTORY_LETTERS[bit & 7];
-    f.history += bit < 8 ? letter : letter.toLowerCase();
+    f.history += HISTORY_LETTERS[bit];
   }
 
   // ---- UDP ---------------------------------------------------------------------------------------------

@@ -61,6 +61,17 @@ const SYN_SEEN = 2;
 const FIN_SEEN = 4;
 const DATALESS = 8;
 
+/**
+ * Where and when a segment is. Read from an object, not passed as three numbers: V8 passes a number that is not a
+ * small integer (a sequence number past 2^30, any time) to a function it did not inline as a new heap number, and
+ * segment() runs on every packet. The tracker reuses one for the packets it reads; a held-back segment is its own.
+ */
+export interface SegmentStamp {
+  seq: number;
+  frame: number;
+  time: number;
+}
+
 export class TcpDirection {
   private flags = 0;
   /** Sequence number of the next byte to deliver. */
@@ -142,27 +153,27 @@ export class TcpDirection {
   }
 
   /**
-   * One segment from this direction. The payload is buf[offset, offset+captured); `missing` more bytes
-   * were declared by the IP header but cut by the snaplen. Returns true when it counts as a retransmission
+   * One segment from this direction, at `at` (its sequence number, frame and time). The payload is
+   * buf[offset, offset+captured); `missing` more bytes were declared by the IP header but cut by the snaplen. Returns true when it counts as a retransmission
    * (data already seen, or a repeated SYN or FIN). Bytes already seen that come within `window` (0.1 ms units; the
    * handshake's round trip, or 3 ms) of the last segment that brought new ones, and do not end where the highest
    * seen do, are out of order, as tshark tells them apart, and not counted.
    */
   segment(
-    seq: number,
+    at: SegmentStamp,
     syn: boolean,
     fin: boolean,
     buf: Uint8Array,
     offset: number,
     captured: number,
     missing: number,
-    frame: number,
-    time: number,
     sink: StreamSink | null,
     window = 0,
   ): boolean {
     let retransmission = false;
-    seq = seq | 0;
+    let seq = at.seq | 0;
+    const frame = at.frame;
+    const time = at.time;
     if (syn) {
       if (this.synSeen && seq === this.isn) retransmission = true;
       else if (!this.synSeen) {
@@ -230,6 +241,17 @@ export class TcpDirection {
    * that the peer has already received will never be filled by this capture: report it and deliver what follows.
    * Acknowledged bytes past everything seen are noted, and reported as a gap once settled (UNSEEN_ACK_SETTLE).
    */
+  /**
+   * Whether an ACK of `ack` acknowledges bytes past those delivered, the only case in which acked() has work. Most
+   * ACKs do not, and the tracker asks this (small enough to be inlined) first: a call to acked() boxes a sequence
+   * number past 2^30 and the time as heap numbers, one garbage object each, on every packet.
+   */
+  acksAhead(ack: number): boolean {
+    if (!this.started) return false;
+    const jump = (this.dataLimit(ack) - this.nextSeq) | 0;
+    return jump > 0 && jump <= MAX_ACK_JUMP;
+  }
+
   acked(ack: number, frame: number, time: number, sink: StreamSink | null): void {
     if (!this.started) return;
     const limit = this.dataLimit(ack);
@@ -286,7 +308,7 @@ export class TcpDirection {
    * Forgets acknowledged bytes once everything up to them has been seen: the data, and the FIN, which takes a
    * sequence number of its own (a peer's FIN-ACK captured before this side's FIN acknowledges one past the data).
    */
-  private dropSeenUnseen(): void {
+  dropSeenUnseen(): void {
     const u = this.unseen;
     if (u === null) return;
     const seen = this.finSeen && this.nextSeq === this.finSeq ? (this.finSeq + 1) | 0 : this.nextSeq;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TcpDirection, type StreamSink } from '../../../src/decoders/net/tcp-reassembly.js';
+import { TcpDirection, type SegmentStamp, type StreamSink } from '../../../src/decoders/net/tcp-reassembly.js';
 import type { Direction } from '../../../src/decoders/types.js';
 import { text } from './packets.js';
 
@@ -30,17 +30,19 @@ class Sink implements StreamSink {
   }
 }
 
+const stamp = (seq: number, frame: number, time: number): SegmentStamp => ({ seq, frame, time });
+
 /** Feeds a segment of `s` starting at relative offset `at` of a stream whose first data byte is isn+1. */
 function seg(d: TcpDirection, sink: Sink, isn: number, at: number, s: string, frame: number, opts: { fin?: boolean; missing?: number } = {}): boolean {
   const b = text(s);
   // Pad the buffer so that offsets matter (the segment is not at index 0 of its frame).
   const frameBuf = new Uint8Array(b.length + 10);
   frameBuf.set(b, 10);
-  return d.segment((isn + 1 + at) | 0, false, opts.fin ?? false, frameBuf, 10, b.length, opts.missing ?? 0, frame, frame, sink);
+  return d.segment(stamp((isn + 1 + at) | 0, frame, frame), false, opts.fin ?? false, frameBuf, 10, b.length, opts.missing ?? 0, sink);
 }
 
 function syn(d: TcpDirection, isn: number, frame = 1): boolean {
-  return d.segment(isn, true, false, new Uint8Array(0), 0, 0, 0, frame, frame, null);
+  return d.segment(stamp(isn, frame, frame), true, false, new Uint8Array(0), 0, 0, 0, null);
 }
 
 describe('TcpDirection', () => {
@@ -109,7 +111,7 @@ describe('TcpDirection', () => {
     syn(d, 0);
     let frame = 2;
     // 30 units of 0.1 ms: tshark's 3 ms window when the handshake's round trip is unknown.
-    const send = (seq: number, len: number, time: number, window = 30) => d.segment(seq, false, false, new Uint8Array(len), 0, len, 0, frame++, time, sink, window);
+    const send = (seq: number, len: number, time: number, window = 30) => d.segment(stamp(seq, frame++, time), false, false, new Uint8Array(len), 0, len, 0, sink, window);
     expect(send(1, 100, 1000)).toBe(false);
     expect(send(101, 100, 1000.0001)).toBe(false); // the highest byte seen is now 200
     expect(send(1, 100, 1000.001)).toBe(false); // 0.9 ms after the last new bytes, ending short of the highest: out of order
@@ -118,7 +120,7 @@ describe('TcpDirection', () => {
     expect(send(1, 100, 1000.5001, 0)).toBe(true); // no window (a caller that does not tell them apart): every repeat counts
     expect(send(201, 10, 1000.6)).toBe(false);
     // A FIN is the sequence number after the data: bytes ending at the last data byte do not end at the highest.
-    expect(d.segment(211, false, true, new Uint8Array(0), 0, 0, 0, frame++, 1000.6, sink, 30)).toBe(false);
+    expect(d.segment(stamp(211, frame++, 1000.6), false, true, new Uint8Array(0), 0, 0, 0, sink, 30)).toBe(false);
     expect(send(201, 10, 1000.601)).toBe(false);
     expect(d.retransmissions).toBe(3);
     expect(sink.stream.length).toBe(210);
@@ -141,7 +143,7 @@ describe('TcpDirection', () => {
     expect(syn(d, 77)).toBe(false);
     expect(syn(d, 77)).toBe(true);
     seg(d, sink, 77, 0, 'bye', 3, { fin: true });
-    expect(d.segment(77 + 1 + 3, false, true, new Uint8Array(0), 0, 0, 0, 4, 4, sink)).toBe(true);
+    expect(d.segment(stamp(77 + 1 + 3, 4, 4), false, true, new Uint8Array(0), 0, 0, 0, sink)).toBe(true);
     expect(d.retransmissions).toBe(2);
   });
 
@@ -243,10 +245,10 @@ describe('TcpDirection', () => {
   it('keeps sequence bookkeeping without a sink (no copies)', () => {
     const d = new CountingDirection('c2s');
     syn(d, 0);
-    d.segment(1 + 4, false, false, new Uint8Array(4), 0, 4, 0, 2, 2, null);
-    d.segment(1, false, false, new Uint8Array(4), 0, 4, 0, 3, 3, null);
+    d.segment(stamp(1 + 4, 2, 2), false, false, new Uint8Array(4), 0, 4, 0, null);
+    d.segment(stamp(1, 3, 3), false, false, new Uint8Array(4), 0, 4, 0, null);
     expect(d.deliveredBytes).toBe(8);
-    expect(d.segment(1, false, false, new Uint8Array(4), 0, 4, 0, 4, 4, null)).toBe(true);
+    expect(d.segment(stamp(1, 4, 4), false, false, new Uint8Array(4), 0, 4, 0, null)).toBe(true);
   });
 
   it('delivers the exact stream for any order, duplication and split of the segments', () => {
