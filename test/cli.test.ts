@@ -524,15 +524,40 @@ describe('ctiscope analyze', () => {
   });
 
   describe('a reply lost from the capture together with the desktop’s ACK of it (a burst lost on a busy port)', () => {
+    /** The ACK alone of the IPv4 TCP segment in `data` (its headers, no payload), as a delayed ACK sent before a slow reply. */
+    const pureAckOf = (data: Uint8Array): Uint8Array => {
+      const ip = 14;
+      const ipLen = (data[ip] & 0x0f) * 4;
+      const tcpLen = (data[ip + ipLen + 12] >> 4) * 4;
+      const b = data.slice(0, ip + ipLen + tcpLen);
+      b[ip + 2] = 0;
+      b[ip + 3] = ipLen + tcpLen;
+      b[ip + ipLen + 13] &= ~0x08; // no PSH
+      return b;
+    };
+
     const run = (sample: string, name: string, lost: number[]) => JSON.parse(ctiscope(['analyze', sampleFrames(sample, name, (f) => !lost.includes(f)), '--json']).stdout);
     const judged = (w: { findings: { kind: string; severity: string }[] }) => w.findings.map((f) => `${f.kind}:${f.severity}`);
 
-    it('the licence: the desktop went on to its CTI session, so it had one; a warning, no licensing-failed', () => {
-      // cad-login-ok without frames 26 (GIOP Reply to acquireLicense) and 27 (its ACK): nothing more on that connection.
+    it('the licence: nothing of the server acknowledged the request, yet the desktop never sent it again; a warning, no licensing-failed', () => {
+      // cad-login-ok without frames 26 (GIOP Reply to acquireLicense, which acknowledges the request) and 27 (the
+      // desktop's ACK of it): nothing more on that connection, and the capture goes on for a minute.
       const ws = run('cad-login-ok.pcapng', 'no-licence-reply.pcapng', [26, 27]).workstations[0];
       expect(ws.outcome).toBe('logged-in');
+      expect(judged(ws)).toEqual(['capture-gap:warning']);
+      expect(ws.findings[0].message).toMatch(/^The capture lost what 192\.168\.100\.1:3000 .* sent after frame 25: .* yet the client never sent it again, .* the reply to acquireLicense \(frame 25\) may be among that, so it is not counted as unanswered\.$/);
+      expect(ws.steps.find((s: { phase: string }) => s.phase === 'licensing')).toMatchObject({ ok: true, notCaptured: true });
+    });
+
+    it('the licence, the server’s ACK of the request captured: the desktop went on to its CTI session, so it had one; a warning, no licensing-failed', () => {
+      // As above, with the server's ACK of the request captured alone 5 ms after it (a delayed ACK before a slow reply).
+      const packets = packetsOf('cad-login-ok.pcapng');
+      const ack = { ...packets[25], time: packets[24].time + 0.005, data: pureAckOf(packets[25].data) };
+      const kept = [...packets.slice(0, 25), ack, ...packets.slice(27)];
+      const ws = JSON.parse(ctiscope(['analyze', writePackets('no-licence-reply-acked.pcapng', kept), '--json']).stdout).workstations[0];
+      expect(ws.outcome).toBe('logged-in');
       expect(judged(ws)).toEqual(['timeout:warning']);
-      expect(ws.findings[0].message).toMatch(/acquireLicense → no reply\. Yet the desktop went on to cti-session \(192\.168\.100\.1:12028, frame 29\), which it does only with its licence: the reply is more likely one the capture lost/);
+      expect(ws.findings[0].message).toMatch(/acquireLicense → no reply\. Yet the desktop went on to cti-session \(192\.168\.100\.1:12028, frame 30\), which it does only with its licence: the reply is more likely one the capture lost/);
     });
 
     it('the licence reply and the SYN-ACK: the desktop’s ACK of the handshake shows the server answered, and where its stream began', () => {
@@ -566,10 +591,14 @@ describe('ctiscope analyze', () => {
       expect([doc.agents[0].id, doc.agents[0].outcome, judged(doc.agents[0])]).toEqual(['1031', 'incomplete', []]);
     });
 
-    it('the login, nothing proving the hole, the desktop then registering with its services: the agent is not failed either', () => {
+    it('the login, nothing proving the hole, the server’s ACK of the request captured, the desktop then registering with its services: the agent is not failed either', () => {
       // The noisy cad-login-ok up to frame 354 (the PC's own traffic for 30 s more, no heartbeat yet), without frames 123
-      // (SET_AGENT_STATE_CONF, AGENT_STATE_EVENT) and 128 (the desktop's ACK of them).
-      const doc = JSON.parse(ctiscope(['analyze', sampleFrames('cad-login-ok-noisy.pcapng', 'no-login-reply-3.pcapng', (f) => f <= 354 && f !== 123 && f !== 128), '--json']).stdout);
+      // (SET_AGENT_STATE_CONF, AGENT_STATE_EVENT) and 128 (the desktop's ACK of them), with the server's ACK of the login
+      // request (122) captured alone 3 ms after it.
+      const packets = packetsOf('cad-login-ok-noisy.pcapng').slice(0, 354);
+      const ack = { ...packets[122], time: packets[121].time + 0.003, data: pureAckOf(packets[122].data) };
+      const kept = [...packets.slice(0, 122), ack, ...packets.slice(123).filter((_, i) => i + 124 !== 128)];
+      const doc = JSON.parse(ctiscope(['analyze', writePackets('no-login-reply-3.pcapng', kept), '--json']).stdout);
       const ws = doc.workstations[0];
       expect([ws.outcome, judged(ws)]).toEqual(['incomplete', ['timeout:warning']]);
       expect(ws.findings[0].message).toMatch(/SET_AGENT_STATE_REQ LOGIN → no reply\. Yet the desktop went on to services \(192\.168\.100\.1:59000, frame \d+\), which it does only with its agent logged in/);

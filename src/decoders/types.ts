@@ -104,6 +104,13 @@ export interface FlowRecord extends FlowInfo {
    * known from the middle), so what it was still waiting for is judged as of this time, as at the end of a capture.
    */
   evictedAt: number | undefined;
+  /**
+   * The capture lost the server's packets after this frame: the flow ends with the client's data, which nothing of
+   * the server's acknowledged, yet the client never sent it again though the capture went on for 3 s or more after
+   * it, as a TCP stack does with data it holds no ACK for. So the server did acknowledge it, in a packet the
+   * capture does not have, and may have answered in it. TCP only.
+   */
+  serverLostAfter?: number;
 }
 
 /**

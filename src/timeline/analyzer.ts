@@ -15,7 +15,7 @@ import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarni
 import { STARTUP_PHASES } from './model.js';
 import { DEFAULT_REPLY_TIMEOUT, finalizeStep } from './describe.js';
 import { formatDuration, hostOf } from './format.js';
-import type { HostState, PendingRequest, StepState, WorkstationView } from './state.js';
+import type { HostState, PendingRequest, SessionGap, StepState, WorkstationView } from './state.js';
 import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisState } from './document.js';
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
 import { stepBuilderFor } from './steps/index.js';
@@ -62,6 +62,9 @@ const MAX_WARNINGS = 1000;
 /** A flow's steps until its first: never added to (newStep replaces it), shared by the many flows that get none. */
 const NO_STEPS: StepState[] = Object.freeze([]) as unknown as StepState[];
 const MAX_OPEN_PENDING = 10_000;
+/** Holes kept per CTI session, and sessions with any (noteSessionGap). */
+const MAX_SESSION_GAPS = 8;
+const MAX_GAP_SESSIONS = 10_000;
 
 /** "CTI server 42027", without repeating a port the label already names. */
 function serviceText(label: string, port: number): string {
@@ -228,6 +231,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const evictedAt = r.evictedAt;
     const open = r.openAtEnd || evictedAt !== undefined;
 
+    if (r.serverLostAfter !== undefined) markRepliesLostWithAck(flow, r.serverLostAfter);
     // Requests left without a reply.
     if (flow.pending) {
       for (const p of flow.pending.values()) {
@@ -343,6 +347,21 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       if (flow.serverGapFrame === undefined || frame > flow.serverGapFrame) flow.serverGapFrame = frame;
       markRepliesInGap(flow, frame, time);
     }
+    if (flow.ged) noteSessionGap(flowId, dir, frame, time);
+  }
+
+  /**
+   * Holes in CTI sessions, kept past their flows' end: a login the capture lost, with its answer, is no login the
+   * client never sent (rules/agent-logged-out.ts). A few per session, for a bounded number of sessions.
+   */
+  const sessionGaps = new Map<number, SessionGap[]>();
+  function noteSessionGap(flowId: number, dir: Direction, frame: number, time: number): void {
+    let list = sessionGaps.get(flowId);
+    if (!list) {
+      if (sessionGaps.size >= MAX_GAP_SESSIONS) return;
+      sessionGaps.set(flowId, (list = []));
+    }
+    if (list.length < MAX_SESSION_GAPS && !list.some((g) => g.dir === dir && g.frame === frame)) list.push({ dir, frame, time });
   }
 
   /**
@@ -366,6 +385,24 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       const limit = g.heartbeat?.replyTimeout ?? 10;
       for (const p of g.heartbeatPending.values()) if (p.gapFrame === undefined && p.frame < frame && time - p.time < limit) p.gapFrame = frame;
     }
+  }
+
+  /**
+   * The capture lost the server's packets after the client's data at `frame`, its ACK of them among them
+   * (FlowRecord.serverLostAfter): a request there or before, with nothing from the server since, may have been
+   * answered in them. As markRepliesInGap, it is then neither answered nor unanswered.
+   */
+  function markRepliesLostWithAck(flow: FlowState, frame: number): void {
+    if (flow.pending) {
+      const heard = flow.serverMessages ?? 0;
+      for (const p of flow.pending.values()) {
+        if (p.gapFrame !== undefined || p.frame > frame || (p.serverMessages ?? 0) !== heard) continue;
+        p.gapFrame = frame;
+        p.lostWithAck = true;
+      }
+    }
+    const g = flow.ged;
+    if (g?.heartbeatPending?.size) for (const p of g.heartbeatPending.values()) if (p.gapFrame === undefined && p.frame <= frame) p.gapFrame = frame;
   }
 
   /**
@@ -501,6 +538,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       now,
       namesOf: (a) => [...(ctx.namesByAddress.get(a) ?? [])],
       addressesOf: (n) => [...(ctx.addressesByName.get(n.toLowerCase()) ?? [])],
+      sessionGapsOf: (id) => sessionGaps.get(id) ?? [],
       truncation,
       captureDrops,
       warnings,

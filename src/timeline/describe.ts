@@ -57,12 +57,16 @@ function allUnanswered(step: StepState, pending: readonly PendingRequest[], now:
 
 /** Requests with no reply captured whose reply may be in bytes the capture lost: neither answered nor unanswered. */
 function allUncaptured(step: StepState, pending: readonly PendingRequest[]): UnansweredRequest[] {
-  const open = pending.filter((p) => p.gapFrame !== undefined).map((p) => ({ name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame }));
+  const open = pending.filter((p) => p.gapFrame !== undefined).map((p): UnansweredRequest => (p.lostWithAck ? { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame, lostWithAck: true } : { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame }));
   return open.length > 0 ? (step.facts.uncaptured ?? []).concat(open) : (step.facts.uncaptured ?? []);
 }
 
-/** "reply not captured (the capture lost bytes from the server, frame 43)". */
+/**
+ * "reply not captured (the capture lost bytes from the server, frame 43)", or, when what was lost is the server's ACK of
+ * the client's last data and what came with it, "reply not captured (nor the server's ACK of frame 42, …)".
+ */
 export function uncapturedText(u: UnansweredRequest): string {
+  if (u.lostWithAck) return `reply not captured (nor the server's ACK of frame ${u.gapFrame}, which the client never sent again: the capture lost the server's packets)`;
   return `reply not captured (the capture lost bytes from the server${u.gapFrame !== undefined ? `, frame ${u.gapFrame}` : ''})`;
 }
 

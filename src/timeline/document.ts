@@ -3,7 +3,7 @@
 import type { DesktopKind } from '../decoders/profile.js';
 import type { Agent, AgentSummaryGroup, AnalysisDocument, CtiClient, Finding, FindingKind, LoginAttempt, Outcome, SourceInfo, SourceWarning, SummaryGroup, Workstation } from './model.js';
 import { ANALYSIS_SCHEMA_ID, FINDING_KINDS, OUTCOMES, serverSideSubjects } from './model.js';
-import type { AnalyzedStep, HostState, PendingRequest, StepState, SubjectKind, WorkstationView } from './state.js';
+import type { AnalyzedStep, HostState, PendingRequest, SessionGap, StepState, SubjectKind, WorkstationView } from './state.js';
 import { ctiosSessionSummary, finalizeStep } from './describe.js';
 import { RULES } from './rules/index.js';
 import { decideOutcome, loginStep } from './outcome.js';
@@ -35,6 +35,8 @@ export interface AnalysisState {
   now: number;
   namesOf(address: string): string[];
   addressesOf(name: string): string[];
+  /** Bytes of a CTI session the capture lost: each hole's direction and the frame that proved it, in order (capped). */
+  sessionGapsOf(flowId: number): readonly SessionGap[];
   truncation?: SourceWarning;
   /** The capture backend lost packets (live capture: kernel or interface drops). */
   captureDrops?: SourceWarning;
@@ -92,6 +94,7 @@ export function subjectView(
     captureDrops: st.captureDrops,
     addressesOf: st.addressesOf,
     namesOf: st.namesOf,
+    sessionGapsOf: st.sessionGapsOf,
     agent,
     loggedIn: loginStep(steps) !== undefined,
   };

@@ -73,6 +73,8 @@ export interface UnansweredRequest {
   closeFrame?: number;
   /** Its reply may be in bytes the capture lost (a gap from the server starting at this frame): not counted as unanswered. */
   gapFrame?: number;
+  /** The bytes lost are the server's after the client's last data, at gapFrame, whose ACK the capture lost too (FlowRecord.serverLostAfter). */
+  lostWithAck?: true;
 }
 
 export interface LateReply {
@@ -230,6 +232,8 @@ export interface PendingRequest {
   seenUntil?: number;
   /** The capture lost bytes from the server (a gap starting at this frame) while its reply was due. */
   gapFrame?: number;
+  /** As UnansweredRequest.lostWithAck. */
+  lostWithAck?: true;
   /** The server's messages on its flow before it (FlowState.serverMessages); absent for none. */
   serverMessages?: number;
 }
@@ -296,6 +300,8 @@ export interface WorkstationView {
   addressesOf(name: string): string[];
   /** Names known for an address. */
   namesOf(address: string): string[];
+  /** As AnalysisState.sessionGapsOf: holes in a CTI session's bytes, by direction and the frame that proved each. */
+  sessionGapsOf(flowId: number): readonly SessionGap[];
   /** Who the subject's login is for; `instrument` when a (UCCE) login named the agent's device by that alone. */
   agent: { id: string | null; extension: string | null; instrument: string | null };
   /** An AGENT_STATE_EVENT confirmed a login. */
@@ -304,6 +310,13 @@ export interface WorkstationView {
   connecting?: readonly PendingConnect[];
   /** An agent's: each CTI server's first and latest word on its state since its latest login request. */
   agentReports?: readonly { first: AgentStateReport; last: AgentStateReport }[];
+}
+
+/** Bytes of a CTI session the capture lost, one way: the frame (and its time) that proved the hole. */
+export interface SessionGap {
+  dir: Direction;
+  frame: number;
+  time: number;
 }
 
 /** `uncaptured`: its requests whose reply may be in bytes the capture lost, judged or still waiting (capped). */

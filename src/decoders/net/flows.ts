@@ -295,6 +295,7 @@ class TcpFlow extends Flow {
   closeTime = 0;
   /** Frame that started the closing (orders the closing list). */
   closeFrame = 0;
+  /** Bits 0-15: the history letters seen (mark); LAST_IS_CLIENT_DATA: what the flow's last packet was. */
   historyBits = 0;
   history = '';
   cState = EP_INACTIVE;
@@ -343,6 +344,27 @@ const MAX_HELD_BACK = 64;
 /** tshark's out-of-order window for the flow's segments: the handshake's round trip, else 3 ms (0.1 ms units). */
 function outOfOrderWindow(f: TcpFlow): number {
   return f.firstRtt !== 0 ? f.firstRtt : OUT_OF_ORDER_WINDOW;
+}
+
+/**
+ * A TCP stack sends unacknowledged data again within this long: RFC 6298's initial retransmission timeout is 1 s,
+ * and once a round trip is measured Linux waits at least 200 ms, Windows 300 ms.
+ */
+const RETRANSMIT_DUE = 3;
+
+/**
+ * In TcpFlow.historyBits, past the letters' 16 (a field of its own would cost every flow 4 bytes): the flow's last
+ * packet is the client's and brought new data (not repeated, no FIN or RST).
+ */
+const LAST_IS_CLIENT_DATA = 1 << 16;
+
+/**
+ * FlowRecord.serverLostAfter: the frame of the client's data that ends the flow, when nothing of the server
+ * acknowledged it yet the client never sent it again while the capture went on for RETRANSMIT_DUE or more (`now` is
+ * the capture's time). Its stack had the server's ACK: the capture lost it, and what the server sent with it.
+ */
+function serverLostAfter(f: TcpFlow, now: number): number | undefined {
+  return f.historyBits & LAST_IS_CLIENT_DATA && f.icmpErrors === null && f.pktS2c > 0 && now - f.lastTime >= RETRANSMIT_DUE ? f.lastFrame : undefined;
 }
 
 /** How the roles were chosen, as FlowInfo says it: roles still to be settled by content were chosen by the ports. */
@@ -833,6 +855,7 @@ class FlowTrackerImpl implements FlowTracker {
     }
     if (consumer !== null) this.weigh(f, consumer);
     if (retransmission) this.countRetransmission(f, shift);
+    f.historyBits = c2s && declared > 0 && !retransmission && !(flags & (FIN | RST)) ? f.historyBits | LAST_IS_CLIENT_DATA : f.historyBits & ~LAST_IS_CLIENT_DATA;
     this.markGaps(f, shift, me, peer, gapsBefore, peerGapsBefore);
 
     if (!f.closing && (flags & RST || (f.c2s !== null && f.s2c !== null && f.c2s.finSeen && f.s2c.finSeen))) this.startClosing(f, p.time);
@@ -1349,6 +1372,7 @@ class FlowTrackerImpl implements FlowTracker {
       handshakeRtt: t && t.firstRtt !== 0 ? Math.max(0, t.establishedAt - t.lastSynTime) : undefined,
       rstFrame: t && t.rstAt !== 0 ? Math.abs(t.rstAt) : undefined,
       rstBy: t && t.rstAt !== 0 ? (t.rstAt > 0 ? 'c2s' : 's2c') : undefined,
+      serverLostAfter: t ? serverLostAfter(t, this.now) : undefined,
     };
     return record;
   }

@@ -15,6 +15,22 @@ import { agentText, makeFinding, serverText } from './common.js';
  */
 const RELOGIN_WINDOW = 2;
 
+/**
+ * Holes both ways in the new session, proven within this long after the LOGOUT report, may hold the login the CTI
+ * client sent in answer and the server's answer to it (the client logs the agent in again at once; the peer's ACK
+ * proves a hole within a round trip): a warning then, not an error. A hole in the client's bytes alone is not
+ * enough: the server's answer, a confirmation or a refusal, would then be in the capture.
+ */
+const LOST_LOGIN_WINDOW = 10;
+
+/** The frame that proved the later of two holes after `r`, one each way, within LOST_LOGIN_WINDOW; undefined if none. */
+function loginLostWith(ws: Parameters<Rule>[0], r: AgentStateReport): number | undefined {
+  const after = ws.sessionGapsOf(r.flowId).filter((g) => g.frame > r.frame && g.time - r.time <= LOST_LOGIN_WINDOW);
+  const sent = after.find((g) => g.dir === 'c2s');
+  const answer = after.find((g) => g.dir === 's2c');
+  return sent && answer ? Math.max(sent.frame, answer.frame) : undefined;
+}
+
 export const diagnoseAgentLoggedOut: Rule = (ws) => {
   const reports = ws.agentReports;
   if (!reports || reports.length === 0) return [];
@@ -46,6 +62,7 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
     if (where.flowId !== undefined && first.flowId < where.flowId) continue;
     const step = stepOf(ws, first);
     const ending = endsSoonAfter(ws, first, 'reply');
+    const hole = loginLostWith(ws, first);
     const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
     const moved =
       first.server === on.server
@@ -55,10 +72,12 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
       `${who} ${moved} reported it LOGOUT (${first.message}, frame ${first.frame}), and no login of it there is in the capture` +
       (ending
         ? `${ending}: the new login may only come after the capture's end.`
-        : first.server === on.server
+        : hole
+          ? `, but the capture lost bytes of that session both ways just after (found by frame ${hole}): the login and the server's answer to it may be among them.`
+          : first.server === on.server
           ? `: the login did not outlive its session, so the agent is not logged in.`
           : `: the login did not carry over the failover, so the agent is not logged in on the side now serving its calls.`);
-    out.push(makeFinding('agent-logged-out', ending ? 'warning' : 'error', step, message, [first.frame], first.server));
+    out.push(makeFinding('agent-logged-out', ending || hole !== undefined ? 'warning' : 'error', step, message, hole !== undefined ? [first.frame, hole] : [first.frame], first.server));
   }
   return out;
 };

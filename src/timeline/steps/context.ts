@@ -240,7 +240,7 @@ export function markUnanswered(p: PendingRequest, closedAt: number | undefined, 
     // Its reply may be among the bytes the capture lost: not seen is not unanswered.
     f.uncapturedTotal = (f.uncapturedTotal ?? 0) + 1;
     f.uncaptured ??= [];
-    if (f.uncaptured.length < 10) f.uncaptured.push({ name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame });
+    if (f.uncaptured.length < 10) f.uncaptured.push(p.lostWithAck ? { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame, lostWithAck: true } : { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame });
     return;
   }
   // A request older than one that was answered was skipped by the server; only the latest decides the step.

@@ -375,6 +375,34 @@ describe('payload delivery', () => {
   });
 });
 
+describe('the server\'s ACK the capture lost (FlowRecord.serverLostAfter)', () => {
+  /** The conversation, then a packet of another flow `later` seconds on: the capture going on. */
+  const withLater = (conv: Conversation, later: number) => [...conv.frames, tcpFrame(0, conv.time + later, '10.0.0.9', S, { sport: 40001, dport: 80, seq: 1, flags: F.SYN })];
+  // A request (frame 4) answered (5, 6), then a second one (7) that nothing of the server's acknowledges.
+  const request = () => new Conversation().handshake().c(F.ACK | F.PSH, 101, 501, 'GET /a').s(F.ACK | F.PSH, 501, 107, 'ok').c(F.ACK, 107, 503).c(F.ACK | F.PSH, 107, 503, 'GET /b');
+
+  it('is the frame of the client\'s last data when nothing acknowledged it and the client never sent it again, 3 s on', () => {
+    expect(run(withLater(request(), 5)).records.find((r) => r.clientPort === 40000)!.serverLostAfter).toBe(7);
+  });
+
+  it('is unset while a retransmission could still be due, or with no capture after the data', () => {
+    expect(run(withLater(request(), 1)).records.find((r) => r.clientPort === 40000)!.serverLostAfter).toBeUndefined();
+    expect(run(request().frames).records[0].serverLostAfter).toBeUndefined();
+  });
+
+  it('is unset when the client sent the data again (the server did not have it), or sent anything after it', () => {
+    const again = request().c(F.ACK | F.PSH, 107, 503, 'GET /b', 1);
+    expect(run(withLater(again, 5)).records.find((r) => r.clientPort === 40000)!.serverLostAfter).toBeUndefined();
+    const closed = request().c(F.ACK | F.FIN, 113, 503);
+    expect(run(withLater(closed, 5)).records.find((r) => r.clientPort === 40000)!.serverLostAfter).toBeUndefined();
+  });
+
+  it('is unset when the server acknowledged the data, answered or not', () => {
+    const acked = request().s(F.ACK, 503, 113);
+    expect(run(withLater(acked, 5)).records.find((r) => r.clientPort === 40000)!.serverLostAfter).toBeUndefined();
+  });
+});
+
 describe('IP layer through the tracker', () => {
   it('reassembles a fragmented UDP datagram and attributes it to the completing frame', () => {
     const dgram = udp(2049, 800, Uint8Array.from({ length: 3000 }, (_, i) => 65 + (i % 26)));
