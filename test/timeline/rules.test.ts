@@ -384,11 +384,27 @@ describe('diagnoseDns', () => {
     expect(f[0].message).toContain('could not resolve uccx-c.example.com (A): NXDOMAIN from 192.168.100.53:53');
   });
 
-  it('a query with no answer at all', () => {
+  it('a query asked again and never answered', () => {
+    const sim = new Sim();
+    sim.dns(PC, '192.168.100.53', 'uccx-a.example.com', 0, null);
+    sim.dns(PC, '192.168.100.53', 'uccx-a.example.com', 1, null);
+    sim.failedConnect(PC, STALE, 38983, [10], 'S0');
+    const f = diagnoseDns(view(sim));
+    expect([f[0].severity, f[0].message]).toEqual(['error', 'the desktop could not resolve uccx-a.example.com (A): no answer after 2 queries from 192.168.100.53:53.']);
+  });
+
+  it('one query with no answer, never asked again while the capture went on: likely lost by the capture, a warning', () => {
     const sim = new Sim();
     sim.dns(PC, '192.168.100.53', 'uccx-a.example.com', 0, null);
     sim.failedConnect(PC, STALE, 38983, [10], 'S0');
-    expect(diagnoseDns(view(sim))[0].message).toContain('no answer');
+    const f = diagnoseDns(view(sim));
+    expect(f.map((x) => x.severity)).toEqual(['warning']);
+    expect(f[0].message).toMatch(/^no answer to the desktop's one query for uccx-a\.example\.com \(A\) is in the capture, and the query was not asked again in the \d+\.\d s the capture went on, as a resolver's client does within seconds without an answer: the answer is more likely one the capture lost/);
+    // The capture ending a second after the query: it could still have been asked again.
+    const soon = new Sim();
+    soon.dns(PC, '192.168.100.53', 'uccx-a.example.com', 0, null);
+    soon.failedConnect(PC, STALE, 38983, [0.5], 'S0');
+    expect(diagnoseDns(view(soon)).map((x) => x.severity)).toEqual(['error']);
   });
 
   it('one query with no answer, from a resolver that answered the desktop\'s other lookups: likely lost by the capture, a warning', () => {
