@@ -631,6 +631,32 @@ describe('ctiscope analyze', () => {
     expect(next.findings[0].frames).toEqual([5, 6, 7, 8]);
   });
 
+  it('a capture that ends just after a CTI server refused the desktop, or while it tries that one again, before the failover due next, shows no failure', () => {
+    // cti-standby-failover up to frame 32: the standby node's FAILURE_CONF (E_CTI_SERVER_NOT_MASTER) is the last packet;
+    // the desktop goes on to uccx-a 0.3 s later (frame 33 on).
+    const standby = JSON.parse(ctiscope(['analyze', sampleFrames('cti-standby-failover.pcapng', 'standby-refused-end.pcapng', (f) => f <= 32), '--json']).stdout).workstations[0];
+    expect([standby.outcome, standby.failure]).toEqual(['incomplete', null]);
+    expect(standby.findings.map((f: { kind: string; severity: string }) => `${f.kind}:${f.severity}`)).toEqual(['cti-open-failed:warning']);
+    expect(standby.findings[0].message).toMatch(/is the standby node\. The capture ends 0 ms after, sooner than the desktop tries the other server it looked up, uccx-a\.example\.com \(192\.168\.100\.1\): whether it got through there is not in the capture\.$/);
+    // ctios-side-down up to frame 7: side A refused (6), and the capture ends with the desktop's second SYN to it, 5 s on;
+    // side B, which it looked up, comes next (frame 9).
+    const sideA = JSON.parse(ctiscope(['analyze', sampleFrames('ctios-side-down.pcapng', 'side-a-again.pcapng', (f) => f <= 7), '--json']).stdout).workstations[0];
+    expect([sideA.outcome, sideA.failure]).toEqual(['incomplete', null]);
+    expect(sideA.findings.map((f: { kind: string; severity: string }) => `${f.kind}:${f.severity}`)).toEqual(['connection-refused:warning']);
+    expect(sideA.findings[0].message).toMatch(/The capture ends while the host connects to 10\.1\.1\.10:42028 \(ctiosa\.example\.com\) again \(SYN, frame 7\), before it tries the other server it looked up, ctiosb\.example\.com \(10\.1\.1\.11\): whether it got through there is not in the capture\.$/);
+    // The capture going on 3 s past the refusal with no failover (the standby's refusal, then a DNS query of the PC's
+    // own): the failure stands.
+    const packets = packetsOf('cti-standby-failover.pcapng');
+    const later = { ...packets[0], time: packets[31].time + 3, data: packets[0].data.slice() };
+    later.data[19] ^= 0x55; // another IP ID: a query of its own, not a copy
+    const ended = JSON.parse(ctiscope(['analyze', writePackets('standby-refused-then-nothing.pcapng', [...packets.slice(0, 32), later]), '--json']).stdout).workstations[0];
+    expect([ended.outcome, ended.failedPhase, ended.failure.kind]).toEqual(['failed', 'cti-session', 'cti-open-failed']);
+    // A refusal the other side would give too (a licence, a directory's password) is no failover due: ldap-bind-refused
+    // ends 5 ms after its bind was refused, and failed.
+    const bind = JSON.parse(ctiscope(['analyze', sample('ldap-bind-refused.pcapng'), '--json']).stdout).workstations[0];
+    expect([bind.outcome, bind.failedPhase]).toEqual(['failed', 'config']);
+  });
+
   it('a RST whose SYN the capture lost is a refused connection, not one "reset after 0 ms"', () => {
     // licensing-down without frame 22, the SYN to 192.168.100.1:3000: only the server's RST-ACK of that attempt is left.
     const file = sampleFrames('licensing-down.pcapng', 'licensing-down-no-syn.pcapng', (f) => f !== 22);

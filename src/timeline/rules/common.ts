@@ -98,22 +98,70 @@ export function failoverAtEnd(ws: WorkstationView, failed: AnalyzedStep): Pendin
 }
 
 /**
- * The capture ended while the desktop was still at a failed step's service: still waiting for its SYNs' answer, or
- * failing over to another server of it. How that went, and so whether the step was the desktop's end, is not in the
- * capture.
+ * How soon after its directory or its CTI server failed it a desktop tries the other one it knows (CAD: LDAP Host 2,
+ * the peer node's CTI server; CTI OS: side B). The lab's desktops take 0.3 s.
  */
-export function unfinishedAtEnd(ws: WorkstationView, s: AnalyzedStep): boolean {
-  return stillTrying(s) || failoverAtEnd(ws, s) !== undefined;
+const FAILOVER_DUE = 2;
+
+/** Phases whose servers come in pairs a desktop fails over between. */
+const FAILOVER_PHASES: ReadonlySet<string> = new Set(['config', 'cti-session']);
+
+/**
+ * OPEN_REQ refusals that send a client to the other side (E_CTI_ prefix off): the server is not the active one. Others
+ * (a wrong version, password or agent) would be the same there.
+ */
+const FAILOVER_STATUSES: ReadonlySet<string> = new Set(['SERVER_NOT_MASTER', 'INVALID_CLIENT_FOR_STANDBY', 'CTI_SERVER_OFFLINE', 'SERVER_IN_MAINTENANCE_MODE']);
+
+/** A failure another server of the service may not have: the connection's, or a CTI server saying it is not the active one. */
+function failsOver(s: AnalyzedStep): boolean {
+  const status = s.facts.ged?.statusName;
+  return s.facts.conn?.failure !== undefined || (status !== undefined && FAILOVER_STATUSES.has(status.replace(/^E_CTI_/, '')));
 }
 
 /**
- * For a failed step the host was failing over from when the capture ended: the sentence that says so, and that SYN's
- * frame. Undefined otherwise.
+ * A failed directory or CTI session so near the capture's end that the failover due after it is not in the capture:
+ * it failed as another server may not (failsOver), the desktop looked up another server (its own lookups only:
+ * lookups.ts), where that service had not failed it, and the capture ends within FAILOVER_DUE of the failure or while
+ * the desktop connects to that service again. The name and address it may try next; undefined otherwise.
  */
-export function connectingAtEnd(ws: WorkstationView, s: AnalyzedStep): { text: string; frame: number } | undefined {
+export function failoverDueAtEnd(ws: WorkstationView, failed: AnalyzedStep): { name: string; address: string; again?: PendingConnect } | undefined {
+  if (failed.ok || !FAILOVER_PHASES.has(failed.phase) || !failsOver(failed)) return undefined;
+  // Or still trying the service when the capture ended, on the same server again (CTI OS tries side A twice, 5 s apart).
+  const again = ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end);
+  if (ws.now - failed.end >= FAILOVER_DUE && !again) return undefined;
+  const at = hostOf(failed.server);
+  for (const s of ws.steps) {
+    const d = s.facts.dns;
+    if (!d || !s.ok || s.start > failed.end) continue;
+    for (const a of d.addresses) {
+      if (a === at || ws.steps.some((o) => o.service === failed.service && hostOf(o.server) === a && (!o.ok || o.start > failed.end))) continue;
+      return again ? { name: d.qname, address: a, again } : { name: d.qname, address: a };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The capture ended while the desktop was still at a failed step's service: still waiting for its SYNs' answer,
+ * failing over to another server of it, or just failed with such a failover due. How that went, and so whether the
+ * step was the desktop's end, is not in the capture.
+ */
+export function unfinishedAtEnd(ws: WorkstationView, s: AnalyzedStep): boolean {
+  return stillTrying(s) || failoverAtEnd(ws, s) !== undefined || failoverDueAtEnd(ws, s) !== undefined;
+}
+
+/**
+ * For a failed step the host was failing over from when the capture ended, or would have next: the sentence that says
+ * so, and the SYN's frame when there was one. Undefined otherwise.
+ */
+export function connectingAtEnd(ws: WorkstationView, s: AnalyzedStep): { text: string; frame?: number } | undefined {
   const again = failoverAtEnd(ws, s);
-  if (!again) return undefined;
-  return { text: ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got through is not in it.`, frame: again.frame };
+  if (again) return { text: ` The capture ends while the host connects to ${serverText(ws, again.server)} (SYN, frame ${again.frame}), so whether it got through is not in it.`, frame: again.frame };
+  const due = failoverDueAtEnd(ws, s);
+  if (!due) return undefined;
+  const other = `${due.name} (${due.address})`;
+  if (due.again) return { text: ` The capture ends while the host connects to ${serverText(ws, due.again.server)} again (SYN, frame ${due.again.frame}), before it tries the other server it looked up, ${other}: whether it got through there is not in the capture.`, frame: due.again.frame };
+  return { text: ` The capture ends ${formatDuration(Math.max(0, ws.now - s.end))} after, sooner than the desktop tries the other server it looked up, ${other}: whether it got through there is not in the capture.` };
 }
 
 /** A failure the desktop got past is a warning; one it did not is an error. */

@@ -17,5 +17,5 @@ export const diagnoseRefused: Rule = (ws) =>
           : `The host is up but nothing listens on port ${port}: the service is stopped there or runs on another node.`;
       const message = `${serverText(ws, s.server)}, the ${s.label}, ${what}: SYN answered by RST${rst}. ${why}`;
       const again = connectingAtEnd(ws, s);
-      return makeFinding('connection-refused', severityFor(ws, s), s, message + (again?.text ?? ''), again ? [...s.frames, again.frame] : undefined);
+      return makeFinding('connection-refused', severityFor(ws, s), s, message + (again?.text ?? ''), again?.frame !== undefined ? [...s.frames, again.frame] : undefined);
     });

@@ -18,6 +18,6 @@ export const diagnoseUnreachable: Rule = (ws) =>
           : `${who} never answered: ${plural(c.syns, 'SYN')} over ${formatDuration(c.synSpan)}${attempts} got no SYN-ACK, so the host is down, the address is stale, or a firewall drops the packets.`;
       const again = connectingAtEnd(ws, s);
       const frames = uniqueFrames(c.synFrames, c.icmp?.frame);
-      if (again && !frames.includes(again.frame)) frames.push(again.frame);
+      if (again?.frame !== undefined && !frames.includes(again.frame)) frames.push(again.frame);
       return makeFinding('server-unreachable', severityFor(ws, s), s, message + (again?.text ?? ''), frames);
     });
