@@ -4,7 +4,7 @@ import type { Phase } from '../decoders/profile.js';
 import type { FailureCause, Finding, FindingKind, Outcome, StartupOutcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
-import { endsSession, failoverAtEnd, failoverDueAtEnd, isStartupPhase, recoveryOf, stepText, stillTrying, wentOnPast } from './rules/common.js';
+import { endsSession, failoverAtEnd, failoverDueAtEnd, isStartupPhase, lostSessionUnfinished, recoveryOf, stepText, stillTrying, wentOnPast } from './rules/common.js';
 import { splitStartups, type Startup } from './startups.js';
 import { maxOf } from '../array-loops.js';
 
@@ -109,8 +109,11 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
   }
   const ids = new Set(su.steps.map((s) => s.id));
   // A failure the desktop was failing over from when the capture ended (to another node), or would have next had the
-  // capture gone on, or went on past to a later phase (a reply the capture lost), is not the start-up's end.
-  const failed = failedAll.filter((s) => ids.has(s.id) && failoverAtEnd(ws, s) === undefined && failoverDueAtEnd(ws, s) === undefined && wentOnPast(ws, s) === undefined);
+  // capture gone on, a session lost while it connects again, or one it went on past to a later phase (a reply the
+  // capture lost), is not the start-up's end.
+  const failed = failedAll.filter(
+    (s) => ids.has(s.id) && failoverAtEnd(ws, s) === undefined && failoverDueAtEnd(ws, s) === undefined && !lostSessionUnfinished(ws, s) && wentOnPast(ws, s) === undefined,
+  );
   if (failed.length === 0) return undefined;
   const step = failed[0];
   const phase = step.phase;

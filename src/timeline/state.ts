@@ -308,6 +308,8 @@ export interface WorkstationView {
   loggedIn: boolean;
   /** Connections the subject's host was still opening when the capture ended (a SYN just before its end). */
   connecting?: readonly PendingConnect[];
+  /** A CTI client's: its host's own DNS lookups (lookups.ts), which its steps lack, for the servers it may fail over to. */
+  lookups?: readonly AnalyzedStep[];
   /** An agent's: each CTI server's first and latest word on its state since its latest login request. */
   agentReports?: readonly { first: AgentStateReport; last: AgentStateReport }[];
 }

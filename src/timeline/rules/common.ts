@@ -50,6 +50,15 @@ export function reconnectingAfter(ws: WorkstationView, failed: AnalyzedStep): Pe
 }
 
 /**
+ * An established session reset or closed whose sequel is not in the capture: it ends with the host connecting to the
+ * service again, to any server of it (one that reset a session before had worked: lostSessionEnd's warning).
+ */
+export function lostSessionUnfinished(ws: WorkstationView, s: AnalyzedStep): boolean {
+  const f = s.facts.conn?.failure;
+  return (f === 'reset' || f === 'closed') && reconnectingAfter(ws, s) !== undefined;
+}
+
+/**
  * A lost session's finding when the capture ends with the host connecting to the same service again: a warning,
  * the sentence that says its outcome is not in the capture, and that SYN among its frames. Otherwise the step's
  * own severity, no sentence and the step's frames.
@@ -130,7 +139,7 @@ export function failoverDueAtEnd(ws: WorkstationView, failed: AnalyzedStep): { n
   const again = ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end);
   if (ws.now - failed.end >= FAILOVER_DUE && !again) return undefined;
   const at = hostOf(failed.server);
-  for (const s of ws.steps) {
+  for (const s of ws.lookups ? [...ws.steps, ...ws.lookups] : ws.steps) {
     const d = s.facts.dns;
     if (!d || !s.ok || s.start > failed.end) continue;
     for (const a of d.addresses) {

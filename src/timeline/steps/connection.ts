@@ -111,8 +111,9 @@ export function connectionStep(ctx: StepContext, flow: FlowState, r: FlowRecord,
   if (!failure && !answered) return undefined;
   const portCheck = !failure && r.synAckFrame !== undefined && r.payloadBytes.c2s === 0 && r.payloadBytes.s2c === 0 && clientClosedFirst(r.history);
   const stillTrying = failure === 'unreachable' && !icmp ? stillTryingFor(r, seenUntil) : undefined;
-  // The host was still opening this connection when the capture ended (for the rules that ask: rules/common.ts).
-  if (stillTrying !== undefined) noteConnecting(flow, r);
+  // The host was still opening this connection when the capture ended (for the rules that ask: rules/common.ts): its
+  // SYNs unanswered so far, or the handshake done and nothing sent yet (a CTI client's OPEN_REQ comes next).
+  if (stillTrying !== undefined || (!failure && answered && r.openAtEnd && r.payloadBytes.c2s + r.payloadBytes.s2c === 0)) noteConnecting(flow, r);
 
   const bytes = { c2s: r.payloadBytes.c2s, s2c: r.payloadBytes.s2c };
   if (failure === 'unreachable' || failure === 'refused') {

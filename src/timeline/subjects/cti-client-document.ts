@@ -3,7 +3,7 @@
 import type { CtiClient, FailureCause } from '../model.js';
 import type { AnalysisState } from '../document.js';
 import { maxOf, minOf } from '../../array-loops.js';
-import { finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
+import { buildView, finalizeSteps, publicStep, runRules, subjectView } from '../document.js';
 import { newCtiClient, type CtiClientState } from './cti-clients.js';
 import type { StepState } from '../state.js';
 import { noDesktopInConnections } from '../steps/connection.js';
@@ -75,25 +75,32 @@ export function buildCtiClientWithLoss(c: CtiClientState, st: AnalysisState, tru
   const view = subjectView('cti-client', c.host, 'unknown', steps, { id: null, extension: null, instrument: null }, st, truncated);
   const connecting = st.hosts.get(c.host)?.connecting;
   if (connecting) view.connecting = connecting;
-  const findings = runRules(view);
   const servers: string[] = [];
   for (const s of c.sessions) if (!servers.includes(s.server)) servers.push(s.server);
   // The latest session decides: opened and not lost is a working client.
   const last = c.sessions[c.sessions.length - 1];
   const lastSteps = last ? steps.filter((s) => s.server === last.server && s.start >= last.start - 1e-6) : [];
+  // Its latest session refused: its host's own lookups name the servers it may fail over to (rules/common.ts,
+  // failoverDueAtEnd), for its findings and its outcome.
+  const refusal = last?.opened === false ? lastSteps.find((s) => s.kind === 'cti-open' && !s.ok) : undefined;
+  const host = refusal ? st.hosts.get(c.host) : undefined;
+  if (host) view.lookups = buildView(host, st, truncated).steps.filter((s) => s.kind === 'dns');
+  const findings = runRules(view);
   // The server's word that its side went offline, then the session's end (a clean close): lost all the same.
   const closed = last?.endState !== undefined && last.endState !== 'S1' && last.endState !== 'OTH';
   const declared = closed ? lastSteps.find((s) => eventLoss(s) !== undefined) : undefined;
   const lostStep = lastSteps.find(endsSession) ?? declared;
   // A session lost while the capture ends with the client connecting again shows no end.
   const reconnecting = lostStep !== undefined && reconnectingAfter(view, lostStep) !== undefined;
-  const lost = reconnecting ? undefined : lostStep;
+  // Refused just before the capture ended, or while connecting again: the failover due next is not in the capture.
+  const refusedAtEnd = refusal !== undefined && unfinishedAtEnd(view, refusal);
+  const lost = reconnecting || refusedAtEnd ? undefined : lostStep;
   let outcome: CtiClient['outcome'] = 'incomplete';
   let failure: FailureCause | null = null;
   let loss: SessionLoss | undefined = reconnecting ? { time: lostStep.end, failure: null } : undefined;
   // Never connected: failed, unless the capture ended while it was still trying (its SYNs unanswered so far, or connecting again).
   const unreached = !last && steps.length > 0 && steps.every((s) => !s.ok) && !steps.some((s) => unfinishedAtEnd(view, s));
-  if (last?.opened === false || lost || unreached) {
+  if ((last?.opened === false && !refusedAtEnd) || lost || unreached) {
     outcome = 'failed';
     const step = lost ?? lastSteps.find((s) => s.kind === 'cti-open') ?? (unreached ? steps[steps.length - 1] : undefined);
     const f = findings.find((x) => x.severity === 'error' && step && x.step === step.id) ?? findings.find((x) => x.severity === 'error');
