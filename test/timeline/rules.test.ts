@@ -341,6 +341,8 @@ describe('a connection still unanswered when the capture ends', () => {
   }
 
   it('too soon for the desktop to retry or give up: no failure, a warning that says so', () => {
+    // Past the SYNs' own span (9 s) too: backing off, the desktop waits 12 s after its third SYN.
+    expect(licensingUnanswered(9.5).outcome).toBe('incomplete');
     const ws = licensingUnanswered(2);
     expect([ws.outcome, ws.failedPhase]).toEqual(['incomplete', null]);
     expect(ws.findings.map((f) => `${f.kind}:${f.severity}`)).toEqual(['server-unreachable:warning']);
@@ -366,8 +368,8 @@ describe('a connection still unanswered when the capture ends', () => {
     expect(going.findings.some((f) => f.message.includes('The capture ends while the host connects'))).toBe(false);
   });
 
-  it('the capture going on past the SYNs’ own span: the desktop gave up, licensing failed', () => {
-    const ws = licensingUnanswered(9.5);
+  it('the capture going on past the time the next SYN or giving up was due (waits 3 and 6 s: 12 s after the last): the desktop gave up, licensing failed', () => {
+    const ws = licensingUnanswered(12.5);
     expect([ws.outcome, ws.failedPhase, ws.failure?.kind]).toEqual(['failed', 'licensing', 'licensing-failed']);
     expect(ws.findings.map((f) => `${f.kind}:${f.severity}`).sort()).toEqual(['licensing-failed:error', 'server-unreachable:error']);
   });

@@ -107,10 +107,10 @@ export function failoverAtEnd(ws: WorkstationView, failed: AnalyzedStep): Pendin
 }
 
 /**
- * How soon after its directory or its CTI server failed it a desktop tries the other one it knows (CAD: LDAP Host 2,
- * the peer node's CTI server; CTI OS: side B). The lab's desktops take 0.3 s.
+ * How soon after its directory or its CTI server failed it a desktop tries again, that one or the other it knows (CAD:
+ * LDAP Host 2, the peer node's CTI server, 0.3 s on in the lab; CTI OS: side A again 5 s on, then side B).
  */
-const FAILOVER_DUE = 2;
+const FAILOVER_DUE = 6;
 
 /** Phases whose servers come in pairs a desktop fails over between. */
 const FAILOVER_PHASES: ReadonlySet<string> = new Set(['config', 'cti-session']);

@@ -20,16 +20,29 @@ const RETRY_WINDOW = 60;
 const SYN_SETTLE = 1;
 const MAX_CONNECTING = 16;
 
+/** A Windows client's first SYN retry comes this long after its SYN (Linux's, after 1 s, would show by then too). */
+const FIRST_SYN_RETRY = 3;
+
+/**
+ * When a client's next SYN, or its giving up, is due after its last, had it gone on backing off: each wait twice the
+ * one before (Windows 3 then 6 s, then gives up 12 s later; Linux 1, 2, 4, 8… s). After k SYNs over `span` (waits a,
+ * 2a, …, 2^(k-2)a), the next comes 2^(k-1)a later: span × 2^(k-1) / (2^(k-1) − 1); after one, FIRST_SYN_RETRY.
+ */
+function nextSynDue(syns: number, span: number): number {
+  if (syns <= 1 || span <= 0) return FIRST_SYN_RETRY;
+  const next = 2 ** Math.min(syns - 1, 30);
+  return (span * next) / (next - 1);
+}
+
 /**
  * How long past the last unanswered SYN the capture (or the flow table) went on, when that was too soon for the client
- * to have retried or given up: clients back off, each wait longer than the one before (Windows 3 then 6 s, then gives
- * up 12 s later; Linux 1, 2, 4, 8… s), so the next event is due at least the SYNs' own span after the last (and SYN_SETTLE
- * after a first). Undefined for an attempt that ended in the capture, or that the capture outlasted.
+ * to have retried or given up (nextSynDue): what it did next is not in the capture. Undefined for an attempt that
+ * ended in the capture, or that the capture outlasted.
  */
 function stillTryingFor(r: FlowRecord, seenUntil: number | undefined): number | undefined {
   if (seenUntil === undefined) return undefined;
   const after = Math.max(0, seenUntil - r.end);
-  return after < Math.max(r.synSpan, SYN_SETTLE) ? after : undefined;
+  return after < nextSynDue(r.syns, r.synSpan) ? after : undefined;
 }
 
 /** A connection its host was still opening when the capture ended (HostState.connecting, capped). */
