@@ -6,6 +6,7 @@
 import type { StepDetail } from './model.js';
 import type { AnalyzedStep, PendingRequest, StepState, UnansweredRequest } from './state.js';
 import { codeText, formatDuration, plural, roundSeconds } from './format.js';
+import { uncapturedOf } from './steps/context.js';
 
 /** Why a CTI OS session's step cannot show the login (document.ts says where it is seen instead, when it is). */
 const CTIOS_LOGIN_UNSEEN = 'CTI OS format is not public: the login itself cannot be seen';
@@ -57,7 +58,7 @@ function allUnanswered(step: StepState, pending: readonly PendingRequest[], now:
 
 /** Requests with no reply captured whose reply may be in bytes the capture lost: neither answered nor unanswered. */
 function allUncaptured(step: StepState, pending: readonly PendingRequest[]): UnansweredRequest[] {
-  const open = pending.filter((p) => p.gapFrame !== undefined).map((p): UnansweredRequest => (p.lostWithAck ? { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame, lostWithAck: true } : { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame }));
+  const open = pending.filter((p) => p.gapFrame !== undefined).map(uncapturedOf);
   return open.length > 0 ? (step.facts.uncaptured ?? []).concat(open) : (step.facts.uncaptured ?? []);
 }
 

@@ -4,7 +4,7 @@ import type { Phase } from '../decoders/profile.js';
 import type { FailureCause, Finding, FindingKind, Outcome, StartupOutcome } from './model.js';
 import { PHASE_ORDER } from './model.js';
 import type { AnalyzedStep, WorkstationView } from './state.js';
-import { endsSession, failoverAtEnd, failoverDueAtEnd, isStartupPhase, lostSessionUnfinished, recoveryOf, stepText, stillTrying, wentOnPast } from './rules/common.js';
+import { endsSession, isStartupPhase, lostSessionUnfinished, recoveryOf, stepText, stillTrying, unfinishedAtEnd, wentOnPast } from './rules/common.js';
 import { splitStartups, type Startup } from './startups.js';
 import { maxOf } from '../array-loops.js';
 
@@ -111,9 +111,8 @@ function endOf(ws: WorkstationView, su: Startup, failedAll: readonly AnalyzedSte
   // A failure the desktop was failing over from when the capture ended (to another node), or would have next had the
   // capture gone on, a session lost while it connects again, or one it went on past to a later phase (a reply the
   // capture lost), is not the start-up's end.
-  const failed = failedAll.filter(
-    (s) => ids.has(s.id) && failoverAtEnd(ws, s) === undefined && failoverDueAtEnd(ws, s) === undefined && !lostSessionUnfinished(ws, s) && wentOnPast(ws, s) === undefined,
-  );
+  // (failedAll holds no step still trying: unfinishedAtEnd adds the failovers.)
+  const failed = failedAll.filter((s) => ids.has(s.id) && !unfinishedAtEnd(ws, s) && !lostSessionUnfinished(ws, s) && wentOnPast(ws, s) === undefined);
   if (failed.length === 0) return undefined;
   const step = failed[0];
   const phase = step.phase;

@@ -237,11 +237,6 @@ export class TcpDirection {
   }
 
   /**
-   * The peer acknowledged everything before `ack`, in the packet `frame` at `time`. A hole before held segments
-   * that the peer has already received will never be filled by this capture: report it and deliver what follows.
-   * Acknowledged bytes past everything seen are noted, and reported as a gap once settled (UNSEEN_ACK_SETTLE).
-   */
-  /**
    * Whether an ACK of `ack` acknowledges bytes past those delivered, the only case in which acked() has work. Most
    * ACKs do not, and the tracker asks this (small enough to be inlined) first: a call to acked() boxes a sequence
    * number past 2^30 and the time as heap numbers, one garbage object each, on every packet.
@@ -252,11 +247,15 @@ export class TcpDirection {
     return jump > 0 && jump <= MAX_ACK_JUMP;
   }
 
+  /**
+   * The peer acknowledged everything before `ack`, in the packet `frame` at `time`. A hole before held segments
+   * that the peer has already received will never be filled by this capture: report it and deliver what follows.
+   * Acknowledged bytes past everything seen are noted, and reported as a gap once settled (UNSEEN_ACK_SETTLE).
+   */
   acked(ack: number, frame: number, time: number, sink: StreamSink | null): void {
-    if (!this.started) return;
+    if (!this.acksAhead(ack)) return;
     const limit = this.dataLimit(ack);
     let jump = (limit - this.nextSeq) | 0;
-    if (jump <= 0 || jump > MAX_ACK_JUMP) return;
     if (this.heldCount > 0) {
       while (this.held.length > 0 && ((limit - this.held[0].seq) | 0) >= 0 && ((this.held[0].seq - this.nextSeq) | 0) > 0) {
         this.skipFirstHole(sink);

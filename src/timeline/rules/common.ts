@@ -136,7 +136,7 @@ function failsOver(s: AnalyzedStep): boolean {
 export function failoverDueAtEnd(ws: WorkstationView, failed: AnalyzedStep): { name: string; address: string; again?: PendingConnect } | undefined {
   if (failed.ok || !FAILOVER_PHASES.has(failed.phase) || !failsOver(failed)) return undefined;
   // Or still trying the service when the capture ended, on the same server again (CTI OS tries side A twice, 5 s apart).
-  const again = ws.connecting?.find((p) => p.service === failed.service && p.time >= failed.end);
+  const again = reconnectingAfter(ws, failed);
   if (ws.now - failed.end >= FAILOVER_DUE && !again) return undefined;
   const at = hostOf(failed.server);
   for (const s of ws.lookups ? [...ws.steps, ...ws.lookups] : ws.steps) {

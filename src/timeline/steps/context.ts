@@ -7,7 +7,7 @@
 import type { DecodedMessage, Direction, FieldValue, FlowInfo } from '../../decoders/types.js';
 import type { FlowClassification, Phase } from '../../decoders/profile.js';
 import { FrameList } from '../frames.js';
-import type { HostState, PendingRequest, StepKind, StepState } from '../state.js';
+import type { HostState, PendingRequest, StepKind, StepState, UnansweredRequest } from '../state.js';
 import type { CtiClientState } from '../subjects/cti-clients.js';
 import type { AgentState } from '../subjects/agents.js';
 import type { GedFlowState } from './ged188.js';
@@ -233,6 +233,11 @@ export function absorb(step: StepState, m: DecodedMessage): void {
   if (m.time > step.end) step.end = m.time;
 }
 
+/** A request whose reply may be in bytes the capture lost, as a step lists it (p.gapFrame set). */
+export function uncapturedOf(p: PendingRequest): UnansweredRequest {
+  return p.lostWithAck ? { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame, lostWithAck: true } : { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame };
+}
+
 export function markUnanswered(p: PendingRequest, closedAt: number | undefined, closeFrame: number | undefined): void {
   const s = p.step;
   const f = s.facts;
@@ -240,7 +245,7 @@ export function markUnanswered(p: PendingRequest, closedAt: number | undefined, 
     // Its reply may be among the bytes the capture lost: not seen is not unanswered.
     f.uncapturedTotal = (f.uncapturedTotal ?? 0) + 1;
     f.uncaptured ??= [];
-    if (f.uncaptured.length < 10) f.uncaptured.push(p.lostWithAck ? { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame, lostWithAck: true } : { name: p.name, frame: p.frame, time: p.time, gapFrame: p.gapFrame });
+    if (f.uncaptured.length < 10) f.uncaptured.push(uncapturedOf(p));
     return;
   }
   // A request older than one that was answered was skipped by the server; only the latest decides the step.
