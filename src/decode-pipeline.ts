@@ -6,7 +6,7 @@
  */
 
 import type { CaptureSink, CaptureSummary, CaptureWarning, CapturedPacket } from './capture/types.js';
-import type { ContentProbe, DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName } from './decoders/types.js';
+import type { ContentProbe, DecodeOptions, DecodedMessage, Direction, FlowConsumerFactory, FlowInfo, FlowRecord, HeartbeatEvent, ProtocolName } from './decoders/types.js';
 import { createDispatcher, serviceRunsOver } from './decoders/dispatch.js';
 import { DEFAULT_PROFILES, PortMap, portCanNameServer, type FlowClassification, type PortProfile, type ServiceDef } from './decoders/profile.js';
 import { DEFAULT_REGISTRY } from './decoders/registry.js';
@@ -74,6 +74,8 @@ export interface PipelineHooks {
 /** What the timeline takes from the decoding pipeline (the Analyzer's input side). */
 export interface PipelineObserver {
   message(m: DecodedMessage): void;
+  /** A heartbeat without its message (StreamDecoderContext.heartbeat): true when taken, else it comes to message(). */
+  heartbeat?(h: HeartbeatEvent): boolean;
   flowStart(info: FlowInfo, cls: FlowClassification): void;
   flowEnd(r: FlowRecord, cls: FlowClassification | undefined): void;
   gap(flowId: number, dir: Direction, length: number, frame: number, time: number): void;
@@ -99,10 +101,13 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
   const classifyOnly = opts.classifyOnly === true && !observer;
   const onMessage = opts.onMessage;
 
+  const decode = opts.decode ?? {};
   const dispatcher = createDispatcher({
     registry: DEFAULT_REGISTRY,
     portMap,
-    decode: opts.decode ?? {},
+    decode,
+    // Heartbeats skip their message only when the observer is the one who sees messages and keeps none.
+    heartbeat: observer?.heartbeat && !onMessage && decode.forgetEmitted === true && decode.keepRaw !== true ? (h) => observer.heartbeat!(h) : undefined,
     only: opts.only,
     classifyOnly,
     decodeFlow: opts.decodeFlow,

@@ -10,7 +10,7 @@
  * instead, as if no profile named the port; until those bytes come such a flow is not classified.
  */
 
-import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe, StartContradicts } from './types.js';
+import type { DecodeOptions, DecodedMessage, Direction, FlowConsumer, HeartbeatEvent, FlowConsumerFactory, FlowInfo, FlowRecord, ProtocolName, StreamDecoder, StreamDecoderFactory, ContentProbe, StartContradicts } from './types.js';
 import { PortMap, portCanNameServer, type FlowClassification, type Phase, type ServiceDef } from './profile.js';
 
 /** What the dispatcher knows about one protocol. */
@@ -46,6 +46,8 @@ export interface DispatchOptions {
   portMap: PortMap;
   decode: DecodeOptions;
   emit(message: DecodedMessage): void;
+  /** StreamDecoderContext.heartbeat, for every decoder (only with decode.forgetEmitted and no keepRaw). */
+  heartbeat?(h: HeartbeatEvent): boolean;
   /** Called once per flow when its service is known (at once for profile ports, after probing otherwise). */
   classified?(info: FlowInfo, cls: FlowClassification): void;
   /** Called for every flow when it starts (before classification). */
@@ -102,7 +104,7 @@ export function createDispatcher(opts: DispatchOptions): FlowConsumerFactory {
     if (opts.classifyOnly || (opts.only && !opts.only.has(protocol))) return null;
     const entry = registry[protocol];
     const factory = info.transport === 'tcp' ? entry?.tcp : entry?.udp;
-    return factory ? factory({ flow: info, emit: opts.emit, options: opts.decode }) : null;
+    return factory ? factory({ flow: info, emit: opts.emit, options: opts.decode, heartbeat: opts.heartbeat }) : null;
   };
 
   const shared: DispatchShared = { opts, registry, classify, decoderFor };
@@ -213,6 +215,13 @@ class FlowDispatch implements FlowConsumer {
     }
     if (this.decoder === null) return false;
     this.decoder.data(dir, bytes, frame, time);
+  }
+
+  /** A decided flow's bytes go to its decoder where they lie, when it reads them so; else as data() takes them. */
+  dataAt(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): boolean | void {
+    const d = this.decoder;
+    if (this.verifying || this.probing || d === null || d.dataAt === undefined) return this.data(dir, buf.subarray(offset, offset + length), frame, time);
+    d.dataAt(dir, buf, offset, length, frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {

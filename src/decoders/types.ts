@@ -124,6 +124,8 @@ export interface FlowConsumer {
    * reads it): the flow tracker then only counts them, without views or copies; gaps and the end still come.
    */
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void;
+  /** data() for `buf[offset, offset + length)`, with no view made for them (StreamDecoder.dataAt). Optional. */
+  dataAt?(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): boolean | void;
   /** `length` bytes in direction `dir` were never captured; the next data() follows the hole. */
   gap(dir: Direction, length: number, frame: number, time: number): void;
   /** The flow is over (closed, reset, expired or the capture ended). */
@@ -226,16 +228,43 @@ export interface DecodeOptions {
   forgetEmitted?: boolean;
 }
 
+/**
+ * A heartbeat (a GED-188 HEARTBEAT_REQ or HEARTBEAT_CONF, whose body is its InvokeID alone) as its facts, with no
+ * message made for it: most of a long CTI capture's messages are heartbeats. One object, reused: the receiver keeps
+ * none of it, `frames` included.
+ */
+export interface HeartbeatEvent {
+  flowId: number;
+  direction: Direction;
+  /** HEARTBEAT_CONF (else HEARTBEAT_REQ). */
+  reply: boolean;
+  invokeId: number;
+  frame: number;
+  frames: readonly number[];
+  time: number;
+}
+
 /** Everything a stream decoder gets when it is created for a flow. */
 export interface StreamDecoderContext {
   flow: FlowInfo;
   emit(message: DecodedMessage): void;
   options: DecodeOptions;
+  /**
+   * Set only for a caller that keeps no message and wants no bytes (DecodeOptions.forgetEmitted, no keepRaw): a
+   * heartbeat with nothing else to report (no stream anomaly waiting) is offered here first, and emitted as a
+   * message only when this returns false (the analyzer takes those of a session it already follows).
+   */
+  heartbeat?(h: HeartbeatEvent): boolean;
 }
 
 /** A protocol decoder bound to one flow; the dispatcher feeds it the flow's bytes. */
 export interface StreamDecoder {
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+  /**
+   * data() for the bytes `buf[offset, offset + length)`, read where they lie: a decoder that makes a view only
+   * of what it keeps or decodes (GED-188's heartbeats need none). Optional; the caller may reuse `buf` after it.
+   */
+  dataAt?(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): void;
   gap(dir: Direction, length: number, frame: number, time: number): void;
   /** Flush what is buffered (a partial message becomes an anomaly). */
   end(): void;

@@ -9,7 +9,7 @@
  * document.
  */
 
-import type { DecodedMessage, Direction, FlowInfo, FlowRecord, ProtocolName } from '../decoders/types.js';
+import type { DecodedMessage, Direction, FlowInfo, FlowRecord, HeartbeatEvent, ProtocolName } from '../decoders/types.js';
 import type { FlowClassification } from '../decoders/profile.js';
 import type { AnalysisDocument, AnalyzerUpdate, Finding, SourceInfo, SourceWarning } from './model.js';
 import { STARTUP_PHASES } from './model.js';
@@ -20,7 +20,7 @@ import { buildDocument, buildView, buildWorkstation, publicStep, type AnalysisSt
 import { flowKey, markUnanswered, StepContext, type FlowState } from './steps/context.js';
 import { stepBuilderFor } from './steps/index.js';
 import { connectionStep, noDesktopInConnections } from './steps/connection.js';
-import { endGedSession } from './steps/ged188.js';
+import { endGedSession, heartbeatEvent } from './steps/ged188.js';
 import { addAgentStep } from './subjects/agents.js';
 import { addClientStep } from './subjects/cti-clients.js';
 import { buildAgent, linkOneDesktop } from './subjects/agent-document.js';
@@ -42,6 +42,8 @@ export interface AnalyzerOptions {
 export interface Analyzer {
   flowStart(info: FlowInfo, cls: FlowClassification | undefined): void;
   message(m: DecodedMessage): void;
+  /** A heartbeat without its message (PipelineObserver.heartbeat): true when taken, as message() would have. */
+  heartbeat(h: HeartbeatEvent): boolean;
   flowEnd(r: FlowRecord, cls?: FlowClassification): void;
   names(address: string, names: string[]): void;
   warning(w: { code: string; message: string; frame?: number; file?: string }): void;
@@ -85,6 +87,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const analyzer: Analyzer = {
     flowStart,
     message,
+    heartbeat,
     flowEnd,
     names: (address, list) => ctx.addNames(address, list),
     warning,
@@ -198,6 +201,21 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (m.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
     const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
     if (touched && analyzer.onUpdate) report(flow, touched, false);
+  }
+
+  /**
+   * A heartbeat of a CTI session followed since its first (its flow known and confirmed, its heartbeat step
+   * made): what message() does with it, minus the message. Anything else, and live printing, goes by message().
+   */
+  function heartbeat(h: HeartbeatEvent): boolean {
+    if (analyzer.onUpdate) return false;
+    const flow = flows.get(h.flowId);
+    if (flow === undefined || flow.host === undefined || flow.cls === undefined || flow.serverUnconfirmed || flow.desktopUnconfirmed) return false;
+    if (flow.info.transport !== 'tcp' || !heartbeatEvent(ctx, flow.ged, h)) return false;
+    touchTime(h.time);
+    if (h.time > flow.host.lastTime) flow.host.lastTime = h.time;
+    if (h.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
+    return true;
   }
 
   /** How far the capture went on past a flow still open when it was reported; undefined for one that ended. */

@@ -13,6 +13,7 @@ import type {
   DecodedMessage,
   FieldValue,
   Direction,
+  HeartbeatEvent,
   StreamDecoder,
   StreamDecoderContext,
   StreamDecoderFactory,
@@ -63,6 +64,10 @@ const CHUNK_META: PduMeta = { offset: 0, frames: [], time: 0 };
 
 /** Anomalies of the message being decoded (emptied after each). */
 const SCRATCH_ANOMALIES: Anomaly[] = [];
+
+/** What offerHeartbeat hands over, reused (the receiver keeps none of it), and its list for a heartbeat in one frame. */
+const HEARTBEAT: HeartbeatEvent = { flowId: 0, direction: 'c2s', reply: false, invokeId: 0, frame: 0, frames: [], time: 0 };
+const ONE_FRAME: number[] = [0];
 
 const REPLY_TO_ANY_REQUEST = new Set([MESSAGE_TYPE.FAILURE_CONF, MESSAGE_TYPE.CONTROL_FAILURE_CONF]);
 
@@ -180,6 +185,8 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
   /** ctx.options.keepRaw and ctx.emit, read per message: kept on this object, whose fields are at hand anyway. */
   private readonly keepRaw: boolean;
   private readonly emit: (m: DecodedMessage) => void;
+  /** StreamDecoderContext.heartbeat, only for a caller that keeps no message and no bytes. */
+  private readonly heartbeat: ((h: HeartbeatEvent) => boolean) | undefined;
   /** Only for the end of the flow (leftover stream anomalies, STREAM_ERROR): made then, if there are any. */
   private leftovers: MessageEmitter | undefined;
   /** pending.size, kept here so that the common request/reply alternation never touches the map. */
@@ -192,6 +199,7 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
     this.keepRaw = ctx.options.keepRaw === true;
     this.forget = ctx.options.forgetEmitted === true;
     this.emit = ctx.emit;
+    this.heartbeat = this.forget && !this.keepRaw ? ctx.heartbeat : undefined;
   }
 
   private stream(dir: Direction): PduStream {
@@ -210,28 +218,38 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    this.dataAt(dir, bytes, 0, bytes.length, frame, time);
+  }
+
+  dataAt(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): void {
     // A comparison, not this.dirs[dir]: a lookup by a string that varies is slower than a branch.
     const stream = (dir === 'c2s' ? this.c2sStream : this.s2cStream) ?? this.stream(dir);
+    const end = offset + length;
+    let pos = offset;
     if (stream.idle) {
       // Most segments hold whole messages (a heartbeat each): split them here, where the length function and
-      // onPdu are known, and leave the rest (a partial or bad message) to the PduStream.
-      const len = bytes.length;
+      // onPdu are known, and leave the rest (a partial or bad message) to the PduStream. A heartbeat the
+      // receiver takes as an event needs no view of its bytes.
       const meta = CHUNK_META;
-      let pos = 0;
-      while (len - pos >= HEADER) {
-        const n = ged188PduLength(bytes, pos, len - pos);
-        if (n <= 0 || n > len - pos) break;
+      while (end - pos >= HEADER) {
+        const n = ged188PduLength(buf, pos, end - pos);
+        if (n <= 0 || n > end - pos) break;
+        if (n === HEADER + 4 && this.heartbeat !== undefined && this.offerHeartbeat(dir, buf, pos, undefined, frame, time)) {
+          stream.consumed(n);
+          pos += n;
+          continue;
+        }
         meta.offset = stream.nextOffset;
         meta.frames = [frame];
         meta.time = time;
         stream.consumed(n);
-        this.onPdu(dir, pos === 0 && n === len ? bytes : bytes.subarray(pos, pos + n), meta);
+        // decodePdu, not onPdu: a heartbeat here was offered above already.
+        this.decodePdu(dir, pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n), meta);
         pos += n;
       }
-      if (pos === len) return;
-      if (pos > 0) bytes = bytes.subarray(pos);
+      if (pos === end) return;
     }
-    stream.data(bytes, frame, time);
+    stream.data(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end), frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {
@@ -293,7 +311,45 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
     return -1;
   }
 
+  /**
+   * A heartbeat handed over as an event, with no message made (StreamDecoderContext.heartbeat); true when the
+   * receiver took it. Only one with nothing else to carry: no stream anomaly waiting for the direction's next message.
+   * `frames` undefined: the PDU lies in one frame.
+   */
+  private offerHeartbeat(dir: Direction, pdu: Uint8Array, at: number, frames: readonly number[] | undefined, frame: number, time: number): boolean {
+    const type = readU32BE(pdu, at + 4);
+    if ((type !== MESSAGE_TYPE.HEARTBEAT_REQ && type !== MESSAGE_TYPE.HEARTBEAT_CONF) || readU32BE(pdu, at) !== 4) return false;
+    if ((dir === 'c2s' ? this.c2sPending : this.s2cPending) !== undefined) return false;
+    const invokeId = readU32BE(pdu, at + HEADER);
+    const h = HEARTBEAT;
+    h.flowId = this.flowId;
+    h.direction = dir;
+    h.reply = type === MESSAGE_TYPE.HEARTBEAT_CONF;
+    h.invokeId = invokeId;
+    h.frame = frame;
+    if (frames === undefined) {
+      ONE_FRAME[0] = frame;
+      h.frames = ONE_FRAME;
+    } else h.frames = frames;
+    h.time = time;
+    if (!this.heartbeat!(h)) return false;
+    // What emitting its message would have done here: pairing (for the replies still to come) and the mark.
+    this.pair(dir, type, messageTypeName(type), invokeId, frame, time, undefined);
+    if (dir === 'c2s') this.c2sEmitted = true;
+    else this.s2cEmitted = true;
+    return true;
+  }
+
+  /** A message the PduStream put together: a heartbeat is offered as an event first. */
   private onPdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
+    if (pdu.length === HEADER + 4 && this.heartbeat !== undefined) {
+      const frames = meta.frames;
+      if (this.offerHeartbeat(dir, pdu, 0, frames, frames.length ? frames[frames.length - 1] : 0, meta.time)) return;
+    }
+    this.decodePdu(dir, pdu, meta);
+  }
+
+  private decodePdu(dir: Direction, pdu: Uint8Array, meta: PduMeta): void {
     // OPEN_REQ fixes the protocol version, and with it the tag width, for the whole session.
     if (readU32BE(pdu, 4) === MESSAGE_TYPE.OPEN_REQ && pdu.length >= HEADER + 8) {
       const v = readU32BE(pdu, HEADER + 4);
@@ -377,7 +433,7 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
     // The stream's queued anomalies first, then the message's own, within the bound per code.
     if (queued !== undefined) addToMessage(out, queued.list, queued.omitted, frame);
     if (anomalies) addToMessage(out, anomalies, undefined, frame);
-    this.pair(dir, type, name, invokeId, out);
+    this.pair(dir, type, name, invokeId, frame, meta.time, out);
     if (c2s) {
       this.c2sEmitted = true;
       if (!this.forget) this.c2sLast = out;
@@ -388,8 +444,8 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
     this.emit(out);
   }
 
-  /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). */
-  private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, out: DecodedMessage): void {
+  /** Links a reply to its request (both get pairedFrame; the reply gets responseTime). No `out`: a heartbeat event. */
+  private pair(dir: Direction, type: number, name: string, invokeId: number | undefined, frame: number, time: number, out: DecodedMessage | undefined): void {
     if (invokeId === undefined) return;
     const role = roleOf(type, name);
     if (role === ROLE_REQUEST) {
@@ -414,9 +470,9 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
       }
       this.hasNewest = true;
       this.newestInvokeId = invokeId;
-      this.newestFrame = out.frame;
-      this.newestTime = out.time;
-      this.newestType = out.type;
+      this.newestFrame = frame;
+      this.newestTime = time;
+      this.newestType = name;
       this.newestDirection = dir;
       if (!this.forget) this.newestRequest = out;
       return;
@@ -444,9 +500,10 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
       reqType = req.type;
       reqMessage = req.message;
     }
-    if (reqMessage !== undefined) reqMessage.pairedFrame = out.frame;
+    if (reqMessage !== undefined) reqMessage.pairedFrame = frame;
+    if (out === undefined) return;
     out.pairedFrame = reqFrame;
-    out.responseTime = Math.max(0, out.time - reqTime);
+    out.responseTime = Math.max(0, time - reqTime);
     out.fields.requestType = reqType;
   }
 }

@@ -18,6 +18,8 @@ import type { Direction } from '../types.js';
  */
 export interface StreamSink {
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): boolean | void;
+  /** FlowConsumer.dataAt: taken instead of data() when present (no view made per segment). */
+  dataAt?(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): boolean | void;
   gap(dir: Direction, length: number, frame: number, time: number): void;
 }
 
@@ -352,7 +354,13 @@ export class TcpDirection {
     if (skip >= declared) return;
     if (skip < captured) {
       const n = captured - skip;
-      if (sink && !this.dataless && sink.data(this.dir, buf.subarray(offset + skip, offset + captured), frame, time) === false) this.dataless = true;
+      if (sink && !this.dataless) {
+        const wanted =
+          sink.dataAt !== undefined
+            ? sink.dataAt(this.dir, buf, offset + skip, n, frame, time)
+            : sink.data(this.dir, buf.subarray(offset + skip, offset + captured), frame, time);
+        if (wanted === false) this.dataless = true;
+      }
       this.deliveredBytes += n;
     }
     const lost = skip < captured ? missing : declared - skip;

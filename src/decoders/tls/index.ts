@@ -131,6 +131,11 @@ class DirectionState {
   }
 }
 
+/** buf[from, end) as a view; `buf` itself when that is all of it. */
+function viewOf(buf: Uint8Array, from: number, end: number): Uint8Array {
+  return from === 0 && end === buf.length ? buf : buf.subarray(from, end);
+}
+
 class TlsFlowDecoder implements StreamDecoder {
   private readonly out: MessageEmitter;
   private readonly c2s: DirectionState;
@@ -146,9 +151,13 @@ class TlsFlowDecoder implements StreamDecoder {
   }
 
   data(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    this.dataAt(dir, bytes, 0, bytes.length, frame, time);
+  }
+
+  dataAt(dir: Direction, buf: Uint8Array, offset: number, length: number, frame: number, time: number): void {
     const st = dir === 'c2s' ? this.c2s : this.s2c;
-    if (st.records.idle) this.stepOver(st, bytes, frame, time);
-    else st.records.data(bytes, frame, time);
+    if (st.records.idle) this.stepOver(st, buf, offset, offset + length, frame, time);
+    else st.records.data(viewOf(buf, offset, offset + length), frame, time);
   }
 
   /**
@@ -158,24 +167,24 @@ class TlsFlowDecoder implements StreamDecoder {
    * goes to the PduStream as before, from a record boundary. The PduStream keeps the count of a record stepped
    * over across segments, and reports a gap or the end inside it as for a record it had buffered.
    */
-  private stepOver(st: DirectionState, bytes: Uint8Array, frame: number, time: number): void {
+  private stepOver(st: DirectionState, buf: Uint8Array, from: number, end: number, frame: number, time: number): void {
     const records = st.records;
-    const len = bytes.length;
-    let pos = 0;
+    let pos = from;
     const left = records.skipping;
     if (left > 0) {
-      pos = left < len ? left : len;
-      records.skipMore(pos, frame);
+      const n = left < end - pos ? left : end - pos;
+      records.skipMore(n, frame);
+      pos += n;
     }
-    while (len - pos >= 5) {
-      const type = bytes[pos];
-      if (!(type === 23 || (type === 22 && st.ccs)) || !plausibleRecordHeader(bytes, pos)) break;
-      const total = 5 + readU16BE(bytes, pos + 3);
-      const n = total < len - pos ? total : len - pos;
+    while (end - pos >= 5) {
+      const type = buf[pos];
+      if (!(type === 23 || (type === 22 && st.ccs)) || !plausibleRecordHeader(buf, pos)) break;
+      const total = 5 + readU16BE(buf, pos + 3);
+      const n = total < end - pos ? total : end - pos;
       records.skipMessage(n, total, frame);
       pos += n;
     }
-    if (pos < len) records.data(pos === 0 ? bytes : bytes.subarray(pos), frame, time);
+    if (pos < end) records.data(viewOf(buf, pos, end), frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {

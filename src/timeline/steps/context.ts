@@ -228,9 +228,16 @@ export class StepContext {
 }
 
 export function absorb(step: StepState, m: DecodedMessage): void {
+  absorbAt(step, m.frames, m.frame, m.time);
+}
+
+/** absorb() for a message given by its frames (empty: `frame` alone) and time: a heartbeat event. */
+export function absorbAt(step: StepState, frames: readonly number[], frame: number, time: number): void {
   step.messages++;
-  step.frames.addAll(m.frames.length > 0 ? m.frames : [m.frame]);
-  if (m.time > step.end) step.end = m.time;
+  if (frames.length === 1) step.frames.add(frames[0]);
+  else if (frames.length > 1) step.frames.addAll(frames);
+  else step.frames.add(frame);
+  if (time > step.end) step.end = time;
 }
 
 /** A request whose reply may be in bytes the capture lost, as a step lists it (p.gapFrame set). */

@@ -10,14 +10,14 @@
  * workstation.
  */
 
-import type { DecodedMessage, FieldValue } from '../../decoders/types.js';
+import type { DecodedMessage, FieldValue, HeartbeatEvent } from '../../decoders/types.js';
 import type { Phase } from '../../decoders/profile.js';
 import { isUntabulatedName } from '../../decoders/ged188/constants.js';
 import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
 import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, noteStateReport, startStateReports, type AgentState } from '../subjects/agents.js';
-import { absorb, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
+import { absorb, absorbAt, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
 import { pushLatest } from '../../array-loops.js';
 
 const NO_PERIPHERAL = 0xffffffff;
@@ -475,34 +475,14 @@ export const ged188Steps: StepBuilder = {
           if (!g.heartbeat) return undefined;
           g.heartbeat.facts.heartbeat = { sent: 0, answered: 0, missed: 0, consecutive: 0, maxConsecutive: 0, missedFrames: [], firstSent: m.time, lastSent: m.time };
         }
-        const s = g.heartbeat;
-        const h = s.facts.heartbeat!;
-        const limit = s.replyTimeout ?? 10;
-        // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-        if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => unansweredHeartbeat(h, p));
-        absorb(s, m);
-        s.count++;
-        h.sent++;
-        h.lastSent = m.time;
-        if (invoke !== undefined && (g.heartbeatPending ??= new PendingRequests()).size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
-        return s;
+        heartbeatSent(g, g.heartbeat, invoke, m.frames, m.frame, m.time);
+        return g.heartbeat;
       }
       case 'HEARTBEAT_CONF': {
         const s = g.heartbeat;
         // A reply whose request is not in the capture (a session caught mid-stream): a message like any other.
         if (!s) return countedEvent(ctx, flow, g, m);
-        absorb(s, m);
-        const h = s.facts.heartbeat!;
-        const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
-        if (p && invoke !== undefined) {
-          g.heartbeatPending!.delete(invoke);
-          if (m.time < p.time) ctx.replyFirst(m.frame, p.frame, p.time - m.time);
-          if (s.firstResponseTime === undefined) s.firstResponseTime = Math.max(0, m.time - p.time);
-        }
-        h.answered++;
-        s.answered++;
-        h.consecutive = 0;
-        s.lastOk = true;
+        heartbeatAnswered(ctx, g, s, invoke, m.frames, m.frame, m.time);
         return s;
       }
       case 'CLOSE_REQ': {
@@ -542,6 +522,47 @@ export const ged188Steps: StepBuilder = {
  * its side going away first (a FAILURE_EVENT or an OFFLINE SYSTEM_EVENT, which its own findings name). `steps`: the
  * flow's steps, endGedSession having run.
  */
+/**
+ * A heartbeat of a session whose heartbeat step exists, given as an event (HeartbeatEvent, no message made): what
+ * message() does with its HEARTBEAT_REQ or HEARTBEAT_CONF. False, and nothing done, for any other session: its
+ * message then comes to message(). The caller (the analyzer) has done the per-message part of a known flow.
+ */
+export function heartbeatEvent(ctx: StepContext, g: GedFlowState | undefined, h: HeartbeatEvent): boolean {
+  const s = g?.heartbeat;
+  if (s === undefined) return false;
+  g!.lastMessage = h.time;
+  if (h.reply) heartbeatAnswered(ctx, g!, s, h.invokeId, h.frames, h.frame, h.time);
+  else heartbeatSent(g!, s, h.invokeId, h.frames, h.frame, h.time);
+  return true;
+}
+
+function heartbeatSent(g: GedFlowState, s: StepState, invoke: number | undefined, frames: readonly number[], frame: number, time: number): void {
+  const h = s.facts.heartbeat!;
+  const limit = s.replyTimeout ?? 10;
+  // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
+  if (g.heartbeatPending?.size) g.heartbeatPending.expire(time, limit, (p) => unansweredHeartbeat(h, p));
+  absorbAt(s, frames, frame, time);
+  s.count++;
+  h.sent++;
+  h.lastSent = time;
+  if (invoke !== undefined && (g.heartbeatPending ??= new PendingRequests()).size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame, time });
+}
+
+function heartbeatAnswered(ctx: StepContext, g: GedFlowState, s: StepState, invoke: number | undefined, frames: readonly number[], frame: number, time: number): void {
+  absorbAt(s, frames, frame, time);
+  const h = s.facts.heartbeat!;
+  const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
+  if (p && invoke !== undefined) {
+    g.heartbeatPending!.delete(invoke);
+    if (time < p.time) ctx.replyFirst(frame, p.frame, p.time - time);
+    if (s.firstResponseTime === undefined) s.firstResponseTime = Math.max(0, time - p.time);
+  }
+  h.answered++;
+  s.answered++;
+  h.consecutive = 0;
+  s.lastOk = true;
+}
+
 export function closedByServerUnasked(g: GedFlowState, steps: readonly StepState[]): boolean {
   if (g.session.opened === false) return false;
   const ev = g.events?.facts.events;

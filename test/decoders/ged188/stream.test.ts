@@ -18,8 +18,8 @@ import {
   setAgentStateConf,
   setAgentStateReq,
 } from '../../../src/decoders/ged188/index.js';
-import type { DecodedMessage, Direction } from '../../../src/decoders/types.js';
-import { concat, h, item, newDecoder, z } from './helpers.js';
+import type { DecodedMessage, Direction, HeartbeatEvent } from '../../../src/decoders/types.js';
+import { FLOW, concat, h, item, newDecoder, z } from './helpers.js';
 import { leftoverAnomalyTests } from '../leftovers.js';
 
 type Step = [dir: Direction, time: number, ...msgs: Uint8Array[]];
@@ -147,6 +147,122 @@ describe('full login conversation through the stream decoder', () => {
     expect(shown[0].fields.clientPassword).toBe('pw');
     expect(shown[4].fields.agentPassword).toBe('secret');
     expect(JSON.stringify(out)).not.toContain('secret');
+  });
+});
+
+describe('heartbeats as events (StreamDecoderContext.heartbeat)', () => {
+  type Event = [dir: Direction, reply: boolean, invokeId: number, frame: number, frames: number[], time: number];
+  /** A decoder whose receiver takes the heartbeats `take` accepts; the events it got, copied (the object is reused). */
+  function eventDecoder(take: (h: HeartbeatEvent) => boolean, options: { forgetEmitted?: boolean; keepRaw?: boolean } = { forgetEmitted: true }) {
+    const out: DecodedMessage[] = [];
+    const events: Event[] = [];
+    let offered = 0;
+    const dec = createGed188StreamDecoder({
+      flow: FLOW,
+      emit: (m) => out.push(m),
+      options,
+      heartbeat: (h) => {
+        offered++;
+        expect(h.flowId).toBe(FLOW.id);
+        if (!take(h)) return false;
+        events.push([h.direction, h.reply, h.invokeId, h.frame, [...h.frames], h.time]);
+        return true;
+      },
+    });
+    return { dec, out, events, offered: () => offered };
+  }
+  const feed = (dec: ReturnType<typeof eventDecoder>['dec'], steps: Step[]): void => {
+    steps.forEach(([dir, time, ...msgs], i) => dec.data(dir, concat(...msgs), 10 + i, time));
+    dec.end();
+  };
+  const isHeartbeat = (m: DecodedMessage): boolean => m.type === 'HEARTBEAT_REQ' || m.type === 'HEARTBEAT_CONF';
+
+  it('a heartbeat the receiver takes comes as an event and makes no message; every other message is as before', () => {
+    const d = eventDecoder(() => true);
+    feed(d.dec, conversation());
+    expect(d.events).toEqual([
+      ['c2s', false, 5, 18, [18], 15.0],
+      ['s2c', true, 5, 19, [19], 15.01],
+      ['c2s', false, 6, 20, [20], 25.0],
+      ['s2c', true, 6, 21, [21], 25.02],
+    ]);
+    expect(d.out).toEqual(feedSteps(conversation(), { forgetEmitted: true }).filter((m) => !isHeartbeat(m)));
+  });
+
+  it('a heartbeat the receiver refuses comes as its message, paired as ever with the requests taken as events', () => {
+    const d = eventDecoder(() => false);
+    feed(d.dec, conversation());
+    expect(d.offered()).toBe(4);
+    expect(d.out).toEqual(feedSteps(conversation(), { forgetEmitted: true }));
+    // Requests taken, replies refused: each reply still names its request.
+    const r = eventDecoder((h) => !h.reply);
+    feed(r.dec, [
+      ['c2s', 1, heartbeatReq({ invokeId: 1 }), heartbeatReq({ invokeId: 2 }), heartbeatReq({ invokeId: 3 })],
+      ['s2c', 2, heartbeatConf({ invokeId: 1 }), heartbeatConf({ invokeId: 3 }), heartbeatConf({ invokeId: 2 })],
+    ]);
+    expect(r.events.map((e) => e[2])).toEqual([1, 2, 3]);
+    expect(r.out.map((m) => [m.type, m.fields.invokeId, m.pairedFrame, m.fields.requestType])).toEqual([
+      ['HEARTBEAT_CONF', 1, 10, 'HEARTBEAT_REQ'],
+      ['HEARTBEAT_CONF', 3, 10, 'HEARTBEAT_REQ'],
+      ['HEARTBEAT_CONF', 2, 10, 'HEARTBEAT_REQ'],
+    ]);
+  });
+
+  it('is not offered to a caller that keeps messages or their bytes', () => {
+    for (const options of [{}, { forgetEmitted: true, keepRaw: true }]) {
+      const d = eventDecoder(() => true, options);
+      feed(d.dec, conversation());
+      expect(d.offered()).toBe(0);
+      expect(d.out.filter(isHeartbeat)).toHaveLength(4);
+    }
+  });
+
+  it('a heartbeat after a stream anomaly comes as a message that carries it', () => {
+    const d = eventDecoder(() => true);
+    d.dec.data('s2c', concat(heartbeatConf({ invokeId: 1 }), h('ffffffff 00112233 4455'), heartbeatConf({ invokeId: 2 }), heartbeatConf({ invokeId: 3 })), 1, 1);
+    d.dec.end();
+    expect(d.events.map((e) => e[2])).toEqual([1, 3]);
+    expect(d.out.map((m) => [m.fields.invokeId, m.anomalies?.map((a) => a.code)])).toEqual([[2, ['not-a-message', 'resynchronised']]]);
+  });
+
+  it('a heartbeat split across segments lists every frame it spans', () => {
+    const d = eventDecoder(() => true);
+    const hb = heartbeatReq({ invokeId: 9 });
+    d.dec.data('c2s', hb.subarray(0, 5), 1, 1);
+    d.dec.data('c2s', hb.subarray(5), 2, 1.5);
+    d.dec.end();
+    expect(d.events).toEqual([['c2s', false, 9, 2, [1, 2], 1.5]]);
+    expect(d.out).toEqual([]);
+  });
+
+  it('bytes read where they lie (dataAt, inside a larger buffer) give what views of them give, in any chunks', () => {
+    for (const dir of ['c2s', 's2c'] as const) {
+      const all = streamOf(dir);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 12 }), fc.integer({ min: 0, max: 9 }), fc.boolean(), (cuts, pad, events) => {
+          const bounds = [0, ...[...new Set(cuts)].sort((a, b) => a - b), all.length];
+          const run = (at: boolean) => {
+            const d = eventDecoder(() => events);
+            for (let i = 0; i + 1 < bounds.length; i++) {
+              const part = all.subarray(bounds[i], bounds[i + 1]);
+              if (!at) {
+                d.dec.data(dir, part, 100 + i, i);
+                continue;
+              }
+              // Around the part, bytes that must not be read: a header of a 4-byte HEARTBEAT_REQ.
+              const buf = new Uint8Array(part.length + 2 * pad + 8);
+              for (let j = 0; j + 8 <= buf.length; j += 8) buf.set([0, 0, 0, 4, 0, 0, 0, 5], j);
+              buf.set(part, pad);
+              d.dec.dataAt!(dir, buf, pad, part.length, 100 + i, i);
+            }
+            d.dec.end();
+            return JSON.stringify([d.out, d.events]);
+          };
+          expect(run(true)).toBe(run(false));
+        }),
+        { numRuns: 40 },
+      );
+    }
   });
 });
 

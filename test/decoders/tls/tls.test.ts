@@ -235,6 +235,42 @@ describe('TLS stream decoder', () => {
     ]);
   });
 
+  it('bytes read where they lie (dataAt, inside a larger buffer) give what views of them give, in any chunks', () => {
+    const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
+    const alert = fromHex('1503030002' + '0100');
+    const stream = new Uint8Array(hello.length + 1005 + 25 + alert.length + 1005);
+    stream.set(hello, 0);
+    stream.set(appData(1000), hello.length);
+    stream.set(appData(20), hello.length + 1005);
+    stream.set(alert, hello.length + 1030);
+    stream.set(appData(1000), hello.length + 1030 + alert.length);
+    const cut = stream.length - 400; // the last record cut by the end
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: cut - 1 }), { maxLength: 10 }), fc.integer({ min: 0, max: 9 }), (cuts, pad) => {
+        const bounds = [0, ...[...new Set(cuts)].sort((a, b) => a - b), cut];
+        const run = (at: boolean): string => {
+          const out: DecodedMessage[] = [];
+          const d = createTlsStreamDecoder({ flow, emit: (m) => out.push(m), options: {} });
+          for (let i = 0; i + 1 < bounds.length; i++) {
+            const part = stream.subarray(bounds[i], bounds[i + 1]);
+            if (!at) {
+              d.data('c2s', part, i + 1, i);
+              continue;
+            }
+            // Bytes around the part that must not be read: 0x16 would start a handshake record.
+            const buf = new Uint8Array(part.length + 2 * pad + 7).fill(0x16);
+            buf.set(part, pad);
+            d.dataAt!('c2s', buf, pad, part.length, i + 1, i);
+          }
+          d.end();
+          return JSON.stringify(out);
+        };
+        expect(run(true)).toBe(run(false));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   // One whole record: the ClientHello's first.
   const hello = clientStream('zeek__tls_openjdk-25.0.2-zeek.org.pcap');
   leftoverAnomalyTests('tls', createTlsStreamDecoder, hello.subarray(0, 5 + ((hello[3] << 8) | hello[4])));
