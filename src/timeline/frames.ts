@@ -10,6 +10,8 @@ export class FrameList {
   /** Made on the first frame, and the tail on the first frame past HEAD: most steps have a few frames. */
   private head: number[] | null = null;
   private tail: number[] | null = null;
+  /** Once the tail is full, the slot the next frame takes (the oldest): a ring, not a shift per frame. */
+  private tailAt = 0;
   private last = -1;
   total = 0;
 
@@ -32,8 +34,13 @@ export class FrameList {
       return;
     }
     const tail = (this.tail ??= []);
-    tail.push(frame);
-    if (tail.length > TAIL) tail.shift();
+    if (tail.length < TAIL) {
+      tail.push(frame);
+      return;
+    }
+    // list() sorts what it returns: the order within the tail does not matter, only which frames it holds.
+    tail[this.tailAt] = frame;
+    this.tailAt = this.tailAt === TAIL - 1 ? 0 : this.tailAt + 1;
   }
 
   addAll(frames: readonly number[]): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Sim, NODE_A, NODE_B, STALE, cadLoginOk, ctiSession, dnsStep, ldapStep, licensingStep } from './sim.js';
 import { createAnalyzer } from '../../src/timeline/analyzer.js';
 import { NO_DESKTOP_MESSAGE } from '../../src/timeline/document.js';
@@ -120,6 +121,36 @@ describe('aggregation and bounded memory', () => {
     expect(fl.list()).toEqual([...Array.from({ length: 20 }, (_, i) => i + 1), 96, 97, 98, 99, 100]);
     expect(describeFrames([12, 13, 14, 15, 19])).toBe('frames 12–15, 19');
     expect(describeFrames([7])).toBe('frame 7');
+  });
+
+  it('FrameList holds what a list of the first 20 and the last 5 distinct frames added holds, in any order and with repeats', () => {
+    // The model: the tail as a plain list that drops its oldest; FrameList keeps it as a ring.
+    const model = (frames: number[]): { list: number[]; total: number; capped: boolean } => {
+      const head: number[] = [];
+      const tail: number[] = [];
+      let last = -1;
+      let total = 0;
+      for (const f of frames) {
+        if (f === last || (total < 20 && head.includes(f)) || tail.includes(f)) continue;
+        last = f;
+        total++;
+        if (head.length < 20) head.push(f);
+        else {
+          tail.push(f);
+          if (tail.length > 5) tail.shift();
+        }
+      }
+      const list = [...new Set([...head, ...tail])].sort((a, b) => a - b);
+      return { list, total, capped: total > head.length + tail.length };
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 120 }), (frames) => {
+        const fl = new FrameList();
+        for (const f of frames) fl.add(f);
+        expect({ list: fl.list(), total: fl.total, capped: fl.capped }).toEqual(model(frames));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -227,17 +227,24 @@ export class StepContext {
   }
 }
 
-export function absorb(step: StepState, m: DecodedMessage): void {
-  absorbAt(step, m.frames, m.frame, m.time);
+/** Where a message lies: a DecodedMessage, or a heartbeat event (HeartbeatEvent), which has no message. */
+export interface MessagePlace {
+  readonly frames: readonly number[];
+  readonly frame: number;
+  readonly time: number;
 }
 
-/** absorb() for a message given by its frames (empty: `frame` alone) and time: a heartbeat event. */
-export function absorbAt(step: StepState, frames: readonly number[], frame: number, time: number): void {
+/**
+ * The step takes the message in. It reads the place's fields itself: a time handed to a call as a number is a
+ * new heap number each time (V8 boxes a double passed to a function it does not inline).
+ */
+export function absorb(step: StepState, m: MessagePlace): void {
   step.messages++;
+  const frames = m.frames;
   if (frames.length === 1) step.frames.add(frames[0]);
   else if (frames.length > 1) step.frames.addAll(frames);
-  else step.frames.add(frame);
-  if (time > step.end) step.end = time;
+  else step.frames.add(m.frame);
+  if (m.time > step.end) step.end = m.time;
 }
 
 /** A request whose reply may be in bytes the capture lost, as a step lists it (p.gapFrame set). */

@@ -17,7 +17,7 @@ import { PendingRequests, type PendingHeartbeat } from '../pending-requests.js';
 import type { StepKind, StepState } from '../state.js';
 import { addClientSession, addClientStep, ctiClientKey, MAX_CTI_CLIENTS, newCtiClient, type CtiClientState, type CtiSessionState } from '../subjects/cti-clients.js';
 import { addAgentStep, addAttempt, agentKey, MAX_AGENTS, newAgent, noteStateReport, startStateReports, type AgentState } from '../subjects/agents.js';
-import { absorb, absorbAt, bump, num, str, type FlowState, type StepBuilder, type StepContext } from './context.js';
+import { absorb, bump, num, str, type FlowState, type MessagePlace, type StepBuilder, type StepContext } from './context.js';
 import { pushLatest } from '../../array-loops.js';
 
 const NO_PERIPHERAL = 0xffffffff;
@@ -40,6 +40,8 @@ export interface GedFlowState {
   events?: StepState;
   /** Made on the session's first heartbeat. */
   heartbeatPending?: PendingRequests<PendingHeartbeat>;
+  /** The last heartbeat answered, whose entry the next one sent takes over (heartbeatSent). */
+  spareHeartbeat?: PendingHeartbeat;
   idleTimeout?: number;
   lastMessage: number;
   client?: CtiClientState;
@@ -475,14 +477,14 @@ export const ged188Steps: StepBuilder = {
           if (!g.heartbeat) return undefined;
           g.heartbeat.facts.heartbeat = { sent: 0, answered: 0, missed: 0, consecutive: 0, maxConsecutive: 0, missedFrames: [], firstSent: m.time, lastSent: m.time };
         }
-        heartbeatSent(g, g.heartbeat, invoke, m.frames, m.frame, m.time);
+        heartbeatSent(g, g.heartbeat, invoke, m);
         return g.heartbeat;
       }
       case 'HEARTBEAT_CONF': {
         const s = g.heartbeat;
         // A reply whose request is not in the capture (a session caught mid-stream): a message like any other.
         if (!s) return countedEvent(ctx, flow, g, m);
-        heartbeatAnswered(ctx, g, s, invoke, m.frames, m.frame, m.time);
+        heartbeatAnswered(ctx, g, s, invoke, m);
         return s;
       }
       case 'CLOSE_REQ': {
@@ -531,31 +533,43 @@ export function heartbeatEvent(ctx: StepContext, g: GedFlowState | undefined, h:
   const s = g?.heartbeat;
   if (s === undefined) return false;
   g!.lastMessage = h.time;
-  if (h.reply) heartbeatAnswered(ctx, g!, s, h.invokeId, h.frames, h.frame, h.time);
-  else heartbeatSent(g!, s, h.invokeId, h.frames, h.frame, h.time);
+  if (h.reply) heartbeatAnswered(ctx, g!, s, h.invokeId, h);
+  else heartbeatSent(g!, s, h.invokeId, h);
   return true;
 }
 
-function heartbeatSent(g: GedFlowState, s: StepState, invoke: number | undefined, frames: readonly number[], frame: number, time: number): void {
+function heartbeatSent(g: GedFlowState, s: StepState, invoke: number | undefined, m: MessagePlace): void {
   const h = s.facts.heartbeat!;
   const limit = s.replyTimeout ?? 10;
   // Heartbeats still unanswered past the reply timeout when the next one goes out are missed.
-  if (g.heartbeatPending?.size) g.heartbeatPending.expire(time, limit, (p) => unansweredHeartbeat(h, p));
-  absorbAt(s, frames, frame, time);
+  if (g.heartbeatPending?.size) g.heartbeatPending.expire(m.time, limit, (p) => unansweredHeartbeat(h, p));
+  absorb(s, m);
   s.count++;
   h.sent++;
-  h.lastSent = time;
-  if (invoke !== undefined && (g.heartbeatPending ??= new PendingRequests()).size < MAX_PENDING_HEARTBEATS) g.heartbeatPending.set(invoke, { frame, time });
+  h.lastSent = m.time;
+  if (invoke === undefined || (g.heartbeatPending ??= new PendingRequests()).size >= MAX_PENDING_HEARTBEATS) return;
+  // The last one answered is taken again: one pair of objects per session, not per heartbeat.
+  const p = g.spareHeartbeat;
+  if (p === undefined) {
+    g.heartbeatPending.set(invoke, { frame: m.frame, time: m.time });
+    return;
+  }
+  g.spareHeartbeat = undefined;
+  p.frame = m.frame;
+  p.time = m.time;
+  g.heartbeatPending.set(invoke, p);
 }
 
-function heartbeatAnswered(ctx: StepContext, g: GedFlowState, s: StepState, invoke: number | undefined, frames: readonly number[], frame: number, time: number): void {
-  absorbAt(s, frames, frame, time);
+function heartbeatAnswered(ctx: StepContext, g: GedFlowState, s: StepState, invoke: number | undefined, m: MessagePlace): void {
+  absorb(s, m);
   const h = s.facts.heartbeat!;
   const p = invoke !== undefined ? g.heartbeatPending?.get(invoke) : undefined;
   if (p && invoke !== undefined) {
     g.heartbeatPending!.delete(invoke);
-    if (time < p.time) ctx.replyFirst(frame, p.frame, p.time - time);
-    if (s.firstResponseTime === undefined) s.firstResponseTime = Math.max(0, time - p.time);
+    if (m.time < p.time) ctx.replyFirst(m.frame, p.frame, p.time - m.time);
+    if (s.firstResponseTime === undefined) s.firstResponseTime = Math.max(0, m.time - p.time);
+    // Nothing else holds it now (a heartbeat judged missed or lost is never answered, and is not taken again).
+    if (p.gapFrame === undefined) g.spareHeartbeat = p;
   }
   h.answered++;
   s.answered++;
