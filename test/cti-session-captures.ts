@@ -14,11 +14,11 @@ const bin = join(__dirname, '..', 'bin', 'ctiscope.js');
 const dir = mkdtempSync(join(tmpdir(), 'ctiscope-cti-sessions-'));
 export const CTI = '192.168.100.1';
 
-/** The network's packets as a pcapng file named `name` in a temp dir. */
-export function write(name: string, net: SynthNet): string {
+/** The network's packets as a pcapng file named `name` in a temp dir; those `lost` says the capture missed left out. */
+export function write(name: string, net: SynthNet, lost: (data: Uint8Array) => boolean = () => false): string {
   const w = new PcapngWriter({ tsResolution: 'us' });
   const iface = w.addInterface(LinkType.ETHERNET, { snaplen: 65535 });
-  for (const p of net.collect()) w.writePacket(iface, p.time, p.data);
+  for (const p of net.collect()) if (!lost(p.data)) w.writePacket(iface, p.time, p.data);
   const file = join(dir, `${name}.pcapng`);
   writeFileSync(file, w.toBytes());
   return file;
@@ -38,6 +38,15 @@ export function openAndLogin(c: TcpConversation, clientId: string, agents: { id:
   c.send('c2s', heartbeatReq({ invokeId: invoke }), { delay: 20 });
   c.send('s2c', heartbeatConf({ invokeId: invoke++ }), { delay: 0.003 });
   return invoke;
+}
+
+/** True when `data` (a frame) carries `pdu` whole: the packet a message went in. */
+export function carries(data: Uint8Array, pdu: Uint8Array): boolean {
+  outer: for (let i = 0; i + pdu.length <= data.length; i++) {
+    for (let j = 0; j < pdu.length; j++) if (data[i + j] !== pdu[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 /** `ctiscope analyze FILE ARGS…`: its exit status and what it printed. */

@@ -13,7 +13,7 @@ import { PcapngWriter } from '../src/capture/writer.js';
 import { agentStateEvent, heartbeatConf, heartbeatReq, openConf, openReq, queryAgentStateConf, queryAgentStateReq, setAgentStateConf, setAgentStateReq } from '../src/decoders/ged188/encode.js';
 import { SynthNet, type TcpConversation } from '../src/lab/synth/tcp.js';
 import type { AnalysisDocument } from '../src/timeline/model.js';
-import { analyze, CTI, openAndLogin, run, takeOver, write } from './cti-session-captures.js';
+import { analyze, carries, CTI, openAndLogin, run, takeOver, write } from './cti-session-captures.js';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'ctiscope.js');
@@ -22,13 +22,13 @@ const dir = mkdtempSync(join(tmpdir(), 'ctiscope-session-lost-'));
 describe('a CAD desktop that logged in, then lost its CTI session', () => {
   const HOST = '10.10.20.77';
   const AGENT = [{ id: '1077', ext: '2077' }];
-  function desktop(name: string, end: (c: TcpConversation, net: SynthNet) => void): string {
+  function desktop(name: string, end: (c: TcpConversation, net: SynthNet) => void, lost?: (data: Uint8Array) => boolean): string {
     const net = new SynthNet({ seed: 9 });
     const c = net.tcp({ client: HOST, server: CTI, serverPort: 12028 });
     c.connect();
     openAndLogin(c, 'cad', AGENT);
     end(c, net);
-    return write(name, net);
+    return write(name, net, lost);
   }
 
   it('reset by the server, no session since: failed at cti-session after its login, by connection-reset', () => {
@@ -118,19 +118,26 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     expect(doc.workstations[0].findings.map((f) => f.kind)).not.toContain('agent-logged-out');
   });
 
-  /** 10 s after the login, the server's AGENT_STATE_EVENT LOGOUT; `asked`: the desktop's SET_AGENT_STATE_REQ LOGOUT first. */
-  function loggedOutOnSession(name: string, asked: boolean, reason?: number, tail = 30): string {
+  const LOGOUT_REQ = setAgentStateReq({ invokeId: 40, agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077' });
+  const LOGOUT_CONF = setAgentStateConf({ invokeId: 40 });
+
+  /**
+   * 10 s after the login, the server's AGENT_STATE_EVENT LOGOUT; `asked`: the desktop's SET_AGENT_STATE_REQ LOGOUT first.
+   * `lost`: the packets of those messages the capture missed.
+   */
+  function loggedOutOnSession(name: string, asked: boolean, reason?: number, tail = 30, lost: Uint8Array[] = []): string {
+    const missed = (data: Uint8Array): boolean => lost.some((pdu) => carries(data, pdu));
     return desktop(name, (c) => {
       if (asked) {
-        c.send('c2s', setAgentStateReq({ invokeId: 40, agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077' }), { delay: 10 });
-        c.send('s2c', setAgentStateConf({ invokeId: 40 }), { delay: 0.005 });
+        c.send('c2s', LOGOUT_REQ, { delay: 10 });
+        c.send('s2c', LOGOUT_CONF, { delay: 0.005 });
       }
       c.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', ...(reason ? { eventReasonCode: reason } : {}) }), { delay: asked ? 0.002 : 10 });
       if (tail > 0) {
         c.send('c2s', heartbeatReq({ invokeId: 60 }), { delay: tail });
         c.send('s2c', heartbeatConf({ invokeId: 60 }), { delay: 0.003 });
       }
-    });
+    }, missed);
   }
 
   it('logged out by the server on its session, unasked (AGT_PHONE_DOWN), no login since: failed at login (agent-logged-out), the reason named', () => {
@@ -156,6 +163,39 @@ describe('a CAD desktop that logged in, then lost its CTI session', () => {
     const { status, doc } = analyze(loggedOutOnSession('cad-own-logout', true));
     expect(status).toBe(0);
     expect(doc.workstations[0].findings.filter((x) => x.severity !== 'info')).toEqual([]);
+  });
+
+  it.each([
+    ['its request', [LOGOUT_REQ]],
+    ['its request and the confirmation', [LOGOUT_REQ, LOGOUT_CONF]],
+  ])("the desktop's own logout with %s lost by the capture: a warning that says so, never 'logged out by the system'", (_what, lost) => {
+    const { doc } = analyze(loggedOutOnSession(`cad-own-logout-lost-${lost.length}`, true, undefined, 30, lost));
+    const ws = doc.workstations[0];
+    expect(ws.outcome).not.toBe('failed');
+    const f = ws.findings.filter((x) => x.kind === 'agent-logged-out');
+    expect(f.map((x) => x.severity)).toEqual(['warning']);
+    expect(f[0].message).toMatch(/, but the capture lost bytes the desktop sent on that session \(found by frame \d+\): its logout request may be among them\.$/);
+    expect(f[0].message).not.toMatch(/logged out by the system/);
+  });
+
+  it('logged out unasked while the capture lost bytes of the session long before: still logged out by the system', () => {
+    // A hole in the desktop's bytes 20 s before the LOGOUT report, between two heartbeats answered since: not where a logout request went.
+    const early = heartbeatReq({ invokeId: 33 });
+    const file = desktop(
+      'cad-phone-down-early-hole',
+      (c) => {
+        c.send('c2s', early, { delay: 1 });
+        c.send('s2c', heartbeatConf({ invokeId: 33 }), { delay: 0.003 });
+        c.send('c2s', heartbeatReq({ invokeId: 34 }), { delay: 5 });
+        c.send('s2c', heartbeatConf({ invokeId: 34 }), { delay: 0.003 });
+        c.send('s2c', agentStateEvent({ agentState: 'LOGOUT', agentId: '1077', agentExtension: '2077', agentInstrument: '2077', eventReasonCode: 32759 }), { delay: 20 });
+        c.send('c2s', heartbeatReq({ invokeId: 60 }), { delay: 30 });
+        c.send('s2c', heartbeatConf({ invokeId: 60 }), { delay: 0.003 });
+      },
+      (data) => carries(data, early),
+    );
+    const ws = analyze(file).doc.workstations[0];
+    expect([ws.outcome, ws.failure?.kind, ws.failure?.message]).toEqual(['failed', 'agent-logged-out', expect.stringMatching(/logged out by the system/)]);
   });
 
   it('the same agent logged in on a second desktop, the server logging it out on the first (AGT_RELOGON): the first failed, taken over; the agent logged in', () => {

@@ -31,6 +31,23 @@ function loginLostWith(ws: Parameters<Rule>[0], r: AgentStateReport): number | u
   return sent && answer ? Math.max(sent.frame, answer.frame) : undefined;
 }
 
+/**
+ * A logout request is answered at once (SET_AGENT_STATE_CONF, then AGENT_STATE_EVENT LOGOUT), and the server's ACK
+ * of it proves a hole where the capture lost it: a hole in what the desktop sent, proven from this long before the
+ * LOGOUT report to LOST_LOGIN_WINDOW after it, may have held the request.
+ */
+const LOST_LOGOUT_LEAD = 2;
+
+/** The frame that proved the latest hole in the client's bytes of `r`'s session that may hold a logout request; undefined if none. */
+function logoutLostWith(ws: Parameters<Rule>[0], r: AgentStateReport, loggedInAt: number): number | undefined {
+  let frame: number | undefined;
+  for (const g of ws.sessionGapsOf(r.flowId)) {
+    if (g.dir !== 'c2s' || g.time < loggedInAt || g.time < r.time - LOST_LOGOUT_LEAD || g.time - r.time > LOST_LOGIN_WINDOW) continue;
+    if (frame === undefined || g.frame > frame) frame = g.frame;
+  }
+  return frame;
+}
+
 export const diagnoseAgentLoggedOut: Rule = (ws) => {
   const reports = ws.agentReports;
   if (!reports || reports.length === 0) return [];
@@ -51,7 +68,7 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
     const unasked = old.last.state === 'LOGOUT' && !old.last.asked && !reports.some((r) => r !== old && r.last.time > old.last.time && isLoggedInState(r.last.state));
     // Another session that had it logged in by then: that login took the agent over (a second desktop, a forced login).
     const other = unasked ? reports.find((r) => r !== old && r.first.time <= old.last.time && isLoggedInState(r.first.state)) : undefined;
-    return unasked ? [unaskedLogout(ws, on.server, old.last, other?.first)] : [];
+    return unasked ? [unaskedLogout(ws, on.server, old.last, other?.first, on.time)] : [];
   }
   // The old session must have gone quiet about the agent by then: two sessions speaking at once are no failover.
   const oldLast = old?.last.time ?? on.time;
@@ -87,7 +104,7 @@ export const diagnoseAgentLoggedOut: Rule = (ws) => {
  * its login, and nothing since says it is logged in: the system (the phone, Unified CM, the peripheral) or someone
  * elsewhere (a supervisor, another desktop) logged it out, not the desktop or CTI client itself.
  */
-function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport, elsewhere: AgentStateReport | undefined): Finding {
+function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateReport, elsewhere: AgentStateReport | undefined, loggedInAt: number): Finding {
   const step = stepOf(ws, r);
   const ending = endsSoonAfter(ws, r, 'report');
   const who = agentText(ws.agent.id, ws.agent.extension, ws.agent.instrument);
@@ -99,12 +116,17 @@ function unaskedLogout(ws: Parameters<Rule>[0], server: string, r: AgentStateRep
       `and the server reported it LOGOUT on this one (${r.message}${reason}, frame ${r.frame}): the other login took the agent over (the same agent ID, or its extension, in use on two desktops).`;
     return makeFinding('agent-logged-out', 'error', step, message, [elsewhere.frame, r.frame].sort((a, b) => a - b), r.server);
   }
+  // The request may be in bytes the capture lost: then nothing says who logged the agent out.
+  const hole = ending ? undefined : logoutLostWith(ws, r, loggedInAt);
   const message =
-    `${who} was logged in on ${serverText(ws, server)}, then that server reported it LOGOUT (${r.message}${reason}, frame ${r.frame}) with no logout request for it on the session, and no login of it since is in the capture` +
+    `${who} was logged in on ${serverText(ws, server)}, then that server reported it LOGOUT (${r.message}${reason}, frame ${r.frame}) with no logout request for it on the session` +
     (ending
-      ? `${ending}: a new login may only come after the capture's end.`
-      : `: it was logged out by the system (its phone, Unified CM, the peripheral) or from elsewhere (a supervisor, another desktop), not by ${by}.`);
-  return makeFinding('agent-logged-out', ending ? 'warning' : 'error', step, message, [r.frame], r.server);
+      ? `, and no login of it since is in the capture${ending}: a new login may only come after the capture's end.`
+      : hole !== undefined
+        ? `, but the capture lost bytes ${by} sent on that session (found by frame ${hole}): its logout request may be among them.`
+        : `, and no login of it since is in the capture: it was logged out by the system (its phone, Unified CM, the peripheral) or from elsewhere (a supervisor, another desktop), not by ${by}.`);
+  const frames = hole !== undefined && hole !== r.frame ? [r.frame, hole].sort((a, b) => a - b) : [r.frame];
+  return makeFinding('agent-logged-out', ending || hole !== undefined ? 'warning' : 'error', step, message, frames, r.server);
 }
 
 /** The subject's step that holds the report's frame, if any. */
