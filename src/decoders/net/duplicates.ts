@@ -6,8 +6,11 @@
  *
  * A copy is a packet whose IP header (ID, fragment, TTL, checksum, addresses), transport ports and sequence number
  * (UDP: length and checksum) and captured length equal those of a packet shortly before it, within MAX_GAP
- * seconds: the latest packet of its slot in a small hash table (a lookup, not a scan, so a packet costs a few words
- * read). Its link layer may differ (a VLAN tag on one mirrored port only, or another interface). An IPv4 ID names
+ * seconds: one of the latest packets of its bucket in a small hash table (a lookup, not a scan, so a packet costs a
+ * few words read). A bucket holds four, the oldest making room: with one, a packet of another flow hashed to the same
+ * bucket between a packet and its copy hid the copy, and that copy, remembered in its turn, could hide another's (a
+ * mirrored port whose copies came 8 packets late had 1.8% of them read as retransmissions). Its link layer may differ
+ * (a VLAN tag on one mirrored port only, or another interface). An IPv4 ID names
  * one packet of its sender, so that is enough; a packet whose ID says nothing (IPv4 ID 0, as Linux sends DF
  * datagrams; IPv6, which has none) is a copy only if every captured byte from its IP header on is the same too,
  * checked against a copy kept of such packets only. A real retransmission is no copy: IPv4 gives it a new ID, and
@@ -16,8 +19,14 @@
 
 import type { IpPacket } from './ip.js';
 
-/** Slots of the table of recent packets, by a hash of their key: a copy finds its original in its slot. */
-const SLOTS = 1024;
+/**
+ * Buckets of the table of recent packets, by a hash of their key: a copy finds its original in its bucket. 1,024
+ * packets in all, as many as when each bucket held one (a slot of a packet without an ID keeps 2 KB of its bytes).
+ */
+const BUCKETS = 256;
+/** Packets a bucket holds (the oldest gives way to a new one): its slots are bucket * WAYS + way. */
+const WAYS = 4;
+const SLOTS = BUCKETS * WAYS;
 /** Seconds between a packet and its copy, at most. */
 const MAX_GAP = 0.05;
 /**
@@ -58,23 +67,29 @@ export class DuplicateFilter {
     const k3 = (buf[t] << 24) | (buf[t + 1] << 16) | (buf[t + 2] << 8) | buf[t + 3];
     const k4 = (buf[t + 4] << 24) | (buf[t + 5] << 16) | (buf[t + 6] << 8) | buf[t + 7];
     const k5 = end - h;
-    // The slot: the key's words mixed, then murmur3's finaliser, so that neighbouring IDs and sequence numbers spread.
+    // The bucket: the key's words mixed, then murmur3's finaliser, so that neighbouring IDs and sequence numbers spread.
     let x = Math.imul(k0 ^ k4, 0x9e3779b1) ^ Math.imul(k1 ^ k5, 0x85ebca77) ^ Math.imul(k2 ^ k3, 0xc2b2ae3d);
     x ^= x >>> 16;
     x = Math.imul(x, 0x85ebca6b);
     x ^= x >>> 13;
     x = Math.imul(x, 0xc2b2ae35);
     x ^= x >>> 16;
-    const slot = x & (SLOTS - 1);
-    const at = slot * SLOT;
+    const first = (x & (BUCKETS - 1)) * WAYS;
     const s = this.slots;
-    const dt = time - this.times[slot];
     // No ID to tell packets apart: IPv6, or IPv4 ID 0.
     const weak = !v4 || k0 >>> 16 === 0;
-    if (s[at + 4] === k4 && s[at] === k0 && s[at + 1] === k1 && s[at + 3] === k3 && s[at + 5] === k5 && s[at + 2] === k2 && dt <= MAX_GAP && dt >= -MAX_GAP && (!weak || this.sameBytes(slot, buf, h, end))) {
-      this.copied = s[at + 6];
-      return true;
+    for (let slot = first; slot < first + WAYS; slot++) {
+      const at = slot * SLOT;
+      const dt = time - this.times[slot];
+      if (s[at + 4] === k4 && s[at] === k0 && s[at + 1] === k1 && s[at + 3] === k3 && s[at + 5] === k5 && s[at + 2] === k2 && dt <= MAX_GAP && dt >= -MAX_GAP && (!weak || this.sameBytes(slot, buf, h, end))) {
+        this.copied = s[at + 6];
+        return true;
+      }
     }
+    // Remembered in place of the oldest of its bucket.
+    let slot = first;
+    for (let w = first + 1; w < first + WAYS; w++) if (this.times[w] < this.times[slot]) slot = w;
+    const at = slot * SLOT;
     s[at] = k0;
     s[at + 1] = k1;
     s[at + 2] = k2;
