@@ -209,9 +209,9 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
    */
   function heartbeat(h: HeartbeatEvent): boolean {
     if (analyzer.onUpdate) return false;
-    const flow = flows.get(h.flowId);
+    const flow = flows.get(flowKey('tcp', h.flowId));
     if (flow === undefined || flow.host === undefined || flow.cls === undefined || flow.serverUnconfirmed || flow.desktopUnconfirmed) return false;
-    if (flow.info.transport !== 'tcp' || !heartbeatEvent(ctx, flow.ged, h)) return false;
+    if (!heartbeatEvent(ctx, flow.ged, h)) return false;
     touchTime(h.time);
     if (h.time > flow.host.lastTime) flow.host.lastTime = h.time;
     if (h.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;

@@ -5,7 +5,7 @@
 
 import { MessageEmitter } from '../emit.js';
 import { AnomalyQueue, addToMessage } from '../anomaly-list.js';
-import { PduStream, readU32BE, type PduFraming, type PduMeta } from '../framing.js';
+import { PduStream, readU32BE, viewOf, type PduFraming, type PduMeta } from '../framing.js';
 import type {
   Anomaly,
   ContentProbe,
@@ -244,12 +244,12 @@ class Ged188StreamDecoder implements StreamDecoder, PduFraming {
         meta.time = time;
         stream.consumed(n);
         // decodePdu, not onPdu: a heartbeat here was offered above already.
-        this.decodePdu(dir, pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n), meta);
+        this.decodePdu(dir, viewOf(buf, pos, pos + n), meta);
         pos += n;
       }
       if (pos === end) return;
     }
-    stream.data(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end), frame, time);
+    stream.data(viewOf(buf, pos, end), frame, time);
   }
 
   gap(dir: Direction, length: number, frame: number, time: number): void {

@@ -13,7 +13,7 @@
  */
 
 import { MessageEmitter } from '../emit.js';
-import { PduStream, readU16BE } from '../framing.js';
+import { PduStream, readU16BE, viewOf } from '../framing.js';
 import type {
   ContentProbe,
   StartContradicts,
@@ -129,11 +129,6 @@ class DirectionState {
   marksFor(a: number, b: number): HandshakeMark[] {
     return this.marks.filter((m) => m.start < b && m.end > a);
   }
-}
-
-/** buf[from, end) as a view; `buf` itself when that is all of it. */
-function viewOf(buf: Uint8Array, from: number, end: number): Uint8Array {
-  return from === 0 && end === buf.length ? buf : buf.subarray(from, end);
 }
 
 class TlsFlowDecoder implements StreamDecoder {
