@@ -94,6 +94,11 @@ export const DECODE_FLOW_BUDGET = 50_000;
  * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
  * flow, gap, name and warning before the caller's callbacks do.
  */
+/** Whether the decoders offer heartbeats as events (StreamDecoderContext.heartbeat) to an observer that takes them. */
+export function offersHeartbeats(decode: DecodeOptions, onMessage: PipelineOptions['onMessage']): boolean {
+  return !onMessage && decode.forgetEmitted === true && decode.keepRaw !== true;
+}
+
 export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver, hooks?: PipelineHooks): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
   const warnings: CaptureWarning[] = [];
@@ -107,7 +112,7 @@ export function createDecodePipeline(opts: PipelineOptions = {}, observer?: Pipe
     portMap,
     decode,
     // Heartbeats skip their message only when the observer is the one who sees messages and keeps none.
-    heartbeat: observer?.heartbeat && !onMessage && decode.forgetEmitted === true && decode.keepRaw !== true ? (h) => observer.heartbeat!(h) : undefined,
+    heartbeat: observer?.heartbeat && offersHeartbeats(decode, onMessage) ? (h) => observer.heartbeat!(h) : undefined,
     only: opts.only,
     classifyOnly,
     decodeFlow: opts.decodeFlow,

@@ -19,14 +19,21 @@ export {
   type ReadSource,
 } from './decode-pipeline.js';
 
+/**
+ * The decode options of an analysis: nobody keeps the messages when only the analyzer sees them, so the decoders
+ * need not hold any for completing them later (a request for its reply's frame, a last message for leftover
+ * anomalies), a few KB per open flow. The parallel analysis gives its shards the same.
+ */
+export function analysisDecodeOptions(opts: PipelineOptions): PipelineOptions['decode'] {
+  return opts.onMessage || opts.decode?.forgetEmitted !== undefined ? opts.decode : { ...opts.decode, forgetEmitted: true };
+}
+
 /** The pipeline, with the timeline when `analyze` is on (else the same as createDecodePipeline). */
 export function createPipeline(opts: PipelineOptions = {}): Pipeline {
   if (!opts.analyze) return createDecodePipeline(opts);
   const analyzer = createAnalyzer({ workstation: opts.workstation, agent: opts.agent, onUpdate: opts.onUpdate });
   // The analyzer is the observer: it sees every message, flow, gap, name and warning.
-  // Nobody keeps the messages when only the analyzer sees them: the decoders need not hold any for completing
-  // them later (a request for its reply's frame, a last message for leftover anomalies), a few KB per open flow.
-  const decode = opts.onMessage || opts.decode?.forgetEmitted !== undefined ? opts.decode : { ...opts.decode, forgetEmitted: true };
+  const decode = analysisDecodeOptions(opts);
   const pipeline = createDecodePipeline({ ...opts, decode }, analyzer);
   return {
     sink: pipeline.sink,

@@ -17,14 +17,16 @@
 
 import { Worker } from 'node:worker_threads';
 import type { CaptureSink, CapturedPacket, CaptureWarning } from '../capture/types.js';
-import type { PipelineOptions, PipelineResult } from '../decode-pipeline.js';
+import { offersHeartbeats, type PipelineOptions, type PipelineResult } from '../decode-pipeline.js';
+import { analysisDecodeOptions } from '../pipeline.js';
 import type { FlowStats } from '../decoders/net/index.js';
 import type { Transport } from '../decoders/types.js';
 import { createAnalyzer } from '../timeline/analyzer.js';
 import { duplicatesWarning } from '../decoders/net/duplicates.js';
 import type { SourceInfo } from '../timeline/model.js';
 import { BatchWriter } from './batch.js';
-import { PART_READER, type Block, type FromShard, type ShardEvent, type ToShard } from './protocol.js';
+import { HeartbeatRowReader } from './heartbeat-rows.js';
+import { PART_PACKET, PART_READER, type Block, type FromShard, type ShardEvent, type ShardOptions, type ToShard } from './protocol.js';
 import { ShardRouter } from './route.js';
 
 export interface ParallelPipeline {
@@ -43,12 +45,23 @@ const MAX_IN_FLIGHT = 3;
 /** A batch buffer holds a whole round (one shard may get most of one) plus the largest frame. */
 const SLOT_BYTES = ROUND_BYTES + (256 << 10);
 
-const compare = (a: Block, b: Block): number => a.frame - b.frame || a.part - b.part || a.phase - b.phase || a.key - b.key;
+const compareKeys = (frame: number, part: number, phase: number, key: number, frame2: number, part2: number, phase2: number, key2: number): number =>
+  frame - frame2 || part - part2 || phase - phase2 || key - key2;
+
+/** What a shard answered for one round. */
+interface ShardRound {
+  blocks: Block[];
+  beats: Float64Array;
+}
 
 export function createParallelPipeline(opts: PipelineOptions, shards: number): ParallelPipeline {
   const analyzer = createAnalyzer({ workstation: opts.workstation, agent: opts.agent, onUpdate: opts.onUpdate });
   const warnings: CaptureWarning[] = [];
-  const workerOptions: PipelineOptions = { profiles: opts.profiles, ports: opts.ports, decode: opts.decode, only: opts.only };
+  // The shards decode as a single-threaded analysis does; their lone heartbeats come as rows only when that run's
+  // decoders would offer them to the analyzer as events (else each comes as a message, as there).
+  const decode = analysisDecodeOptions(opts) ?? {};
+  const offerBeats = offersHeartbeats(decode, opts.onMessage);
+  const workerOptions: ShardOptions = { profiles: opts.profiles, ports: opts.ports, decode, only: opts.only, heartbeatRows: offerBeats };
   const workers: Worker[] = [];
   const exits: Promise<void>[] = [];
   const writers: BatchWriter[] = [];
@@ -63,7 +76,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
   };
 
   // Replies per round, per shard; merged and replayed once every shard has answered.
-  const pendingRounds = new Map<number, Array<Block[] | undefined>>();
+  const pendingRounds = new Map<number, Array<ShardRound | undefined>>();
   const readerBlocks = new Map<number, Block[]>();
   let nextToMerge = 0;
   let round = 0;
@@ -76,6 +89,8 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
   // Capture-wide flow numbers, per transport, in order of creation; per shard, its own number → that.
   const nextId: Record<Transport, number> = { tcp: 0, udp: 0 };
   const ids = Array.from({ length: shards }, () => ({ tcp: new Map<number, number>(), udp: new Map<number, number>() }));
+  // Per shard, a GED-188 flow's endpoints (its id the shard's), from its first message: what its heartbeat rows lack.
+  const endpoints = Array.from({ length: shards }, () => new Map<number, { client: string; server: string }>());
   const onMessage = opts.onMessage;
   const onFlowEnd = opts.onFlowEnd;
 
@@ -96,6 +111,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
         }
         case 'm': {
           const m = e[1];
+          if (m.protocol === 'ged188' && !endpoints[shard].has(m.flowId)) endpoints[shard].set(m.flowId, { client: m.client, server: m.server });
           m.flowId = map[m.transport].get(m.flowId)!;
           analyzer.message(m);
           onMessage?.(m);
@@ -108,6 +124,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
           r.id = m.get(local)!;
           if (e[2]) e[2].flowId = r.id;
           m.delete(local);
+          if (r.transport === 'tcp') endpoints[shard].delete(local);
           analyzer.flowEnd(r, e[2]);
           onFlowEnd?.(r, e[2]);
           break;
@@ -119,20 +136,74 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
     }
   };
 
-  /** k-way merge of the shards' sorted block lists (and the reader's), replayed in order. */
-  const mergeAndReplay = (lists: Block[][], readers: Block[] | undefined): void => {
-    const all = readers ? [...lists, readers] : lists;
-    const at = all.map(() => 0);
+  /** A heartbeat row, as the single-threaded decoder would have offered it: an event, or a message when refused. */
+  const replayBeat = (shard: number, rows: HeartbeatRowReader): void => {
+    const local = rows.flowId;
+    const id = ids[shard].tcp.get(local)!;
+    if (offerBeats && analyzer.heartbeat(rows.toEvent(id))) return;
+    const ends = endpoints[shard].get(local)!;
+    const m = rows.toMessage(id, ends.client, ends.server);
+    analyzer.message(m);
+    onMessage?.(m);
+  };
+
+  /**
+   * k-way merge of the shards' rounds (their sorted blocks, with their heartbeat rows among them) and the reader's
+   * blocks, replayed in order. A row is at its packet's place: (frame, PART_PACKET, 0, 0), before any block of that
+   * packet (beatsBefore counts the rows before each block). Each list's next key is kept, and read again only
+   * when that list moves on.
+   */
+  const mergeAndReplay = (rounds: ShardRound[], readers: Block[] | undefined): void => {
+    const n = rounds.length;
+    const lists: Block[][] = [];
+    for (const r of rounds) lists.push(r.blocks);
+    if (readers) lists.push(readers);
+    const k = lists.length;
+    const at = new Array<number>(k).fill(0);
+    const rows = rounds.map((r) => new HeartbeatRowReader(r.beats));
+    const taken = new Array<number>(n).fill(0);
+    // The next item of each list: a row (isRow) or its next block; frame Infinity when the list is done.
+    const isRow = new Array<boolean>(k).fill(false);
+    const frame = new Array<number>(k).fill(Infinity);
+    const part = new Array<number>(k).fill(0);
+    const phase = new Array<number>(k).fill(0);
+    const key = new Array<number>(k).fill(0);
+    const head = (s: number): void => {
+      const list = lists[s];
+      const i = at[s];
+      if (s < n && !rows[s].done && (i >= list.length || taken[s] < list[i].beatsBefore)) {
+        isRow[s] = true;
+        frame[s] = rows[s].frame;
+        part[s] = PART_PACKET;
+        phase[s] = 0;
+        key[s] = 0;
+      } else if (i < list.length) {
+        const b = list[i];
+        isRow[s] = false;
+        frame[s] = b.frame;
+        part[s] = b.part;
+        phase[s] = b.phase;
+        key[s] = b.key;
+      } else frame[s] = Infinity;
+    };
+    for (let s = 0; s < k; s++) head(s);
     for (;;) {
       let best = -1;
-      for (let s = 0; s < all.length; s++) {
-        if (at[s] >= all[s].length) continue;
-        if (best < 0 || compare(all[s][at[s]], all[best][at[best]]) < 0) best = s;
+      for (let s = 0; s < k; s++) {
+        if (frame[s] === Infinity) continue;
+        if (best < 0 || compareKeys(frame[s], part[s], phase[s], key[s], frame[best], part[best], phase[best], key[best]) < 0) best = s;
       }
       if (best < 0) return;
-      const block = all[best][at[best]++];
-      if (best < lists.length) replay(best, block.events);
-      else for (const f of block.events as unknown as Array<() => void>) f();
+      if (isRow[best]) {
+        replayBeat(best, rows[best]);
+        rows[best].next();
+        taken[best]++;
+      } else {
+        const block = lists[best][at[best]++];
+        if (best < n) replay(best, block.events);
+        else for (const f of block.events as unknown as Array<() => void>) f();
+      }
+      head(best);
     }
   };
 
@@ -142,7 +213,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
       if (!replies || replies.some((r) => r === undefined)) break;
       pendingRounds.delete(nextToMerge);
       try {
-        mergeAndReplay(replies as Block[][], readerBlocks.get(nextToMerge));
+        mergeAndReplay(replies as ShardRound[], readerBlocks.get(nextToMerge));
       } catch (e) {
         fail(e as Error);
         return;
@@ -158,8 +229,8 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
     const w = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: workerOptions });
     w.on('message', (msg: FromShard) => {
       if (msg.type === 'blocks') {
-        const replies = pendingRounds.get(msg.round) ?? new Array<Block[] | undefined>(shards).fill(undefined);
-        replies[s] = msg.blocks;
+        const replies = pendingRounds.get(msg.round) ?? new Array<ShardRound | undefined>(shards).fill(undefined);
+        replies[s] = { blocks: msg.blocks, beats: msg.beats };
         pendingRounds.set(msg.round, replies);
         if (msg.buffer.byteLength === SLOT_BYTES) free[s].push(msg.buffer);
       } else {
@@ -203,7 +274,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
     if (!list) readerBlocks.set(round, (list = []));
     const last = list[list.length - 1];
     if (last && last.frame === nextFrame) (last.events as unknown as Array<() => void>).push(f);
-    else list.push({ frame: nextFrame, part: PART_READER, phase: 0, key: 0, events: [f] as unknown as ShardEvent[] });
+    else list.push({ frame: nextFrame, part: PART_READER, phase: 0, key: 0, beatsBefore: 0, events: [f] as unknown as ShardEvent[] });
   };
 
   const sink: CaptureSink = {
@@ -258,7 +329,7 @@ export function createParallelPipeline(opts: PipelineOptions, shards: number): P
         () => doneCount === shards && nextToMerge === round,
         (f) => (finishWaiter = f),
       );
-      const byShard = doneReplies.map((d) => d!.blocks);
+      const byShard = doneReplies.map((d) => ({ blocks: d!.blocks, beats: d!.beats }));
       const stats: FlowStats[] = doneReplies.map((d) => d!.flowStats);
       mergeAndReplay(byShard, readerBlocks.get(round));
       if (failure) throw failure;

@@ -1,5 +1,6 @@
 /** Messages between the main thread and the shard workers of a parallel analysis. */
 
+import type { PipelineOptions } from '../decode-pipeline.js';
 import type { FlowStats } from '../decoders/net/index.js';
 import type { FlowClassification } from '../decoders/profile.js';
 import type { DecodedMessage, Direction, FlowInfo, FlowRecord, Transport } from '../decoders/types.js';
@@ -33,10 +34,22 @@ export interface Block {
   part: number;
   phase: number;
   key: number;
+  /** How many of the round's heartbeat rows (heartbeat-rows.ts) come before this block, in the shard's order. */
+  beatsBefore: number;
   events: ShardEvent[];
+}
+
+/** A shard's pipeline options, and whether its lone heartbeats go as rows (only when its messages are forgotten). */
+export interface ShardOptions extends PipelineOptions {
+  heartbeatRows: boolean;
 }
 
 export type ToShard = { type: 'batch'; round: number; buffer: ArrayBuffer; length: number } | { type: 'finish' };
 
-/** `buffer` is the batch's, handed back for the next rounds. */
-export type FromShard = { type: 'blocks'; round: number; blocks: Block[]; buffer: ArrayBuffer } | { type: 'done'; blocks: Block[]; flowStats: FlowStats };
+/**
+ * `buffer` is the batch's, handed back for the next rounds. `beats`: the heartbeats that had a packet's place
+ * to themselves, as rows (heartbeat-rows.ts), each at its frame's place among the blocks.
+ */
+export type FromShard =
+  | { type: 'blocks'; round: number; blocks: Block[]; beats: Float64Array; buffer: ArrayBuffer }
+  | { type: 'done'; blocks: Block[]; beats: Float64Array; flowStats: FlowStats };

@@ -7,23 +7,27 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDecodePipeline, type PipelineObserver, type PipelineOptions } from '../decode-pipeline.js';
+import { createDecodePipeline, type PipelineObserver } from '../decode-pipeline.js';
 import type { FlowTracker } from '../decoders/net/index.js';
 import type { FlowInfo } from '../decoders/types.js';
 import { readBatch } from './batch.js';
-import { PART_FINISH, PART_PACKET, PART_SWEEP, type Block, type ShardEvent, type ToShard, type FromShard } from './protocol.js';
+import { HeartbeatRowWriter, isPlainHeartbeat } from './heartbeat-rows.js';
+import { PART_FINISH, PART_PACKET, PART_SWEEP, type Block, type ShardEvent, type ShardOptions, type ToShard, type FromShard } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('shard-worker.ts runs in a worker thread');
-const options = workerData as PipelineOptions;
+const options = workerData as ShardOptions;
 
 let blocks: Block[] = [];
 let current: ShardEvent[] | null = null;
 /** The packet being processed: its block is opened by its first event (most packets have none). */
 let packetFrame = -1;
+const beats = new HeartbeatRowWriter();
+/** TCP flows (the shard's ids) whose endpoints the main thread has from a GED-188 message: their heartbeats go as rows. */
+const endpointsSent = new Set<number>();
 const open = (frame: number, part: number, phase: number, key: number): void => {
   current = [];
-  blocks.push({ frame, part, phase, key, events: current });
+  blocks.push({ frame, part, phase, key, beatsBefore: beats.count, events: current });
 };
 const record = (e: ShardEvent): void => {
   if (!current) {
@@ -34,9 +38,20 @@ const record = (e: ShardEvent): void => {
 };
 
 const observer: PipelineObserver = {
-  message: (m) => record(['m', m]),
+  message(m) {
+    // A heartbeat alone in its packet's place; one among other events of its packet goes with them, as a message.
+    if (options.heartbeatRows && current === null && packetFrame >= 0 && endpointsSent.has(m.flowId) && isPlainHeartbeat(m)) {
+      beats.write(m);
+      return;
+    }
+    if (m.protocol === 'ged188') endpointsSent.add(m.flowId);
+    record(['m', m]);
+  },
   flowStart: (info, cls) => record(['s', info, cls]),
-  flowEnd: (r, cls) => record(['e', r, cls]),
+  flowEnd(r, cls) {
+    if (r.transport === 'tcp') endpointsSent.delete(r.id);
+    record(['e', r, cls]);
+  },
   gap: (flowId, dir, length, frame, time) => record(['g', flowId, dir, length, frame, time]),
   names() {},
   warning() {},
@@ -79,13 +94,14 @@ const handler = {
 port.on('message', (msg: ToShard) => {
   if (msg.type === 'batch') {
     readBatch(msg.buffer, msg.length, handler);
-    const reply: FromShard = { type: 'blocks', round: msg.round, blocks, buffer: msg.buffer };
+    const rows = beats.take();
+    const reply: FromShard = { type: 'blocks', round: msg.round, blocks, beats: rows, buffer: msg.buffer };
     blocks = [];
-    port.postMessage(reply, [msg.buffer]);
+    port.postMessage(reply, [msg.buffer, rows.buffer]);
   } else {
     const result = pipeline.finish({ files: [], packets: 0 } as never);
     current = null;
-    const reply: FromShard = { type: 'done', blocks, flowStats: result.flowStats };
+    const reply: FromShard = { type: 'done', blocks, beats: beats.take(), flowStats: result.flowStats };
     blocks = [];
     port.postMessage(reply);
     // Nothing more to do: let the thread end on its own (its exit handlers run, unlike after terminate()).
