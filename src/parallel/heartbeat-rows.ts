@@ -27,12 +27,14 @@ const HEARTBEAT_LENGTH = 12;
 /** What the stream decoder says of the tag width of an InvokeID-only message (stream.ts). */
 const EVIDENCE = ['no-floating', 'given', 'open-req-version', 'detected'] as const;
 
+/** A row's flags: the direction, HEARTBEAT_CONF, paired with its request, tag width 2, then the evidence's index. */
 const F_S2C = 1;
 const F_REPLY = 2;
 const F_PAIRED = 4;
 const F_WIDTH2 = 8;
 const EVIDENCE_SHIFT = 4;
 
+/** Numbers in a row before its frames. */
 const FIXED = 9;
 
 /**
