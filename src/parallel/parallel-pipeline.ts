@@ -7,7 +7,9 @@
  * their flows (shard-worker.ts) and send back what their pipeline saw, in blocks keyed by their place in the
  * single-threaded order. Round by round the main thread merges the blocks of every shard with its own reader
  * events (names, warnings), gives flows their capture-wide numbers in order of creation, and replays it all
- * into the one analyzer, which therefore sees exactly the sequence a single-threaded run gives it.
+ * into the one analyzer, which therefore sees exactly the sequence a single-threaded run gives it. A shard's lone
+ * heartbeats come as rows of numbers among its blocks (heartbeat-rows.ts), offered to the analyzer as events, as a
+ * single-threaded decoder offers them, and made into their messages only when it refuses them.
  *
  * Known difference: the flow table's budget (maxFlows: DECODE_FLOW_BUDGET, decoded flows weighing more) is per
  * shard, so a capture that exceeds it evicts later than a single-threaded run would; and each shard looks for

@@ -2,8 +2,9 @@
  * One shard of a parallel analysis, in a worker thread: flow tracking, reassembly and decoding of the flows
  * whose addresses hash to it (route.ts). It runs the same decode pipeline as a single-threaded run and
  * records what that pipeline tells its observer as events, grouped in blocks keyed by their place in the
- * single-threaded order (see merge.ts): the packet being processed, or a sweep's or finish()'s flow end.
- * The main thread merges every shard's blocks and replays them into the one timeline.
+ * single-threaded order (protocol.ts, Block): the packet being processed, or a sweep's or finish()'s flow end. A
+ * heartbeat alone in its packet's place goes as a row instead (heartbeat-rows.ts). The main thread merges every
+ * shard's blocks and rows and replays them into the one timeline.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
