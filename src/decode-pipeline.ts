@@ -90,14 +90,15 @@ export interface PipelineObserver {
  */
 export const DECODE_FLOW_BUDGET = 50_000;
 
-/**
- * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
- * flow, gap, name and warning before the caller's callbacks do.
- */
 /** Whether the decoders offer heartbeats as events (StreamDecoderContext.heartbeat) to an observer that takes them. */
 export function offersHeartbeats(decode: DecodeOptions, onMessage: PipelineOptions['onMessage']): boolean {
   return !onMessage && decode.forgetEmitted === true && decode.keepRaw !== true;
 }
+
+/**
+ * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
+ * flow, gap, name and warning before the caller's callbacks do.
+ */
 
 export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver, hooks?: PipelineHooks): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);

@@ -441,12 +441,12 @@ export class PduStreamPair {
   }
 }
 
-/** Reads a big-endian unsigned 32-bit integer without a DataView (hot path). */
 /** buf[from, end) as a view; `buf` itself when that is all of it (a decoder's dataAt, handing bytes on). */
 export function viewOf(buf: Uint8Array, from: number, end: number): Uint8Array {
   return from === 0 && end === buf.length ? buf : buf.subarray(from, end);
 }
 
+/** Reads a big-endian unsigned 32-bit integer without a DataView (hot path). */
 export function readU32BE(b: Uint8Array, o: number): number {
   return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 }

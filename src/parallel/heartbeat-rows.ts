@@ -106,11 +106,11 @@ export class HeartbeatRowWriter {
   }
 }
 
-/** Reads a round's rows in order, one at a time (at(), then the getters, then next()). */
+/** Reads a round's rows in order: the current row's frame, flow, event or message, then next(). */
 export class HeartbeatRowReader {
   private at = 0;
   /** Reused for every row (the receiver keeps none of it). */
-  readonly event: HeartbeatEvent = { flowId: 0, direction: 'c2s', reply: false, invokeId: 0, frame: 0, frames: [], time: 0 };
+  private readonly event: HeartbeatEvent = { flowId: 0, direction: 'c2s', reply: false, invokeId: 0, frame: 0, frames: [], time: 0 };
   private readonly oneFrame = [0];
 
   constructor(private readonly rows: Float64Array) {}
