@@ -445,6 +445,32 @@ describe('diagnoseTls', () => {
     expect(found[0].message).toContain('the server sent a fatal alert unknown_ca (48)');
     expect(found[0].message).toContain('for uccx-a.example.com');
   });
+
+  // What the TLS decoder makes of an alert record after ChangeCipherSpec (src/decoders/tls/index.ts).
+  const encryptedAlert = { recordVersion: 0x0303, encrypted: true, alertLevel: null, alertLevelName: 'encrypted', alertDescription: null, alertDescriptionName: 'encrypted alert' };
+
+  it("an encrypted alert is no failure: the close_notify that ends a TLS 1.2 session, on the desktop's connection or a browser's", () => {
+    const sim = new Sim();
+    const finesse = sim.connect(PC, NODE_A, 8445, 0);
+    finesse.send('c2s', 'tls', 'ClientHello', { recordVersion: 0x0301, handshakeType: 1, serverName: 'uccx-a.example.com' }, 0.001);
+    finesse.send('s2c', 'tls', 'ServerHello', { recordVersion: 0x0303, handshakeType: 2 }, 0.002);
+    finesse.send('c2s', 'tls', 'ChangeCipherSpec', { recordVersion: 0x0303 }, 0.003);
+    finesse.send('s2c', 'tls', 'ChangeCipherSpec', { recordVersion: 0x0303 }, 0.004);
+    finesse.send('c2s', 'tls', 'alert', encryptedAlert, 5);
+    finesse.send('s2c', 'tls', 'alert', encryptedAlert, 5.001);
+    finesse.close(5.002);
+    const browser = sim.connect(PC, '10.1.0.41', 443, 1);
+    browser.send('c2s', 'tls', 'ClientHello', { recordVersion: 0x0301, handshakeType: 1, serverName: 'wfm.corp.example.com' }, 1.001);
+    browser.send('c2s', 'tls', 'alert', encryptedAlert, 9);
+    browser.close(9.001);
+    const v = view(sim);
+    expect(v.desktop).toBe('finesse');
+    expect(diagnoseTls(v)).toEqual([]);
+    const tls = v.steps.filter((s) => s.kind === 'tls');
+    // The desktop's TLS session is a step, and a good one; the browser's is none.
+    expect(tls.map((s) => [s.server, s.ok])).toEqual([[`${NODE_A}:8445`, true]]);
+    expect(tls[0].facts.tls?.alert).toBeUndefined();
+  });
 });
 
 describe('diagnoseCaptureGaps', () => {

@@ -7,8 +7,11 @@ export const tlsSteps: StepBuilder = {
   message(ctx, flow, m) {
     const phase = ctx.flowPhase(flow) ?? 'other';
     const isAlert = m.type === 'alert';
-    // close_notify is the normal end of a TLS session, not a failure.
-    const description = str(m.fields.alertDescriptionName) === 'close_notify' ? undefined : str(m.fields.alertDescriptionName);
+    // close_notify is the normal end of a TLS session, not a failure. Nor is an encrypted alert anything to report:
+    // its level and description cannot be read, and at a TLS 1.2 session's end it is the close_notify every browser
+    // and server sends (failed handshakes alert before ChangeCipherSpec, in the clear).
+    const name = m.fields.encrypted === true ? undefined : str(m.fields.alertDescriptionName);
+    const description = name === 'close_notify' ? undefined : name;
     // On flows that are not a desktop service (browsers on 443…), only a readable alert is worth a step.
     if (!flow.tls && (phase === 'other' || phase === 'phone') && !(isAlert && description)) return undefined;
     if (!flow.tls) {
