@@ -16,7 +16,7 @@ import { ADDR } from '../src/lab/synth/desktop.js';
 import { NOISY_TWINS } from '../src/lab/synth/noisy.js';
 import { SCENARIOS, SERVER_SIDE_SCENARIOS, type ScenarioOutput } from '../src/lab/synth/scenarios.js';
 import type { SynthPacket } from '../src/lab/synth/tcp.js';
-import { WINDOWS_SITE } from '../src/lab/synth/windows-noise.js';
+import { INTRANET_HOSTS, WINDOWS_SITE } from '../src/lab/synth/windows-noise.js';
 import { scenarioToPcapng } from '../src/lab/synth/write-samples.js';
 
 const SAMPLES = join(__dirname, '..', 'samples');
@@ -157,6 +157,30 @@ describe('the Windows background, as the decoders read it (cad-login-ok-noisy)',
     expect(msgs.filter((m) => m.client.startsWith('203.0.113.87:') || m.server.startsWith('203.0.113.87:'))).toEqual([]);
   });
 
+  it('has TLS 1.2 sessions to the intranet apps: a certificate chain, and close_notify as encrypted alerts both ways', () => {
+    const intranet = new Set(INTRANET_HOSTS.map((h) => `${h.address}:443`));
+    const sessions = new Map<string, DecodedMessage[]>();
+    for (const m of by('tls')) if (intranet.has(m.server)) sessions.set(`${m.client} ${m.server}`, [...(sessions.get(`${m.client} ${m.server}`) ?? []), m]);
+    expect(sessions.size).toBe(INTRANET_HOSTS.length);
+    let closed = 0;
+    for (const list of sessions.values()) {
+      expect(list.find((m) => m.type === 'ServerHello')!.fields.versionName).toBe('TLS 1.2');
+      const certs = list.find((m) => m.type === 'Certificate')!.fields.certificates as Record<string, unknown>[];
+      expect(certs.map((c) => [c.subjectCN, c.issuerCN, c.expiredAtCapture, c.error])).toEqual([
+        [list[0].fields.serverName, 'CORP Issuing CA 01', false, undefined],
+        ['CORP Issuing CA 01', 'CORP Root CA', false, undefined],
+      ]);
+      const alerts = list.filter((m) => m.type === 'alert');
+      expect(alerts.every((m) => m.fields.encrypted === true)).toBe(true);
+      if (alerts.length) {
+        closed++;
+        expect(alerts.map((m) => m.direction)).toEqual(['c2s', 's2c']);
+      }
+    }
+    // Most of them end inside the minute-long capture.
+    expect(closed).toBeGreaterThanOrEqual(2);
+  });
+
   it('has the domain: CLDAP pings (connectionless LDAP), Kerberos, an LDAP session with SASL, references, noSuchObject and a referral, SMB', () => {
     const cldap = by('ldap').filter((m) => m.fields.connectionless === true);
     expect(cldap.filter((m) => m.type === 'searchRequest')).toHaveLength(2);
@@ -205,5 +229,22 @@ describe.skipIf(!tshark)('the Windows background, as tshark reads it (cad-login-
     const byFrame = new Map<number, string[]>();
     for (const m of msgs.filter((x) => x.fields.connectionless === true)) byFrame.set(m.frame, [...(byFrame.get(m.frame) ?? []), String(opNumber[m.type])]);
     expect([...byFrame].map(([f, ops]) => `${f} ${ops.join('|')}`)).toEqual(cldap);
+  });
+
+  it("the intranet apps' TLS 1.2 handshakes and encrypted alerts agree, and tshark finds nothing malformed in them", () => {
+    const hosts = INTRANET_HOSTS.map((h) => `ip.addr==${h.address}`).join(' || ');
+    const theirs = fields(`(${hosts}) && tls`, ['frame.number', 'tls.handshake.type', 'tls.alert_message']).map(([n, types, alert]) => `${n} ${types}${alert ? ' alert' : ''}`);
+    const handshake: Record<string, number> = { ClientHello: 1, ServerHello: 2, Certificate: 11, ServerKeyExchange: 12, ServerHelloDone: 14, ClientKeyExchange: 16 };
+    const byFrame = new Map<number, string[]>();
+    const intranet = new Set(INTRANET_HOSTS.map((h) => `${h.address}:443`));
+    for (const m of msgs.filter((x) => x.protocol === 'tls' && intranet.has(x.server))) {
+      const code = m.type === 'alert' ? 'alert' : handshake[m.type];
+      if (code !== undefined) byFrame.set(m.frame, [...(byFrame.get(m.frame) ?? []), String(code)]);
+    }
+    const ours = [...byFrame].map(([f, codes]) => `${f} ${codes.filter((c) => c !== 'alert').join('|')}${codes.includes('alert') ? ' alert' : ''}`);
+    // tshark lists the handshake types it could read in each frame: the encrypted Finished is none.
+    expect(ours).toEqual(theirs.filter((r) => !/^\d+ $/.test(r)));
+    expect(theirs.some((r) => r.endsWith(' alert'))).toBe(true);
+    expect(fields(`(${hosts}) && _ws.malformed`, ['frame.number'])).toEqual([]);
   });
 });

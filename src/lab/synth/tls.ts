@@ -88,3 +88,92 @@ export function tlsClientFinished(rng: Rng): Uint8Array {
 export function tlsApplicationData(rng: Rng, length: number): Uint8Array {
   return Uint8Array.from(record(CONTENT.applicationData, TLS12, randomBytes(rng, length)));
 }
+
+// ------------------------------------------------------------------------------------------------ TLS 1.2
+
+const TLS12_HANDSHAKE = { certificate: 11, serverKeyExchange: 12, serverHelloDone: 14, clientKeyExchange: 16 } as const;
+/** TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256. */
+const ECDHE_RSA_AES128_GCM = 0xc02f;
+const ALERT = 21;
+
+/** A DER element: tag, definite length, content. */
+function der(tag: number, content: number[]): number[] {
+  const n = content.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, (n >>> 8) & 0xff, n & 0xff];
+  return [tag, ...len, ...content];
+}
+
+const oid = (bytes: number[]): number[] => der(0x06, bytes);
+/** 2.5.4.3 (commonName), 1.2.840.113549.1.1.11 (sha256WithRSAEncryption), 1.2.840.113549.1.1.1 (rsaEncryption). */
+const OID_CN = [0x55, 0x04, 0x03];
+const OID_SHA256_RSA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+const OID_RSA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
+function name(cn: string): number[] {
+  return der(0x30, der(0x31, der(0x30, [...oid(OID_CN), ...der(0x0c, ascii(cn))])));
+}
+
+/** An RSAPublicKey (2048-bit modulus of random bytes, exponent 65537), as a certificate's key carries it. */
+function rsaPublicKey(rng: Rng): number[] {
+  const modulus = randomBytes(rng, 256);
+  modulus[0] |= 0x80;
+  return der(0x30, [...der(0x02, [0, ...modulus]), ...der(0x02, [0x01, 0x00, 0x01])]);
+}
+
+/**
+ * An X.509 v3 certificate for `cn` issued by `issuer`, valid over `notBefore`–`notAfter` (UTCTime text,
+ * YYMMDDhhmmssZ): the structure a certificate parser reads, with random bytes for the key and the signature.
+ */
+export function x509Certificate(rng: Rng, cn: string, issuer: string, notBefore: string, notAfter: string): number[] {
+  const algorithm = der(0x30, [...oid(OID_SHA256_RSA), 0x05, 0x00]);
+  const tbs = der(0x30, [
+    ...der(0xa0, der(0x02, [2])),
+    ...der(0x02, [0x01, ...randomBytes(rng, 15)]),
+    ...algorithm,
+    ...name(issuer),
+    ...der(0x30, [...der(0x17, ascii(notBefore)), ...der(0x17, ascii(notAfter))]),
+    ...name(cn),
+    ...der(0x30, [...der(0x30, [...oid(OID_RSA), 0x05, 0x00]), ...der(0x03, [0, ...rsaPublicKey(rng)])]),
+  ]);
+  return der(0x30, [...tbs, ...algorithm, ...der(0x03, [0, ...randomBytes(rng, 256)])]);
+}
+
+/**
+ * A TLS 1.2 server's first flight: ServerHello (ECDHE-RSA-AES128-GCM, no supported_versions: TLS 1.2 chosen),
+ * Certificate with `chain`, ServerKeyExchange, ServerHelloDone, as one handshake record.
+ */
+export function tlsServerHello12(rng: Rng, chain: number[][]): Uint8Array {
+  const hello = [...u16(TLS12), ...randomBytes(rng, 32), 32, ...randomBytes(rng, 32), ...u16(ECDHE_RSA_AES128_GCM), 0, ...u16(5), ...extension(0xff01, [0])];
+  const list = chain.flatMap((c) => [...u24(c.length), ...c]);
+  const keyExchange = [3, ...u16(X25519), 32, ...randomBytes(rng, 32), ...u16(0x0401), ...u16(256), ...randomBytes(rng, 256)];
+  return Uint8Array.from(
+    record(CONTENT.handshake, TLS12, [
+      ...handshake(HANDSHAKE.serverHello, hello),
+      ...handshake(TLS12_HANDSHAKE.certificate, [...u24(list.length), ...list]),
+      ...handshake(TLS12_HANDSHAKE.serverKeyExchange, keyExchange),
+      ...handshake(TLS12_HANDSHAKE.serverHelloDone, []),
+    ]),
+  );
+}
+
+/** The client's ClientKeyExchange, change_cipher_spec and encrypted Finished (TLS 1.2). */
+export function tlsClientKeyExchange12(rng: Rng): Uint8Array {
+  return Uint8Array.from([
+    ...record(CONTENT.handshake, TLS12, handshake(TLS12_HANDSHAKE.clientKeyExchange, [32, ...randomBytes(rng, 32)])),
+    ...record(CONTENT.changeCipherSpec, TLS12, [1]),
+    ...record(CONTENT.handshake, TLS12, randomBytes(rng, 40)),
+  ]);
+}
+
+/** The server's change_cipher_spec and encrypted Finished (TLS 1.2). */
+export function tlsServerFinished12(rng: Rng): Uint8Array {
+  return Uint8Array.from([...record(CONTENT.changeCipherSpec, TLS12, [1]), ...record(CONTENT.handshake, TLS12, randomBytes(rng, 40))]);
+}
+
+/**
+ * An alert after change_cipher_spec: encrypted (AES-GCM: 8-byte nonce, the 2 bytes, 16-byte tag), so only its
+ * record shows. What TLS 1.2 peers send to end a session (close_notify) looks like this on the wire.
+ */
+export function tlsEncryptedAlert(rng: Rng): Uint8Array {
+  return Uint8Array.from(record(ALERT, TLS12, randomBytes(rng, 26)));
+}

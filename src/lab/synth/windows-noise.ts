@@ -28,7 +28,17 @@ import { encodeDnsMessage, DNS_TYPE, rdataA, rdataAaaa, rdataName, rdataSoa, rda
 import { encodeUdpFrame, ipv4ToNumber, macForIp, type L3Endpoints } from './packet.js';
 import { Rng } from './prng.js';
 import { SynthNet, type SynthPacket, type Vantage } from './tcp.js';
-import { tlsApplicationData, tlsClientFinished, tlsClientHello, tlsServerHello13 } from './tls.js';
+import {
+  tlsApplicationData,
+  tlsClientFinished,
+  tlsClientHello,
+  tlsClientKeyExchange12,
+  tlsEncryptedAlert,
+  tlsServerFinished12,
+  tlsServerHello12,
+  tlsServerHello13,
+  x509Certificate,
+} from './tls.js';
 import {
   arpFrame,
   browserHostAnnouncement,
@@ -494,6 +504,41 @@ function https(b: Background, rng: Rng, t: number, h: (typeof WEB_HOSTS)[number]
   b.net.retireClock(clock);
 }
 
+/**
+ * Intranet web apps an agent keeps open (workforce management, the knowledge base, the HR portal), served over
+ * TLS 1.2 only: their sessions end with the encrypted close_notify alerts TLS 1.3 no longer shows.
+ */
+export const INTRANET_HOSTS: readonly { name: string; address: string }[] = [
+  { name: 'wfm.corp.example.com', address: '10.1.0.41' },
+  { name: 'kb.corp.example.com', address: '10.1.0.42' },
+  { name: 'hr.corp.example.com', address: '10.1.0.43' },
+];
+const INTRANET_CA = 'CORP Issuing CA 01';
+
+/** A TLS 1.2 session to an intranet app: full handshake, a few requests, then close_notify both ways and FIN. */
+function intranetHttps(b: Background, rng: Rng, t: number, h: (typeof INTRANET_HOSTS)[number]): void {
+  const { clock, conv } = b.tcp(t, h.address, 443, rng.between(0.0005, 0.002));
+  conv.connect();
+  conv.send('c2s', tlsClientHello(rng, h.name));
+  const chain = [x509Certificate(rng, h.name, INTRANET_CA, '230901000000Z', '270901000000Z'), x509Certificate(rng, INTRANET_CA, 'CORP Root CA', '200101000000Z', '300101000000Z')];
+  conv.send('s2c', tlsServerHello12(rng, chain), { delay: rng.between(0.001, 0.004) });
+  conv.send('c2s', tlsClientKeyExchange12(rng), { delay: rng.between(0.001, 0.003) });
+  conv.send('s2c', tlsServerFinished12(rng), { delay: rng.between(0.001, 0.003) });
+  for (let k = rng.int(1, 3); k > 0 && clock.now + 2 < b.end; k--) {
+    conv.send('c2s', tlsApplicationData(rng, rng.int(300, 900)), { delay: rng.between(0.01, 1.5) });
+    conv.send('s2c', tlsApplicationData(rng, rng.int(500, 8000)), { delay: rng.between(0.005, 0.05) });
+  }
+  // The browser closes the idle session: its close_notify, the server's, then FIN (or it outlives the capture).
+  const linger = rng.between(1, 20);
+  if (clock.now + linger < b.end - 0.5) {
+    clock.wait(linger);
+    conv.send('c2s', tlsEncryptedAlert(rng));
+    conv.send('s2c', tlsEncryptedAlert(rng), { delay: rng.between(0.0005, 0.002) });
+    conv.close('c2s');
+  }
+  b.net.retireClock(clock);
+}
+
 // ------------------------------------------------------------------------- the desktop's ports, by chance
 
 const text = new TextEncoder();
@@ -576,7 +621,16 @@ export function windowsNoise(o: WindowsNoiseOptions): SynthPacket[] {
   }
   // What the desktop's ports meet by chance, on the PC only (none of it crosses the servers' segment).
   if (!b.span) wallboard(b, rng.fork(10));
-  const packets = b.span ? b.net.collect() : mergeCaptures(b.net.collect(), pushChannel(o, rng.fork(11)));
+  const push = b.span ? undefined : rng.fork(11);
+  // Drawn after every other part, so adding them left the rest of the background as it was.
+  if (!b.span) {
+    const intranet = rng.fork(12);
+    for (const h of INTRANET_HOSTS) {
+      const t = intranet.between(0, b.end - 1);
+      intranetHttps(b, intranet, webLookup(b, intranet, t, h) + intranet.between(0.0005, 0.005), h);
+    }
+  }
+  const packets = push === undefined ? b.net.collect() : mergeCaptures(b.net.collect(), pushChannel(o, push));
   return packets.filter((p) => p.time <= o.startTime + o.to && p.time >= o.startTime + o.from);
 }
 
