@@ -227,6 +227,25 @@ describe('phase by meaning', () => {
     f.close(0.01);
     expect(sim.an.finish(SRC).workstations).toEqual([]);
   });
+
+  it("another program's CORBA on a desktop's PC is no step of its, nor proof it got past licensing", () => {
+    const sim = new Sim();
+    const t = directory(sim, 0);
+    // The licence manager never answers; the desktop gives up after 30 s.
+    const lrm = sim.connect(PC, NODE_A, 3000, t);
+    lrm.send('c2s', 'giop', 'Request', { requestId: 1, responseExpected: true, objectKey: 'LRM/LicenseManager', operation: 'acquireLicense' }, t + 0.001);
+    lrm.close(t + 30);
+    // Meanwhile a CORBA program on the PC asks its own server, on a port no profile names.
+    const other = sim.connect(PC, '10.1.0.60', 56899, t + 1, giopByContent(1, 56899));
+    for (let i = 0; i < 3; i++) {
+      other.send('c2s', 'giop', 'Request', { requestId: i, responseExpected: true, objectKey: 'Echo', operation: 'echo' }, t + 1 + i);
+      other.send('s2c', 'giop', 'Reply', { requestId: i, replyStatus: 0, replyStatusName: 'NO_EXCEPTION', operation: 'echo' }, t + 1.03 + i);
+    }
+    other.close(t + 5);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'licensing' });
+    expect(ws.steps.filter((s) => s.server === '10.1.0.60:56899')).toEqual([]);
+  });
 });
 
 describe('the desktop’s other services', () => {

@@ -42,8 +42,16 @@ function nameByObject(ctx: StepContext, flow: FlowState, s: StepState, key: stri
 export const giopSteps: StepBuilder = {
   message(ctx, flow, m) {
     const id = num(m.fields.requestId);
-    if (m.type === 'Request' || m.type === 'LocateRequest') {
-      const op = m.type === 'Request' ? str(m.fields.operation) || '(no operation)' : 'LocateRequest';
+    const isRequest = m.type === 'Request' || m.type === 'LocateRequest';
+    const op = m.type === 'Request' ? str(m.fields.operation) || '(no operation)' : 'LocateRequest';
+    // GIOP found by its content on a port no profile names is the desktop's only once it reaches a CAD object, as
+    // an ordinary LDAP port's is once it names the desktop's directory: until then it is another CORBA program's,
+    // whose steps would pass for the desktop's services (and for proof it had got past licensing).
+    if (flow.byContent && !flow.contentConfirmed) {
+      const key = isRequest ? str(m.fields.objectKey) : undefined;
+      if (!key || !cadObjectOf(key, op)) return undefined;
+    }
+    if (isRequest) {
       const s = giopStep(ctx, flow, op, m);
       if (!s) return undefined;
       absorb(s, m);
