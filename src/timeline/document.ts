@@ -15,6 +15,7 @@ import { patternOf } from './patterns.js';
 import { assignCtiConnections, buildCtiClientWithLoss, type SessionLoss } from './subjects/cti-client-document.js';
 import { loggedInBefore, lostAfterLogin, otherStartupsText, roundSeconds, stillConnecting } from './format.js';
 import { foldOtherLookups } from './lookups.js';
+import { withoutOtherProgramsTls } from './other-tls.js';
 import { noDesktopInConnections } from './steps/connection.js';
 import { maxOf, minOf } from '../array-loops.js';
 
@@ -105,7 +106,7 @@ export function buildView(h: HostState, st: AnalysisState, truncated = st.trunca
   const own = agentOf(h);
   const agent = own.id === null && linked ? { id: linked.id, extension: own.extension ?? linked.extension, instrument: null } : own;
   const all = finalizeSteps(h.steps, st, agentLabel(agent));
-  const steps = foldOtherLookups(all, h, st, loginStep(all) !== undefined);
+  const steps = withoutOtherProgramsTls(foldOtherLookups(all, h, st, loginStep(all) !== undefined));
   return subjectView('workstation', h.ip, desktopOf(h), steps, agent, st, truncated);
 }
 

@@ -446,6 +446,23 @@ describe('diagnoseTls', () => {
     expect(found[0].message).toContain('for uccx-a.example.com');
   });
 
+  it("a browser refused by a web server is another program's failure; one of the desktop's servers refusing TLS on another port is the desktop's", () => {
+    const sim = new Sim();
+    configured(sim);
+    cadLoginOk(sim, PC, 1);
+    const alert = (f: ReturnType<Sim['connect']>, sni: string, at: number): void => {
+      f.send('c2s', 'tls', 'ClientHello', { recordVersion: 0x0301, handshakeType: 1, serverName: sni }, at);
+      f.send('s2c', 'tls', 'alert', { recordVersion: 0x0301, encrypted: false, alertLevel: 2, alertLevelName: 'fatal', alertDescription: 70, alertDescriptionName: 'protocol_version' }, at + 0.01);
+      f.close(at + 0.02);
+    };
+    alert(sim.connect(PC, '198.51.100.28', 443, 5), 'www.google-analytics.com', 5.001);
+    alert(sim.connect(PC, NODE_A, 8553, 6), 'uccx-a.example.com', 6.001);
+    const v = view(sim);
+    const tls = v.steps.filter((s) => s.kind === 'tls');
+    expect(tls.map((s) => s.server)).toEqual([`${NODE_A}:8553`]);
+    expect(diagnoseTls(v).map((f) => [f.kind, f.severity])).toEqual([['tls-failure', 'warning']]);
+  });
+
   // What the TLS decoder makes of an alert record after ChangeCipherSpec (src/decoders/tls/index.ts).
   const encryptedAlert = { recordVersion: 0x0303, encrypted: true, alertLevel: null, alertLevelName: 'encrypted', alertDescription: null, alertDescriptionName: 'encrypted alert' };
 
