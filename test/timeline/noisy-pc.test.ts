@@ -246,6 +246,17 @@ describe('phase by meaning', () => {
     expect(ws).toMatchObject({ outcome: 'failed', failedPhase: 'licensing' });
     expect(ws.steps.filter((s) => s.server === '10.1.0.60:56899')).toEqual([]);
   });
+
+  it("GIOP by content to one of the desktop's servers, on a port no one documented, is the desktop's service", () => {
+    const sim = new Sim();
+    const t = licensingStep(sim, PC, NODE_A, directory(sim, 0));
+    const f = sim.connect(PC, NODE_A, 44055, t, giopByContent(9, 44055));
+    f.send('c2s', 'giop', 'Request', { requestId: 1, responseExpected: true, objectKey: 'AgentStateMonitor', operation: 'poll' }, t + 0.001);
+    f.send('s2c', 'giop', 'Reply', { requestId: 1, replyStatus: 0, replyStatusName: 'NO_EXCEPTION', operation: 'poll' }, t + 0.01);
+    f.close(t + 1);
+    const ws = sim.an.finish(SRC).workstations[0];
+    expect(ws.steps.filter((s) => s.server === `${NODE_A}:44055`).map((s) => [s.phase, s.ok])).toEqual([['services', true]]);
+  });
 });
 
 describe('the desktop’s other services', () => {

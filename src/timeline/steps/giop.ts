@@ -44,10 +44,11 @@ export const giopSteps: StepBuilder = {
     const id = num(m.fields.requestId);
     const isRequest = m.type === 'Request' || m.type === 'LocateRequest';
     const op = m.type === 'Request' ? str(m.fields.operation) || '(no operation)' : 'LocateRequest';
-    // GIOP found by its content on a port no profile names is the desktop's only once it reaches a CAD object, as
-    // an ordinary LDAP port's is once it names the desktop's directory: until then it is another CORBA program's,
-    // whose steps would pass for the desktop's services (and for proof it had got past licensing).
-    if (flow.byContent && !flow.contentConfirmed) {
+    // GIOP found by its content on a port no profile names is the desktop's when it reaches a CAD object or one of the
+    // desktop's servers (a CAD service on a port no one documented), as an ordinary LDAP port's is once it names the
+    // desktop's directory. Else it is another CORBA program's, whose steps would pass for the desktop's services (and
+    // for proof it had got past licensing).
+    if (flow.byContent && !flow.contentConfirmed && !ctx.serverIps.has(flow.info.serverIp)) {
       const key = isRequest ? str(m.fields.objectKey) : undefined;
       if (!key || !cadObjectOf(key, op)) return undefined;
     }
