@@ -4,7 +4,9 @@
  * second into the scenario, inside its window. The merged capture must analyse as the scenario alone: the same
  * workstations, outcomes, failed phases and failures, and no error or warning the scenario lacks. The synthetic
  * Windows background (samples-noisy*.test.ts) is what we wrote; this is what other projects captured: a browser
- * refused by a web server, another program's CORBA, SIP, Skinny, SMB, LDAP binds that fail, scans.
+ * refused by a web server, another program's CORBA, SIP, Skinny, SMB, LDAP binds that fail, scans. The same on
+ * captures taken on the servers, with the public traffic on a server or on its first client: the same CTI clients
+ * and agents too.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { readCaptureBytes } from '../src/capture/reader.js';
 import { PcapngWriter } from '../src/capture/writer.js';
 import { decodeLink, LinkLayer, LinkStatus } from '../src/decoders/net/link.js';
 import { createPipeline, sourceInfo } from '../src/pipeline.js';
-import type { AnalysisDocument, Workstation } from '../src/timeline/model.js';
+import type { AnalysisDocument, Finding, Workstation } from '../src/timeline/model.js';
 
 const SAMPLES = join(__dirname, '..', 'samples');
 const PUBLIC = join(__dirname, 'fixtures', 'public');
@@ -56,13 +58,14 @@ function fixIpChecksum(d: Uint8Array, at: number): void {
 }
 
 /**
- * The scenario's frames with the public capture's moved onto the scenario's PC (the first IPv4 frame's source),
+ * The scenario's frames with the public capture's moved onto the scenario's PC (the first IPv4 frame's source; or
+ * its destination, a server of a server-side capture),
  * from a second after the scenario's first frame to its last; undefined when the public capture has no IPv4.
  */
-function merged(scenario: Packet[], pub: Packet[]): { bytes: Uint8Array; moved: number } | undefined {
+function merged(scenario: Packet[], pub: Packet[], onto: 'source' | 'destination' = 'source'): { bytes: Uint8Array; moved: number } | undefined {
   const pcFrame = scenario.find((p) => ipv4At(p) >= 0)!;
-  const pcAt = ipv4At(pcFrame);
-  const pc = pcFrame.data.slice(pcAt + 12, pcAt + 16);
+  const pcAt = ipv4At(pcFrame) + (onto === 'source' ? 12 : 16);
+  const pc = pcFrame.data.slice(pcAt, pcAt + 4);
   const first = pub.find((p) => ipv4At(p) >= 0);
   if (!first) return undefined;
   const firstAt = ipv4At(first);
@@ -100,8 +103,20 @@ function analyze(bytes: Uint8Array, file: string): AnalysisDocument {
 
 /** What a workstation's analysis says: outcome, failed phase and failure, and its errors and warnings by kind. */
 function verdict(w: Workstation): string {
-  const judged = [...new Set(w.findings.filter((f) => f.severity !== 'info').map((f) => `${f.kind}:${f.severity}`))].sort();
-  return `${w.host} ${w.outcome} ${w.failedPhase ?? '-'} ${w.failure?.kind ?? '-'} [${judged.join(', ')}]`;
+  return `${w.host} ${w.outcome} ${w.failedPhase ?? '-'} ${w.failure?.kind ?? '-'} [${judged(w.findings)}]`;
+}
+
+function judged(findings: readonly Finding[]): string {
+  return [...new Set(findings.filter((f) => f.severity !== 'info').map((f) => `${f.kind}:${f.severity}`))].sort().join(', ');
+}
+
+/** Every subject of a server-side capture: workstations, CTI clients and agents, with their verdicts. */
+function subjects(d: AnalysisDocument): string[] {
+  return [
+    ...d.workstations.map((w) => `workstation ${verdict(w)}`),
+    ...d.ctiClients.map((c) => `CTI client ${c.host} ${c.outcome} [${judged(c.findings)}]`),
+    ...d.agents.map((a) => `agent ${a.id} ${a.outcome} [${judged(a.findings)}]`),
+  ];
 }
 
 const publicCaptures = readdirSync(PUBLIC)
@@ -132,5 +147,30 @@ describe('public captures on an agent PC', () => {
       expect(moved).toBeGreaterThan(150);
       expect(differ, `clean: ${clean.join(' | ')}`).toEqual([]);
     });
+  }
+});
+
+/** Captures taken on the servers: a CTI OS server's, and a PG's CTI server with a client that fails over. */
+const SERVER_SIDE = ['ctios-server', 'cti-failover'];
+
+describe('public captures on a server-side capture', () => {
+  for (const name of SERVER_SIDE) {
+    for (const onto of ['source', 'destination'] as const) {
+      it(`${name}: with each public capture's traffic on its first frame's ${onto}, the same subjects`, () => {
+        const file = `${name}.pcapng`;
+        const bytes = new Uint8Array(readFileSync(join(SAMPLES, file)));
+        const scenario = packetsOf(bytes, file);
+        const clean = subjects(analyze(bytes, file));
+        expect(clean.filter((x) => x.startsWith('agent ')).length).toBeGreaterThan(2);
+        const differ: string[] = [];
+        for (const pub of publicCaptures) {
+          const m = merged(scenario, pub.packets, onto);
+          if (!m) continue;
+          const got = subjects(analyze(m.bytes, `${name}+${pub.name}`));
+          if (got.join(' | ') !== clean.join(' | ')) differ.push(`${pub.name}: ${got.join(' | ')}`);
+        }
+        expect(differ, `clean: ${clean.join(' | ')}`).toEqual([]);
+      });
+    }
   }
 });
