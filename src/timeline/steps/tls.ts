@@ -1,4 +1,7 @@
-/** TLS: a step for desktop-service sessions, or for any session that ended with a readable alert. */
+/**
+ * TLS: a step for desktop-service sessions, or for any session that ended with a readable alert (a workstation's
+ * timeline keeps another program's only on one of the desktop's servers: other-tls.ts).
+ */
 
 import type { StepBuilder } from './context.js';
 import { absorb, num, str } from './context.js';
