@@ -96,6 +96,10 @@ export const COMMON_PROFILE: PortProfile = {
     { service: 'ldap', label: 'LDAP directory', protocol: 'ldap', phase: 'config', ports: [389, 3268], replyTimeout: 10 },
     { service: 'sip', label: 'SIP', protocol: 'sip', phase: 'phone', ports: [5060], replyTimeout: 5 },
     { service: 'skinny', label: 'phone (SCCP)', protocol: 'skinny', phase: 'phone', ports: [2000] },
+    // A secure softphone's signalling (Jabber, IP Communicator) is TLS: only its handshake reads, and a failed one is
+    // the agent's phone's, not another program's (other-tls.ts).
+    { service: 'sip-tls', label: 'SIP over TLS', protocol: 'tls', phase: 'phone', ports: [5061] },
+    { service: 'skinny-tls', label: 'phone (SCCP over TLS)', protocol: 'tls', phase: 'phone', ports: [2443] },
     { service: 'tls', label: 'TLS', protocol: 'tls', phase: 'other', ports: [443, 636, 3269, 8443] },
   ],
 };

@@ -177,3 +177,8 @@ export function tlsServerFinished12(rng: Rng): Uint8Array {
 export function tlsEncryptedAlert(rng: Rng): Uint8Array {
   return Uint8Array.from(record(ALERT, TLS12, randomBytes(rng, 26)));
 }
+
+/** An alert before change_cipher_spec, in the clear: `level` 1 (warning) or 2 (fatal), `description` its code. */
+export function tlsPlainAlert(level: number, description: number): Uint8Array {
+  return Uint8Array.from(record(ALERT, TLS12, [level, description]));
+}
