@@ -113,6 +113,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (cls) flow.cls = cls;
     const phase = ctx.flowPhase(flow, protocol);
     if (phase === undefined) return;
+    // Another program's flow (FlowState.hostDeferred), unless its profile names a desktop (a site's own profile).
+    const hinted = (flow.cls?.desktop !== undefined && flow.cls.desktop !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
+    if (phase === 'other' && !flow.host && !hinted) {
+      flow.hostDeferred = true;
+      return;
+    }
     if (!flow.host) {
       flow.host = ctx.hostFor(flow.info.clientIp, flow.info.start);
       flow.host.openFlows++;
@@ -186,7 +192,17 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const flow = flowFromMessage(m);
     if (!flow.host || !flow.cls) classify(flow, undefined, m.protocol);
     const host = flow.host;
-    if (!host) return;
+    if (!host) {
+      // Another program's flow makes a step only now and then (a readable TLS alert, a name lookup): its host is
+      // bound if it does.
+      if (!flow.hostDeferred) return;
+      if (m.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
+      const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
+      const bound = flow.host as HostState | undefined;
+      if (bound !== undefined && m.time > bound.lastTime) bound.lastTime = m.time;
+      if (touched && analyzer.onUpdate) report(flow, touched, false);
+      return;
+    }
     if (m.time > host.lastTime) host.lastTime = m.time;
     if (flow.serverUnconfirmed) {
       flow.serverUnconfirmed = false;
@@ -237,7 +253,15 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       if (h && isDesktopServer(h, r.serverIp)) flow.host = h;
     }
     const host = flow.host;
-    if (!host) return;
+    if (!host) {
+      // Another program's flow that made no step: its end is still its host's latest sign of life, as a bound
+      // flow's is (below), when the host is one.
+      if (flow.hostDeferred) {
+        const h = hosts.get(r.clientIp);
+        if (h !== undefined && r.end > h.lastTime) h.lastTime = r.end;
+      }
+      return;
+    }
     if (r.end > host.lastTime) host.lastTime = r.end;
     if (flow.serverUnconfirmed && r.payloadBytes.c2s + r.payloadBytes.s2c > 0) serverIps.add(flow.info.serverIp);
     // A flow whose content was to decide its phase (ordinary LDAP, GIOP found by content) and never did is not

@@ -259,6 +259,20 @@ describe('phase by meaning', () => {
   });
 });
 
+describe("other programs' flows", () => {
+  it("a site's profile that names a desktop on a port of phase other still tells the desktop", () => {
+    const desktopOf = (desktop: 'finesse' | undefined): string => {
+      const sim = new Sim();
+      const cls: FlowClassification = { flowId: 1, service: 'wfm', label: 'workforce management', protocol: 'tls', phase: 'other', detectedBy: 'port', ...(desktop ? { desktop } : {}) };
+      sim.connect(PC, '10.1.0.41', 9443, 0, cls).close(1);
+      servicesStep(sim, PC, NODE_A, ctiSession(sim, PC, NODE_A, 2, { login: 'ok' }).t);
+      return sim.an.finish(SRC).workstations[0].desktop;
+    };
+    expect(desktopOf('finesse')).toBe('finesse');
+    expect(desktopOf(undefined)).not.toBe('finesse');
+  });
+});
+
 describe('the desktop’s other services', () => {
   it('a port no profile names on one of its servers is shown with its state, refused as a note (info), not a warning', () => {
     const sim = new Sim();

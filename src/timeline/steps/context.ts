@@ -37,6 +37,12 @@ export interface FlowState {
   host?: HostState;
   /** `host` was given by classification and counted in its openFlows. */
   hostCounted?: boolean;
+  /**
+   * Of the phase 'other' (a browser's TLS, the PC's name protocols): its client's host is bound only when the flow
+   * makes a step (newStep), not when it starts. On a SPAN port most flows are other programs', and a host made,
+   * counted and let go for each of them cost a tenth of the analysis.
+   */
+  hostDeferred?: boolean;
   steps: StepState[];
   /** Requests awaiting a reply, by id; made on the first request (most flows of a scan never send one). */
   pending?: PendingRequests<PendingRequest>;
@@ -117,6 +123,16 @@ export class StepContext {
     return h;
   }
 
+  /** The host of a flow whose binding was deferred (FlowState.hostDeferred), as classify() binds one. */
+  bindHost(flow: FlowState): HostState {
+    const host = this.hostFor(flow.info.clientIp, flow.info.start);
+    flow.host = host;
+    host.openFlows++;
+    flow.hostCounted = true;
+    flow.hostDeferred = false;
+    return host;
+  }
+
   flowPhase(flow: FlowState, protocol?: string): Phase | undefined {
     if (flow.cls) return flow.cls.phase;
     if (protocol) return FALLBACK_PHASE[protocol];
@@ -129,7 +145,7 @@ export class StepContext {
    * thousands of logins without filling its host's list.
    */
   newStep(flow: FlowState, kind: StepKind, time: number, phase?: Phase, detached = false): StepState | undefined {
-    const host = flow.host!;
+    const host = flow.host ?? this.bindHost(flow);
     if (!detached && host.steps.length >= MAX_STEPS_PER_HOST) return undefined;
     const cls = flow.cls;
     const s: StepState = {
