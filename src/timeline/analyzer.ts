@@ -113,19 +113,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (cls) flow.cls = cls;
     const phase = ctx.flowPhase(flow, protocol);
     if (phase === undefined) return;
+    const d = flow.cls?.desktop;
+    const desktopPort = (d !== undefined && d !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
     // Another program's flow (FlowState.hostDeferred), unless its profile names a desktop (a site's own profile).
-    const hinted = (flow.cls?.desktop !== undefined && flow.cls.desktop !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
-    if (phase === 'other' && !flow.host && !hinted) {
+    if (phase === 'other' && !flow.host && !desktopPort) {
       flow.hostDeferred = true;
       return;
     }
-    if (!flow.host) {
-      flow.host = ctx.hostFor(flow.info.clientIp, flow.info.start);
-      flow.host.openFlows++;
-      flow.hostCounted = true;
-    }
-    const d = flow.cls?.desktop;
-    const desktopPort = (d !== undefined && d !== 'unknown') || (flow.cls?.service === 'cti' && flow.info.serverPort === 12028);
+    const host = flow.host ?? ctx.bindHost(flow);
     // A client of a CTI server's own port is a desktop only when its session shows an agent of its own
     // (steps/ged188.ts): CTI OS servers, Finesse and bridges open CTI sessions too.
     // The same for LDAP on the ordinary ports (domain controllers) and GIOP found by content: their content
@@ -140,14 +135,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
           flow.desktopUnconfirmed = true;
           flow.byContent = true;
         } else {
-          flow.host.desktopClient = true;
+          host.desktopClient = true;
           if (!serverIps.has(flow.info.serverIp)) flow.serverUnconfirmed = true;
         }
       }
       if (servicesSeen.size < 16) servicesSeen.add(serviceText(flow.cls?.label ?? protocol ?? 'service', flow.info.serverPort));
     }
-    if (d && d !== 'unknown') (flow.host.desktopHints ??= new Set()).add(d);
-    else if (flow.cls?.service === 'cti' && flow.info.serverPort === 12028) (flow.host.desktopHints ??= new Set()).add('cad');
+    if (d && d !== 'unknown') (host.desktopHints ??= new Set()).add(d);
+    else if (flow.cls?.service === 'cti' && flow.info.serverPort === 12028) (host.desktopHints ??= new Set()).add('cad');
   }
 
   function newFlow(info: FlowInfo): FlowState {
