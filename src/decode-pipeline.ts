@@ -99,7 +99,6 @@ export function offersHeartbeats(decode: DecodeOptions, onMessage: PipelineOptio
  * The pipeline without a timeline. `observer` (the analyzer, when pipeline.ts adds one) sees every message,
  * flow, gap, name and warning before the caller's callbacks do.
  */
-
 export function createDecodePipeline(opts: PipelineOptions = {}, observer?: PipelineObserver, hooks?: PipelineHooks): Pipeline {
   const portMap = new PortMap(opts.profiles ?? DEFAULT_PROFILES, opts.ports ?? []);
   const warnings: CaptureWarning[] = [];

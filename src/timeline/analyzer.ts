@@ -187,30 +187,26 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const flow = flowFromMessage(m);
     if (!flow.host || !flow.cls) classify(flow, undefined, m.protocol);
     const host = flow.host;
-    if (!host) {
-      // Another program's flow makes a step only now and then (a readable TLS alert, a name lookup): its host is
-      // bound if it does.
-      if (!flow.hostDeferred) return;
-      if (m.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
-      const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
-      const bound = flow.host as HostState | undefined;
-      if (bound !== undefined && m.time > bound.lastTime) bound.lastTime = m.time;
-      if (touched && analyzer.onUpdate) report(flow, touched, false);
-      return;
-    }
-    if (m.time > host.lastTime) host.lastTime = m.time;
-    if (flow.serverUnconfirmed) {
-      flow.serverUnconfirmed = false;
-      serverIps.add(flow.info.serverIp);
-    }
-    if (flow.desktopUnconfirmed && (m.anomalies === undefined || m.anomalies.length === 0)) {
-      flow.desktopUnconfirmed = false;
-      flow.contentConfirmed = true;
-      host.desktopClient = true;
-      serverIps.add(flow.info.serverIp);
+    // Another program's flow (FlowState.hostDeferred) has no host until one of its messages makes a step.
+    if (!host && !flow.hostDeferred) return;
+    if (host) {
+      if (m.time > host.lastTime) host.lastTime = m.time;
+      if (flow.serverUnconfirmed) {
+        flow.serverUnconfirmed = false;
+        serverIps.add(flow.info.serverIp);
+      }
+      if (flow.desktopUnconfirmed && (m.anomalies === undefined || m.anomalies.length === 0)) {
+        flow.desktopUnconfirmed = false;
+        flow.contentConfirmed = true;
+        host.desktopClient = true;
+        serverIps.add(flow.info.serverIp);
+      }
     }
     if (m.direction === 's2c') flow.serverMessages = (flow.serverMessages ?? 0) + 1;
     const touched = stepBuilderFor(m.protocol).message(ctx, flow, m);
+    // The host a deferred flow's first step bound has this message as its latest sign of life, as a bound one's.
+    const bound = flow.host;
+    if (!host && bound !== undefined && m.time > bound.lastTime) bound.lastTime = m.time;
     if (touched && analyzer.onUpdate) report(flow, touched, false);
   }
 

@@ -9,7 +9,7 @@
 
 import type { AnalyzedStep, HostState } from './state.js';
 import { hostOf, plural } from './format.js';
-import { isStartupPhase } from './rules/common.js';
+import { isStartupPhase, startupServers } from './rules/common.js';
 
 /** Lookups Windows makes on its own, whose NXDOMAIN is normal. */
 const WINDOWS_NOISE = /^(wpad|isatap)(\.|$)|^_|\._(tcp|udp|msdcs)\./i;
@@ -73,12 +73,11 @@ function couldExplainFailure(lookup: AnalyzedStep, steps: readonly AnalyzedStep[
 
 export function foldOtherLookups(steps: AnalyzedStep[], host: HostState, cx: LookupContext, loggedIn: boolean): AnalyzedStep[] {
   if (!steps.some((s) => s.facts.dns || NAME_PROTOCOLS.has(s.protocol))) return steps;
-  const servers = new Set<string>();
+  const servers = startupServers(steps);
   let first = Infinity;
   let last = -Infinity;
   for (const s of steps) {
     if (s.kind === 'dns' || !isStartupPhase(s.phase)) continue;
-    servers.add(hostOf(s.server));
     first = Math.min(first, s.flowStart, s.start);
     last = Math.max(last, s.end);
   }

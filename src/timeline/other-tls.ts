@@ -7,12 +7,11 @@
  */
 
 import type { AnalyzedStep } from './state.js';
-import { isStartupPhase } from './rules/common.js';
+import { startupServers } from './rules/common.js';
 import { hostOf } from './format.js';
 
 export function withoutOtherProgramsTls(steps: AnalyzedStep[]): AnalyzedStep[] {
   if (!steps.some((s) => s.kind === 'tls' && s.phase === 'other')) return steps;
-  const servers = new Set<string>();
-  for (const s of steps) if (s.kind !== 'dns' && isStartupPhase(s.phase)) servers.add(hostOf(s.server));
+  const servers = startupServers(steps);
   return steps.filter((s) => s.kind !== 'tls' || s.phase !== 'other' || servers.has(hostOf(s.server)));
 }

@@ -89,6 +89,13 @@ export function isStartupPhase(phase: string): boolean {
   return (STARTUP_PHASES as readonly string[]).includes(phase);
 }
 
+/** The addresses of the servers a subject's start-up steps (not its lookups) reached: its desktop's servers. */
+export function startupServers(steps: readonly AnalyzedStep[]): Set<string> {
+  const servers = new Set<string>();
+  for (const s of steps) if (s.kind !== 'dns' && isStartupPhase(s.phase)) servers.add(hostOf(s.server));
+  return servers;
+}
+
 /**
  * A connection whose SYNs were unanswered when the capture ended, too soon for the host to have retried or given up
  * (ConnFacts.stillTrying): what it did next, another node or an error, is not in the capture.
